@@ -1,0 +1,27 @@
+//! Generates the client from the committed contract, openapi/astral.json, at build time.
+//! The generated code lands in OUT_DIR/codegen.rs (readable: it is pretty-printed).
+
+use std::path::Path;
+
+fn main() {
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/astral.json");
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+    let text = std::fs::read_to_string(&spec_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
+    let spec: openapiv3::OpenAPI = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "{} is not an OpenAPI 3.0 document: {e}",
+            spec_path.display()
+        )
+    });
+    let mut generator = progenitor::Generator::default();
+    let tokens = generator
+        .generate_tokens(&spec)
+        .unwrap_or_else(|e| panic!("progenitor cannot generate a client from the contract: {e}"));
+    let file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| panic!("generated code does not parse: {e}"));
+    let out =
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("codegen.rs");
+    std::fs::write(&out, prettyplease::unparse(&file))
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}

@@ -1,0 +1,64 @@
+//! Building the actix application and running the server.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{middleware, web, App, HttpResponse, HttpServer};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::error::{ApiError, ErrorKind};
+use crate::openapi::CONTRACT;
+use crate::routes::{configure_api, configure_root, API_PREFIXES};
+use crate::state::AppState;
+
+/// The whole application for one worker.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let mut app = App::new()
+        .app_data(state)
+        // The default format logs method, path, status, size and time: never headers, so
+        // tokens cannot end up in the log.
+        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+        .configure(|cfg| configure_root(&mut ServiceConfig::new(cfg)));
+    for prefix in API_PREFIXES {
+        app = app.service(
+            web::scope(prefix).configure(|cfg| configure_api(&mut ServiceConfig::new(cfg))),
+        );
+    }
+    app.service(
+        SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", CONTRACT.clone()),
+    )
+    .default_service(web::to(not_found))
+}
+
+/// Any path no route matched, or a known path with a method it does not have (Discord
+/// answers both with its generic 404 body).
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorKind::RouteNotFound))
+}
+
+/// Binds and starts the server; the returned future runs until shutdown.
+pub fn run_server(
+    settings: &Settings,
+    state: web::Data<AppState>,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .workers(settings.workers)
+        .worker_max_blocking_threads(settings.blocking_threads)
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

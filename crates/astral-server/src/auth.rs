@@ -1,0 +1,214 @@
+//! Tokens, passwords and the `Caller` extractor.
+//!
+//! A token looks like Discord's: `base64(user_id).base64(issued_at).secret`. Only a SHA-256 of
+//! the secret is stored (under a unique index), so authenticating costs one indexed lookup and
+//! a leaked database holds no usable token. The first part must name the token's owner, so a
+//! secret cannot be replayed under another id. Passwords are hashed with argon2id.
+//!
+//! `Authorization` accepts `Bot <token>`, `Bearer <token>` (an alias of the user token; Astral
+//! has no OAuth2 scopes) and a bare token.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use astral_store::{Store, StoreError, UserRecord};
+use astral_types::{TokenId, UserId};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A token as handed to its owner once, and the hash of its secret that is stored.
+pub struct IssuedToken {
+    pub token: String,
+    pub secret_hash: String,
+}
+
+pub fn new_token(user_id: UserId) -> IssuedToken {
+    let mut secret = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut secret);
+    let secret = URL_SAFE_NO_PAD.encode(secret);
+    let issued_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let token = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(user_id.to_string()),
+        URL_SAFE_NO_PAD.encode(issued_at.to_be_bytes()),
+        secret
+    );
+    IssuedToken {
+        token,
+        secret_hash: hash_secret(&secret),
+    }
+}
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The parts of a presented token that matter: whose it claims to be, and its secret's hash.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PresentedToken {
+    pub user_id: UserId,
+    pub secret_hash: String,
+}
+
+/// Parses an `Authorization` header value. `None` for anything that is not a well-formed token.
+pub fn parse_authorization(value: &str) -> Option<PresentedToken> {
+    let value = value.trim();
+    let token = strip_scheme(value, "Bot ")
+        .or_else(|| strip_scheme(value, "Bearer "))
+        .unwrap_or(value)
+        .trim();
+    let mut parts = token.split('.');
+    let (id_part, _issued, secret) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || secret.is_empty() {
+        return None;
+    }
+    let id_text = String::from_utf8(URL_SAFE_NO_PAD.decode(id_part).ok()?).ok()?;
+    let user_id: UserId = id_text.parse().ok()?;
+    Some(PresentedToken {
+        user_id,
+        secret_hash: hash_secret(secret),
+    })
+}
+
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let head = value.get(..scheme.len())?;
+    head.eq_ignore_ascii_case(scheme)
+        .then(|| &value[scheme.len()..])
+}
+
+/// Issues and stores a token for `user_id`; returns the token text.
+pub fn issue_token(store: &Store, user_id: UserId) -> Result<String, StoreError> {
+    let issued = new_token(user_id);
+    store.create_token(user_id, &issued.secret_hash)?;
+    Ok(issued.token)
+}
+
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("password hashing failed: {e}")))
+}
+
+/// Checks a password against a stored hash. With no stored hash (unknown account, or a bot
+/// without a password) a dummy hash is verified anyway, so the answer takes as long either way
+/// and does not reveal which accounts exist.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yPvKLmOwSVQ8fA6MZvSo/HyGNJkxCYJ7QiYP9UySwUw";
+    let (hash, real) = match stored {
+        Some(h) => (h, true),
+        None => (DUMMY, false),
+    };
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    ok && real
+}
+
+/// The authenticated caller. Extracting it answers 401 for a missing, malformed, unknown or
+/// revoked token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token_id: TokenId,
+    pub user: UserRecord,
+}
+
+impl Caller {
+    pub fn id(&self) -> UserId {
+        self.user.user_id()
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_authorization);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let presented = presented.ok_or_else(ApiError::unauthorized)?;
+            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+            let hash = presented.secret_hash.clone();
+            let owner = state
+                .run(move |store| store.token_owner(&hash))
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            if owner.user.user_id() != presented.user_id {
+                return Err(ApiError::unauthorized());
+            }
+            Ok(Caller {
+                token_id: owner.token_id,
+                user: owner.user,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use astral_types::Snowflake;
+
+    #[test]
+    fn tokens_round_trip_under_every_scheme() {
+        let id = UserId(Snowflake(175928847299117063));
+        let issued = new_token(id);
+        for header in [
+            format!("Bot {}", issued.token),
+            format!("Bearer {}", issued.token),
+            format!("bot {}", issued.token),
+            issued.token.clone(),
+        ] {
+            let p = parse_authorization(&header).expect(&header);
+            assert_eq!(p.user_id, id);
+            assert_eq!(p.secret_hash, issued.secret_hash);
+        }
+        assert!(!issued.token.contains(&issued.secret_hash));
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused() {
+        for bad in [
+            "",
+            "Bot ",
+            "a.b",
+            "a.b.c.d",
+            "Bot !!.x.y",
+            "Bearer MTIz.x.",
+            "bm90LWFuLWlk.x.y",
+        ] {
+            assert_eq!(parse_authorization(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(verify_password("correct horse", Some(&h)));
+        assert!(!verify_password("wrong horse", Some(&h)));
+        assert!(!verify_password("correct horse", None));
+    }
+}

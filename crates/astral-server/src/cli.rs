@@ -1,0 +1,164 @@
+//! The `astral` command line: `serve`, `migrate`, `users create`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::web;
+use astral_store::{NewUser, Store, StoreError};
+use astral_types::form::FormReader;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::auth::{hash_password, issue_token};
+use crate::config::{Settings, SettingsArgs};
+use crate::handlers::validate;
+use crate::state::AppState;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "astral",
+    version,
+    about = "Astral: a Discord-compatible users service"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrates the database first).
+    Serve(SettingsArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(SettingsArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account and print `{"id", "username", "token"}` as one JSON line.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Create a bot account.
+        #[arg(long)]
+        bot: bool,
+        /// Password for logging in with /auth/login (bots usually have none).
+        #[arg(long)]
+        password: Option<String>,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+pub fn main_with_args(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = resolve(&args)?;
+            let store = open_store(&settings)?;
+            serve(settings, store)
+        }
+        Command::Migrate(args) => {
+            let settings = resolve(&args)?;
+            let store = open_store(&settings)?;
+            eprintln!("database is up to date ({})", store.backend().name());
+            Ok(())
+        }
+        Command::Users(UsersCommand::Create {
+            username,
+            bot,
+            password,
+            settings,
+        }) => {
+            let settings = resolve(&settings)?;
+            let store = open_store(&settings)?;
+            create_user(&settings, &store, username, bot, password)
+        }
+    }
+}
+
+fn resolve(args: &SettingsArgs) -> Result<Settings, String> {
+    let settings = args.resolve().map_err(|e| e.to_string())?;
+    init_logging(&settings.log);
+    Ok(settings)
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to stderr so that `users create` keeps stdout for its JSON line.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Opens the store and applies pending migrations.
+pub fn open_store(settings: &Settings) -> Result<Store, String> {
+    let store = Store::open(&settings.store).map_err(|e| e.to_string())?;
+    let applied = store.migrate().map_err(|e| e.to_string())?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(store)
+}
+
+fn serve(settings: Settings, store: Store) -> Result<(), String> {
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let backend = store.backend().name();
+    let state = web::Data::new(AppState {
+        store: Arc::new(store),
+        username_rule: settings.username_rule.clone(),
+        max_body_bytes: settings.max_body_bytes,
+    });
+    tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
+    actix_web::rt::System::new()
+        .block_on(async move { crate::app::run_server(&settings, state, listener)?.await })
+        .map_err(|e| e.to_string())
+}
+
+/// Validates like `/auth/register` does, so the CLI cannot create what the API would refuse.
+fn create_user(
+    settings: &Settings,
+    store: &Store,
+    username: String,
+    bot: bool,
+    password: Option<String>,
+) -> Result<(), String> {
+    let body = json!({"username": username, "password": password});
+    let mut form = FormReader::new(&body).map_err(|_| "invalid input".to_owned())?;
+    let errors = form.errors();
+    let username = validate::username(errors, &settings.username_rule, username);
+    let password = password.and_then(|p| validate::password(errors, p));
+    if let Err(errors) = form.finish() {
+        let body = serde_json::to_string(&errors.into_body()).unwrap_or_default();
+        return Err(format!("invalid account: {body}"));
+    }
+    let username = username.ok_or("invalid username")?;
+    let password_hash = password
+        .map(|p| hash_password(&p))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let user = store
+        .create_user(NewUser {
+            username,
+            password_hash,
+            email: None,
+            global_name: None,
+            bot,
+        })
+        .map_err(|e| match e {
+            StoreError::Conflict(field) => format!("{field} is already taken"),
+            other => other.to_string(),
+        })?;
+    let token = issue_token(store, user.user_id()).map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        json!({"id": user.user_id().to_string(), "username": user.username, "token": token})
+    );
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Configuration. Every setting is a flag (`--database-url`), an environment variable
+//! (`ASTRAL_DATABASE_URL`) and a key of an optional TOML file (`database_url`, given with
+//! `--config`). Precedence: flag > environment > file > default. docs/configuration.md lists
+//! them all; keep it in step with [`SettingsArgs`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use astral_store::{ConnectionOptions, StoreConfig};
+use clap::Args;
+use regex::Regex;
+use serde::Deserialize;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://astral.db";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+pub const DEFAULT_USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
+
+/// The settings as flags and environment variables. Every field is optional so that an unset
+/// flag falls through to the file and then to the default.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SettingsArgs {
+    /// TOML file with any of the settings below (keys in snake_case).
+    #[arg(long, env = "ASTRAL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ASTRAL_BIND")]
+    pub bind: Option<String>,
+    /// postgres://…, postgresql://…, sqlite://PATH or a file path [default: sqlite://astral.db].
+    #[arg(long, env = "ASTRAL_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Maximum pooled database connections [default: 2 × cores].
+    #[arg(long, env = "ASTRAL_DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
+    /// Seconds a request waits for a database connection before it gets 503 [default: 5].
+    #[arg(long, env = "ASTRAL_DB_POOL_TIMEOUT_SECS")]
+    pub db_pool_timeout_secs: Option<u64>,
+    /// Milliseconds SQLite waits for a lock before reporting busy [default: 5000].
+    #[arg(long, env = "ASTRAL_SQLITE_BUSY_TIMEOUT_MS")]
+    pub sqlite_busy_timeout_ms: Option<u64>,
+    /// HTTP worker threads [default: cores].
+    #[arg(long, env = "ASTRAL_WORKERS")]
+    pub workers: Option<usize>,
+    /// Blocking (database) threads per worker [default: the pool size].
+    #[arg(long, env = "ASTRAL_BLOCKING_THREADS")]
+    pub blocking_threads: Option<usize>,
+    /// 0–31; distinguishes instances sharing one database in generated ids [default: 0].
+    #[arg(long, env = "ASTRAL_WORKER_ID")]
+    pub worker_id: Option<u8>,
+    /// Largest accepted request body in bytes; larger → 413 [default: 33554432].
+    #[arg(long, env = "ASTRAL_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Shortest username [default: 2].
+    #[arg(long, env = "ASTRAL_USERNAME_MIN_LENGTH")]
+    pub username_min_length: Option<usize>,
+    /// Longest username [default: 32].
+    #[arg(long, env = "ASTRAL_USERNAME_MAX_LENGTH")]
+    pub username_max_length: Option<usize>,
+    /// Regular expression a username must match [default: ^[A-Za-z0-9_.-]+$].
+    #[arg(long, env = "ASTRAL_USERNAME_PATTERN")]
+    pub username_pattern: Option<String>,
+    /// Log filter, e.g. `info` or `astral_server=debug` [default: info].
+    #[arg(long, env = "ASTRAL_LOG")]
+    pub log: Option<String>,
+}
+
+/// The same settings as file keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<String>,
+    database_url: Option<String>,
+    db_pool_size: Option<u32>,
+    db_pool_timeout_secs: Option<u64>,
+    sqlite_busy_timeout_ms: Option<u64>,
+    workers: Option<usize>,
+    blocking_threads: Option<usize>,
+    worker_id: Option<u8>,
+    max_body_bytes: Option<usize>,
+    username_min_length: Option<usize>,
+    username_max_length: Option<usize>,
+    username_pattern: Option<String>,
+    log: Option<String>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub store: StoreConfig,
+    pub workers: usize,
+    pub blocking_threads: usize,
+    pub max_body_bytes: usize,
+    pub username_rule: UsernameRule,
+    pub log: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid setting {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl SettingsArgs {
+    pub fn resolve(&self) -> Result<Settings, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        macro_rules! pick {
+            ($key:ident) => {
+                self.$key.clone().or(file.$key.clone())
+            };
+        }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let pool_size = pick!(db_pool_size).unwrap_or_else(astral_store::default_pool_size);
+        if pool_size == 0 {
+            return Err(invalid("db_pool_size", "must be at least 1"));
+        }
+        let worker_id = pick!(worker_id).unwrap_or(0);
+        if worker_id > 31 {
+            return Err(invalid("worker_id", "must be between 0 and 31"));
+        }
+        let workers = pick!(workers).unwrap_or(cores).max(1);
+        let blocking_threads = pick!(blocking_threads).unwrap_or(pool_size as usize).max(1);
+        let max_body_bytes = pick!(max_body_bytes).unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        if max_body_bytes == 0 {
+            return Err(invalid("max_body_bytes", "must be at least 1"));
+        }
+        let username_rule = UsernameRule::new(
+            pick!(username_min_length).unwrap_or(2),
+            pick!(username_max_length).unwrap_or(32),
+            pick!(username_pattern)
+                .as_deref()
+                .unwrap_or(DEFAULT_USERNAME_PATTERN),
+        )?;
+        let mut store = StoreConfig::new(
+            pick!(database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        );
+        store.pool_size = pool_size;
+        store.pool_timeout = Duration::from_secs(pick!(db_pool_timeout_secs).unwrap_or(5).max(1));
+        store.connection = ConnectionOptions {
+            sqlite_busy_timeout: Duration::from_millis(
+                pick!(sqlite_busy_timeout_ms).unwrap_or(5000),
+            ),
+            ..ConnectionOptions::default()
+        };
+        store.worker_id = worker_id;
+        Ok(Settings {
+            bind: pick!(bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            store,
+            workers,
+            blocking_threads,
+            max_body_bytes,
+            username_rule,
+            log: pick!(log).unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn invalid(key: &'static str, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.to_owned(),
+    }
+}
+
+/// What a username must look like. The default (2–32 of ASCII letters, digits, `_`, `.`, `-`)
+/// is what openapi/astral.json documents.
+#[derive(Debug, Clone)]
+pub struct UsernameRule {
+    pub min_length: usize,
+    pub max_length: usize,
+    pub pattern: Regex,
+}
+
+impl Default for UsernameRule {
+    fn default() -> Self {
+        UsernameRule {
+            min_length: 2,
+            max_length: 32,
+            pattern: Regex::new(DEFAULT_USERNAME_PATTERN).unwrap_or_else(|_| unreachable!()),
+        }
+    }
+}
+
+impl UsernameRule {
+    pub fn new(min_length: usize, max_length: usize, pattern: &str) -> Result<Self, ConfigError> {
+        if min_length == 0 || min_length > max_length {
+            return Err(invalid(
+                "username_min_length",
+                "must be at least 1 and not above username_max_length",
+            ));
+        }
+        let pattern = Regex::new(pattern).map_err(|e| ConfigError::Invalid {
+            key: "username_pattern",
+            message: e.to_string(),
+        })?;
+        Ok(UsernameRule {
+            min_length,
+            max_length,
+            pattern,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn flag_beats_file_beats_default() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "bind = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\nmax_body_bytes = 10"
+        )
+        .unwrap();
+        let args = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            database_url: Some("sqlite://flag.db".into()),
+            ..SettingsArgs::default()
+        };
+        let s = args.resolve().unwrap();
+        assert_eq!(s.store.database_url, "sqlite://flag.db");
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.max_body_bytes, 10);
+        assert_eq!(s.username_rule.max_length, 32);
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_values_are_refused() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "bnid = \"typo\"").unwrap();
+        let args = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            ..SettingsArgs::default()
+        };
+        assert!(matches!(args.resolve(), Err(ConfigError::Parse { .. })));
+        let args = SettingsArgs {
+            worker_id: Some(32),
+            ..SettingsArgs::default()
+        };
+        assert!(matches!(
+            args.resolve(),
+            Err(ConfigError::Invalid {
+                key: "worker_id",
+                ..
+            })
+        ));
+        let args = SettingsArgs {
+            username_pattern: Some("(".into()),
+            ..SettingsArgs::default()
+        };
+        assert!(matches!(
+            args.resolve(),
+            Err(ConfigError::Invalid {
+                key: "username_pattern",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,88 @@
+use actix_web::{post, web, HttpResponse};
+use astral_store::{NewUser, StoreError, UniqueField};
+use astral_types::auth::{RegisterRequest, TokenResponse};
+use astral_types::form::FormReader;
+use astral_types::ErrorBody;
+
+use crate::auth::{hash_password, issue_token};
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::handlers::validate;
+use crate::state::AppState;
+
+/// Create an account.
+///
+/// Returns a token for the new account (shown once; only its hash is stored).
+#[utoipa::path(
+    operation_id = "register",
+    tag = "auth",
+    request_body(content = RegisterRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Account created.", body = TokenResponse),
+        (status = 400, description = "Invalid JSON (50109) or invalid fields (50035), e.g. `USERNAME_ALREADY_TAKEN`.", body = ErrorBody),
+        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
+    let username = form.required_string("username");
+    let password = form.required_string("password");
+    let email = form.optional_string("email");
+    let global_name = form.optional_string("global_name");
+    let errors = form.errors();
+    let username = username.and_then(|v| validate::username(errors, &state.username_rule, v));
+    let password = password.and_then(|v| validate::password(errors, v));
+    let email = email.and_then(|v| validate::email(errors, v));
+    let global_name = global_name.and_then(|v| validate::global_name(errors, v));
+    form.finish().map_err(ApiError::form)?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::internal("validated fields missing"));
+    };
+
+    let password_hash = web::block(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)??;
+    let new_user = NewUser {
+        username,
+        password_hash: Some(password_hash),
+        email,
+        global_name,
+        bot: false,
+    };
+    let created = state
+        .db(move |store| {
+            let user = store.create_user(new_user)?;
+            let token = issue_token(store, user.user_id())?;
+            Ok((user, token))
+        })
+        .await?;
+    match created {
+        Ok((user, token)) => Ok(HttpResponse::Created().json(TokenResponse {
+            token,
+            user_id: user.user_id(),
+        })),
+        Err(StoreError::Conflict(field)) => Err(conflict(field)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The 50035 for a unique column that is already taken.
+pub(crate) fn conflict(field: UniqueField) -> ApiError {
+    match field {
+        UniqueField::Email => ApiError::field(
+            "email",
+            "EMAIL_ALREADY_REGISTERED",
+            "Email is already registered.",
+        ),
+        UniqueField::Username | UniqueField::Other => ApiError::field(
+            "username",
+            "USERNAME_ALREADY_TAKEN",
+            "Username is unavailable. Try adding numbers, letters, underscores _ , or periods.",
+        ),
+    }
+}

@@ -1,0 +1,8 @@
+//! One handler per file, grouped by resource. Handlers are thin: read the body with the form
+//! reader, validate with [`validate`], call the store through `AppState`, map the store's
+//! answer to the wire.
+
+pub mod auth;
+pub mod health;
+pub mod users;
+pub mod validate;

@@ -1,0 +1,40 @@
+use actix_web::{get, web, web::Json};
+use astral_types::user::User;
+use astral_types::{ErrorBody, UserId};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorKind};
+use crate::state::AppState;
+use crate::wire;
+
+/// Get a user.
+///
+/// Anyone's public profile; no shared guild is needed. An id that is not a snowflake is simply
+/// an unknown user (10013).
+#[utoipa::path(
+    operation_id = "get_user",
+    tag = "users",
+    params(("user_id" = String, Path, description = "The user's id (a snowflake).")),
+    responses(
+        (status = 200, description = "The user.", body = User),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[get("/users/{user_id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    user_id: web::Path<String>,
+) -> Result<Json<User>, ApiError> {
+    let user_id: UserId = user_id
+        .parse()
+        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
+    let user = state
+        .run(move |store| store.user_by_id(user_id))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorKind::UnknownUser))?;
+    Ok(Json(wire::public_user(&user)))
+}

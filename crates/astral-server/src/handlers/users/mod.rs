@@ -1,0 +1,5 @@
+//! `/users/*`.
+
+pub mod get_my_user;
+pub mod get_user;
+pub mod update_my_user;

@@ -1,0 +1,27 @@
+//! The one registration of every route. The server mounts [`configure_api`] under each version
+//! prefix; [`crate::openapi::generated_document`] builds the OpenAPI document from the same
+//! functions without a prefix, so routing and document cannot disagree.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::handlers::{auth, health, users};
+
+/// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
+/// Astral's own v1).
+pub const API_PREFIXES: [&str; 3] = ["/api/v10", "/api/v9", "/api/v1"];
+
+/// The versioned JSON API.
+pub fn configure_api(cfg: &mut ServiceConfig) {
+    cfg.service(auth::register::register)
+        .service(auth::login::login)
+        .service(auth::logout::logout)
+        // `/users/@me` before `/users/{user_id}`: actix tries resources in registration order.
+        .service(users::get_my_user::get_my_user)
+        .service(users::update_my_user::update_my_user)
+        .service(users::get_user::get_user);
+}
+
+/// Routes at the root only.
+pub fn configure_root(cfg: &mut ServiceConfig) {
+    cfg.service(health::get_health);
+}

@@ -1,0 +1,38 @@
+//! What every handler can reach: the store and the validation rules from the configuration.
+
+use std::sync::Arc;
+
+use astral_store::{Store, StoreError};
+
+use crate::config::UsernameRule;
+use crate::error::{ApiError, ErrorKind};
+
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub username_rule: UsernameRule,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Runs blocking store work on actix's blocking thread pool, so the async workers never
+    /// wait on the database. Store errors come back as they are, for the handler to map.
+    pub async fn db<T, F>(&self, f: F) -> Result<Result<T, StoreError>, ApiError>
+    where
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        actix_web::web::block(move || f(&store))
+            .await
+            .map_err(|e| ApiError::with_cause(ErrorKind::Internal, e))
+    }
+
+    /// Like [`AppState::db`], for calls whose errors need no special mapping.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(self.db(f).await??)
+    }
+}

@@ -1,0 +1,249 @@
+//! Connections: one diesel `MultiConnection` over PostgreSQL and SQLite, and our own r2d2
+//! manager that picks the backend from the URL scheme.
+//!
+//! Why our own manager: diesel's generic `ConnectionManager<AnyConnection>` tries each backend
+//! in turn, so a PostgreSQL URL whose server is down falls through to SQLite and reports a
+//! confusing SQLite error. Here the scheme decides once, and the real error comes back.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::StoreError;
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgresql",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A parsed database URL: `postgres://…` / `postgresql://…` select PostgreSQL; `sqlite://PATH`,
+/// `sqlite:PATH` or a plain file path select SQLite. Any other scheme is refused rather than
+/// guessed at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// What the backend's `establish` takes: the full URL for PostgreSQL, the path for SQLite.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, StoreError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(StoreError::Config("the database URL is empty".into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL scheme `{scheme}://`: use postgres://, postgresql://, sqlite:// or a file path"
+            )));
+        }
+        if path.is_empty() {
+            return Err(StoreError::Config("the SQLite path is empty".into()));
+        }
+        Ok(DatabaseUrl {
+            backend: Backend::Sqlite,
+            target: path.to_owned(),
+        })
+    }
+}
+
+/// Per-connection settings.
+#[derive(Clone, Debug)]
+pub struct ConnectionOptions {
+    /// How long SQLite waits for a lock before giving up with SQLITE_BUSY.
+    pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL connect timeout, added to the URL unless it sets `connect_timeout` itself.
+    pub connect_timeout: Duration,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            sqlite_busy_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AstralConnectionManager {
+    url: DatabaseUrl,
+    options: ConnectionOptions,
+}
+
+impl AstralConnectionManager {
+    pub fn new(url: DatabaseUrl, options: ConnectionOptions) -> Self {
+        AstralConnectionManager { url, options }
+    }
+
+    pub fn establish(&self) -> Result<AnyConnection, StoreError> {
+        match self.url.backend {
+            Backend::Postgres => {
+                let url = with_connect_timeout(&self.url.target, self.options.connect_timeout);
+                let conn = PgConnection::establish(&url).map_err(|e| StoreError::Connect {
+                    backend: Backend::Postgres,
+                    message: e.to_string(),
+                })?;
+                Ok(AnyConnection::Postgresql(conn))
+            }
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url.target).map_err(|e| {
+                    StoreError::Connect {
+                        backend: Backend::Sqlite,
+                        message: e.to_string(),
+                    }
+                })?;
+                // busy_timeout first, so that switching to WAL itself waits for a lock.
+                let pragmas = format!(
+                    "PRAGMA busy_timeout = {};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                    self.options.sqlite_busy_timeout.as_millis()
+                );
+                conn.batch_execute(&pragmas)
+                    .map_err(|e| StoreError::Connect {
+                        backend: Backend::Sqlite,
+                        message: e.to_string(),
+                    })?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    // libpq takes whole seconds and treats values below 2 as 2.
+    format!("{url}{sep}connect_timeout={}", timeout.as_secs().max(2))
+}
+
+impl r2d2::ManageConnection for AstralConnectionManager {
+    type Connection = AnyConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<AnyConnection, StoreError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    /// A connection returned to the pool in the middle of a transaction (a panic inside one) is
+    /// not reused.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        let status =
+            <AnyConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn);
+        !matches!(status.transaction_depth(), Ok(None))
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`: the write lock is taken
+/// up front (waiting up to `busy_timeout`), so a transaction never fails half-way with
+/// SQLITE_BUSY when it upgrades from reading to writing.
+pub fn write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgresql(c) => {
+            <PgConnection as Connection>::TransactionManager::begin_transaction(c)?
+        }
+    }
+    match f(conn) {
+        Ok(value) => {
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) =
+                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_picks_the_backend() {
+        let pg = DatabaseUrl::parse("postgres://u@localhost/db").unwrap();
+        assert_eq!(pg.backend, Backend::Postgres);
+        let pg2 = DatabaseUrl::parse("postgresql://localhost/db").unwrap();
+        assert_eq!(pg2.backend, Backend::Postgres);
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/astral.db").unwrap(),
+            DatabaseUrl {
+                backend: Backend::Sqlite,
+                target: "data/astral.db".into()
+            }
+        );
+        assert_eq!(DatabaseUrl::parse("astral.db").unwrap().target, "astral.db");
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap().target,
+            "/tmp/x.db"
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("mysql://x/y"),
+            Err(StoreError::Config(_))
+        ));
+        assert!(matches!(DatabaseUrl::parse(""), Err(StoreError::Config(_))));
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", Duration::from_secs(5)),
+            "postgres://h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", Duration::from_secs(1)),
+            "postgres://h/db?sslmode=disable&connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9", Duration::from_secs(5)),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! What can go wrong in the store, sorted by what the caller should do about it. SQL text and
+//! driver messages stay in `Internal`/`Connect` for the log; they are never sent to a client.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::conn::Backend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row the operation needs does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique column already holds this value.
+    #[error("{0} is already taken")]
+    Conflict(UniqueField),
+    /// The database is busy, locked or unreachable right now; retrying later may succeed.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The database could not be reached at all (bad URL, server down, file not writable).
+    #[error("cannot connect to {}: {message}", backend.name())]
+    Connect { backend: Backend, message: String },
+    /// The configuration is wrong (e.g. an unsupported URL scheme).
+    #[error("{0}")]
+    Config(String),
+    /// Anything else: a bug or a broken database.
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+/// The unique columns a client can collide with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    Username,
+    Email,
+    Other,
+}
+
+impl std::fmt::Display for UniqueField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UniqueField::Username => "username",
+            UniqueField::Email => "email",
+            UniqueField::Other => "value",
+        })
+    }
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // PostgreSQL names the constraint; SQLite says "UNIQUE constraint failed: users.username_key".
+                let text = format!(
+                    "{} {}",
+                    info.constraint_name().unwrap_or(""),
+                    info.message()
+                );
+                let field = if text.contains("username_key") {
+                    UniqueField::Username
+                } else if text.contains("email_key") {
+                    UniqueField::Email
+                } else {
+                    UniqueField::Other
+                };
+                StoreError::Conflict(field)
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, info) if is_transient(info.message()) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
+            other => StoreError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// SQLite reports lock contention as plain errors; PostgreSQL reports a shutting-down server
+/// or a serialization failure. All of them are worth a retry, none of them is a bug.
+fn is_transient(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database is locked")
+        || m.contains("database is busy")
+        || m.contains("database table is locked")
+        || m.contains("terminating connection")
+        || m.contains("the database system is")
+        || m.contains("could not serialize access")
+        || m.contains("server closed the connection")
+        || m.contains("no connection to the server")
+}
+
+impl From<r2d2::Error> for StoreError {
+    /// r2d2 only fails a checkout when no connection became available in time.
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}

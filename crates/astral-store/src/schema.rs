@@ -1,0 +1,36 @@
+// One diesel schema for both backends; the migrations under migrations/{sqlite,postgres} must
+// produce these exact tables and columns (tests/schema_parity.rs checks it).
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        username_key -> Text,
+        discriminator -> Text,
+        global_name -> Nullable<Text>,
+        avatar -> Nullable<Text>,
+        banner -> Nullable<Text>,
+        accent_color -> Nullable<Integer>,
+        locale -> Text,
+        email -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        verified -> Bool,
+        password_hash -> Nullable<Text>,
+        bot -> Bool,
+        system -> Bool,
+        mfa_enabled -> Bool,
+        flags -> BigInt,
+        premium_type -> Integer,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        secret_hash -> Text,
+    }
+}
+
+diesel::joinable!(tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, tokens);

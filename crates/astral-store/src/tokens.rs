@@ -1,0 +1,55 @@
+//! API tokens. Only a SHA-256 of each token's secret part is stored, under a unique index, so
+//! authenticating a request is one indexed lookup; the token itself is never stored.
+
+use astral_types::{TokenId, UserId};
+use diesel::prelude::*;
+
+use crate::schema::{tokens, users};
+use crate::users::UserRecord;
+use crate::{Store, StoreError};
+
+/// The account behind a presented token.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub token_id: TokenId,
+    pub user: UserRecord,
+}
+
+impl Store {
+    /// Records a token for `user_id` by the hash of its secret. The id is a snowflake, so it
+    /// also records when the token was issued.
+    pub fn create_token(&self, user_id: UserId, secret_hash: &str) -> Result<TokenId, StoreError> {
+        let id = TokenId(self.ids.next_id());
+        let mut conn = self.conn()?;
+        diesel::insert_into(tokens::table)
+            .values((
+                tokens::id.eq(id.as_i64()),
+                tokens::user_id.eq(user_id.as_i64()),
+                tokens::secret_hash.eq(secret_hash),
+            ))
+            .execute(&mut conn)?;
+        Ok(id)
+    }
+
+    /// The token with this secret hash and its user, if it exists (revoked tokens don't).
+    pub fn token_owner(&self, secret_hash: &str) -> Result<Option<TokenOwner>, StoreError> {
+        let mut conn = self.conn()?;
+        let found = tokens::table
+            .inner_join(users::table)
+            .filter(tokens::secret_hash.eq(secret_hash))
+            .select((tokens::id, UserRecord::as_select()))
+            .first::<(i64, UserRecord)>(&mut conn)
+            .optional()?;
+        Ok(found.map(|(id, user)| TokenOwner {
+            token_id: TokenId::from_i64(id),
+            user,
+        }))
+    }
+
+    /// Revokes one token. Revoking a token that is already gone is not an error.
+    pub fn revoke_token(&self, token_id: TokenId) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        diesel::delete(tokens::table.find(token_id.as_i64())).execute(&mut conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! Users: creation, lookup and profile changes.
+
+use astral_types::locale::DEFAULT_LOCALE;
+use astral_types::UserId;
+use diesel::prelude::*;
+use rand::Rng;
+
+use crate::conn::write_transaction;
+use crate::schema::users;
+use crate::{Store, StoreError};
+
+/// A user row, without the password hash.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRecord {
+    #[diesel(deserialize_as = i64)]
+    pub id: UserIdColumn,
+    pub username: String,
+    pub discriminator: String,
+    pub global_name: Option<String>,
+    pub avatar: Option<String>,
+    pub banner: Option<String>,
+    pub accent_color: Option<i32>,
+    pub locale: String,
+    pub email: Option<String>,
+    pub verified: bool,
+    pub bot: bool,
+    pub system: bool,
+    pub mfa_enabled: bool,
+    pub flags: i64,
+    pub premium_type: i32,
+}
+
+/// `users.id` read straight into a typed id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserIdColumn(pub UserId);
+
+impl From<i64> for UserIdColumn {
+    fn from(v: i64) -> Self {
+        UserIdColumn(UserId::from_i64(v))
+    }
+}
+
+impl UserRecord {
+    pub fn user_id(&self) -> UserId {
+        self.id.0
+    }
+}
+
+/// What creating an account needs. Validation happens before this point.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    /// argon2id PHC string; `None` for bots, which only ever use tokens.
+    pub password_hash: Option<String>,
+    pub email: Option<String>,
+    pub global_name: Option<String>,
+    pub bot: bool,
+}
+
+/// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub global_name: Option<Option<String>>,
+    pub locale: Option<String>,
+}
+
+impl UserChanges {
+    pub fn is_empty(&self) -> bool {
+        self.username.is_none() && self.global_name.is_none() && self.locale.is_none()
+    }
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChangeset {
+    username: Option<String>,
+    username_key: Option<String>,
+    global_name: Option<Option<String>>,
+    locale: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert {
+    id: i64,
+    username: String,
+    username_key: String,
+    discriminator: String,
+    global_name: Option<String>,
+    locale: String,
+    email: Option<String>,
+    email_key: Option<String>,
+    password_hash: Option<String>,
+    bot: bool,
+}
+
+/// Usernames and emails are unique ignoring case: the key column holds the lowercased form.
+pub(crate) fn fold_case(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn random_discriminator() -> String {
+    format!("{:04}", rand::thread_rng().gen_range(1..=9999))
+}
+
+impl Store {
+    /// Creates a user. A taken username or email is `Conflict`, decided by the database's
+    /// unique indexes (so two concurrent registrations cannot both win).
+    pub fn create_user(&self, new: NewUser) -> Result<UserRecord, StoreError> {
+        let id = UserId(self.ids.next_id());
+        let insert = UserInsert {
+            id: id.as_i64(),
+            username_key: fold_case(&new.username),
+            username: new.username,
+            discriminator: random_discriminator(),
+            global_name: new.global_name,
+            locale: DEFAULT_LOCALE.to_owned(),
+            email_key: new.email.as_deref().map(fold_case),
+            email: new.email,
+            password_hash: new.password_hash,
+            bot: new.bot,
+        };
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, |conn| {
+            diesel::insert_into(users::table)
+                .values(&insert)
+                .execute(conn)?;
+            Ok(select_user(conn, id)?)
+        })
+    }
+
+    pub fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(select_user(&mut conn, id).optional()?)
+    }
+
+    /// Looks an account up by username or email (both ignoring case) and returns it with its
+    /// password hash, for login.
+    pub fn user_for_login(
+        &self,
+        login: &str,
+    ) -> Result<Option<(UserRecord, Option<String>)>, StoreError> {
+        let key = fold_case(login);
+        let mut conn = self.conn()?;
+        let found = users::table
+            .filter(users::username_key.eq(&key).or(users::email_key.eq(&key)))
+            .select((UserRecord::as_select(), users::password_hash))
+            .first::<(UserRecord, Option<String>)>(&mut conn)
+            .optional()?;
+        Ok(found)
+    }
+
+    /// Applies `changes` and returns the updated user. `NotFound` if the user is gone.
+    pub fn update_user(&self, id: UserId, changes: UserChanges) -> Result<UserRecord, StoreError> {
+        let mut conn = self.conn()?;
+        if changes.is_empty() {
+            return Ok(select_user(&mut conn, id)?);
+        }
+        let changeset = UserChangeset {
+            username_key: changes.username.as_deref().map(fold_case),
+            username: changes.username,
+            global_name: changes.global_name,
+            locale: changes.locale,
+        };
+        write_transaction(&mut conn, |conn| {
+            let updated = diesel::update(users::table.find(id.as_i64()))
+                .set(&changeset)
+                .execute(conn)?;
+            if updated == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(select_user(conn, id)?)
+        })
+    }
+}
+
+fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
+    users::table
+        .find(id.as_i64())
+        .select(UserRecord::as_select())
+        .first(conn)
+}

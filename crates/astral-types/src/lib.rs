@@ -1,0 +1,16 @@
+//! Astral's wire format, decided in one place: snowflake ids, the user objects, the auth bodies,
+//! the Discord error body and the form reader that turns a JSON body into typed fields plus
+//! Discord-shaped field errors.
+//!
+//! This crate knows nothing of databases or HTTP servers, so the client side and the store can
+//! share it without pulling either in.
+
+pub mod auth;
+pub mod error;
+pub mod form;
+pub mod ids;
+pub mod locale;
+pub mod user;
+
+pub use error::{ErrorBody, FieldError, FormErrors, JsonCode};
+pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};

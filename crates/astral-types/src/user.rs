@@ -1,0 +1,112 @@
+//! The user objects on the wire. Field sets and nullability follow Discord's `UserResponse`
+//! (public) and `UserPIIResponse` (the caller's own account); nullable fields are always sent,
+//! as `null` when unset.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::UserId;
+
+/// Discord's public user flags occupy the low 32 bits; everything Astral sets today is public.
+pub const PUBLIC_FLAGS_MASK: i64 = 0xffff_ffff;
+
+/// A user as anyone may see them (`GET /users/{user_id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    /// Unique (ignoring case) account name.
+    pub username: String,
+    /// Random 4-digit tag, e.g. `"0007"`.
+    pub discriminator: String,
+    /// Display name, if set.
+    #[schema(required = true)]
+    pub global_name: Option<String>,
+    /// Avatar hash, if set.
+    #[schema(required = true)]
+    pub avatar: Option<String>,
+    pub bot: bool,
+    pub system: bool,
+    /// Banner hash, if set.
+    #[schema(required = true)]
+    pub banner: Option<String>,
+    /// Banner colour as an integer `0xRRGGBB`, if set.
+    #[schema(required = true)]
+    pub accent_color: Option<i32>,
+    /// Public flags bitfield.
+    pub public_flags: i32,
+    /// Flags bitfield (on public objects: the public flags).
+    pub flags: i64,
+    /// The user's primary guild tag. Astral has none yet, so this is always `null`.
+    #[schema(required = true)]
+    pub primary_guild: Option<PrimaryGuild>,
+}
+
+/// The caller's own account (`GET /users/@me`): the public fields plus the private ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PrivateUser {
+    pub id: UserId,
+    pub username: String,
+    pub discriminator: String,
+    #[schema(required = true)]
+    pub global_name: Option<String>,
+    #[schema(required = true)]
+    pub avatar: Option<String>,
+    pub bot: bool,
+    pub system: bool,
+    #[schema(required = true)]
+    pub banner: Option<String>,
+    #[schema(required = true)]
+    pub accent_color: Option<i32>,
+    pub public_flags: i32,
+    pub flags: i64,
+    #[schema(required = true)]
+    pub primary_guild: Option<PrimaryGuild>,
+    /// Whether two-factor authentication is enabled.
+    pub mfa_enabled: bool,
+    /// One of Discord's locales; `en-US` by default.
+    pub locale: String,
+    /// 0 none, 1 Nitro Classic, 2 Nitro, 3 Nitro Basic.
+    pub premium_type: i32,
+    /// The account's email, if one was given.
+    #[schema(required = true)]
+    pub email: Option<String>,
+    /// Whether the email was verified.
+    pub verified: bool,
+}
+
+/// Discord's `UserPrimaryGuildResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PrimaryGuild {
+    #[schema(required = true)]
+    pub identity_guild_id: Option<String>,
+    #[schema(required = true)]
+    pub identity_enabled: Option<bool>,
+    #[schema(required = true)]
+    pub tag: Option<String>,
+    #[schema(required = true)]
+    pub badge: Option<String>,
+}
+
+/// `PATCH /users/@me`. Absent fields stay unchanged; `null` clears a nullable one.
+/// The server reads this body with the form reader (for Discord-shaped field errors); this type
+/// describes it for the contract.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateMyUserRequest {
+    /// New username (see the username rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        nullable = false,
+        min_length = 2,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]+$"
+    )]
+    pub username: Option<String>,
+    /// New display name, 1–32 characters; `null` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 32)]
+    pub global_name: Option<Option<String>>,
+    /// One of Discord's locales.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub locale: Option<String>,
+}
