@@ -9,6 +9,8 @@ mod conn;
 mod error;
 mod migrate;
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tokens;
 mod users;
 

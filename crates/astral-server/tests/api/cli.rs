@@ -1,0 +1,55 @@
+//! The documented way to get a bot token: `astral users create --bot`.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{backend_tests, bot};
+
+fn astral(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_astral"))
+        .args(args)
+        .env_remove("ASTRAL_CONFIG")
+        .output()
+        .expect("run astral")
+}
+
+backend_tests! {
+    async fn users_create_prints_a_working_bot_token(app) {
+        let url = app.db.url();
+        let out = astral(&["users", "create", "--username", "astral-bot", "--bot", "--database-url", &url]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
+        let created: Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(created["username"], "astral-bot");
+        let token = created["token"].as_str().unwrap();
+
+        let me = app.client(Some(&bot(token))).get_my_user().await.unwrap().into_inner();
+        assert_eq!(me.id.to_string(), created["id"].as_str().unwrap());
+        assert!(me.bot);
+        assert_eq!(me.username, "astral-bot");
+
+        // The same name again is refused, and the CLI says why.
+        let again = astral(&["users", "create", "--username", "ASTRAL-BOT", "--bot", "--database-url", &url]);
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("username is already taken"));
+        // So is a name the API would refuse.
+        let bad = astral(&["users", "create", "--username", "no spaces", "--database-url", &url]);
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("USERNAME_INVALID_CHARACTERS"));
+    }
+}
+
+#[test]
+fn a_postgres_url_whose_server_is_down_reports_the_postgres_error() {
+    let out = astral(&[
+        "migrate",
+        "--database-url",
+        "postgres://astral@127.0.0.1:1/nowhere",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot connect to postgresql"), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("sqlite"), "{stderr}");
+}

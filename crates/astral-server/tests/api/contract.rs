@@ -1,0 +1,80 @@
+//! Root routes and the contract itself.
+
+use serde_json::Value;
+
+use crate::support::backend_tests;
+
+backend_tests! {
+    async fn healthz_reports_the_database(app) {
+        let root_client = astral_client::Client::new(&app.root);
+        let health = root_client.get_health().await.unwrap().into_inner();
+        assert_eq!(health.status, "ok");
+        let expected = if app.db.sqlite_path().is_some() { "sqlite" } else { "postgresql" };
+        assert_eq!(health.database, expected);
+    }
+
+    async fn openapi_json_is_the_committed_contract_and_swagger_ui_shows_it(app) {
+        let served: Value = app.http.get(format!("{}/openapi.json", app.root)).send().await.unwrap().json().await.unwrap();
+        let committed: Value = serde_json::from_str(astral_server::openapi::CONTRACT_JSON).unwrap();
+        assert_eq!(served, committed);
+        assert!(served["openapi"].as_str().unwrap().starts_with("3.0."));
+
+        let page = app.http.get(format!("{}/docs/", app.root)).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let init = app.http.get(format!("{}/docs/swagger-initializer.js", app.root)).send().await.unwrap().text().await.unwrap();
+        assert!(init.contains("/openapi.json"), "{init}");
+    }
+}
+
+/// Every operation in the contract has a handler under every prefix: an unauthenticated call
+/// reaches the handler (401 or 400), never the 404 fallback.
+#[actix_web::test]
+async fn every_contract_operation_is_routed_under_every_prefix() {
+    let app = crate::support::TestApp::start(crate::support::TestDb::sqlite()).await;
+    let contract: Value = serde_json::from_str(astral_server::openapi::CONTRACT_JSON).unwrap();
+    let mut checked = 0;
+    for (path, item) in contract["paths"].as_object().unwrap() {
+        let at_root = item.get("servers").is_some();
+        for (method, _) in item
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(m, _)| *m != "servers" && *m != "parameters")
+        {
+            let concrete = path.replace("{user_id}", "1");
+            let prefixes: Vec<String> = if at_root {
+                vec![String::new()]
+            } else {
+                ["v10", "v9", "v1"]
+                    .iter()
+                    .map(|v| format!("/api/{v}"))
+                    .collect()
+            };
+            for prefix in prefixes {
+                let response = app
+                    .http
+                    .request(
+                        method.to_uppercase().parse().unwrap(),
+                        format!("{}{prefix}{concrete}", app.root),
+                    )
+                    .header("Content-Type", "application/json")
+                    .body("{}")
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                assert!(
+                    !(status == 404 && body["message"] == "404: Not Found"),
+                    "{method} {prefix}{path} is in the contract but not routed"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 16,
+        "only {checked} operation/prefix pairs checked"
+    );
+}

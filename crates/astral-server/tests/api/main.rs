@@ -1,0 +1,11 @@
+//! HTTP integration tests: each test starts the app on a random local port with its own
+//! database and drives it through the generated client and raw HTTP. Every test runs on SQLite
+//! and on PostgreSQL (see `support::backend_tests!`).
+
+mod support;
+
+mod auth;
+mod cli;
+mod contract;
+mod errors;
+mod users;

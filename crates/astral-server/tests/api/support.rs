@@ -1,0 +1,314 @@
+//! Test harness: `TestDb` (a temp-file SQLite database, or a fresh PostgreSQL schema),
+//! `TestApp` (the real app on 127.0.0.1:0), the `backend_tests!` macro, and contract checks
+//! that validate responses against openapi/astral.json and Discord's published schemas.
+
+use std::net::TcpListener;
+use std::sync::{Arc, LazyLock};
+
+use actix_web::{web, HttpServer};
+use astral_server::config::UsernameRule;
+use astral_server::AppState;
+use astral_store::testing::PostgresSchema;
+use astral_store::{Store, StoreConfig};
+use serde_json::{json, Value};
+
+/// Generates `<name>::sqlite` and `<name>::postgres` from one async test body that receives a
+/// started `TestApp`.
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let $app = crate::support::TestApp::start(crate::support::TestDb::sqlite()).await;
+                $body
+            }
+
+            #[actix_web::test]
+            #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
+            async fn postgres() {
+                let $app = crate::support::TestApp::start(crate::support::TestDb::postgres()).await;
+                $body
+            }
+        }
+    )*};
+}
+pub(crate) use backend_tests;
+
+pub enum TestDb {
+    Sqlite { dir: tempfile::TempDir },
+    Postgres { schema: PostgresSchema },
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        TestDb::Sqlite {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A fresh schema in the database named by `ASTRAL_TEST_DATABASE_URL`. Reaching this
+    /// without the variable means CI asked for PostgreSQL tests: fail loudly.
+    pub fn postgres() -> TestDb {
+        let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
+        assert!(
+            !base.is_empty(),
+            "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
+        );
+        TestDb::Postgres {
+            schema: PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite { dir } => format!("sqlite://{}", self.sqlite_path_in(dir)),
+            TestDb::Postgres { schema } => schema.url.clone(),
+        }
+    }
+
+    pub fn sqlite_path(&self) -> Option<String> {
+        match self {
+            TestDb::Sqlite { dir } => Some(self.sqlite_path_in(dir)),
+            TestDb::Postgres { .. } => None,
+        }
+    }
+
+    fn sqlite_path_in(&self, dir: &tempfile::TempDir) -> String {
+        dir.path().join("astral.db").display().to_string()
+    }
+}
+
+/// Options for starting the app.
+pub struct TestOptions {
+    pub max_body_bytes: usize,
+    pub sqlite_busy_timeout_ms: u64,
+    pub pool_timeout_secs: u64,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        TestOptions {
+            max_body_bytes: astral_server::config::DEFAULT_MAX_BODY_BYTES,
+            sqlite_busy_timeout_ms: 5000,
+            pool_timeout_secs: 5,
+        }
+    }
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub root: String,
+    pub http: reqwest::Client,
+    server: actix_web::dev::ServerHandle,
+    // Last, so the database outlives the server.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn start(db: TestDb) -> TestApp {
+        Self::start_with(db, TestOptions::default()).await
+    }
+
+    pub async fn start_with(db: TestDb, options: TestOptions) -> TestApp {
+        let mut config = StoreConfig::new(db.url());
+        config.pool_size = 4;
+        config.pool_timeout = std::time::Duration::from_secs(options.pool_timeout_secs);
+        config.connection.sqlite_busy_timeout =
+            std::time::Duration::from_millis(options.sqlite_busy_timeout_ms);
+        let store = Store::open(&config).expect("open store");
+        store.migrate().expect("migrate");
+        let state = web::Data::new(AppState {
+            store: Arc::new(store),
+            username_rule: UsernameRule::default(),
+            max_body_bytes: options.max_body_bytes,
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = HttpServer::new(move || astral_server::build_app(state.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("listen")
+            .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestApp {
+            root: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            server: handle,
+            db,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/api/v10` and friends.
+    pub fn api(&self, version: &str) -> String {
+        format!("{}/api/{version}", self.root)
+    }
+
+    /// The generated client on `/api/v10`, sending `authorization` if given.
+    pub fn client(&self, authorization: Option<&str>) -> astral_client::Client {
+        self.client_at("v10", authorization)
+    }
+
+    pub fn client_at(&self, version: &str, authorization: Option<&str>) -> astral_client::Client {
+        let mut builder = reqwest::Client::builder();
+        if let Some(a) = authorization {
+            builder = builder.default_headers(astral_client::auth_headers(a).expect("header"));
+        }
+        astral_client::Client::new_with_client(&self.api(version), builder.build().expect("client"))
+    }
+
+    /// Registers through the API; returns `(token, user_id)`.
+    pub async fn register(&self, username: &str) -> (String, String) {
+        let body = astral_client::types::RegisterRequest {
+            username: username.parse().expect("valid username"),
+            password: "correct horse battery".parse().expect("valid password"),
+            email: None,
+            global_name: None,
+        };
+        let created = self
+            .client(None)
+            .register(&body)
+            .await
+            .expect("register")
+            .into_inner();
+        (created.token, created.user_id.to_string())
+    }
+
+    /// A raw request on `/api/v10`: `(status, json body)`; a non-JSON body is `Value::Null`.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.api("v10"));
+        let mut req = self.http.request(method.parse().expect("method"), url);
+        if let Some(t) = token {
+            req = req.header("Authorization", t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let response = req.send().await.expect("send");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and let the worker thread go; the returned future need not be awaited.
+        drop(self.server.stop(false));
+    }
+}
+
+/// `Bot <token>`.
+pub fn bot(token: &str) -> String {
+    format!("Bot {token}")
+}
+
+// ---- contract checks ----------------------------------------------------------------------
+
+/// The hand-maintained contract, converted once from OpenAPI 3.0 to JSON Schema 2020-12
+/// (`nullable: true` becomes a `null` alternative) so response bodies can be validated.
+static CONTRACT_AS_JSON_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/astral.json"
+    ))
+    .expect("read contract");
+    let doc: Value = serde_json::from_str(&text).expect("contract is JSON");
+    nullable_to_json_schema(doc)
+});
+
+static DISCORD_REFERENCE: LazyLock<Value> = LazyLock::new(|| {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/reference/discord-users.openapi.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("{path}: {e} (the shared/ folder must sit beside the repository)")
+    });
+    serde_json::from_str(&text).expect("reference is JSON")
+});
+
+fn nullable_to_json_schema(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut map: serde_json::Map<String, Value> = map
+                .into_iter()
+                .map(|(k, v)| (k, nullable_to_json_schema(v)))
+                .collect();
+            if map.remove("nullable") == Some(Value::Bool(true)) {
+                if let Some(t) = map.get("type").cloned() {
+                    map.insert("type".into(), json!([t, "null"]));
+                } else {
+                    let inner = Value::Object(std::mem::take(&mut map));
+                    map.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                }
+            }
+            Value::Object(map)
+        }
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(nullable_to_json_schema).collect())
+        }
+        other => other,
+    }
+}
+
+fn validate_against(root: &Value, schema_name: &str, instance: &Value) -> Result<(), String> {
+    let mut schema = root.clone();
+    schema["$ref"] = json!(format!("#/components/schemas/{schema_name}"));
+    schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    let validator =
+        jsonschema::validator_for(&schema).map_err(|e| format!("bad schema {schema_name}: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{schema_name}: {}\n{instance:#}",
+            errors.join("; ")
+        ))
+    }
+}
+
+/// Validates `instance` against a component schema of openapi/astral.json.
+pub fn assert_matches_contract(schema_name: &str, instance: &Value) {
+    if let Err(e) = validate_against(&CONTRACT_AS_JSON_SCHEMA, schema_name, instance) {
+        panic!("response does not match the contract: {e}");
+    }
+}
+
+/// Validates `instance` against a component schema of Discord's published spec.
+pub fn assert_matches_discord(schema_name: &str, instance: &Value) {
+    if let Err(e) = validate_against(&DISCORD_REFERENCE, schema_name, instance) {
+        panic!("response does not match Discord's schema: {e}");
+    }
+}
+
+/// Checks that the contract documents `status` for `method path` (exactly or as a range), and
+/// that an error body is the contract's `Error`.
+pub fn assert_documented(method: &str, path: &str, status: u16, body: &Value) {
+    let op = &CONTRACT_AS_JSON_SCHEMA["paths"][path][method.to_ascii_lowercase()];
+    assert!(op.is_object(), "{method} {path} is not in the contract");
+    let responses = op["responses"].as_object().expect("responses");
+    let exact = status.to_string();
+    let range = format!("{}XX", status / 100);
+    assert!(
+        responses.contains_key(&exact) || responses.contains_key(&range),
+        "{method} {path} answered {status}, which the contract does not document"
+    );
+    if status >= 400 {
+        assert_matches_contract("Error", body);
+    }
+}
