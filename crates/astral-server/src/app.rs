@@ -40,7 +40,14 @@ pub fn build_app(
     app.service(
         SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", CONTRACT.clone()),
     )
+    .route("/docs", web::get().to(docs_redirect))
     .default_service(web::to(not_found))
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
 
 /// Any path no route matched, or a known path with a method it does not have (Discord

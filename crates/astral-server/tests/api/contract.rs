@@ -19,6 +19,10 @@ backend_tests! {
         assert_eq!(served, committed);
         assert!(served["openapi"].as_str().unwrap().starts_with("3.0."));
 
+        let redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let bare = redirect.get(format!("{}/docs", app.root)).send().await.unwrap();
+        assert_eq!(bare.status(), 308);
+        assert_eq!(bare.headers()["location"], "/docs/");
         let page = app.http.get(format!("{}/docs/", app.root)).send().await.unwrap();
         assert_eq!(page.status(), 200);
         assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
