@@ -26,21 +26,36 @@ pub fn public_user(record: &UserRecord) -> User {
     }
 }
 
-/// The caller's own account.
+/// The caller's own account: the public projection plus the private fields, with all flags
+/// rather than only the public ones.
 pub fn private_user(record: &UserRecord) -> PrivateUser {
+    let User {
+        id,
+        username,
+        discriminator,
+        global_name,
+        avatar,
+        bot,
+        system,
+        banner,
+        accent_color,
+        public_flags,
+        flags: _,
+        primary_guild,
+    } = public_user(record);
     PrivateUser {
-        id: record.user_id(),
-        username: record.username.clone(),
-        discriminator: record.discriminator.clone(),
-        global_name: record.global_name.clone(),
-        avatar: record.avatar.clone(),
-        bot: record.bot,
-        system: record.system,
-        banner: record.banner.clone(),
-        accent_color: record.accent_color,
-        public_flags: public_flags(record),
+        id,
+        username,
+        discriminator,
+        global_name,
+        avatar,
+        bot,
+        system,
+        banner,
+        accent_color,
+        public_flags,
         flags: record.flags,
-        primary_guild: None,
+        primary_guild,
         mfa_enabled: record.mfa_enabled,
         locale: record.locale.clone(),
         premium_type: record.premium_type,
