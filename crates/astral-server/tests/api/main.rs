@@ -8,4 +8,5 @@ mod auth;
 mod cli;
 mod contract;
 mod errors;
+mod spec_check;
 mod users;
