@@ -75,7 +75,12 @@ impl Store {
         drop(manager.establish()?);
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))
-            .min_idle(Some(1))
+            // No minimum of idle connections: with one, checking out the last idle connection
+            // starts a replacement connect on r2d2's worker thread, and a process that exits
+            // meanwhile (the CLI does, right after its one query) tears libpq/OpenSSL down
+            // under that thread and dies with SIGSEGV. Connections are made on demand (the
+            // caller waits for its own) and kept until the idle timeout.
+            .min_idle(Some(0))
             .connection_timeout(config.pool_timeout)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(manager);

@@ -18,7 +18,7 @@ backend_tests! {
     async fn users_create_prints_a_working_bot_token(app) {
         let url = app.db.url();
         let out = astral(&["users", "create", "--username", "astral-bot", "--bot", "--database-url", &url]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
         let created: Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -32,11 +32,11 @@ backend_tests! {
 
         // The same name again is refused, and the CLI says why.
         let again = astral(&["users", "create", "--username", "ASTRAL-BOT", "--bot", "--database-url", &url]);
-        assert!(!again.status.success());
+        assert_eq!(again.status.code(), Some(1), "{:?}", again.status);
         assert!(String::from_utf8_lossy(&again.stderr).contains("username is already taken"));
         // So is a name the API would refuse.
         let bad = astral(&["users", "create", "--username", "no spaces", "--database-url", &url]);
-        assert!(!bad.status.success());
+        assert_eq!(bad.status.code(), Some(1), "{:?}", bad.status);
         assert!(String::from_utf8_lossy(&bad.stderr).contains("USERNAME_INVALID_CHARACTERS"));
     }
 }
@@ -48,7 +48,12 @@ fn a_postgres_url_whose_server_is_down_reports_the_postgres_error() {
         "--database-url",
         "postgres://astral@127.0.0.1:1/nowhere",
     ]);
-    assert!(!out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a clean failure, not a crash: {:?}",
+        out.status
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot connect to postgresql"), "{stderr}");
     assert!(!stderr.to_lowercase().contains("sqlite"), "{stderr}");
