@@ -34,7 +34,9 @@ pub fn build_app(
         .configure(|cfg| configure_root(&mut ServiceConfig::new(cfg)));
     for prefix in API_PREFIXES {
         app = app.service(
-            web::scope(prefix).configure(|cfg| configure_api(&mut ServiceConfig::new(cfg))),
+            web::scope(prefix)
+                .wrap(middleware::from_fn(crate::ratelimit::rate_limit))
+                .configure(|cfg| configure_api(&mut ServiceConfig::new(cfg))),
         );
     }
     app.service(

@@ -110,10 +110,18 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let backend = store.backend().name();
+    let limiter = match &settings.rate_limits {
+        Some(config) => Some(Arc::new(astral_ratelimit::Limiter::new(config.clone())?)),
+        None => {
+            tracing::warn!("rate limiting is OFF (ASTRAL_RATE_LIMITS=off)");
+            None
+        }
+    };
     let state = web::Data::new(AppState {
         store: Arc::new(store),
         username_rule: settings.username_rule.clone(),
         max_body_bytes: settings.max_body_bytes,
+        limiter,
     });
     tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
     actix_web::rt::System::new()

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use astral_ratelimit::{LimiterConfig, Quota};
 use astral_store::{ConnectionOptions, StoreConfig};
 use clap::Args;
 use regex::Regex;
@@ -62,6 +63,27 @@ pub struct SettingsArgs {
     /// Log filter, e.g. `info` or `astral_server=debug` [default: info].
     #[arg(long, env = "ASTRAL_LOG")]
     pub log: Option<String>,
+    /// `on` or `off`; `off` switches rate limiting off entirely [default: on].
+    #[arg(long, env = "ASTRAL_RATE_LIMITS")]
+    pub rate_limits: Option<String>,
+    /// Per-token limit over all routes, BURST/PERIOD [default: 10/2s, i.e. 5/s with a burst of 10].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_GLOBAL")]
+    pub rate_limit_global: Option<String>,
+    /// Per-IP limit for requests without a token [default: 10/10s].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_UNAUTHENTICATED")]
+    pub rate_limit_unauthenticated: Option<String>,
+    /// Per-IP allowance of 401/403/429 answers before every request is refused [default: 10000/10m].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_INVALID_REQUESTS")]
+    pub rate_limit_invalid_requests: Option<String>,
+    /// `PATCH /users/@me` [default: 1/10s].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_UPDATE_MY_USER")]
+    pub rate_limit_update_my_user: Option<String>,
+    /// `GET /users/@me/relationships` [default: 3/1s].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_LIST_MY_RELATIONSHIPS")]
+    pub rate_limit_list_my_relationships: Option<String>,
+    /// Keep rate-limit buckets in this Redis (redis://…) so instances share them [default: in process].
+    #[arg(long, env = "ASTRAL_REDIS_URL")]
+    pub redis_url: Option<String>,
 }
 
 /// The same settings as file keys.
@@ -81,6 +103,13 @@ struct FileSettings {
     username_max_length: Option<usize>,
     username_pattern: Option<String>,
     log: Option<String>,
+    rate_limits: Option<String>,
+    rate_limit_global: Option<String>,
+    rate_limit_unauthenticated: Option<String>,
+    rate_limit_invalid_requests: Option<String>,
+    rate_limit_update_my_user: Option<String>,
+    rate_limit_list_my_relationships: Option<String>,
+    redis_url: Option<String>,
 }
 
 /// Resolved settings.
@@ -93,6 +122,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub username_rule: UsernameRule,
     pub log: String,
+    /// `None` when rate limiting is off.
+    pub rate_limits: Option<LimiterConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +189,51 @@ impl SettingsArgs {
             ..ConnectionOptions::default()
         };
         store.worker_id = worker_id;
+        let rate_limits = match pick!(rate_limits).as_deref().map(str::trim) {
+            None | Some("on") => {
+                let mut limits = LimiterConfig::seed_defaults();
+                let quota = |key: &'static str, value: Option<String>, default: Quota| match value {
+                    Some(v) => v.parse::<Quota>().map_err(|e| invalid(key, &e.to_string())),
+                    None => Ok(default),
+                };
+                limits.global =
+                    quota("rate_limit_global", pick!(rate_limit_global), limits.global)?;
+                limits.unauthenticated = quota(
+                    "rate_limit_unauthenticated",
+                    pick!(rate_limit_unauthenticated),
+                    limits.unauthenticated,
+                )?;
+                limits.invalid_requests = quota(
+                    "rate_limit_invalid_requests",
+                    pick!(rate_limit_invalid_requests),
+                    limits.invalid_requests,
+                )?;
+                for route in &mut limits.routes {
+                    let (key, value) = match route.name {
+                        "update_my_user" => (
+                            "rate_limit_update_my_user",
+                            pick!(rate_limit_update_my_user),
+                        ),
+                        _ => (
+                            "rate_limit_list_my_relationships",
+                            pick!(rate_limit_list_my_relationships),
+                        ),
+                    };
+                    route.quota = quota(key, value, route.quota)?;
+                }
+                limits.redis_url = pick!(redis_url).filter(|u| !u.trim().is_empty());
+                Some(limits)
+            }
+            Some("off") => None,
+            Some(other) => {
+                return Err(invalid(
+                    "rate_limits",
+                    &format!("{other:?} is neither `on` nor `off`"),
+                ))
+            }
+        };
         Ok(Settings {
+            rate_limits,
             bind: pick!(bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             store,
             workers,

@@ -5,7 +5,12 @@
 use std::sync::LazyLock;
 
 use actix_web::App;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -60,11 +65,123 @@ impl Modify for SecuritySchemes {
 /// The document utoipa builds from the handlers, registered exactly as the server registers
 /// them (paths without a version prefix; root routes included).
 pub fn generated_document() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(configure_root)
         .configure(configure_api)
         .split_for_parts();
+    let (_, root) = App::new()
+        .into_utoipa_app()
+        .configure(configure_root)
+        .split_for_parts();
+    let root_paths: Vec<String> = root.paths.paths.keys().cloned().collect();
+    RateLimitDocs { root_paths }.modify(&mut api);
     api
+}
+
+/// The rate-limit middleware wraps every versioned route, so every versioned operation may
+/// answer 429 and every answer carries the bucket headers (see `crate::ratelimit`). Documented
+/// here once rather than on each handler. The headers are optional in the contract: with
+/// `ASTRAL_RATE_LIMITS=off` they are not sent.
+struct RateLimitDocs {
+    root_paths: Vec<String>,
+}
+
+fn header(schema: Type, description: &str) -> Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(schema)))
+        .description(Some(description))
+        .build()
+}
+
+impl Modify for RateLimitDocs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let bucket_headers = [
+            (
+                "X-RateLimit-Limit",
+                header(Type::Integer, "The bucket's burst."),
+            ),
+            (
+                "X-RateLimit-Remaining",
+                header(Type::Integer, "Requests admissible now."),
+            ),
+            (
+                "X-RateLimit-Reset",
+                header(
+                    Type::Number,
+                    "Epoch seconds at which the bucket is full again.",
+                ),
+            ),
+            (
+                "X-RateLimit-Reset-After",
+                header(Type::Number, "Seconds until the bucket is full again."),
+            ),
+            (
+                "X-RateLimit-Bucket",
+                header(Type::String, "Opaque id of the bucket."),
+            ),
+        ];
+        let refusal_headers = [
+            (
+                "Retry-After",
+                header(Type::Integer, "Whole seconds to wait."),
+            ),
+            (
+                "X-RateLimit-Scope",
+                header(Type::String, "`user`, `global` or `shared`."),
+            ),
+            (
+                "X-RateLimit-Global",
+                header(Type::Boolean, "`true` when a global limit was hit."),
+            ),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if self.root_paths.contains(path) {
+                continue;
+            }
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation.responses.responses.insert(
+                    "429".to_owned(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("Rate limited: wait `retry_after` seconds.")
+                            .content(
+                                "application/json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Error")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    for (name, h) in &bucket_headers {
+                        response
+                            .headers
+                            .insert((*name).to_owned(), RefOr::T(h.clone()));
+                    }
+                    if status == "429" {
+                        for (name, h) in &refusal_headers {
+                            response
+                                .headers
+                                .insert((*name).to_owned(), RefOr::T(h.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

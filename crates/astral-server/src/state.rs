@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use astral_ratelimit::Limiter;
 use astral_store::{Store, StoreError};
 
 use crate::config::UsernameRule;
@@ -11,6 +12,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub username_rule: UsernameRule,
     pub max_body_bytes: usize,
+    /// `None` when rate limiting is switched off.
+    pub limiter: Option<Arc<Limiter>>,
 }
 
 impl AppState {

@@ -13,6 +13,11 @@ pub struct Health {
     pub status: String,
     /// `sqlite` or `postgresql`.
     pub database: String,
+    /// Where rate-limit buckets live: `memory`, `redis`, or `off`.
+    pub rate_limits: String,
+    /// How often the Redis rate-limit store failed since start (each time the server went on
+    /// serving, limiting in process).
+    pub rate_limit_store_failures: i64,
 }
 
 /// Health check.
@@ -30,8 +35,17 @@ pub struct Health {
 pub async fn get_health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let backend = state.store.backend();
     state.run(|store| store.ping()).await?;
+    let (rate_limits, failures) = match &state.limiter {
+        None => ("off", 0),
+        Some(l) => match l.configured_store() {
+            astral_ratelimit::StoreKind::Memory => ("memory", 0),
+            astral_ratelimit::StoreKind::Redis => ("redis", l.redis_failures()),
+        },
+    };
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
         database: backend.name().into(),
+        rate_limits: rate_limits.into(),
+        rate_limit_store_failures: i64::try_from(failures).unwrap_or(i64::MAX),
     }))
 }

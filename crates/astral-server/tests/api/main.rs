@@ -8,5 +8,6 @@ mod auth;
 mod cli;
 mod contract;
 mod errors;
+mod rate_limits;
 mod spec_check;
 mod users;

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::{web, HttpServer};
+use astral_ratelimit::{Limiter, LimiterConfig, ManualClock};
 use astral_server::config::UsernameRule;
 use astral_server::AppState;
 use astral_store::testing::PostgresSchema;
@@ -38,8 +39,16 @@ macro_rules! backend_tests {
 pub(crate) use backend_tests;
 
 pub enum TestDb {
-    Sqlite { dir: tempfile::TempDir },
-    Postgres { schema: PostgresSchema },
+    Sqlite {
+        dir: tempfile::TempDir,
+    },
+    Postgres {
+        schema: PostgresSchema,
+    },
+    /// Another instance's database, owned (and cleaned up) by that instance.
+    Shared {
+        url: String,
+    },
 }
 
 impl TestDb {
@@ -66,13 +75,14 @@ impl TestDb {
         match self {
             TestDb::Sqlite { dir } => format!("sqlite://{}", self.sqlite_path_in(dir)),
             TestDb::Postgres { schema } => schema.url.clone(),
+            TestDb::Shared { url } => url.clone(),
         }
     }
 
     pub fn sqlite_path(&self) -> Option<String> {
         match self {
             TestDb::Sqlite { dir } => Some(self.sqlite_path_in(dir)),
-            TestDb::Postgres { .. } => None,
+            TestDb::Postgres { .. } | TestDb::Shared { .. } => None,
         }
     }
 
@@ -86,6 +96,10 @@ pub struct TestOptions {
     pub max_body_bytes: usize,
     pub sqlite_busy_timeout_ms: u64,
     pub pool_timeout_secs: u64,
+    /// Off by default, so that tests of other features are not throttled.
+    pub rate_limits: Option<LimiterConfig>,
+    /// The limiter's clock; the system clock when `None`.
+    pub clock: Option<Arc<ManualClock>>,
 }
 
 impl Default for TestOptions {
@@ -94,6 +108,8 @@ impl Default for TestOptions {
             max_body_bytes: astral_server::config::DEFAULT_MAX_BODY_BYTES,
             sqlite_busy_timeout_ms: 5000,
             pool_timeout_secs: 5,
+            rate_limits: None,
+            clock: None,
         }
     }
 }
@@ -120,10 +136,18 @@ impl TestApp {
             std::time::Duration::from_millis(options.sqlite_busy_timeout_ms);
         let store = Store::open(&config).expect("open store");
         store.migrate().expect("migrate");
+        let limiter = options.rate_limits.map(|config| {
+            let limiter = match options.clock {
+                Some(clock) => Limiter::with_clock(config, clock),
+                None => Limiter::new(config),
+            };
+            Arc::new(limiter.expect("limiter"))
+        });
         let state = web::Data::new(AppState {
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
             max_body_bytes: options.max_body_bytes,
+            limiter,
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -141,6 +165,12 @@ impl TestApp {
             server: handle,
             db,
         }
+    }
+
+    /// A second server instance on the same database (as when several instances run behind a
+    /// load balancer).
+    pub async fn another_instance(&self, options: TestOptions) -> TestApp {
+        TestApp::start_with(TestDb::Shared { url: self.db.url() }, options).await
     }
 
     /// `http://127.0.0.1:PORT/api/v10` and friends.

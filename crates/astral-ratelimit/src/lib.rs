@@ -1,0 +1,23 @@
+//! Rate limiting the way Discord clients expect it.
+//!
+//! Every limit is a GCRA bucket ([`Quota`]: a burst and the period in which it refills). A
+//! request is checked against all the buckets it falls in at once and admitted only if every
+//! one has room; then, and only then, all of them are charged. A refused request charges
+//! nothing, so waiting `retry_after` always suffices (Spacebar's lock-outs are the
+//! anti-example).
+//!
+//! The arithmetic ([`gcra`]) is done here in integer microseconds for both stores: the
+//! in-process [`MemoryStore`] and the shared [`RedisStore`] only keep each bucket's
+//! theoretical arrival time (TAT). Hence the headers are the same whichever store answers.
+
+mod gcra;
+mod limiter;
+mod memory;
+mod quota;
+mod redis_store;
+
+pub use gcra::{decide, Decision};
+pub use limiter::{BucketKind, Check, Limiter, LimiterConfig, Refusal, Scope, StoreKind};
+pub use memory::{Clock, ManualClock, MemoryStore, SystemClock};
+pub use quota::{Quota, QuotaError};
+pub use redis_store::RedisStore;

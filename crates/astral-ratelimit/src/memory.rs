@@ -1,0 +1,114 @@
+//! The in-process store: each bucket's TAT in one map behind a mutex. A check touches a few
+//! map entries, so one lock is cheaper than anything finer (see the benchmark).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::{decide, Decision, Quota};
+
+/// Where "now" comes from: the system clock, or a hand-moved one in tests.
+pub trait Clock: Send + Sync + 'static {
+    /// Microseconds since the Unix epoch.
+    fn now_us(&self) -> u64;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_us(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0)
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    pub fn new(start_us: u64) -> Arc<ManualClock> {
+        Arc::new(ManualClock(AtomicU64::new(start_us)))
+    }
+
+    pub fn advance_us(&self, us: u64) {
+        self.0.fetch_add(us, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_us(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct MemoryStore {
+    clock: Arc<dyn Clock>,
+    tats: Mutex<HashMap<String, u64>>,
+}
+
+/// Buckets whose TAT has passed are full again and need no entry; past this many entries the
+/// map is swept of them.
+const SWEEP_ABOVE: usize = 50_000;
+
+impl MemoryStore {
+    pub fn new(clock: Arc<dyn Clock>) -> MemoryStore {
+        MemoryStore {
+            clock,
+            tats: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.clock.now_us()
+    }
+
+    /// Checks `buckets` atomically: with `charge`, all are charged if all admit, none otherwise.
+    pub fn check(&self, buckets: &[(String, Quota)], charge: bool) -> Vec<Decision> {
+        let now = self.clock.now_us();
+        // A poisoned lock means a panic elsewhere mid-update; the map of integers is still
+        // consistent, so keep limiting rather than fail every request.
+        let mut tats = self.tats.lock().unwrap_or_else(|e| e.into_inner());
+        let decisions: Vec<Decision> = buckets
+            .iter()
+            .map(|(key, quota)| decide(*quota, tats.get(key).copied().unwrap_or(0), now, charge))
+            .collect();
+        if charge && decisions.iter().all(|d| d.admitted) {
+            for ((key, _), d) in buckets.iter().zip(&decisions) {
+                tats.insert(key.clone(), d.new_tat_us);
+            }
+            if tats.len() > SWEEP_ABOVE {
+                tats.retain(|_, tat| *tat > now);
+            }
+        }
+        decisions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn all_or_nothing_across_buckets() {
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryStore::new(clock.clone());
+        let wide = Quota::new(10, Duration::from_secs(2));
+        let narrow = Quota::new(1, Duration::from_secs(10));
+        let both = vec![("g".to_owned(), wide), ("r".to_owned(), narrow)];
+        assert!(store.check(&both, true).iter().all(|d| d.admitted));
+        // The narrow bucket refuses; the wide one must not be charged for it.
+        for _ in 0..5 {
+            let d = store.check(&both, true);
+            assert!(d[0].admitted && !d[1].admitted);
+        }
+        let wide_only = vec![("g".to_owned(), wide)];
+        assert_eq!(store.check(&wide_only, false)[0].remaining, 9);
+        clock.advance_us(10_000_000);
+        assert!(store.check(&both, true).iter().all(|d| d.admitted));
+    }
+}

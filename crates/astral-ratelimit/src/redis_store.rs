@@ -1,0 +1,124 @@
+//! The shared store: each bucket's TAT in Redis, checked and charged by one Lua script, so
+//! several server instances share one budget per token. The script uses Redis's own clock
+//! (`TIME`), so instances with skewed clocks still agree.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::{decide, Decision, Quota};
+
+/// KEYS: the buckets. ARGV: `charge` (0/1), then per bucket its interval and burst.
+/// Returns `[now_us, tat_1, …, tat_n]`: the stored TATs *before* this request (0 = unused),
+/// from which the caller derives every number with the same arithmetic as the memory store.
+/// Charges all buckets, or none, with exactly the admission rule of `gcra::decide`.
+const SCRIPT: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local charge = ARGV[1] == '1'
+local stored = {}
+local nexts = {}
+local all = true
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  stored[i] = tat
+  if tat < now then tat = now end
+  nexts[i] = tat + interval
+  if nexts[i] - now > interval * burst then all = false end
+end
+if charge and all then
+  for i, key in ipairs(KEYS) do
+    local ttl_ms = math.ceil((nexts[i] - now) / 1000) + 1000
+    redis.call('SET', key, string.format('%d', nexts[i]), 'PX', ttl_ms)
+  end
+end
+local out = { now }
+for i = 1, #KEYS do out[i + 1] = stored[i] end
+return out
+"#;
+
+pub struct RedisStore {
+    manager: ConnectionManager,
+    script: redis::Script,
+    /// Redis I/O runs here, not on the caller's runtime: actix runs one single-threaded runtime
+    /// per worker, and the connection's driver task must not depend on one worker's lifetime.
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl RedisStore {
+    /// Does not connect: the connection is made on first use and remade after failures.
+    pub fn new(url: &str, timeout: Duration) -> Result<RedisStore, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("invalid Redis URL: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("astral-redis")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the Redis runtime: {e}"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(200));
+        let manager = {
+            let _entered = runtime.enter();
+            ConnectionManager::new_lazy_with_config(client, config).map_err(|e| e.to_string())?
+        };
+        Ok(RedisStore {
+            manager,
+            script: redis::Script::new(SCRIPT),
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Like `MemoryStore::check`, atomically across instances.
+    pub async fn check(
+        &self,
+        buckets: &[(String, Quota)],
+        charge: bool,
+    ) -> Result<Vec<Decision>, String> {
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or("the Redis store is shut down")?;
+        let script = self.script.clone();
+        let args: Vec<(String, u64, u32)> = buckets
+            .iter()
+            .map(|(key, quota)| (key.clone(), quota.interval_us(), quota.burst))
+            .collect();
+        let mut manager = self.manager.clone();
+        let reply: Vec<u64> = runtime
+            .spawn(async move {
+                let mut invocation = script.prepare_invoke();
+                invocation.arg(u8::from(charge));
+                for (key, interval, burst) in &args {
+                    invocation.key(key).arg(*interval).arg(*burst);
+                }
+                invocation.invoke_async(&mut manager).await
+            })
+            .await
+            .map_err(|e| format!("Redis task failed: {e}"))?
+            .map_err(|e| e.to_string())?;
+        let (now, stored) = reply
+            .split_first()
+            .filter(|(_, rest)| rest.len() == buckets.len())
+            .ok_or_else(|| format!("unexpected reply from the rate-limit script: {reply:?}"))?;
+        Ok(buckets
+            .iter()
+            .zip(stored)
+            .map(|((_, quota), tat)| decide(*quota, *tat, *now, charge))
+            .collect())
+    }
+}
+
+impl Drop for RedisStore {
+    fn drop(&mut self) {
+        // Dropping a runtime inside another runtime panics; hand it to a plain thread.
+        if let Some(runtime) = self.runtime.take() {
+            std::thread::spawn(move || drop(runtime));
+        }
+    }
+}
