@@ -369,7 +369,7 @@ struct OwnRedis {
 
 impl OwnRedis {
     fn start(port: u16) -> OwnRedis {
-        let child = std::process::Command::new("redis-server")
+        let mut child = std::process::Command::new("redis-server")
             .args([
                 "--port",
                 &port.to_string(),
@@ -389,6 +389,8 @@ impl OwnRedis {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("redis-server did not start on port {port}");
     }
 }
