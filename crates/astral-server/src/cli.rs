@@ -117,7 +117,14 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
             None
         }
     };
+    let media = astral_media::DiskStore::open(&settings.media_dir).map_err(|e| {
+        format!(
+            "cannot use media directory {}: {e}",
+            settings.media_dir.display()
+        )
+    })?;
     let state = web::Data::new(AppState {
+        media: Arc::new(media),
         store: Arc::new(store),
         username_rule: settings.username_rule.clone(),
         max_body_bytes: settings.max_body_bytes,

@@ -81,6 +81,9 @@ pub struct SettingsArgs {
     /// `GET /users/@me/relationships` [default: 3/1s].
     #[arg(long, env = "ASTRAL_RATE_LIMIT_LIST_MY_RELATIONSHIPS")]
     pub rate_limit_list_my_relationships: Option<String>,
+    /// Directory for uploaded avatars and banners (created if missing) [default: media].
+    #[arg(long, env = "ASTRAL_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
     /// Keep rate-limit buckets in this Redis (redis://…) so instances share them [default: in process].
     #[arg(long, env = "ASTRAL_REDIS_URL")]
     pub redis_url: Option<String>,
@@ -104,6 +107,7 @@ struct FileSettings {
     username_pattern: Option<String>,
     log: Option<String>,
     rate_limits: Option<String>,
+    media_dir: Option<PathBuf>,
     rate_limit_global: Option<String>,
     rate_limit_unauthenticated: Option<String>,
     rate_limit_invalid_requests: Option<String>,
@@ -124,6 +128,7 @@ pub struct Settings {
     pub log: String,
     /// `None` when rate limiting is off.
     pub rate_limits: Option<LimiterConfig>,
+    pub media_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -234,6 +239,7 @@ impl SettingsArgs {
         };
         Ok(Settings {
             rate_limits,
+            media_dir: pick!(media_dir).unwrap_or_else(|| PathBuf::from("media")),
             bind: pick!(bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             store,
             workers,

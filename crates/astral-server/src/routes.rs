@@ -4,7 +4,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::handlers::{auth, health, users};
+use crate::handlers::{auth, health, images, users};
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -23,5 +23,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
 
 /// Routes at the root only.
 pub fn configure_root(cfg: &mut ServiceConfig) {
-    cfg.service(health::get_health);
+    cfg.service(health::get_health)
+        .service(images::get_user_avatar::get_user_avatar)
+        .service(images::get_user_banner::get_user_banner)
+        .service(images::get_default_avatar::get_default_avatar);
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use astral_media::MediaStore;
 use astral_ratelimit::Limiter;
 use astral_store::{Store, StoreError};
 
@@ -14,6 +15,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// `None` when rate limiting is switched off.
     pub limiter: Option<Arc<Limiter>>,
+    /// Uploaded avatars and banners.
+    pub media: Arc<dyn MediaStore>,
 }
 
 impl AppState {

@@ -19,7 +19,7 @@ use std::time::Duration;
 pub use conn::{AnyConnection, AstralConnectionManager, Backend, ConnectionOptions, DatabaseUrl};
 pub use error::{StoreError, UniqueField};
 pub use tokens::TokenOwner;
-pub use users::{NewUser, UserChanges, UserRecord};
+pub use users::{ImageSlot, NewUser, UserChanges, UserRecord};
 
 use astral_types::SnowflakeGenerator;
 

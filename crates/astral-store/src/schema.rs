@@ -33,4 +33,14 @@ diesel::table! {
 }
 
 diesel::joinable!(tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, tokens);
+diesel::allow_tables_to_appear_in_same_query!(users, tokens, user_images);
+
+diesel::table! {
+    user_images (user_id, kind, hash) {
+        user_id -> BigInt,
+        kind -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(user_images -> users (user_id));

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use crate::conn::write_transaction;
-use crate::schema::users;
+use crate::schema::{user_images, users};
 use crate::{Store, StoreError};
 
 /// A user row, without the password hash.
@@ -64,11 +64,18 @@ pub struct UserChanges {
     pub username: Option<String>,
     pub global_name: Option<Option<String>>,
     pub locale: Option<String>,
+    /// A new avatar hash (its image already stored), or `Some(None)` to clear.
+    pub avatar: Option<Option<String>>,
+    pub banner: Option<Option<String>>,
 }
 
 impl UserChanges {
     pub fn is_empty(&self) -> bool {
-        self.username.is_none() && self.global_name.is_none() && self.locale.is_none()
+        self.username.is_none()
+            && self.global_name.is_none()
+            && self.locale.is_none()
+            && self.avatar.is_none()
+            && self.banner.is_none()
     }
 }
 
@@ -79,6 +86,24 @@ struct UserChangeset {
     username_key: Option<String>,
     global_name: Option<Option<String>>,
     locale: Option<String>,
+    avatar: Option<Option<String>>,
+    banner: Option<Option<String>>,
+}
+
+/// Which image a hash is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSlot {
+    Avatar,
+    Banner,
+}
+
+impl ImageSlot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageSlot::Avatar => "avatar",
+            ImageSlot::Banner => "banner",
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -158,11 +183,20 @@ impl Store {
         if changes.is_empty() {
             return Ok(select_user(&mut conn, id)?);
         }
+        let new_images: Vec<(ImageSlot, String)> = [
+            (ImageSlot::Avatar, changes.avatar.clone().flatten()),
+            (ImageSlot::Banner, changes.banner.clone().flatten()),
+        ]
+        .into_iter()
+        .filter_map(|(slot, hash)| hash.map(|h| (slot, h)))
+        .collect();
         let changeset = UserChangeset {
             username_key: changes.username.as_deref().map(fold_case),
             username: changes.username,
             global_name: changes.global_name,
             locale: changes.locale,
+            avatar: changes.avatar,
+            banner: changes.banner,
         };
         write_transaction(&mut conn, |conn| {
             let updated = diesel::update(users::table.find(id.as_i64()))
@@ -171,8 +205,39 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::NotFound);
             }
+            for (slot, hash) in &new_images {
+                // Uploading an image the user had before records nothing new.
+                let known = user_images::table
+                    .find((id.as_i64(), slot.as_str(), hash.as_str()))
+                    .count()
+                    .get_result::<i64>(conn)?;
+                if known == 0 {
+                    diesel::insert_into(user_images::table)
+                        .values((
+                            user_images::user_id.eq(id.as_i64()),
+                            user_images::kind.eq(slot.as_str()),
+                            user_images::hash.eq(hash),
+                        ))
+                        .execute(conn)?;
+                }
+            }
             Ok(select_user(conn, id)?)
         })
+    }
+
+    /// Whether `user_id` ever uploaded `hash` as this kind of image.
+    pub fn user_has_image(
+        &self,
+        user_id: UserId,
+        slot: ImageSlot,
+        hash: &str,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let n = user_images::table
+            .find((user_id.as_i64(), slot.as_str(), hash))
+            .count()
+            .get_result::<i64>(&mut conn)?;
+        Ok(n > 0)
     }
 }
 

@@ -109,4 +109,14 @@ pub struct UpdateMyUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub locale: Option<String>,
+    /// New avatar: a PNG, JPEG, GIF or WebP image as a data URI (`data:image/png;base64,…`) or
+    /// raw base64 (at most 10 MiB, 4096×4096 pixels); the current hash (no change); or `null`
+    /// to remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub avatar: Option<Option<String>>,
+    /// New banner, like `avatar`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub banner: Option<Option<String>>,
 }

@@ -4,5 +4,6 @@
 
 pub mod auth;
 pub mod health;
+pub mod images;
 pub mod users;
 pub mod validate;

@@ -119,6 +119,8 @@ pub struct TestApp {
     pub root: String,
     pub http: reqwest::Client,
     server: actix_web::dev::ServerHandle,
+    /// Uploaded images of this instance.
+    pub media_dir: tempfile::TempDir,
     // Last, so the database outlives the server.
     pub db: TestDb,
 }
@@ -143,7 +145,10 @@ impl TestApp {
             };
             Arc::new(limiter.expect("limiter"))
         });
+        let media_dir = tempfile::tempdir().expect("media dir");
+        let media = astral_media::DiskStore::open(media_dir.path()).expect("media store");
         let state = web::Data::new(AppState {
+            media: Arc::new(media),
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
             max_body_bytes: options.max_body_bytes,
@@ -163,6 +168,7 @@ impl TestApp {
             root: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
             server: handle,
+            media_dir,
             db,
         }
     }

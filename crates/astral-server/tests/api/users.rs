@@ -111,6 +111,8 @@ backend_tests! {
             username: Some("patcher-3".parse().unwrap()),
             global_name: Some("Typed".parse().unwrap()),
             locale: None,
+            avatar: None,
+            banner: None,
         };
         let me = app.client(Some(&auth)).update_my_user(&body).await.unwrap().into_inner();
         assert_eq!((me.username.as_str(), me.global_name.as_deref(), me.locale.as_str()), ("patcher-3", Some("Typed"), "fr"));

@@ -1,4 +1,5 @@
 use actix_web::{patch, web, web::Json};
+use astral_media::{decode_upload, Upload};
 use astral_store::{StoreError, UserChanges};
 use astral_types::form::{Field, FormReader};
 use astral_types::user::{PrivateUser, UpdateMyUserRequest};
@@ -14,8 +15,11 @@ use crate::wire;
 
 /// Modify the current user.
 ///
-/// Absent fields are left unchanged; `null` clears a nullable field (`global_name`). Unknown
-/// fields are ignored. Returns the updated user.
+/// Absent fields are left unchanged; `null` clears a nullable field (`global_name`, `avatar`,
+/// `banner`). `avatar` and `banner` take a PNG, JPEG, GIF or WebP image as a data URI
+/// (`data:image/png;base64,…`) or raw base64, at most 10 MiB and 4096×4096 pixels; the user
+/// object then carries its hash. Unknown fields are ignored. Nothing is changed unless every
+/// field is valid. Returns the updated user.
 #[utoipa::path(
     operation_id = "update_my_user",
     tag = "users",
@@ -39,7 +43,34 @@ pub async fn update_my_user(
     let username = form.optional_string("username");
     let global_name = form.string("global_name");
     let locale = form.optional_string("locale");
+    let avatar = form.string("avatar");
+    let banner = form.string("banner");
+
+    // Images are decoded (CPU-heavy) on the blocking pool; a value equal to the current hash
+    // is a no-op, as the Astral seed's PATCH example sends the hash back.
+    let current = (caller.user.avatar.clone(), caller.user.banner.clone());
+    let (avatar, banner) =
+        web::block(move || (read_image(avatar, current.0), read_image(banner, current.1)))
+            .await
+            .map_err(ApiError::internal)?;
+
     let errors = form.errors();
+    let mut uploads = Vec::new();
+    let mut image_change = |name: &str, outcome: ImageField| match outcome {
+        ImageField::Unchanged => None,
+        ImageField::Clear => Some(None),
+        ImageField::Upload(upload) => {
+            let hash = upload.hash.clone();
+            uploads.push(upload);
+            Some(Some(hash))
+        }
+        ImageField::Invalid(message) => {
+            errors.field(name, "IMAGE_INVALID", message);
+            None
+        }
+    };
+    let avatar = image_change("avatar", avatar);
+    let banner = image_change("banner", banner);
     let changes = UserChanges {
         username: username.and_then(|v| validate::username(errors, &state.username_rule, v)),
         global_name: match global_name {
@@ -48,8 +79,24 @@ pub async fn update_my_user(
             Field::Value(v) => validate::global_name(errors, v).map(Some),
         },
         locale: locale.and_then(|v| validate::locale(errors, v)),
+        avatar,
+        banner,
     };
     form.finish().map_err(ApiError::form)?;
+
+    // Stored before the user row points at them. Content-addressed: should the update below
+    // fail, an unreferenced file is harmless, and a retry finds it in place.
+    if !uploads.is_empty() {
+        let media = state.media.clone();
+        web::block(move || {
+            uploads
+                .iter()
+                .try_for_each(|u| media.put(&u.hash, &u.bytes))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    }
 
     let user_id = caller.id();
     match state
@@ -61,5 +108,25 @@ pub async fn update_my_user(
         // The account was deleted between authentication and the update.
         Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// What an `avatar` / `banner` field asks for.
+enum ImageField {
+    Unchanged,
+    Clear,
+    Upload(Upload),
+    Invalid(String),
+}
+
+fn read_image(field: Field<String>, current: Option<String>) -> ImageField {
+    match field {
+        Field::Absent => ImageField::Unchanged,
+        Field::Null => ImageField::Clear,
+        Field::Value(v) if current.as_deref() == Some(v.as_str()) => ImageField::Unchanged,
+        Field::Value(v) => match decode_upload(&v) {
+            Ok(upload) => ImageField::Upload(upload),
+            Err(e) => ImageField::Invalid(e.0),
+        },
     }
 }
