@@ -125,6 +125,7 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
     })?;
     let state = web::Data::new(AppState {
         media: Arc::new(media),
+        max_friends: crate::handlers::relationships::MAX_FRIENDS,
         store: Arc::new(store),
         username_rule: settings.username_rule.clone(),
         max_body_bytes: settings.max_body_bytes,

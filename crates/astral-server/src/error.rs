@@ -26,6 +26,13 @@ pub enum ErrorKind {
     Unavailable,
     /// A bug or a broken database.
     Internal,
+    /// Any other refusal Discord answers with its own JSON code (e.g. 403 / 20001 "Bots cannot
+    /// use this endpoint", 400 / 30002 "Maximum number of friends reached").
+    Discord {
+        status: u16,
+        code: JsonCode,
+        message: &'static str,
+    },
 }
 
 #[derive(Debug)]
@@ -69,6 +76,26 @@ impl ApiError {
         Self::with_cause(ErrorKind::Internal, cause)
     }
 
+    /// A refusal with its own Discord code.
+    #[track_caller]
+    pub fn discord(status: u16, code: JsonCode, message: &'static str) -> Self {
+        Self::new(ErrorKind::Discord {
+            status,
+            code,
+            message,
+        })
+    }
+
+    /// 403 / 20001: the endpoint is for user accounts only (Discord refuses bots on it).
+    #[track_caller]
+    pub fn bots_cannot_use() -> Self {
+        Self::discord(
+            403,
+            JsonCode::BOTS_CANNOT_USE,
+            "Bots cannot use this endpoint",
+        )
+    }
+
     /// A single field error as a 50035.
     #[track_caller]
     pub fn field(name: &str, code: &str, message: &str) -> Self {
@@ -93,6 +120,7 @@ impl ApiError {
             ),
             ErrorKind::Unavailable => ErrorBody::new(JsonCode::GENERAL, "503: Service Unavailable"),
             ErrorKind::Internal => ErrorBody::new(JsonCode::GENERAL, "500: Internal Server Error"),
+            ErrorKind::Discord { code, message, .. } => ErrorBody::new(*code, *message),
         }
     }
 }
@@ -116,6 +144,9 @@ impl ResponseError for ApiError {
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Discord { status, .. } => {
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::handlers::{auth, health, images, users};
+use crate::handlers::{auth, health, images, relationships, users};
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -15,7 +15,12 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     cfg.service(auth::register::register)
         .service(auth::login::login)
         .service(auth::logout::logout)
-        // `/users/@me` before `/users/{user_id}`: actix tries resources in registration order.
+        // `/users/@me…` before `/users/{user_id}`: actix tries resources in registration order.
+        .service(relationships::list_my_relationships::list_my_relationships)
+        .service(relationships::send_friend_request::send_friend_request)
+        .service(relationships::create_relationship::create_relationship)
+        .service(relationships::update_relationship::update_relationship)
+        .service(relationships::delete_relationship::delete_relationship)
         .service(users::get_my_user::get_my_user)
         .service(users::update_my_user::update_my_user)
         .service(users::get_user::get_user);

@@ -17,6 +17,8 @@ pub struct AppState {
     pub limiter: Option<Arc<Limiter>>,
     /// Uploaded avatars and banners.
     pub media: Arc<dyn MediaStore>,
+    /// Discord's friend limit (1000); lower in tests.
+    pub max_friends: i64,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@
 mod conn;
 mod error;
 mod migrate;
+mod relationships;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use conn::{AnyConnection, AstralConnectionManager, Backend, ConnectionOptions, DatabaseUrl};
 pub use error::{StoreError, UniqueField};
+pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
 pub use users::{ImageSlot, NewUser, UserChanges, UserRecord};
 

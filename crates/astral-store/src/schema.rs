@@ -33,7 +33,7 @@ diesel::table! {
 }
 
 diesel::joinable!(tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, tokens, user_images);
+diesel::allow_tables_to_appear_in_same_query!(users, tokens, user_images, relationships);
 
 diesel::table! {
     user_images (user_id, kind, hash) {
@@ -44,3 +44,13 @@ diesel::table! {
 }
 
 diesel::joinable!(user_images -> users (user_id));
+
+diesel::table! {
+    relationships (user_id, other_id) {
+        user_id -> BigInt,
+        other_id -> BigInt,
+        kind -> Integer,
+        nickname -> Nullable<Text>,
+        since_ms -> BigInt,
+    }
+}

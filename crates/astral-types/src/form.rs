@@ -99,6 +99,22 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// An integer field that may be absent or null (both `None`).
+    pub fn optional_integer(&mut self, name: &str) -> Option<i64> {
+        match self.object.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(other) => {
+                self.errors.field(
+                    name,
+                    "NUMBER_TYPE_COERCE",
+                    format!("Value \"{}\" is not int.", short(other)),
+                );
+                None
+            }
+        }
+    }
+
     /// A string that must be present and not null.
     pub fn required_string(&mut self, name: &str) -> Option<String> {
         match self.string(name) {

@@ -120,3 +120,49 @@ pub struct UpdateMyUserRequest {
     #[schema(value_type = Option<String>)]
     pub banner: Option<Option<String>>,
 }
+
+/// One of the caller's relationships (Discord numbering: 1 friend, 2 blocked, 3 incoming
+/// request, 4 outgoing request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Relationship {
+    /// The other user's id.
+    pub id: UserId,
+    /// 1 friend, 2 blocked, 3 incoming request, 4 outgoing request.
+    #[serde(rename = "type")]
+    pub kind: i32,
+    pub user: User,
+    /// The caller's nickname for a friend.
+    #[schema(required = true)]
+    pub nickname: Option<String>,
+    /// When the relationship took its current type (ISO 8601).
+    pub since: String,
+}
+
+/// `POST /users/@me/relationships`: a friend request by username.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FriendRequest {
+    pub username: String,
+    /// Accepted for compatibility; if given and not `"0"`, it must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = true)]
+    pub discriminator: Option<String>,
+}
+
+/// `PUT /users/@me/relationships/{user_id}`: `{}` sends or accepts a friend request,
+/// `{"type": 2}` blocks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PutRelationship {
+    /// 1 (or absent): befriend; 2: block.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = true)]
+    pub kind: Option<i32>,
+}
+
+/// `PATCH /users/@me/relationships/{user_id}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PatchRelationship {
+    /// 1–32 characters; `null` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 32)]
+    pub nickname: Option<Option<String>>,
+}

@@ -5,5 +5,6 @@
 pub mod auth;
 pub mod health;
 pub mod images;
+pub mod relationships;
 pub mod users;
 pub mod validate;

@@ -10,5 +10,6 @@ mod contract;
 mod errors;
 mod images;
 mod rate_limits;
+mod relationships;
 mod spec_check;
 mod users;

@@ -100,6 +100,8 @@ pub struct TestOptions {
     pub rate_limits: Option<LimiterConfig>,
     /// The limiter's clock; the system clock when `None`.
     pub clock: Option<Arc<ManualClock>>,
+    /// Discord's 1000 by default; small to test the limit.
+    pub max_friends: i64,
 }
 
 impl Default for TestOptions {
@@ -110,6 +112,7 @@ impl Default for TestOptions {
             pool_timeout_secs: 5,
             rate_limits: None,
             clock: None,
+            max_friends: astral_server::handlers::relationships::MAX_FRIENDS,
         }
     }
 }
@@ -149,6 +152,7 @@ impl TestApp {
         let media = astral_media::DiskStore::open(media_dir.path()).expect("media store");
         let state = web::Data::new(AppState {
             media: Arc::new(media),
+            max_friends: options.max_friends,
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
             max_body_bytes: options.max_body_bytes,

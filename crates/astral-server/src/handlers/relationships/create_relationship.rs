@@ -1,0 +1,56 @@
+use actix_web::{put, web, HttpResponse};
+use astral_types::form::FormReader;
+use astral_types::user::PutRelationship;
+use astral_types::ErrorBody;
+
+use super::{befriend, block, target, users_only};
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Befriend or block a user.
+///
+/// `{}` (or `{"type": 1}`) sends a friend request, or accepts theirs; `{"type": 2}` blocks,
+/// which ends any friendship or pending request between you.
+#[utoipa::path(
+    operation_id = "create_relationship",
+    tag = "relationships",
+    params(("user_id" = String, Path, description = "The other user's id.")),
+    request_body(content = PutRelationship, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Done."),
+        (status = 400, description = "They blocked you (80000), friend limit (30002), yourself or an invalid body (50035, 50109).", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
+        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[put("/users/@me/relationships/{user_id}")]
+pub async fn create_relationship(
+    state: web::Data<AppState>,
+    caller: Caller,
+    user_id: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    users_only(&caller)?;
+    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
+    let kind = form.optional_integer("type");
+    if let Some(k) = kind.filter(|k| *k != 1 && *k != 2) {
+        form.errors().field(
+            "type",
+            "BASE_TYPE_CHOICES",
+            format!("Value must be one of (1, 2), not {k}."),
+        );
+    }
+    form.finish().map_err(ApiError::form)?;
+    let other = target(&state, &user_id).await?;
+    match kind {
+        Some(2) => block(&state, &caller, &other).await?,
+        _ => befriend(&state, &caller, &other).await?,
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

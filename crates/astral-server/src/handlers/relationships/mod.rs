@@ -1,0 +1,94 @@
+//! `/users/@me/relationships`: friends, requests and blocks. User accounts only: bots get
+//! 403 / 20001, as on Discord. Every write answers 204 and leaves both sides consistent.
+
+pub mod create_relationship;
+pub mod delete_relationship;
+pub mod list_my_relationships;
+pub mod send_friend_request;
+pub mod update_relationship;
+
+use astral_store::{FriendRequestRefusal, UserRecord};
+use astral_types::{FormErrors, JsonCode, UserId};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorKind};
+use crate::state::AppState;
+
+/// Discord's friend limit.
+pub const MAX_FRIENDS: i64 = 1000;
+
+pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
+    if caller.user.bot {
+        Err(ApiError::bots_cannot_use())
+    } else {
+        Ok(())
+    }
+}
+
+/// The user named in the path, or 404 / 10013.
+pub(crate) async fn target(state: &AppState, user_id: &str) -> Result<UserRecord, ApiError> {
+    let id: UserId = user_id
+        .parse()
+        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
+    state
+        .run(move |store| store.user_by_id(id))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorKind::UnknownUser))
+}
+
+fn not_yourself() -> ApiError {
+    let mut errors = FormErrors::new();
+    errors.add(
+        &[],
+        "RELATIONSHIP_INVALID_SELF",
+        "You cannot add yourself as a friend.",
+    );
+    ApiError::form(errors)
+}
+
+/// Sends a friend request to `to`, or accepts theirs.
+pub(crate) async fn befriend(
+    state: &AppState,
+    caller: &Caller,
+    to: &UserRecord,
+) -> Result<(), ApiError> {
+    let (from, to) = (caller.id(), to.user_id());
+    if from == to {
+        return Err(not_yourself());
+    }
+    let max = state.max_friends;
+    match state
+        .run(move |store| store.send_friend_request(from, to, max))
+        .await?
+    {
+        Ok(_) => Ok(()),
+        Err(FriendRequestRefusal::BlockedByTarget) => Err(ApiError::discord(
+            400,
+            JsonCode::FRIEND_REQUESTS_DISABLED,
+            "Incoming friend requests disabled.",
+        )),
+        Err(FriendRequestRefusal::TooManyFriends) => Err(ApiError::discord(
+            400,
+            JsonCode::MAX_FRIENDS,
+            "Maximum number of friends reached (1000)",
+        )),
+    }
+}
+
+pub(crate) async fn block(
+    state: &AppState,
+    caller: &Caller,
+    to: &UserRecord,
+) -> Result<(), ApiError> {
+    let (from, to) = (caller.id(), to.user_id());
+    if from == to {
+        let mut errors = FormErrors::new();
+        errors.add(
+            &[],
+            "RELATIONSHIP_INVALID_SELF",
+            "You cannot block yourself.",
+        );
+        return Err(ApiError::form(errors));
+    }
+    state.run(move |store| store.block(from, to)).await
+}

@@ -1,0 +1,62 @@
+use actix_web::{patch, web, HttpResponse};
+use astral_types::form::{check_length, Field, FormReader};
+use astral_types::user::PatchRelationship;
+use astral_types::ErrorBody;
+
+use super::{target, users_only};
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Set a friend's nickname.
+///
+/// Friends only; 1–32 characters; `null` clears it.
+#[utoipa::path(
+    operation_id = "update_relationship",
+    tag = "relationships",
+    params(("user_id" = String, Path, description = "The friend's id.")),
+    request_body(content = PatchRelationship, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Done."),
+        (status = 400, description = "Not a friend, or an invalid body (50035, 50109).", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
+        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[patch("/users/@me/relationships/{user_id}")]
+pub async fn update_relationship(
+    state: web::Data<AppState>,
+    caller: Caller,
+    user_id: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    users_only(&caller)?;
+    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
+    let nickname = match form.string("nickname") {
+        Field::Value(v) => check_length(form.errors(), "nickname", &v, 1, 32).then_some(Some(v)),
+        Field::Null => Some(None),
+        Field::Absent => None,
+    };
+    form.finish().map_err(ApiError::form)?;
+    let other = target(&state, &user_id).await?;
+    let Some(nickname) = nickname else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    let (me, them) = (caller.id(), other.user_id());
+    if !state
+        .run(move |store| store.set_friend_nickname(me, them, nickname))
+        .await?
+    {
+        return Err(ApiError::field(
+            "nickname",
+            "RELATIONSHIP_NOT_FRIENDS",
+            "Only friends can have a nickname.",
+        ));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
