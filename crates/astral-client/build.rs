@@ -1,14 +1,22 @@
-//! Generates the client from the committed contract, openapi/astral.json, at build time.
-//! The generated code lands in OUT_DIR/codegen.rs (readable: it is pretty-printed).
+//! Generates the client from the committed contract, openapi/astral.json, at build time, into
+//! OUT_DIR/codegen.rs (pretty-printed, readable). See src/spec_transform.rs for the one
+//! adaptation progenitor needs.
 
 use std::path::Path;
+
+#[path = "src/spec_transform.rs"]
+mod spec_transform;
 
 fn main() {
     let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/astral.json");
     println!("cargo:rerun-if-changed={}", spec_path.display());
+    println!("cargo:rerun-if-changed=src/spec_transform.rs");
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
-    let spec: openapiv3::OpenAPI = serde_json::from_str(&text).unwrap_or_else(|e| {
+    let mut json: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", spec_path.display()));
+    spec_transform::make_successes_uniform(&mut json);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(json).unwrap_or_else(|e| {
         panic!(
             "{} is not an OpenAPI 3.0 document: {e}",
             spec_path.display()

@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod openapi;
+pub mod query;
 pub mod ratelimit;
 pub mod routes;
 pub mod state;

@@ -4,7 +4,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::handlers::{auth, health, images, relationships, users};
+use crate::handlers::{auth, guilds, health, images, invites, relationships, users};
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -21,9 +21,20 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(relationships::create_relationship::create_relationship)
         .service(relationships::update_relationship::update_relationship)
         .service(relationships::delete_relationship::delete_relationship)
+        .service(guilds::list_my_guilds::list_my_guilds)
+        .service(guilds::list_my_guilds::list_my_communities)
+        .service(guilds::get_my_guild_member::get_my_guild_member)
+        .service(guilds::leave_guild::leave_guild)
+        .service(guilds::leave_guild::leave_community)
         .service(users::get_my_user::get_my_user)
         .service(users::update_my_user::update_my_user)
-        .service(users::get_user::get_user);
+        .service(users::get_user_profile::get_user_profile)
+        .service(users::get_user::get_user)
+        .service(guilds::create_guild::create_guild)
+        .service(guilds::get_guild::get_guild)
+        .service(guilds::create_guild_invite::create_guild_invite)
+        .service(guilds::add_guild_member::add_guild_member)
+        .service(invites::accept_invite::accept_invite);
 }
 
 /// Routes at the root only.

@@ -7,6 +7,7 @@
 
 mod conn;
 mod error;
+mod guilds;
 mod migrate;
 mod relationships;
 pub mod schema;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 pub use conn::{AnyConnection, AstralConnectionManager, Backend, ConnectionOptions, DatabaseUrl};
 pub use error::{StoreError, UniqueField};
+pub use guilds::{GuildPage, GuildRecord};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
 pub use users::{ImageSlot, NewUser, UserChanges, UserRecord};

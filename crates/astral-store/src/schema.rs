@@ -33,7 +33,15 @@ diesel::table! {
 }
 
 diesel::joinable!(tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, tokens, user_images, relationships);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    tokens,
+    user_images,
+    relationships,
+    guilds,
+    guild_members,
+    guild_invites
+);
 
 diesel::table! {
     user_images (user_id, kind, hash) {
@@ -54,3 +62,32 @@ diesel::table! {
         since_ms -> BigInt,
     }
 }
+
+diesel::table! {
+    guilds (id) {
+        id -> BigInt,
+        name -> Text,
+        icon -> Nullable<Text>,
+        banner -> Nullable<Text>,
+        owner_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    guild_members (guild_id, user_id) {
+        guild_id -> BigInt,
+        user_id -> BigInt,
+        joined_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    guild_invites (code) {
+        code -> Text,
+        guild_id -> BigInt,
+        inviter_id -> BigInt,
+    }
+}
+
+diesel::joinable!(guild_members -> guilds (guild_id));
+diesel::joinable!(guild_invites -> guilds (guild_id));

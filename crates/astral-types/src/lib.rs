@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod error;
 pub mod form;
+pub mod guild;
 pub mod ids;
 pub mod locale;
 pub mod user;

@@ -3,8 +3,10 @@
 //! answer to the wire.
 
 pub mod auth;
+pub mod guilds;
 pub mod health;
 pub mod images;
+pub mod invites;
 pub mod relationships;
 pub mod users;
 pub mod validate;

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod contract;
 mod errors;
+mod guilds;
 mod images;
 mod rate_limits;
 mod relationships;

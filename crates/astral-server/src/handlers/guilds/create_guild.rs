@@ -1,0 +1,44 @@
+use actix_web::{post, web, HttpResponse};
+use astral_types::form::{check_length, FormReader};
+use astral_types::guild::{CreateGuildRequest, Guild};
+use astral_types::ErrorBody;
+
+use super::guild_object;
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Create a guild.
+///
+/// The caller owns it and is its first member.
+#[utoipa::path(
+    operation_id = "create_guild",
+    tag = "guilds",
+    request_body(content = CreateGuildRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new guild.", body = Guild),
+        (status = 400, description = "Invalid body (50035, 50109).", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[post("/guilds")]
+pub async fn create_guild(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
+    let name = form.required_string("name");
+    let name = name.filter(|n| check_length(form.errors(), "name", n, 2, 100));
+    form.finish().map_err(ApiError::form)?;
+    let name = name.ok_or_else(|| ApiError::internal("validated field missing"))?;
+    let owner = caller.id();
+    let guild = state
+        .run(move |store| store.create_guild(owner, name))
+        .await?;
+    Ok(HttpResponse::Created().json(guild_object(&state, &guild).await?))
+}

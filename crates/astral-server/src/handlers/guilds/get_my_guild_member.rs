@@ -1,0 +1,36 @@
+use actix_web::{get, web, web::Json};
+use astral_types::guild::GuildMember;
+use astral_types::ErrorBody;
+
+use super::{member_object, unknown_guild};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The current user's membership in a guild.
+#[utoipa::path(
+    operation_id = "get_my_guild_member",
+    tag = "guilds",
+    params(("guild_id" = String, Path, description = "The guild's id.")),
+    responses(
+        (status = 200, description = "The member.", body = GuildMember),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[get("/users/@me/guilds/{guild_id}/member")]
+pub async fn get_my_guild_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    guild_id: web::Path<String>,
+) -> Result<Json<GuildMember>, ApiError> {
+    let guild = super::find_guild(&state, &guild_id).await?;
+    let (id, me) = (guild.guild_id(), caller.id());
+    let joined = state
+        .run(move |store| store.membership(id, me))
+        .await?
+        .ok_or_else(unknown_guild)?;
+    Ok(Json(member_object(&guild, &caller.user, joined)))
+}

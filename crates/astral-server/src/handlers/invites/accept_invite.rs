@@ -1,0 +1,41 @@
+use actix_web::{post, web, web::Json};
+use astral_types::guild::Invite;
+use astral_types::{ErrorBody, JsonCode};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Accept an invite: join its guild (Discord's accept-invite route).
+///
+/// Accepting again, as a member, changes nothing.
+#[utoipa::path(
+    operation_id = "accept_invite",
+    tag = "guilds",
+    params(("code" = String, Path, description = "The invite code.")),
+    responses(
+        (status = 200, description = "Joined (or already a member).", body = Invite),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 404, description = "Unknown invite (10006).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[post("/invites/{code}")]
+pub async fn accept_invite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<Json<Invite>, ApiError> {
+    let code = code.into_inner();
+    let lookup = code.clone();
+    let guild_id = state
+        .run(move |store| store.invite_guild(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::discord(404, JsonCode::UNKNOWN_INVITE, "Unknown Invite"))?;
+    let me = caller.id();
+    state
+        .run(move |store| store.add_member(guild_id, me))
+        .await?;
+    Ok(Json(Invite { code, guild_id }))
+}

@@ -1,0 +1,3 @@
+//! `/invites/{code}`.
+
+pub mod accept_invite;

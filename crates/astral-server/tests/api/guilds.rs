@@ -1,0 +1,259 @@
+//! Guilds as the users resource needs them: creation, invites, bots added by the owner,
+//! Discord's paginated guild list, leaving, the member object, and the user profile.
+
+use serde_json::{json, Value};
+
+use crate::support::{
+    assert_documented, assert_matches_contract, assert_matches_discord, backend_tests, bot, TestApp,
+};
+
+async fn new_guild(app: &TestApp, token: &str, name: &str) -> String {
+    let (status, guild) = app
+        .call(
+            "POST",
+            "/guilds",
+            Some(&bot(token)),
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(status, 201, "{guild}");
+    assert_matches_contract("Guild", &guild);
+    guild["id"].as_str().unwrap().to_owned()
+}
+
+async fn join(app: &TestApp, owner: &str, guild: &str, joiner: &str) {
+    let (_, invite) = app
+        .call(
+            "POST",
+            &format!("/guilds/{guild}/invites"),
+            Some(&bot(owner)),
+            None,
+        )
+        .await;
+    let code = invite["code"].as_str().unwrap();
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/invites/{code}"),
+            Some(&bot(joiner)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+fn create_bot(app: &TestApp, name: &str) -> (String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
+        .args([
+            "users",
+            "create",
+            "--username",
+            name,
+            "--bot",
+            "--database-url",
+            &app.db.url(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        v["token"].as_str().unwrap().to_owned(),
+        v["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn my_guild_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let (status, list) = app
+        .call(
+            "GET",
+            &format!("/users/@me/guilds{query}"),
+            Some(&bot(token)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+backend_tests! {
+    async fn create_invite_join_get(app) {
+        let (owner, owner_id) = app.register("owner").await;
+        let (guest, _) = app.register("guest").await;
+        let (stranger, _) = app.register("stranger").await;
+        let id = new_guild(&app, &owner, "Hall").await;
+
+        let (status, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&owner)), None).await;
+        assert_eq!((status, guild["owner_id"].as_str(), guild["approximate_member_count"].as_i64()), (200, Some(owner_id.as_str()), Some(1)));
+        // Not a member yet: Missing Access; unknown guilds: Unknown Guild.
+        for (path, status, code) in [(format!("/guilds/{id}"), 403, 50001), ("/guilds/1".to_owned(), 404, 10004), ("/guilds/x".to_owned(), 404, 10004), (format!("/guilds/{id}/invites"), 403, 50001)] {
+            let method = if path.ends_with("/invites") { "POST" } else { "GET" };
+            let (got, body) = app.call(method, &path, Some(&bot(&guest)), None).await;
+            assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{path}");
+            let template = if path.ends_with("/invites") { "/guilds/{guild_id}/invites" } else { "/guilds/{guild_id}" };
+            assert_documented(method, template, got, &body);
+        }
+
+        // Through the generated client: invite, accept.
+        let invite = app.client(Some(&bot(&owner))).create_guild_invite(&id).await.unwrap().into_inner();
+        let joined = app.client(Some(&bot(&guest))).accept_invite(&invite.code).await.unwrap().into_inner();
+        assert_eq!(joined.guild_id.to_string(), id);
+        // Accepting twice, even at once, makes one membership.
+        let (a, b) = futures_util::future::join(
+            app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&guest)), None),
+            app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&guest)), None),
+        )
+        .await;
+        assert_eq!((a.0, b.0), (200, 200));
+        let (_, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None).await;
+        assert_eq!(guild["approximate_member_count"], 2);
+        let (status, body) = app.call("POST", "/invites/nope", Some(&bot(&stranger)), None).await;
+        assert_eq!((status, body), (404, json!({"code": 10006, "message": "Unknown Invite"})));
+
+        // Name rules.
+        let (status, body) = app.call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "x"}))).await;
+        assert_eq!((status, body["errors"]["name"]["_errors"][0]["code"].as_str()), (400, Some("BASE_TYPE_BAD_LENGTH")));
+    }
+
+    async fn owners_add_bots_only(app) {
+        let (owner, _) = app.register("keeper").await;
+        let (member, member_id) = app.register("person").await;
+        let (_, bot_id) = create_bot(&app, "helper-bot");
+        let id = new_guild(&app, &owner, "Workshop").await;
+        join(&app, &owner, &id, &member).await;
+
+        let path = format!("/guilds/{id}/members/{bot_id}");
+        let (status, added) = app.call("PUT", &path, Some(&bot(&owner)), Some(json!({}))).await;
+        assert_eq!(status, 201, "{added}");
+        assert_matches_discord("PrivateGuildMemberResponse", &added);
+        assert_eq!(added["user"]["id"], json!(bot_id));
+        let (status, _) = app.call("PUT", &path, Some(&bot(&owner)), None).await;
+        assert_eq!(status, 204);
+        // The generated client sees both successes with their status.
+        let again = app.client(Some(&bot(&owner))).add_guild_member(&id, &bot_id).await.unwrap();
+        assert_eq!(again.status().as_u16(), 204);
+
+        for (who, target, status, code) in [
+            (&owner, member_id.as_str(), 403, 50013),
+            (&member, bot_id.as_str(), 403, 50013),
+            (&owner, "1", 404, 10013),
+        ] {
+            let (got, body) = app.call("PUT", &format!("/guilds/{id}/members/{target}"), Some(&bot(who)), None).await;
+            assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{target}");
+            assert_documented("PUT", "/guilds/{guild_id}/members/{user_id}", got, &body);
+        }
+        let (got, body) = app.call("PUT", &format!("/guilds/1/members/{bot_id}"), Some(&bot(&owner)), None).await;
+        assert_eq!((got, body["code"].as_i64()), (404, Some(10004)));
+    }
+
+    async fn guild_list_pages_by_id(app) {
+        let (owner, _) = app.register("collector").await;
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            ids.push(new_guild(&app, &owner, &format!("G{n}")).await);
+        }
+        assert_eq!(my_guild_names(&app, &owner, "").await, vec!["G0", "G1", "G2", "G3", "G4"]);
+        assert_eq!(my_guild_names(&app, &owner, "?limit=2").await, vec!["G0", "G1"]);
+        assert_eq!(my_guild_names(&app, &owner, &format!("?limit=2&after={}", ids[1])).await, vec!["G2", "G3"]);
+        assert_eq!(my_guild_names(&app, &owner, &format!("?limit=2&before={}", ids[3])).await, vec!["G1", "G2"]);
+        assert_eq!(my_guild_names(&app, &owner, &format!("?after={}", ids[4])).await, Vec::<String>::new());
+        // Saryno's communities are the same list.
+        let (_, communities) = app.call("GET", "/users/@me/communities?limit=2", Some(&bot(&owner)), None).await;
+        let (_, guilds) = app.call("GET", "/users/@me/guilds?limit=2", Some(&bot(&owner)), None).await;
+        assert_eq!(communities, guilds);
+
+        for with in ["true", "1", "True"] {
+            let (_, list) = app.call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None).await;
+            for g in list.as_array().unwrap() {
+                assert_matches_discord("MyGuildResponse", g);
+                assert_matches_contract("MyGuild", g);
+                assert_eq!((g["approximate_member_count"].as_i64(), g["approximate_presence_count"].as_i64()), (Some(1), Some(0)));
+                assert_eq!((g["owner"].as_bool(), g["permissions"].as_str()), (Some(true), Some("2251799813685247")));
+            }
+        }
+        for with in ["false", "0"] {
+            let (_, list) = app.call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None).await;
+            assert!(list[0].get("approximate_member_count").is_none());
+        }
+        for bad in ["limit=0", "limit=201", "limit=x", "with_counts=yes", "after=abc", "before=-1"] {
+            let (status, body) = app.call("GET", &format!("/users/@me/guilds?{bad}"), Some(&bot(&owner)), None).await;
+            assert_eq!((status, body["code"].as_i64()), (400, Some(50035)), "{bad}");
+            assert_documented("GET", "/users/@me/guilds", status, &body);
+        }
+        // Through the generated client, with its own paging parameters.
+        let page = app.client(Some(&bot(&owner))).list_my_guilds(Some(&ids[2]), None, std::num::NonZeroU32::new(3), Some(true)).await.unwrap().into_inner();
+        assert_eq!(page.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["G3", "G4"]);
+    }
+
+    async fn members_leave_owners_cannot(app) {
+        let (owner, _) = app.register("founder").await;
+        let (member, _) = app.register("visitor").await;
+        let (bot_token, bot_id) = create_bot(&app, "leaving-bot");
+        let id = new_guild(&app, &owner, "Club").await;
+        let other = new_guild(&app, &owner, "Other").await;
+        join(&app, &owner, &id, &member).await;
+        join(&app, &owner, &other, &member).await;
+        app.call("PUT", &format!("/guilds/{id}/members/{bot_id}"), Some(&bot(&owner)), None).await;
+
+        let (status, me) = app.call("GET", &format!("/users/@me/guilds/{id}/member"), Some(&bot(&member)), None).await;
+        assert_eq!(status, 200);
+        assert_matches_discord("PrivateGuildMemberResponse", &me);
+        assert_eq!(me["permissions"], "104324673");
+
+        // The bot lists and leaves its guild, as a Discord bot would.
+        assert_eq!(my_guild_names(&app, &bot_token, "").await, vec!["Club"]);
+        let left = app.client(Some(&bot(&bot_token))).leave_guild(&id).await.unwrap();
+        assert_eq!(left.status().as_u16(), 204);
+        assert!(my_guild_names(&app, &bot_token, "").await.is_empty());
+
+        // Saryno's alias, then the errors.
+        assert_eq!(app.call("DELETE", &format!("/users/@me/communities/{other}"), Some(&bot(&member)), None).await.0, 204);
+        assert_eq!(my_guild_names(&app, &member, "").await, vec!["Club"]);
+        let (status, body) = app.call("DELETE", &format!("/users/@me/guilds/{other}"), Some(&bot(&member)), None).await;
+        assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+        let (status, body) = app.call("DELETE", &format!("/users/@me/guilds/{id}"), Some(&bot(&owner)), None).await;
+        assert_eq!((status, body["errors"]["_errors"][0]["code"].as_str()), (400, Some("GUILD_OWNER_CANNOT_LEAVE")));
+        assert_documented("DELETE", "/users/@me/guilds/{guild_id}", status, &body);
+        let (status, body) = app.call("GET", &format!("/users/@me/guilds/{other}/member"), Some(&bot(&member)), None).await;
+        assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+    }
+
+    async fn profiles_show_what_is_shared(app) {
+        let (a, a_id) = app.register("pam").await;
+        let (b, b_id) = app.register("quinn").await;
+        let (c, c_id) = app.register("rory").await;
+        let g = new_guild(&app, &a, "Shared").await;
+        join(&app, &a, &g, &b).await;
+        // c is a friend of both a and b.
+        for (x, y_id) in [(&a, &c_id), (&b, &c_id)] {
+            app.call("PUT", &format!("/users/@me/relationships/{y_id}"), Some(&bot(x)), Some(json!({}))).await;
+        }
+        for x_id in [&a_id, &b_id] {
+            app.call("PUT", &format!("/users/@me/relationships/{x_id}"), Some(&bot(&c)), Some(json!({}))).await;
+        }
+        let query = "?with_mutual_guilds=true&with_mutual_friends=1&with_mutual_friends_count=true";
+        let (status, profile) = app.call("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None).await;
+        assert_eq!(status, 200, "{profile}");
+        assert_matches_contract("UserProfile", &profile);
+        assert_matches_discord("UserResponse", &profile["user"]);
+        assert_eq!(profile["mutual_guilds"], json!([{"id": g, "nick": null}]));
+        assert_eq!(profile["mutual_friends"][0]["id"], json!(c_id));
+        assert_eq!(profile["mutual_friends_count"], 1);
+        let (_, plain) = app.call("GET", &format!("/users/{b_id}/profile"), Some(&bot(&a)), None).await;
+        assert_eq!(plain.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
+        // b blocks a: a sees only the public user.
+        app.call("PUT", &format!("/users/@me/relationships/{a_id}"), Some(&bot(&b)), Some(json!({"type": 2}))).await;
+        let (_, blocked) = app.call("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None).await;
+        assert_eq!(blocked.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
+        let (status, body) = app.call("GET", "/users/1/profile", Some(&bot(&a)), None).await;
+        assert_eq!((status, body["code"].as_i64()), (404, Some(10013)));
+    }
+}

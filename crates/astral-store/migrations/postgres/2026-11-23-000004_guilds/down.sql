@@ -1,0 +1,3 @@
+DROP TABLE guild_invites;
+DROP TABLE guild_members;
+DROP TABLE guilds;
