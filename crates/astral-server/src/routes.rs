@@ -4,7 +4,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::handlers::{auth, guilds, health, images, invites, relationships, users};
+use crate::handlers::{auth, channels, guilds, health, images, invites, relationships, users};
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -21,6 +21,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(relationships::create_relationship::create_relationship)
         .service(relationships::update_relationship::update_relationship)
         .service(relationships::delete_relationship::delete_relationship)
+        .service(channels::create_dm::create_dm)
+        .service(channels::list_my_private_channels::list_my_private_channels)
         .service(guilds::list_my_guilds::list_my_guilds)
         .service(guilds::list_my_guilds::list_my_communities)
         .service(guilds::get_my_guild_member::get_my_guild_member)
@@ -34,7 +36,10 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(guilds::get_guild::get_guild)
         .service(guilds::create_guild_invite::create_guild_invite)
         .service(guilds::add_guild_member::add_guild_member)
-        .service(invites::accept_invite::accept_invite);
+        .service(invites::accept_invite::accept_invite)
+        .service(channels::delete_channel::delete_channel)
+        .service(channels::add_group_dm_recipient::add_group_dm_recipient)
+        .service(channels::remove_group_dm_recipient::remove_group_dm_recipient);
 }
 
 /// Routes at the root only.

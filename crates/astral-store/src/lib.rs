@@ -5,6 +5,7 @@
 //! thread pool. Methods take typed ids and return plain records; the wire format lives in
 //! `astral-types`, not here.
 
+mod channels;
 mod conn;
 mod error;
 mod guilds;
@@ -18,6 +19,7 @@ mod users;
 
 use std::time::Duration;
 
+pub use channels::{ChannelRecord, ChannelRow, GroupRefusal, DM, GROUP_DM};
 pub use conn::{AnyConnection, AstralConnectionManager, Backend, ConnectionOptions, DatabaseUrl};
 pub use error::{StoreError, UniqueField};
 pub use guilds::{GuildPage, GuildRecord};

@@ -40,7 +40,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     relationships,
     guilds,
     guild_members,
-    guild_invites
+    guild_invites,
+    channels,
+    channel_recipients,
 );
 
 diesel::table! {
@@ -91,3 +93,24 @@ diesel::table! {
 
 diesel::joinable!(guild_members -> guilds (guild_id));
 diesel::joinable!(guild_invites -> guilds (guild_id));
+
+diesel::table! {
+    channels (id) {
+        id -> BigInt,
+        kind -> Integer,
+        name -> Nullable<Text>,
+        icon -> Nullable<Text>,
+        owner_id -> Nullable<BigInt>,
+        dm_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    channel_recipients (channel_id, user_id) {
+        channel_id -> BigInt,
+        user_id -> BigInt,
+        open -> Bool,
+    }
+}
+
+diesel::joinable!(channel_recipients -> channels (channel_id));

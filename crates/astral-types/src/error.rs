@@ -17,13 +17,18 @@ pub struct JsonCode(pub i32);
 impl JsonCode {
     /// General error; also what Discord sends with `401: Unauthorized` and `404: Not Found`.
     pub const GENERAL: JsonCode = JsonCode(0);
+    pub const UNKNOWN_CHANNEL: JsonCode = JsonCode(10003);
     pub const UNKNOWN_GUILD: JsonCode = JsonCode(10004);
     pub const UNKNOWN_INVITE: JsonCode = JsonCode(10006);
     pub const UNKNOWN_USER: JsonCode = JsonCode(10013);
     pub const BOTS_CANNOT_USE: JsonCode = JsonCode(20001);
     pub const MAX_FRIENDS: JsonCode = JsonCode(30002);
+    pub const MAX_RECIPIENTS: JsonCode = JsonCode(30004);
     pub const MISSING_ACCESS: JsonCode = JsonCode(50001);
+    pub const DM_CHANNEL_ACTION: JsonCode = JsonCode(50003);
+    pub const CANNOT_MESSAGE_USER: JsonCode = JsonCode(50007);
     pub const MISSING_PERMISSIONS: JsonCode = JsonCode(50013);
+    pub const INVALID_RECIPIENTS: JsonCode = JsonCode(50033);
     pub const FRIEND_REQUESTS_DISABLED: JsonCode = JsonCode(80000);
     pub const NO_USER_WITH_TAG: JsonCode = JsonCode(80004);
     pub const REQUEST_ENTITY_TOO_LARGE: JsonCode = JsonCode(40005);

@@ -6,6 +6,7 @@
 //! share it without pulling either in.
 
 pub mod auth;
+pub mod channel;
 pub mod error;
 pub mod form;
 pub mod guild;

@@ -3,6 +3,7 @@
 //! answer to the wire.
 
 pub mod auth;
+pub mod channels;
 pub mod guilds;
 pub mod health;
 pub mod images;

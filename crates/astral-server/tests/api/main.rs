@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod channels;
 mod cli;
 mod contract;
 mod errors;

@@ -1,0 +1,39 @@
+use actix_web::{delete, web, web::Json};
+use astral_types::channel::PrivateChannel;
+use astral_types::{ErrorBody, Snowflake};
+
+use super::{channel_object, unknown_channel};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Close a DM or leave a group DM.
+///
+/// A closed DM leaves the caller's list and reopens with the next `POST /users/@me/channels`.
+/// Leaving a group DM passes its ownership on. Returns the channel.
+#[utoipa::path(
+    operation_id = "delete_channel",
+    tag = "channels",
+    params(("channel_id" = String, Path, description = "The channel's id.")),
+    responses(
+        (status = 200, description = "The channel, as it was.", body = PrivateChannel),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 404, description = "Unknown channel, or not in it (10003).", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[delete("/channels/{channel_id}")]
+pub async fn delete_channel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    channel_id: web::Path<String>,
+) -> Result<Json<PrivateChannel>, ApiError> {
+    let id: Snowflake = channel_id.parse().map_err(|_| unknown_channel())?;
+    let me = caller.id();
+    let record = state
+        .run(move |store| store.close_channel(id, me))
+        .await?
+        .ok_or_else(unknown_channel)?;
+    Ok(Json(channel_object(&record, me)))
+}

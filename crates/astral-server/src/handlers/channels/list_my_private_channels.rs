@@ -1,0 +1,33 @@
+use actix_web::{get, web, web::Json};
+use astral_types::channel::PrivateChannel;
+use astral_types::ErrorBody;
+
+use super::channel_object;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// List the current user's open DMs and group DMs.
+///
+/// All of them, by id (Discord does not page this list).
+#[utoipa::path(
+    operation_id = "list_my_private_channels",
+    tag = "channels",
+    responses(
+        (status = 200, description = "The channels.", body = Vec<PrivateChannel>),
+        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
+    ),
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+)]
+#[get("/users/@me/channels")]
+pub async fn list_my_private_channels(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PrivateChannel>>, ApiError> {
+    let me = caller.id();
+    let channels = state.run(move |store| store.my_channels(me)).await?;
+    Ok(Json(
+        channels.iter().map(|c| channel_object(c, me)).collect(),
+    ))
+}

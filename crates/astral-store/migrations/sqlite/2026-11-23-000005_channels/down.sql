@@ -1,0 +1,2 @@
+DROP TABLE channel_recipients;
+DROP TABLE channels;

@@ -1,0 +1,302 @@
+//! DM and group DM channels.
+
+use astral_types::{Snowflake, UserId};
+use diesel::prelude::*;
+
+use crate::conn::write_transaction;
+use crate::schema::{channel_recipients, channels, users};
+use crate::users::UserRecord;
+use crate::{AnyConnection, Store, StoreError};
+
+pub const DM: i32 = 1;
+pub const GROUP_DM: i32 = 3;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = channels)]
+pub struct ChannelRow {
+    pub id: i64,
+    pub kind: i32,
+    pub name: Option<String>,
+    pub icon: Option<String>,
+    pub owner_id: Option<i64>,
+}
+
+/// A channel with its recipients (everyone in it, the caller included).
+#[derive(Debug, Clone)]
+pub struct ChannelRecord {
+    pub channel: ChannelRow,
+    pub recipients: Vec<UserRecord>,
+}
+
+impl ChannelRecord {
+    pub fn channel_id(&self) -> Snowflake {
+        Snowflake::from_i64(self.channel.id)
+    }
+}
+
+/// Why a recipient could not be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupRefusal {
+    /// Over the group DM size limit.
+    Full,
+    /// Not a group DM.
+    NotAGroup,
+}
+
+fn dm_key(a: UserId, b: UserId) -> String {
+    let (x, y) = if a <= b { (a, b) } else { (b, a) };
+    format!("{x}:{y}")
+}
+
+fn load(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ChannelRecord>> {
+    let Some(channel) = channels::table
+        .find(id)
+        .select(ChannelRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let recipients = channel_recipients::table
+        .inner_join(users::table.on(users::id.eq(channel_recipients::user_id)))
+        .filter(channel_recipients::channel_id.eq(id))
+        .order(users::id.asc())
+        .select(UserRecord::as_select())
+        .load(conn)?;
+    Ok(Some(ChannelRecord {
+        channel,
+        recipients,
+    }))
+}
+
+fn recipient_count(conn: &mut AnyConnection, id: i64) -> QueryResult<i64> {
+    channel_recipients::table
+        .filter(channel_recipients::channel_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+impl Store {
+    /// The DM between `me` and `other`: created if there is none, reopened for `me` if closed.
+    pub fn open_dm(&self, me: UserId, other: UserId) -> Result<ChannelRecord, StoreError> {
+        let key = dm_key(me, other);
+        let new_id = self.ids.next_id().as_i64();
+        let mut conn = self.conn()?;
+        for _ in 0..3 {
+            let outcome = write_transaction(&mut conn, |conn| {
+                let existing: Option<i64> = channels::table
+                    .filter(channels::dm_key.eq(&key))
+                    .select(channels::id)
+                    .first(conn)
+                    .optional()?;
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        diesel::insert_into(channels::table)
+                            .values((
+                                channels::id.eq(new_id),
+                                channels::kind.eq(DM),
+                                channels::dm_key.eq(&key),
+                            ))
+                            .execute(conn)?;
+                        for (user, open) in [(me, true), (other, false)] {
+                            diesel::insert_into(channel_recipients::table)
+                                .values((
+                                    channel_recipients::channel_id.eq(new_id),
+                                    channel_recipients::user_id.eq(user.as_i64()),
+                                    channel_recipients::open.eq(open),
+                                ))
+                                .execute(conn)?;
+                        }
+                        new_id
+                    }
+                };
+                diesel::update(channel_recipients::table.find((id, me.as_i64())))
+                    .set(channel_recipients::open.eq(true))
+                    .execute(conn)?;
+                load(conn, id)?.ok_or(StoreError::NotFound)
+            });
+            match outcome {
+                // The other side created it at this very moment: the unique key refused ours;
+                // the next round finds theirs.
+                Err(StoreError::Conflict(_)) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Unavailable(
+            "DM creation kept conflicting".into(),
+        ))
+    }
+
+    /// A new group DM owned by `owner` with `members` (the owner included).
+    pub fn create_group_dm(
+        &self,
+        owner: UserId,
+        members: &[UserId],
+    ) -> Result<ChannelRecord, StoreError> {
+        let id = self.ids.next_id().as_i64();
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, |conn| {
+            diesel::insert_into(channels::table)
+                .values((
+                    channels::id.eq(id),
+                    channels::kind.eq(GROUP_DM),
+                    channels::owner_id.eq(owner.as_i64()),
+                ))
+                .execute(conn)?;
+            for user in members {
+                diesel::insert_into(channel_recipients::table)
+                    .values((
+                        channel_recipients::channel_id.eq(id),
+                        channel_recipients::user_id.eq(user.as_i64()),
+                        channel_recipients::open.eq(true),
+                    ))
+                    .execute(conn)?;
+            }
+            load(conn, id)?.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// The caller's open DMs and group DMs, by id.
+    pub fn my_channels(&self, me: UserId) -> Result<Vec<ChannelRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let ids: Vec<i64> = channel_recipients::table
+            .filter(channel_recipients::user_id.eq(me.as_i64()))
+            .filter(channel_recipients::open.eq(true))
+            .order(channel_recipients::channel_id.asc())
+            .select(channel_recipients::channel_id)
+            .load(&mut conn)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = load(&mut conn, id)? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The channel, if `me` is in it.
+    pub fn channel_for(
+        &self,
+        id: Snowflake,
+        me: UserId,
+    ) -> Result<Option<ChannelRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let member = channel_recipients::table
+            .find((id.as_i64(), me.as_i64()))
+            .count()
+            .get_result::<i64>(&mut conn)?
+            > 0;
+        if !member {
+            return Ok(None);
+        }
+        Ok(load(&mut conn, id.as_i64())?)
+    }
+
+    /// Closes a DM for `me` (it reopens with the next `open_dm`), or leaves a group DM (the
+    /// ownership passes to the remaining member with the smallest id; an empty group is
+    /// deleted). Returns the channel as it was.
+    pub fn close_channel(
+        &self,
+        id: Snowflake,
+        me: UserId,
+    ) -> Result<Option<ChannelRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, |conn| {
+            let Some(record) = load(conn, id.as_i64())? else {
+                return Ok(None);
+            };
+            if !record.recipients.iter().any(|u| u.user_id() == me) {
+                return Ok(None);
+            }
+            if record.channel.kind == DM {
+                diesel::update(channel_recipients::table.find((id.as_i64(), me.as_i64())))
+                    .set(channel_recipients::open.eq(false))
+                    .execute(conn)?;
+            } else {
+                leave_group(conn, id.as_i64(), me)?;
+            }
+            Ok(Some(record))
+        })
+    }
+
+    /// Adds `user` to a group DM; `Ok(Ok(false))` if already in it.
+    pub fn add_group_recipient(
+        &self,
+        id: Snowflake,
+        user: UserId,
+        max_members: i64,
+    ) -> Result<Result<bool, GroupRefusal>, StoreError> {
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, |conn| {
+            let kind: Option<i32> = channels::table
+                .find(id.as_i64())
+                .select(channels::kind)
+                .first(conn)
+                .optional()?;
+            if kind != Some(GROUP_DM) {
+                return Ok(Err(GroupRefusal::NotAGroup));
+            }
+            let present = channel_recipients::table
+                .find((id.as_i64(), user.as_i64()))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if present {
+                return Ok(Ok(false));
+            }
+            if recipient_count(conn, id.as_i64())? >= max_members {
+                return Ok(Err(GroupRefusal::Full));
+            }
+            diesel::insert_into(channel_recipients::table)
+                .values((
+                    channel_recipients::channel_id.eq(id.as_i64()),
+                    channel_recipients::user_id.eq(user.as_i64()),
+                    channel_recipients::open.eq(true),
+                ))
+                .execute(conn)?;
+            Ok(Ok(true))
+        })
+    }
+
+    /// Removes `user` from a group DM; `Ok(false)` if they were not in it.
+    pub fn remove_group_recipient(&self, id: Snowflake, user: UserId) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, |conn| {
+            let present = channel_recipients::table
+                .find((id.as_i64(), user.as_i64()))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if present {
+                leave_group(conn, id.as_i64(), user)?;
+            }
+            Ok(present)
+        })
+    }
+}
+
+fn leave_group(conn: &mut AnyConnection, id: i64, user: UserId) -> Result<(), StoreError> {
+    diesel::delete(channel_recipients::table.find((id, user.as_i64()))).execute(conn)?;
+    let next: Option<i64> = channel_recipients::table
+        .filter(channel_recipients::channel_id.eq(id))
+        .order(channel_recipients::user_id.asc())
+        .select(channel_recipients::user_id)
+        .first(conn)
+        .optional()?;
+    match next {
+        None => {
+            diesel::delete(channels::table.find(id)).execute(conn)?;
+        }
+        Some(next) => {
+            diesel::update(
+                channels::table
+                    .find(id)
+                    .filter(channels::owner_id.eq(user.as_i64())),
+            )
+            .set(channels::owner_id.eq(next))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}
