@@ -166,13 +166,33 @@ impl Store {
             .order(channel_recipients::channel_id.asc())
             .select(channel_recipients::channel_id)
             .load(&mut conn)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(record) = load(&mut conn, id)? {
-                out.push(record);
-            }
+        // Two queries whatever the number of channels: the channels, then all their recipients.
+        let rows: Vec<ChannelRow> = channels::table
+            .filter(channels::id.eq_any(&ids))
+            .order(channels::id.asc())
+            .select(ChannelRow::as_select())
+            .load(&mut conn)?;
+        let members: Vec<(i64, UserRecord)> = channel_recipients::table
+            .inner_join(users::table.on(users::id.eq(channel_recipients::user_id)))
+            .filter(channel_recipients::channel_id.eq_any(&ids))
+            .order((channel_recipients::channel_id.asc(), users::id.asc()))
+            .select((channel_recipients::channel_id, UserRecord::as_select()))
+            .load(&mut conn)?;
+        let mut by_channel: std::collections::HashMap<i64, Vec<UserRecord>> =
+            std::collections::HashMap::new();
+        for (channel_id, user) in members {
+            by_channel.entry(channel_id).or_default().push(user);
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|channel| {
+                let recipients = by_channel.remove(&channel.id).unwrap_or_default();
+                ChannelRecord {
+                    channel,
+                    recipients,
+                }
+            })
+            .collect())
     }
 
     /// The channel, if `me` is in it.

@@ -39,26 +39,6 @@ async fn list(app: &TestApp, token: &str) -> Vec<Value> {
     list
 }
 
-fn bot_account(app: &TestApp, name: &str) -> (String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
-        .args([
-            "users",
-            "create",
-            "--username",
-            name,
-            "--bot",
-            "--database-url",
-            &app.db.url(),
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["token"].as_str().unwrap().to_owned(),
-        v["id"].as_str().unwrap().to_owned(),
-    )
-}
-
 backend_tests! {
     async fn one_dm_per_pair_from_either_side(app) {
         let (a, a_id) = app.register("dm-a").await;
@@ -130,7 +110,7 @@ backend_tests! {
     }
 
     async fn bots_open_dms(app) {
-        let (bot_token, _) = bot_account(&app, "dm-bot");
+        let (bot_token, _) = app.create_bot("dm-bot");
         let (_, user_id) = app.register("dm-target").await;
         let (status, channel) = open(&app, &bot_token, json!({"recipient_id": user_id})).await;
         assert_eq!((status, channel["type"].as_i64()), (200, Some(1)));

@@ -1,7 +1,7 @@
 //! Guilds as the users resource needs them: creation, invites, bots added by the owner,
 //! Discord's paginated guild list, leaving, the member object, and the user profile.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::{
     assert_documented, assert_matches_contract, assert_matches_discord, backend_tests, bot, TestApp,
@@ -40,31 +40,6 @@ async fn join(app: &TestApp, owner: &str, guild: &str, joiner: &str) {
         )
         .await;
     assert_eq!(status, 200);
-}
-
-fn create_bot(app: &TestApp, name: &str) -> (String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
-        .args([
-            "users",
-            "create",
-            "--username",
-            name,
-            "--bot",
-            "--database-url",
-            &app.db.url(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["token"].as_str().unwrap().to_owned(),
-        v["id"].as_str().unwrap().to_owned(),
-    )
 }
 
 async fn my_guild_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
@@ -126,7 +101,7 @@ backend_tests! {
     async fn owners_add_bots_only(app) {
         let (owner, _) = app.register("keeper").await;
         let (member, member_id) = app.register("person").await;
-        let (_, bot_id) = create_bot(&app, "helper-bot");
+        let (_, bot_id) = app.create_bot("helper-bot");
         let id = new_guild(&app, &owner, "Workshop").await;
         join(&app, &owner, &id, &member).await;
 
@@ -196,7 +171,7 @@ backend_tests! {
     async fn members_leave_owners_cannot(app) {
         let (owner, _) = app.register("founder").await;
         let (member, _) = app.register("visitor").await;
-        let (bot_token, bot_id) = create_bot(&app, "leaving-bot");
+        let (bot_token, bot_id) = app.create_bot("leaving-bot");
         let id = new_guild(&app, &owner, "Club").await;
         let other = new_guild(&app, &owner, "Other").await;
         join(&app, &owner, &id, &member).await;

@@ -137,11 +137,7 @@ backend_tests! {
     }
 
     async fn bots_cannot_use_relationships(app) {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
-            .args(["users", "create", "--username", "a-bot", "--bot", "--database-url", &app.db.url()])
-            .output()
-            .unwrap();
-        let token = serde_json::from_slice::<Value>(&out.stdout).unwrap()["token"].as_str().unwrap().to_owned();
+        let (token, _) = app.create_bot("a-bot");
         let (_, human) = app.register("human").await;
         for (method, path, body) in [
             ("GET", "/users/@me/relationships".to_owned(), None),

@@ -218,6 +218,33 @@ impl TestApp {
         (created.token, created.user_id.to_string())
     }
 
+    /// A bot account, made the documented way (`astral users create --bot`); returns
+    /// `(token, user_id)`.
+    pub fn create_bot(&self, name: &str) -> (String, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
+            .args([
+                "users",
+                "create",
+                "--username",
+                name,
+                "--bot",
+                "--database-url",
+                &self.db.url(),
+            ])
+            .output()
+            .expect("run astral");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let created: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        (
+            created["token"].as_str().unwrap_or_default().to_owned(),
+            created["id"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
     /// A raw request on `/api/v10`: `(status, json body)`; a non-JSON body is `Value::Null`.
     pub async fn call(
         &self,
