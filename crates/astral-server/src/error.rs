@@ -170,7 +170,7 @@ impl From<StoreError> for ApiError {
     #[track_caller]
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) | StoreError::Connect { .. } => {
+            StoreError::Unavailable(_) | StoreError::Connect { .. } | StoreError::Contention(_) => {
                 ApiError::with_cause(ErrorKind::Unavailable, e)
             }
             _ => ApiError::internal(e),

@@ -119,7 +119,7 @@ impl Store {
             match outcome {
                 // The other side created it at this very moment: the unique key refused ours;
                 // the next round finds theirs.
-                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::Conflict(_) | StoreError::Contention(_)) => continue,
                 other => return other,
             }
         }

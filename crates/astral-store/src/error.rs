@@ -13,6 +13,10 @@ pub enum StoreError {
     /// A unique column already holds this value.
     #[error("{0} is already taken")]
     Conflict(UniqueField),
+    /// Concurrent transactions got in each other's way (deadlock, serialization failure): the
+    /// transaction was rolled back and running it again will succeed.
+    #[error("concurrent transactions conflicted: {0}")]
+    Contention(String),
     /// The database is busy, locked or unreachable right now; retrying later may succeed.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -65,6 +69,12 @@ impl From<DieselError> for StoreError {
                 };
                 StoreError::Conflict(field)
             }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                StoreError::Contention(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                StoreError::Contention(info.message().to_owned())
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_owned())
             }
@@ -85,7 +95,6 @@ fn is_transient(message: &str) -> bool {
         || m.contains("database table is locked")
         || m.contains("terminating connection")
         || m.contains("the database system is")
-        || m.contains("could not serialize access")
         || m.contains("server closed the connection")
         || m.contains("no connection to the server")
 }

@@ -92,6 +92,16 @@ fn remove(conn: &mut AnyConnection, a: UserId, b: UserId) -> QueryResult<()> {
     Ok(())
 }
 
+/// The two directed rows of a pair, the one keyed by the smaller user id first: every
+/// transaction touching both takes its locks in this order.
+fn pair_order(x: UserId, y: UserId) -> [(UserId, UserId); 2] {
+    if x <= y {
+        [(x, y), (y, x)]
+    } else {
+        [(y, x), (x, y)]
+    }
+}
+
 fn friend_count(conn: &mut AnyConnection, a: UserId) -> QueryResult<i64> {
     relationships::table
         .filter(relationships::user_id.eq(a.as_i64()))
@@ -100,9 +110,10 @@ fn friend_count(conn: &mut AnyConnection, a: UserId) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Runs `f` in a write transaction, once more if a concurrent writer won a unique-key race
-/// (two users sending each other requests at the same moment on PostgreSQL): the retry sees
-/// the other side's row and accepts instead.
+/// Runs `f` in a write transaction, again (up to 4 times) if a concurrent writer won a
+/// unique-key race or the database rolled us back for contention (two users sending each
+/// other requests at the same moment on PostgreSQL): the retry sees the other side's row and
+/// accepts instead.
 fn with_retry<T>(
     store: &Store,
     mut f: impl FnMut(&mut AnyConnection) -> Result<T, StoreError>,
@@ -112,7 +123,7 @@ fn with_retry<T>(
     loop {
         attempts += 1;
         match write_transaction(&mut conn, &mut f) {
-            Err(StoreError::Conflict(_)) if attempts < 4 => continue,
+            Err(StoreError::Conflict(_) | StoreError::Contention(_)) if attempts < 4 => continue,
             other => return other,
         }
     }
@@ -178,8 +189,9 @@ impl Store {
                     {
                         return Ok(Err(FriendRequestRefusal::TooManyFriends));
                     }
-                    set(conn, from, to, RelationshipKind::Friend, now)?;
-                    set(conn, to, from, RelationshipKind::Friend, now)?;
+                    for (a, b) in pair_order(from, to) {
+                        set(conn, a, b, RelationshipKind::Friend, now)?;
+                    }
                     Ok(Ok(RelationshipKind::Friend))
                 }
                 Some(RelationshipKind::Blocked) | None => {
@@ -187,24 +199,25 @@ impl Store {
                         return Ok(Err(FriendRequestRefusal::TooManyFriends));
                     }
                     remove(conn, from, to)?;
-                    // Insert (not replace) the other side: if `to` sent us a request at this very
-                    // moment, the unique key fails this transaction and the retry accepts it.
-                    diesel::insert_into(relationships::table)
-                        .values((
-                            relationships::user_id.eq(from.as_i64()),
-                            relationships::other_id.eq(to.as_i64()),
-                            relationships::kind.eq(RelationshipKind::Outgoing as i32),
-                            relationships::since_ms.eq(now),
-                        ))
-                        .execute(conn)?;
-                    diesel::insert_into(relationships::table)
-                        .values((
-                            relationships::user_id.eq(to.as_i64()),
-                            relationships::other_id.eq(from.as_i64()),
-                            relationships::kind.eq(RelationshipKind::Incoming as i32),
-                            relationships::since_ms.eq(now),
-                        ))
-                        .execute(conn)?;
+                    // Insert (not replace): if `to` sent us a request at this very moment, the
+                    // unique key fails this transaction and the retry accepts theirs. Both rows
+                    // in one canonical order, so two such transactions wait on each other
+                    // instead of deadlocking.
+                    for (a, b) in pair_order(from, to) {
+                        let kind = if a == from {
+                            RelationshipKind::Outgoing
+                        } else {
+                            RelationshipKind::Incoming
+                        };
+                        diesel::insert_into(relationships::table)
+                            .values((
+                                relationships::user_id.eq(a.as_i64()),
+                                relationships::other_id.eq(b.as_i64()),
+                                relationships::kind.eq(kind as i32),
+                                relationships::since_ms.eq(now),
+                            ))
+                            .execute(conn)?;
+                    }
                     Ok(Ok(RelationshipKind::Outgoing))
                 }
             }

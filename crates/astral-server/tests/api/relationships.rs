@@ -152,7 +152,7 @@ backend_tests! {
     }
 
     async fn simultaneous_requests_end_as_friends(app) {
-        for round in 0..5 {
+        for round in 0..20 {
             let (a, a_id) = app.register(&format!("ping{round}")).await;
             let (b, b_id) = app.register(&format!("pong{round}")).await;
             let (x, y) = futures_util::future::join(put(&app, &a, &b_id, json!({})), put(&app, &b, &a_id, json!({}))).await;
