@@ -234,15 +234,7 @@ async fn limits_off_sends_no_headers_and_root_routes_are_never_limited() {
         assert_eq!(status, 200);
         assert!(headers.get("x-ratelimit-limit").is_none());
     }
-    let health: Value = app
-        .http
-        .get(format!("{}/healthz", app.root))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = app.health().await;
     assert_eq!(health["rate_limits"], "off");
 
     let (limited, _) = frozen_app(TestDb::sqlite(), LimiterConfig::seed_defaults()).await;
@@ -256,15 +248,7 @@ async fn limits_off_sends_no_headers_and_root_routes_are_never_limited() {
         assert_eq!(r.status(), 200);
         assert!(r.headers().get("x-ratelimit-limit").is_none());
     }
-    let health: Value = limited
-        .http
-        .get(format!("{}/healthz", limited.root))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = limited.health().await;
     assert_eq!(
         (
             health["rate_limits"].as_str(),
@@ -343,15 +327,7 @@ async fn two_instances_share_one_budget_through_redis() {
         }
     }
     assert_eq!(admitted, 10);
-    let health: Value = a
-        .http
-        .get(format!("{}/healthz", a.root))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = a.health().await;
     assert_eq!(
         (
             health["rate_limits"].as_str(),
@@ -429,15 +405,7 @@ async fn a_redis_outage_fails_open_and_sharing_resumes_when_it_returns() {
     // Redis is gone: both instances keep serving, limiting in process (a fresh budget each).
     assert_eq!(get(&a, "/users/@me", Some(&token)).await.0, 200);
     assert_eq!(get(&b, "/users/@me", Some(&token)).await.0, 200);
-    let health: Value = a
-        .http
-        .get(format!("{}/healthz", a.root))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = a.health().await;
     assert!(
         health["rate_limit_store_failures"].as_i64().unwrap() >= 1,
         "{health}"

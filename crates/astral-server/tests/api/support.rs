@@ -218,6 +218,17 @@ impl TestApp {
         (created.token, created.user_id.to_string())
     }
 
+    /// `GET /healthz` as JSON.
+    pub async fn health(&self) -> Value {
+        let response = self
+            .http
+            .get(format!("{}/healthz", self.root))
+            .send()
+            .await
+            .expect("healthz");
+        response.json().await.expect("healthz is JSON")
+    }
+
     /// A bot account, made the documented way (`astral users create --bot`); returns
     /// `(token, user_id)`.
     pub fn create_bot(&self, name: &str) -> (String, String) {
