@@ -1,8 +1,9 @@
 //! Rate limiting the way Discord clients expect it.
 //!
 //! Every limit is a GCRA bucket ([`Quota`]: a burst and the period in which it refills). A
-//! request is checked against all the buckets it falls in at once and admitted only if every
-//! one has room; then, and only then, all of them are charged. A refused request charges
+//! request is checked against all the buckets it falls in at once, in one store operation, and
+//! admitted only if every one has room; then, and only then, the ones it counts against are
+//! charged. A refused request charges
 //! nothing, so waiting `retry_after` always suffices (Spacebar's lock-outs are the
 //! anti-example).
 //!
@@ -20,4 +21,14 @@ pub use gcra::{decide, Decision};
 pub use limiter::{BucketKind, Check, Limiter, LimiterConfig, Refusal, Scope, StoreKind};
 pub use memory::{Clock, ManualClock, MemoryStore, SystemClock};
 pub use quota::{Quota, QuotaError};
+
+/// One bucket in a check: its key, its quota, and whether this request is charged to it (a
+/// bucket that is only looked at still refuses when full). A check admits a request only if
+/// every bucket has room, and then charges the charged ones — all of them, or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub key: String,
+    pub quota: Quota,
+    pub charge: bool,
+}
 pub use redis_store::RedisStore;

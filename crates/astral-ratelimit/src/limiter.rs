@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::{Decision, MemoryStore, Quota, RedisStore, SystemClock};
+use crate::{Bucket, Decision, MemoryStore, Quota, RedisStore, SystemClock};
 
 /// A route with its own bucket, matched on method and path (without the version prefix).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,24 +183,6 @@ impl Limiter {
         ip: IpAddr,
     ) -> Check {
         let ip_subject = format!("ip:{ip}");
-        let invalid_key = self.key("invalid", &ip_subject);
-        let invalid = self
-            .run(&[(invalid_key, self.config.invalid_requests)], false)
-            .await;
-        if let Some(d) = invalid.0.first().filter(|d| !d.admitted) {
-            return Check {
-                decision: *d,
-                bucket_id: bucket_id("invalid"),
-                now_us: invalid.1,
-                refusal: Some(Refusal {
-                    kind: BucketKind::InvalidRequests,
-                    scope: Scope::Global,
-                    global: true,
-                    retry_after_us: d.retry_after_us,
-                }),
-            };
-        }
-
         let (primary_name, primary_kind, subject, primary_quota) = match authorization {
             Some(token) => (
                 "global",
@@ -211,39 +193,72 @@ impl Limiter {
             None => (
                 "unauthenticated",
                 BucketKind::Unauthenticated,
-                ip_subject,
+                ip_subject.clone(),
                 self.config.unauthenticated,
             ),
         };
-        let mut buckets = vec![(self.key(primary_name, &subject), primary_quota)];
-        let mut names = vec![(primary_name, primary_kind)];
+        // One store operation: the IP's invalid-request bucket is looked at (a full one
+        // refuses), the request's own buckets are charged.
+        let mut buckets = vec![
+            Bucket {
+                key: self.key("invalid", &ip_subject),
+                quota: self.config.invalid_requests,
+                charge: false,
+            },
+            Bucket {
+                key: self.key(primary_name, &subject),
+                quota: primary_quota,
+                charge: true,
+            },
+        ];
+        let mut names = vec![
+            ("invalid", BucketKind::InvalidRequests),
+            (primary_name, primary_kind),
+        ];
         if let Some(route) = self
             .config
             .routes
             .iter()
             .find(|r| r.method == method && r.path == path)
         {
-            buckets.push((self.key(route.name, &subject), route.quota));
+            buckets.push(Bucket {
+                key: self.key(route.name, &subject),
+                quota: route.quota,
+                charge: true,
+            });
             names.push((route.name, BucketKind::Route));
         }
-        let (decisions, now_us) = self.run(&buckets, true).await;
-        // The headers describe the route's own bucket where there is one.
-        let shown = decisions.len() - 1;
-        let refusal = decisions
-            .iter()
-            .zip(&names)
-            .filter(|(d, _)| !d.admitted)
-            .max_by_key(|(d, _)| d.retry_after_us)
-            .map(|(d, (_, kind))| Refusal {
-                kind: *kind,
-                scope: if *kind == BucketKind::Route {
-                    Scope::User
-                } else {
-                    Scope::Global
-                },
-                global: *kind != BucketKind::Route,
-                retry_after_us: d.retry_after_us,
-            });
+        let (decisions, now_us) = self.run(&buckets).await;
+        // An IP over the invalid-request limit is refused first, whatever else has room.
+        let invalid = decisions[0];
+        let refusal = if !invalid.admitted {
+            Some((invalid, BucketKind::InvalidRequests))
+        } else {
+            decisions
+                .iter()
+                .zip(&names)
+                .skip(1)
+                .filter(|(d, _)| !d.admitted)
+                .max_by_key(|(d, _)| d.retry_after_us)
+                .map(|(d, (_, kind))| (*d, *kind))
+        }
+        .map(|(d, kind)| Refusal {
+            kind,
+            scope: if kind == BucketKind::Route {
+                Scope::User
+            } else {
+                Scope::Global
+            },
+            global: kind != BucketKind::Route,
+            retry_after_us: d.retry_after_us,
+        });
+        // The headers describe the invalid-request bucket when it refused, otherwise the
+        // route's own bucket where there is one, otherwise the global (or per-IP) one.
+        let shown = if !invalid.admitted {
+            0
+        } else {
+            decisions.len() - 1
+        };
         Check {
             decision: decisions[shown],
             bucket_id: bucket_id(names[shown].0),
@@ -255,8 +270,12 @@ impl Limiter {
     /// Counts an invalid answer (401, 403, or a 429 not caused by the invalid-request limit
     /// itself) against the IP.
     pub async fn record_invalid(&self, ip: IpAddr) {
-        let key = self.key("invalid", &format!("ip:{ip}"));
-        self.run(&[(key, self.config.invalid_requests)], true).await;
+        let bucket = Bucket {
+            key: self.key("invalid", &format!("ip:{ip}")),
+            quota: self.config.invalid_requests,
+            charge: true,
+        };
+        self.run(&[bucket]).await;
     }
 
     fn key(&self, bucket: &str, subject: &str) -> String {
@@ -265,11 +284,11 @@ impl Limiter {
 
     /// Redis when configured and healthy, the memory store otherwise (fail-open: a Redis
     /// outage never stops the service; limits then hold per instance).
-    async fn run(&self, buckets: &[(String, Quota)], charge: bool) -> (Vec<Decision>, u64) {
+    async fn run(&self, buckets: &[Bucket]) -> (Vec<Decision>, u64) {
         let now = self.memory.now_us();
         if let Some(redis) = &self.redis {
             if now >= self.redis_retry_at_us.load(Ordering::Relaxed) {
-                match redis.check(buckets, charge).await {
+                match redis.check(buckets).await {
                     Ok(decisions) => {
                         // Report times on the local clock: Redis's may be skewed.
                         return (decisions, now);
@@ -290,7 +309,7 @@ impl Limiter {
                 }
             }
         }
-        (self.memory.check(buckets, charge), now)
+        (self.memory.check(buckets), now)
     }
 }
 

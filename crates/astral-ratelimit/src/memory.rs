@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::{decide, Decision, Quota};
+use crate::{decide, Bucket, Decision};
 
 /// Where "now" comes from: the system clock, or a hand-moved one in tests.
 pub trait Clock: Send + Sync + 'static {
@@ -66,19 +66,26 @@ impl MemoryStore {
         self.clock.now_us()
     }
 
-    /// Checks `buckets` atomically: with `charge`, all are charged if all admit, none otherwise.
-    pub fn check(&self, buckets: &[(String, Quota)], charge: bool) -> Vec<Decision> {
+    /// Checks `buckets` atomically: if all admit, the charged ones are charged; else none.
+    pub fn check(&self, buckets: &[Bucket]) -> Vec<Decision> {
         let now = self.clock.now_us();
         // A poisoned lock means a panic elsewhere mid-update; the map of integers is still
         // consistent, so keep limiting rather than fail every request.
         let mut tats = self.tats.lock().unwrap_or_else(|e| e.into_inner());
         let decisions: Vec<Decision> = buckets
             .iter()
-            .map(|(key, quota)| decide(*quota, tats.get(key).copied().unwrap_or(0), now, charge))
+            .map(|b| {
+                decide(
+                    b.quota,
+                    tats.get(&b.key).copied().unwrap_or(0),
+                    now,
+                    b.charge,
+                )
+            })
             .collect();
-        if charge && decisions.iter().all(|d| d.admitted) {
-            for ((key, _), d) in buckets.iter().zip(&decisions) {
-                tats.insert(key.clone(), d.new_tat_us);
+        if decisions.iter().all(|d| d.admitted) {
+            for (b, d) in buckets.iter().zip(&decisions).filter(|(b, _)| b.charge) {
+                tats.insert(b.key.clone(), d.new_tat_us);
             }
             if tats.len() > SWEEP_ABOVE {
                 tats.retain(|_, tat| *tat > now);
@@ -91,6 +98,7 @@ impl MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Quota;
     use std::time::Duration;
 
     #[test]
@@ -99,16 +107,62 @@ mod tests {
         let store = MemoryStore::new(clock.clone());
         let wide = Quota::new(10, Duration::from_secs(2));
         let narrow = Quota::new(1, Duration::from_secs(10));
-        let both = vec![("g".to_owned(), wide), ("r".to_owned(), narrow)];
-        assert!(store.check(&both, true).iter().all(|d| d.admitted));
+        let bucket = |key: &str, quota, charge| Bucket {
+            key: key.into(),
+            quota,
+            charge,
+        };
+        let both = vec![bucket("g", wide, true), bucket("r", narrow, true)];
+        assert!(store.check(&both).iter().all(|d| d.admitted));
         // The narrow bucket refuses; the wide one must not be charged for it.
         for _ in 0..5 {
-            let d = store.check(&both, true);
+            let d = store.check(&both);
             assert!(d[0].admitted && !d[1].admitted);
         }
-        let wide_only = vec![("g".to_owned(), wide)];
-        assert_eq!(store.check(&wide_only, false)[0].remaining, 9);
+        let wide_only = vec![bucket("g", wide, false)];
+        assert_eq!(store.check(&wide_only)[0].remaining, 9);
         clock.advance_us(10_000_000);
-        assert!(store.check(&both, true).iter().all(|d| d.admitted));
+        assert!(store.check(&both).iter().all(|d| d.admitted));
+    }
+
+    #[test]
+    fn a_looked_at_bucket_refuses_when_full_but_is_never_charged() {
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryStore::new(clock);
+        let one = Quota::new(1, Duration::from_secs(60));
+        let wide = Quota::new(10, Duration::from_secs(2));
+        let look = Bucket {
+            key: "invalid".into(),
+            quota: one,
+            charge: false,
+        };
+        let charged = Bucket {
+            key: "g".into(),
+            quota: wide,
+            charge: true,
+        };
+        // Looking never fills it: any number of requests pass.
+        for _ in 0..5 {
+            assert!(store
+                .check(&[look.clone(), charged.clone()])
+                .iter()
+                .all(|d| d.admitted));
+        }
+        assert_eq!(store.check(std::slice::from_ref(&look))[0].remaining, 1);
+        // Once it is full (charged elsewhere), it refuses, and the request charges nothing.
+        store.check(&[Bucket {
+            charge: true,
+            ..look.clone()
+        }]);
+        let refused = store.check(&[look, charged.clone()]);
+        assert!(!refused[0].admitted);
+        assert_eq!(
+            store.check(&[Bucket {
+                charge: false,
+                ..charged
+            }])[0]
+                .remaining,
+            5
+        );
     }
 }

@@ -6,32 +6,34 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::{decide, Decision, Quota};
+use crate::{decide, Bucket, Decision};
 
-/// KEYS: the buckets. ARGV: `charge` (0/1), then per bucket its interval and burst.
+/// KEYS: the buckets. ARGV: per bucket its interval, burst and whether it is charged (0/1).
 /// Returns `[now_us, tat_1, …, tat_n]`: the stored TATs *before* this request (0 = unused),
 /// from which the caller derives every number with the same arithmetic as the memory store.
-/// Charges all buckets, or none, with exactly the admission rule of `gcra::decide`.
+/// Charges the charged buckets if every bucket admits, none otherwise, with exactly the
+/// admission rule of `gcra::decide`.
 const SCRIPT: &str = r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local charge = ARGV[1] == '1'
 local stored = {}
 local nexts = {}
 local all = true
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i])
-  local burst = tonumber(ARGV[2 * i + 1])
+  local interval = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
   local tat = tonumber(redis.call('GET', key) or '0')
   stored[i] = tat
   if tat < now then tat = now end
   nexts[i] = tat + interval
   if nexts[i] - now > interval * burst then all = false end
 end
-if charge and all then
+if all then
   for i, key in ipairs(KEYS) do
-    local ttl_ms = math.ceil((nexts[i] - now) / 1000) + 1000
-    redis.call('SET', key, string.format('%d', nexts[i]), 'PX', ttl_ms)
+    if ARGV[3 * i] == '1' then
+      local ttl_ms = math.ceil((nexts[i] - now) / 1000) + 1000
+      redis.call('SET', key, string.format('%d', nexts[i]), 'PX', ttl_ms)
+    end
   end
 end
 local out = { now }
@@ -75,27 +77,23 @@ impl RedisStore {
     }
 
     /// Like `MemoryStore::check`, atomically across instances.
-    pub async fn check(
-        &self,
-        buckets: &[(String, Quota)],
-        charge: bool,
-    ) -> Result<Vec<Decision>, String> {
+    pub async fn check(&self, buckets: &[Bucket]) -> Result<Vec<Decision>, String> {
         let runtime = self
             .runtime
             .as_ref()
             .ok_or("the Redis store is shut down")?;
         let script = self.script.clone();
-        let args: Vec<(String, u64, u32)> = buckets
-            .iter()
-            .map(|(key, quota)| (key.clone(), quota.interval_us(), quota.burst))
-            .collect();
+        let args = buckets.to_vec();
         let mut manager = self.manager.clone();
         let reply: Vec<u64> = runtime
             .spawn(async move {
                 let mut invocation = script.prepare_invoke();
-                invocation.arg(u8::from(charge));
-                for (key, interval, burst) in &args {
-                    invocation.key(key).arg(*interval).arg(*burst);
+                for b in &args {
+                    invocation
+                        .key(&b.key)
+                        .arg(b.quota.interval_us())
+                        .arg(b.quota.burst)
+                        .arg(u8::from(b.charge));
                 }
                 invocation.invoke_async(&mut manager).await
             })
@@ -109,7 +107,7 @@ impl RedisStore {
         Ok(buckets
             .iter()
             .zip(stored)
-            .map(|((_, quota), tat)| decide(*quota, *tat, *now, charge))
+            .map(|(b, tat)| decide(b.quota, *tat, *now, b.charge))
             .collect())
     }
 }
