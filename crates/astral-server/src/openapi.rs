@@ -110,12 +110,15 @@ impl Modify for RateLimitDocs {
                 "X-RateLimit-Reset",
                 header(
                     Type::Number,
-                    "Epoch seconds at which the bucket is full again.",
+                    "Epoch seconds at which the bucket is full again (rounded up to the ms).",
                 ),
             ),
             (
                 "X-RateLimit-Reset-After",
-                header(Type::Number, "Seconds until the bucket is full again."),
+                header(
+                    Type::Number,
+                    "Seconds until the bucket is full again (rounded up to the ms).",
+                ),
             ),
             (
                 "X-RateLimit-Bucket",

@@ -69,8 +69,11 @@ pub async fn rate_limit(
     Ok(response)
 }
 
-fn seconds(us: u64) -> String {
-    format!("{:.3}", us as f64 / 1_000_000.0)
+/// Seconds with 3 decimals, rounded up to the millisecond: clients (twilight among them) wait
+/// exactly `Reset-After` before retrying, so it must never fall short of the real wait.
+fn seconds_rounded_up(us: u64) -> String {
+    let ms = us.div_ceil(1000);
+    format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
 fn set(headers: &mut HeaderMap, name: &'static str, value: String) {
@@ -87,12 +90,12 @@ fn describe(headers: &mut HeaderMap, check: &Check) {
     set(
         headers,
         "x-ratelimit-reset-after",
-        seconds(d.reset_after_us),
+        seconds_rounded_up(d.reset_after_us),
     );
     set(
         headers,
         "x-ratelimit-reset",
-        seconds(check.now_us + d.reset_after_us),
+        seconds_rounded_up(check.now_us + d.reset_after_us),
     );
     set(headers, "x-ratelimit-bucket", check.bucket_id.clone());
 }

@@ -173,6 +173,52 @@ async fn headers_describe_the_routes_bucket_exactly() {
     assert_eq!(patch("Three").await.unwrap().status(), 200);
 }
 
+/// Clients such as twilight wait exactly `X-RateLimit-Reset-After` after a 429 before they
+/// retry, so it (like `retry_after`) is rounded up to the millisecond: waiting it always
+/// suffices, even when the bucket refills off the millisecond grid.
+async fn waiting_reset_after_always_suffices(db: TestDb) {
+    let (app, clock) = frozen_app(db, LimiterConfig::seed_defaults()).await;
+    let token = bot(&user_token(&app, "patient").await);
+    let patch = |name: &'static str| {
+        app.http
+            .patch(format!("{}/users/@me", app.api("v10")))
+            .header("Authorization", token.clone())
+            .json(&json!({"global_name": name}))
+            .send()
+    };
+    assert_eq!(patch("One").await.unwrap().status(), 200);
+    // The bucket is full again 5.9994 s from now.
+    clock.advance_us(4_000_600);
+    let refused = patch("Two").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let reset_after = refused.headers()["x-ratelimit-reset-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(reset_after, "6.000");
+    assert_eq!(refused.headers()["x-ratelimit-reset"], "1700000010.000");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["retry_after"], 6.0);
+
+    let wait_us = (reset_after.parse::<f64>().unwrap() * 1e6).round() as u64;
+    clock.advance_us(wait_us);
+    assert_eq!(patch("Three").await.unwrap().status(), 200);
+}
+
+#[actix_web::test]
+async fn waiting_reset_after_always_suffices_sqlite() {
+    waiting_reset_after_always_suffices(TestDb::sqlite()).await;
+}
+
+#[actix_web::test]
+#[cfg_attr(
+    not(astral_pg_tests),
+    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
+)]
+async fn waiting_reset_after_always_suffices_postgres() {
+    waiting_reset_after_always_suffices(TestDb::postgres()).await;
+}
+
 #[actix_web::test]
 async fn unauthenticated_requests_are_limited_per_ip() {
     let config = limits(|c| c.unauthenticated = "2/60s".parse().unwrap());
