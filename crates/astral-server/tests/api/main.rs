@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod authz;
 mod channels;
 mod cli;
 mod contract;

@@ -232,16 +232,26 @@ impl TestApp {
     /// A bot account, made the documented way (`astral users create --bot`); returns
     /// `(token, user_id)`.
     pub fn create_bot(&self, name: &str) -> (String, String) {
+        self.create_bot_with_password(name, None)
+    }
+
+    /// A bot account that can also log in with `password` (`astral users create --password`).
+    pub fn create_bot_with_password(&self, name: &str, password: Option<&str>) -> (String, String) {
+        let url = self.db.url();
+        let mut args = vec![
+            "users",
+            "create",
+            "--username",
+            name,
+            "--bot",
+            "--database-url",
+            &url,
+        ];
+        if let Some(p) = password {
+            args.extend(["--password", p]);
+        }
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
-            .args([
-                "users",
-                "create",
-                "--username",
-                name,
-                "--bot",
-                "--database-url",
-                &self.db.url(),
-            ])
+            .args(args)
             .output()
             .expect("run astral");
         assert!(
@@ -254,6 +264,57 @@ impl TestApp {
             created["token"].as_str().unwrap_or_default().to_owned(),
             created["id"].as_str().unwrap_or_default().to_owned(),
         )
+    }
+
+    /// A raw request with raw bytes: `prefix` is `"/api/v10"` and friends, or `""` for root
+    /// routes. Answers `(status, content type, body bytes)`.
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        prefix: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (u16, String, Vec<u8>) {
+        let url = format!("{}{prefix}{path}", self.root);
+        let mut req = self
+            .http
+            .request(method.parse().expect("method"), url)
+            .body(body);
+        if let Some(t) = token {
+            req = req.header("Authorization", t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        let response = req.send().await.expect("send");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            status,
+            content_type,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    }
+
+    /// Logs in through the API; returns a new token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let (status, session) = self
+            .call(
+                "POST",
+                "/auth/login",
+                None,
+                Some(json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "login {login}: {session}");
+        session["token"].as_str().unwrap_or_default().to_owned()
     }
 
     /// A raw request on `/api/v10`: `(status, json body)`; a non-JSON body is `Value::Null`.
@@ -379,16 +440,114 @@ pub fn assert_matches_discord(schema_name: &str, instance: &Value) {
 /// Checks that the contract documents `status` for `method path` (exactly or as a range), and
 /// that an error body is the contract's `Error`.
 pub fn assert_documented(method: &str, path: &str, status: u16, body: &Value) {
-    let op = &CONTRACT_AS_JSON_SCHEMA["paths"][path][method.to_ascii_lowercase()];
-    assert!(op.is_object(), "{method} {path} is not in the contract");
-    let responses = op["responses"].as_object().expect("responses");
-    let exact = status.to_string();
-    let range = format!("{}XX", status / 100);
-    assert!(
-        responses.contains_key(&exact) || responses.contains_key(&range),
-        "{method} {path} answered {status}, which the contract does not document"
-    );
+    if let Err(e) = documented(method, path, status) {
+        panic!("{e}");
+    }
     if status >= 400 {
         assert_matches_contract("Error", body);
     }
+}
+
+/// Whether the contract documents `status` for `method path` (exactly or as a range).
+pub fn documented(method: &str, path: &str, status: u16) -> Result<(), String> {
+    let op = &CONTRACT_AS_JSON_SCHEMA["paths"][path][method.to_ascii_lowercase()];
+    let responses = op["responses"]
+        .as_object()
+        .ok_or_else(|| format!("{method} {path} is not in the contract"))?;
+    let exact = status.to_string();
+    let range = format!("{}XX", status / 100);
+    if responses.contains_key(&exact) || responses.contains_key(&range) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} {path} answered {status}, which the contract does not document"
+        ))
+    }
+}
+
+/// Validators for documented JSON response bodies, compiled once per (operation, status).
+static RESPONSE_VALIDATORS: LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, Option<Arc<jsonschema::Validator>>>>,
+> = LazyLock::new(Default::default);
+
+/// Checks a JSON response body against the schema the contract gives `method path` for
+/// `status` (a body where the contract documents none is an error too). Documented non-JSON
+/// bodies (images) are not checked here.
+pub fn check_response_body(
+    method: &str,
+    path: &str,
+    status: u16,
+    body: &Value,
+) -> Result<(), String> {
+    documented(method, path, status)?;
+    let key = format!("{method} {path} {status}");
+    let validator = {
+        let mut cache = RESPONSE_VALIDATORS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match cache.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let responses = &CONTRACT_AS_JSON_SCHEMA["paths"][path]
+                    [method.to_ascii_lowercase()]["responses"];
+                let response = match &responses[status.to_string()] {
+                    Value::Null => &responses[format!("{}XX", status / 100)],
+                    r => r,
+                };
+                let content = &response["content"];
+                let v = match content.get("application/json") {
+                    Some(media) => {
+                        let mut schema = CONTRACT_AS_JSON_SCHEMA.clone();
+                        schema["allOf"] = json!([media["schema"].clone()]);
+                        schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+                        Some(Arc::new(
+                            jsonschema::validator_for(&schema)
+                                .map_err(|e| format!("bad schema for {key}: {e}"))?,
+                        ))
+                    }
+                    None if content.is_object() => None,
+                    None if body.is_null() => None,
+                    None => {
+                        return Err(format!("{key}: the contract documents no body, got {body}"))
+                    }
+                };
+                cache.insert(key.clone(), v.clone());
+                v
+            }
+        }
+    };
+    let Some(validator) = validator else {
+        return Ok(());
+    };
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{key}: {}\n{body}", errors.join("; ")))
+    }
+}
+
+/// Property names of a contract schema (following `allOf`).
+pub fn contract_properties(schema_name: &str) -> std::collections::BTreeSet<String> {
+    fn collect(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+        if let Some(props) = schema["properties"].as_object() {
+            out.extend(props.keys().cloned());
+        }
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.rsplit('/').next().unwrap_or_default();
+            collect(&CONTRACT_AS_JSON_SCHEMA["components"]["schemas"][name], out);
+        }
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            collect(part, out);
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    collect(
+        &CONTRACT_AS_JSON_SCHEMA["components"]["schemas"][schema_name],
+        &mut out,
+    );
+    out
 }

@@ -1,0 +1,891 @@
+//! The authorization matrix: every operation of the contract, called by every caller class,
+//! gets exactly the result written in `MATRIX`, and no answer to someone other than the owner
+//! carries the owner's private data. The operation list is read from openapi/astral.json, so an
+//! operation without a row (or a row without an operation) fails the test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use crate::support::{
+    backend_tests, check_response_body, contract_properties, documented, TestApp,
+};
+
+/// Who calls. "Owner" is the owner of the resource the request is about: the account itself
+/// for `@me` routes, the guild's owner, a participant of the DM, the group DM's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    NoToken,
+    /// A token of the owner that was logged out.
+    Revoked,
+    /// Another user account, related to none of the owner's resources.
+    Other,
+    /// A bot account, related to none of the owner's resources.
+    Bot,
+    Owner,
+}
+
+const CLASSES: [Class; 5] = [
+    Class::NoToken,
+    Class::Revoked,
+    Class::Other,
+    Class::Bot,
+    Class::Owner,
+];
+
+/// The classes also run under `/api/v9` and `/api/v1` (the rest run under `/api/v10` only).
+const PREFIX_CLASSES: [Class; 2] = [Class::NoToken, Class::Other];
+
+#[derive(Clone, Copy, Debug)]
+enum Want {
+    /// A success status.
+    Ok(u16),
+    /// An error status and its Discord JSON code.
+    Err(u16, i64),
+}
+
+use Want::{Err as E, Ok as S};
+
+const UNAUTHORIZED: Want = E(401, 0);
+const BOTS_REFUSED: Want = E(403, 20001);
+const ANYONE: [Want; 5] = [S(200); 5];
+const SIGNED_IN: [Want; 5] = [UNAUTHORIZED, UNAUTHORIZED, S(200), S(200), S(200)];
+
+/// operationId → the result for [no token, revoked token, other user, bot, owner].
+const MATRIX: &[(&str, [Want; 5])] = &[
+    ("get_health", ANYONE),
+    ("register", [S(201); 5]),
+    // Credentials in the body decide, not the Authorization header.
+    ("login", ANYONE),
+    (
+        "logout",
+        [UNAUTHORIZED, UNAUTHORIZED, S(204), S(204), S(204)],
+    ),
+    ("get_my_user", SIGNED_IN),
+    ("update_my_user", SIGNED_IN),
+    ("get_user", SIGNED_IN),
+    ("get_user_avatar", ANYONE),
+    ("get_user_banner", ANYONE),
+    ("get_default_avatar", ANYONE),
+    (
+        "list_my_relationships",
+        [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)],
+    ),
+    (
+        "send_friend_request",
+        [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)],
+    ),
+    (
+        "create_relationship",
+        [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)],
+    ),
+    // Another user removing "their" relationship with the owner's friend removes nothing.
+    (
+        "delete_relationship",
+        [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)],
+    ),
+    // Another user is not friends with the owner's friend: RELATIONSHIP_NOT_FRIENDS.
+    (
+        "update_relationship",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(400, 50035),
+            BOTS_REFUSED,
+            S(204),
+        ],
+    ),
+    ("list_my_guilds", SIGNED_IN),
+    ("list_my_communities", SIGNED_IN),
+    (
+        "get_my_guild_member",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(404, 10004),
+            E(404, 10004),
+            S(200),
+        ],
+    ),
+    // The owner of a guild cannot leave it (GUILD_OWNER_CANNOT_LEAVE).
+    (
+        "leave_guild",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(404, 10004),
+            E(404, 10004),
+            E(400, 50035),
+        ],
+    ),
+    (
+        "leave_community",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(404, 10004),
+            E(404, 10004),
+            E(400, 50035),
+        ],
+    ),
+    ("get_user_profile", SIGNED_IN),
+    (
+        "create_guild",
+        [UNAUTHORIZED, UNAUTHORIZED, S(201), S(201), S(201)],
+    ),
+    (
+        "get_guild",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(403, 50001),
+            E(403, 50001),
+            S(200),
+        ],
+    ),
+    (
+        "create_guild_invite",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(403, 50001),
+            E(403, 50001),
+            S(200),
+        ],
+    ),
+    // The owner adds a bot that is already a member: 204.
+    (
+        "add_guild_member",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(403, 50013),
+            E(403, 50013),
+            S(204),
+        ],
+    ),
+    // Whoever holds an invite may join (each call gets a fresh guild and invite).
+    ("accept_invite", SIGNED_IN),
+    ("list_my_private_channels", SIGNED_IN),
+    // Others open their own DM with the owner, never the owner's DM with someone else.
+    ("create_dm", SIGNED_IN),
+    (
+        "delete_channel",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(404, 10003),
+            E(404, 10003),
+            S(200),
+        ],
+    ),
+    (
+        "add_group_dm_recipient",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(404, 10003),
+            E(404, 10003),
+            S(204),
+        ],
+    ),
+    (
+        "remove_group_dm_recipient",
+        [
+            UNAUTHORIZED,
+            UNAUTHORIZED,
+            E(404, 10003),
+            E(404, 10003),
+            S(204),
+        ],
+    ),
+];
+
+const OWNER_PASSWORD: &str = "owner's own passphrase 9";
+const OWNER_EMAIL: &str = "Owner.Private@Example.org";
+const OWNER_NICKNAME: &str = "owner-only-nickname";
+const BOT_PASSWORD: &str = "bot login passphrase 4";
+const PASSWORD: &str = "correct horse battery";
+
+/// An operation of the contract.
+#[derive(Clone, Debug)]
+struct Operation {
+    id: String,
+    method: String,
+    template: String,
+    /// Served at the root (CDN paths, /healthz), not under `/api/v*`.
+    root_only: bool,
+}
+
+fn contract_operations() -> Vec<Operation> {
+    let contract: Value = serde_json::from_str(astral_server::openapi::CONTRACT_JSON).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in contract["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if method == "servers" || method == "parameters" {
+                continue;
+            }
+            ops.push(Operation {
+                id: op["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path} has no operationId"))
+                    .to_owned(),
+                method: method.to_uppercase(),
+                template: path.clone(),
+                root_only: item.get("servers").is_some(),
+            });
+        }
+    }
+    ops
+}
+
+struct Account {
+    token: String,
+    id: String,
+    name: String,
+}
+
+impl Account {
+    async fn register(app: &TestApp, name: &str) -> Account {
+        let (token, id) = app.register(name).await;
+        Account {
+            token,
+            id,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// The owner with everything private an account can have, and the others around them.
+struct Fixture {
+    owner: Account,
+    revoked: String,
+    other: Account,
+    bot: Account,
+    friend: Account,
+    blockee: Account,
+    admirer: Account,
+    crush: Account,
+    spare: Account,
+    helper_bot_id: String,
+    guild_id: String,
+    dm_id: String,
+    group_id: String,
+    avatar: String,
+    banner: String,
+    counter: AtomicUsize,
+}
+
+fn png(shade: u8) -> String {
+    let img = image::RgbaImage::from_pixel(8, 8, image::Rgba([shade, 1, 2, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    use base64::Engine;
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
+    )
+}
+
+async fn expect(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    status: u16,
+) -> Value {
+    let (got, answer) = app.call(method, path, Some(token), body).await;
+    assert_eq!(got, status, "{method} {path}: {answer}");
+    answer
+}
+
+impl Fixture {
+    async fn build(app: &TestApp) -> Fixture {
+        let (status, created) = app
+            .call("POST", "/auth/register", None, Some(json!({
+                "username": "owner", "password": OWNER_PASSWORD, "email": OWNER_EMAIL, "global_name": "The Owner"
+            })))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let owner = Account {
+            token: created["token"].as_str().unwrap().to_owned(),
+            id: created["user_id"].as_str().unwrap().to_owned(),
+            name: "owner".into(),
+        };
+        let me = expect(
+            app,
+            "PATCH",
+            "/users/@me",
+            &owner.token,
+            Some(json!({"avatar": png(1), "banner": png(2), "locale": "fr"})),
+            200,
+        )
+        .await;
+        let revoked = app.login("owner", OWNER_PASSWORD).await;
+        expect(app, "POST", "/auth/logout", &revoked, None, 204).await;
+
+        let other = Account::register(app, "stranger").await;
+        let (bot_token, bot_id) = app.create_bot_with_password("matrix-bot", Some(BOT_PASSWORD));
+        let bot = Account {
+            token: format!("Bot {bot_token}"),
+            id: bot_id,
+            name: "matrix-bot".into(),
+        };
+        let (_, helper_bot_id) = app.create_bot("helper-bot");
+        let friend = Account::register(app, "friend").await;
+        let blockee = Account::register(app, "blockee").await;
+        let admirer = Account::register(app, "admirer").await;
+        let crush = Account::register(app, "crush").await;
+        let spare = Account::register(app, "spare").await;
+
+        let rel = |id: &str| format!("/users/@me/relationships/{id}");
+        expect(
+            app,
+            "PUT",
+            &rel(&friend.id),
+            &owner.token,
+            Some(json!({})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PUT",
+            &rel(&owner.id),
+            &friend.token,
+            Some(json!({})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PATCH",
+            &rel(&friend.id),
+            &owner.token,
+            Some(json!({"nickname": OWNER_NICKNAME})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PUT",
+            &rel(&blockee.id),
+            &owner.token,
+            Some(json!({"type": 2})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PUT",
+            &rel(&owner.id),
+            &admirer.token,
+            Some(json!({})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PUT",
+            &rel(&crush.id),
+            &owner.token,
+            Some(json!({})),
+            204,
+        )
+        .await;
+
+        let dm = expect(
+            app,
+            "POST",
+            "/users/@me/channels",
+            &owner.token,
+            Some(json!({"recipient_id": friend.id})),
+            200,
+        )
+        .await;
+        let group = expect(
+            app,
+            "POST",
+            "/users/@me/channels",
+            &owner.token,
+            Some(json!({"recipients": [friend.id, admirer.id]})),
+            200,
+        )
+        .await;
+        let guild = expect(
+            app,
+            "POST",
+            "/guilds",
+            &owner.token,
+            Some(json!({"name": "Owner's Hall"})),
+            201,
+        )
+        .await;
+        let guild_id = guild["id"].as_str().unwrap().to_owned();
+        expect(
+            app,
+            "PUT",
+            &format!("/guilds/{guild_id}/members/{helper_bot_id}"),
+            &owner.token,
+            None,
+            201,
+        )
+        .await;
+        // The friend is a member too, so the guild has someone besides its owner.
+        let invite = expect(
+            app,
+            "POST",
+            &format!("/guilds/{guild_id}/invites"),
+            &owner.token,
+            None,
+            200,
+        )
+        .await;
+        expect(
+            app,
+            "POST",
+            &format!("/invites/{}", invite["code"].as_str().unwrap()),
+            &friend.token,
+            None,
+            200,
+        )
+        .await;
+
+        Fixture {
+            avatar: me["avatar"].as_str().unwrap().to_owned(),
+            banner: me["banner"].as_str().unwrap().to_owned(),
+            owner,
+            revoked,
+            other,
+            bot,
+            friend,
+            blockee,
+            admirer,
+            crush,
+            spare,
+            helper_bot_id,
+            guild_id,
+            dm_id: dm["id"].as_str().unwrap().to_owned(),
+            group_id: group["id"].as_str().unwrap().to_owned(),
+            counter: AtomicUsize::new(0),
+        }
+    }
+
+    fn fresh(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.counter.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn auth(&self, class: Class) -> Option<String> {
+        match class {
+            Class::NoToken => None,
+            Class::Revoked => Some(self.revoked.clone()),
+            Class::Other => Some(self.other.token.clone()),
+            Class::Bot => Some(self.bot.token.clone()),
+            Class::Owner => Some(self.owner.token.clone()),
+        }
+    }
+
+    /// The caller's own id (the other user's when there is no caller).
+    fn caller_id(&self, class: Class) -> &str {
+        match class {
+            Class::Bot => &self.bot.id,
+            Class::Owner => &self.owner.id,
+            _ => &self.other.id,
+        }
+    }
+
+    /// What the owner sees of their own state: none of it may change by others' calls.
+    async fn owner_state(&self, app: &TestApp) -> Value {
+        let t = Some(self.owner.token.as_str());
+        let (_, me) = app.call("GET", "/users/@me", t, None).await;
+        let (_, relationships) = app.call("GET", "/users/@me/relationships", t, None).await;
+        let (_, guild) = app
+            .call("GET", &format!("/guilds/{}", self.guild_id), t, None)
+            .await;
+        let (_, member) = app
+            .call(
+                "GET",
+                &format!("/users/@me/guilds/{}/member", self.guild_id),
+                t,
+                None,
+            )
+            .await;
+        // The owner's own calls in the matrix open channels of their own; these two are the
+        // fixture's, as the owner and as the friend see them.
+        let mut channels = Vec::new();
+        for token in [t, Some(self.friend.token.as_str())] {
+            let (_, list) = app.call("GET", "/users/@me/channels", token, None).await;
+            channels.extend(
+                list.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c["id"] == json!(self.dm_id) || c["id"] == json!(self.group_id))
+                    .cloned(),
+            );
+        }
+        json!({"me": me, "relationships": relationships, "guild": guild, "member": member, "channels": channels})
+    }
+}
+
+/// One request of one cell.
+struct Request {
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    auth: Option<String>,
+}
+
+/// The request `class` makes for operation `op`. Calls that change state act on resources made
+/// for the cell (a fresh guild, DM or group), so cells can run concurrently and in any order.
+async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request {
+    let auth = f.auth(class);
+    let owner = f.owner.token.as_str();
+    let r = |method, path: String, body| Request {
+        method,
+        path,
+        body,
+        auth: auth.clone(),
+    };
+    match op {
+        "get_health" => r("GET", "/healthz".into(), None),
+        "register" => r("POST", "/auth/register".into(), Some(json!({"username": f.fresh("newcomer"), "password": PASSWORD}))),
+        "login" => r("POST", "/auth/login".into(), Some(json!({"login": f.owner.name, "password": OWNER_PASSWORD}))),
+        "logout" => {
+            // A session of its own, so that logging out leaves the fixture's tokens working.
+            let auth = match class {
+                Class::NoToken | Class::Revoked => auth.clone(),
+                Class::Other => Some(app.login(&f.other.name, PASSWORD).await),
+                Class::Bot => Some(format!("Bot {}", app.login(&f.bot.name, BOT_PASSWORD).await)),
+                Class::Owner => Some(app.login(&f.owner.name, OWNER_PASSWORD).await),
+            };
+            Request { method: "POST", path: "/auth/logout".into(), body: None, auth }
+        }
+        "get_my_user" => r("GET", "/users/@me".into(), None),
+        "update_my_user" => r("PATCH", "/users/@me".into(), Some(json!({"locale": "fr"}))),
+        "get_user" => r("GET", format!("/users/{}", f.owner.id), None),
+        "get_user_avatar" => r("GET", format!("/avatars/{}/{}.png", f.owner.id, f.avatar), None),
+        "get_user_banner" => r("GET", format!("/banners/{}/{}.png", f.owner.id, f.banner), None),
+        "get_default_avatar" => r("GET", "/embed/avatars/0.png".into(), None),
+        "list_my_relationships" => r("GET", "/users/@me/relationships".into(), None),
+        "send_friend_request" => r("POST", "/users/@me/relationships".into(), Some(json!({"username": f.crush.name}))),
+        "create_relationship" => r("PUT", format!("/users/@me/relationships/{}", f.crush.id), Some(json!({}))),
+        "delete_relationship" => {
+            let target = if class == Class::Owner {
+                let path = format!("/users/@me/relationships/{}", f.spare.id);
+                expect(app, "PUT", &path, owner, Some(json!({})), 204).await;
+                &f.spare.id
+            } else {
+                &f.friend.id
+            };
+            r("DELETE", format!("/users/@me/relationships/{target}"), None)
+        }
+        "update_relationship" => r("PATCH", format!("/users/@me/relationships/{}", f.friend.id), Some(json!({"nickname": OWNER_NICKNAME}))),
+        "list_my_guilds" => r("GET", "/users/@me/guilds?with_counts=true".into(), None),
+        "list_my_communities" => r("GET", "/users/@me/communities?with_counts=true".into(), None),
+        "get_my_guild_member" => r("GET", format!("/users/@me/guilds/{}/member", f.guild_id), None),
+        "leave_guild" => r("DELETE", format!("/users/@me/guilds/{}", f.guild_id), None),
+        "leave_community" => r("DELETE", format!("/users/@me/communities/{}", f.guild_id), None),
+        "get_user_profile" => r(
+            "GET",
+            format!("/users/{}/profile?with_mutual_guilds=true&with_mutual_friends=true&with_mutual_friends_count=true", f.owner.id),
+            None,
+        ),
+        "create_guild" => r("POST", "/guilds".into(), Some(json!({"name": f.fresh("Guild ")}))),
+        "get_guild" => r("GET", format!("/guilds/{}", f.guild_id), None),
+        "create_guild_invite" => r("POST", format!("/guilds/{}/invites", f.guild_id), None),
+        "add_guild_member" => r("PUT", format!("/guilds/{}/members/{}", f.guild_id, f.helper_bot_id), None),
+        "accept_invite" => {
+            let guild = expect(app, "POST", "/guilds", owner, Some(json!({"name": f.fresh("Open ")})), 201).await;
+            let invite = expect(app, "POST", &format!("/guilds/{}/invites", guild["id"].as_str().unwrap()), owner, None, 200).await;
+            r("POST", format!("/invites/{}", invite["code"].as_str().unwrap()), None)
+        }
+        "list_my_private_channels" => r("GET", "/users/@me/channels".into(), None),
+        "create_dm" => {
+            let recipient = if class == Class::Owner { &f.friend.id } else { &f.owner.id };
+            r("POST", "/users/@me/channels".into(), Some(json!({"recipient_id": recipient})))
+        }
+        "delete_channel" => {
+            let channel = if class == Class::Owner {
+                let dm = expect(app, "POST", "/users/@me/channels", owner, Some(json!({"recipient_id": f.crush.id})), 200).await;
+                dm["id"].as_str().unwrap().to_owned()
+            } else {
+                f.dm_id.clone()
+            };
+            r("DELETE", format!("/channels/{channel}"), None)
+        }
+        "add_group_dm_recipient" => {
+            // Others try to add themselves; the owner re-adds a member (no change).
+            let target = if class == Class::Owner { f.friend.id.as_str() } else { f.caller_id(class) };
+            r("PUT", format!("/channels/{}/recipients/{target}", f.group_id), None)
+        }
+        "remove_group_dm_recipient" => {
+            let (group, target) = if class == Class::Owner {
+                let body = json!({"recipients": [f.friend.id, f.spare.id]});
+                let group = expect(app, "POST", "/users/@me/channels", owner, Some(body), 200).await;
+                (group["id"].as_str().unwrap().to_owned(), f.spare.id.clone())
+            } else {
+                (f.group_id.clone(), f.admirer.id.clone())
+            };
+            r("DELETE", format!("/channels/{group}/recipients/{target}"), None)
+        }
+        other => panic!("the matrix has a row for {other} but no request for it"),
+    }
+}
+
+/// Whether a concrete path (without its query) is an instance of a contract path template.
+fn matches_template(path: &str, template: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (a, b): (Vec<&str>, Vec<&str>) = (path.split('/').collect(), template.split('/').collect());
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(seg, tpl)| {
+            if tpl.starts_with('{') && tpl.ends_with('}') {
+                !seg.is_empty()
+            } else {
+                seg == tpl
+            }
+        })
+}
+
+/// What no answer to anyone but the owner may contain.
+struct Secrets {
+    /// Never in any answer, the owner's included.
+    always: Vec<(&'static str, String)>,
+    /// Not in answers to non-owners, unless the request itself named it.
+    owner_only: Vec<(&'static str, String)>,
+    /// Keys a user object of the owner may carry only in answers to the owner.
+    private_keys: BTreeSet<String>,
+}
+
+impl Secrets {
+    fn of(f: &Fixture) -> Secrets {
+        let secret_part = |token: &str| token.rsplit('.').next().unwrap_or_default().to_owned();
+        let private_keys: BTreeSet<String> = contract_properties("PrivateUser")
+            .difference(&contract_properties("User"))
+            .cloned()
+            .chain(["phone", "password", "token"].map(String::from))
+            .collect();
+        assert!(
+            private_keys.contains("email") && private_keys.contains("verified"),
+            "{private_keys:?}"
+        );
+        Secrets {
+            always: vec![
+                ("the owner's password", OWNER_PASSWORD.to_owned()),
+                ("the bot's password", BOT_PASSWORD.to_owned()),
+                ("the owner's token", secret_part(&f.owner.token)),
+                ("the owner's revoked token", secret_part(&f.revoked)),
+                ("the other user's token", secret_part(&f.other.token)),
+                ("the bot's token", secret_part(&f.bot.token)),
+            ],
+            owner_only: vec![
+                ("the owner's email", OWNER_EMAIL.to_ascii_lowercase()),
+                ("the owner's DM", f.dm_id.clone()),
+                ("the owner's group DM", f.group_id.clone()),
+                ("the owner's guild", f.guild_id.clone()),
+                (
+                    "the owner's nickname for a friend",
+                    OWNER_NICKNAME.to_owned(),
+                ),
+                ("the owner's friend", f.friend.id.clone()),
+                ("the user the owner blocked", f.blockee.id.clone()),
+                ("the owner's incoming request", f.admirer.id.clone()),
+            ],
+            private_keys,
+        }
+    }
+
+    fn leaks(
+        &self,
+        f: &Fixture,
+        class: Class,
+        request_text: &str,
+        text: &str,
+        body: &Value,
+    ) -> Vec<String> {
+        let text = text.to_ascii_lowercase();
+        let request_text = request_text.to_ascii_lowercase();
+        let mut found: Vec<String> = self
+            .always
+            .iter()
+            .filter(|(_, s)| text.contains(&s.to_ascii_lowercase()))
+            .map(|(what, _)| format!("{what} leaked"))
+            .collect();
+        if class != Class::Owner {
+            for (what, s) in &self.owner_only {
+                let s = s.to_ascii_lowercase();
+                if text.contains(&s) && !request_text.contains(&s) {
+                    found.push(format!("{what} leaked"));
+                }
+            }
+            let mut stack = vec![body];
+            while let Some(v) = stack.pop() {
+                match v {
+                    Value::Object(map) => {
+                        if map.get("id") == Some(&json!(f.owner.id)) {
+                            for key in map.keys().filter(|k| self.private_keys.contains(*k)) {
+                                found.push(format!("the owner's private field `{key}` leaked"));
+                            }
+                        }
+                        stack.extend(map.values());
+                    }
+                    Value::Array(items) => stack.extend(items),
+                    _ => {}
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Runs one cell; answers its failures (empty when it got exactly the expected result).
+async fn run_cell(
+    app: &TestApp,
+    f: &Fixture,
+    secrets: &Secrets,
+    op: &Operation,
+    class: Class,
+    prefix: &str,
+    want: Want,
+) -> Vec<String> {
+    let req = request(app, f, &op.id, class).await;
+    let label = format!("{} {prefix}{} as {class:?}", op.id, req.path);
+    let mut failures = Vec::new();
+    if req.method != op.method || !matches_template(&req.path, &op.template) {
+        failures.push(format!(
+            "{label}: the row's request {} {} is not {} {}",
+            req.method, req.path, op.method, op.template
+        ));
+    }
+    let body_bytes = req
+        .body
+        .as_ref()
+        .map(|b| b.to_string().into_bytes())
+        .unwrap_or_default();
+    let content_type = req.body.as_ref().map(|_| "application/json");
+    let (status, answer_type, bytes) = app
+        .send_raw(
+            req.method,
+            prefix,
+            &req.path,
+            req.auth.as_deref(),
+            content_type,
+            body_bytes,
+        )
+        .await;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json_body: Value = if answer_type.starts_with("application/json") {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            failures.push(format!("{label}: JSON answer does not parse: {e}"));
+            Value::Null
+        })
+    } else {
+        Value::Null
+    };
+    match want {
+        Want::Ok(expected) if status != expected => {
+            failures.push(format!("{label}: {status} {text}, expected {expected}"))
+        }
+        Want::Err(expected, code)
+            if (status, json_body["code"].as_i64()) != (expected, Some(code)) =>
+        {
+            failures.push(format!(
+                "{label}: {status} {text}, expected {expected} with code {code}"
+            ))
+        }
+        _ => {}
+    }
+    if status == 401 && json_body != json!({"message": "401: Unauthorized", "code": 0}) {
+        failures.push(format!("{label}: 401 body is not Discord's: {text}"));
+    }
+    if answer_type.starts_with("image/") {
+        if !(200..300).contains(&status) {
+            failures.push(format!("{label}: an image answered {status}"));
+        }
+    } else if let Err(e) = check_response_body(&op.method, &op.template, status, &json_body) {
+        failures.push(format!("{label}: {e}"));
+    }
+    let request_text = format!(
+        "{} {}",
+        req.path,
+        req.body.map(|b| b.to_string()).unwrap_or_default()
+    );
+    for leak in secrets.leaks(f, class, &request_text, &text, &json_body) {
+        failures.push(format!("{label}: {leak}: {text}"));
+    }
+    failures
+}
+
+backend_tests! {
+    async fn authorization_matrix_covers_every_operation_and_class(app) {
+        let ops = contract_operations();
+        let rows: BTreeMap<&str, [Want; 5]> = MATRIX.iter().map(|(id, wants)| (*id, *wants)).collect();
+        assert_eq!(rows.len(), MATRIX.len(), "an operation has two rows");
+        let spec_ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+        let missing: Vec<&&str> = spec_ids.iter().filter(|id| !rows.contains_key(**id)).collect();
+        assert!(missing.is_empty(), "operations without a row in the authorization matrix: {missing:?}");
+        let unknown: Vec<&&str> = rows.keys().filter(|id| !spec_ids.contains(**id)).collect();
+        assert!(unknown.is_empty(), "matrix rows naming no operation of the contract: {unknown:?}");
+        // Every expected result is one the contract documents for that operation.
+        for op in &ops {
+            for (class, want) in CLASSES.iter().zip(rows[op.id.as_str()]) {
+                let status = match want { Want::Ok(s) | Want::Err(s, _) => s };
+                if let Err(e) = documented(&op.method, &op.template, status) {
+                    panic!("matrix row {} for {class:?}: {e}", op.id);
+                }
+            }
+        }
+
+        let f = Fixture::build(&app).await;
+        let secrets = Secrets::of(&f);
+        let before = f.owner_state(&app).await;
+
+        let mut cells = Vec::new();
+        for op in &ops {
+            let wants = rows[op.id.as_str()];
+            for (class, want) in CLASSES.iter().zip(wants) {
+                let prefixes: Vec<&str> = if op.root_only {
+                    vec![""]
+                } else if PREFIX_CLASSES.contains(class) {
+                    vec!["/api/v10", "/api/v9", "/api/v1"]
+                } else {
+                    vec!["/api/v10"]
+                };
+                for prefix in prefixes {
+                    cells.push((op, *class, prefix, want));
+                }
+            }
+        }
+        let requests = cells.len();
+        let failures: Vec<String> = futures_util::stream::iter(cells)
+            .map(|(op, class, prefix, want)| run_cell(&app, &f, &secrets, op, class, prefix, want))
+            .buffer_unordered(6)
+            .flat_map(futures_util::stream::iter)
+            .collect()
+            .await;
+        assert!(failures.is_empty(), "{} of {requests} matrix requests failed:\n{}", failures.len(), failures.join("\n"));
+
+        // Nothing anyone else did changed what the owner has.
+        let after = f.owner_state(&app).await;
+        assert_eq!(before, after, "the owner's state changed");
+        println!(
+            "authorization matrix: {} operations x {} classes = {} cells; {requests} requests with the /api/v9 and /api/v1 repeats",
+            ops.len(),
+            CLASSES.len(),
+            ops.len() * CLASSES.len()
+        );
+    }
+}
+
+#[test]
+fn path_templates_match_only_their_instances() {
+    assert!(matches_template(
+        "/users/123/profile?x=1",
+        "/users/{user_id}/profile"
+    ));
+    assert!(matches_template("/users/@me", "/users/@me"));
+    assert!(!matches_template("/users/@me/guilds", "/users/{user_id}"));
+    assert!(!matches_template("/users/1", "/users/{user_id}/profile"));
+}
