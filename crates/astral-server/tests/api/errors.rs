@@ -32,45 +32,6 @@ async fn raw(
 }
 
 backend_tests! {
-    async fn malformed_bodies_are_50109(app) {
-        let (token, _) = app.register("sender").await;
-        let auth = bot(&token);
-        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let bodies: Vec<Vec<u8>> = vec![
-            b"{".to_vec(),
-            b"{\"username\": \"trunc".to_vec(),
-            b"".to_vec(),
-            b"not json".to_vec(),
-            vec![b'"', 0xff, 0xfe, b'"'],
-            deep.into_bytes(),
-        ];
-        for body in bodies {
-            let (status, answer) = raw(&app, "PATCH", "/users/@me", Some(&auth), Some("application/json"), body.clone()).await;
-            assert_eq!(status, 400, "{:?}", String::from_utf8_lossy(&body[..body.len().min(40)]));
-            assert_eq!(answer, json!({"code": 50109, "message": "The request body contains invalid JSON."}));
-            assert_documented("PATCH", "/users/@me", status, &answer);
-        }
-        // Valid JSON that is not an object is a form error, not invalid JSON.
-        let (status, answer) = raw(&app, "PATCH", "/users/@me", Some(&auth), Some("application/json"), b"[1,2]".to_vec()).await;
-        assert_eq!((status, answer["code"].as_i64()), (400, Some(50035)));
-        assert_eq!(answer["errors"]["_errors"][0]["code"], "DICT_TYPE_CONVERT");
-        // The user is unchanged after all of it.
-        let (_, me) = app.call("GET", "/users/@me", Some(&auth), None).await;
-        assert_eq!(me["username"], "sender");
-    }
-
-    async fn wrong_content_type_is_a_form_error(app) {
-        let (token, _) = app.register("typist").await;
-        for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
-            let (status, answer) = raw(&app, "PATCH", "/users/@me", Some(&bot(&token)), ct, b"{\"username\":\"new-name\"}".to_vec()).await;
-            assert_eq!(status, 400, "{ct:?}");
-            assert_eq!(answer["code"], 50035);
-            assert_eq!(answer["errors"]["_errors"][0]["code"], "CONTENT_TYPE_INVALID");
-        }
-        let (status, _) = raw(&app, "PATCH", "/users/@me", Some(&bot(&token)), Some("application/json; charset=utf-8"), b"{\"username\":\"new-name\"}".to_vec()).await;
-        assert_eq!(status, 200);
-    }
-
     async fn unknown_routes_are_discord_404s(app) {
         let (token, _) = app.register("wanderer").await;
         for (method, path) in [("GET", "/api/v10/nope"), ("GET", "/nope"), ("DELETE", "/api/v10/users/@me"), ("GET", "/api/v8/users/@me"), ("GET", "/api/v10/healthz")] {

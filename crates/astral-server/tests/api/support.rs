@@ -170,7 +170,7 @@ impl TestApp {
         actix_web::rt::spawn(server);
         TestApp {
             root: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
+            http: http_client(reqwest::Client::builder()),
             server: handle,
             media_dir,
             db,
@@ -198,7 +198,7 @@ impl TestApp {
         if let Some(a) = authorization {
             builder = builder.default_headers(astral_client::auth_headers(a).expect("header"));
         }
-        astral_client::Client::new_with_client(&self.api(version), builder.build().expect("client"))
+        astral_client::Client::new_with_client(&self.api(version), http_client(builder))
     }
 
     /// Registers through the API; returns `(token, user_id)`.
@@ -345,6 +345,16 @@ impl Drop for TestApp {
         // Stop accepting and let the worker thread go; the returned future need not be awaited.
         drop(self.server.stop(false));
     }
+}
+
+/// A client that drops idle connections before the server's keep-alive (5 s) closes them, so
+/// a test that keeps its thread busy for a while never reuses a connection the server has
+/// already closed (hyper reports that as `IncompleteMessage`).
+fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    builder
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client")
 }
 
 /// `Bot <token>`.
