@@ -9,6 +9,7 @@ mod authz;
 mod bad_input;
 mod channels;
 mod cli;
+mod concurrency;
 mod contract;
 mod errors;
 mod guilds;
