@@ -166,8 +166,12 @@ const MATRIX: &[(&str, [Want; 5])] = &[
             S(204),
         ],
     ),
-    // Whoever holds an invite may join (each call gets a fresh guild and invite).
-    ("accept_invite", SIGNED_IN),
+    // Whoever holds an invite may join (each call gets a fresh guild and invite); bots may not
+    // (on Discord a bot joins only when an owner adds it).
+    (
+        "accept_invite",
+        [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)],
+    ),
     ("list_my_private_channels", SIGNED_IN),
     // Others open their own DM with the owner, never the owner's DM with someone else.
     ("create_dm", SIGNED_IN),

@@ -92,6 +92,13 @@ backend_tests! {
         assert_eq!(guild["approximate_member_count"], 2);
         let (status, body) = app.call("POST", "/invites/nope", Some(&bot(&stranger)), None).await;
         assert_eq!((status, body), (404, json!({"code": 10006, "message": "Unknown Invite"})));
+        // A bot holding the invite cannot join with it (it joins when the owner adds it).
+        let (bot_token, _) = app.create_bot("invited-bot");
+        let (status, body) = app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&bot_token)), None).await;
+        assert_eq!((status, &body), (403, &json!({"code": 20001, "message": "Bots cannot use this endpoint"})));
+        assert_documented("POST", "/invites/{code}", status, &body);
+        let (_, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None).await;
+        assert_eq!(guild["approximate_member_count"], 2, "the bot did not join");
 
         // Name rules.
         let (status, body) = app.call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "x"}))).await;

@@ -4,11 +4,13 @@ use astral_types::{ErrorBody, JsonCode};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::handlers::relationships::users_only;
 use crate::state::AppState;
 
 /// Accept an invite: join its guild (Discord's accept-invite route).
 ///
-/// Accepting again, as a member, changes nothing.
+/// Accepting again, as a member, changes nothing. Bots cannot accept invites (as on Discord, a
+/// bot joins only when a guild owner adds it).
 #[utoipa::path(
     operation_id = "accept_invite",
     tag = "guilds",
@@ -16,6 +18,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Joined (or already a member).", body = Invite),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
+        (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown invite (10006).", body = ErrorBody),
         (status = "5XX", description = "Server or database failure.", body = ErrorBody),
     ),
@@ -27,6 +30,7 @@ pub async fn accept_invite(
     caller: Caller,
     code: web::Path<String>,
 ) -> Result<Json<Invite>, ApiError> {
+    users_only(&caller)?;
     let code = code.into_inner();
     let lookup = code.clone();
     let guild_id = state
