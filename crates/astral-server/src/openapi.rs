@@ -138,6 +138,13 @@ impl Modify for RateLimitDocs {
                 "X-RateLimit-Global",
                 header(Type::Boolean, "`true` when a global limit was hit."),
             ),
+            (
+                "Via",
+                header(
+                    Type::String,
+                    "`1.1 astral`, as Discord's proxy names itself.",
+                ),
+            ),
         ];
         for (path, item) in openapi.paths.paths.iter_mut() {
             if self.root_paths.contains(path) {

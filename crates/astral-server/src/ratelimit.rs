@@ -114,7 +114,10 @@ fn too_many_requests(refusal: &Refusal) -> HttpResponse {
             header::RETRY_AFTER,
             retry_ms.div_ceil(1000).max(1).to_string(),
         ))
-        .insert_header(("x-ratelimit-scope", refusal.scope.as_str()));
+        .insert_header(("x-ratelimit-scope", refusal.scope.as_str()))
+        // Discord's answers come through a proxy that names itself in `Via`; discord.py takes a
+        // 429 without `Via` for a Cloudflare ban and raises instead of waiting `retry_after`.
+        .insert_header((header::VIA, "1.1 astral"));
     if refusal.global {
         response.insert_header(("x-ratelimit-global", "true"));
     }

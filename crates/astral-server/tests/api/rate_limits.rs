@@ -75,6 +75,8 @@ async fn fifty_concurrent_requests_admit_exactly_the_burst(db: TestDb) {
         assert_eq!(h(headers, "retry-after"), "1");
         assert_eq!(h(headers, "x-ratelimit-scope"), "global");
         assert_eq!(h(headers, "x-ratelimit-global"), "true");
+        // discord.py takes a 429 without `Via` for a Cloudflare ban and gives up (compat suite).
+        assert_eq!(h(headers, "via"), "1.1 astral");
         assert_eq!(h(headers, "x-ratelimit-remaining"), "0");
         assert_documented("GET", "/users/@me", *status, body);
     }
@@ -159,6 +161,7 @@ async fn headers_describe_the_routes_bucket_exactly() {
     assert_eq!(second.headers()["x-ratelimit-scope"], "user");
     assert!(second.headers().get("x-ratelimit-global").is_none());
     assert_eq!(second.headers()["retry-after"], "6");
+    assert_eq!(second.headers()["via"], "1.1 astral");
     let body: Value = second.json().await.unwrap();
     assert_eq!(
         body,
