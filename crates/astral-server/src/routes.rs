@@ -4,7 +4,9 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::handlers::{auth, channels, guilds, health, images, invites, relationships, users};
+use crate::handlers::{
+    auth, channels, gateway, guilds, health, images, invites, relationships, users,
+};
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -39,7 +41,9 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(invites::accept_invite::accept_invite)
         .service(channels::delete_channel::delete_channel)
         .service(channels::add_group_dm_recipient::add_group_dm_recipient)
-        .service(channels::remove_group_dm_recipient::remove_group_dm_recipient);
+        .service(channels::remove_group_dm_recipient::remove_group_dm_recipient)
+        .service(gateway::get_gateway::get_gateway)
+        .service(gateway::get_bot_gateway::get_bot_gateway);
 }
 
 /// Routes at the root only.

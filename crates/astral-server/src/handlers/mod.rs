@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod channels;
+pub mod gateway;
 pub mod guilds;
 pub mod health;
 pub mod images;

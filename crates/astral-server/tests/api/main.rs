@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod contract;
 mod errors;
+mod gateway;
 mod guilds;
 mod images;
 mod rate_limits;
