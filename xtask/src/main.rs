@@ -4,8 +4,10 @@
 //! Commands:
 //! - `spec-check`: the hand-maintained contract (openapi/astral.json) and the document
 //!   generated from the handlers' annotations must describe the same API. See docs/spec-check.md.
+//! - `compat [LIBRARY…]`: discord.py, @discordjs/rest and twilight against a running Astral on
+//!   SQLite and PostgreSQL. See docs/discord-libraries.md.
 
-#[allow(dead_code)] // used by the api-fuzz and compat commands as they land
+mod compat;
 mod server;
 mod spec_check;
 
@@ -15,8 +17,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("spec-check") => spec_check::run(),
+        Some("compat") => compat::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask spec-check");
+            eprintln!(
+                "usage: cargo xtask spec-check | compat [discord.py|discordjs-rest|twilight]…"
+            );
             ExitCode::FAILURE
         }
     }
