@@ -609,3 +609,43 @@ fn call(
     }
     Err(format!("{method} {path}: still rate limited after 5 tries"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_lines_of_every_suite_are_counted() {
+        assert_eq!(check_result("ok - login: detail"), Some(true));
+        assert_eq!(check_result("not ok - login: detail"), Some(false));
+        assert_eq!(check_result("test users::login ... ok"), Some(true));
+        assert_eq!(check_result("test users::login ... FAILED"), Some(false));
+        assert_eq!(check_result("discord.py: 3 passed, 0 failed"), None);
+        assert_eq!(check_result("okay - not a check"), None);
+    }
+
+    #[test]
+    fn an_overrunning_suite_is_killed_with_its_children() {
+        let library = Library {
+            name: "sleeper",
+            prefix: "sl",
+            time_limit: Duration::from_secs(1),
+        };
+        let command: Vec<String> = ["sh", "-c", "echo 'ok - started'; sleep 60 & wait"]
+            .map(str::to_owned)
+            .into();
+        let started = Instant::now();
+        let run = run_bounded(
+            &command,
+            &std::env::temp_dir(),
+            Path::new("/nonexistent"),
+            &library,
+            "test",
+        )
+        .expect("runs");
+        assert!(run.timed_out && !run.success);
+        assert_eq!((run.checks_passed, run.checks_failed), (1, 0));
+        // The background `sleep` held the output pipe: returning at all means it was killed too.
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
