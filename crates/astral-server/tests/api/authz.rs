@@ -56,6 +56,9 @@ const SIGNED_IN: [Want; 5] = [UNAUTHORIZED, UNAUTHORIZED, S(200), S(200), S(200)
 /// operationId → the result for [no token, revoked token, other user, bot, owner].
 const MATRIX: &[(&str, [Want; 5])] = &[
     ("get_health", ANYONE),
+    // REST-only: the gateway routes answer the same documented 404 to everyone.
+    ("get_gateway", [E(404, 0); 5]),
+    ("get_bot_gateway", [E(404, 0); 5]),
     ("register", [S(201); 5]),
     // Credentials in the body decide, not the Authorization header.
     ("login", ANYONE),
@@ -555,6 +558,8 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
     };
     match op {
         "get_health" => r("GET", "/healthz".into(), None),
+        "get_gateway" => r("GET", "/gateway".into(), None),
+        "get_bot_gateway" => r("GET", "/gateway/bot".into(), None),
         "register" => r("POST", "/auth/register".into(), Some(json!({"username": f.fresh("newcomer"), "password": PASSWORD}))),
         "login" => r("POST", "/auth/login".into(), Some(json!({"login": f.owner.name, "password": OWNER_PASSWORD}))),
         "logout" => {
