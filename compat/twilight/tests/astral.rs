@@ -55,7 +55,7 @@ fn main() {
         match tokio::time::timeout(Duration::from_secs(240), run(&fixture)).await {
             Ok(checks) => checks,
             Err(_) => {
-                println!("FAIL suite: did not finish within 240 s");
+                println!("not ok - suite: did not finish within 240 s");
                 std::process::exit(1);
             }
         }

@@ -72,11 +72,11 @@ impl Checks {
         match check() {
             Ok(detail) => {
                 self.passed += 1;
-                println!("ok   {name}: {detail}");
+                println!("ok - {name}: {detail}");
             }
             Err(reason) => {
                 self.failed.push(name.to_owned());
-                println!("FAIL {name}: {reason}");
+                println!("not ok - {name}: {reason}");
             }
         }
     }
