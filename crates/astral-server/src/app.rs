@@ -28,9 +28,8 @@ pub fn build_app(
 > {
     let mut app = App::new()
         .app_data(state)
-        // The default format logs method, path, status, size and time: never headers, so
-        // tokens cannot end up in the log.
-        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+        // Outermost, so every answer (429s, 404s, Swagger UI) gets a request id and a log line.
+        .wrap(middleware::from_fn(crate::request_log::request_log))
         .configure(|cfg| configure_root(&mut ServiceConfig::new(cfg)));
     for prefix in API_PREFIXES {
         app = app.service(
@@ -66,6 +65,8 @@ pub fn run_server(
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(settings.workers)
+        // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for this long, exit.
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .worker_max_blocking_threads(settings.blocking_threads)
         .listen(listener)?
         .run();

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -25,6 +25,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::request_log::AuthenticatedUser;
 use crate::state::AppState;
 
 /// A token as handed to its owner once, and the hash of its secret that is stored.
@@ -148,6 +149,7 @@ impl FromRequest for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_authorization);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let presented = presented.ok_or_else(ApiError::unauthorized)?;
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
@@ -159,6 +161,8 @@ impl FromRequest for Caller {
             if owner.user.user_id() != presented.user_id {
                 return Err(ApiError::unauthorized());
             }
+            req.extensions_mut()
+                .insert(AuthenticatedUser(owner.user.user_id()));
             Ok(Caller {
                 token_id: owner.token_id,
                 user: owner.user,

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::auth::{hash_password, issue_token};
-use crate::config::{Settings, SettingsArgs};
+use crate::config::{LogFormat, Settings, SettingsArgs};
 use crate::handlers::validate;
 use crate::state::AppState;
 
@@ -81,18 +81,28 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
 
 fn resolve(args: &SettingsArgs) -> Result<Settings, String> {
     let settings = args.resolve().map_err(|e| e.to_string())?;
-    init_logging(&settings.log);
+    init_logging(&settings.log, settings.log_format);
     Ok(settings)
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr so that `users create` keeps stdout for its JSON line.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        // Event fields at the top level; the enclosing `request` span (with its request_id)
+        // under "span".
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// Opens the store and applies pending migrations.
@@ -134,7 +144,9 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
     tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
     actix_web::rt::System::new()
         .block_on(async move { crate::app::run_server(&settings, state, listener)?.await })
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Validates like `/auth/register` does, so the CLI cannot create what the API would refuse.

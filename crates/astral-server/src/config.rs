@@ -63,6 +63,17 @@ pub struct SettingsArgs {
     /// Log filter, e.g. `info` or `astral_server=debug` [default: info].
     #[arg(long, env = "ASTRAL_LOG")]
     pub log: Option<String>,
+    /// `text` (one human-readable line per event) or `json` (one JSON object per line) [default: text].
+    #[arg(long, env = "ASTRAL_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Seconds `astral serve` lets in-flight requests finish after SIGTERM before it closes
+    /// their connections and exits [default: 30].
+    #[arg(long, env = "ASTRAL_SHUTDOWN_TIMEOUT_SECS")]
+    pub shutdown_timeout_secs: Option<u64>,
+    /// Milliseconds a PostgreSQL statement may run (`statement_timeout`) before the request gets
+    /// 503 [default: 5000].
+    #[arg(long, env = "ASTRAL_DB_STATEMENT_TIMEOUT_MS")]
+    pub db_statement_timeout_ms: Option<u64>,
     /// `on` or `off`; `off` switches rate limiting off entirely [default: on].
     #[arg(long, env = "ASTRAL_RATE_LIMITS")]
     pub rate_limits: Option<String>,
@@ -106,6 +117,9 @@ struct FileSettings {
     username_max_length: Option<usize>,
     username_pattern: Option<String>,
     log: Option<String>,
+    log_format: Option<String>,
+    shutdown_timeout_secs: Option<u64>,
+    db_statement_timeout_ms: Option<u64>,
     rate_limits: Option<String>,
     media_dir: Option<PathBuf>,
     rate_limit_global: Option<String>,
@@ -114,6 +128,15 @@ struct FileSettings {
     rate_limit_update_my_user: Option<String>,
     rate_limit_list_my_relationships: Option<String>,
     redis_url: Option<String>,
+}
+
+/// How log lines are written (to stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `2026-11-23T15:06:37Z  INFO astral_server::request: request request_id=… status=200 …`
+    Text,
+    /// One JSON object per line, event fields at the top level.
+    Json,
 }
 
 /// Resolved settings.
@@ -126,6 +149,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub username_rule: UsernameRule,
     pub log: String,
+    pub log_format: LogFormat,
+    /// How long in-flight requests may take to finish once shutdown starts.
+    pub shutdown_timeout: Duration,
     /// `None` when rate limiting is off.
     pub rate_limits: Option<LimiterConfig>,
     pub media_dir: PathBuf,
@@ -191,6 +217,9 @@ impl SettingsArgs {
             sqlite_busy_timeout: Duration::from_millis(
                 pick!(sqlite_busy_timeout_ms).unwrap_or(5000),
             ),
+            statement_timeout: Duration::from_millis(
+                pick!(db_statement_timeout_ms).unwrap_or(5000).max(1),
+            ),
             ..ConnectionOptions::default()
         };
         store.worker_id = worker_id;
@@ -247,6 +276,17 @@ impl SettingsArgs {
             max_body_bytes,
             username_rule,
             log: pick!(log).unwrap_or_else(|| "info".to_owned()),
+            log_format: match pick!(log_format).as_deref().map(str::trim) {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(invalid(
+                        "log_format",
+                        &format!("{other:?} is neither `text` nor `json`"),
+                    ))
+                }
+            },
+            shutdown_timeout: Duration::from_secs(pick!(shutdown_timeout_secs).unwrap_or(30)),
         })
     }
 }

@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 use astral_store::StoreError;
 use astral_types::{ErrorBody, FormErrors, JsonCode};
 
+use crate::request_log::FailureCause;
+
 #[derive(Debug)]
 pub enum ErrorKind {
     /// Missing, malformed, unknown or revoked token.
@@ -151,16 +153,21 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self.kind {
-            ErrorKind::Internal => tracing::error!(error = %self, "request failed"),
-            ErrorKind::Unavailable => tracing::warn!(error = %self, "database unavailable"),
-            _ => tracing::debug!(error = %self, "request refused"),
-        }
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self.kind, ErrorKind::Unavailable) {
             response.insert_header((header::RETRY_AFTER, "1"));
         }
-        response.json(self.body())
+        let mut response = response.json(self.body());
+        // The cause goes on the request's log line (crate::request_log), with its request id;
+        // refusals (4xx) are the client's doing and need no cause there.
+        if matches!(self.kind, ErrorKind::Internal | ErrorKind::Unavailable) {
+            response
+                .extensions_mut()
+                .insert(FailureCause(self.to_string()));
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        response
     }
 }
 

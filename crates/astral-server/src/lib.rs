@@ -16,6 +16,7 @@ pub mod handlers;
 pub mod openapi;
 pub mod query;
 pub mod ratelimit;
+pub mod request_log;
 pub mod routes;
 pub mod state;
 pub mod wire;

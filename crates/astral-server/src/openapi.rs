@@ -77,7 +77,50 @@ pub fn generated_document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let root_paths: Vec<String> = root.paths.paths.keys().cloned().collect();
     RateLimitDocs { root_paths }.modify(&mut api);
+    EveryAnswerDocs.modify(&mut api);
     api
+}
+
+/// Headers of every operation, root routes included: the request-log middleware wraps the
+/// whole app (`crate::request_log`), so every answer carries `X-Request-Id`; and a 503 (the
+/// database is unavailable, `crate::error`) says when to come back in `Retry-After`.
+struct EveryAnswerDocs;
+
+impl Modify for EveryAnswerDocs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let request_id = header(
+            Type::String,
+            "The request's id, also on its log line: the caller's own `X-Request-Id` when it \
+             is 1–64 of ASCII letters, digits, `-`, `_`, `.`, `:`, otherwise a fresh one.",
+        );
+        let retry_after = header(Type::Integer, "Whole seconds to wait before retrying.");
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    response
+                        .headers
+                        .insert("X-Request-Id".to_owned(), RefOr::T(request_id.clone()));
+                    if status == "5XX" {
+                        response
+                            .headers
+                            .insert("Retry-After".to_owned(), RefOr::T(retry_after.clone()));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The rate-limit middleware wraps every versioned route, so every versioned operation may
@@ -182,6 +225,13 @@ impl Modify for RateLimitDocs {
                         response
                             .headers
                             .insert((*name).to_owned(), RefOr::T(h.clone()));
+                    }
+                    // 503 (the database is unavailable) says when to come back, too.
+                    if status == "5XX" {
+                        response.headers.insert(
+                            "Retry-After".to_owned(),
+                            RefOr::T(refusal_headers[0].1.clone()),
+                        );
                     }
                     if status == "429" {
                         for (name, h) in &refusal_headers {

@@ -5,7 +5,8 @@
 //! in turn, so a PostgreSQL URL whose server is down falls through to SQLite and reports a
 //! confusing SQLite error. Here the scheme decides once, and the real error comes back.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -83,6 +84,9 @@ pub struct ConnectionOptions {
     pub sqlite_busy_timeout: Duration,
     /// PostgreSQL connect timeout, added to the URL unless it sets `connect_timeout` itself.
     pub connect_timeout: Duration,
+    /// PostgreSQL `statement_timeout`: bounds a statement stuck behind a lock or on a server
+    /// that stopped answering queries but still accepts connections.
+    pub statement_timeout: Duration,
 }
 
 impl Default for ConnectionOptions {
@@ -90,7 +94,39 @@ impl Default for ConnectionOptions {
         ConnectionOptions {
             sqlite_busy_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
         }
+    }
+}
+
+/// Whether the last attempt to open a connection failed, and why. Set and cleared by the
+/// connection manager (including r2d2's background connects), read by the store to answer at
+/// once instead of making every request wait out the pool timeout while the database is away.
+#[derive(Debug, Default)]
+pub struct ConnectHealth {
+    down: Mutex<Option<(Instant, String)>>,
+}
+
+impl ConnectHealth {
+    fn failed(&self, error: &StoreError) {
+        if let Ok(mut down) = self.down.lock() {
+            let since = down.as_ref().map_or_else(Instant::now, |(since, _)| *since);
+            *down = Some((since, error.to_string()));
+        }
+    }
+
+    fn succeeded(&self) {
+        if let Ok(mut down) = self.down.lock() {
+            *down = None;
+        }
+    }
+
+    /// `Some(last error)` while new connections cannot be opened.
+    pub fn down(&self) -> Option<String> {
+        self.down
+            .lock()
+            .ok()
+            .and_then(|d| d.as_ref().map(|(_, e)| e.clone()))
     }
 }
 
@@ -98,30 +134,66 @@ impl Default for ConnectionOptions {
 pub struct AstralConnectionManager {
     url: DatabaseUrl,
     options: ConnectionOptions,
+    health: Arc<ConnectHealth>,
 }
 
 impl AstralConnectionManager {
     pub fn new(url: DatabaseUrl, options: ConnectionOptions) -> Self {
-        AstralConnectionManager { url, options }
+        AstralConnectionManager {
+            url,
+            options,
+            health: Arc::default(),
+        }
     }
 
+    pub fn health(&self) -> Arc<ConnectHealth> {
+        Arc::clone(&self.health)
+    }
+
+    /// Opens a connection; a missing SQLite file is created (first start).
     pub fn establish(&self) -> Result<AnyConnection, StoreError> {
+        self.open(true)
+    }
+
+    /// Opens a pooled connection. A missing SQLite file is an error here, not a new empty
+    /// database: if the file is removed while the server runs, requests must fail (503) rather
+    /// than write into a fresh database that lacks every table and every user.
+    fn open(&self, create_sqlite: bool) -> Result<AnyConnection, StoreError> {
+        let result = self.open_unrecorded(create_sqlite);
+        match &result {
+            Ok(_) => self.health.succeeded(),
+            Err(e) => self.health.failed(e),
+        }
+        result
+    }
+
+    fn open_unrecorded(&self, create_sqlite: bool) -> Result<AnyConnection, StoreError> {
         match self.url.backend {
             Backend::Postgres => {
                 let url = with_connect_timeout(&self.url.target, self.options.connect_timeout);
-                let conn = PgConnection::establish(&url).map_err(|e| StoreError::Connect {
+                let connect_error = |e: &dyn std::fmt::Display| StoreError::Connect {
                     backend: Backend::Postgres,
                     message: e.to_string(),
-                })?;
+                };
+                let mut conn = PgConnection::establish(&url).map_err(|e| connect_error(&e))?;
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    self.options.statement_timeout.as_millis().max(1)
+                ))
+                .map_err(|e| connect_error(&e))?;
                 Ok(AnyConnection::Postgresql(conn))
             }
             Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.url.target).map_err(|e| {
-                    StoreError::Connect {
+                let target = if create_sqlite {
+                    self.url.target.clone()
+                } else {
+                    existing_file_uri(&self.url.target)
+                };
+                let mut conn =
+                    SqliteConnection::establish(&target).map_err(|e| StoreError::Connect {
                         backend: Backend::Sqlite,
                         message: e.to_string(),
-                    }
-                })?;
+                    })?;
                 // busy_timeout first, so that switching to WAL itself waits for a lock.
                 let pragmas = format!(
                     "PRAGMA busy_timeout = {};
@@ -139,6 +211,24 @@ impl AstralConnectionManager {
             }
         }
     }
+
+    /// The SQLite file, if this is SQLite (for health checks).
+    pub fn sqlite_path(&self) -> Option<&str> {
+        (self.url.backend == Backend::Sqlite).then_some(self.url.target.as_str())
+    }
+}
+
+/// `file:PATH?mode=rw`: SQLite opens the file read-write but never creates it. `%`, `?` and
+/// `#` are the characters a URI path must escape.
+fn existing_file_uri(path: &str) -> String {
+    if path.starts_with("file:") || path == ":memory:" {
+        return path.to_owned();
+    }
+    let escaped = path
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    format!("file:{escaped}?mode=rw")
 }
 
 fn with_connect_timeout(url: &str, timeout: Duration) -> String {
@@ -155,7 +245,7 @@ impl r2d2::ManageConnection for AstralConnectionManager {
     type Error = StoreError;
 
     fn connect(&self) -> Result<AnyConnection, StoreError> {
-        self.establish()
+        self.open(false)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
@@ -229,6 +319,30 @@ mod tests {
             Err(StoreError::Config(_))
         ));
         assert!(matches!(DatabaseUrl::parse(""), Err(StoreError::Config(_))));
+    }
+
+    #[test]
+    fn pooled_sqlite_connections_never_create_the_file() {
+        assert_eq!(existing_file_uri("/tmp/a.db"), "file:/tmp/a.db?mode=rw");
+        assert_eq!(
+            existing_file_uri("/tmp/50%?#.db"),
+            "file:/tmp/50%25%3f%23.db?mode=rw"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db").display().to_string();
+        let manager = AstralConnectionManager::new(
+            DatabaseUrl::parse(&path).unwrap(),
+            ConnectionOptions::default(),
+        );
+        assert!(matches!(
+            manager.open(false),
+            Err(StoreError::Connect { .. })
+        ));
+        assert!(manager.health().down().is_some());
+        assert!(!std::path::Path::new(&path).exists());
+        manager.establish().unwrap();
+        assert!(manager.health().down().is_none());
+        assert!(manager.open(false).is_ok());
     }
 
     #[test]

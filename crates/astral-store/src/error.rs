@@ -86,8 +86,9 @@ impl From<DieselError> for StoreError {
     }
 }
 
-/// SQLite reports lock contention as plain errors; PostgreSQL reports a shutting-down server
-/// or a serialization failure. All of them are worth a retry, none of them is a bug.
+/// SQLite reports lock contention and a database file that went away as plain errors;
+/// PostgreSQL reports a shutting-down server, a lost connection or a statement that ran out of
+/// time. All of them are worth a retry, none of them is a bug.
 fn is_transient(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("database is locked")
@@ -97,6 +98,15 @@ fn is_transient(message: &str) -> bool {
         || m.contains("the database system is")
         || m.contains("server closed the connection")
         || m.contains("no connection to the server")
+        || m.contains("could not receive data from server")
+        || m.contains("could not send data to server")
+        || m.contains("canceling statement due to statement timeout")
+        || m.contains("canceling statement due to lock timeout")
+        // SQLite: the file was removed or renamed under an open connection
+        // (SQLITE_READONLY_DBMOVED), or cannot be opened or read any more.
+        || m.contains("attempt to write a readonly database")
+        || m.contains("unable to open database file")
+        || m.contains("disk i/o error")
 }
 
 impl From<r2d2::Error> for StoreError {

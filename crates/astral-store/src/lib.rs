@@ -17,10 +17,13 @@ pub mod testing;
 mod tokens;
 mod users;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use channels::{ChannelRecord, ChannelRow, GroupRefusal, DM, GROUP_DM};
-pub use conn::{AnyConnection, AstralConnectionManager, Backend, ConnectionOptions, DatabaseUrl};
+pub use conn::{
+    AnyConnection, AstralConnectionManager, Backend, ConnectHealth, ConnectionOptions, DatabaseUrl,
+};
 pub use error::{StoreError, UniqueField};
 pub use guilds::{GuildPage, GuildRecord};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
@@ -69,7 +72,14 @@ pub struct Store {
     pool: Pool,
     backend: Backend,
     ids: SnowflakeGenerator,
+    health: Arc<ConnectHealth>,
+    pool_timeout: Duration,
+    sqlite_path: Option<String>,
 }
+
+/// How often a request waiting for a connection looks whether the database has meanwhile been
+/// found unreachable (and so stops waiting).
+const OUTAGE_POLL: Duration = Duration::from_millis(50);
 
 impl Store {
     /// Connects (once directly, so that a bad URL or a server that is down reports its own
@@ -79,6 +89,8 @@ impl Store {
         let backend = url.backend;
         let manager = AstralConnectionManager::new(url, config.connection.clone());
         drop(manager.establish()?);
+        let health = manager.health();
+        let sqlite_path = manager.sqlite_path().map(str::to_owned);
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))
             // No minimum of idle connections: with one, checking out the last idle connection
@@ -94,6 +106,9 @@ impl Store {
             pool,
             backend,
             ids: SnowflakeGenerator::for_this_process(config.worker_id),
+            health,
+            pool_timeout: config.pool_timeout,
+            sqlite_path,
         })
     }
 
@@ -101,14 +116,52 @@ impl Store {
         self.backend
     }
 
+    /// A pooled connection, waiting up to the pool timeout for one. While new connections
+    /// cannot be opened (the database is down), an idle connection is still used if one
+    /// passes its check, and otherwise the answer is `Unavailable` at once: r2d2 keeps retrying
+    /// the connect in the background (backing off up to half the pool timeout), and the first
+    /// success clears the outage, so service resumes by itself.
     pub(crate) fn conn(&self) -> Result<PooledConnection, StoreError> {
-        Ok(self.pool.get()?)
+        let deadline = Instant::now() + self.pool_timeout;
+        loop {
+            if let Some(reason) = self.health.down() {
+                return self.pool.try_get().ok_or(StoreError::Unavailable(reason));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(self.pool.get_timeout(Duration::ZERO)?);
+            }
+            match self.pool.get_timeout(OUTAGE_POLL.min(deadline - now)) {
+                Ok(conn) => return Ok(conn),
+                Err(e) if Instant::now() >= deadline => return Err(e.into()),
+                Err(_) => {}
+            }
+        }
     }
 
-    /// A round trip to the database, for health checks.
+    /// A round trip to the database, for health checks. On SQLite it reads the schema (which
+    /// needs a read lock, so an exclusively locked file reports busy) and checks that the file
+    /// is still where it was opened: connections opened before it was removed would otherwise
+    /// go on answering from the unlinked file.
     pub fn ping(&self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
-        self.conn()?.batch_execute("SELECT 1")?;
+        let mut conn = self.conn()?;
+        match &self.sqlite_path {
+            None => conn.batch_execute("SELECT 1")?,
+            Some(path) => {
+                if let Err(e) = std::fs::metadata(path) {
+                    return Err(StoreError::Unavailable(format!(
+                        "the SQLite file {path} is gone: {e}"
+                    )));
+                }
+                conn.batch_execute("SELECT count(*) FROM sqlite_master")?;
+            }
+        }
         Ok(())
+    }
+
+    /// Why new database connections cannot be opened right now, if they cannot.
+    pub fn outage(&self) -> Option<String> {
+        self.health.down()
     }
 }
