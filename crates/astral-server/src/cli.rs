@@ -1,5 +1,6 @@
 //! The `astral` command line: `serve`, `migrate`, `users create`.
 
+use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -89,8 +90,10 @@ fn init_logging(filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr so that `users create` keeps stdout for its JSON line.
+    // Colours only for a person at a terminal; a file or a log collector gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),

@@ -74,6 +74,7 @@ pub async fn request_log(
             // Errors that no handler turned into a response (none of ours do this; actix's own
             // might): logged here, answered by actix as usual.
             tracing::error!(
+                target: "astral_server::request",
                 request_id = %id,
                 method = %method,
                 path = %path,
@@ -102,6 +103,7 @@ pub async fn request_log(
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(
+                target: "astral_server::request",
                 request_id = %id,
                 method = %method,
                 path = %path,

@@ -15,6 +15,8 @@ mod errors;
 mod gateway;
 mod guilds;
 mod images;
+mod logs;
+mod process;
 mod rate_limits;
 mod relationships;
 mod spec_check;
