@@ -74,7 +74,48 @@ pub struct Store {
     ids: SnowflakeGenerator,
     health: Arc<ConnectHealth>,
     pool_timeout: Duration,
-    sqlite_path: Option<String>,
+    /// The SQLite file as opened, to notice when it is removed or replaced.
+    sqlite_file: Option<SqliteFile>,
+}
+
+/// A SQLite database file and the identity (inode) it had when the store opened it.
+/// Connections opened before the file was removed or renamed keep working on the old inode,
+/// reads and writes alike, and writes to a removed file are lost when the last connection
+/// closes; so every checkout first checks the path still names that same file.
+struct SqliteFile {
+    path: String,
+    identity: Option<u64>,
+}
+
+impl SqliteFile {
+    fn identity(path: &str) -> std::io::Result<Option<u64>> {
+        let metadata = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Ok(Some(metadata.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            Ok(None)
+        }
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        match Self::identity(&self.path) {
+            Err(e) => Err(StoreError::Unavailable(format!(
+                "the SQLite file {} is gone: {e}",
+                self.path
+            ))),
+            Ok(now) if now != self.identity => Err(StoreError::Unavailable(format!(
+                "the SQLite file {} was replaced by another file since the server opened it \
+                 (restart the server to use the new one)",
+                self.path
+            ))),
+            Ok(_) => Ok(()),
+        }
+    }
 }
 
 /// How often a request waiting for a connection looks whether the database has meanwhile been
@@ -90,7 +131,16 @@ impl Store {
         let manager = AstralConnectionManager::new(url, config.connection.clone());
         drop(manager.establish()?);
         let health = manager.health();
-        let sqlite_path = manager.sqlite_path().map(str::to_owned);
+        let sqlite_file = match manager.sqlite_path() {
+            Some(path) => Some(SqliteFile {
+                path: path.to_owned(),
+                identity: SqliteFile::identity(path).map_err(|e| StoreError::Connect {
+                    backend: Backend::Sqlite,
+                    message: format!("{path}: {e}"),
+                })?,
+            }),
+            None => None,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))
             // No minimum of idle connections: with one, checking out the last idle connection
@@ -108,7 +158,7 @@ impl Store {
             ids: SnowflakeGenerator::for_this_process(config.worker_id),
             health,
             pool_timeout: config.pool_timeout,
-            sqlite_path,
+            sqlite_file,
         })
     }
 
@@ -122,6 +172,9 @@ impl Store {
     /// the connect in the background (backing off up to half the pool timeout), and the first
     /// success clears the outage, so service resumes by itself.
     pub(crate) fn conn(&self) -> Result<PooledConnection, StoreError> {
+        if let Some(file) = &self.sqlite_file {
+            file.check()?;
+        }
         let deadline = Instant::now() + self.pool_timeout;
         loop {
             if let Some(reason) = self.health.down() {
@@ -139,23 +192,15 @@ impl Store {
         }
     }
 
-    /// A round trip to the database, for health checks. On SQLite it reads the schema (which
-    /// needs a read lock, so an exclusively locked file reports busy) and checks that the file
-    /// is still where it was opened: connections opened before it was removed would otherwise
-    /// go on answering from the unlinked file.
+    /// A round trip to the database, for health checks. On SQLite it reads the schema, which
+    /// needs a read lock, so an exclusively locked file reports busy (`SELECT 1` would not
+    /// touch the file at all).
     pub fn ping(&self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
         let mut conn = self.conn()?;
-        match &self.sqlite_path {
+        match self.sqlite_file {
             None => conn.batch_execute("SELECT 1")?,
-            Some(path) => {
-                if let Err(e) = std::fs::metadata(path) {
-                    return Err(StoreError::Unavailable(format!(
-                        "the SQLite file {path} is gone: {e}"
-                    )));
-                }
-                conn.batch_execute("SELECT count(*) FROM sqlite_master")?;
-            }
+            Some(_) => conn.batch_execute("SELECT count(*) FROM sqlite_master")?,
         }
         Ok(())
     }
