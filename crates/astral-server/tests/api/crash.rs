@@ -25,6 +25,9 @@ const PAIRS: [(usize, usize); 5] = [(0, 1), (2, 3), (4, 5), (0, 3), (1, 4)];
 /// A pair's relationship as (a's type for b, b's type for a); 0 = no row.
 type PairState = (u8, u8);
 
+/// Per pair: the state after its last acknowledged op, and after the op in flight.
+type PairLedger = Arc<Mutex<Vec<(PairState, Option<PairState>)>>>;
+
 /// The writer's script; it returns to where it started, so it can run forever.
 #[derive(Debug, Clone, Copy)]
 enum Op {
@@ -162,9 +165,7 @@ async fn crash_and_check(db: TestDb) -> Totals {
     }
     let users = Arc::new(users);
     let profiles: Arc<Mutex<Vec<Ledger>>> = Arc::new(Mutex::new(vec![Ledger::default(); USERS]));
-    // Per pair: the state after the last acknowledged op, and after the op in flight.
-    let pairs: Arc<Mutex<Vec<(PairState, Option<PairState>)>>> =
-        Arc::new(Mutex::new(vec![((0, 0), None); PAIRS.len()]));
+    let pairs: PairLedger = Arc::new(Mutex::new(vec![((0, 0), None); PAIRS.len()]));
     let mut positions = [0usize; PAIRS.len()];
     let mut totals = Totals {
         acknowledged: 0,
