@@ -21,5 +21,6 @@ mod logs;
 mod process;
 mod rate_limits;
 mod relationships;
+mod shutdown;
 mod spec_check;
 mod users;
