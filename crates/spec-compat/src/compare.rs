@@ -254,11 +254,13 @@ fn only_in(parent: &str, child: &str, side: Side) -> String {
         ("responses", s) => format!("status code {s}"),
         ("content", m) => format!("media type {m}"),
         ("headers", h) => format!("response header `{h}`"),
+        ("links", l) => format!("link `{l}`"),
         (_, "nullable") => {
             return format!("nullable in the {there} but not in the {missing}");
         }
         (_, "requestBody") => "request body".to_owned(),
         (_, "headers") => "the headers block".to_owned(),
+        (_, "links") => "the links block".to_owned(),
         (_, k) => format!("`{k}`"),
     };
     format!("{thing} is in the {there} but not in the {missing}")

@@ -5,7 +5,9 @@
 //!     "operationId", "deprecated"?, "security": [..sorted..],
 //!     "parameters": {"IN:NAME": {"required", "schema" | "content", ...non-default keys}},
 //!     "requestBody"?: {"required", "content": {MEDIA: {"schema"}}},
-//!     "responses": {STATUS: {"content"?: {MEDIA: {"schema"}}, "headers"?: {name: {...}}}}}}},
+//!     "responses": {STATUS: {"content"?: {MEDIA: {"schema"}}, "headers"?: {name: {...}},
+//!                            "links"?: {name: {"operationId" | "operationRef", "parameters"?,
+//!                                              "requestBody"?}}}}}}},
 //!  "components": {"schemas": {NAME: SCHEMA}, "securitySchemes": {NAME: {...}}}}
 //! ```
 //! Schemas: nullability is one marker, `"nullable": true`, whatever the spelling
@@ -159,6 +161,20 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
         if !headers.is_empty() {
             response.insert("headers".into(), Value::Object(headers));
         }
+        // Links say which response values feed which operation's parameters: that is API
+        // behaviour (clients and stateful testers follow them), so they are compared too.
+        let mut links = Map::new();
+        for (name, l) in r
+            .get("links")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            links.insert(name.clone(), link(deref(doc, l)));
+        }
+        if !links.is_empty() {
+            response.insert("links".into(), Value::Object(links));
+        }
         responses.insert(status.to_ascii_uppercase(), Value::Object(response));
     }
     out.insert("responses".into(), Value::Object(responses));
@@ -209,6 +225,21 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
     requirements.sort();
     requirements.dedup();
     out.insert("security".into(), json!(requirements));
+    Value::Object(out)
+}
+
+/// A link: its target (`operationId` or `operationRef`), `parameters` and `requestBody`.
+/// `server` is ignored like the document's `servers`; descriptions like everywhere.
+fn link(l: &Value) -> Value {
+    let mut out = Map::new();
+    for key in ["operationId", "operationRef", "parameters", "requestBody"] {
+        if let Some(v) = l.get(key) {
+            if key == "parameters" && v.as_object().is_some_and(|m| m.is_empty()) {
+                continue;
+            }
+            out.insert(key.to_owned(), strip_annotations(v));
+        }
+    }
     Value::Object(out)
 }
 
