@@ -18,7 +18,13 @@ use crate::state::AppState;
     tag = "auth",
     request_body(content = RegisterRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "Account created.", body = TokenResponse),
+        (status = 201, description = "Account created.", body = TokenResponse,
+            links(
+                ("get_user" = (operation_id = "get_user", parameters(("user_id" = "$response.body#/user_id")))),
+                ("get_user_profile" = (operation_id = "get_user_profile", parameters(("user_id" = "$response.body#/user_id")))),
+                ("create_relationship" = (operation_id = "create_relationship", parameters(("user_id" = "$response.body#/user_id"))))
+            )
+        ),
         (status = 400, description = "Invalid JSON (50109) or invalid fields (50035), e.g. `USERNAME_ALREADY_TAKEN`.", body = ErrorBody),
         (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
         (status = "5XX", description = "Server or database failure.", body = ErrorBody),

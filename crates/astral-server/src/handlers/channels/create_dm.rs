@@ -111,7 +111,13 @@ fn read(body: &Value) -> Result<(Vec<UserId>, bool), ApiError> {
     tag = "channels",
     request_body(content = CreatePrivateChannelRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "The channel.", body = PrivateChannel),
+        (status = 200, description = "The channel.", body = PrivateChannel,
+            links(
+                ("delete_channel" = (operation_id = "delete_channel", parameters(("channel_id" = "$response.body#/id")))),
+                ("add_group_dm_recipient" = (operation_id = "add_group_dm_recipient", parameters(("channel_id" = "$response.body#/id")))),
+                ("remove_group_dm_recipient" = (operation_id = "remove_group_dm_recipient", parameters(("channel_id" = "$response.body#/id"))))
+            )
+        ),
         (status = 400, description = "Unknown recipient (50033), too many (30004), yourself or an invalid body (50035, 50109).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "A recipient blocked you (50007).", body = ErrorBody),

@@ -17,7 +17,14 @@ use crate::state::AppState;
     tag = "guilds",
     request_body(content = CreateGuildRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "The new guild.", body = Guild),
+        (status = 201, description = "The new guild.", body = Guild,
+            links(
+                ("get_guild" = (operation_id = "get_guild", parameters(("guild_id" = "$response.body#/id")))),
+                ("create_guild_invite" = (operation_id = "create_guild_invite", parameters(("guild_id" = "$response.body#/id")))),
+                ("get_my_guild_member" = (operation_id = "get_my_guild_member", parameters(("guild_id" = "$response.body#/id")))),
+                ("leave_guild" = (operation_id = "leave_guild", parameters(("guild_id" = "$response.body#/id"))))
+            )
+        ),
         (status = 400, description = "Invalid body (50035, 50109).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),

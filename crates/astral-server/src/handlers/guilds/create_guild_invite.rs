@@ -13,7 +13,12 @@ use crate::state::AppState;
     tag = "guilds",
     params(("guild_id" = String, Path, description = "The guild's id.")),
     responses(
-        (status = 200, description = "The invite; `POST /invites/{code}` joins with it.", body = Invite),
+        (status = 200, description = "The invite; `POST /invites/{code}` joins with it.", body = Invite,
+            links(
+                ("accept_invite" = (operation_id = "accept_invite", parameters(("code" = "$response.body#/code")))),
+                ("get_guild" = (operation_id = "get_guild", parameters(("guild_id" = "$response.body#/guild_id"))))
+            )
+        ),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Not a member (50001).", body = ErrorBody),
         (status = 404, description = "Unknown guild (10004).", body = ErrorBody),

@@ -16,7 +16,12 @@ use crate::state::AppState;
     tag = "guilds",
     params(("code" = String, Path, description = "The invite code.")),
     responses(
-        (status = 200, description = "Joined (or already a member).", body = Invite),
+        (status = 200, description = "Joined (or already a member).", body = Invite,
+            links(
+                ("get_my_guild_member" = (operation_id = "get_my_guild_member", parameters(("guild_id" = "$response.body#/guild_id")))),
+                ("leave_guild" = (operation_id = "leave_guild", parameters(("guild_id" = "$response.body#/guild_id"))))
+            )
+        ),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown invite (10006).", body = ErrorBody),
