@@ -80,6 +80,11 @@ backend_tests! {
         assert!(kinds(&app, &a).await.is_empty() && kinds(&app, &b).await.is_empty());
         let (status, body) = app.call("PATCH", &path, Some(&bot(&a)), Some(json!({"nickname": "late"}))).await;
         assert_eq!((status, body["errors"]["nickname"]["_errors"][0]["code"].as_str()), (400, Some("RELATIONSHIP_NOT_FRIENDS")));
+        // Nor is a PATCH without `nickname` a success once the friendship is gone (api-fuzz's
+        // use_after_free found it answering 204).
+        let (status, body) = app.call("PATCH", &path, Some(&bot(&a)), Some(json!({}))).await;
+        assert_eq!((status, body["errors"]["nickname"]["_errors"][0]["code"].as_str()), (400, Some("RELATIONSHIP_NOT_FRIENDS")));
+        assert_documented("PATCH", "/users/@me/relationships/{user_id}", status, &body);
         // Removing nothing is fine.
         assert_eq!(app.call("DELETE", &path, Some(&bot(&a)), None).await.0, 204);
     }

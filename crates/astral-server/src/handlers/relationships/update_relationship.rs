@@ -1,4 +1,5 @@
 use actix_web::{patch, web, HttpResponse};
+use astral_store::RelationshipKind;
 use astral_types::form::{check_length, Field, FormReader};
 use astral_types::user::PatchRelationship;
 use astral_types::ErrorBody;
@@ -44,14 +45,23 @@ pub async fn update_relationship(
     };
     form.finish().map_err(ApiError::form)?;
     let other = target(&state, &user_id).await?;
-    let Some(nickname) = nickname else {
-        return Ok(HttpResponse::NoContent().finish());
-    };
     let (me, them) = (caller.id(), other.user_id());
-    if !state
-        .run(move |store| store.set_friend_nickname(me, them, nickname))
-        .await?
-    {
+    // A body without `nickname` changes nothing, but only a friend has a relationship to
+    // patch: answering 204 for anyone else would report success on something that is not there.
+    let friends = match nickname {
+        Some(nickname) => {
+            state
+                .run(move |store| store.set_friend_nickname(me, them, nickname))
+                .await?
+        }
+        None => {
+            state
+                .run(move |store| store.relationship_kind(me, them))
+                .await?
+                == Some(RelationshipKind::Friend)
+        }
+    };
+    if !friends {
         return Err(ApiError::field(
             "nickname",
             "RELATIONSHIP_NOT_FRIENDS",
