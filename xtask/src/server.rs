@@ -247,8 +247,13 @@ impl Server {
 
     /// A person registered through `POST /api/v10/auth/register`.
     pub fn register(&self, username: &str, password: &str) -> Result<Account, String> {
-        let body = serde_json::json!({"username": username, "password": password});
-        let response = self.request("POST", "/api/v10/auth/register", None, Some(&body))?;
+        self.register_account(&serde_json::json!({"username": username, "password": password}))
+    }
+
+    /// Like [`Server::register`], with any `RegisterRequest` body (e.g. with an `email`).
+    pub fn register_account(&self, body: &Value) -> Result<Account, String> {
+        let username = body["username"].as_str().unwrap_or_default();
+        let response = self.request("POST", "/api/v10/auth/register", None, Some(body))?;
         if response.status != 201 && response.status != 200 {
             return Err(format!(
                 "register {username}: {} {}",
