@@ -6,7 +6,9 @@
 //!   generated from the handlers' annotations must describe the same API. See docs/spec-check.md.
 //! - `compat [LIBRARY…]`: discord.py, @discordjs/rest and twilight against a running Astral on
 //!   SQLite and PostgreSQL. See docs/discord-libraries.md.
+//! - `api-fuzz`: Schemathesis against a running server and the contract. See docs/api-fuzz.md.
 
+mod api_fuzz;
 mod compat;
 mod server;
 mod spec_check;
@@ -17,10 +19,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("spec-check") => spec_check::run(),
+        Some("api-fuzz") => api_fuzz::run(),
         Some("compat") => compat::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask spec-check | compat [discord.py|discordjs-rest|twilight]…"
+                "usage: cargo xtask spec-check | api-fuzz | compat [discord.py|discordjs-rest|twilight]…"
             );
             ExitCode::FAILURE
         }
