@@ -2,11 +2,12 @@
 //! with Schemathesis (docs/api-fuzz.md).
 //!
 //! Per backend (SQLite; PostgreSQL too when `ASTRAL_TEST_DATABASE_URL` is set): a fresh server
-//! with rate limits off, two registered people (and a bot, whose id is one of the known user
-//! ids), then one bounded Schemathesis run over every operation of `openapi/astral.json`, all
-//! phases (examples, coverage, fuzzing, stateful through the contract's links), positive and
-//! negative data, every check. Then one capped run on SQLite with the default rate limits on,
-//! where 429 must be answered as documented. Exits non-zero on any failure.
+//! with rate limits off, two registered people and a bot (whose id is one of the known user
+//! ids), then one bounded Schemathesis run per person over every operation of
+//! `openapi/astral.json`: all phases (coverage, fuzzing, stateful through the contract's
+//! links), positive and negative data, the checks chosen in `tools/api-fuzz/schemathesis.toml`.
+//! Then one capped run on SQLite with rate limits on, where 429 must be answered as documented.
+//! Exits non-zero on any failure or error.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
