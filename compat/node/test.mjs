@@ -273,6 +273,33 @@ await attempt('burst', async () => {
 	);
 });
 
+// The herd check: this many requests at once on one token, and the 429s they may meet at most.
+// Astral's global bucket admits 10, and a refusal's retry_after is the time until the bucket is
+// full again, so the 14 left over wake together and at most 10 of them fit: 14 + 4 refusals.
+const HERD = 24;
+const HERD_MAX_429 = 18;
+
+await attempt('herd', async () => {
+	// 24 at once from a full bucket (10/2s): more than a burst wait together, and all must
+	// succeed without @discordjs/rest giving up on one or spinning.
+	await new Promise((resolve) => setTimeout(resolve, 2_100));
+	const before = { answers: botTraffic.statuses.length, limited: botTraffic.count(429), waits: botTraffic.rateLimited.length };
+	const started = performance.now();
+	const answers = await Promise.allSettled(Array.from({ length: HERD }, () => rest.get(Routes.user(OTHER.id))));
+	const elapsed = (performance.now() - started) / 1000;
+	const failures = answers.filter((a) => a.status === 'rejected' || a.value.id !== OTHER.id);
+	const sent = botTraffic.statuses.length - before.answers;
+	const met = botTraffic.count(429) - before.limited;
+	const waits = botTraffic.rateLimited.length - before.waits;
+	check(
+		`a herd of ${HERD} concurrent requests on one token (global bucket 10/2s) all succeed, few 429s`,
+		failures.length === 0 && sent === HERD + met && met <= HERD_MAX_429,
+		`${sent} requests, ${met} answered 429, ${waits} rateLimited waits, ${elapsed.toFixed(2)} s, failures: ${failures
+			.slice(0, 1)
+			.map((f) => f.reason ?? f.value?.id)}`,
+	);
+});
+
 const passed = results.filter(Boolean).length;
 const failed = results.length - passed;
 console.log(`@discordjs/rest: ${passed} passed, ${failed} failed`);

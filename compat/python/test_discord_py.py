@@ -36,6 +36,12 @@ LEAVE_GUILD_ID = int(FIXTURE["leave_guild_id"])
 Route.BASE = f"{BASE_URL}/api/v10"
 discord.Asset.BASE = BASE_URL
 
+# The herd check: this many requests at once on one token, and the 429s they may meet at most.
+# Astral's global bucket admits 10, and a refusal's retry_after is the time until the bucket is
+# full again, so the 14 left over wake together and at most 10 of them fit: 14 + 4 refusals.
+HERD = 24
+HERD_MAX_429 = 18
+
 results = []
 
 
@@ -414,6 +420,26 @@ async def checks(http, state, me_data, bot_traffic, rate_log, clients):
         )
 
     await attempt("burst", burst)
+
+    async def herd():
+        # 24 at once from a full bucket (10/2s): more than a burst wait together. They must all
+        # succeed without discord.py giving up on one (it tries a request 5 times) or spinning.
+        await asyncio.sleep(2.1)
+        limited_before = bot_traffic.count(429)
+        requests_before = bot_traffic.requests
+        started = time.monotonic()
+        answers = await asyncio.gather(*[http.get_user(OTHER["id"]) for _ in range(HERD)], return_exceptions=True)
+        elapsed = time.monotonic() - started
+        failures = [a for a in answers if isinstance(a, BaseException)]
+        met = bot_traffic.count(429) - limited_before
+        sent = bot_traffic.requests - requests_before
+        check(
+            f"a herd of {HERD} concurrent requests on one token (global bucket 10/2s) all succeed, few 429s",
+            not failures and all(a["id"] == OTHER["id"] for a in answers) and sent == HERD + met and met <= HERD_MAX_429,
+            f"{sent} requests, {met} answered 429, {elapsed:.2f}s, failures={failures[:1]}",
+        )
+
+    await attempt("herd", herd)
 
 
 def main():

@@ -548,7 +548,79 @@ async fn run(fx: &Fixture) -> Checks {
         },
     );
 
+    // A herd: two processes of the same bot, each configured as documented
+    // (`RateLimiter::new(5)`), send 12 requests each at once. Each limiter alone stays inside
+    // Astral's bucket; together they go past it, and every request must still succeed.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let processes = [(); 2].map(|()| {
+        Arc::new(client(
+            fx,
+            Some(&fx.bot.token),
+            Some(RateLimiter::new(ASTRAL_GLOBAL_PER_SECOND)),
+        ))
+    });
+    let herd_result = herd(&processes, other_id, HERD / 2).await;
+    checks.check(
+        "herd of 24 from two processes of one bot (RateLimiter::new(5) each): all succeed",
+        || {
+            let (ok, elapsed, seen) = herd_result.clone();
+            ensure(ok == HERD, format!("{ok}/{HERD} succeeded"))?;
+            ensure(
+                seen.permits == HERD as u64 + seen.retries,
+                format!(
+                    "{} requests for {HERD} with {} × 429",
+                    seen.permits, seen.retries
+                ),
+            )?;
+            ensure(
+                seen.retries <= HERD_MAX_429,
+                format!("{} × 429 (at most {HERD_MAX_429})", seen.retries),
+            )?;
+            Ok(format!(
+                "{ok}/{HERD} ok in {:.2} s; {} requests sent, {} × 429 (global scope {})",
+                elapsed.as_secs_f64(),
+                seen.permits,
+                seen.retries,
+                seen.global
+            ))
+        },
+    );
+
     checks
+}
+
+/// The herd check: requests at once on one token, over two processes.
+const HERD: usize = 24;
+/// The most 429s the herd may meet (see the check).
+const HERD_MAX_429: u64 = 18;
+
+/// `per_client` concurrent GET /users/{id} on each client at once.
+async fn herd(
+    clients: &[Arc<Client>],
+    user: Id<UserMarker>,
+    per_client: usize,
+) -> (usize, Duration, events::Counts) {
+    let before = events::snapshot();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in clients {
+        for _ in 0..per_client {
+            let client = Arc::clone(client);
+            tasks.spawn(async move {
+                match client.user(user).await {
+                    Ok(response) => response.model().await.is_ok(),
+                    Err(_) => false,
+                }
+            });
+        }
+    }
+    let mut ok = 0;
+    while let Some(done) = tasks.join_next().await {
+        if matches!(done, Ok(true)) {
+            ok += 1;
+        }
+    }
+    (ok, started.elapsed(), events::snapshot().since(&before))
 }
 
 fn ensure(condition: bool, message: impl Into<String>) -> Result<(), String> {
@@ -594,23 +666,5 @@ async fn burst(
     user: Id<UserMarker>,
     count: usize,
 ) -> (usize, Duration, events::Counts) {
-    let before = events::snapshot();
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..count {
-        let client = Arc::clone(&client);
-        tasks.spawn(async move {
-            match client.user(user).await {
-                Ok(response) => response.model().await.is_ok(),
-                Err(_) => false,
-            }
-        });
-    }
-    let mut ok = 0;
-    while let Some(done) = tasks.join_next().await {
-        if matches!(done, Ok(true)) {
-            ok += 1;
-        }
-    }
-    (ok, started.elapsed(), events::snapshot().since(&before))
+    herd(std::slice::from_ref(&client), user, count).await
 }
