@@ -5,7 +5,8 @@
 //! admitted only if every one has room; then, and only then, the ones it counts against are
 //! charged. A refused request charges
 //! nothing, so waiting `retry_after` always suffices (Spacebar's lock-outs are the
-//! anti-example).
+//! anti-example). `retry_after` is the time until the refusing bucket is full again, so a
+//! whole burst of waiters who waited it together get in, as Discord's clients assume.
 //!
 //! The arithmetic ([`gcra`]) is done here in integer microseconds for both stores: the
 //! in-process [`MemoryStore`] and the shared [`RedisStore`] only keep each bucket's

@@ -49,7 +49,8 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>, nullable = false)]
     pub errors: Option<Value>,
-    /// Seconds until the request may be retried (429 only).
+    /// Seconds until the refusing bucket is full again, rounded up to the millisecond: after this
+    /// wait its whole burst is admitted (429 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub retry_after: Option<f64>,

@@ -1,6 +1,7 @@
 //! Rate limiting over HTTP: exact admission counts under concurrency (with a frozen clock),
-//! Discord's headers and 429 body, the per-route, per-IP and invalid-request buckets, limits
-//! off, and the Redis store shared by two instances, including a Redis outage.
+//! a herd of waiters that all fit after `retry_after`, Discord's headers and 429 body, the
+//! per-route, per-IP and invalid-request buckets, limits off, and the Redis store shared by two
+//! instances (the same numbers as in process), including a Redis outage.
 
 use std::sync::Arc;
 
@@ -68,11 +69,14 @@ async fn fifty_concurrent_requests_admit_exactly_the_burst(db: TestDb) {
         answers.iter().map(|a| a.0).collect::<Vec<_>>()
     );
     for (status, headers, body) in &refused {
+        // The wait until the bucket is full again (10 × 200 ms), as Reset-After says.
         assert_eq!(
             body,
-            &json!({"message": "You are being rate limited.", "retry_after": 0.2, "global": true, "code": 0})
+            &json!({"message": "You are being rate limited.", "retry_after": 2.0, "global": true, "code": 0})
         );
-        assert_eq!(h(headers, "retry-after"), "1");
+        assert_eq!(h(headers, "retry-after"), "2");
+        assert_eq!(h(headers, "x-ratelimit-reset-after"), "2.000");
+        assert_eq!(h(headers, "x-ratelimit-reset"), "1700000002.000");
         assert_eq!(h(headers, "x-ratelimit-scope"), "global");
         assert_eq!(h(headers, "x-ratelimit-global"), "true");
         // discord.py takes a 429 without `Via` for a Cloudflare ban and gives up (compat suite).
@@ -80,11 +84,63 @@ async fn fifty_concurrent_requests_admit_exactly_the_burst(db: TestDb) {
         assert_eq!(h(headers, "x-ratelimit-remaining"), "0");
         assert_documented("GET", "/users/@me", *status, body);
     }
-    // The 40 refusals charged nothing: one interval later exactly one more gets in.
+    // The 40 refusals charged nothing: one interval later exactly one more gets in (GCRA
+    // admits as it refills), and the next refusal again names the moment the bucket is full.
     clock.advance_us(200_000);
     let (first, _, _) = get(&app, "/users/@me", Some(&token)).await;
-    let (second, _, _) = get(&app, "/users/@me", Some(&token)).await;
-    assert_eq!((first, second), (200, 429));
+    let (second, _, body) = get(&app, "/users/@me", Some(&token)).await;
+    assert_eq!(
+        (first, second, body["retry_after"].as_f64()),
+        (200, 429, Some(2.0))
+    );
+}
+
+/// Discord's libraries wait `retry_after` and then expect the bucket to be available, as on
+/// Discord; many requests that waited together wake together. With `retry_after` the time
+/// until the bucket is full, each wave of waiters finds the whole burst: a herd of 24 meets
+/// exactly 14 + 4 refusals, and no request more than two.
+async fn a_herd_that_waits_retry_after_finds_the_whole_burst(db: TestDb) {
+    let (app, clock) = frozen_app(db, LimiterConfig::seed_defaults()).await;
+    let token = bot(&user_token(&app, "herd").await);
+    let mut waiting = 24;
+    let mut refusals = Vec::new();
+    for wave in 0..3 {
+        let answers = futures_util::future::join_all(
+            (0..waiting).map(|_| get(&app, "/users/@me", Some(&token))),
+        )
+        .await;
+        let refused: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 429).collect();
+        assert_eq!(
+            answers.len() - refused.len(),
+            waiting.min(10),
+            "wave {wave}: {:?}",
+            answers.iter().map(|a| a.0).collect::<Vec<_>>()
+        );
+        let waits: Vec<_> = refused
+            .iter()
+            .map(|(_, _, body)| body["retry_after"].as_f64().unwrap())
+            .collect();
+        // Every waiter of a wave is told the same moment: when the burst is back.
+        assert!(waits.iter().all(|w| *w == 2.0), "wave {wave}: {waits:?}");
+        refusals.push(refused.len());
+        waiting = refused.len();
+        clock.advance_us(2_000_000);
+    }
+    assert_eq!(refusals, vec![14, 4, 0]);
+}
+
+#[actix_web::test]
+async fn a_herd_that_waits_retry_after_finds_the_whole_burst_sqlite() {
+    a_herd_that_waits_retry_after_finds_the_whole_burst(TestDb::sqlite()).await;
+}
+
+#[actix_web::test]
+#[cfg_attr(
+    not(astral_pg_tests),
+    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
+)]
+async fn a_herd_that_waits_retry_after_finds_the_whole_burst_postgres() {
+    a_herd_that_waits_retry_after_finds_the_whole_burst(TestDb::postgres()).await;
 }
 
 #[actix_web::test]
@@ -238,12 +294,15 @@ async fn unauthenticated_requests_are_limited_per_ip() {
     assert_eq!(login().await.0, 400);
     let (status, body) = login().await;
     assert_eq!(status, 429);
+    // Until the bucket is full again: both slots back after 60 s.
     assert_eq!(
         (body["global"].as_bool(), body["retry_after"].as_f64()),
-        (Some(true), Some(30.0))
+        (Some(true), Some(60.0))
     );
-    clock.advance_us(30_000_000);
+    clock.advance_us(60_000_000);
     assert_eq!(login().await.0, 400);
+    assert_eq!(login().await.0, 400);
+    assert_eq!(login().await.0, 429);
 }
 
 #[actix_web::test]
@@ -259,18 +318,22 @@ async fn invalid_requests_lock_the_ip_out_until_the_window_passes() {
             401
         );
     }
-    // Now even a valid token from this IP is refused.
+    // Now even a valid token from this IP is refused, until the window has passed.
     let (status, headers, body) = get(&app, "/users/@me", Some(&token)).await;
     assert_eq!(status, 429);
     assert_eq!(
-        (h(&headers, "x-ratelimit-scope"), body["global"].as_bool()),
-        ("global", Some(true))
+        (
+            h(&headers, "x-ratelimit-scope"),
+            body["global"].as_bool(),
+            body["retry_after"].as_f64()
+        ),
+        ("global", Some(true), Some(60.0))
     );
     // Those refusals do not extend the lock-out.
     for _ in 0..5 {
         get(&app, "/users/@me", Some(&token)).await;
     }
-    clock.advance_us(20_000_000);
+    clock.advance_us(60_000_000);
     assert_eq!(get(&app, "/users/@me", Some(&token)).await.0, 200);
 }
 
@@ -364,7 +427,7 @@ async fn two_instances_share_one_budget_through_redis() {
     let mut admitted = 0;
     for i in 0..14 {
         let app = if i % 2 == 0 { &a } else { &b };
-        let (status, headers, _) = get(app, "/users/@me", Some(&token)).await;
+        let (status, headers, body) = get(app, "/users/@me", Some(&token)).await;
         if status == 200 {
             admitted += 1;
             assert_eq!(
@@ -373,6 +436,18 @@ async fn two_instances_share_one_budget_through_redis() {
             );
         } else {
             assert_eq!(status, 429);
+            // The Lua script's numbers give the same answer as the memory store: the wait
+            // until the bucket is full again (60 s after the first request, less the few
+            // milliseconds Redis's clock has moved since), equal to Reset-After.
+            let retry_after = body["retry_after"].as_f64().unwrap();
+            assert!(retry_after > 59.0 && retry_after <= 60.0, "{retry_after}");
+            assert_eq!(
+                h(&headers, "x-ratelimit-reset-after")
+                    .parse::<f64>()
+                    .unwrap(),
+                retry_after
+            );
+            assert_eq!(h(&headers, "retry-after"), "60");
         }
     }
     assert_eq!(admitted, 10);
