@@ -43,9 +43,11 @@ impl Query {
         }
     }
 
-    pub fn snowflake(&mut self, name: &str) -> Option<Snowflake> {
+    /// A paging bound (`before`, `after`): any value of Discord's snowflake pattern, one beyond
+    /// the stored range lying past every id (`Snowflake::parse_bound`).
+    pub fn snowflake_bound(&mut self, name: &str) -> Option<Snowflake> {
         let raw = self.raw(name)?.to_owned();
-        match raw.parse() {
+        match Snowflake::parse_bound(&raw) {
             Ok(id) => Some(id),
             Err(_) => {
                 self.errors.field(

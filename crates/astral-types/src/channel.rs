@@ -35,6 +35,20 @@ pub struct PrivateChannel {
     pub owner_id: Option<UserId>,
 }
 
+/// `type` of [`CreatePrivateChannelRequest`]: the server refuses anything but 1, 2 or 3.
+fn private_channel_type() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+            utoipa::openapi::schema::KnownFormat::Int32,
+        )))
+        .description(Some(
+            "1 or 2 (Saryno): a DM; 3: a group DM. Otherwise decided by the number of recipients.",
+        ))
+        .enum_values(Some([1, 2, 3]))
+        .build()
+}
+
 /// `POST /users/@me/channels`. Discord's `recipient_id` (one user) or `recipients` (one user:
 /// a DM; more: a group DM), Saryno's `recipient_ids` and `type` (2 = DM, 3 = group DM).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -51,6 +65,6 @@ pub struct CreatePrivateChannelRequest {
     pub recipient_ids: Option<Vec<Snowflake>>,
     /// 1 or 2 (Saryno): a DM; 3: a group DM. Otherwise decided by the number of recipients.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, schema_with = private_channel_type)]
     pub kind: Option<i32>,
 }

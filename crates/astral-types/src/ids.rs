@@ -62,14 +62,28 @@ impl FromStr for Snowflake {
     /// Accepts exactly what Discord's `SnowflakeType` pattern `^(0|[1-9][0-9]*)$` accepts, within
     /// the range we can store (`i64`). `+1`, ` 1`, `01` and `1e3` are all refused.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let well_formed = !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && (s == "0" || !s.starts_with('0'));
-        if !well_formed {
+        if !matches_snowflake_pattern(s) {
             return Err(InvalidSnowflake);
         }
         let v: i64 = s.parse().map_err(|_| InvalidSnowflake)?;
         Ok(Snowflake::from_i64(v))
+    }
+}
+
+/// Discord's `SnowflakeType` pattern, `^(0|[1-9][0-9]*)$`.
+fn matches_snowflake_pattern(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+}
+
+impl Snowflake {
+    /// A bound rather than an id (`before` / `after` of a page): anything the pattern accepts.
+    /// A value beyond the ids we can store (`i64`) lies past every id, so it becomes
+    /// `i64::MAX` instead of being refused.
+    pub fn parse_bound(s: &str) -> Result<Self, InvalidSnowflake> {
+        if !matches_snowflake_pattern(s) {
+            return Err(InvalidSnowflake);
+        }
+        Ok(Snowflake::from_i64(s.parse().unwrap_or(i64::MAX)))
     }
 }
 
@@ -245,6 +259,23 @@ mod tests {
             "9223372036854775808",
         ] {
             assert!(bad.parse::<Snowflake>().is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn a_bound_beyond_i64_lies_past_every_id() {
+        let past = Snowflake(i64::MAX as u64);
+        assert_eq!(Snowflake::parse_bound("9223372036854775808"), Ok(past));
+        assert_eq!(
+            Snowflake::parse_bound("99999999999999999999999999"),
+            Ok(past)
+        );
+        assert_eq!(Snowflake::parse_bound("42"), Ok(Snowflake(42)));
+        for bad in ["", "01", "-1", "1e3", " 1"] {
+            assert!(
+                Snowflake::parse_bound(bad).is_err(),
+                "{bad:?} must be refused"
+            );
         }
     }
 

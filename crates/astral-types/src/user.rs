@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::locale::AvailableLocalesEnum;
 use crate::UserId;
 
 /// Discord's public user flags occupy the low 32 bits; everything Astral sets today is public.
@@ -64,6 +65,7 @@ pub struct PrivateUser {
     /// Whether two-factor authentication is enabled.
     pub mfa_enabled: bool,
     /// One of Discord's locales; `en-US` by default.
+    #[schema(value_type = AvailableLocalesEnum)]
     pub locale: String,
     /// 0 none, 1 Nitro Classic, 2 Nitro, 3 Nitro Basic.
     pub premium_type: i32,
@@ -107,7 +109,7 @@ pub struct UpdateMyUserRequest {
     pub global_name: Option<Option<String>>,
     /// One of Discord's locales.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(value_type = Option<AvailableLocalesEnum>, nullable = false)]
     pub locale: Option<String>,
     /// New avatar: a PNG, JPEG, GIF or WebP image as a data URI (`data:image/png;base64,…`) or
     /// raw base64 (at most 10 MiB, 4096×4096 pixels); the current hash (no change); or `null`
@@ -154,8 +156,21 @@ pub struct FriendRequest {
 pub struct PutRelationship {
     /// 1 (or absent): befriend; 2: block.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = true)]
+    #[schema(schema_with = put_relationship_type)]
     pub kind: Option<i32>,
+}
+
+/// `type` of [`PutRelationship`]: the server refuses anything but 1, 2 or `null`.
+fn put_relationship_type() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+            utoipa::openapi::schema::KnownFormat::Int32,
+        )))
+        .description(Some("1 (or absent): befriend; 2: block."))
+        .enum_values(Some([Some(1), Some(2), None]))
+        .build()
 }
 
 /// `PATCH /users/@me/relationships/{user_id}`.

@@ -170,8 +170,16 @@ backend_tests! {
             assert_eq!((status, body["code"].as_i64()), (400, Some(50035)), "{bad}");
             assert_documented("GET", "/users/@me/guilds", status, &body);
         }
+        // A bound the snowflake pattern allows but no stored id can reach (beyond i64) lies past
+        // every id: everything is before it, nothing after it.
+        for (bound, expected) in [("before=99999999999999999999", 5), ("after=9223372036854775808", 0)] {
+            let (status, list) = app.call("GET", &format!("/users/@me/guilds?{bound}"), Some(&bot(&owner)), None).await;
+            assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(expected)), "{bound}");
+            assert_documented("GET", "/users/@me/guilds", status, &list);
+        }
         // Through the generated client, with its own paging parameters.
-        let page = app.client(Some(&bot(&owner))).list_my_guilds(Some(&ids[2]), None, std::num::NonZeroU32::new(3), Some(true)).await.unwrap().into_inner();
+        let before: astral_client::types::Snowflake = ids[2].parse().unwrap();
+        let page = app.client(Some(&bot(&owner))).list_my_guilds(Some(&before), None, std::num::NonZeroU32::new(3), Some(true)).await.unwrap().into_inner();
         assert_eq!(page.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["G3", "G4"]);
     }
 

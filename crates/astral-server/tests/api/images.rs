@@ -102,7 +102,8 @@ backend_tests! {
 
         // Through the generated client.
         let root = astral_client::Client::new(&app.root);
-        let stream = root.get_user_avatar(&user_id, &format!("{hash}.png"), Some(32)).await.unwrap();
+        let size = astral_client::types::GetUserAvatarSize::try_from(32).unwrap();
+        let stream = root.get_user_avatar(&user_id, &format!("{hash}.png"), Some(&size)).await.unwrap();
         let mut chunks = stream.into_inner().into_inner();
         let mut bytes = Vec::new();
         while let Some(chunk) = futures_util::StreamExt::next(&mut chunks).await {

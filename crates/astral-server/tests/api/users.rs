@@ -115,7 +115,7 @@ backend_tests! {
             banner: None,
         };
         let me = app.client(Some(&auth)).update_my_user(&body).await.unwrap().into_inner();
-        assert_eq!((me.username.as_str(), me.global_name.as_deref(), me.locale.as_str()), ("patcher-3", Some("Typed"), "fr"));
+        assert_eq!((me.username.as_str(), me.global_name.as_deref(), me.locale), ("patcher-3", Some("Typed"), astral_client::types::AvailableLocalesEnum::Fr));
     }
 
     async fn patch_is_validated_and_changes_nothing_on_error(app) {

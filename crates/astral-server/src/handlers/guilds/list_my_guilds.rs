@@ -1,7 +1,7 @@
 use actix_web::{get, web, web::Json, HttpRequest};
 use astral_store::GuildPage;
 use astral_types::guild::MyGuild;
-use astral_types::ErrorBody;
+use astral_types::{ErrorBody, Snowflake};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -16,8 +16,10 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct GuildListQuery {
     /// Guilds with ids before this one.
+    #[param(value_type = Option<Snowflake>)]
     pub before: Option<String>,
     /// Guilds with ids after this one.
+    #[param(value_type = Option<Snowflake>)]
     pub after: Option<String>,
     /// 1–200 (default 200).
     #[param(minimum = 1, maximum = 200)]
@@ -34,8 +36,8 @@ async fn list(
 ) -> Result<Vec<MyGuild>, ApiError> {
     let mut query = Query::of(req);
     let page = GuildPage {
-        before: query.snowflake("before"),
-        after: query.snowflake("after"),
+        before: query.snowflake_bound("before"),
+        after: query.snowflake_bound("after"),
         limit: query.integer("limit", 1, 200, 200),
     };
     let with_counts = query.bool("with_counts");

@@ -25,8 +25,21 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct SizeQuery {
     /// Longest side in pixels: a power of two from 16 to 4096. Absent: the original size.
-    #[param(minimum = 16, maximum = 4096)]
+    #[param(schema_with = size_schema)]
     pub size: Option<i32>,
+}
+
+/// The sizes [`size`] accepts, so the contract lists exactly them.
+const SIZES: [i32; 9] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+fn size_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+            utoipa::openapi::schema::KnownFormat::Int32,
+        )))
+        .enum_values(Some(SIZES))
+        .build()
 }
 
 /// An image file in a response body (`type: string, format: binary`).
@@ -65,8 +78,8 @@ pub(crate) fn size(req: &HttpRequest) -> Result<Option<u32>, ApiError> {
     let Some((_, raw)) = query.iter().find(|(k, _)| k == "size") else {
         return Ok(None);
     };
-    match raw.parse::<u32>() {
-        Ok(n) if (16..=4096).contains(&n) && n.is_power_of_two() => Ok(Some(n)),
+    match raw.parse::<i32>() {
+        Ok(n) if SIZES.contains(&n) => Ok(Some(n.unsigned_abs())),
         _ => Err(ApiError::field(
             "size",
             "BASE_TYPE_CHOICES",
