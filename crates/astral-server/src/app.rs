@@ -9,7 +9,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
-use crate::error::{ApiError, ErrorKind};
 use crate::openapi::CONTRACT;
 use crate::routes::{configure_api, configure_root, API_PREFIXES};
 use crate::state::AppState;
@@ -28,6 +27,8 @@ pub fn build_app(
 > {
     let mut app = App::new()
         .app_data(state)
+        // Before routing, so a HEAD is routed as the GET it stands for (crate::methods).
+        .wrap(middleware::from_fn(crate::methods::head_as_get))
         // Outermost, so every answer (429s, 404s, Swagger UI) gets a request id and a log line.
         .wrap(middleware::from_fn(crate::request_log::request_log))
         .configure(|cfg| configure_root(&mut ServiceConfig::new(cfg)));
@@ -42,19 +43,14 @@ pub fn build_app(
         SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", CONTRACT.clone()),
     )
     .route("/docs", web::get().to(docs_redirect))
-    .default_service(web::to(not_found))
+    // Unknown paths answer 404; known ones asked with another method 405 (crate::methods).
+    .default_service(web::to(crate::methods::unrouted))
 }
 
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((actix_web::http::header::LOCATION, "/docs/"))
         .finish()
-}
-
-/// Any path no route matched, or a known path with a method it does not have (Discord
-/// answers both with its generic 404 body).
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorKind::RouteNotFound))
 }
 
 /// Binds and starts the server; the returned future runs until shutdown.

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     UnknownUser,
     /// No route matched.
     RouteNotFound,
+    /// A known path, asked with a method it does not serve (`crate::methods`).
+    MethodNotAllowed,
     /// 50035 with field errors.
     InvalidForm(FormErrors),
     /// 50109.
@@ -111,6 +113,9 @@ impl ApiError {
             ErrorKind::Unauthorized => ErrorBody::new(JsonCode::GENERAL, "401: Unauthorized"),
             ErrorKind::UnknownUser => ErrorBody::new(JsonCode::UNKNOWN_USER, "Unknown User"),
             ErrorKind::RouteNotFound => ErrorBody::new(JsonCode::GENERAL, "404: Not Found"),
+            ErrorKind::MethodNotAllowed => {
+                ErrorBody::new(JsonCode::GENERAL, "405: Method Not Allowed")
+            }
             ErrorKind::InvalidForm(errors) => errors.clone().into_body(),
             ErrorKind::InvalidJson => ErrorBody::new(
                 JsonCode::INVALID_JSON,
@@ -142,6 +147,7 @@ impl ResponseError for ApiError {
         match self.kind {
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::UnknownUser | ErrorKind::RouteNotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::InvalidForm(_) | ErrorKind::InvalidJson => StatusCode::BAD_REQUEST,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
