@@ -25,7 +25,9 @@ pub struct Guild {
 /// `POST /guilds`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreateGuildRequest {
-    #[schema(min_length = 2, max_length = 100)]
+    /// 2–100 characters, no NUL (the form reader refuses NUL in every string:
+    /// `STRING_TYPE_INVALID_CHARACTERS`).
+    #[schema(min_length = 2, max_length = 100, pattern = "^[^\\u0000]*$")]
     pub name: String,
 }
 
