@@ -46,9 +46,13 @@ pub enum UsersCommand {
         /// Create a bot account.
         #[arg(long)]
         bot: bool,
-        /// Password for logging in with /auth/login (bots usually have none).
-        #[arg(long)]
+        /// Password for logging in with /auth/login (bots usually have none). Visible in the
+        /// process list and shell history: prefer --password-stdin.
+        #[arg(long, conflicts_with = "password_stdin")]
         password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
         #[command(flatten)]
         settings: SettingsArgs,
     },
@@ -71,8 +75,14 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
             username,
             bot,
             password,
+            password_stdin,
             settings,
         }) => {
+            let password = if password_stdin {
+                Some(read_password_line(std::io::stdin().lock())?)
+            } else {
+                password
+            };
             let settings = resolve(&settings)?;
             let store = open_store(&settings)?;
             create_user(&settings, &store, username, bot, password)
@@ -152,6 +162,20 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
     Ok(())
 }
 
+/// The first line of `input`, without its line ending (a password may contain spaces).
+fn read_password_line(mut input: impl std::io::BufRead) -> Result<String, String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err("--password-stdin: standard input held no password".to_owned());
+    }
+    Ok(password.to_owned())
+}
+
 /// Validates like `/auth/register` does, so the CLI cannot create what the API would refuse.
 fn create_user(
     settings: &Settings,
@@ -192,4 +216,27 @@ fn create_user(
         json!({"id": user.user_id().to_string(), "username": user.username, "token": token})
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_password_line;
+
+    #[test]
+    fn the_password_is_the_first_line_without_its_ending() {
+        assert_eq!(
+            read_password_line(&b"correct horse\r\nrest"[..]).unwrap(),
+            "correct horse"
+        );
+        assert_eq!(
+            read_password_line(&b" spaced  \n"[..]).unwrap(),
+            " spaced  "
+        );
+        assert_eq!(
+            read_password_line(&b"no newline"[..]).unwrap(),
+            "no newline"
+        );
+        assert!(read_password_line(&b"\n"[..]).is_err());
+        assert!(read_password_line(&b""[..]).is_err());
+    }
 }

@@ -95,16 +95,7 @@ impl Modify for EveryAnswerDocs {
         );
         let retry_after = header(Type::Integer, "Whole seconds to wait before retrying.");
         for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations_mut(item) {
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
@@ -193,16 +184,7 @@ impl Modify for RateLimitDocs {
             if self.root_paths.contains(path) {
                 continue;
             }
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations_mut(item) {
                 operation.responses.responses.insert(
                     "429".to_owned(),
                     RefOr::T(
@@ -244,4 +226,19 @@ impl Modify for RateLimitDocs {
             }
         }
     }
+}
+
+/// The operations of a path item (the methods Astral routes).
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
 }

@@ -34,6 +34,21 @@ backend_tests! {
         let again = astral(&["users", "create", "--username", "ASTRAL-BOT", "--bot", "--database-url", &url]);
         assert_eq!(again.status.code(), Some(1), "{:?}", again.status);
         assert!(String::from_utf8_lossy(&again.stderr).contains("username is already taken"));
+        // A person whose password comes on stdin (not in the process list) can log in with it.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_astral"))
+            .args(["users", "create", "--username", "stdin-person", "--password-stdin", "--database-url", &url])
+            .env_remove("ASTRAL_CONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run astral");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"piped secret words\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        let session = app.login("stdin-person", "piped secret words").await;
+        assert!(!session.is_empty());
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("piped secret words"), "never echoed");
         // So is a name the API would refuse.
         let bad = astral(&["users", "create", "--username", "no spaces", "--database-url", &url]);
         assert_eq!(bad.status.code(), Some(1), "{:?}", bad.status);
