@@ -48,8 +48,20 @@ async fn slow_upload(api: String, token: String) -> (u16, Value) {
 }
 
 #[actix_web::test]
-async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
-    let db = TestDb::sqlite();
+async fn sigterm_lets_in_flight_requests_finish_and_exits_0_sqlite() {
+    run("sqlite", TestDb::sqlite()).await;
+}
+
+#[actix_web::test]
+#[cfg_attr(
+    not(astral_pg_tests),
+    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
+)]
+async fn sigterm_lets_in_flight_requests_finish_and_exits_0_postgres() {
+    run("postgresql", TestDb::postgres()).await;
+}
+
+async fn run(backend: &str, db: TestDb) {
     let media = tempfile::tempdir().unwrap();
     let timeout = SHUTDOWN_TIMEOUT_SECS.to_string();
     let mut server = ServerProcess::start(command(
@@ -105,7 +117,7 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
     assert!(exit.success(), "{exit:?}\n{}", server.logs());
     assert!(exited < Duration::from_secs(SHUTDOWN_TIMEOUT_SECS));
     println!(
-        "graceful shutdown: {UPLOADS} uploads in flight at SIGTERM all answered 200 after \
+        "graceful shutdown ({backend}): {UPLOADS} uploads in flight at SIGTERM all answered 200 after \
          {drained:?}; new connections refused; exit 0 after {exited:?}"
     );
 }
