@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::pinned;
 use crate::server::{build_astral, workspace_root, Backend, Server, ServerOptions};
 
 /// Generated test cases per operation and phase (Schemathesis `--max-examples`).
@@ -141,54 +142,12 @@ fn run_all() -> Result<bool, String> {
     Ok(passed == runs.len())
 }
 
-/// The venv in `work/venv`, (re)installed from the pinned requirements whenever they change.
+/// Schemathesis from the venv in `work/venv`, (re)installed from the pinned requirements
+/// whenever they change.
 fn ensure_venv(tools: &Path, work: &Path) -> Result<PathBuf, String> {
-    let requirements_path = tools.join("requirements.txt");
-    let requirements = std::fs::read_to_string(&requirements_path)
-        .map_err(|e| format!("{e}: {requirements_path:?}"))?;
     let venv = work.join("venv");
-    let stamp = venv.join("astral-requirements.txt");
-    let schemathesis = venv.join("bin/schemathesis");
-    if schemathesis.exists() && std::fs::read_to_string(&stamp).ok().as_ref() == Some(&requirements)
-    {
-        return Ok(schemathesis);
-    }
-    println!(
-        "api-fuzz: installing {} into {}",
-        requirements_path.display(),
-        venv.display()
-    );
-    std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    run_checked(
-        Command::new(&python)
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-    )?;
-    run_checked(
-        Command::new(venv.join("bin/pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-input",
-                "-r",
-            ])
-            .arg(&requirements_path),
-    )?;
-    std::fs::write(&stamp, requirements).map_err(|e| e.to_string())?;
-    Ok(schemathesis)
-}
-
-fn run_checked(command: &mut Command) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{command:?} failed with {status}"))
-    }
+    pinned::python_venv(&tools.join("requirements.txt"), &venv, "api-fuzz")?;
+    Ok(venv.join("bin/schemathesis"))
 }
 
 /// One server; one Schemathesis run per person in `people` (by index: 0 alice, 1 bob), in turn,

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::pinned::{self, is_current, run_checked};
 use crate::server::{self, Account, Backend, Server, ServerOptions};
 
 /// One library's suite: how to install it and how to run it.
@@ -195,55 +196,18 @@ fn require_tool(tool: &str, hint: &str) -> Result<(), String> {
     }
 }
 
-fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({status})"))
-    }
-}
-
-/// True when `stamp` holds exactly the bytes of `pins` (the install it records is current).
-fn is_current(pins: &Path, stamp: &Path) -> Result<bool, String> {
-    let wanted = std::fs::read(pins).map_err(|e| format!("{}: {e}", pins.display()))?;
-    Ok(std::fs::read(stamp).is_ok_and(|installed| installed == wanted))
-}
-
 fn prepare_python(root: &Path) -> Result<Vec<String>, String> {
     require_tool(
         "python3",
         "with the venv module, e.g. apt-get install python3-venv",
     )?;
-    let requirements = root.join("compat/python/requirements.txt");
     let venv = root.join("target/compat/venv");
+    pinned::python_venv(
+        &root.join("compat/python/requirements.txt"),
+        &venv,
+        "compat",
+    )?;
     let python = venv.join("bin/python");
-    let stamp = venv.join("astral-requirements.txt");
-    if !python.exists() || !is_current(&requirements, &stamp)? {
-        println!("compat: installing compat/python/requirements.txt into target/compat/venv");
-        let _ = std::fs::remove_dir_all(&venv);
-        run_checked(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv",
-        )?;
-        run_checked(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--no-deps",
-                    "-r",
-                ])
-                .arg(&requirements),
-            "pip install -r compat/python/requirements.txt",
-        )?;
-        std::fs::copy(&requirements, &stamp).map_err(|e| e.to_string())?;
-    }
     Ok(vec![
         python.display().to_string(),
         root.join("compat/python/test_discord_py.py")

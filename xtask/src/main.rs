@@ -10,6 +10,7 @@
 
 mod api_fuzz;
 mod compat;
+mod pinned;
 mod server;
 mod spec_check;
 
