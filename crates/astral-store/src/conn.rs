@@ -6,7 +6,7 @@
 //! confusing SQLite error. Here the scheme decides once, and the real error comes back.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -104,14 +104,14 @@ impl Default for ConnectionOptions {
 /// once instead of making every request wait out the pool timeout while the database is away.
 #[derive(Debug, Default)]
 pub struct ConnectHealth {
-    down: Mutex<Option<(Instant, String)>>,
+    /// The last connect error, while connects fail.
+    down: Mutex<Option<String>>,
 }
 
 impl ConnectHealth {
     fn failed(&self, error: &StoreError) {
         if let Ok(mut down) = self.down.lock() {
-            let since = down.as_ref().map_or_else(Instant::now, |(since, _)| *since);
-            *down = Some((since, error.to_string()));
+            *down = Some(error.to_string());
         }
     }
 
@@ -123,10 +123,7 @@ impl ConnectHealth {
 
     /// `Some(last error)` while new connections cannot be opened.
     pub fn down(&self) -> Option<String> {
-        self.down
-            .lock()
-            .ok()
-            .and_then(|d| d.as_ref().map(|(_, e)| e.clone()))
+        self.down.lock().ok().and_then(|d| d.clone())
     }
 }
 
