@@ -7,9 +7,11 @@
 //! - `compat [LIBRARY…]`: discord.py, @discordjs/rest and twilight against a running Astral on
 //!   SQLite and PostgreSQL. See docs/discord-libraries.md.
 //! - `api-fuzz`: Schemathesis against a running server and the contract. See docs/api-fuzz.md.
+//! - `msrv-check`: the declared `rust-version` covers every locked dependency's.
 
 mod api_fuzz;
 mod compat;
+mod msrv_check;
 mod pinned;
 mod server;
 mod spec_check;
@@ -22,9 +24,10 @@ fn main() -> ExitCode {
         Some("spec-check") => spec_check::run(),
         Some("api-fuzz") => api_fuzz::run(),
         Some("compat") => compat::run(&args[1..]),
+        Some("msrv-check") => msrv_check::run(),
         _ => {
             eprintln!(
-                "usage: cargo xtask spec-check | api-fuzz | compat [discord.py|discordjs-rest|twilight]…"
+                "usage: cargo xtask spec-check | msrv-check | api-fuzz | compat [discord.py|discordjs-rest|twilight]…"
             );
             ExitCode::FAILURE
         }

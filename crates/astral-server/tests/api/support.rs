@@ -376,15 +376,15 @@ static CONTRACT_AS_JSON_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
     nullable_to_json_schema(doc)
 });
 
-/// Discord's published `/users` schemas. Kept as a `Result` so that a missing file fails each
-/// test that needs it with the real cause, instead of poisoning the lock for the rest.
+/// Discord's published `/users` schemas, kept in the repository with their licence and
+/// provenance (openapi/reference/README.md). Kept as a `Result` so that an unreadable file fails
+/// each test that needs it with the real cause, instead of poisoning the lock for the rest.
 static DISCORD_REFERENCE: LazyLock<Result<Value, String>> = LazyLock::new(|| {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/discord-users.openapi.json"
+        "/../../openapi/reference/discord-users.openapi.json"
     );
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{path}: {e} (the shared/ folder must sit beside the repository)"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
 });
 
