@@ -11,7 +11,12 @@
 //! println!("{}", me.username);
 //! # Ok(()) }
 //! ```
-//! Every error response carries [`types::Error`], Discord's error body.
+//! Every error response carries [`types::Error`], Discord's error body; [`DiscordError`]
+//! gives any error a one-line [`summary`](DiscordError::summary) (progenitor's own `Display`
+//! prints every header) and the wait of a 429. [`reqwest`] is re-exported at the version the
+//! client is built with, so an importer needs no dependency of its own to configure it.
+//! `examples/` (`cargo run -p astral-client --example quickstart`) and docs/client.md show a
+//! whole program.
 //!
 //! One adaptation (see `src/spec_transform.rs`): an operation whose successes differ in body —
 //! `add_guild_member` answers 201 with the member or 204 — returns `ResponseValue<()>`; read
@@ -20,6 +25,13 @@
 #![allow(clippy::all, unused_imports, unused_qualifications, missing_docs)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+mod error_summary;
+pub use error_summary::DiscordError;
+
+/// The HTTP client the generated code is built on, at the matching version: build the
+/// `reqwest::Client` you hand to [`Client::new_with_client`] from this one.
+pub use reqwest;
 
 // Compiled here only for its tests; the build script uses it.
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod authz;
 mod bad_input;
 mod channels;
 mod cli;
+mod client_errors;
 mod concurrency;
 mod contract;
 mod crash;
