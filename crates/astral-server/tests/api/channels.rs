@@ -355,7 +355,7 @@ backend_tests! {
             assert!(*status == 204 || (*status, body["code"].as_i64()) == (400, Some(30011)), "{status} {body}");
         }
         assert_eq!(added, 1, "{answers:?}");
-        assert_eq!(list(&app, &victim.0).await.into_iter().filter(|c| c["type"] == 3).count(), 10);
+        assert_eq!(list(app, &victim.0).await.into_iter().filter(|c| c["type"] == 3).count(), 10);
     }
 
     async fn tens_of_thousands_of_channels_list_correctly_and_fast(app) {
