@@ -4,9 +4,12 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
 use crate::conn::write_transaction;
-use crate::schema::{channel_recipients, channels, users};
+use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
 use crate::{AnyConnection, Store, StoreError};
+
+/// Discord's relationship type of a friend (the same value `relationships.rs` writes).
+const FRIEND: i32 = 1;
 
 pub const DM: i32 = 1;
 pub const GROUP_DM: i32 = 3;
@@ -34,13 +37,19 @@ impl ChannelRecord {
     }
 }
 
-/// Why a recipient could not be added.
+/// Why a group DM could not be created, or a recipient not added. Decided inside the write
+/// transaction that would have made the change, so two requests cannot both pass a check
+/// that only one of them may pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupRefusal {
     /// Over the group DM size limit.
     Full,
     /// Not a group DM.
     NotAGroup,
+    /// A recipient is not a friend of the person adding them, or is a bot.
+    NotAFriend,
+    /// A member is in the maximum number of group DMs already.
+    TooManyGroups,
 }
 
 fn dm_key(a: UserId, b: UserId) -> String {
@@ -72,6 +81,60 @@ fn load(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ChannelRecord>>
 fn recipient_count(conn: &mut AnyConnection, id: i64) -> QueryResult<i64> {
     channel_recipients::table
         .filter(channel_recipients::channel_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+/// On PostgreSQL, locks the rows of these users (in id order, so two transactions locking
+/// overlapping sets wait on each other instead of deadlocking) until the transaction ends: a
+/// count of their group DMs then stays true until this transaction has added to it. SQLite
+/// needs nothing: `write_transaction` holds its one write lock from the start.
+/// `FOR NO KEY UPDATE` does not block the key-share locks that inserts referencing these users
+/// take, nor any reader.
+fn lock_users(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        users::table
+            .filter(users::id.eq_any(ids))
+            .order(users::id.asc())
+            .select(users::id)
+            .for_no_key_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+/// Like [`lock_users`], for a channel row: concurrent additions to one group wait in turn, so
+/// the member count each one reads is the one it adds to.
+fn lock_channel(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        channels::table
+            .find(id)
+            .select(channels::id)
+            .for_no_key_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+/// Whether `user` may be put into a group DM by `by`: they are friends and `user` is a person.
+fn addable_by(conn: &mut AnyConnection, by: UserId, user: UserId) -> QueryResult<bool> {
+    let friends = relationships::table
+        .inner_join(users::table.on(users::id.eq(relationships::other_id)))
+        .filter(relationships::user_id.eq(by.as_i64()))
+        .filter(relationships::other_id.eq(user.as_i64()))
+        .filter(relationships::kind.eq(FRIEND))
+        .filter(users::bot.eq(false))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(friends > 0)
+}
+
+/// How many group DMs `user` is in.
+fn group_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
+    channel_recipients::table
+        .inner_join(channels::table.on(channels::id.eq(channel_recipients::channel_id)))
+        .filter(channel_recipients::user_id.eq(user.as_i64()))
+        .filter(channels::kind.eq(GROUP_DM))
         .count()
         .get_result(conn)
 }
@@ -128,15 +191,29 @@ impl Store {
         ))
     }
 
-    /// A new group DM owned by `owner` with `members` (the owner included).
+    /// A new group DM owned by `owner` with `members` (the owner included), if every other
+    /// member is a friend of the owner and no member is in `max_groups` group DMs already.
     pub fn create_group_dm(
         &self,
         owner: UserId,
         members: &[UserId],
-    ) -> Result<ChannelRecord, StoreError> {
+        max_groups: i64,
+    ) -> Result<Result<ChannelRecord, GroupRefusal>, StoreError> {
         let id = self.ids.next_id().as_i64();
+        let ids: Vec<i64> = members.iter().map(|m| m.as_i64()).collect();
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
+            lock_users(conn, &ids)?;
+            for member in members.iter().filter(|m| **m != owner) {
+                if !addable_by(conn, owner, *member)? {
+                    return Ok(Err(GroupRefusal::NotAFriend));
+                }
+            }
+            for member in members {
+                if group_count(conn, *member)? >= max_groups {
+                    return Ok(Err(GroupRefusal::TooManyGroups));
+                }
+            }
             diesel::insert_into(channels::table)
                 .values((
                     channels::id.eq(id),
@@ -153,33 +230,52 @@ impl Store {
                     ))
                     .execute(conn)?;
             }
-            load(conn, id)?.ok_or(StoreError::NotFound)
+            Ok(Ok(load(conn, id)?.ok_or(StoreError::NotFound)?))
         })
     }
 
-    /// The caller's open DMs and group DMs, by id.
+    /// The caller's open DMs and group DMs, by id. Two joins whatever the number of channels
+    /// (never a list of ids sent back as bound parameters, which a database caps: SQLite at
+    /// 32,766), each an index range scan on the caller's recipient rows.
     pub fn my_channels(&self, me: UserId) -> Result<Vec<ChannelRecord>, StoreError> {
         let mut conn = self.conn()?;
-        let ids: Vec<i64> = channel_recipients::table
-            .filter(channel_recipients::user_id.eq(me.as_i64()))
-            .filter(channel_recipients::open.eq(true))
-            .order(channel_recipients::channel_id.asc())
-            .select(channel_recipients::channel_id)
-            .load(&mut conn)?;
-        // Two queries whatever the number of channels: the channels, then all their recipients.
-        let rows: Vec<ChannelRow> = channels::table
-            .filter(channels::id.eq_any(&ids))
-            .order(channels::id.asc())
-            .select(ChannelRow::as_select())
-            .load(&mut conn)?;
-        let members: Vec<(i64, UserRecord)> = channel_recipients::table
-            .inner_join(users::table.on(users::id.eq(channel_recipients::user_id)))
-            .filter(channel_recipients::channel_id.eq_any(&ids))
-            .order((channel_recipients::channel_id.asc(), users::id.asc()))
-            .select((channel_recipients::channel_id, UserRecord::as_select()))
-            .load(&mut conn)?;
+        let (mine, theirs) =
+            diesel::alias!(channel_recipients as mine, channel_recipients as theirs);
+        // One read transaction, so the channels and their recipients are one snapshot.
+        let (rows, members) = conn.transaction(|conn| {
+            let rows: Vec<ChannelRow> = channels::table
+                .inner_join(
+                    channel_recipients::table.on(channel_recipients::channel_id.eq(channels::id)),
+                )
+                .filter(channel_recipients::user_id.eq(me.as_i64()))
+                .filter(channel_recipients::open.eq(true))
+                .order(channels::id.asc())
+                .select(ChannelRow::as_select())
+                .load(conn)?;
+            let members: Vec<(i64, UserRecord)> = mine
+                .inner_join(
+                    theirs.on(theirs
+                        .field(channel_recipients::channel_id)
+                        .eq(mine.field(channel_recipients::channel_id))),
+                )
+                .inner_join(
+                    users::table.on(users::id.eq(theirs.field(channel_recipients::user_id))),
+                )
+                .filter(mine.field(channel_recipients::user_id).eq(me.as_i64()))
+                .filter(mine.field(channel_recipients::open).eq(true))
+                .order((
+                    theirs.field(channel_recipients::channel_id).asc(),
+                    users::id.asc(),
+                ))
+                .select((
+                    theirs.field(channel_recipients::channel_id),
+                    UserRecord::as_select(),
+                ))
+                .load(conn)?;
+            QueryResult::Ok((rows, members))
+        })?;
         let mut by_channel: std::collections::HashMap<i64, Vec<UserRecord>> =
-            std::collections::HashMap::new();
+            std::collections::HashMap::with_capacity(rows.len());
         for (channel_id, user) in members {
             by_channel.entry(channel_id).or_default().push(user);
         }
@@ -240,15 +336,20 @@ impl Store {
         })
     }
 
-    /// Adds `user` to a group DM; `Ok(Ok(false))` if already in it.
+    /// `by` adds `user` to a group DM; `Ok(Ok(false))` if already in it. Refused unless `user`
+    /// is a friend of `by` (and a person), the group has room and `user` is in fewer than
+    /// `max_groups` group DMs.
     pub fn add_group_recipient(
         &self,
         id: Snowflake,
+        by: UserId,
         user: UserId,
         max_members: i64,
+        max_groups: i64,
     ) -> Result<Result<bool, GroupRefusal>, StoreError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
+            lock_channel(conn, id.as_i64())?;
             let kind: Option<i32> = channels::table
                 .find(id.as_i64())
                 .select(channels::kind)
@@ -265,8 +366,15 @@ impl Store {
             if present {
                 return Ok(Ok(false));
             }
+            if !addable_by(conn, by, user)? {
+                return Ok(Err(GroupRefusal::NotAFriend));
+            }
             if recipient_count(conn, id.as_i64())? >= max_members {
                 return Ok(Err(GroupRefusal::Full));
+            }
+            lock_users(conn, &[user.as_i64()])?;
+            if group_count(conn, user)? >= max_groups {
+                return Ok(Err(GroupRefusal::TooManyGroups));
             }
             diesel::insert_into(channel_recipients::table)
                 .values((

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use crate::conn::write_transaction;
-use crate::schema::{guild_invites, guild_members, guilds};
-use crate::{Store, StoreError};
+use crate::schema::{guild_invites, guild_members, guilds, users};
+use crate::{AnyConnection, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = guilds)]
@@ -39,6 +39,49 @@ pub struct GuildPage {
     pub limit: i64,
 }
 
+/// Why a guild could not be created or joined, or an invite not made. Decided inside the
+/// write transaction that would have made the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuildRefusal {
+    /// The user is in the maximum number of guilds already.
+    TooManyGuilds,
+    /// The guild has the maximum number of invites already.
+    TooManyInvites,
+}
+
+/// On PostgreSQL, locks the user's row until the transaction ends, so that concurrent joins
+/// of one user are counted one after the other (SQLite's `write_transaction` already holds the
+/// one write lock). `FOR NO KEY UPDATE` leaves readers and foreign-key checks alone.
+fn lock_user(conn: &mut AnyConnection, user: UserId) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        users::table
+            .find(user.as_i64())
+            .select(users::id)
+            .for_no_key_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+/// Like [`lock_user`], for a guild's row (its invites are counted under it).
+fn lock_guild(conn: &mut AnyConnection, guild: i64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        guilds::table
+            .find(guild)
+            .select(guilds::id)
+            .for_no_key_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+fn guild_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
+    guild_members::table
+        .filter(guild_members::user_id.eq(user.as_i64()))
+        .count()
+        .get_result(conn)
+}
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -55,8 +98,14 @@ fn invite_code() -> String {
 }
 
 impl Store {
-    /// Creates a guild owned by `owner`, who becomes its first member.
-    pub fn create_guild(&self, owner: UserId, name: String) -> Result<GuildRecord, StoreError> {
+    /// Creates a guild owned by `owner`, who becomes its first member, unless they are in
+    /// `max_guilds` guilds already.
+    pub fn create_guild(
+        &self,
+        owner: UserId,
+        name: String,
+        max_guilds: i64,
+    ) -> Result<Result<GuildRecord, GuildRefusal>, StoreError> {
         let record = GuildRecord {
             id: self.ids.next_id().as_i64(),
             name,
@@ -66,6 +115,10 @@ impl Store {
         };
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
+            lock_user(conn, owner)?;
+            if guild_count(conn, owner)? >= max_guilds {
+                return Ok(Err(GuildRefusal::TooManyGuilds));
+            }
             diesel::insert_into(guilds::table)
                 .values((
                     guilds::id.eq(record.id),
@@ -80,9 +133,9 @@ impl Store {
                     guild_members::joined_at_ms.eq(now_ms()),
                 ))
                 .execute(conn)?;
-            Ok(())
-        })?;
-        Ok(record)
+            Ok(Ok(()))
+        })
+        .map(|created| created.map(|()| record))
     }
 
     pub fn guild(&self, id: Snowflake) -> Result<Option<GuildRecord>, StoreError> {
@@ -104,21 +157,43 @@ impl Store {
             .optional()?)
     }
 
-    /// Adds `user` to `guild`. `Ok(false)` if they were a member already (also when a
-    /// concurrent request added them first: the primary key decides).
-    pub fn add_member(&self, guild: Snowflake, user: UserId) -> Result<bool, StoreError> {
+    /// Adds `user` to `guild`. `Ok(Ok(false))` if they were a member already (also when a
+    /// concurrent request added them first: the primary key decides), whatever their number
+    /// of guilds. With `max_guilds`, refused when they are in that many guilds already.
+    pub fn add_member(
+        &self,
+        guild: Snowflake,
+        user: UserId,
+        max_guilds: Option<i64>,
+    ) -> Result<Result<bool, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
-        let inserted = diesel::insert_into(guild_members::table)
-            .values((
-                guild_members::guild_id.eq(guild.as_i64()),
-                guild_members::user_id.eq(user.as_i64()),
-                guild_members::joined_at_ms.eq(now_ms()),
-            ))
-            .execute(&mut conn);
-        match inserted.map_err(StoreError::from) {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(e) => Err(e),
+        let outcome = write_transaction(&mut conn, |conn| {
+            lock_user(conn, user)?;
+            let member = guild_members::table
+                .find((guild.as_i64(), user.as_i64()))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if member {
+                return Ok(Ok(false));
+            }
+            if let Some(max) = max_guilds {
+                if guild_count(conn, user)? >= max {
+                    return Ok(Err(GuildRefusal::TooManyGuilds));
+                }
+            }
+            diesel::insert_into(guild_members::table)
+                .values((
+                    guild_members::guild_id.eq(guild.as_i64()),
+                    guild_members::user_id.eq(user.as_i64()),
+                    guild_members::joined_at_ms.eq(now_ms()),
+                ))
+                .execute(conn)?;
+            Ok(Ok(true))
+        });
+        match outcome {
+            Err(StoreError::Conflict(_)) => Ok(Ok(false)),
+            other => other,
         }
     }
 
@@ -168,24 +243,38 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// A new invite code for `guild`.
-    pub fn create_invite(&self, guild: Snowflake, inviter: UserId) -> Result<String, StoreError> {
+    /// A new invite code for `guild`, unless it has `max_invites` already.
+    pub fn create_invite(
+        &self,
+        guild: Snowflake,
+        inviter: UserId,
+        max_invites: i64,
+    ) -> Result<Result<String, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
         loop {
             let code = invite_code();
-            let inserted = diesel::insert_into(guild_invites::table)
-                .values((
-                    guild_invites::code.eq(&code),
-                    guild_invites::guild_id.eq(guild.as_i64()),
-                    guild_invites::inviter_id.eq(inviter.as_i64()),
-                ))
-                .execute(&mut conn)
-                .map_err(StoreError::from);
+            let inserted = write_transaction(&mut conn, |conn| {
+                lock_guild(conn, guild.as_i64())?;
+                let invites: i64 = guild_invites::table
+                    .filter(guild_invites::guild_id.eq(guild.as_i64()))
+                    .count()
+                    .get_result(conn)?;
+                if invites >= max_invites {
+                    return Ok(Err(GuildRefusal::TooManyInvites));
+                }
+                diesel::insert_into(guild_invites::table)
+                    .values((
+                        guild_invites::code.eq(&code),
+                        guild_invites::guild_id.eq(guild.as_i64()),
+                        guild_invites::inviter_id.eq(inviter.as_i64()),
+                    ))
+                    .execute(conn)?;
+                Ok(Ok(code.clone()))
+            });
             match inserted {
-                Ok(_) => return Ok(code),
                 // A code collision (57^10 codes): draw again.
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+                other => return other,
             }
         }
     }

@@ -25,7 +25,7 @@ pub use conn::{
     AnyConnection, AstralConnectionManager, Backend, ConnectHealth, ConnectionOptions, DatabaseUrl,
 };
 pub use error::{StoreError, UniqueField};
-pub use guilds::{GuildPage, GuildRecord};
+pub use guilds::{GuildPage, GuildRecord, GuildRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
 pub use users::{ImageSlot, NewUser, UserChanges, UserRecord};

@@ -57,3 +57,86 @@ impl Drop for SqliteWriteLock {
         let _ = self.conn.batch_execute("ROLLBACK");
     }
 }
+
+impl crate::Store {
+    /// Seeds `count` open 1:1 DMs of `me`, each with a new user (`seed<id>`), in one
+    /// transaction with multi-row inserts: the way to give one account more channels than any
+    /// API could in a test's time, without lifting a limit.
+    pub fn seed_open_dms(
+        &self,
+        me: astral_types::UserId,
+        count: usize,
+    ) -> Result<(), crate::StoreError> {
+        use crate::schema::{channel_recipients, channels, users};
+        use diesel::prelude::*;
+
+        // Multi-row inserts are built per backend: diesel's multi-backend connection has no
+        // batch insert.
+        macro_rules! batch {
+            ($conn:expr, $insert:expr) => {
+                match $conn {
+                    crate::AnyConnection::Postgresql(pg) => $insert.execute(pg)?,
+                    crate::AnyConnection::Sqlite(lite) => $insert.execute(lite)?,
+                }
+            };
+        }
+        // Rows per statement: well under every backend's bound-parameter limit.
+        const CHUNK: usize = 500;
+        let mut conn = self.conn()?;
+        crate::conn::write_transaction(&mut conn, |conn| {
+            let mut done = 0;
+            while done < count {
+                let n = CHUNK.min(count - done);
+                let people: Vec<i64> = (0..n).map(|_| self.ids.next_id().as_i64()).collect();
+                let rooms: Vec<i64> = (0..n).map(|_| self.ids.next_id().as_i64()).collect();
+                let user_rows: Vec<_> = people
+                    .iter()
+                    .map(|id| {
+                        let name = format!("seed{id}");
+                        (
+                            users::id.eq(*id),
+                            users::username_key.eq(name.clone()),
+                            users::username.eq(name),
+                            users::discriminator.eq("0"),
+                            users::locale.eq("en-US"),
+                            users::bot.eq(false),
+                        )
+                    })
+                    .collect();
+                let insert = diesel::insert_into(users::table).values(user_rows);
+                batch!(conn, insert);
+                let channel_rows: Vec<_> = people
+                    .iter()
+                    .zip(&rooms)
+                    .map(|(other, room)| {
+                        let (a, b) = (me.as_i64().min(*other), me.as_i64().max(*other));
+                        (
+                            channels::id.eq(*room),
+                            channels::kind.eq(crate::DM),
+                            channels::dm_key.eq(format!("{a}:{b}")),
+                        )
+                    })
+                    .collect();
+                let insert = diesel::insert_into(channels::table).values(channel_rows);
+                batch!(conn, insert);
+                let recipient_rows: Vec<_> = people
+                    .iter()
+                    .zip(&rooms)
+                    .flat_map(|(other, room)| {
+                        [(me.as_i64(), true), (*other, false)].map(|(user, open)| {
+                            (
+                                channel_recipients::channel_id.eq(*room),
+                                channel_recipients::user_id.eq(user),
+                                channel_recipients::open.eq(open),
+                            )
+                        })
+                    })
+                    .collect();
+                let insert = diesel::insert_into(channel_recipients::table).values(recipient_rows);
+                batch!(conn, insert);
+                done += n;
+            }
+            Ok(())
+        })
+    }
+}

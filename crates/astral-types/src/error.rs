@@ -22,8 +22,11 @@ impl JsonCode {
     pub const UNKNOWN_INVITE: JsonCode = JsonCode(10006);
     pub const UNKNOWN_USER: JsonCode = JsonCode(10013);
     pub const BOTS_CANNOT_USE: JsonCode = JsonCode(20001);
+    pub const MAX_GUILDS: JsonCode = JsonCode(30001);
     pub const MAX_FRIENDS: JsonCode = JsonCode(30002);
     pub const MAX_RECIPIENTS: JsonCode = JsonCode(30004);
+    pub const MAX_GROUP_DMS: JsonCode = JsonCode(30011);
+    pub const MAX_INVITES: JsonCode = JsonCode(30016);
     pub const MISSING_ACCESS: JsonCode = JsonCode(50001);
     pub const DM_CHANNEL_ACTION: JsonCode = JsonCode(50003);
     pub const CANNOT_MESSAGE_USER: JsonCode = JsonCode(50007);

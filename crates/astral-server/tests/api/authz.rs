@@ -188,13 +188,14 @@ const MATRIX: &[(&str, [Want; 5])] = &[
             S(200),
         ],
     ),
+    // Bots are in no group DM and add nobody (Discord: only with the users' OAuth2 grants).
     (
         "add_group_dm_recipient",
         [
             UNAUTHORIZED,
             UNAUTHORIZED,
             E(404, 10003),
-            E(404, 10003),
+            BOTS_REFUSED,
             S(204),
         ],
     ),
@@ -276,6 +277,8 @@ struct Fixture {
     admirer: Account,
     crush: Account,
     spare: Account,
+    /// A second friend of the owner: group DMs are among friends.
+    pal: Account,
     helper_bot_id: String,
     guild_id: String,
     dm_id: String,
@@ -347,6 +350,7 @@ impl Fixture {
         let admirer = Account::register(app, "admirer").await;
         let crush = Account::register(app, "crush").await;
         let spare = Account::register(app, "spare").await;
+        let pal = Account::register(app, "pal").await;
 
         let rel = |id: &str| format!("/users/@me/relationships/{id}");
         expect(
@@ -363,6 +367,24 @@ impl Fixture {
             "PUT",
             &rel(&owner.id),
             &friend.token,
+            Some(json!({})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PUT",
+            &rel(&pal.id),
+            &owner.token,
+            Some(json!({})),
+            204,
+        )
+        .await;
+        expect(
+            app,
+            "PUT",
+            &rel(&owner.id),
+            &pal.token,
             Some(json!({})),
             204,
         )
@@ -418,7 +440,7 @@ impl Fixture {
             "POST",
             "/users/@me/channels",
             &owner.token,
-            Some(json!({"recipients": [friend.id, admirer.id]})),
+            Some(json!({"recipients": [friend.id, pal.id]})),
             200,
         )
         .await;
@@ -473,6 +495,7 @@ impl Fixture {
             admirer,
             crush,
             spare,
+            pal,
             helper_bot_id,
             guild_id,
             dm_id: dm["id"].as_str().unwrap().to_owned(),
@@ -632,11 +655,11 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         }
         "remove_group_dm_recipient" => {
             let (group, target) = if class == Class::Owner {
-                let body = json!({"recipients": [f.friend.id, f.spare.id]});
+                let body = json!({"recipients": [f.friend.id, f.pal.id]});
                 let group = expect(app, "POST", "/users/@me/channels", owner, Some(body), 200).await;
-                (group["id"].as_str().unwrap().to_owned(), f.spare.id.clone())
+                (group["id"].as_str().unwrap().to_owned(), f.pal.id.clone())
             } else {
-                (f.group_id.clone(), f.admirer.id.clone())
+                (f.group_id.clone(), f.pal.id.clone())
             };
             r("DELETE", format!("/channels/{group}/recipients/{target}"), None)
         }

@@ -591,7 +591,8 @@ backend_tests! {
         app.register("bystander").await;
         app.call("PUT", &format!("/users/@me/relationships/{}", friend.1), Some(&a_token), Some(json!({}))).await;
         app.call("PUT", &format!("/users/@me/relationships/{a_id}"), Some(&friend.0), Some(json!({}))).await;
-        let (_, group) = app.call("POST", "/users/@me/channels", Some(&a_token), Some(json!({"recipients": [b.1, friend.1]}))).await;
+        // Group DMs are among friends: A's group is with A's friend.
+        let (_, group) = app.call("POST", "/users/@me/channels", Some(&a_token), Some(json!({"recipients": [friend.1], "type": 3}))).await;
         let (_, guild) = app.call("POST", "/guilds", Some(&a_token), Some(json!({"name": "Victim's"}))).await;
         let p = People {
             a: (a_token, a_id),

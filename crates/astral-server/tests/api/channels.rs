@@ -29,6 +29,21 @@ async fn open(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
     (status, channel)
 }
 
+/// `a` and `b` become friends (a request and its acceptance).
+pub(crate) async fn befriend(app: &TestApp, a: &(String, String), b: &(String, String)) {
+    for (from, to) in [(a, b), (b, a)] {
+        let (status, body) = app
+            .call(
+                "PUT",
+                &format!("/users/@me/relationships/{}", to.1),
+                Some(&bot(&from.0)),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+}
+
 async fn list(app: &TestApp, token: &str) -> Vec<Value> {
     let (status, list) = app
         .call("GET", "/users/@me/channels", Some(&bot(token)), None)
@@ -122,6 +137,13 @@ backend_tests! {
         for n in 0..11 {
             people.push(app.register(&format!("g{n}")).await);
         }
+        // Group DMs are among friends: the owner's are people[1..3], the member's the rest.
+        for p in &people[1..3] {
+            befriend(&app, &people[0], p).await;
+        }
+        for p in &people[3..] {
+            befriend(&app, &people[1], p).await;
+        }
         let (owner, owner_id) = people[0].clone();
         let ids: Vec<String> = people[1..3].iter().map(|p| p.1.clone()).collect();
         let (status, group) = open(&app, &owner, json!({"recipients": ids})).await;
@@ -167,5 +189,221 @@ backend_tests! {
         let (_, dm) = open(&app, &owner, json!({"recipient_id": people[1].1})).await;
         let (status, body) = app.call("PUT", &format!("/channels/{}/recipients/{}", dm["id"].as_str().unwrap(), people[2].1), Some(&bot(&owner)), None).await;
         assert_eq!((status, body["code"].as_i64()), (400, Some(50003)));
+    }
+}
+
+/// `POST /users/@me/channels` for a group DM with `recipients`.
+async fn group(app: &TestApp, token: &str, recipients: &[&str]) -> (u16, Value) {
+    open(app, token, json!({"recipients": recipients, "type": 3})).await
+}
+
+fn add_path(channel: &Value, user: &str) -> String {
+    format!(
+        "/channels/{}/recipients/{user}",
+        channel["id"].as_str().unwrap()
+    )
+}
+
+const NOT_A_FRIEND: (u16, Option<i64>) = (403, Some(50007));
+
+// Attack 8 of issue 14: a stranger made 33,000 group DMs with the victim in them; then the
+// victim's channel list answered 500 for ever.
+backend_tests! {
+    async fn a_stranger_cannot_put_anyone_into_a_group_dm(app) {
+        let victim = app.register("gdm-victim").await;
+        let stranger = app.register("gdm-stranger").await;
+        let accomplice = app.register("gdm-accomplice").await;
+        befriend(&app, &stranger, &accomplice).await;
+        let (bot_token, bot_id) = app.create_bot("gdm-bot");
+
+        // Creating: with a stranger, with a stranger among friends, with a bot.
+        for recipients in [vec![victim.1.as_str()], vec![accomplice.1.as_str(), victim.1.as_str()], vec![accomplice.1.as_str(), bot_id.as_str()]] {
+            let (status, body) = group(&app, &stranger.0, &recipients).await;
+            assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{recipients:?}: {body}");
+            assert_eq!(body["message"], "Cannot send messages to this user");
+            assert_documented("POST", "/users/@me/channels", status, &body);
+        }
+        // Adding: the stranger's own group with a friend, then the victim, a bot.
+        let (status, own) = group(&app, &stranger.0, &[&accomplice.1]).await;
+        assert_eq!(status, 200, "{own}");
+        for target in [&victim.1, &bot_id] {
+            let (status, body) = app.call("PUT", &add_path(&own, target), Some(&bot(&stranger.0)), None).await;
+            assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
+            assert_documented("PUT", "/channels/{channel_id}/recipients/{user_id}", status, &body);
+        }
+        // A friend request the victim has not accepted is not friendship.
+        let (status, _) = app.call("PUT", &format!("/users/@me/relationships/{}", victim.1), Some(&bot(&stranger.0)), Some(json!({}))).await;
+        assert_eq!(status, 204);
+        let (status, body) = app.call("PUT", &add_path(&own, &victim.1), Some(&bot(&stranger.0)), None).await;
+        assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
+        // Nothing reached the victim.
+        assert!(list(&app, &victim.0).await.is_empty());
+        // Once they are friends, it works; a friend of a member is not enough for that member.
+        let (status, _) = app.call("PUT", &format!("/users/@me/relationships/{}", stranger.1), Some(&bot(&victim.0)), Some(json!({}))).await;
+        assert_eq!(status, 204);
+        let (status, body) = app.call("PUT", &add_path(&own, &victim.1), Some(&bot(&stranger.0)), None).await;
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(list(&app, &victim.0).await.len(), 1);
+        let newcomer = app.register("gdm-newcomer").await;
+        befriend(&app, &victim, &newcomer).await;
+        let (status, body) = app.call("PUT", &add_path(&own, &newcomer.1), Some(&bot(&accomplice.0)), None).await;
+        assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
+
+        // Bots create no group DMs and add nobody, whoever the recipients are.
+        let (status, body) = group(&app, &bot_token, &[&victim.1, &stranger.1]).await;
+        assert_eq!((status, body), (403, json!({"code": 20001, "message": "Bots cannot use this endpoint"})));
+        let (status, body) = app.call("PUT", &add_path(&own, &victim.1), Some(&bot(&bot_token)), None).await;
+        assert_eq!((status, body["code"].as_i64()), (403, Some(20001)));
+        assert_documented("PUT", "/channels/{channel_id}/recipients/{user_id}", status, &body);
+        // A 1:1 DM needs no friendship (Discord's rule too), and bots may open them.
+        let (status, dm) = open(&app, &bot_token, json!({"recipient_id": victim.1})).await;
+        assert_eq!((status, dm["type"].as_i64()), (200, Some(1)));
+    }
+
+    async fn group_dm_cap_holds_at_its_boundary(app) {
+        let victim = app.register("cap-victim").await;
+        let first = app.register("cap-first").await;
+        let second = app.register("cap-second").await;
+        let third = app.register("cap-third").await;
+        befriend(&app, &victim, &first).await;
+        befriend(&app, &victim, &second).await;
+        befriend(&app, &second, &third).await;
+        let over = json!({"code": 30011, "message": "Maximum number of group DMs reached (10)"});
+        // Ten group DMs: the tenth is fine.
+        let mut groups = Vec::new();
+        for n in 0..10 {
+            let (status, body) = group(&app, &victim.0, &[&first.1]).await;
+            assert_eq!(status, 200, "group {n}: {body}");
+            groups.push(body);
+        }
+        // One more, by the victim or with the victim, by creating or adding: refused.
+        let (status, body) = group(&app, &victim.0, &[&second.1]).await;
+        assert_eq!((status, &body), (400, &over));
+        assert_documented("POST", "/users/@me/channels", status, &body);
+        let (status, body) = group(&app, &second.0, &[&victim.1, &third.1]).await;
+        assert_eq!((status, &body), (400, &over));
+        let (status, theirs) = group(&app, &second.0, &[&third.1]).await;
+        assert_eq!(status, 200, "{theirs}");
+        let (status, body) = app.call("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None).await;
+        assert_eq!((status, &body), (400, &over));
+        assert_documented("PUT", "/channels/{channel_id}/recipients/{user_id}", status, &body);
+        // The first friend is in ten as well.
+        let (status, body) = app.call("PUT", &add_path(&groups[0], &second.1), Some(&bot(&victim.0)), None).await;
+        assert_eq!(status, 204, "{body}");
+        let (status, body) = app.call("PUT", &add_path(&theirs, &first.1), Some(&bot(&second.0)), None).await;
+        assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "not friends is said before the cap");
+        assert_eq!(list(&app, &victim.0).await.len(), 10);
+        // Leaving one makes room for one.
+        let (status, _) = app.call("DELETE", &format!("/channels/{}", groups[9]["id"].as_str().unwrap()), Some(&bot(&victim.0)), None).await;
+        assert_eq!(status, 200);
+        let (status, body) = app.call("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None).await;
+        assert_eq!(status, 204, "{body}");
+        let (status, body) = group(&app, &victim.0, &[&second.1]).await;
+        assert_eq!((status, &body), (400, &over));
+        // Re-adding a member changes nothing, at the cap too.
+        let (status, body) = app.call("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None).await;
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(list(&app, &victim.0).await.len(), 10);
+    }
+
+    async fn concurrent_group_dms_at_the_cap_boundary_make_exactly_one(app) {
+        const RACERS: usize = 8;
+        let victim = app.register("race-victim").await;
+        let buddy = app.register("race-buddy").await;
+        befriend(&app, &victim, &buddy).await;
+        for _ in 0..9 {
+            assert_eq!(group(&app, &victim.0, &[&buddy.1]).await.0, 200);
+        }
+        let mut racers = Vec::new();
+        for n in 0..RACERS {
+            let racer = app.register(&format!("racer{n}")).await;
+            befriend(&app, &victim, &racer).await;
+            racers.push(racer);
+        }
+        // Each racer puts the victim into a new group at the same moment: the victim has room
+        // for one.
+        let target = [victim.1.as_str()];
+        let answers = futures_util::future::join_all(racers.iter().map(|r| group(&app, &r.0, &target))).await;
+        let made = answers.iter().filter(|(status, _)| *status == 200).count();
+        for (status, body) in &answers {
+            assert!(*status == 200 || (*status, body["code"].as_i64()) == (400, Some(30011)), "{status} {body}");
+        }
+        assert_eq!(made, 1, "{answers:?}");
+        let groups = list(&app, &victim.0).await.into_iter().filter(|c| c["type"] == 3).count();
+        assert_eq!(groups, 10);
+
+        // The same with additions to the racers' own groups (one slot again).
+        let (status, _) = app.call("DELETE", &format!("/channels/{}", list(&app, &victim.0).await[0]["id"].as_str().unwrap()), Some(&bot(&victim.0)), None).await;
+        assert_eq!(status, 200);
+        let mut own = Vec::new();
+        for (n, r) in racers.iter().enumerate() {
+            let next = &racers[(n + 1) % RACERS];
+            befriend(&app, r, next).await;
+            let (status, body) = group(&app, &r.0, &[&next.1]).await;
+            assert_eq!(status, 200, "{body}");
+            own.push(body);
+        }
+        let app = &app;
+        let answers = futures_util::future::join_all(racers.iter().zip(&own).map(|(r, g)| {
+            let path = add_path(g, &victim.1);
+            let token = bot(&r.0);
+            async move { app.call("PUT", &path, Some(&token), None).await }
+        }))
+        .await;
+        let added = answers.iter().filter(|(status, _)| *status == 204).count();
+        for (status, body) in &answers {
+            assert!(*status == 204 || (*status, body["code"].as_i64()) == (400, Some(30011)), "{status} {body}");
+        }
+        assert_eq!(added, 1, "{answers:?}");
+        assert_eq!(list(app, &victim.0).await.into_iter().filter(|c| c["type"] == 3).count(), 10);
+    }
+
+    async fn tens_of_thousands_of_channels_list_correctly_and_fast(app) {
+        // Past SQLite's 32,766 bound parameters, where the list used to answer 500; seeded
+        // through the store as 1:1 DMs (no cap is lifted for it).
+        const SMALL: usize = 1_000;
+        const LARGE: usize = 33_000;
+        let (token, me) = app.register("hoarder").await;
+        let me: astral_types::UserId = me.parse().unwrap();
+        let store = astral_store::Store::open(&astral_store::StoreConfig::new(app.db.url())).unwrap();
+        let app = &app;
+        let timed = |expected: usize| {
+            let token = token.clone();
+            async move {
+                let mut times = Vec::new();
+                for _ in 0..3 {
+                    let started = std::time::Instant::now();
+                    let (status, body) = app.call("GET", "/users/@me/channels", Some(&bot(&token)), None).await;
+                    times.push(started.elapsed());
+                    assert_eq!(status, 200, "{body}");
+                    let channels = body.as_array().unwrap();
+                    assert_eq!(channels.len(), expected);
+                    let ids: Vec<u64> = channels.iter().map(|c| c["id"].as_str().unwrap().parse().unwrap()).collect();
+                    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending ids");
+                    for c in channels {
+                        let recipients = c["recipients"].as_array().unwrap();
+                        assert_eq!((c["type"].as_i64(), recipients.len()), (Some(1), 1), "{c}");
+                        assert!(recipients[0]["username"].as_str().unwrap().starts_with("seed"), "{c}");
+                    }
+                    // Schema checks cost milliseconds each: a sample.
+                    for c in channels.iter().step_by(expected / 10) {
+                        check_channel(c);
+                    }
+                }
+                times.sort();
+                times[1]
+            }
+        };
+        let seeding = std::time::Instant::now();
+        store.seed_open_dms(me, SMALL).unwrap();
+        let small = timed(SMALL).await;
+        store.seed_open_dms(me, LARGE - SMALL).unwrap();
+        println!("seeded {LARGE} DMs in {:?}", seeding.elapsed());
+        let large = timed(LARGE).await;
+        // Linear in the number of channels: per channel, at most 4 times the small list's cost.
+        let per_small = small.as_secs_f64() / SMALL as f64;
+        let per_large = large.as_secs_f64() / LARGE as f64;
+        println!("GET /users/@me/channels: {SMALL} channels in {small:?}, {LARGE} in {large:?} ({:.2}x per channel)", per_large / per_small);
+        assert!(per_large <= 4.0 * per_small, "{SMALL}: {small:?}, {LARGE}: {large:?}");
     }
 }

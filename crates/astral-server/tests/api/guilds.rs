@@ -247,3 +247,100 @@ backend_tests! {
         assert_eq!((status, body["code"].as_i64()), (404, Some(10013)));
     }
 }
+
+/// A new guild of `owner` and an invite code to it.
+async fn guild_with_invite(app: &TestApp, owner: &str, name: &str) -> String {
+    let id = new_guild(app, owner, name).await;
+    let (status, invite) = app
+        .call(
+            "POST",
+            &format!("/guilds/{id}/invites"),
+            Some(&bot(owner)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{invite}");
+    invite["code"].as_str().unwrap().to_owned()
+}
+
+// Per-user caps: Discord's 100 guilds (30001), counted over created and joined guilds alike.
+backend_tests! {
+    async fn guild_cap_is_one_hundred(app) {
+        let (me, _) = app.register("collector").await;
+        let (host, _) = app.register("host").await;
+        let over = json!({"code": 30001, "message": "Maximum number of guilds reached (100)"});
+        for n in 0..99 {
+            new_guild(&app, &me, &format!("Mine {n}")).await;
+        }
+        // The hundredth, by invite: fine.
+        let first = guild_with_invite(&app, &host, "Host 0").await;
+        let (status, body) = app.call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
+        // One past: neither created nor joined.
+        let (status, body) = app.call("POST", "/guilds", Some(&bot(&me)), Some(json!({"name": "One too many"}))).await;
+        assert_eq!((status, &body), (400, &over));
+        assert_documented("POST", "/guilds", status, &body);
+        let second = guild_with_invite(&app, &host, "Host 1").await;
+        let (status, body) = app.call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None).await;
+        assert_eq!((status, &body), (400, &over));
+        assert_documented("POST", "/invites/{code}", status, &body);
+        // Accepting an invite to a guild one is in changes nothing, at the cap too.
+        let (status, body) = app.call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
+        // Leaving one makes room for one.
+        let (status, guilds) = app.call("GET", "/users/@me/guilds", Some(&bot(&me)), None).await;
+        assert_eq!(status, 200);
+        let joined = guilds.as_array().unwrap().iter().find(|g| g["name"] == "Host 0").unwrap()["id"].as_str().unwrap().to_owned();
+        assert_eq!(app.call("DELETE", &format!("/users/@me/guilds/{joined}"), Some(&bot(&me)), None).await.0, 204);
+        let (status, body) = app.call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = app.call("POST", "/guilds", Some(&bot(&me)), Some(json!({"name": "Still too many"}))).await;
+        assert_eq!((status, &body), (400, &over));
+    }
+
+    async fn concurrent_joins_at_the_guild_cap_make_exactly_one(app) {
+        const RACERS: usize = 8;
+        let (me, _) = app.register("joiner").await;
+        let (host, _) = app.register("race-host").await;
+        for n in 0..99 {
+            new_guild(&app, &me, &format!("Own {n}")).await;
+        }
+        let mut codes = Vec::new();
+        for n in 0..RACERS {
+            codes.push(guild_with_invite(&app, &host, &format!("Race {n}")).await);
+        }
+        // Eight invites accepted at the same moment, and a guild created with them: room for one.
+        let token = bot(&me);
+        let app = &app;
+        let joins = futures_util::future::join_all(codes.iter().map(|code| {
+            let path = format!("/invites/{code}");
+            let token = token.clone();
+            async move { app.call("POST", &path, Some(&token), None).await }
+        }));
+        let create = app.call("POST", "/guilds", Some(&token), Some(json!({"name": "Racing"})));
+        let (mut answers, created) = futures_util::future::join(joins, create).await;
+        answers.push(created);
+        let succeeded = answers.iter().filter(|(status, _)| *status == 200 || *status == 201).count();
+        for (status, body) in &answers {
+            assert!(matches!(*status, 200 | 201) || (*status, body["code"].as_i64()) == (400, Some(30001)), "{status} {body}");
+        }
+        assert_eq!(succeeded, 1, "{answers:?}");
+        assert_eq!(my_guild_names(app, &me, "").await.len(), 100);
+    }
+
+    async fn invite_cap_is_one_thousand_per_guild(app) {
+        let (owner, _) = app.register("inviter").await;
+        let id = new_guild(&app, &owner, "Popular").await;
+        let path = format!("/guilds/{id}/invites");
+        for n in 0..1000 {
+            let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
+            assert_eq!(status, 200, "invite {n}: {body}");
+        }
+        let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
+        assert_eq!((status, body), (400, json!({"code": 30016, "message": "Maximum number of invites reached (1000)"})));
+        // Per guild: another guild of the same owner still gets invites.
+        guild_with_invite(&app, &owner, "Quiet").await;
+    }
+}

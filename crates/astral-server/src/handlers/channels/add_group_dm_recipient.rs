@@ -1,15 +1,16 @@
 use actix_web::{put, web, HttpResponse};
-use astral_store::GroupRefusal;
 use astral_types::{ErrorBody, UserId};
 
-use super::{
-    blocked_by, cannot_message, group_full, my_channel, not_a_group, MAX_GROUP_DM_MEMBERS,
-};
+use super::{group_refused, my_channel, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
-/// Add a user to a group DM (any member; at most 10 members in all).
+/// Add a user to a group DM.
+///
+/// Any member adds their own friends (403 / 50007 for anyone else, bots included), at most 10
+/// members in all (400 / 30004); nobody can be in more than 10 group DMs (400 / 30011). Bots
+/// cannot add anyone (403 / 20001). Adding a member again changes nothing (204).
 #[utoipa::path(
     operation_id = "add_group_dm_recipient",
     tag = "channels",
@@ -19,9 +20,9 @@ use crate::state::AppState;
     ),
     responses(
         (status = 204, description = "Added (or already in it)."),
-        (status = 400, description = "Not a group DM (50003), or full (30004).", body = ErrorBody),
+        (status = 400, description = "Not a group DM (50003), full (30004), or the user is in 10 group DMs already (30011).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = 403, description = "The user blocked you (50007).", body = ErrorBody),
+        (status = 403, description = "The user is not your friend, or is a bot (50007); the caller is a bot (20001).", body = ErrorBody),
         (status = 404, description = "Unknown channel (10003) or user (10013).", body = ErrorBody),
         (status = "5XX", description = "Server or database failure.", body = ErrorBody),
     ),
@@ -34,6 +35,11 @@ pub async fn add_group_dm_recipient(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (channel_id, user_id) = path.into_inner();
+    // Bots are never in a group DM they could add to: Discord lets them only manage groups
+    // made with the users' OAuth2 grants, which Astral does not have.
+    if caller.user.bot {
+        return Err(ApiError::bots_cannot_use());
+    }
     let me = caller.id();
     let channel = my_channel(&state, &channel_id, me).await?;
     let user: UserId = user_id
@@ -46,16 +52,12 @@ pub async fn add_group_dm_recipient(
     {
         return Err(ApiError::new(ErrorKind::UnknownUser));
     }
-    if blocked_by(&state, user, me).await? {
-        return Err(cannot_message());
-    }
     let id = channel.channel_id();
-    match state
-        .run(move |store| store.add_group_recipient(id, user, MAX_GROUP_DM_MEMBERS))
+    state
+        .run(move |store| {
+            store.add_group_recipient(id, me, user, MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS)
+        })
         .await?
-    {
-        Ok(_) => Ok(HttpResponse::NoContent().finish()),
-        Err(GroupRefusal::Full) => Err(group_full()),
-        Err(GroupRefusal::NotAGroup) => Err(not_a_group()),
-    }
+        .map_err(group_refused)?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -3,7 +3,10 @@ use astral_types::channel::{CreatePrivateChannelRequest, PrivateChannel};
 use astral_types::{ErrorBody, FormErrors, JsonCode, Snowflake, UserId};
 use serde_json::Value;
 
-use super::{blocked_by, cannot_message, channel_object, group_full, MAX_GROUP_DM_MEMBERS};
+use super::{
+    blocked_by, cannot_message, channel_object, group_full, group_refused, MAX_GROUP_DMS,
+    MAX_GROUP_DM_MEMBERS,
+};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -105,7 +108,9 @@ fn read(body: &Value) -> Result<(Vec<UserId>, bool), ApiError> {
 /// One recipient (`recipient_id`, a one-element `recipients`, or Saryno's `type: 2`) opens the
 /// 1:1 DM: the same channel every time, from either side; a closed one reopens. Two or more
 /// (`recipients`, Saryno's `recipient_ids`), or `type: 3`, create a group DM owned by the
-/// caller, at most 10 members in all. Bots may open DMs.
+/// caller, at most 10 members in all, with the caller's friends only (403 / 50007 otherwise);
+/// nobody can be in more than 10 group DMs (400 / 30011). Bots may open DMs but not create
+/// group DMs (403 / 20001: Discord lets them only with the users' OAuth2 grants).
 #[utoipa::path(
     operation_id = "create_dm",
     tag = "channels",
@@ -118,9 +123,9 @@ fn read(body: &Value) -> Result<(Vec<UserId>, bool), ApiError> {
                 ("remove_group_dm_recipient" = (operation_id = "remove_group_dm_recipient", parameters(("channel_id" = "$response.body#/id"))))
             )
         ),
-        (status = 400, description = "Unknown recipient (50033), too many (30004), yourself or an invalid body (50035, 50109).", body = ErrorBody),
+        (status = 400, description = "Unknown recipient (50033), too many recipients (30004), a member already in 10 group DMs (30011), yourself or an invalid body (50035, 50109).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = 403, description = "A recipient blocked you (50007).", body = ErrorBody),
+        (status = 403, description = "A recipient blocked you, or a group DM recipient is not your friend (50007); a bot creating a group DM (20001).", body = ErrorBody),
         (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
         (status = "5XX", description = "Server or database failure.", body = ErrorBody),
     ),
@@ -142,6 +147,9 @@ pub async fn create_dm(
             "You cannot open a DM with yourself.",
         ));
     }
+    if group && caller.user.bot {
+        return Err(ApiError::bots_cannot_use());
+    }
     if group && others.len() as i64 + 1 > MAX_GROUP_DM_MEMBERS {
         return Err(group_full());
     }
@@ -160,19 +168,20 @@ pub async fn create_dm(
             "Invalid Recipient(s)",
         ));
     }
-    for other in &others {
-        if blocked_by(&state, *other, me).await? {
-            return Err(cannot_message());
-        }
-    }
     let record = if group {
+        // Friendship, bots and the per-user cap are decided by the store, in the transaction
+        // that creates the group.
         let mut members = vec![me];
         members.extend(&others);
         state
-            .run(move |store| store.create_group_dm(me, &members))
+            .run(move |store| store.create_group_dm(me, &members, MAX_GROUP_DMS))
             .await?
+            .map_err(group_refused)?
     } else {
         let other = others[0];
+        if blocked_by(&state, other, me).await? {
+            return Err(cannot_message());
+        }
         state.run(move |store| store.open_dm(me, other)).await?
     };
     Ok(Json(channel_object(&record, me)))

@@ -6,7 +6,7 @@ pub mod delete_channel;
 pub mod list_my_private_channels;
 pub mod remove_group_dm_recipient;
 
-use astral_store::{ChannelRecord, RelationshipKind, DM};
+use astral_store::{ChannelRecord, GroupRefusal, RelationshipKind, DM};
 use astral_types::channel::PrivateChannel;
 use astral_types::{JsonCode, Snowflake, UserId};
 
@@ -16,6 +16,11 @@ use crate::wire;
 
 /// Discord's group DM limit: 10 members in all.
 pub const MAX_GROUP_DM_MEMBERS: i64 = 10;
+
+/// Discord's limit on group DMs per user (JSON code 30011, "Maximum number of group DMs reached
+/// (10)"): a user is in at most 10, whoever created them. Counted for every member when a group
+/// is created or grows, so nobody can be put into more.
+pub const MAX_GROUP_DMS: i64 = 10;
 
 pub(crate) fn unknown_channel() -> ApiError {
     ApiError::discord(404, JsonCode::UNKNOWN_CHANNEL, "Unknown Channel")
@@ -33,8 +38,24 @@ pub(crate) fn group_full() -> ApiError {
     ApiError::discord(
         400,
         JsonCode::MAX_RECIPIENTS,
-        "Maximum number of group DM recipients reached (10)",
+        "Maximum number of recipients reached (10)",
     )
+}
+
+/// What a refused group DM creation or addition answers.
+pub(crate) fn group_refused(refusal: GroupRefusal) -> ApiError {
+    match refusal {
+        GroupRefusal::Full => group_full(),
+        GroupRefusal::NotAGroup => not_a_group(),
+        // Discord's answer to adding someone who is not your friend (or a bot, which nobody
+        // can befriend): the same as for a user who blocked you, so it tells nothing more.
+        GroupRefusal::NotAFriend => cannot_message(),
+        GroupRefusal::TooManyGroups => ApiError::discord(
+            400,
+            JsonCode::MAX_GROUP_DMS,
+            "Maximum number of group DMs reached (10)",
+        ),
+    }
 }
 
 pub(crate) fn not_a_group() -> ApiError {

@@ -50,7 +50,12 @@ pub async fn add_guild_member(
         return Err(lacking());
     }
     let id = guild.guild_id();
-    if !state.run(move |store| store.add_member(id, target)).await? {
+    // Bots have no guild limit (as on Discord); owners, who add them, have theirs.
+    let added = state
+        .run(move |store| store.add_member(id, target, None))
+        .await?
+        .map_err(super::guild_refused)?;
+    if !added {
         return Ok(HttpResponse::NoContent().finish());
     }
     let joined = state

@@ -3,7 +3,7 @@ use astral_types::form::{check_length, FormReader};
 use astral_types::guild::{CreateGuildRequest, Guild};
 use astral_types::ErrorBody;
 
-use super::guild_object;
+use super::{guild_object, guild_refused, MAX_GUILDS};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 /// Create a guild.
 ///
-/// The caller owns it and is its first member.
+/// The caller owns it and is its first member. Nobody is in more than 100 guilds (400 / 30001).
 #[utoipa::path(
     operation_id = "create_guild",
     tag = "guilds",
@@ -25,7 +25,7 @@ use crate::state::AppState;
                 ("leave_guild" = (operation_id = "leave_guild", parameters(("guild_id" = "$response.body#/id"))))
             )
         ),
-        (status = 400, description = "Invalid body (50035, 50109).", body = ErrorBody),
+        (status = 400, description = "Invalid body (50035, 50109), or the caller is in 100 guilds already (30001).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
         (status = "5XX", description = "Server or database failure.", body = ErrorBody),
@@ -45,7 +45,8 @@ pub async fn create_guild(
     let name = name.ok_or_else(|| ApiError::internal("validated field missing"))?;
     let owner = caller.id();
     let guild = state
-        .run(move |store| store.create_guild(owner, name))
-        .await?;
+        .run(move |store| store.create_guild(owner, name, MAX_GUILDS))
+        .await?
+        .map_err(guild_refused)?;
     Ok(HttpResponse::Created().json(guild_object(&state, &guild).await?))
 }

@@ -2,12 +2,12 @@ use actix_web::{post, web, web::Json};
 use astral_types::guild::Invite;
 use astral_types::ErrorBody;
 
-use super::member_guild;
+use super::{guild_refused, member_guild, MAX_INVITES};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Create an invite to a guild (members only).
+/// Create an invite to a guild (members only; at most 1000 per guild, 400 / 30016).
 #[utoipa::path(
     operation_id = "create_guild_invite",
     tag = "guilds",
@@ -19,6 +19,7 @@ use crate::state::AppState;
                 ("get_guild" = (operation_id = "get_guild", parameters(("guild_id" = "$response.body#/guild_id"))))
             )
         ),
+        (status = 400, description = "The guild has 1000 invites already (30016).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Not a member (50001).", body = ErrorBody),
         (status = 404, description = "Unknown guild (10004).", body = ErrorBody),
@@ -35,7 +36,8 @@ pub async fn create_guild_invite(
     let (guild, _) = member_guild(&state, &guild_id, caller.id()).await?;
     let (id, inviter) = (guild.guild_id(), caller.id());
     let code = state
-        .run(move |store| store.create_invite(id, inviter))
-        .await?;
+        .run(move |store| store.create_invite(id, inviter, MAX_INVITES))
+        .await?
+        .map_err(guild_refused)?;
     Ok(Json(Invite { code, guild_id: id }))
 }

@@ -9,7 +9,7 @@ pub mod get_my_guild_member;
 pub mod leave_guild;
 pub mod list_my_guilds;
 
-use astral_store::{GuildRecord, UserRecord};
+use astral_store::{GuildRecord, GuildRefusal, UserRecord};
 use astral_types::guild::{Guild, GuildMember};
 use astral_types::{JsonCode, Snowflake, UserId};
 
@@ -22,6 +22,32 @@ pub const OWNER_PERMISSIONS: u64 = (1 << 51) - 1;
 /// Discord's classic default `@everyone` permissions: what every other member has (Astral has
 /// no roles).
 pub const MEMBER_PERMISSIONS: u64 = 104_324_673;
+
+/// Discord's limit on guilds per user (JSON code 30001, "Maximum number of guilds reached
+/// (100)"), counted over every guild the user is in, created or joined. Bots added by a guild's
+/// owner are not counted against it (on Discord, bots have no guild limit); a bot creating a
+/// guild is.
+pub const MAX_GUILDS: i64 = 100;
+
+/// Discord's limit on invites per guild (JSON code 30016, "Maximum number of invites reached
+/// (1000)").
+pub const MAX_INVITES: i64 = 1000;
+
+/// What a refused guild creation, join or invite answers.
+pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
+    match refusal {
+        GuildRefusal::TooManyGuilds => ApiError::discord(
+            400,
+            JsonCode::MAX_GUILDS,
+            "Maximum number of guilds reached (100)",
+        ),
+        GuildRefusal::TooManyInvites => ApiError::discord(
+            400,
+            JsonCode::MAX_INVITES,
+            "Maximum number of invites reached (1000)",
+        ),
+    }
+}
 
 pub(crate) fn permissions(guild: &GuildRecord, user: UserId) -> String {
     if guild.owner() == user {

@@ -4,13 +4,14 @@ use astral_types::{ErrorBody, JsonCode};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::handlers::guilds::{guild_refused, MAX_GUILDS};
 use crate::handlers::relationships::users_only;
 use crate::state::AppState;
 
 /// Accept an invite: join its guild (Discord's accept-invite route).
 ///
 /// Accepting again, as a member, changes nothing. Bots cannot accept invites (as on Discord, a
-/// bot joins only when a guild owner adds it).
+/// bot joins only when a guild owner adds it). Nobody joins more than 100 guilds (400 / 30001).
 #[utoipa::path(
     operation_id = "accept_invite",
     tag = "guilds",
@@ -22,6 +23,7 @@ use crate::state::AppState;
                 ("leave_guild" = (operation_id = "leave_guild", parameters(("guild_id" = "$response.body#/guild_id"))))
             )
         ),
+        (status = 400, description = "The caller is in 100 guilds already (30001).", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown invite (10006).", body = ErrorBody),
@@ -44,7 +46,8 @@ pub async fn accept_invite(
         .ok_or_else(|| ApiError::discord(404, JsonCode::UNKNOWN_INVITE, "Unknown Invite"))?;
     let me = caller.id();
     state
-        .run(move |store| store.add_member(guild_id, me))
-        .await?;
+        .run(move |store| store.add_member(guild_id, me, Some(MAX_GUILDS)))
+        .await?
+        .map_err(guild_refused)?;
     Ok(Json(Invite { code, guild_id }))
 }

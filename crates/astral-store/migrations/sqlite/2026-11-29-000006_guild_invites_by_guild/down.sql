@@ -1,0 +1,1 @@
+DROP INDEX guild_invites_guild;
