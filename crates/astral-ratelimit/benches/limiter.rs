@@ -53,9 +53,10 @@ fn bench(c: &mut Criterion) {
             runtime.block_on(limiter.check("PATCH", "/users/@me", &subjects[i]))
         })
     });
-    group.bench_function("token gate (per address, before the token is looked up)", |b| {
-        b.iter(|| runtime.block_on(limiter.check_token_gate(ip)))
-    });
+    group.bench_function(
+        "token gate (per address, before the token is looked up)",
+        |b| b.iter(|| runtime.block_on(limiter.check_token_gate(ip))),
+    );
     group.finish();
 }
 

@@ -177,10 +177,18 @@ mod tests {
             address_subject(ip("2001:db8:1:2::1")),
             address_subject(ip("2001:db8:1:3::1"))
         );
-        assert_eq!(address_subject(ip("2001:db8:1:2::1")), "ip6:2001:db8:1:2::/64");
+        assert_eq!(
+            address_subject(ip("2001:db8:1:2::1")),
+            "ip6:2001:db8:1:2::/64"
+        );
         assert_eq!(address_subject(ip("::ffff:1.2.3.4")), "ip:1.2.3.4");
         assert_eq!(
-            client_ip(ip("::ffff:10.0.0.2"), &[], &["7.7.7.7"], &nets(&["10.0.0.0/8"])),
+            client_ip(
+                ip("::ffff:10.0.0.2"),
+                &[],
+                &["7.7.7.7"],
+                &nets(&["10.0.0.0/8"])
+            ),
             ip("7.7.7.7")
         );
     }

@@ -232,7 +232,7 @@ impl Limiter {
             decision: d,
             bucket_id: bucket_id("token_checks"),
             now_us,
-            refusal: (!d.admitted).then(|| Refusal {
+            refusal: (!d.admitted).then_some(Refusal {
                 kind: BucketKind::TokenChecks,
                 scope: Scope::Global,
                 global: true,
@@ -360,9 +360,17 @@ impl Limiter {
         let (address, account) = (decisions[0], decisions[1]);
         let address_is_clean = address.remaining == address.limit;
         let (shown, name, refusal) = if !address.admitted {
-            (address, "failed_logins_address", Some(BucketKind::FailedLoginsPerAddress))
+            (
+                address,
+                "failed_logins_address",
+                Some(BucketKind::FailedLoginsPerAddress),
+            )
         } else if !account.admitted && !address_is_clean {
-            (account, "failed_logins_account", Some(BucketKind::FailedLoginsPerAccount))
+            (
+                account,
+                "failed_logins_account",
+                Some(BucketKind::FailedLoginsPerAccount),
+            )
         } else {
             (address, "failed_logins_address", None)
         };
@@ -552,7 +560,10 @@ mod tests {
         assert!(l.check_token_gate(a).await.refusal.is_none());
         assert!(l.check_token_gate(same_64).await.refusal.is_none());
         let refused = l.check_token_gate(a).await.refusal.unwrap();
-        assert_eq!((refused.kind, refused.global), (BucketKind::TokenChecks, true));
+        assert_eq!(
+            (refused.kind, refused.global),
+            (BucketKind::TokenChecks, true)
+        );
         assert!(l.check_token_gate(other_64).await.refusal.is_none());
     }
 }
