@@ -24,19 +24,21 @@ pub fn client_ip(
     if !is_trusted(peer, trusted) {
         return peer;
     }
-    // `Forwarded` (RFC 7239) is the standard; a proxy that sends it says what it means.
-    let hops: Vec<Option<IpAddr>> = if forwarded.iter().any(|v| !v.trim().is_empty()) {
-        forwarded
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(forwarded_for)
-            .collect()
-    } else {
+    // `X-Forwarded-For` first: it is what nearly every proxy sets (nginx, HAProxy, cloud load
+    // balancers), so a client cannot slip a `Forwarded` of its own past such a proxy. A proxy
+    // that sets only `Forwarded` must drop a client's `X-Forwarded-For` (docs/security.md).
+    let hops: Vec<Option<IpAddr>> = if x_forwarded_for.iter().any(|v| !v.trim().is_empty()) {
         x_forwarded_for
             .iter()
             .flat_map(|v| v.split(','))
             .filter(|v| !v.trim().is_empty())
             .map(parse_node)
+            .collect()
+    } else {
+        forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(forwarded_for)
             .collect()
     };
     let mut client = peer;
@@ -148,8 +150,14 @@ mod tests {
             "For=\"[2001:db8:ffff::1]\"",
         ];
         assert_eq!(
-            client_ip(ip("10.0.0.2"), &forwarded, &xff, &trusted),
+            client_ip(ip("10.0.0.2"), &forwarded, &[], &trusted),
             ip("2001:db8:1::17")
+        );
+        // With both, `X-Forwarded-For` is read (a client's own `Forwarded` is not believed
+        // behind a proxy that only sets `X-Forwarded-For`).
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &forwarded, &xff, &trusted),
+            ip("5.5.5.5")
         );
         // Every hop trusted: the leftmost one is the client.
         assert_eq!(
