@@ -22,7 +22,8 @@ mod redis_store;
 pub use address::{address_subject, client_ip, IpNet};
 pub use gcra::{decide, Decision};
 pub use limiter::{
-    BucketKind, Check, Limiter, LimiterConfig, Refusal, RouteLimit, Scope, StoreKind, Subject,
+    BucketKind, Check, Limiter, LimiterConfig, LoginAttempt, Refusal, RouteLimit, Scope, StoreKind,
+    Subject,
 };
 pub use memory::{Clock, ManualClock, MemoryStore, SystemClock};
 pub use quota::{Quota, QuotaError};

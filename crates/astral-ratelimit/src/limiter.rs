@@ -16,7 +16,7 @@
 //! - the **invalid-request** bucket of the subject counts 401, 403 and 429 answers; while it
 //!   is full, every request of that subject is refused. A token that authenticates is its own
 //!   subject, so another client's lock-out of a shared address never refuses it;
-//! - failed logins are counted per address **and** per account (see [`Limiter::check_login`]).
+//! - failed logins are counted per address **and** per account (see [`Limiter::begin_login`]).
 //!
 //! Addresses: see [`crate::client_ip`] (trusted proxies) and [`crate::address_subject`] (IPv6
 //! per /64). Keys never hold a token or a login name as they are.
@@ -334,68 +334,23 @@ impl Limiter {
         self.run(&[bucket]).await;
     }
 
-    /// Whether a login attempt from `ip` for `account` may be verified, before any password
-    /// hashing. `account` identifies the account (its id, or the normalised login name when
-    /// it names none); it is hashed into the key.
+    /// Admits a login attempt from `ip` for `account` before any password hashing, and
+    /// reserves its place in the failed-login buckets: an attempt counts as failed from the
+    /// start, so concurrent guesses cannot all pass before the first failure is recorded. A
+    /// success gives the places back ([`Limiter::login_succeeded`]). `account` identifies the
+    /// account (its id, or the normalised login name when it names none); it is hashed into
+    /// the key.
     ///
-    /// Refused while the address's failed-login bucket is full. The account's bucket refuses
-    /// only addresses that have failed recently themselves (their own bucket is not full): an
-    /// attacker hammering an account slows every guess against it, from one address or many,
-    /// while the owner, from an address with no recent failures, still logs in. Slowed, never
-    /// locked.
-    pub async fn check_login(&self, ip: IpAddr, account: &str) -> Check {
-        let buckets = [
-            Bucket {
-                key: self.key("failed_logins_address", &address_subject(ip)),
-                quota: self.config.failed_logins_per_address,
-                charge: false,
-            },
-            Bucket {
-                key: self.key("failed_logins_account", &format!("acct:{}", hash(account))),
-                quota: self.config.failed_logins_per_account,
-                charge: false,
-            },
-        ];
-        let (decisions, now_us) = self.run(&buckets).await;
-        let (address, account) = (decisions[0], decisions[1]);
-        let address_is_clean = address.remaining == address.limit;
-        let (shown, name, refusal) = if !address.admitted {
-            (
-                address,
-                "failed_logins_address",
-                Some(BucketKind::FailedLoginsPerAddress),
-            )
-        } else if !account.admitted && !address_is_clean {
-            (
-                account,
-                "failed_logins_account",
-                Some(BucketKind::FailedLoginsPerAccount),
-            )
-        } else {
-            (address, "failed_logins_address", None)
-        };
-        Check {
-            decision: shown,
-            bucket_id: bucket_id(name),
-            now_us,
-            refusal: refusal.map(|kind| Refusal {
-                kind,
-                scope: if kind == BucketKind::FailedLoginsPerAccount {
-                    Scope::Shared
-                } else {
-                    Scope::User
-                },
-                global: false,
-                retry_after_us: shown.retry_after_us,
-            }),
-        }
-    }
-
-    /// Counts a failed login against the address and the account (each on its own: a full
-    /// account bucket does not spare the address its count).
-    pub async fn record_failed_login(&self, ip: IpAddr, account: &str) {
+    /// The address's bucket refuses past its burst, for every account. The account's bucket,
+    /// once full, refuses every address, except that an address may make **one** attempt per
+    /// interval of its own bucket against it (a bucket of one per address): an attacker
+    /// hammering an account gets one guess per address per interval, from one address or
+    /// many, while the owner, typing the password once from their own address, still logs
+    /// in. Slowed, never locked.
+    pub async fn begin_login(&self, ip: IpAddr, account: &str) -> (Check, Option<LoginAttempt>) {
+        let address_key = address_subject(ip);
         let address = Bucket {
-            key: self.key("failed_logins_address", &address_subject(ip)),
+            key: self.key("failed_logins_address", &address_key),
             quota: self.config.failed_logins_per_address,
             charge: true,
         };
@@ -404,8 +359,82 @@ impl Limiter {
             quota: self.config.failed_logins_per_account,
             charge: true,
         };
-        self.run(&[address]).await;
-        self.run(&[account]).await;
+        let both = [address.clone(), account];
+        let (decisions, now_us) = self.run(&both).await;
+        let check = |decision: Decision, name: &str, kind: Option<BucketKind>| Check {
+            decision,
+            bucket_id: bucket_id(name),
+            now_us,
+            refusal: kind.map(|kind| Refusal {
+                kind,
+                scope: if kind == BucketKind::FailedLoginsPerAccount {
+                    Scope::Shared
+                } else {
+                    Scope::User
+                },
+                global: false,
+                retry_after_us: decision.retry_after_us,
+            }),
+        };
+        if decisions.iter().all(|d| d.admitted) {
+            let attempt = LoginAttempt {
+                buckets: both.to_vec(),
+            };
+            return (
+                check(decisions[0], "failed_logins_address", None),
+                Some(attempt),
+            );
+        }
+        if !decisions[0].admitted {
+            return (
+                check(
+                    decisions[0],
+                    "failed_logins_address",
+                    Some(BucketKind::FailedLoginsPerAddress),
+                ),
+                None,
+            );
+        }
+        // The account is full: this address's one attempt per interval.
+        let address_quota = self.config.failed_logins_per_address;
+        let one_per_interval = Bucket {
+            key: self.key("failed_logins_spare", &address_key),
+            quota: Quota::new(1, Duration::from_micros(address_quota.interval_us())),
+            charge: true,
+        };
+        let spare = [address, one_per_interval];
+        let (spare_decisions, _) = self.run(&spare).await;
+        if spare_decisions.iter().all(|d| d.admitted) {
+            return (
+                check(spare_decisions[0], "failed_logins_address", None),
+                Some(LoginAttempt {
+                    buckets: spare.to_vec(),
+                }),
+            );
+        }
+        if !spare_decisions[0].admitted {
+            return (
+                check(
+                    spare_decisions[0],
+                    "failed_logins_address",
+                    Some(BucketKind::FailedLoginsPerAddress),
+                ),
+                None,
+            );
+        }
+        (
+            check(
+                decisions[1],
+                "failed_logins_account",
+                Some(BucketKind::FailedLoginsPerAccount),
+            ),
+            None,
+        )
+    }
+
+    /// The attempt succeeded: it is not a failed login, give its places back.
+    pub async fn login_succeeded(&self, attempt: LoginAttempt) {
+        self.run_refund(&attempt.buckets).await;
     }
 
     fn key(&self, bucket: &str, subject: &str) -> String {
@@ -416,31 +445,54 @@ impl Limiter {
     /// outage never stops the service; limits then hold per instance).
     async fn run(&self, buckets: &[Bucket]) -> (Vec<Decision>, u64) {
         let now = self.memory.now_us();
-        if let Some(redis) = &self.redis {
-            if now >= self.redis_retry_at_us.load(Ordering::Relaxed) {
-                match redis.check(buckets).await {
-                    Ok(decisions) => {
-                        // Report times on the local clock: Redis's may be skewed.
-                        return (decisions, now);
-                    }
-                    Err(e) => {
-                        self.redis_failures.fetch_add(1, Ordering::Relaxed);
-                        self.redis_retry_at_us
-                            .store(now + REDIS_BACKOFF_US, Ordering::Relaxed);
-                        let mut last = self
-                            .last_failure_logged_us
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner());
-                        if now.saturating_sub(*last) >= 10_000_000 {
-                            *last = now;
-                            tracing::warn!(error = %e, failures = self.redis_failures(), "Redis rate-limit store failed; limiting in process until it answers again");
-                        }
-                    }
-                }
+        if let Some(redis) = self.healthy_redis(now) {
+            match redis.check(buckets).await {
+                // Report times on the local clock: Redis's may be skewed.
+                Ok(decisions) => return (decisions, now),
+                Err(e) => self.redis_failed(now, &e),
             }
         }
         (self.memory.check(buckets), now)
     }
+
+    /// Gives one request's charge back to each bucket, where it is kept.
+    async fn run_refund(&self, buckets: &[Bucket]) {
+        let now = self.memory.now_us();
+        if let Some(redis) = self.healthy_redis(now) {
+            match redis.refund(buckets).await {
+                Ok(()) => return,
+                Err(e) => self.redis_failed(now, &e),
+            }
+        }
+        self.memory.refund(buckets);
+    }
+
+    fn healthy_redis(&self, now: u64) -> Option<&RedisStore> {
+        self.redis
+            .as_ref()
+            .filter(|_| now >= self.redis_retry_at_us.load(Ordering::Relaxed))
+    }
+
+    fn redis_failed(&self, now: u64, e: &str) {
+        self.redis_failures.fetch_add(1, Ordering::Relaxed);
+        self.redis_retry_at_us
+            .store(now + REDIS_BACKOFF_US, Ordering::Relaxed);
+        let mut last = self
+            .last_failure_logged_us
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if now.saturating_sub(*last) >= 10_000_000 {
+            *last = now;
+            tracing::warn!(error = %e, failures = self.redis_failures(), "Redis rate-limit store failed; limiting in process until it answers again");
+        }
+    }
+}
+
+/// The places a login attempt holds in the failed-login buckets until it is known to have
+/// succeeded (then they are given back) or failed (then they stay).
+#[derive(Debug)]
+pub struct LoginAttempt {
+    buckets: Vec<Bucket>,
 }
 
 fn hash(token: &str) -> String {
@@ -518,34 +570,45 @@ mod tests {
     async fn failed_logins_slow_the_address_and_the_account_but_never_lock_the_owner_out() {
         let clock = ManualClock::new(1_700_000_000_000_000);
         let mut config = LimiterConfig::seed_defaults();
-        config.failed_logins_per_address = Quota::new(3, Duration::from_secs(60));
+        config.failed_logins_per_address = Quota::new(5, Duration::from_secs(60));
         config.failed_logins_per_account = Quota::new(2, Duration::from_secs(60));
-        let l = Limiter::with_clock(config, clock).unwrap();
+        let l = Limiter::with_clock(config, clock.clone()).unwrap();
         let attacker: IpAddr = "10.0.0.1".parse().unwrap();
         let second: IpAddr = "10.0.0.2".parse().unwrap();
         let owner: IpAddr = "10.0.0.3".parse().unwrap();
-        for _ in 0..2 {
-            assert!(l.check_login(attacker, "42").await.refusal.is_none());
-            l.record_failed_login(attacker, "42").await;
+        // Two failures fill the account; the attacker's third attempt is its one per
+        // interval (12 s) past a full account, the fourth is refused by the account.
+        for _ in 0..3 {
+            let (check, attempt) = l.begin_login(attacker, "42").await;
+            assert!(check.refusal.is_none() && attempt.is_some());
         }
-        // The account is full: the attacker (who has failed) is refused by it…
-        let refused = l.check_login(attacker, "42").await.refusal.unwrap();
+        let (refused, none) = l.begin_login(attacker, "42").await;
+        let refused = refused.refusal.unwrap();
+        assert!(none.is_none());
         assert_eq!(
             (refused.kind, refused.scope, refused.global),
             (BucketKind::FailedLoginsPerAccount, Scope::Shared, false)
         );
-        // …another address gets one guess, then it too has failed and is slowed…
-        assert!(l.check_login(second, "42").await.refusal.is_none());
-        l.record_failed_login(second, "42").await;
-        assert!(l.check_login(second, "42").await.refusal.is_some());
-        // …and the owner, from an address without failures, is let through to verify.
-        assert!(l.check_login(owner, "42").await.refusal.is_none());
-        // Other accounts are not slowed by this one; the attacker's address fills on its own.
-        assert!(l.check_login(attacker, "43").await.refusal.is_none());
-        l.record_failed_login(attacker, "43").await;
-        let refused = l.check_login(attacker, "44").await.refusal.unwrap();
+        // Another address gets one guess, then it too is slowed by the account.
+        assert!(l.begin_login(second, "42").await.0.refusal.is_none());
+        assert!(l.begin_login(second, "42").await.0.refusal.is_some());
+        // The owner gets through to the password check, and a success gives the places back:
+        // they can log in again at once.
+        for _ in 0..3 {
+            let (check, attempt) = l.begin_login(owner, "42").await;
+            assert!(check.refusal.is_none());
+            l.login_succeeded(attempt.unwrap()).await;
+        }
+        // Two failures more fill the attacker's address, for every account; one interval
+        // refills one place.
+        for _ in 0..2 {
+            assert!(l.begin_login(attacker, "43").await.0.refusal.is_none());
+        }
+        let refused = l.begin_login(attacker, "44").await.0.refusal.unwrap();
         assert_eq!(refused.kind, BucketKind::FailedLoginsPerAddress);
         assert_eq!(refused.retry_after_us, 60_000_000);
+        clock.advance_us(12_000_000);
+        assert!(l.begin_login(attacker, "43").await.0.refusal.is_none());
     }
 
     #[tokio::test]

@@ -104,7 +104,7 @@ pub struct SettingsArgs {
     /// Per client address: failed logins [default: 10/10m].
     #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ADDRESS")]
     pub rate_limit_failed_logins_per_address: Option<String>,
-    /// Per account: failed logins from addresses that have failed themselves [default: 10/10m].
+    /// Per account: failed logins; once full, one attempt per address per interval of its own bucket [default: 10/10m].
     #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT")]
     pub rate_limit_failed_logins_per_account: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` name the client: addresses or CIDRs,

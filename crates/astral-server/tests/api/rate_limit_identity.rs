@@ -240,43 +240,40 @@ async fn junk_authorization_headers_do_not_escape_the_per_address_limit_on_login
     assert_eq!(login.status, 200, "{}", login.body);
 }
 
-/// Failed logins (400 `INVALID_LOGIN`) count: per address and per account. The account's
-/// bucket slows everyone who has failed against it; the owner, from an address without
-/// failures, still logs in while an attacker hammers the account.
+/// Failed logins (400 `INVALID_LOGIN`) count: per address and per account. Past a full
+/// account, every address gets one attempt per interval of its own bucket; the owner, from
+/// their own address, still logs in while attackers hammer the account. Concurrent guesses
+/// cannot overshoot: each holds its place before its password is checked.
 async fn failed_logins_are_slowed_per_address_and_per_account_and_the_owner_still_logs_in(
     db: TestDb,
     buckets: Buckets,
 ) {
     let app = start(db, buckets, |c| {
         c.unauthenticated = "1000/60s".parse().unwrap();
-        c.failed_logins_per_address = "3/600s".parse().unwrap();
-        c.failed_logins_per_account = "5/600s".parse().unwrap();
+        c.failed_logins_per_address = "5/600s".parse().unwrap();
+        c.failed_logins_per_account = "4/600s".parse().unwrap();
     })
     .await;
     registered(&app, "victim").await;
     registered(&app, "bystander").await;
     let guess = |password: &str| json!({"login": "VICTIM", "password": password});
-    let attacker = &app.http; // 127.0.0.1
+    let login_from = |http: &reqwest::Client, body: Value| {
+        let http = http.clone();
+        let app = &app;
+        async move { send(&http, app, "POST", "/auth/login", None, None, Some(body)).await }
+    };
+    let attacker = app.http.clone(); // 127.0.0.1
     let mut answers = Vec::new();
     for i in 0..10 {
-        answers.push(
-            send(
-                attacker,
-                &app,
-                "POST",
-                "/auth/login",
-                None,
-                None,
-                Some(guess(&format!("guess-{i}"))),
-            )
-            .await,
-        );
+        answers.push(login_from(&attacker, guess(&format!("guess-{i}"))).await);
     }
+    // 4 fill the account, the 5th is the address's one attempt past a full account and
+    // fills the address; then the address is refused for every account.
     assert_eq!(
         statuses(&answers),
-        [400, 400, 400, 429, 429, 429, 429, 429, 429, 429]
+        [400, 400, 400, 400, 400, 429, 429, 429, 429, 429]
     );
-    let slowed = &answers[3];
+    let slowed = &answers[5];
     assert_eq!(
         (
             slowed.header("x-ratelimit-scope"),
@@ -286,85 +283,53 @@ async fn failed_logins_are_slowed_per_address_and_per_account_and_the_owner_stil
         ),
         ("user", Some(false), Some(true), "1.1 astral")
     );
-    // The attacker's address is slowed for every account, even with the right password.
-    let as_bystander = send(
-        attacker,
-        &app,
-        "POST",
-        "/auth/login",
-        None,
-        None,
-        Some(json!({"login": "bystander", "password": "correct horse battery"})),
-    )
-    .await;
-    assert_eq!(as_bystander.status, 429);
+    let right_password = |login: &str| json!({"login": login, "password": "correct horse battery"});
+    assert_eq!(
+        login_from(&attacker, right_password("bystander"))
+            .await
+            .status,
+        429
+    );
 
-    // From a second address the attack goes on until the account has 5 failures; then every
-    // address that has failed against it is slowed by the account's bucket.
+    // Other addresses get one guess each against the full account, then the account's
+    // bucket (`shared`) slows them.
     let second = client_from("127.0.0.3");
-    let mut answers = Vec::new();
-    for i in 0..4 {
-        answers.push(
-            send(
-                &second,
-                &app,
-                "POST",
-                "/auth/login",
-                None,
-                None,
-                Some(guess(&format!("second-{i}"))),
-            )
-            .await,
-        );
+    for client in [&second, &client_from("127.0.0.4")] {
+        let mut answers = Vec::new();
+        for i in 0..3 {
+            answers.push(login_from(client, guess(&format!("again-{i}"))).await);
+        }
+        assert_eq!(statuses(&answers), [400, 429, 429]);
+        assert_eq!(answers[1].header("x-ratelimit-scope"), "shared");
     }
-    assert_eq!(statuses(&answers), [400, 400, 429, 429]);
-    assert_eq!(answers[2].header("x-ratelimit-scope"), "shared");
-    // A fresh address gets one guess, and is then slowed too.
-    let third = client_from("127.0.0.4");
-    let mut answers = Vec::new();
-    for i in 0..3 {
-        answers.push(
-            send(
-                &third,
-                &app,
-                "POST",
-                "/auth/login",
-                None,
-                None,
-                Some(guess(&format!("third-{i}"))),
-            )
-            .await,
-        );
-    }
-    assert_eq!(statuses(&answers), [400, 429, 429]);
 
-    // The owner, from an address without failures, logs in while the account is hammered.
+    // The owner, from their own address, logs in while the account is hammered; a success
+    // gives its place back, so they can log in again.
     let owner = client_from("127.0.0.2");
-    let login = send(
-        &owner,
-        &app,
-        "POST",
-        "/auth/login",
-        None,
-        None,
-        Some(json!({"login": "victim", "password": "correct horse battery"})),
-    )
-    .await;
-    assert_eq!(login.status, 200, "{}", login.body);
-    assert!(login.body["token"].as_str().is_some());
-    // The bystander's account was never slowed: its owner logs in from the second address
-    // (which is slowed only for the account it failed against).
-    let bystander = send(
-        &second,
-        &app,
-        "POST",
-        "/auth/login",
-        None,
-        None,
-        Some(json!({"login": "bystander", "password": "correct horse battery"})),
-    )
-    .await;
+    for _ in 0..3 {
+        let login = login_from(&owner, right_password("victim")).await;
+        assert_eq!(login.status, 200, "{}", login.body);
+        assert!(login.body["token"].as_str().is_some());
+    }
+    // Other accounts are not slowed by this one (the second address failed once only).
+    let bystander = login_from(&second, right_password("bystander")).await;
     assert_eq!(bystander.status, 200, "{}", bystander.body);
+
+    // 20 concurrent guesses from a fresh address: exactly its 5 are checked.
+    let concurrent = client_from("127.0.0.6");
+    let answers = futures_util::future::join_all((0..20).map(|i| {
+        login_from(
+            &concurrent,
+            json!({"login": "ghost", "password": format!("p-{i}")}),
+        )
+    }))
+    .await;
+    assert_eq!(
+        (count(&answers, 400), count(&answers, 429)),
+        (5, 15),
+        "{:?}",
+        statuses(&answers)
+    );
 }
 
 /// Attack 2: the bucket key was the raw header, so one token spelled 60 ways (random middle

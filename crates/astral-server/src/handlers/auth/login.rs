@@ -61,24 +61,28 @@ pub async fn login(
             };
             (limiter, ip, account)
         });
+    // The attempt holds its place in those buckets from here: concurrent guesses cannot all
+    // be checked before the first failure is counted. A success gives the places back.
+    let mut attempt = None;
     if let Some((limiter, ip, account)) = &throttle {
-        let check = limiter.check_login(*ip, account).await;
+        let (check, reserved) = limiter.begin_login(*ip, account).await;
         if let Some(refusal) = &check.refusal {
             return Ok(crate::ratelimit::refused(refusal, &check));
         }
+        attempt = reserved;
     }
     let verified = web::block(move || verify_password(&password, hash.as_deref()))
         .await
         .map_err(ApiError::internal)?;
     let Some(user) = user.filter(|_| verified) else {
-        if let Some((limiter, ip, account)) = &throttle {
-            limiter.record_failed_login(*ip, account).await;
-        }
         let mut errors = FormErrors::new();
         errors.field("login", "INVALID_LOGIN", "Login or password is invalid.");
         errors.field("password", "INVALID_LOGIN", "Login or password is invalid.");
         return Err(ApiError::form(errors));
     };
+    if let (Some((limiter, _, _)), Some(attempt)) = (&throttle, attempt) {
+        limiter.login_succeeded(attempt).await;
+    }
     let user_id = user.user_id();
     let token = state.run(move |store| issue_token(store, user_id)).await?;
     Ok(HttpResponse::Ok().json(TokenResponse { token, user_id }))
