@@ -4,7 +4,7 @@
 use std::hint::black_box;
 use std::net::IpAddr;
 
-use astral_ratelimit::{Limiter, LimiterConfig, Quota};
+use astral_ratelimit::{Limiter, LimiterConfig, Quota, Subject};
 use criterion::{criterion_group, criterion_main, Criterion};
 use sha2::{Digest, Sha256};
 
@@ -15,11 +15,16 @@ fn bench(c: &mut Criterion) {
     let mut config = LimiterConfig::seed_defaults();
     // Never refuse, so every iteration takes the full admit-and-charge path.
     config.global = Quota::new(u32::MAX, std::time::Duration::from_secs(1));
+    config.token_checks = Quota::new(u32::MAX, std::time::Duration::from_secs(1));
     config.routes[0].quota = Quota::new(u32::MAX, std::time::Duration::from_secs(1));
     let limiter = Limiter::new(config).expect("limiter");
     let ip: IpAddr = "127.0.0.1".parse().expect("ip");
     let tokens: Vec<String> = (0..1000)
         .map(|i| format!("Bot MTIz.AAAA.secret-{i:04}-{}", "x".repeat(32)))
+        .collect();
+    // After authentication a request is charged to its token's id.
+    let subjects: Vec<Subject> = (0..1000)
+        .map(|i| Subject::Token(format!("1574{i:015}")))
         .collect();
 
     let mut group = c.benchmark_group("per request");
@@ -38,16 +43,20 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 i = (i + 1) % tokens.len();
-                runtime.block_on(limiter.check("GET", "/users/@me", Some(&tokens[i]), ip))
+                runtime.block_on(limiter.check("GET", "/users/@me", &subjects[i]))
             })
         },
     );
     group.bench_function("limiter check: PATCH /users/@me (+ route bucket)", |b| {
         b.iter(|| {
             i = (i + 1) % tokens.len();
-            runtime.block_on(limiter.check("PATCH", "/users/@me", Some(&tokens[i]), ip))
+            runtime.block_on(limiter.check("PATCH", "/users/@me", &subjects[i]))
         })
     });
+    group.bench_function(
+        "token gate (per address, before the token is looked up)",
+        |b| b.iter(|| runtime.block_on(limiter.check_token_gate(ip))),
+    );
     group.finish();
 }
 

@@ -12,14 +12,19 @@
 //! in-process [`MemoryStore`] and the shared [`RedisStore`] only keep each bucket's
 //! theoretical arrival time (TAT). Hence the headers are the same whichever store answers.
 
+mod address;
 mod gcra;
 mod limiter;
 mod memory;
 mod quota;
 mod redis_store;
 
+pub use address::{address_subject, client_ip, IpNet};
 pub use gcra::{decide, Decision};
-pub use limiter::{BucketKind, Check, Limiter, LimiterConfig, Refusal, Scope, StoreKind};
+pub use limiter::{
+    BucketKind, Check, Limiter, LimiterConfig, LoginAttempt, Refusal, RouteLimit, Scope, StoreKind,
+    Subject,
+};
 pub use memory::{Clock, ManualClock, MemoryStore, SystemClock};
 pub use quota::{Quota, QuotaError};
 

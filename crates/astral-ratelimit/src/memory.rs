@@ -93,6 +93,18 @@ impl MemoryStore {
         }
         decisions
     }
+
+    /// Gives one request back to each bucket: its TAT moves back one interval (never before
+    /// now, where the bucket is full).
+    pub fn refund(&self, buckets: &[Bucket]) {
+        let now = self.clock.now_us();
+        let mut tats = self.tats.lock().unwrap_or_else(|e| e.into_inner());
+        for b in buckets {
+            if let Some(tat) = tats.get_mut(&b.key) {
+                *tat = tat.saturating_sub(b.quota.interval_us()).max(now);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -41,9 +41,27 @@ for i = 1, #KEYS do out[i + 1] = stored[i] end
 return out
 "#;
 
+/// KEYS: the buckets. ARGV: per bucket its interval. Moves each TAT back one interval, never
+/// before now (as `MemoryStore::refund`).
+const REFUND_SCRIPT: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i, key in ipairs(KEYS) do
+  local tat = tonumber(redis.call('GET', key) or '0')
+  local back = tat - tonumber(ARGV[i])
+  if back > now then
+    redis.call('SET', key, string.format('%d', back), 'PX', math.ceil((back - now) / 1000) + 1000)
+  elseif tat > 0 then
+    redis.call('DEL', key)
+  end
+end
+return 0
+"#;
+
 pub struct RedisStore {
     manager: ConnectionManager,
     script: redis::Script,
+    refund_script: redis::Script,
     /// Redis I/O runs here, not on the caller's runtime: actix runs one single-threaded runtime
     /// per worker, and the connection's driver task must not depend on one worker's lifetime.
     /// Always `Some` until dropped.
@@ -72,6 +90,7 @@ impl RedisStore {
         Ok(RedisStore {
             manager,
             script: redis::Script::new(SCRIPT),
+            refund_script: redis::Script::new(REFUND_SCRIPT),
             runtime: Some(runtime),
         })
     }
@@ -109,6 +128,31 @@ impl RedisStore {
             .zip(stored)
             .map(|(b, tat)| decide(b.quota, *tat, *now, b.charge))
             .collect())
+    }
+}
+
+impl RedisStore {
+    /// Like `MemoryStore::refund`.
+    pub async fn refund(&self, buckets: &[Bucket]) -> Result<(), String> {
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or("the Redis store is shut down")?;
+        let script = self.refund_script.clone();
+        let args = buckets.to_vec();
+        let mut manager = self.manager.clone();
+        runtime
+            .spawn(async move {
+                let mut invocation = script.prepare_invoke();
+                for b in &args {
+                    invocation.key(&b.key).arg(b.quota.interval_us());
+                }
+                invocation.invoke_async::<i64>(&mut manager).await
+            })
+            .await
+            .map_err(|e| format!("Redis task failed: {e}"))?
+            .map_err(|e| e.to_string())?;
+        Ok(())
     }
 }
 

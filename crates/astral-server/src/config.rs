@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use astral_ratelimit::{LimiterConfig, Quota};
+use astral_ratelimit::{IpNet, LimiterConfig, Quota};
 use astral_store::{ConnectionOptions, StoreConfig};
 use clap::Args;
 use regex::Regex;
@@ -98,6 +98,19 @@ pub struct SettingsArgs {
     /// Keep rate-limit buckets in this Redis (redis://…) so instances share them [default: in process].
     #[arg(long, env = "ASTRAL_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Per client address: requests that present a token, before the token is looked up [default: 100/1s].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_TOKEN_CHECKS")]
+    pub rate_limit_token_checks: Option<String>,
+    /// Per client address: failed logins [default: 10/10m].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ADDRESS")]
+    pub rate_limit_failed_logins_per_address: Option<String>,
+    /// Per account: failed logins; once full, one attempt per address per interval of its own bucket [default: 10/10m].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT")]
+    pub rate_limit_failed_logins_per_account: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` name the client: addresses or CIDRs,
+    /// comma-separated [default: none, the headers are ignored].
+    #[arg(long, env = "ASTRAL_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
 }
 
 /// The same settings as file keys.
@@ -128,6 +141,10 @@ struct FileSettings {
     rate_limit_update_my_user: Option<String>,
     rate_limit_list_my_relationships: Option<String>,
     redis_url: Option<String>,
+    rate_limit_token_checks: Option<String>,
+    rate_limit_failed_logins_per_address: Option<String>,
+    rate_limit_failed_logins_per_account: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// How log lines are written (to stderr).
@@ -255,6 +272,27 @@ impl SettingsArgs {
                     };
                     route.quota = quota(key, value, route.quota)?;
                 }
+                limits.token_checks = quota(
+                    "rate_limit_token_checks",
+                    pick!(rate_limit_token_checks),
+                    limits.token_checks,
+                )?;
+                limits.failed_logins_per_address = quota(
+                    "rate_limit_failed_logins_per_address",
+                    pick!(rate_limit_failed_logins_per_address),
+                    limits.failed_logins_per_address,
+                )?;
+                limits.failed_logins_per_account = quota(
+                    "rate_limit_failed_logins_per_account",
+                    pick!(rate_limit_failed_logins_per_account),
+                    limits.failed_logins_per_account,
+                )?;
+                limits.trusted_proxies = match pick!(trusted_proxies) {
+                    Some(list) => {
+                        parse_trusted_proxies(&list).map_err(|m| invalid("trusted_proxies", &m))?
+                    }
+                    None => Vec::new(),
+                };
                 limits.redis_url = pick!(redis_url).filter(|u| !u.trim().is_empty());
                 Some(limits)
             }
@@ -289,6 +327,19 @@ impl SettingsArgs {
             shutdown_timeout: Duration::from_secs(pick!(shutdown_timeout_secs).unwrap_or(30)),
         })
     }
+}
+
+/// `10.0.0.1, 10.1.0.0/16, fd00::/8`: addresses or CIDRs, comma-separated.
+pub fn parse_trusted_proxies(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{item:?} is neither an address nor a CIDR (e.g. 10.0.0.0/8)"))
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
@@ -401,6 +452,49 @@ mod tests {
             args.resolve(),
             Err(ConfigError::Invalid {
                 key: "username_pattern",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn trusted_proxies_and_login_limits_are_read_and_checked() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "trusted_proxies = \"10.0.0.1, 192.168.0.0/16, fd00::/8\"\nrate_limit_failed_logins_per_account = \"5/1h\""
+        )
+        .unwrap();
+        let args = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            rate_limit_token_checks: Some("20/1s".into()),
+            ..SettingsArgs::default()
+        };
+        let limits = args.resolve().unwrap().rate_limits.unwrap();
+        let proxies: Vec<String> = limits
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.1/32", "192.168.0.0/16", "fd00::/8"]);
+        assert_eq!(limits.token_checks, "20/1s".parse().unwrap());
+        assert_eq!(limits.failed_logins_per_account, "5/1h".parse().unwrap());
+        assert_eq!(limits.failed_logins_per_address, "10/10m".parse().unwrap());
+        // Without the setting, nobody's forwarding headers are believed.
+        let defaults = SettingsArgs::default()
+            .resolve()
+            .unwrap()
+            .rate_limits
+            .unwrap();
+        assert!(defaults.trusted_proxies.is_empty());
+        let args = SettingsArgs {
+            trusted_proxies: Some("10.0.0.0/8, proxy.internal".into()),
+            ..SettingsArgs::default()
+        };
+        assert!(matches!(
+            args.resolve(),
+            Err(ConfigError::Invalid {
+                key: "trusted_proxies",
                 ..
             })
         ));

@@ -2,6 +2,9 @@
 //! buckets (`astral-ratelimit`), answers 429 in Discord's shape when refused, and describes the
 //! route's bucket in `X-RateLimit-*` headers on every other answer.
 //!
+//! Identity (token id, or client address behind the trusted-proxy rules) is decided here:
+//! see `astral_ratelimit::limiter` and docs/rate-limits.md.
+//!
 //! Root routes (`/healthz`, `/docs/`, `/openapi.json`) are not limited: health checks and
 //! documentation must keep working for load balancers and people.
 
@@ -11,29 +14,56 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
-use astral_ratelimit::{BucketKind, Check, Refusal};
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+use astral_ratelimit::{client_ip, BucketKind, Check, Limiter, Refusal, Subject};
 use astral_types::{ErrorBody, JsonCode};
 
-use crate::routes::API_PREFIXES;
+use crate::auth::{authenticate, Authentication};
 use crate::state::AppState;
+
+/// The address a request is charged to (after the trusted-proxy rules), for handlers that
+/// keep their own buckets (login).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+/// The client address of a request: the TCP peer, or what a trusted proxy says it forwarded.
+pub fn client_address(req: &ServiceRequest, limiter: &Limiter) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let trusted = &limiter.config().trusted_proxies;
+    if trusted.is_empty() {
+        return peer;
+    }
+    let values = |name: &str| -> Vec<&str> {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    client_ip(
+        peer,
+        &values("forwarded"),
+        &values("x-forwarded-for"),
+        trusted,
+    )
+}
 
 pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(limiter) = req
+    let Some((limiter, state)) = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.limiter.clone())
+        .and_then(|s| Some((s.limiter.clone()?, s.clone())))
     else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let ip = req
-        .peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let ip = client_address(&req, &limiter);
+    req.extensions_mut().insert(ClientAddress(ip));
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -41,32 +71,60 @@ pub async fn rate_limit(
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_owned);
-    let path = API_PREFIXES
-        .iter()
-        .find_map(|prefix| req.path().strip_prefix(prefix))
-        .unwrap_or(req.path())
-        .to_owned();
-    let check = limiter
-        .check(req.method().as_str(), &path, authorization.as_deref(), ip)
-        .await;
+
+    // Whom to charge: the token's id if it authenticates, the address otherwise. A presented
+    // token passes the address's cheap gate before it costs a hash and a lookup.
+    let mut subject = Subject::Address(ip);
+    if let Some(authorization) = authorization {
+        let gate = limiter.check_token_gate(ip).await;
+        if let Some(refusal) = &gate.refusal {
+            limiter.record_invalid(&subject).await;
+            return Ok(req.into_response(refused(refusal, &gate)));
+        }
+        match authenticate(&state, &authorization).await {
+            Ok(Some(owner)) => {
+                subject = Subject::Token(owner.token_id.to_string());
+                req.extensions_mut()
+                    .insert(Authentication::Valid(Box::new(owner)));
+            }
+            Ok(None) => {
+                req.extensions_mut().insert(Authentication::Invalid);
+            }
+            // The database is away: answer as the handler would have (503), charge nothing.
+            Err(e) => return Ok(req.into_response(e.error_response())),
+        }
+    }
+
+    // The path the router matches (decoded, below the version prefix), so that a request
+    // routed to a limited route meets that route's bucket however its path was spelled.
+    let path = req.match_info().unprocessed().to_owned();
+    let check = limiter.check(req.method().as_str(), &path, &subject).await;
 
     if let Some(refusal) = &check.refusal {
         // A 429 counts as an invalid request, except one caused by that limit itself (which
         // would otherwise extend its own lock-out).
         if refusal.kind != BucketKind::InvalidRequests {
-            limiter.record_invalid(ip).await;
+            limiter.record_invalid(&subject).await;
         }
-        let mut response = too_many_requests(refusal);
-        describe(response.headers_mut(), &check);
-        return Ok(req.into_response(response));
+        return Ok(req.into_response(refused(refusal, &check)));
     }
 
     let mut response = next.call(req).await?.map_into_boxed_body();
-    describe(response.headers_mut(), &check);
-    if matches!(response.status().as_u16(), 401 | 403) {
-        limiter.record_invalid(ip).await;
+    // A handler that refused with a bucket of its own (failed logins) has described it.
+    if !response.headers().contains_key("x-ratelimit-limit") {
+        describe(response.headers_mut(), &check);
+    }
+    if matches!(response.status().as_u16(), 401 | 403 | 429) {
+        limiter.record_invalid(&subject).await;
     }
     Ok(response)
+}
+
+/// A 429 for `refusal`, with the headers of the bucket that refused.
+pub fn refused(refusal: &Refusal, check: &Check) -> HttpResponse {
+    let mut response = too_many_requests(refusal);
+    describe(response.headers_mut(), check);
+    response
 }
 
 /// Seconds with 3 decimals, rounded up to the millisecond: clients (twilight among them) wait

@@ -20,6 +20,7 @@ mod guilds;
 mod images;
 mod logs;
 mod process;
+mod rate_limit_identity;
 mod rate_limits;
 mod relationships;
 mod shutdown;

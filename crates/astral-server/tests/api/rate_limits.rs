@@ -305,6 +305,10 @@ async fn unauthenticated_requests_are_limited_per_ip() {
     assert_eq!(login().await.0, 429);
 }
 
+/// 401, 403 and 429 answers fill the invalid-request bucket of whoever they are charged to
+/// (here the address: the forged token does not authenticate); while it is full, every request
+/// of that address is refused until the window passes. A token that authenticates is its own
+/// subject and is not refused by the address's lock-out (issue 14, attack 9).
 #[actix_web::test]
 async fn invalid_requests_lock_the_ip_out_until_the_window_passes() {
     let config = limits(|c| c.invalid_requests = "3/60s".parse().unwrap());
@@ -318,23 +322,28 @@ async fn invalid_requests_lock_the_ip_out_until_the_window_passes() {
             401
         );
     }
-    // Now even a valid token from this IP is refused, until the window has passed.
-    let (status, headers, body) = get(&app, "/users/@me", Some(&token)).await;
-    assert_eq!(status, 429);
-    assert_eq!(
-        (
-            h(&headers, "x-ratelimit-scope"),
-            body["global"].as_bool(),
-            body["retry_after"].as_f64()
-        ),
-        ("global", Some(true), Some(60.0))
-    );
+    // Now every request of this address without a valid token is refused, until the window
+    // has passed.
+    for auth in [Some("Bot forged.token.value"), None] {
+        let (status, headers, body) = get(&app, "/users/@me", auth).await;
+        assert_eq!(status, 429);
+        assert_eq!(
+            (
+                h(&headers, "x-ratelimit-scope"),
+                body["global"].as_bool(),
+                body["retry_after"].as_f64()
+            ),
+            ("global", Some(true), Some(60.0))
+        );
+    }
+    // The valid token is not refused by it.
+    assert_eq!(get(&app, "/users/@me", Some(&token)).await.0, 200);
     // Those refusals do not extend the lock-out.
     for _ in 0..5 {
-        get(&app, "/users/@me", Some(&token)).await;
+        get(&app, "/users/@me", None).await;
     }
     clock.advance_us(60_000_000);
-    assert_eq!(get(&app, "/users/@me", Some(&token)).await.0, 200);
+    assert_eq!(get(&app, "/users/@me", None).await.0, 401);
 }
 
 #[actix_web::test]
@@ -372,7 +381,7 @@ async fn limits_off_sends_no_headers_and_root_routes_are_never_limited() {
 
 // ---- Redis -------------------------------------------------------------------------------
 
-fn redis_url() -> String {
+pub(crate) fn redis_url() -> String {
     let url = std::env::var("ASTRAL_TEST_REDIS_URL").unwrap_or_default();
     assert!(
         !url.is_empty(),
@@ -389,7 +398,7 @@ fn redis_limits(url: &str, namespace: &str, global: &str) -> LimiterConfig {
     })
 }
 
-fn namespace() -> String {
+pub(crate) fn namespace() -> String {
     format!("astral-test-{:016x}", rand_u64())
 }
 

@@ -1,4 +1,4 @@
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse};
 use astral_types::auth::{LoginRequest, TokenResponse};
 use astral_types::form::FormReader;
 use astral_types::{ErrorBody, FormErrors};
@@ -6,11 +6,17 @@ use astral_types::{ErrorBody, FormErrors};
 use crate::auth::{issue_token, verify_password};
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::ratelimit::ClientAddress;
 use crate::state::AppState;
 
 /// Log in with a username or email and a password.
 ///
 /// Each login issues a new token; earlier tokens stay valid until logged out.
+///
+/// Failed logins are slowed per address and per account: past the limit the answer is 429
+/// (`X-RateLimit-Scope: user` for the address, `shared` for the account) before the password is
+/// checked. The owner logging in from an address without recent failures is never refused for
+/// the account's count (docs/rate-limits.md).
 #[utoipa::path(
     operation_id = "login",
     tag = "auth",
@@ -23,7 +29,11 @@ use crate::state::AppState;
     )
 )]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
     let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
     let login = form.required_string("login");
     let password = form.required_string("password");
@@ -32,11 +42,35 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody) -> Result<HttpRes
         return Err(ApiError::internal("validated fields missing"));
     };
 
+    let login_key = login.to_lowercase();
     let account = state.run(move |store| store.user_for_login(&login)).await?;
     let (user, hash) = match account {
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
+    // Failed logins are counted per address and per account (by id, however it was named;
+    // a name that names no account is counted as one, so both look alike).
+    let throttle = state
+        .limiter
+        .clone()
+        .zip(req.extensions().get::<ClientAddress>().map(|a| a.0))
+        .map(|(limiter, ip)| {
+            let account = match &user {
+                Some(user) => format!("id:{}", user.user_id()),
+                None => format!("login:{login_key}"),
+            };
+            (limiter, ip, account)
+        });
+    // The attempt holds its place in those buckets from here: concurrent guesses cannot all
+    // be checked before the first failure is counted. A success gives the places back.
+    let mut attempt = None;
+    if let Some((limiter, ip, account)) = &throttle {
+        let (check, reserved) = limiter.begin_login(*ip, account).await;
+        if let Some(refusal) = &check.refusal {
+            return Ok(crate::ratelimit::refused(refusal, &check));
+        }
+        attempt = reserved;
+    }
     let verified = web::block(move || verify_password(&password, hash.as_deref()))
         .await
         .map_err(ApiError::internal)?;
@@ -46,6 +80,9 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody) -> Result<HttpRes
         errors.field("password", "INVALID_LOGIN", "Login or password is invalid.");
         return Err(ApiError::form(errors));
     };
+    if let (Some((limiter, _, _)), Some(attempt)) = (&throttle, attempt) {
+        limiter.login_succeeded(attempt).await;
+    }
     let user_id = user.user_id();
     let token = state.run(move |store| issue_token(store, user_id)).await?;
     Ok(HttpResponse::Ok().json(TokenResponse { token, user_id }))
