@@ -5,15 +5,18 @@
 //!   the client sends one, and while reading otherwise (an oversize body is never read whole).
 //!   [`JsonBody`] (every route without images) allows `max_json_body_bytes` (8 KiB);
 //!   [`ImageJsonBody`] (`PATCH /users/@me`, which takes avatars and banners) `max_body_bytes`;
-//! - arriving too slowly → 408 (code 0) and the connection is closed: a body must be complete
-//!   within `body_timeout`, plus one second per `body_min_bytes_per_sec` bytes received, so a
-//!   client trickling bytes cannot hold a connection (and its memory) open;
+//! - arriving too slowly → 408 (code 0): a body must be complete within `body_timeout`, plus
+//!   one second per `body_min_bytes_per_sec` bytes received, so a client trickling bytes
+//!   cannot hold a connection (and its memory) open;
 //! - a content type other than JSON → 400 (50035, request-level `CONTENT_TYPE_INVALID`);
 //! - not JSON (malformed, truncated, invalid UTF-8, nested deeper than serde_json's limit)
 //!   → 400 (50109).
 //!
 //! Bodies above [`PARSE_INLINE_MAX`] are parsed on a pool of their own (`AppState::json_pool`),
 //! so a large body does not hold up the async worker and the requests it serves.
+//!
+//! A body left half-read (413, 408, or a route that answers without reading it) closes its
+//! connection after the answer (`crate::security_headers::hold_payload`), never drained.
 //!
 //! Field-level validation happens afterwards with `astral_types::form::FormReader`.
 
@@ -51,11 +54,6 @@ impl Default for BodyLimits {
 
 /// Parsing this much JSON takes well under a millisecond: not worth a thread hop.
 pub const PARSE_INLINE_MAX: usize = 64 * 1024;
-
-/// A request whose body was abandoned half-read: its connection must not be reused
-/// (`crate::app` answers it with `Connection: close`).
-#[derive(Debug, Clone, Copy)]
-pub struct CloseConnection;
 
 /// The JSON body of a route that takes no images (limit: `max_json_body_bytes`).
 pub struct JsonBody(pub Value);
@@ -116,7 +114,6 @@ async fn read_json(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(_) => {
-                req.extensions_mut().insert(CloseConnection);
                 return Err(ApiError::discord(
                     408,
                     JsonCode::GENERAL,

@@ -10,17 +10,26 @@
 //! - a `Content-Security-Policy` on Swagger UI (`/docs/…`): its page loads only its own
 //!   scripts, styles and the contract from this origin ([`DOCS_CSP`]).
 //!
-//! It also closes the connection of a request whose body was abandoned half-read
-//! (`crate::body::CloseConnection`), so a slow client cannot keep it for the next request.
+//! It also makes sure a request body left half-read (refused as too large or too slow, or
+//! never read by its route) closes the connection after the answer. actix closes such a
+//! connection when the body's reader is still alive as it answers, but *drains* a chunked body
+//! whose reader was dropped, for as long as the client keeps sending: a trickling client would
+//! hold the connection forever. So the reader is held until the answer is written.
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::HttpMessage;
+use futures_util::{Stream, StreamExt};
 
-use crate::body::CloseConnection;
 use crate::routes::API_PREFIXES;
 
 /// Swagger UI's page (`utoipa-swagger-ui`) is `index.html` with external scripts only
@@ -33,21 +42,17 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub async fn security_headers(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+) -> Result<ServiceResponse<HoldingBody>, actix_web::Error> {
     let path = req.path().to_owned();
-    let request = req.request().clone();
-    let mut response = match next.call(req).await {
-        Ok(response) => response.map_into_boxed_body(),
-        // A middleware's refusal: rendered here so that it gets the headers too.
-        Err(e) => ServiceResponse::new(request, e.as_response_error().error_response()),
-    };
-    let close = response
-        .request()
-        .extensions()
-        .get::<CloseConnection>()
-        .is_some();
+    // The middlewares inside answer their refusals as responses (429, 404, 405), so an `Err`
+    // here is actix's own failure, passed on as it is.
+    let body = Rc::new(RefCell::new(req.take_payload()));
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(SharedPayload(Rc::clone(&body))),
+    });
+    let mut response = next.call(req).await?.map_into_boxed_body();
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -65,11 +70,42 @@ pub async fn security_headers(
             HeaderValue::from_static(DOCS_CSP),
         );
     }
-    if close {
-        response
-            .response_mut()
-            .head_mut()
-            .set_connection_type(ConnectionType::Close);
+    // Held by the answer's body, which actix drops only after it has decided, at the end of
+    // writing it, whether the request body was read to its end (if not: close).
+    Ok(response.map_body(|_, answer| HoldingBody {
+        answer,
+        _request_body: body,
+    }))
+}
+
+/// The request body as the handlers see it; the reader itself stays with the middleware.
+struct SharedPayload(Rc<RefCell<Payload>>);
+
+impl Stream for SharedPayload {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.borrow_mut().poll_next_unpin(cx)
     }
-    Ok(response)
+}
+
+/// An answer's body that keeps the request body's reader alive as long as it is written.
+pub struct HoldingBody {
+    answer: BoxBody,
+    _request_body: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for HoldingBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.answer.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().answer).poll_next(cx)
+    }
 }

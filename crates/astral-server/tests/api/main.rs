@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod authz;
 mod bad_input;
+mod bodies;
 mod channels;
 mod cli;
 mod concurrency;
