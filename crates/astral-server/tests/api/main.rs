@@ -19,6 +19,7 @@ mod gateway;
 mod guilds;
 mod images;
 mod logs;
+mod passwords;
 mod process;
 mod rate_limits;
 mod relationships;
