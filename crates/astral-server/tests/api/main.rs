@@ -15,6 +15,7 @@ mod contract;
 mod crash;
 mod errors;
 mod faults;
+mod files_and_headers;
 mod gateway;
 mod guilds;
 mod images;
