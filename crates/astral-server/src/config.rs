@@ -428,6 +428,43 @@ mod tests {
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.max_body_bytes, 10);
         assert_eq!(s.username_rule.max_length, 32);
+        assert_eq!(s.body.json_max_bytes, DEFAULT_MAX_JSON_BODY_BYTES);
+        assert_eq!(s.body.timeout, Duration::from_secs(10));
+        assert_eq!(s.body.min_bytes_per_sec, 1024);
+        assert_eq!(s.password_timeout, Duration::from_millis(5000));
+        assert!(s.password_threads >= 1);
+    }
+
+    #[test]
+    fn body_and_password_settings_are_read() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "max_json_body_bytes = 2048\nbody_timeout_secs = 3\nbody_min_bytes_per_sec = 100\npassword_threads = 1\npassword_timeout_ms = 700"
+        )
+        .unwrap();
+        let args = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            body_timeout_secs: Some(4),
+            ..SettingsArgs::default()
+        };
+        let s = args.resolve().unwrap();
+        assert_eq!(s.body.json_max_bytes, 2048);
+        assert_eq!(s.body.timeout, Duration::from_secs(4));
+        assert_eq!(s.body.min_bytes_per_sec, 100);
+        assert_eq!(s.password_threads, 1);
+        assert_eq!(s.password_timeout, Duration::from_millis(700));
+        let args = SettingsArgs {
+            max_json_body_bytes: Some(0),
+            ..SettingsArgs::default()
+        };
+        assert!(matches!(
+            args.resolve(),
+            Err(ConfigError::Invalid {
+                key: "max_json_body_bytes",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::process::{command, ServerProcess};
-use crate::support::{backend_tests, bot, TestApp, TestDb};
+use crate::support::{backend_tests, bot, TestApp};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
