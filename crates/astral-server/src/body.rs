@@ -105,7 +105,10 @@ async fn read_json(
     if declared_length.is_some_and(|n| n > limit) {
         return Err(ApiError::new(ErrorKind::PayloadTooLarge));
     }
-    let mut bytes = web::BytesMut::with_capacity(declared_length.unwrap_or(0).min(limit));
+    // Grown as bytes arrive: a declared length is only a claim, and reserving it up front would
+    // let a client that sends nothing hold that much memory.
+    let mut bytes =
+        web::BytesMut::with_capacity(declared_length.unwrap_or(0).min(PARSE_INLINE_MAX));
     loop {
         let allowed = rules.timeout
             + Duration::from_secs_f64(bytes.len() as f64 / rules.min_bytes_per_sec as f64);
