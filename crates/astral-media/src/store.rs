@@ -22,16 +22,72 @@ pub struct DiskStore {
 }
 
 impl DiskStore {
-    /// Creates the directories if needed.
+    /// Creates the directories if needed. The media belong to the server's user alone:
+    /// directories are made (and existing ones tightened to) 0700, files 0600 (new ones are
+    /// written through `tempfile`, which creates them 0600; existing ones are tightened here).
     pub fn open(root: impl AsRef<Path>) -> std::io::Result<DiskStore> {
         let root = root.as_ref();
         let store = DiskStore {
             originals: root.join("originals"),
             variants: root.join("variants"),
         };
-        std::fs::create_dir_all(&store.originals)?;
-        std::fs::create_dir_all(&store.variants)?;
+        for dir in [&store.originals, &store.variants] {
+            owner_only::create_dir_all(dir)?;
+        }
+        owner_only::tighten_dir(root)?;
+        for dir in [&store.originals, &store.variants] {
+            owner_only::tighten_dir(dir)?;
+            for entry in std::fs::read_dir(dir)? {
+                let entry = entry?;
+                if entry.file_type()?.is_file() {
+                    owner_only::tighten_file(&entry.path())?;
+                }
+            }
+        }
         Ok(store)
+    }
+}
+
+/// Owner-only modes (Unix; elsewhere the platform's defaults stand).
+mod owner_only {
+    use std::path::Path;
+
+    #[cfg(unix)]
+    pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+
+    #[cfg(not(unix))]
+    pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    pub fn tighten_dir(dir: &Path) -> std::io::Result<()> {
+        tighten(dir, 0o700)
+    }
+
+    pub fn tighten_file(file: &Path) -> std::io::Result<()> {
+        tighten(file, 0o600)
+    }
+
+    #[cfg(unix)]
+    fn tighten(path: &Path, mode: u32) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        // Only ever removes bits: an owner who made it stricter keeps that.
+        if current & !mode != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(current & mode))?;
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn tighten(_: &Path, _: u32) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -18,6 +18,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use astral_store::{Store, StoreError, TokenOwner, UserRecord};
+use astral_types::password::PASSWORD_MAX;
 use astral_types::{TokenId, UserId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -98,7 +99,15 @@ pub fn issue_token(store: &Store, user_id: UserId) -> Result<String, StoreError>
     Ok(issued.token)
 }
 
+/// Hashes a password that passed `astral_types::password`. Blocking and CPU-heavy (argon2):
+/// callers run it on `AppState::password_pool`. A password over the maximum length is never
+/// hashed, whatever the caller checked.
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    if password.chars().count() > PASSWORD_MAX {
+        return Err(ApiError::internal(
+            "refused to hash a password over the maximum length",
+        ));
+    }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -108,8 +117,13 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 /// Checks a password against a stored hash. With no stored hash (unknown account, or a bot
 /// without a password) a dummy hash is verified anyway, so the answer takes as long either way
-/// and does not reveal which accounts exist.
+/// and does not reveal which accounts exist. A password over the maximum length cannot have
+/// been set, so it is refused without hashing (which would cost time in proportion to it).
+/// Blocking and CPU-heavy: callers run it on `AppState::password_pool`.
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    if password.chars().count() > PASSWORD_MAX {
+        return false;
+    }
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yPvKLmOwSVQ8fA6MZvSo/HyGNJkxCYJ7QiYP9UySwUw";
     let (hash, real) = match stored {
         Some(h) => (h, true),
@@ -243,5 +257,8 @@ mod tests {
         assert!(verify_password("correct horse", Some(&h)));
         assert!(!verify_password("wrong horse", Some(&h)));
         assert!(!verify_password("correct horse", None));
+        let too_long = "x".repeat(PASSWORD_MAX + 1);
+        assert!(hash_password(&too_long).is_err());
+        assert!(!verify_password(&too_long, Some(&h)));
     }
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::auth::{hash_password, issue_token};
 use crate::config::{LogFormat, Settings, SettingsArgs};
 use crate::handlers::validate;
+use crate::pool::BoundedPool;
 use crate::state::AppState;
 
 #[derive(Debug, Parser)]
@@ -146,7 +147,19 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
             settings.media_dir.display()
         )
     })?;
+    let password_pool = BoundedPool::new(
+        "password",
+        settings.password_threads,
+        settings.password_timeout,
+    )
+    .map_err(|e| format!("cannot start the password threads: {e}"))?;
+    // Parsing a large body is bounded by the body-read deadline's base, like reading it.
+    let json_pool = BoundedPool::new("json", settings.workers, settings.body.timeout)
+        .map_err(|e| format!("cannot start the JSON threads: {e}"))?;
     let state = web::Data::new(AppState {
+        body: settings.body.clone(),
+        password_pool: Arc::new(password_pool),
+        json_pool: Arc::new(json_pool),
         media: Arc::new(media),
         max_friends: crate::handlers::relationships::MAX_FRIENDS,
         store: Arc::new(store),
@@ -187,8 +200,15 @@ fn create_user(
     let body = json!({"username": username, "password": password});
     let mut form = FormReader::new(&body).map_err(|_| "invalid input".to_owned())?;
     let errors = form.errors();
+    // The same rule as `/auth/register` (`astral_types::password`).
+    let password = password.and_then(|p| {
+        let account = astral_types::password::Account {
+            username: Some(&username),
+            email: None,
+        };
+        astral_types::password::check(errors, p, account)
+    });
     let username = validate::username(errors, &settings.username_rule, username);
-    let password = password.and_then(|p| validate::password(errors, p));
     if let Err(errors) = form.finish() {
         let body = serde_json::to_string(&errors.into_body()).unwrap_or_default();
         return Err(format!("invalid account: {body}"));

@@ -16,6 +16,12 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://astral.db";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
+/// JSON bodies of routes that take no images (login, register, relationships, DMs, guilds):
+/// the largest valid one (a registration with every field at its maximum) is under 1 KiB.
+pub const DEFAULT_MAX_JSON_BODY_BYTES: usize = 8 * 1024;
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+pub const DEFAULT_PASSWORD_TIMEOUT_MS: u64 = 5000;
 
 /// The settings as flags and environment variables. Every field is optional so that an unset
 /// flag falls through to the file and then to the default.
@@ -48,7 +54,8 @@ pub struct SettingsArgs {
     /// 0–31; distinguishes instances sharing one database in generated ids [default: 0].
     #[arg(long, env = "ASTRAL_WORKER_ID")]
     pub worker_id: Option<u8>,
-    /// Largest accepted request body in bytes; larger → 413 [default: 33554432].
+    /// Largest accepted request body in bytes where images are accepted (`PATCH /users/@me`);
+    /// larger → 413 [default: 33554432].
     #[arg(long, env = "ASTRAL_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
     /// Shortest username [default: 2].
@@ -111,6 +118,25 @@ pub struct SettingsArgs {
     /// comma-separated [default: none, the headers are ignored].
     #[arg(long, env = "ASTRAL_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
+    /// Largest JSON body of the routes that take no images; larger → 413 [default: 8192].
+    #[arg(long, env = "ASTRAL_MAX_JSON_BODY_BYTES")]
+    pub max_json_body_bytes: Option<usize>,
+    /// Seconds any request body may take to arrive before the minimum rate applies; a body
+    /// slower than that gets 408 and its connection is closed [default: 10].
+    #[arg(long, env = "ASTRAL_BODY_TIMEOUT_SECS")]
+    pub body_timeout_secs: Option<u64>,
+    /// After the body timeout, the average rate (bytes/s since the body started) below which
+    /// the body gets 408 [default: 1024].
+    #[arg(long, env = "ASTRAL_BODY_MIN_BYTES_PER_SEC")]
+    pub body_min_bytes_per_sec: Option<u64>,
+    /// Threads hashing and checking passwords (argon2, the strength estimate), apart from the
+    /// database's threads [default: cores].
+    #[arg(long, env = "ASTRAL_PASSWORD_THREADS")]
+    pub password_threads: Option<usize>,
+    /// Milliseconds a password hash or check may wait and run before the request gets 503
+    /// [default: 5000].
+    #[arg(long, env = "ASTRAL_PASSWORD_TIMEOUT_MS")]
+    pub password_timeout_ms: Option<u64>,
 }
 
 /// The same settings as file keys.
@@ -145,6 +171,11 @@ struct FileSettings {
     rate_limit_failed_logins_per_address: Option<String>,
     rate_limit_failed_logins_per_account: Option<String>,
     trusted_proxies: Option<String>,
+    max_json_body_bytes: Option<usize>,
+    body_timeout_secs: Option<u64>,
+    body_min_bytes_per_sec: Option<u64>,
+    password_threads: Option<usize>,
+    password_timeout_ms: Option<u64>,
 }
 
 /// How log lines are written (to stderr).
@@ -172,6 +203,10 @@ pub struct Settings {
     /// `None` when rate limiting is off.
     pub rate_limits: Option<LimiterConfig>,
     pub media_dir: PathBuf,
+    /// Body limits of the routes without images, and the body-read deadline of every route.
+    pub body: crate::body::BodyLimits,
+    pub password_threads: usize,
+    pub password_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -304,7 +339,29 @@ impl SettingsArgs {
                 ))
             }
         };
+        let max_json_body_bytes = pick!(max_json_body_bytes).unwrap_or(DEFAULT_MAX_JSON_BODY_BYTES);
+        if max_json_body_bytes == 0 {
+            return Err(invalid("max_json_body_bytes", "must be at least 1"));
+        }
+        let body = crate::body::BodyLimits {
+            json_max_bytes: max_json_body_bytes,
+            timeout: Duration::from_secs(
+                pick!(body_timeout_secs)
+                    .unwrap_or(DEFAULT_BODY_TIMEOUT_SECS)
+                    .max(1),
+            ),
+            min_bytes_per_sec: pick!(body_min_bytes_per_sec)
+                .unwrap_or(DEFAULT_BODY_MIN_BYTES_PER_SEC)
+                .max(1),
+        };
         Ok(Settings {
+            body,
+            password_threads: pick!(password_threads).unwrap_or(cores).max(1),
+            password_timeout: Duration::from_millis(
+                pick!(password_timeout_ms)
+                    .unwrap_or(DEFAULT_PASSWORD_TIMEOUT_MS)
+                    .max(1),
+            ),
             rate_limits,
             media_dir: pick!(media_dir).unwrap_or_else(|| PathBuf::from("media")),
             bind: pick!(bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
@@ -422,6 +479,43 @@ mod tests {
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.max_body_bytes, 10);
         assert_eq!(s.username_rule.max_length, 32);
+        assert_eq!(s.body.json_max_bytes, DEFAULT_MAX_JSON_BODY_BYTES);
+        assert_eq!(s.body.timeout, Duration::from_secs(10));
+        assert_eq!(s.body.min_bytes_per_sec, 1024);
+        assert_eq!(s.password_timeout, Duration::from_millis(5000));
+        assert!(s.password_threads >= 1);
+    }
+
+    #[test]
+    fn body_and_password_settings_are_read() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "max_json_body_bytes = 2048\nbody_timeout_secs = 3\nbody_min_bytes_per_sec = 100\npassword_threads = 1\npassword_timeout_ms = 700"
+        )
+        .unwrap();
+        let args = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            body_timeout_secs: Some(4),
+            ..SettingsArgs::default()
+        };
+        let s = args.resolve().unwrap();
+        assert_eq!(s.body.json_max_bytes, 2048);
+        assert_eq!(s.body.timeout, Duration::from_secs(4));
+        assert_eq!(s.body.min_bytes_per_sec, 100);
+        assert_eq!(s.password_threads, 1);
+        assert_eq!(s.password_timeout, Duration::from_millis(700));
+        let args = SettingsArgs {
+            max_json_body_bytes: Some(0),
+            ..SettingsArgs::default()
+        };
+        assert!(matches!(
+            args.resolve(),
+            Err(ConfigError::Invalid {
+                key: "max_json_body_bytes",
+                ..
+            })
+        ));
     }
 
     #[test]

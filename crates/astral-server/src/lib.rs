@@ -15,10 +15,12 @@ pub mod error;
 pub mod handlers;
 pub mod methods;
 pub mod openapi;
+pub mod pool;
 pub mod query;
 pub mod ratelimit;
 pub mod request_log;
 pub mod routes;
+pub mod security_headers;
 pub mod state;
 pub mod wire;
 

@@ -76,9 +76,43 @@ pub fn generated_document() -> utoipa::openapi::OpenApi {
         .configure(configure_root)
         .split_for_parts();
     let root_paths: Vec<String> = root.paths.paths.keys().cloned().collect();
+    BodyDeadlineDocs.modify(&mut api);
     RateLimitDocs { root_paths }.modify(&mut api);
     EveryAnswerDocs.modify(&mut api);
     api
+}
+
+/// Every operation that reads a JSON body may answer 408 when the body arrives too slowly
+/// (`crate::body`): documented here once rather than on each handler.
+struct BodyDeadlineDocs;
+
+impl Modify for BodyDeadlineDocs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations_mut(item) {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                operation.responses.responses.insert(
+                    "408".to_owned(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(
+                                "The body did not arrive in time (`body_timeout_secs`, then \
+                                 `body_min_bytes_per_sec`); the connection is closed.",
+                            )
+                            .content(
+                                "application/json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Error")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// Headers of every operation, root routes included: the request-log middleware wraps the

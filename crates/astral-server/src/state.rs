@@ -19,6 +19,12 @@ pub struct AppState {
     pub media: Arc<dyn MediaStore>,
     /// Discord's friend limit (1000); lower in tests.
     pub max_friends: i64,
+    /// Size limit of bodies without images, and the body-read deadline (`crate::body`).
+    pub body: crate::body::BodyLimits,
+    /// argon2 hashing/verification and the password strength check (`crate::auth`).
+    pub password_pool: Arc<crate::pool::BoundedPool>,
+    /// Parsing large JSON bodies (`crate::body`).
+    pub json_pool: Arc<crate::pool::BoundedPool>,
 }
 
 impl AppState {

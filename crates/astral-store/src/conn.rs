@@ -182,6 +182,10 @@ impl AstralConnectionManager {
             }
             Backend::Sqlite => {
                 let target = if create_sqlite {
+                    owner_only_sqlite_files(&self.url.target).map_err(|e| StoreError::Connect {
+                        backend: Backend::Sqlite,
+                        message: format!("cannot restrict the database file's mode: {e}"),
+                    })?;
                     self.url.target.clone()
                 } else {
                     existing_file_uri(&self.url.target)
@@ -213,6 +217,46 @@ impl AstralConnectionManager {
     pub fn sqlite_path(&self) -> Option<&str> {
         (self.url.backend == Backend::Sqlite).then_some(self.url.target.as_str())
     }
+}
+
+/// The database holds password hashes and email addresses: it is made owner-only (0600) before
+/// SQLite first opens it, and existing files (the database, its `-wal` and `-shm`) are tightened
+/// to 0600 at start. SQLite creates the `-wal` and `-shm` files with the database file's mode,
+/// so they follow. URIs (`file:…`) and `:memory:` are left to the caller.
+pub fn owner_only_sqlite_files(path: &str) -> std::io::Result<()> {
+    if path.starts_with("file:") || path == ":memory:" || path.is_empty() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // An empty file is a valid, empty SQLite database.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            // A missing directory and the like: SQLite reports it in its own words.
+            Err(_) => return Ok(()),
+        }
+        for file in [
+            path.to_owned(),
+            format!("{path}-wal"),
+            format!("{path}-shm"),
+        ] {
+            let Ok(metadata) = std::fs::metadata(&file) else {
+                continue;
+            };
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `file:PATH?mode=rw`: SQLite opens the file read-write but never creates it. `%`, `?` and

@@ -12,6 +12,7 @@ pub mod form;
 pub mod guild;
 pub mod ids;
 pub mod locale;
+pub mod password;
 pub mod user;
 
 pub use error::{ErrorBody, FieldError, FormErrors, JsonCode};

@@ -7,8 +7,6 @@ use astral_types::FormErrors;
 
 use crate::config::UsernameRule;
 
-pub const PASSWORD_MIN: usize = 8;
-pub const PASSWORD_MAX: usize = 256;
 pub const GLOBAL_NAME_MAX: usize = 32;
 pub const EMAIL_MAX: usize = 254;
 
@@ -38,10 +36,6 @@ pub fn username(errors: &mut FormErrors, rule: &UsernameRule, value: String) -> 
 
 pub fn global_name(errors: &mut FormErrors, value: String) -> Option<String> {
     check_length(errors, "global_name", &value, 1, GLOBAL_NAME_MAX).then_some(value)
-}
-
-pub fn password(errors: &mut FormErrors, value: String) -> Option<String> {
-    check_length(errors, "password", &value, PASSWORD_MIN, PASSWORD_MAX).then_some(value)
 }
 
 pub fn locale(errors: &mut FormErrors, value: String) -> Option<String> {

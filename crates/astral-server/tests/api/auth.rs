@@ -32,14 +32,14 @@ backend_tests! {
 
     async fn login_by_email_and_wrong_password(app) {
         let (status, _) = app.call("POST", "/auth/register", None, Some(json!({
-            "username": "grace", "password": "hunter2hunter2", "email": "Grace@Example.org"
+            "username": "grace", "password": "grace compiles COBOL 1959", "email": "Grace@Example.org"
         }))).await;
         assert_eq!(status, 201);
-        let (status, body) = app.call("POST", "/auth/login", None, Some(json!({"login": "grace@example.org", "password": "hunter2hunter2"}))).await;
+        let (status, body) = app.call("POST", "/auth/login", None, Some(json!({"login": "grace@example.org", "password": "grace compiles COBOL 1959"}))).await;
         assert_eq!(status, 200, "{body}");
         assert_documented("POST", "/auth/login", status, &body);
 
-        for (login, password) in [("grace", "wrong-password"), ("nobody", "hunter2hunter2")] {
+        for (login, password) in [("grace", "wrong-password"), ("nobody", "grace compiles COBOL 1959")] {
             let (status, body) = app.call("POST", "/auth/login", None, Some(json!({"login": login, "password": password}))).await;
             assert_eq!(status, 400);
             assert_eq!(body["code"], 50035);
@@ -48,7 +48,7 @@ backend_tests! {
             assert_documented("POST", "/auth/login", status, &body);
         }
         // The email is private: register stored it, and only the owner sees it.
-        let (_, session) = app.call("POST", "/auth/login", None, Some(json!({"login": "GRACE", "password": "hunter2hunter2"}))).await;
+        let (_, session) = app.call("POST", "/auth/login", None, Some(json!({"login": "GRACE", "password": "grace compiles COBOL 1959"}))).await;
         let token = session["token"].as_str().unwrap();
         let (_, me) = app.call("GET", "/users/@me", Some(&bot(token)), None).await;
         assert_eq!(me["email"], "Grace@Example.org");
@@ -58,15 +58,15 @@ backend_tests! {
     async fn registration_is_validated(app) {
         app.register("taken").await;
         let cases = [
-            (json!({"username": "TAKEN", "password": "long enough"}), "username", "USERNAME_ALREADY_TAKEN"),
-            (json!({"username": "x", "password": "long enough"}), "username", "BASE_TYPE_BAD_LENGTH"),
-            (json!({"username": "no spaces", "password": "long enough"}), "username", "USERNAME_INVALID_CHARACTERS"),
-            (json!({"username": "everyone", "password": "long enough"}), "username", "USERNAME_INVALID_CONTAINS"),
-            (json!({"password": "long enough"}), "username", "BASE_TYPE_REQUIRED"),
-            (json!({"username": 42, "password": "long enough"}), "username", "STRING_TYPE_CONVERT"),
+            (json!({"username": "TAKEN", "password": "long enough to pass"}), "username", "USERNAME_ALREADY_TAKEN"),
+            (json!({"username": "x", "password": "long enough to pass"}), "username", "BASE_TYPE_BAD_LENGTH"),
+            (json!({"username": "no spaces", "password": "long enough to pass"}), "username", "USERNAME_INVALID_CHARACTERS"),
+            (json!({"username": "everyone", "password": "long enough to pass"}), "username", "USERNAME_INVALID_CONTAINS"),
+            (json!({"password": "long enough to pass"}), "username", "BASE_TYPE_REQUIRED"),
+            (json!({"username": 42, "password": "long enough to pass"}), "username", "STRING_TYPE_CONVERT"),
             (json!({"username": "fine", "password": "short"}), "password", "BASE_TYPE_BAD_LENGTH"),
-            (json!({"username": "fine", "password": "long enough", "email": "not-an-email"}), "email", "EMAIL_TYPE_INVALID_EMAIL"),
-            (json!({"username": "fine", "password": "long enough", "global_name": ""}), "global_name", "BASE_TYPE_BAD_LENGTH"),
+            (json!({"username": "fine", "password": "long enough to pass", "email": "not-an-email"}), "email", "EMAIL_TYPE_INVALID_EMAIL"),
+            (json!({"username": "fine", "password": "long enough to pass", "global_name": ""}), "global_name", "BASE_TYPE_BAD_LENGTH"),
         ];
         for (body, field, code) in cases {
             let (status, answer) = app.call("POST", "/auth/register", None, Some(body.clone())).await;
@@ -77,9 +77,9 @@ backend_tests! {
             assert_documented("POST", "/auth/register", status, &answer);
         }
         // Email uniqueness ignores case too.
-        let (status, _) = app.call("POST", "/auth/register", None, Some(json!({"username": "first", "password": "long enough", "email": "a@b.co"}))).await;
+        let (status, _) = app.call("POST", "/auth/register", None, Some(json!({"username": "first", "password": "long enough to pass", "email": "a@b.co"}))).await;
         assert_eq!(status, 201);
-        let (status, answer) = app.call("POST", "/auth/register", None, Some(json!({"username": "second", "password": "long enough", "email": "A@B.CO"}))).await;
+        let (status, answer) = app.call("POST", "/auth/register", None, Some(json!({"username": "second", "password": "long enough to pass", "email": "A@B.CO"}))).await;
         assert_eq!(status, 400);
         assert_eq!(answer["errors"]["email"]["_errors"][0]["code"], "EMAIL_ALREADY_REGISTERED");
     }
@@ -87,7 +87,7 @@ backend_tests! {
     async fn concurrent_registrations_of_one_name_admit_exactly_one(app) {
         let attempts = (0..8).map(|i| {
             let name = if i % 2 == 0 { "racer" } else { "RACER" };
-            app.call("POST", "/auth/register", None, Some(json!({"username": name, "password": "long enough"})))
+            app.call("POST", "/auth/register", None, Some(json!({"username": name, "password": "long enough to pass"})))
         });
         let results = futures_util::future::join_all(attempts).await;
         let created = results.iter().filter(|(s, _)| *s == 201).count();

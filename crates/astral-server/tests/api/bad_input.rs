@@ -156,7 +156,8 @@ fn body_targets(p: &People, fresh_name: &str) -> Vec<BodyTarget> {
 /// Every body case, for one target.
 fn body_cases(t: &BodyTarget) -> Vec<Case> {
     let valid_text = t.valid.to_string();
-    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    // 4000 levels: far beyond serde_json's limit (128), within the 8 KiB JSON body limit.
+    let deep = format!("{}{}", "[".repeat(4_000), "]".repeat(4_000));
     // 100 levels: within serde_json's limit, so it parses and the field's type is wrong.
     let nested =
         serde_json::from_str::<Value>(&format!("{}1{}", "[".repeat(100), "]".repeat(100))).unwrap();
@@ -177,6 +178,9 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
         _ => Want::Field(field, "STRING_TYPE_CONVERT"),
     };
     let invalid_json = Want::Code(400, 50109);
+    // Routes without images take at most `max_json_body_bytes` (8 KiB): larger bodies are 413
+    // before their fields are read. `PATCH /users/@me` has the image budget.
+    let over_json_limit = (t.template != "/users/@me").then_some(Want::Code(413, 40005));
     let json_ct = Some("application/json");
     let mut cases: Vec<(String, Option<&'static str>, Vec<u8>, Want)> = vec![
         (
@@ -210,7 +214,7 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             invalid_json,
         ),
         (
-            "nested 10000 deep".into(),
+            "nested 4000 deep".into(),
             json_ct,
             deep.into_bytes(),
             invalid_json,
@@ -255,13 +259,13 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             "1 MB string".into(),
             json_ct,
             with(&t.valid, field, json!(megabyte)),
-            long_string,
+            over_json_limit.unwrap_or(long_string),
         ),
         (
             "array of 100000".into(),
             json_ct,
             with(&t.valid, field, json!(huge_array)),
-            wrong_type,
+            over_json_limit.unwrap_or(wrong_type),
         ),
         (
             "null for a required field".into(),
@@ -319,11 +323,20 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
                 Want::Field("recipient_id", "NUMBER_TYPE_COERCE"),
             ));
         }
+        // Over the recipient maximum, within the 8 KiB body limit: Discord's 30004.
+        let many: Vec<u64> = (1..=500).collect();
+        cases.push((
+            "recipients: 500 ids".into(),
+            json_ct,
+            json_bytes(&json!({"recipients": many})),
+            Want::Code(400, 30004),
+        ));
+        // Over the body limit: 413 before the ids are read.
         cases.push((
             "recipients: 100000 ids".into(),
             json_ct,
             json_bytes(&json!({"recipients": huge_array})),
-            Want::Code(400, 30004),
+            Want::Code(413, 40005),
         ));
     }
     cases

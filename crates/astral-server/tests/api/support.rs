@@ -102,6 +102,8 @@ pub struct TestOptions {
     pub clock: Option<Arc<ManualClock>>,
     /// Discord's 1000 by default; small to test the limit.
     pub max_friends: i64,
+    /// The JSON body limit of routes without images and the body-read deadline.
+    pub body: astral_server::body::BodyLimits,
 }
 
 impl Default for TestOptions {
@@ -113,6 +115,7 @@ impl Default for TestOptions {
             rate_limits: None,
             clock: None,
             max_friends: astral_server::handlers::relationships::MAX_FRIENDS,
+            body: astral_server::body::BodyLimits::default(),
         }
     }
 }
@@ -150,7 +153,13 @@ impl TestApp {
         });
         let media_dir = tempfile::tempdir().expect("media dir");
         let media = astral_media::DiskStore::open(media_dir.path()).expect("media store");
+        let pool = |name, timeout| {
+            Arc::new(astral_server::pool::BoundedPool::new(name, 2, timeout).expect("pool"))
+        };
         let state = web::Data::new(AppState {
+            password_pool: pool("password", std::time::Duration::from_secs(30)),
+            json_pool: pool("json", options.body.timeout),
+            body: options.body,
             media: Arc::new(media),
             max_friends: options.max_friends,
             store: Arc::new(store),

@@ -50,7 +50,7 @@ backend_tests! {
     async fn get_user_is_the_public_projection(app) {
         let (token, _) = app.register("viewer").await;
         let (status, created) = app.call("POST", "/auth/register", None, Some(json!({
-            "username": "target", "password": "long enough", "email": "t@example.org", "global_name": "Tee"
+            "username": "target", "password": "long enough to pass", "email": "t@example.org", "global_name": "Tee"
         }))).await;
         assert_eq!(status, 201);
         let target_id = created["user_id"].as_str().unwrap().to_owned();

@@ -71,9 +71,10 @@ pub async fn login(
         }
         attempt = reserved;
     }
-    let verified = web::block(move || verify_password(&password, hash.as_deref()))
-        .await
-        .map_err(ApiError::internal)?;
+    let verified = state
+        .password_pool
+        .run(move || verify_password(&password, hash.as_deref()))
+        .await?;
     let Some(user) = user.filter(|_| verified) else {
         let mut errors = FormErrors::new();
         errors.field("login", "INVALID_LOGIN", "Login or password is invalid.");

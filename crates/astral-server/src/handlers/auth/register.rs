@@ -2,6 +2,7 @@ use actix_web::{post, web, HttpResponse};
 use astral_store::{NewUser, StoreError, UniqueField};
 use astral_types::auth::{RegisterRequest, TokenResponse};
 use astral_types::form::FormReader;
+use astral_types::password;
 use astral_types::ErrorBody;
 
 use crate::auth::{hash_password, issue_token};
@@ -25,7 +26,7 @@ use crate::state::AppState;
                 ("create_relationship" = (operation_id = "create_relationship", parameters(("user_id" = "$response.body#/user_id"))))
             )
         ),
-        (status = 400, description = "Invalid JSON (50109) or invalid fields (50035), e.g. `USERNAME_ALREADY_TAKEN`.", body = ErrorBody),
+        (status = 400, description = "Invalid JSON (50109) or invalid fields (50035), e.g. `USERNAME_ALREADY_TAKEN`, or `PASSWORD_TOO_WEAK` for a common or guessable password or one equal to the username or email.", body = ErrorBody),
         (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
         (status = "5XX", description = "Server or database failure.", body = ErrorBody),
     )
@@ -40,9 +41,36 @@ pub async fn register(
     let password = form.required_string("password");
     let email = form.optional_string("email");
     let global_name = form.optional_string("global_name");
+    // The password rule compares with the username and email as sent, valid or not.
+    let account = (username.clone(), email.clone());
+    let password = match password {
+        // The strength estimate costs milliseconds of CPU: on the password pool.
+        Some(p) => Some(
+            state
+                .password_pool
+                .run(move || {
+                    let refusal = password::refusal(
+                        &p,
+                        password::Account {
+                            username: account.0.as_deref(),
+                            email: account.1.as_deref(),
+                        },
+                    );
+                    (p, refusal)
+                })
+                .await?,
+        ),
+        None => None,
+    };
     let errors = form.errors();
     let username = username.and_then(|v| validate::username(errors, &state.username_rule, v));
-    let password = password.and_then(|v| validate::password(errors, v));
+    let password = password.and_then(|(p, refusal)| match refusal {
+        None => Some(p),
+        Some(refusal) => {
+            errors.field("password", refusal.code, refusal.message);
+            None
+        }
+    });
     let email = email.and_then(|v| validate::email(errors, v));
     let global_name = global_name.and_then(|v| validate::global_name(errors, v));
     form.finish().map_err(ApiError::form)?;
@@ -50,9 +78,10 @@ pub async fn register(
         return Err(ApiError::internal("validated fields missing"));
     };
 
-    let password_hash = web::block(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)??;
+    let password_hash = state
+        .password_pool
+        .run(move || hash_password(&password))
+        .await??;
     let new_user = NewUser {
         username,
         password_hash: Some(password_hash),

@@ -6,7 +6,7 @@ use astral_types::user::{PrivateUser, UpdateMyUserRequest};
 use astral_types::ErrorBody;
 
 use crate::auth::Caller;
-use crate::body::JsonBody;
+use crate::body::ImageJsonBody;
 use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
 use crate::handlers::validate;
@@ -37,7 +37,7 @@ use crate::wire;
 pub async fn update_my_user(
     state: web::Data<AppState>,
     caller: Caller,
-    body: JsonBody,
+    body: ImageJsonBody,
 ) -> Result<Json<PrivateUser>, ApiError> {
     let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
     let username = form.optional_string("username");
