@@ -3,9 +3,9 @@
 use std::io::Cursor;
 
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageFormat, Rgba, RgbaImage};
+use image::{DynamicImage, ImageFormat, ImageReader, Rgba, RgbaImage};
 
-use crate::upload::ImageKind;
+use crate::upload::{decode_limits, ImageKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -86,12 +86,18 @@ pub fn render(
 ) -> Result<Vec<u8>, RenderError> {
     let kind = ImageKind::of(original)
         .ok_or_else(|| RenderError("stored image of unknown format".into()))?;
-    let image = image::load_from_memory_with_format(original, kind.format())
+    // From the header: an original that needs no change is served without decoding it.
+    let (width, height) = ImageReader::with_format(Cursor::new(original), kind.format())
+        .into_dimensions()
         .map_err(|e| RenderError(e.to_string()))?;
-    let fits = size.is_none_or(|s| image.width() <= s && image.height() <= s);
+    let fits = size.is_none_or(|s| width <= s && height <= s);
     if format.matches(kind) && fits {
         return Ok(original.to_vec());
     }
+    // Within the upload's limits (a GIF: its first frame only).
+    let mut reader = ImageReader::with_format(Cursor::new(original), kind.format());
+    reader.limits(decode_limits());
+    let image = reader.decode().map_err(|e| RenderError(e.to_string()))?;
     let image = match size {
         Some(s) if !fits => image.resize(s, s, FilterType::Lanczos3),
         _ => image,

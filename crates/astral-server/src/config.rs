@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use astral_media::WorkerSettings;
 use astral_ratelimit::{LimiterConfig, Quota};
 use astral_store::{ConnectionOptions, StoreConfig};
 use clap::Args;
@@ -16,6 +17,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://astral.db";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
+/// Per address on the CDN routes: a page of a hundred avatars at once, 20 a second after.
+pub const DEFAULT_IMAGE_RATE_LIMIT: &str = "200/10s";
 
 /// The settings as flags and environment variables. Every field is optional so that an unset
 /// flag falls through to the file and then to the default.
@@ -98,6 +101,15 @@ pub struct SettingsArgs {
     /// Keep rate-limit buckets in this Redis (redis://…) so instances share them [default: in process].
     #[arg(long, env = "ASTRAL_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Threads that decode uploads and render images; at most this many run at once [default: half the cores, at least 1].
+    #[arg(long, env = "ASTRAL_IMAGE_THREADS")]
+    pub image_threads: Option<usize>,
+    /// Milliseconds a request waits for a free image thread before it gets 503 [default: 5000].
+    #[arg(long, env = "ASTRAL_IMAGE_QUEUE_TIMEOUT_MS")]
+    pub image_queue_timeout_ms: Option<u64>,
+    /// Per-address limit on the CDN routes (/avatars, /banners, /embed/avatars), BURST/PERIOD or `off` [default: 200/10s].
+    #[arg(long, env = "ASTRAL_IMAGE_RATE_LIMIT")]
+    pub image_rate_limit: Option<String>,
 }
 
 /// The same settings as file keys.
@@ -128,6 +140,9 @@ struct FileSettings {
     rate_limit_update_my_user: Option<String>,
     rate_limit_list_my_relationships: Option<String>,
     redis_url: Option<String>,
+    image_threads: Option<usize>,
+    image_queue_timeout_ms: Option<u64>,
+    image_rate_limit: Option<String>,
 }
 
 /// How log lines are written (to stderr).
@@ -155,6 +170,10 @@ pub struct Settings {
     /// `None` when rate limiting is off.
     pub rate_limits: Option<LimiterConfig>,
     pub media_dir: PathBuf,
+    /// The image threads, their queue deadline and the renders in flight.
+    pub images: WorkerSettings,
+    /// Per-address quota on the CDN routes; `None` when off.
+    pub image_rate_limit: Option<Quota>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -266,7 +285,28 @@ impl SettingsArgs {
                 ))
             }
         };
+        let mut images = WorkerSettings::for_cores(cores);
+        if let Some(threads) = pick!(image_threads) {
+            if threads == 0 {
+                return Err(invalid("image_threads", "must be at least 1"));
+            }
+            images.threads = threads;
+        }
+        if let Some(ms) = pick!(image_queue_timeout_ms) {
+            images.queue_timeout = Duration::from_millis(ms.max(1));
+        }
+        let image_rate_limit = match pick!(image_rate_limit).as_deref().map(str::trim) {
+            Some("off") => None,
+            value => Some(
+                value
+                    .unwrap_or(DEFAULT_IMAGE_RATE_LIMIT)
+                    .parse::<Quota>()
+                    .map_err(|e| invalid("image_rate_limit", &e.to_string()))?,
+            ),
+        };
         Ok(Settings {
+            images,
+            image_rate_limit,
             rate_limits,
             media_dir: pick!(media_dir).unwrap_or_else(|| PathBuf::from("media")),
             bind: pick!(bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),

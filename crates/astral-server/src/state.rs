@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use astral_media::MediaStore;
+use astral_media::{ImageWorkers, MediaStore};
 use astral_ratelimit::Limiter;
 use astral_store::{Store, StoreError};
 
@@ -19,6 +19,11 @@ pub struct AppState {
     pub media: Arc<dyn MediaStore>,
     /// Discord's friend limit (1000); lower in tests.
     pub max_friends: i64,
+    /// Where image work runs (its own threads, never the database's): upload validation,
+    /// single-flight renders, the default avatar cache (docs/images.md).
+    pub images: Arc<ImageWorkers>,
+    /// The per-address limit on the CDN routes; `None` when off.
+    pub image_rate_limit: Option<Arc<crate::handlers::images::AddressLimit>>,
 }
 
 impl AppState {

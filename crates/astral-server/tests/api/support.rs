@@ -102,6 +102,10 @@ pub struct TestOptions {
     pub clock: Option<Arc<ManualClock>>,
     /// Discord's 1000 by default; small to test the limit.
     pub max_friends: i64,
+    /// The image workers (the defaults for two cores unless a test sets them).
+    pub images: astral_media::WorkerSettings,
+    /// The CDN routes' per-address limit; off by default, like the rate limits.
+    pub image_rate_limit: Option<astral_ratelimit::Quota>,
 }
 
 impl Default for TestOptions {
@@ -113,6 +117,8 @@ impl Default for TestOptions {
             rate_limits: None,
             clock: None,
             max_friends: astral_server::handlers::relationships::MAX_FRIENDS,
+            images: astral_media::WorkerSettings::for_cores(2),
+            image_rate_limit: None,
         }
     }
 }
@@ -124,6 +130,8 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
     /// Uploaded images of this instance.
     pub media_dir: tempfile::TempDir,
+    /// Its image workers (their render count shows single-flight at work).
+    pub images: Arc<astral_media::ImageWorkers>,
     // Last, so the database outlives the server.
     pub db: TestDb,
 }
@@ -149,9 +157,15 @@ impl TestApp {
             Arc::new(limiter.expect("limiter"))
         });
         let media_dir = tempfile::tempdir().expect("media dir");
-        let media = astral_media::DiskStore::open(media_dir.path()).expect("media store");
+        let media: Arc<dyn astral_media::MediaStore> =
+            Arc::new(astral_media::DiskStore::open(media_dir.path()).expect("media store"));
+        let images = astral_media::ImageWorkers::new(Arc::clone(&media), options.images);
         let state = web::Data::new(AppState {
-            media: Arc::new(media),
+            images: Arc::clone(&images),
+            image_rate_limit: options.image_rate_limit.map(|quota| {
+                Arc::new(astral_server::handlers::images::AddressLimit::new(quota))
+            }),
+            media,
             max_friends: options.max_friends,
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
@@ -173,6 +187,7 @@ impl TestApp {
             http: http_client(reqwest::Client::builder()),
             server: handle,
             media_dir,
+            images,
             db,
         }
     }
