@@ -16,7 +16,9 @@ mod store;
 mod upload;
 mod workers;
 
-pub use render::{default_avatar, render, OutputFormat, RenderError, DEFAULT_AVATAR_COUNT};
+pub use render::{
+    default_avatar, render, serves_as_is, OutputFormat, RenderError, DEFAULT_AVATAR_COUNT,
+};
 pub use store::{DiskStore, MediaStore};
 pub use upload::{
     decode_upload, is_hash, ImageKind, Upload, UploadError, MAX_DECODE_ALLOC, MAX_GIF_FRAMES,

@@ -333,7 +333,11 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // Exactly at the budget is fine: 4 frames of 4096² = 2^26; 5 are not.
         let at_budget = gif(4096, 1, 4);
-        assert!(decode_upload(&STANDARD.encode(&at_budget)).unwrap().animated);
+        assert!(
+            decode_upload(&STANDARD.encode(&at_budget))
+                .unwrap()
+                .animated
+        );
         assert!(decode_upload(&STANDARD.encode(gif(4096, 1, 5))).is_err());
         // A frame larger than its canvas, and more than 1000 frames, are refused too.
         assert!(decode_upload(&STANDARD.encode(gif(16, 32, 1)))

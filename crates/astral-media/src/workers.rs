@@ -22,7 +22,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{oneshot, watch, Semaphore};
 
-use crate::render::{default_avatar, render, OutputFormat};
+use crate::render::{default_avatar, render, serves_as_is, OutputFormat};
 use crate::store::MediaStore;
 
 /// Why image work did not produce a result.
@@ -91,10 +91,7 @@ impl Lane {
                 .name(format!("astral-{name}-{i}"))
                 .spawn(move || loop {
                     // The lock is held only while waiting for the next job, never while running it.
-                    let job = receiver
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .recv();
+                    let job = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     match job {
                         Ok(job) => job(),
                         Err(_) => return,
@@ -119,10 +116,11 @@ impl Lane {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let slot = tokio::time::timeout(self.queue_timeout, Arc::clone(&self.slots).acquire_owned())
-            .await
-            .map_err(|_| ImageError::Busy)?
-            .map_err(|_| ImageError::Busy)?;
+        let slot =
+            tokio::time::timeout(self.queue_timeout, Arc::clone(&self.slots).acquire_owned())
+                .await
+                .map_err(|_| ImageError::Busy)?
+                .map_err(|_| ImageError::Busy)?;
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(f));
@@ -184,7 +182,10 @@ impl ImageWorkers {
     }
 
     /// Stores originals (uploads) on a file thread.
-    pub async fn store_originals(&self, originals: Vec<(String, Vec<u8>)>) -> Result<(), ImageError> {
+    pub async fn store_originals(
+        &self,
+        originals: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), ImageError> {
         let media = Arc::clone(&self.media);
         self.files
             .run(move || {
@@ -202,8 +203,9 @@ impl ImageWorkers {
         self.renders.load(Ordering::Relaxed)
     }
 
-    /// The original `hash` as `format`, scaled to fit `size`: from the store's variants if it
-    /// was rendered before, else rendered once (however many ask at once) and stored.
+    /// The original `hash` as `format`, scaled to fit `size`: the original itself when it is
+    /// that already (read on a file thread, no decoding); from the store's variants if it was
+    /// rendered before; else rendered once (however many ask at once) and stored.
     /// `None` when the original is not in the store.
     pub async fn variant(
         self: &Arc<Self>,
@@ -232,6 +234,10 @@ impl ImageWorkers {
             let Some(original) = original else {
                 return Ok(None);
             };
+            // Served as stored: nothing to render, and no copy to keep.
+            if serves_as_is(&original, format, size) {
+                return Ok(Some(Bytes::from(original)));
+            }
             let counter = Arc::clone(&this);
             let rendered = this
                 .decode
@@ -370,7 +376,10 @@ mod tests {
     fn workers(threads: usize, queue_ms: u64) -> (tempfile::TempDir, Arc<ImageWorkers>) {
         let dir = tempfile::tempdir().unwrap();
         let store = DiskStore::open(dir.path()).unwrap();
-        (dir, ImageWorkers::new(Arc::new(store), settings(threads, queue_ms)))
+        (
+            dir,
+            ImageWorkers::new(Arc::new(store), settings(threads, queue_ms)),
+        )
     }
 
     #[tokio::test]

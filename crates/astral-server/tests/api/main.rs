@@ -16,6 +16,7 @@ mod errors;
 mod faults;
 mod gateway;
 mod guilds;
+mod image_attacks;
 mod images;
 mod logs;
 mod process;

@@ -162,9 +162,9 @@ impl TestApp {
         let images = astral_media::ImageWorkers::new(Arc::clone(&media), options.images);
         let state = web::Data::new(AppState {
             images: Arc::clone(&images),
-            image_rate_limit: options.image_rate_limit.map(|quota| {
-                Arc::new(astral_server::handlers::images::AddressLimit::new(quota))
-            }),
+            image_rate_limit: options
+                .image_rate_limit
+                .map(|quota| Arc::new(astral_server::handlers::images::AddressLimit::new(quota))),
             media,
             max_friends: options.max_friends,
             store: Arc::new(store),

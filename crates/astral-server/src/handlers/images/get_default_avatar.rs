@@ -2,7 +2,9 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use astral_media::{OutputFormat, DEFAULT_AVATAR_COUNT};
 use astral_types::ErrorBody;
 
-use super::{image_error, image_response, limit, not_found, not_modified, size, ImageFile, SizeQuery};
+use super::{
+    image_error, image_response, limit, not_found, not_modified, size, ImageFile, SizeQuery,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
