@@ -311,10 +311,12 @@ mod tests {
             let palette = [0u8, 0, 0, 255, 255, 255];
             let mut encoder = gif::Encoder::new(&mut out, canvas, canvas, &palette).unwrap();
             for i in 0..frames {
-                let mut f = gif::Frame::default();
-                f.width = frame;
-                f.height = frame;
-                f.buffer = std::borrow::Cow::Owned(vec![(i % 2) as u8; usize::from(frame).pow(2)]);
+                let f = gif::Frame {
+                    width: frame,
+                    height: frame,
+                    buffer: std::borrow::Cow::Owned(vec![(i % 2) as u8; usize::from(frame).pow(2)]),
+                    ..gif::Frame::default()
+                };
                 encoder.write_frame(&f).unwrap();
             }
         }

@@ -146,13 +146,11 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
             settings.media_dir.display()
         )
     })?;
-    let media: Arc<dyn astral_media::MediaStore> = Arc::new(media);
     let state = web::Data::new(AppState {
-        images: astral_media::ImageWorkers::new(Arc::clone(&media), settings.images),
+        images: astral_media::ImageWorkers::new(Arc::new(media), settings.images),
         image_rate_limit: settings
             .image_rate_limit
             .map(|quota| Arc::new(crate::handlers::images::AddressLimit::new(quota))),
-        media,
         max_friends: crate::handlers::relationships::MAX_FRIENDS,
         store: Arc::new(store),
         username_rule: settings.username_rule.clone(),

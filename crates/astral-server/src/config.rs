@@ -414,6 +414,44 @@ mod tests {
     }
 
     #[test]
+    fn image_settings() {
+        let s = SettingsArgs::default().resolve().unwrap();
+        assert!(s.images.threads >= 1);
+        assert_eq!(s.images.queue_timeout, Duration::from_secs(5));
+        assert_eq!(
+            s.image_rate_limit,
+            Some(Quota::new(200, Duration::from_secs(10)))
+        );
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "image_threads = 3\nimage_queue_timeout_ms = 250\nimage_rate_limit = \"off\""
+        )
+        .unwrap();
+        let s = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            ..SettingsArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(s.images.threads, 3);
+        assert_eq!(s.images.queue_timeout, Duration::from_millis(250));
+        assert_eq!(s.image_rate_limit, None);
+        for bad in [
+            SettingsArgs {
+                image_threads: Some(0),
+                ..SettingsArgs::default()
+            },
+            SettingsArgs {
+                image_rate_limit: Some("lots".into()),
+                ..SettingsArgs::default()
+            },
+        ] {
+            assert!(matches!(bad.resolve(), Err(ConfigError::Invalid { .. })));
+        }
+    }
+
+    #[test]
     fn unknown_file_keys_and_bad_values_are_refused() {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         writeln!(file, "bnid = \"typo\"").unwrap();

@@ -40,10 +40,12 @@ fn gif_bomb(canvas: u16, frames: usize) -> Vec<u8> {
         let palette = [0u8, 0, 0, 255, 255, 255];
         let mut encoder = gif::Encoder::new(&mut out, canvas, canvas, &palette).unwrap();
         for i in 0..frames {
-            let mut frame = gif::Frame::default();
-            frame.width = 1;
-            frame.height = 1;
-            frame.buffer = std::borrow::Cow::Owned(vec![(i % 2) as u8]);
+            let frame = gif::Frame {
+                width: 1,
+                height: 1,
+                buffer: std::borrow::Cow::Owned(vec![(i % 2) as u8]),
+                ..gif::Frame::default()
+            };
             encoder.write_frame(&frame).unwrap();
         }
     }

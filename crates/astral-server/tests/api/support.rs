@@ -157,15 +157,13 @@ impl TestApp {
             Arc::new(limiter.expect("limiter"))
         });
         let media_dir = tempfile::tempdir().expect("media dir");
-        let media: Arc<dyn astral_media::MediaStore> =
-            Arc::new(astral_media::DiskStore::open(media_dir.path()).expect("media store"));
-        let images = astral_media::ImageWorkers::new(Arc::clone(&media), options.images);
+        let media = astral_media::DiskStore::open(media_dir.path()).expect("media store");
+        let images = astral_media::ImageWorkers::new(Arc::new(media), options.images);
         let state = web::Data::new(AppState {
             images: Arc::clone(&images),
             image_rate_limit: options
                 .image_rate_limit
                 .map(|quota| Arc::new(astral_server::handlers::images::AddressLimit::new(quota))),
-            media,
             max_friends: options.max_friends,
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
