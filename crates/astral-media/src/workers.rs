@@ -147,6 +147,24 @@ struct Flights {
     max: usize,
 }
 
+/// Removes a flight's entry when its task ends, however it ends (a panic included), so a key
+/// can never be left pointing at a flight that will not land.
+struct Landing {
+    workers: Arc<ImageWorkers>,
+    key: String,
+}
+
+impl Drop for Landing {
+    fn drop(&mut self) {
+        self.workers
+            .flights
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}
+
 /// The image workers: lanes, single-flight renders, the default avatar cache.
 pub struct ImageWorkers {
     decode: Lane,
@@ -333,17 +351,17 @@ impl ImageWorkers {
                 None => {
                     let (publish, result) = watch::channel(None);
                     waiting.insert(key.clone(), result.clone());
-                    let this = Arc::clone(self);
+                    let landing = Landing {
+                        workers: Arc::clone(self),
+                        key,
+                    };
                     tokio::spawn(async move {
                         let outcome = work.await;
-                        // Published before the entry goes: a request arriving in between joins
-                        // a finished flight; one arriving after finds the stored result.
+                        // Published before the entry goes (when `landing` drops): a request
+                        // arriving in between joins a finished flight; one arriving after finds
+                        // the stored result.
                         let _ = publish.send(Some(outcome));
-                        this.flights
-                            .waiting
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .remove(&key);
+                        drop(landing);
                     });
                     result
                 }
@@ -403,6 +421,39 @@ mod tests {
         let panicked = workers.decode(|| -> u8 { panic!("boom") }).await;
         assert!(matches!(panicked, Err(ImageError::Internal(_))));
         assert_eq!(workers.decode(|| 3).await, Ok(3));
+    }
+
+    #[tokio::test]
+    async fn past_the_flights_bound_a_render_is_refused_at_once() {
+        let (_dir, workers) = workers(1, 5000);
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let blocker = {
+            let workers = Arc::clone(&workers);
+            tokio::spawn(async move { workers.decode(move || hold.recv().ok()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Four flights (the bound in these settings) wait for the held thread.
+        let waiting: Vec<_> = [16, 32, 64, 128]
+            .into_iter()
+            .map(|size| {
+                let workers = Arc::clone(&workers);
+                tokio::spawn(async move { workers.default_avatar(0, size).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = std::time::Instant::now();
+        assert_eq!(workers.default_avatar(0, 256).await, Err(ImageError::Busy));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "refused at once"
+        );
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        for flight in waiting {
+            assert!(flight.await.unwrap().unwrap().is_some());
+        }
+        assert!(workers.default_avatar(0, 256).await.unwrap().is_some());
+        assert_eq!(workers.renders(), 5);
     }
 
     #[tokio::test]
