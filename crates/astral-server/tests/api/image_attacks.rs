@@ -8,8 +8,9 @@
 //!
 //! Also: busy image workers answer 503 (never a hang) while the database stays free, and the
 //! CDN routes' per-address limit. CPU and memory are read from `/proc` of a separately started
-//! `astral serve`; latency is a ratio to an idle baseline measured in the same test. Figures
-//! are printed (`--nocapture`); docs/security.md quotes them.
+//! `astral serve`; latency is a ratio to an idle baseline measured in the same test (before
+//! and after the attack, the larger counts). Figures are printed (`--nocapture`);
+//! docs/security.md quotes them.
 
 use std::collections::HashSet;
 use std::io::Cursor;
@@ -99,6 +100,49 @@ async fn me_latencies(http: &reqwest::Client, api: &str, auth: &str, n: usize) -
         samples.push(started.elapsed());
     }
     samples
+}
+
+/// Another user's `GET /users/@me`, timed every 20 ms from start to stop (at least 10 times),
+/// so the samples span the whole attack.
+struct Probe {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<Vec<Duration>>,
+}
+
+impl Probe {
+    fn start(http: &reqwest::Client, api: &str, auth: &str) -> Probe {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (http, api, auth, stopped) =
+            (http.clone(), api.to_owned(), auth.to_owned(), stop.clone());
+        let task = tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while samples.len() < 10 || !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                samples.extend(me_latencies(&http, &api, &auth, 1).await);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            samples
+        });
+        Probe { stop, task }
+    }
+
+    async fn stop(self) -> Vec<Duration> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.task.await.unwrap()
+    }
+}
+
+/// The median `GET /users/@me` of an idle server, sampled like [`Probe`] does (paced, not
+/// back to back, so both are measured alike).
+async fn idle_median(http: &reqwest::Client, api: &str, auth: &str) -> Duration {
+    let probe = Probe::start(http, api, auth);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    median(probe.stop().await)
+}
+
+/// The idle baseline measured again after the attack; the larger of the two counts, so a
+/// machine that got busier meanwhile (other tests, other builds) is not taken for the attack.
+async fn idle_again(http: &reqwest::Client, api: &str, auth: &str, before: Duration) -> Duration {
+    before.max(idle_median(http, api, auth).await)
 }
 
 /// User + system CPU seconds the process has used, from `/proc/PID/stat`.
@@ -232,13 +276,10 @@ async fn gif_bombs(backend: &str, db: TestDb) {
     let small = data_uri(&gif_bomb(4096, 200), "image/gif");
     assert!(large.len() < 40_000 && small.len() < 8_000);
 
-    let idle = median(me_latencies(&http, &api, &victim, 30).await);
+    let idle = idle_median(&http, &api, &victim).await;
     let cpu_before = cpu_seconds(server.pid());
     let started = Instant::now();
-    let probe = {
-        let (http, api, victim) = (http.clone(), api.clone(), victim.clone());
-        tokio::spawn(async move { me_latencies(&http, &api, &victim, 30).await })
-    };
+    let probe = Probe::start(&http, &api, &victim);
     // 3 rounds of the issue's attack: 8 concurrent 4.6 KB bombs and one 23 KB bomb.
     let mut answered = 0;
     for _round in 0..3 {
@@ -266,7 +307,8 @@ async fn gif_bombs(backend: &str, db: TestDb) {
     }
     let attack_time = started.elapsed();
     let cpu = cpu_seconds(server.pid()) - cpu_before;
-    let under_attack = median(probe.await.unwrap());
+    let under_attack = median(probe.stop().await);
+    let idle = idle_again(&http, &api, &victim, idle).await;
     let peak = peak_rss_mb(server.pid());
     println!(
         "attack 4 ({backend}): {answered} GIF bombs refused (400/50035 IMAGE_INVALID) in \
@@ -315,13 +357,10 @@ async fn attack_5_default_avatar_flood_renders_once() {
     let api = server.api();
     let http = reqwest::Client::new();
     let (victim, _) = register(&http, &api, "victim").await;
-    let idle = median(me_latencies(&http, &api, &victim, 30).await);
+    let idle = idle_median(&http, &api, &victim).await;
 
     let cpu_before = cpu_seconds(server.pid());
-    let probe = {
-        let (http, api, victim) = (http.clone(), api.clone(), victim.clone());
-        tokio::spawn(async move { me_latencies(&http, &api, &victim, 30).await })
-    };
+    let probe = Probe::start(&http, &api, &victim);
     // 16 clients, 20 requests each, all for the most expensive default avatar.
     const CLIENTS: usize = 16;
     const EACH: usize = 20;
@@ -347,7 +386,8 @@ async fn attack_5_default_avatar_flood_renders_once() {
         bodies.extend(client.await.unwrap());
     }
     let cpu = cpu_seconds(server.pid()) - cpu_before;
-    let under_attack = median(probe.await.unwrap());
+    let under_attack = median(probe.stop().await);
+    let idle = idle_again(&http, &api, &victim, idle).await;
     let peak = peak_rss_mb(server.pid());
     assert_eq!(bodies.len(), 1, "one rendering, served to all");
     let png = bodies.into_iter().next().unwrap();
@@ -385,14 +425,11 @@ async fn variant_flood(backend: &str, db: TestDb) {
         patch_avatar(&http, &api, &owner, data_uri(&big_png(4096), "image/png")).await;
     assert_eq!(status, 200, "{me}");
     let hash = me["avatar"].as_str().unwrap().to_owned();
-    let idle = median(me_latencies(&http, &api, &victim, 30).await);
+    let idle = idle_median(&http, &api, &victim).await;
 
     let cpu_before = cpu_seconds(server.pid());
     let started = Instant::now();
-    let probe = {
-        let (http, api, victim) = (http.clone(), api.clone(), victim.clone());
-        tokio::spawn(async move { me_latencies(&http, &api, &victim, 30).await })
-    };
+    let probe = Probe::start(&http, &api, &victim);
     // 36 concurrent first requests, one per variant; a client that gets 503 waits Retry-After.
     let asks: Vec<_> = all_variants()
         .into_iter()
@@ -418,7 +455,8 @@ async fn variant_flood(backend: &str, db: TestDb) {
     }
     let attack_time = started.elapsed();
     let cpu = cpu_seconds(server.pid()) - cpu_before;
-    let under_attack = median(probe.await.unwrap());
+    let under_attack = median(probe.stop().await);
+    let idle = idle_again(&http, &api, &victim, idle).await;
     let peak = peak_rss_mb(server.pid());
 
     // Everything is cached now: the same 36 again cost no render.
