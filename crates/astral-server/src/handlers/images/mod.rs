@@ -169,7 +169,6 @@ pub(crate) async fn serve_user_image(
 
 /// Busy image workers are a 503 with `Retry-After` (the client may retry); anything else is a
 /// 500 with its cause logged.
-#[track_caller]
 pub(crate) fn image_error(e: ImageError) -> ApiError {
     match e {
         ImageError::Busy => ApiError::with_cause(ErrorKind::Unavailable, e),
