@@ -3,9 +3,9 @@
 use std::io::Cursor;
 
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageFormat, Rgba, RgbaImage};
+use image::{DynamicImage, ImageFormat, ImageReader, Rgba, RgbaImage};
 
-use crate::upload::ImageKind;
+use crate::upload::{decode_limits, ImageKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -86,31 +86,82 @@ pub fn render(
 ) -> Result<Vec<u8>, RenderError> {
     let kind = ImageKind::of(original)
         .ok_or_else(|| RenderError("stored image of unknown format".into()))?;
-    let image = image::load_from_memory_with_format(original, kind.format())
-        .map_err(|e| RenderError(e.to_string()))?;
-    let fits = size.is_none_or(|s| image.width() <= s && image.height() <= s);
-    if format.matches(kind) && fits {
+    if serves_as_is(original, format, size) {
         return Ok(original.to_vec());
     }
+    // Within the upload's limits (a GIF: its first frame only).
+    let mut reader = ImageReader::with_format(Cursor::new(original), kind.format());
+    reader.limits(decode_limits());
+    let image = reader.decode().map_err(|e| RenderError(e.to_string()))?;
+    let fits = size.is_none_or(|s| image.width() <= s && image.height() <= s);
     let image = match size {
-        Some(s) if !fits => image.resize(s, s, FilterType::Lanczos3),
+        Some(s) if !fits => scale_down(image, s),
         _ => image,
     };
-    encode(&image, format)
+    encode(image, format)
 }
 
-fn encode(image: &DynamicImage, format: OutputFormat) -> Result<Vec<u8>, RenderError> {
-    // JPEG has no alpha channel.
-    let image = match format {
-        OutputFormat::Jpeg => DynamicImage::ImageRgb8(image.to_rgb8()),
-        _ => DynamicImage::ImageRgba8(image.to_rgba8()),
+/// Scaled to fit `size`×`size`. Halving or more: area averaging (`thumbnail`), which is what
+/// a large reduction needs and costs one pass and the output's memory (Lanczos3 on a 4096²
+/// original took ~3 s and ~200 MB here, its f32 intermediate the size of the input); less
+/// than halving, where averaging would alias: a triangle filter. Takes the original by value
+/// so it is freed before the result is encoded.
+fn scale_down(image: DynamicImage, size: u32) -> DynamicImage {
+    if image.width().max(image.height()) >= 2 * size {
+        image.thumbnail(size, size)
+    } else {
+        image.resize(size, size, FilterType::Triangle)
+    }
+}
+
+/// Whether the original itself is the answer (the format asked for, and no larger than
+/// `size`), judged from its header alone, without decoding it.
+pub fn serves_as_is(original: &[u8], format: OutputFormat, size: Option<u32>) -> bool {
+    let Some(kind) = ImageKind::of(original) else {
+        return false;
     };
+    if !format.matches(kind) {
+        return false;
+    }
+    ImageReader::with_format(Cursor::new(original), kind.format())
+        .into_dimensions()
+        .is_ok_and(|(width, height)| size.is_none_or(|s| width <= s && height <= s))
+}
+
+/// Takes the image by value so that a conversion replaces it rather than copying it: a 4096²
+/// image is 48–64 MiB per copy, and that is what bounds a render's memory.
+fn encode(image: DynamicImage, format: OutputFormat) -> Result<Vec<u8>, RenderError> {
+    use image::ColorType;
     let mut out = Cursor::new(Vec::new());
+    if format == OutputFormat::Gif {
+        // `write_to` quantises with NeuQuant at speed 1, which took 12 s for one 4096² frame
+        // here (1 s at 1024²); speed 10, the gif crate's suggested compromise, 1.8 s (0.14 s).
+        let frame = image::Frame::new(image.into_rgba8());
+        let mut encoder =
+            image::codecs::gif::GifEncoder::new_with_speed(&mut out, GIF_QUANTISATION_SPEED);
+        encoder
+            .encode_frame(frame)
+            .map_err(|e| RenderError(e.to_string()))?;
+        drop(encoder);
+        return Ok(out.into_inner());
+    }
+    // Converted only when the encoder cannot take the image as it is (JPEG has no alpha
+    // channel; WebP takes 8-bit RGB(A) only; 16-bit images become 8-bit).
+    let image = match (format, image.color()) {
+        (OutputFormat::Jpeg, ColorType::Rgb8 | ColorType::L8) => image,
+        (OutputFormat::Jpeg, _) => DynamicImage::ImageRgb8(image.into_rgb8()),
+        (_, ColorType::Rgb8 | ColorType::Rgba8) => image,
+        _ => DynamicImage::ImageRgba8(image.into_rgba8()),
+    };
     image
         .write_to(&mut out, format.image_format())
         .map_err(|e| RenderError(e.to_string()))?;
     Ok(out.into_inner())
 }
+
+/// NeuQuant's sampling factor when a still image is converted to GIF (1 best and slowest,
+/// 30 fastest).
+const GIF_QUANTISATION_SPEED: i32 = 10;
 
 /// How many default avatars there are (Discord: `(user_id >> 22) % 6`).
 pub const DEFAULT_AVATAR_COUNT: u64 = 6;
@@ -136,7 +187,7 @@ pub fn default_avatar(index: u64, size: u32) -> Option<Vec<u8>> {
             Rgba([0, 0, 0, 0])
         }
     });
-    encode(&DynamicImage::ImageRgba8(image), OutputFormat::Png).ok()
+    encode(DynamicImage::ImageRgba8(image), OutputFormat::Png).ok()
 }
 
 #[cfg(test)]
@@ -145,7 +196,7 @@ mod tests {
 
     fn png(w: u32, h: u32) -> Vec<u8> {
         encode(
-            &DynamicImage::ImageRgba8(RgbaImage::from_pixel(w, h, Rgba([1, 2, 3, 255]))),
+            DynamicImage::ImageRgba8(RgbaImage::from_pixel(w, h, Rgba([1, 2, 3, 255]))),
             OutputFormat::Png,
         )
         .unwrap()

@@ -10,6 +10,16 @@ pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_SIDE: u32 = 4096;
 /// At most this many pixels in all (4096 × 4096).
 pub const MAX_PIXELS: u64 = 4096 * 4096;
+/// At most this many frames in an animated GIF.
+pub const MAX_GIF_FRAMES: usize = 1000;
+/// The decoding work a GIF may ask for, in pixels: frames × canvas area (every frame is
+/// composited onto a whole canvas, so a 1×1 frame on a 4096² canvas costs 16.7 M pixels).
+/// 2^26: 4 frames at 4096², 256 at 512², 1000 at 256². Checked from the frame descriptors,
+/// before any pixel is decoded.
+pub const MAX_GIF_WORK: u64 = 1 << 26;
+/// The most a decoder may allocate for one image (`image::Limits::max_alloc`): a 4096² RGBA
+/// image with 16-bit channels is 128 MiB, plus the decoder's own buffers.
+pub const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
@@ -134,18 +144,23 @@ pub fn decode_upload(value: &str) -> Result<Upload, UploadError> {
             "The image is {width}×{height}; at most {MAX_SIDE}×{MAX_SIDE} pixels are accepted."
         )));
     }
+    // A GIF's total work (frames × canvas) from its frame descriptors alone, skipping the
+    // compressed data: a tiny file can describe a thousand frames on a 4096² canvas.
+    let frames = match kind {
+        ImageKind::Gif => gif_frame_count(&bytes)?,
+        _ => 1,
+    };
     // Decode it all, within limits, to prove it is an image (a truncated or corrupt one fails).
     let mut reader = ImageReader::with_format(Cursor::new(&bytes), kind.format());
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
+    reader.limits(decode_limits());
     reader
         .decode()
         .map_err(|_| refuse("The image is corrupt or truncated."))?;
+    if frames > 1 {
+        decode_gif_frames(&bytes)?;
+    }
 
-    let animated = kind == ImageKind::Gif && gif_frames(&bytes)? > 1;
+    let animated = frames > 1;
     let digest = Sha256::digest(&bytes);
     let hash = format!(
         "{}{}",
@@ -162,21 +177,70 @@ pub fn decode_upload(value: &str) -> Result<Upload, UploadError> {
     })
 }
 
-/// Counts a GIF's frames, decoding each (so a corrupt later frame is caught too); stops at the
-/// limit of frames a sane avatar has.
-fn gif_frames(bytes: &[u8]) -> Result<usize, UploadError> {
-    use image::AnimationDecoder;
-    let decoder = image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+/// The limits every decode runs under (uploads and renders).
+pub(crate) fn decode_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits
+}
+
+/// Counts a GIF's frames from their descriptors without decompressing any (the gif crate
+/// skips each frame's LZW data), and refuses the GIF once the frames × canvas area would pass
+/// [`MAX_GIF_WORK`], or a frame is larger than the canvas.
+fn gif_frame_count(bytes: &[u8]) -> Result<usize, UploadError> {
+    let mut options = gif::DecodeOptions::new();
+    options.skip_frame_decoding(true);
+    options.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = options
+        .read_info(Cursor::new(bytes))
         .map_err(|_| refuse("The GIF could not be read."))?;
-    let mut frames = 0;
-    for frame in decoder.into_frames() {
-        frame.map_err(|_| refuse("The GIF is corrupt or truncated."))?;
+    let (width, height) = (decoder.width(), decoder.height());
+    let canvas = u64::from(width) * u64::from(height);
+    let mut frames = 0usize;
+    while let Some(frame) = decoder
+        .next_frame_info()
+        .map_err(|_| refuse("The GIF is corrupt or truncated."))?
+    {
+        if frame.width > width || frame.height > height {
+            return Err(refuse(format!(
+                "A GIF frame ({}×{}) is larger than the image ({width}×{height}).",
+                frame.width, frame.height
+            )));
+        }
         frames += 1;
-        if frames > 1000 {
-            return Err(refuse("The GIF has more than 1000 frames."));
+        if frames > MAX_GIF_FRAMES {
+            return Err(refuse(format!(
+                "The GIF has more than {MAX_GIF_FRAMES} frames."
+            )));
+        }
+        if frames as u64 * canvas > MAX_GIF_WORK {
+            return Err(refuse(format!(
+                "The GIF is too much work to decode: frames × width × height may be at most \
+                 {MAX_GIF_WORK} ({frames} frames of {width}×{height} pass it)."
+            )));
         }
     }
+    if frames == 0 {
+        return Err(refuse("The GIF has no frames."));
+    }
     Ok(frames)
+}
+
+/// Decodes every frame of a GIF whose work [`gif_frame_count`] accepted, so a corrupt later
+/// frame is caught too.
+fn decode_gif_frames(bytes: &[u8]) -> Result<(), UploadError> {
+    use image::{AnimationDecoder, ImageDecoder};
+    let mut decoder = image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+        .map_err(|_| refuse("The GIF could not be read."))?;
+    decoder
+        .set_limits(decode_limits())
+        .map_err(|_| refuse("The GIF could not be read."))?;
+    for frame in decoder.into_frames() {
+        frame.map_err(|_| refuse("The GIF is corrupt or truncated."))?;
+    }
+    Ok(())
 }
 
 /// A stored hash as Discord writes it: 32 lowercase hex characters, optionally `a_`-prefixed.
@@ -238,6 +302,56 @@ mod tests {
         let n = corrupt.len();
         corrupt[n / 2..n - 12].fill(0x55);
         assert!(decode_upload(&STANDARD.encode(&corrupt)).is_err());
+    }
+
+    /// `frames` frames of `frame`×`frame` pixels on a `canvas`×`canvas` GIF.
+    fn gif(canvas: u16, frame: u16, frames: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let palette = [0u8, 0, 0, 255, 255, 255];
+            let mut encoder = gif::Encoder::new(&mut out, canvas, canvas, &palette).unwrap();
+            for i in 0..frames {
+                let f = gif::Frame {
+                    width: frame,
+                    height: frame,
+                    buffer: std::borrow::Cow::Owned(vec![(i % 2) as u8; usize::from(frame).pow(2)]),
+                    ..gif::Frame::default()
+                };
+                encoder.write_frame(&f).unwrap();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn gif_work_is_bounded_before_any_frame_is_decoded() {
+        // The issue's bomb: 1000 frames of 1×1 on a 4096² canvas, ~23 KB.
+        let bomb = gif(4096, 1, 1000);
+        assert!(bomb.len() < 32 * 1024, "{}", bomb.len());
+        let started = std::time::Instant::now();
+        let err = decode_upload(&STANDARD.encode(&bomb)).unwrap_err();
+        assert!(err.0.contains("too much work"), "{err}");
+        // Refused from descriptors: far below the ~60 s decoding it took (debug build too).
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Exactly at the budget is fine: 4 frames of 4096² = 2^26; 5 are not.
+        let at_budget = gif(4096, 1, 4);
+        assert!(
+            decode_upload(&STANDARD.encode(&at_budget))
+                .unwrap()
+                .animated
+        );
+        assert!(decode_upload(&STANDARD.encode(gif(4096, 1, 5))).is_err());
+        // A frame larger than its canvas, and more than 1000 frames, are refused too.
+        assert!(decode_upload(&STANDARD.encode(gif(16, 32, 1)))
+            .unwrap_err()
+            .0
+            .contains("larger than the image"));
+        assert!(decode_upload(&STANDARD.encode(gif(4, 1, 1001)))
+            .unwrap_err()
+            .0
+            .contains("1000 frames"));
+        let ordinary = decode_upload(&STANDARD.encode(gif(64, 64, 30))).unwrap();
+        assert!(ordinary.animated && ordinary.hash.starts_with("a_"));
     }
 
     #[test]

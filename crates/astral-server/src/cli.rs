@@ -160,7 +160,13 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         body: settings.body.clone(),
         password_pool: Arc::new(password_pool),
         json_pool: Arc::new(json_pool),
-        media: Arc::new(media),
+        images: astral_media::ImageWorkers::new(Arc::new(media), settings.images),
+        image_rate_limit: settings.image_rate_limit.map(|quota| {
+            Arc::new(crate::handlers::images::AddressLimit::new(
+                quota,
+                settings.trusted_proxies.clone(),
+            ))
+        }),
         max_friends: crate::handlers::relationships::MAX_FRIENDS,
         store: Arc::new(store),
         username_rule: settings.username_rule.clone(),

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use astral_media::WorkerSettings;
 use astral_ratelimit::{IpNet, LimiterConfig, Quota};
 use astral_store::{ConnectionOptions, StoreConfig};
 use clap::Args;
@@ -22,6 +23,8 @@ pub const DEFAULT_MAX_JSON_BODY_BYTES: usize = 8 * 1024;
 pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_BODY_MIN_BYTES_PER_SEC: u64 = 1024;
 pub const DEFAULT_PASSWORD_TIMEOUT_MS: u64 = 5000;
+/// Per address on the CDN routes: a page of a hundred avatars at once, 20 a second after.
+pub const DEFAULT_IMAGE_RATE_LIMIT: &str = "200/10s";
 
 /// The settings as flags and environment variables. Every field is optional so that an unset
 /// flag falls through to the file and then to the default.
@@ -137,6 +140,15 @@ pub struct SettingsArgs {
     /// [default: 5000].
     #[arg(long, env = "ASTRAL_PASSWORD_TIMEOUT_MS")]
     pub password_timeout_ms: Option<u64>,
+    /// Threads that decode uploads and render images; at most this many run at once [default: half the cores, at least 1].
+    #[arg(long, env = "ASTRAL_IMAGE_THREADS")]
+    pub image_threads: Option<usize>,
+    /// Milliseconds a request waits for a free image thread before it gets 503 [default: 5000].
+    #[arg(long, env = "ASTRAL_IMAGE_QUEUE_TIMEOUT_MS")]
+    pub image_queue_timeout_ms: Option<u64>,
+    /// Per-address limit on the CDN routes (/avatars, /banners, /embed/avatars), BURST/PERIOD or `off` [default: 200/10s].
+    #[arg(long, env = "ASTRAL_IMAGE_RATE_LIMIT")]
+    pub image_rate_limit: Option<String>,
 }
 
 /// The same settings as file keys.
@@ -176,6 +188,9 @@ struct FileSettings {
     body_min_bytes_per_sec: Option<u64>,
     password_threads: Option<usize>,
     password_timeout_ms: Option<u64>,
+    image_threads: Option<usize>,
+    image_queue_timeout_ms: Option<u64>,
+    image_rate_limit: Option<String>,
 }
 
 /// How log lines are written (to stderr).
@@ -207,6 +222,12 @@ pub struct Settings {
     pub body: crate::body::BodyLimits,
     pub password_threads: usize,
     pub password_timeout: Duration,
+    /// The image threads, their queue deadline and the renders in flight.
+    pub images: WorkerSettings,
+    /// Per-address quota on the CDN routes; `None` when off.
+    pub image_rate_limit: Option<Quota>,
+    /// Proxies whose `X-Forwarded-For`/`Forwarded` name the client (empty: none believed).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -275,6 +296,14 @@ impl SettingsArgs {
             ..ConnectionOptions::default()
         };
         store.worker_id = worker_id;
+        // Read whether or not rate limits are on: the CDN routes' own limit keys on the client
+        // address too.
+        let trusted_proxies = match pick!(trusted_proxies) {
+            Some(list) => {
+                parse_trusted_proxies(&list).map_err(|m| invalid("trusted_proxies", &m))?
+            }
+            None => Vec::new(),
+        };
         let rate_limits = match pick!(rate_limits).as_deref().map(str::trim) {
             None | Some("on") => {
                 let mut limits = LimiterConfig::seed_defaults();
@@ -322,12 +351,7 @@ impl SettingsArgs {
                     pick!(rate_limit_failed_logins_per_account),
                     limits.failed_logins_per_account,
                 )?;
-                limits.trusted_proxies = match pick!(trusted_proxies) {
-                    Some(list) => {
-                        parse_trusted_proxies(&list).map_err(|m| invalid("trusted_proxies", &m))?
-                    }
-                    None => Vec::new(),
-                };
+                limits.trusted_proxies = trusted_proxies.clone();
                 limits.redis_url = pick!(redis_url).filter(|u| !u.trim().is_empty());
                 Some(limits)
             }
@@ -354,7 +378,27 @@ impl SettingsArgs {
                 .unwrap_or(DEFAULT_BODY_MIN_BYTES_PER_SEC)
                 .max(1),
         };
+        let mut images = WorkerSettings::for_cores(cores);
+        if let Some(threads) = pick!(image_threads) {
+            if threads == 0 {
+                return Err(invalid("image_threads", "must be at least 1"));
+            }
+            images.threads = threads;
+        }
+        if let Some(ms) = pick!(image_queue_timeout_ms) {
+            images.queue_timeout = Duration::from_millis(ms.max(1));
+        }
+        let image_rate_limit = match pick!(image_rate_limit).as_deref().map(str::trim) {
+            Some("off") => None,
+            value => Some(
+                value
+                    .unwrap_or(DEFAULT_IMAGE_RATE_LIMIT)
+                    .parse::<Quota>()
+                    .map_err(|e| invalid("image_rate_limit", &e.to_string()))?,
+            ),
+        };
         Ok(Settings {
+            trusted_proxies,
             body,
             password_threads: pick!(password_threads).unwrap_or(cores).max(1),
             password_timeout: Duration::from_millis(
@@ -362,6 +406,8 @@ impl SettingsArgs {
                     .unwrap_or(DEFAULT_PASSWORD_TIMEOUT_MS)
                     .max(1),
             ),
+            images,
+            image_rate_limit,
             rate_limits,
             media_dir: pick!(media_dir).unwrap_or_else(|| PathBuf::from("media")),
             bind: pick!(bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
@@ -516,6 +562,44 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn image_settings() {
+        let s = SettingsArgs::default().resolve().unwrap();
+        assert!(s.images.threads >= 1);
+        assert_eq!(s.images.queue_timeout, Duration::from_secs(5));
+        assert_eq!(
+            s.image_rate_limit,
+            Some(Quota::new(200, Duration::from_secs(10)))
+        );
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "image_threads = 3\nimage_queue_timeout_ms = 250\nimage_rate_limit = \"off\""
+        )
+        .unwrap();
+        let s = SettingsArgs {
+            config: Some(file.path().to_owned()),
+            ..SettingsArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(s.images.threads, 3);
+        assert_eq!(s.images.queue_timeout, Duration::from_millis(250));
+        assert_eq!(s.image_rate_limit, None);
+        for bad in [
+            SettingsArgs {
+                image_threads: Some(0),
+                ..SettingsArgs::default()
+            },
+            SettingsArgs {
+                image_rate_limit: Some("lots".into()),
+                ..SettingsArgs::default()
+            },
+        ] {
+            assert!(matches!(bad.resolve(), Err(ConfigError::Invalid { .. })));
+        }
     }
 
     #[test]

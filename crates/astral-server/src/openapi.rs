@@ -117,7 +117,8 @@ impl Modify for BodyDeadlineDocs {
 
 /// Headers of every operation, root routes included: the request-log middleware wraps the
 /// whole app (`crate::request_log`), so every answer carries `X-Request-Id`; and a 503 (the
-/// database is unavailable, `crate::error`) says when to come back in `Retry-After`.
+/// database is unavailable, `crate::error`) or a 429 (the API's rate limits, or the CDN
+/// routes' own, `handlers::images::limit`) says when to come back in `Retry-After`.
 struct EveryAnswerDocs;
 
 impl Modify for EveryAnswerDocs {
@@ -137,7 +138,7 @@ impl Modify for EveryAnswerDocs {
                     response
                         .headers
                         .insert("X-Request-Id".to_owned(), RefOr::T(request_id.clone()));
-                    if status == "5XX" {
+                    if status == "5XX" || status == "429" {
                         response
                             .headers
                             .insert("Retry-After".to_owned(), RefOr::T(retry_after.clone()));

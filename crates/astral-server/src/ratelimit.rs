@@ -15,7 +15,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
-use astral_ratelimit::{client_ip, BucketKind, Check, Limiter, Refusal, Subject};
+use astral_ratelimit::{client_ip, BucketKind, Check, IpNet, Refusal, Subject};
 use astral_types::{ErrorBody, JsonCode};
 
 use crate::auth::{authenticate, Authentication};
@@ -27,16 +27,18 @@ use crate::state::AppState;
 pub struct ClientAddress(pub IpAddr);
 
 /// The client address of a request: the TCP peer, or what a trusted proxy says it forwarded.
-pub fn client_address(req: &ServiceRequest, limiter: &Limiter) -> IpAddr {
-    let peer = req
-        .peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-    let trusted = &limiter.config().trusted_proxies;
+/// The one reading of the forwarding headers, for the API scopes and the CDN routes alike.
+pub fn client_address(
+    peer: Option<std::net::SocketAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+) -> IpAddr {
+    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
     if trusted.is_empty() {
         return peer;
     }
     let values = |name: &str| -> Vec<&str> {
-        req.headers()
+        headers
             .get_all(name)
             .filter_map(|v| v.to_str().ok())
             .collect()
@@ -62,7 +64,11 @@ pub async fn rate_limit(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let ip = client_address(&req, &limiter);
+    let ip = client_address(
+        req.peer_addr(),
+        req.headers(),
+        &limiter.config().trusted_proxies,
+    );
     req.extensions_mut().insert(ClientAddress(ip));
     let authorization = req
         .headers()

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use astral_media::MediaStore;
+use astral_media::ImageWorkers;
 use astral_ratelimit::Limiter;
 use astral_store::{Store, StoreError};
 
@@ -15,8 +15,6 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// `None` when rate limiting is switched off.
     pub limiter: Option<Arc<Limiter>>,
-    /// Uploaded avatars and banners.
-    pub media: Arc<dyn MediaStore>,
     /// Discord's friend limit (1000); lower in tests.
     pub max_friends: i64,
     /// Size limit of bodies without images, and the body-read deadline (`crate::body`).
@@ -25,6 +23,12 @@ pub struct AppState {
     pub password_pool: Arc<crate::pool::BoundedPool>,
     /// Parsing large JSON bodies (`crate::body`).
     pub json_pool: Arc<crate::pool::BoundedPool>,
+    /// Uploaded avatars and banners, and where image work runs (its own threads, never the
+    /// database's): upload validation, the media store, single-flight renders, the default
+    /// avatar cache (docs/images.md). The media store is reached only through it.
+    pub images: Arc<ImageWorkers>,
+    /// The per-address limit on the CDN routes; `None` when off.
+    pub image_rate_limit: Option<Arc<crate::handlers::images::AddressLimit>>,
 }
 
 impl AppState {

@@ -19,6 +19,7 @@ mod faults;
 mod files_and_headers;
 mod gateway;
 mod guilds;
+mod image_attacks;
 mod images;
 mod logs;
 mod passwords;

@@ -104,6 +104,10 @@ pub struct TestOptions {
     pub max_friends: i64,
     /// The JSON body limit of routes without images and the body-read deadline.
     pub body: astral_server::body::BodyLimits,
+    /// The image workers (the defaults for two cores unless a test sets them).
+    pub images: astral_media::WorkerSettings,
+    /// The CDN routes' per-address limit; off by default, like the rate limits.
+    pub image_rate_limit: Option<astral_ratelimit::Quota>,
 }
 
 impl Default for TestOptions {
@@ -116,6 +120,8 @@ impl Default for TestOptions {
             clock: None,
             max_friends: astral_server::handlers::relationships::MAX_FRIENDS,
             body: astral_server::body::BodyLimits::default(),
+            images: astral_media::WorkerSettings::for_cores(2),
+            image_rate_limit: None,
         }
     }
 }
@@ -127,6 +133,8 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
     /// Uploaded images of this instance.
     pub media_dir: tempfile::TempDir,
+    /// Its image workers (their render count shows single-flight at work).
+    pub images: Arc<astral_media::ImageWorkers>,
     // Last, so the database outlives the server.
     pub db: TestDb,
 }
@@ -156,11 +164,20 @@ impl TestApp {
         let pool = |name, timeout| {
             Arc::new(astral_server::pool::BoundedPool::new(name, 2, timeout).expect("pool"))
         };
+        let images = astral_media::ImageWorkers::new(Arc::new(media), options.images);
         let state = web::Data::new(AppState {
             password_pool: pool("password", std::time::Duration::from_secs(30)),
             json_pool: pool("json", options.body.timeout),
             body: options.body,
-            media: Arc::new(media),
+            images: Arc::clone(&images),
+            image_rate_limit: options.image_rate_limit.map(|quota| {
+                // One trusted-proxy list for the API scopes and the CDN routes, as in `astral serve`.
+                let trusted = limiter.as_ref().map(|l| l.config().trusted_proxies.clone());
+                Arc::new(astral_server::handlers::images::AddressLimit::new(
+                    quota,
+                    trusted.unwrap_or_default(),
+                ))
+            }),
             max_friends: options.max_friends,
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
@@ -182,6 +199,7 @@ impl TestApp {
             http: http_client(reqwest::Client::builder()),
             server: handle,
             media_dir,
+            images,
             db,
         }
     }

@@ -1,9 +1,12 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use astral_media::{default_avatar, OutputFormat, DEFAULT_AVATAR_COUNT};
+use astral_media::{OutputFormat, DEFAULT_AVATAR_COUNT};
 use astral_types::ErrorBody;
 
-use super::{image_response, not_found, size, ImageFile, SizeQuery};
+use super::{
+    image_error, image_response, limit, not_found, not_modified, size, ImageFile, SizeQuery,
+};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A default avatar.
 ///
@@ -21,28 +24,35 @@ use crate::error::ApiError;
         (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)."),
         (status = 400, description = "Invalid `size`.", body = ErrorBody),
         (status = 404, description = "No such default avatar.", body = ErrorBody),
-        (status = "5XX", description = "Server failure.", body = ErrorBody),
+        (status = 429, description = "Too many image requests from this address (`image_rate_limit`).", body = ErrorBody),
+        (status = "5XX", description = "Server failure; 503 with `Retry-After` when the image workers stay busy.", body = ErrorBody),
     )
 )]
 #[get("/embed/avatars/{file}")]
 pub async fn get_default_avatar(
+    state: web::Data<AppState>,
     req: HttpRequest,
     file: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refusal) = limit::refuse(&state, &req) {
+        return Ok(refusal);
+    }
     let size = size(&req)?.unwrap_or(256);
     let index: u64 = file
         .strip_suffix(".png")
         .and_then(|i| i.parse().ok())
         .filter(|i| *i < DEFAULT_AVATAR_COUNT)
         .ok_or_else(not_found)?;
-    let bytes = web::block(move || default_avatar(index, size))
+    let name = format!("default-{index}-{size}.png");
+    if let Some(answer) = not_modified(&req, &name) {
+        return Ok(answer);
+    }
+    // Rendered once per index and size, then served from memory.
+    let bytes = state
+        .images
+        .default_avatar(index, size)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(image_error)?
         .ok_or_else(not_found)?;
-    Ok(image_response(
-        &req,
-        bytes,
-        OutputFormat::Png,
-        format!("default-{index}-{size}.png"),
-    ))
+    Ok(image_response(bytes, OutputFormat::Png, &name))
 }

@@ -4,14 +4,22 @@
 //! A hash is served only under the id of the user who uploaded it (any hash they ever had, so
 //! old URLs keep working). Images are immutable under their names: long-lived caching and an
 //! `ETag` derived from the name.
+//!
+//! Every image route is limited per client address first ([`limit`]); reading, rendering and
+//! caching run on the image workers ([`astral_media::ImageWorkers`]), never on the database's
+//! threads: a request that finds them busy past their queue timeout answers 503.
 
 pub mod get_default_avatar;
 pub mod get_user_avatar;
 pub mod get_user_banner;
+pub mod limit;
+
+pub use limit::AddressLimit;
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use astral_media::{is_hash, render, OutputFormat};
+use astral_media::{is_hash, ImageError, OutputFormat};
 use astral_store::ImageSlot;
 use astral_types::UserId;
 use serde::Deserialize;
@@ -94,31 +102,32 @@ fn split_file(file: &str) -> Option<(&str, OutputFormat)> {
     Some((hash, OutputFormat::from_extension(ext)?))
 }
 
-fn image_response(
-    req: &HttpRequest,
-    bytes: Vec<u8>,
-    format: OutputFormat,
-    etag: String,
-) -> HttpResponse {
-    let etag = format!("\"{etag}\"");
-    let matches = req
-        .headers()
+fn etag(name: &str) -> String {
+    format!("\"{name}\"")
+}
+
+/// A 304 when `If-None-Match` names this image: a name never changes its bytes, so nothing
+/// needs to be read or rendered.
+fn not_modified(req: &HttpRequest, name: &str) -> Option<HttpResponse> {
+    let etag = etag(name);
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+        .then(|| {
+            HttpResponse::NotModified()
+                .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+                .insert_header((header::ETAG, etag))
+                .finish()
+        })
+}
+
+fn image_response(bytes: Bytes, format: OutputFormat, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-        .insert_header((header::ETAG, etag));
-    if matches {
-        response.finish()
-    } else {
-        response.content_type(format.content_type()).body(bytes)
-    }
+        .insert_header((header::ETAG, etag(name)))
+        .content_type(format.content_type())
+        .body(bytes)
 }
 
 /// Serves a user's avatar or banner.
@@ -129,6 +138,9 @@ pub(crate) async fn serve_user_image(
     user_id: &str,
     file: &str,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refusal) = limit::refuse(state, req) {
+        return Ok(refusal);
+    }
     let size = size(req)?;
     let (hash, format) = split_file(file).ok_or_else(not_found)?;
     let user_id: UserId = user_id.parse().map_err(|_| not_found())?;
@@ -142,25 +154,24 @@ pub(crate) async fn serve_user_image(
     {
         return Err(not_found());
     }
-    let media = state.media.clone();
-    let hash = hash.to_owned();
-    let key = format!("{hash}-{}.{}", size.unwrap_or(0), format.extension());
-    let cache_key = key.clone();
-    let bytes = web::block(move || -> Result<Option<Vec<u8>>, ApiError> {
-        if let Some(cached) = media.get_variant(&cache_key).map_err(ApiError::internal)? {
-            return Ok(Some(cached));
-        }
-        let Some(original) = media.get(&hash).map_err(ApiError::internal)? else {
-            return Ok(None);
-        };
-        let rendered = render(&original, format, size).map_err(ApiError::internal)?;
-        media
-            .put_variant(&cache_key, &rendered)
-            .map_err(ApiError::internal)?;
-        Ok(Some(rendered))
-    })
-    .await
-    .map_err(ApiError::internal)??
-    .ok_or_else(not_found)?;
-    Ok(image_response(req, bytes, format, key))
+    let name = format!("{hash}-{}.{}", size.unwrap_or(0), format.extension());
+    if let Some(answer) = not_modified(req, &name) {
+        return Ok(answer);
+    }
+    let bytes = state
+        .images
+        .variant(hash, format, size)
+        .await
+        .map_err(image_error)?
+        .ok_or_else(not_found)?;
+    Ok(image_response(bytes, format, &name))
+}
+
+/// Busy image workers are a 503 with `Retry-After` (the client may retry); anything else is a
+/// 500 with its cause logged.
+pub(crate) fn image_error(e: ImageError) -> ApiError {
+    match e {
+        ImageError::Busy => ApiError::with_cause(ErrorKind::Unavailable, e),
+        ImageError::Internal(_) => ApiError::internal(e),
+    }
 }

@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
+use crate::handlers::images::image_error;
 use crate::handlers::validate;
 use crate::state::AppState;
 use crate::wire;
@@ -18,8 +19,9 @@ use crate::wire;
 /// Absent fields are left unchanged; `null` clears a nullable field (`global_name`, `avatar`,
 /// `banner`). `avatar` and `banner` take a PNG, JPEG, GIF or WebP image as a data URI
 /// (`data:image/png;base64,…`) or raw base64, at most 10 MiB and 4096×4096 pixels; the user
-/// object then carries its hash. Unknown fields are ignored. Nothing is changed unless every
-/// field is valid. Returns the updated user.
+/// object then carries its hash; an animated GIF's frames × width × height may be at most
+/// 2^26. Unknown fields are ignored. Nothing is changed unless every field is valid. Returns
+/// the updated user; 503 (with `Retry-After`) when the image workers stay busy.
 #[utoipa::path(
     operation_id = "update_my_user",
     tag = "users",
@@ -46,13 +48,15 @@ pub async fn update_my_user(
     let avatar = form.string("avatar");
     let banner = form.string("banner");
 
-    // Images are decoded (CPU-heavy) on the blocking pool; a value equal to the current hash
-    // is a no-op, as the Astral seed's PATCH example sends the hash back.
+    // Images are decoded (CPU-heavy) on the image workers, never the database's threads; busy
+    // workers answer 503. A value equal to the current hash is a no-op, as the Astral seed's
+    // PATCH example sends the hash back.
     let current = (caller.user.avatar.clone(), caller.user.banner.clone());
-    let (avatar, banner) =
-        web::block(move || (read_image(avatar, current.0), read_image(banner, current.1)))
-            .await
-            .map_err(ApiError::internal)?;
+    let (avatar, banner) = state
+        .images
+        .decode(move || (read_image(avatar, current.0), read_image(banner, current.1)))
+        .await
+        .map_err(image_error)?;
 
     let errors = form.errors();
     let mut uploads = Vec::new();
@@ -87,15 +91,12 @@ pub async fn update_my_user(
     // Stored before the user row points at them. Content-addressed: should the update below
     // fail, an unreferenced file is harmless, and a retry finds it in place.
     if !uploads.is_empty() {
-        let media = state.media.clone();
-        web::block(move || {
-            uploads
-                .iter()
-                .try_for_each(|u| media.put(&u.hash, &u.bytes))
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        let originals = uploads.into_iter().map(|u| (u.hash, u.bytes)).collect();
+        state
+            .images
+            .store_originals(originals)
+            .await
+            .map_err(image_error)?;
     }
 
     let user_id = caller.id();
