@@ -105,17 +105,20 @@ fn run_all() -> Result<bool, String> {
         };
         runs.extend(fuzz(&paths, &contract, options, &plan)?);
     }
-    // Everything comes from 127.0.0.1, so the per-IP bucket for requests without a token would
-    // also starve Schemathesis' own log-ins (POST /auth/login), and every operation would error
-    // before being sent. That bucket is widened; the per-token and per-route ones keep their
-    // defaults and answer 429 plenty.
+    // Everything comes from 127.0.0.1, so the per-address buckets would also starve
+    // Schemathesis' own log-ins (POST /auth/login, again after each generated logout), and
+    // every operation would error before being sent: the bucket for requests without a token,
+    // and the failed-login buckets, which the generated wrong logins fill within seconds. Those
+    // are widened; the per-token and per-route ones keep their defaults and answer 429 plenty.
+    let widened = |name: &str| (name.to_owned(), "600/10s".to_owned());
     let options = ServerOptions {
         backend: Backend::Sqlite,
         rate_limits: true,
-        env: vec![(
-            "ASTRAL_RATE_LIMIT_UNAUTHENTICATED".to_owned(),
-            "600/10s".to_owned(),
-        )],
+        env: vec![
+            widened("ASTRAL_RATE_LIMIT_UNAUTHENTICATED"),
+            widened("ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ADDRESS"),
+            widened("ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT"),
+        ],
     };
     let plan = Plan {
         label: "sqlite, rate limits on".to_owned(),
