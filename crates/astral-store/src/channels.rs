@@ -3,7 +3,7 @@
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::write_transaction;
+use crate::conn::{lock_rows, write_transaction, LockedRows};
 use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
 use crate::{AnyConnection, Store, StoreError};
@@ -83,37 +83,6 @@ fn recipient_count(conn: &mut AnyConnection, id: i64) -> QueryResult<i64> {
         .filter(channel_recipients::channel_id.eq(id))
         .count()
         .get_result(conn)
-}
-
-/// On PostgreSQL, locks the rows of these users (in id order, so two transactions locking
-/// overlapping sets wait on each other instead of deadlocking) until the transaction ends: a
-/// count of their group DMs then stays true until this transaction has added to it. SQLite
-/// needs nothing: `write_transaction` holds its one write lock from the start.
-/// `FOR NO KEY UPDATE` does not block the key-share locks that inserts referencing these users
-/// take, nor any reader.
-fn lock_users(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        users::table
-            .filter(users::id.eq_any(ids))
-            .order(users::id.asc())
-            .select(users::id)
-            .for_no_key_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
-}
-
-/// Like [`lock_users`], for a channel row: concurrent additions to one group wait in turn, so
-/// the member count each one reads is the one it adds to.
-fn lock_channel(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        channels::table
-            .find(id)
-            .select(channels::id)
-            .for_no_key_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
 }
 
 /// Whether `user` may be put into a group DM by `by`: they are friends and `user` is a person.
@@ -203,7 +172,7 @@ impl Store {
         let ids: Vec<i64> = members.iter().map(|m| m.as_i64()).collect();
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            lock_users(conn, &ids)?;
+            lock_rows(conn, LockedRows::Users, &ids)?;
             for member in members.iter().filter(|m| **m != owner) {
                 if !addable_by(conn, owner, *member)? {
                     return Ok(Err(GroupRefusal::NotAFriend));
@@ -349,7 +318,7 @@ impl Store {
     ) -> Result<Result<bool, GroupRefusal>, StoreError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            lock_channel(conn, id.as_i64())?;
+            lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
             let kind: Option<i32> = channels::table
                 .find(id.as_i64())
                 .select(channels::kind)
@@ -372,7 +341,7 @@ impl Store {
             if recipient_count(conn, id.as_i64())? >= max_members {
                 return Ok(Err(GroupRefusal::Full));
             }
-            lock_users(conn, &[user.as_i64()])?;
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
             if group_count(conn, user)? >= max_groups {
                 return Ok(Err(GroupRefusal::TooManyGroups));
             }

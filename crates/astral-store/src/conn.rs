@@ -402,3 +402,39 @@ mod tests {
         );
     }
 }
+
+/// Rows a write transaction locks before it counts what it is about to add to (per-user caps,
+/// group sizes, invites per guild).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LockedRows {
+    Users,
+    Channels,
+    Guilds,
+}
+
+/// On PostgreSQL, locks these rows until the transaction ends, so a count taken under the lock
+/// stays true until this transaction has added to it, and concurrent check-then-insert
+/// transactions run one after the other. In id order, so transactions locking overlapping sets
+/// wait on each other instead of deadlocking. `FOR NO KEY UPDATE` blocks neither readers nor the
+/// key-share locks that inserts referencing these rows take. SQLite needs nothing:
+/// `write_transaction` holds its one write lock from the start.
+pub(crate) fn lock_rows(
+    conn: &mut AnyConnection,
+    rows: LockedRows,
+    ids: &[i64],
+) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        // A fixed name per variant: nothing of the request reaches the statement's text.
+        let table = match rows {
+            LockedRows::Users => "users",
+            LockedRows::Channels => "channels",
+            LockedRows::Guilds => "guilds",
+        };
+        diesel::sql_query(format!(
+            "SELECT id FROM {table} WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE"
+        ))
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
+        .execute(pg)?;
+    }
+    Ok(())
+}

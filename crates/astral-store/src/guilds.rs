@@ -8,8 +8,8 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::write_transaction;
-use crate::schema::{guild_invites, guild_members, guilds, users};
+use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::schema::{guild_invites, guild_members, guilds};
 use crate::{AnyConnection, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -47,32 +47,6 @@ pub enum GuildRefusal {
     TooManyGuilds,
     /// The guild has the maximum number of invites already.
     TooManyInvites,
-}
-
-/// On PostgreSQL, locks the user's row until the transaction ends, so that concurrent joins
-/// of one user are counted one after the other (SQLite's `write_transaction` already holds the
-/// one write lock). `FOR NO KEY UPDATE` leaves readers and foreign-key checks alone.
-fn lock_user(conn: &mut AnyConnection, user: UserId) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        users::table
-            .find(user.as_i64())
-            .select(users::id)
-            .for_no_key_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
-}
-
-/// Like [`lock_user`], for a guild's row (its invites are counted under it).
-fn lock_guild(conn: &mut AnyConnection, guild: i64) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        guilds::table
-            .find(guild)
-            .select(guilds::id)
-            .for_no_key_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
 }
 
 fn guild_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
@@ -115,7 +89,7 @@ impl Store {
         };
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            lock_user(conn, owner)?;
+            lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
             if guild_count(conn, owner)? >= max_guilds {
                 return Ok(Err(GuildRefusal::TooManyGuilds));
             }
@@ -168,7 +142,7 @@ impl Store {
     ) -> Result<Result<bool, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
         let outcome = write_transaction(&mut conn, |conn| {
-            lock_user(conn, user)?;
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
             let member = guild_members::table
                 .find((guild.as_i64(), user.as_i64()))
                 .count()
@@ -254,7 +228,7 @@ impl Store {
         loop {
             let code = invite_code();
             let inserted = write_transaction(&mut conn, |conn| {
-                lock_guild(conn, guild.as_i64())?;
+                lock_rows(conn, LockedRows::Guilds, &[guild.as_i64()])?;
                 let invites: i64 = guild_invites::table
                     .filter(guild_invites::guild_id.eq(guild.as_i64()))
                     .count()
