@@ -1,7 +1,14 @@
-//! Store records to wire objects, in one place.
+//! Store records to wire objects, in one place: handlers call these and never build a wire
+//! object themselves.
 
-use astral_store::UserRecord;
-use astral_types::user::{PrivateUser, User, PUBLIC_FLAGS_MASK};
+use astral_store::{
+    ChannelRecord, GuildRecord, GuildWithCount, InviteRecord, ListedGuild, MemberRecord,
+    ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
+};
+use astral_types::channel::PrivateChannel;
+use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
+use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
+use astral_types::UserId;
 
 fn public_flags(record: &UserRecord) -> i32 {
     // Discord's public flags fit in 31 bits; the mask keeps the cast lossless.
@@ -61,6 +68,138 @@ pub fn private_user(record: &UserRecord) -> PrivateUser {
         premium_type: record.premium_type,
         email: record.email.clone(),
         verified: record.verified,
+    }
+}
+
+/// Every permission bit Discord defines (`(1 << 51) - 1`): what an owner has.
+pub const OWNER_PERMISSIONS: u64 = (1 << 51) - 1;
+/// Discord's classic default `@everyone` permissions: what every other member has (Astral has
+/// no roles).
+pub const MEMBER_PERMISSIONS: u64 = 104_324_673;
+
+/// `user`'s permissions in `guild`, as Discord's decimal string.
+fn permissions(guild: &GuildRecord, user: UserId) -> String {
+    if guild.owner() == user {
+        OWNER_PERMISSIONS
+    } else {
+        MEMBER_PERMISSIONS
+    }
+    .to_string()
+}
+
+/// A guild as its members see it.
+pub fn guild(record: &GuildWithCount) -> Guild {
+    let guild = &record.guild;
+    Guild {
+        id: guild.guild_id(),
+        name: guild.name.clone(),
+        icon: guild.icon.clone(),
+        banner: guild.banner.clone(),
+        owner_id: guild.owner(),
+        features: Vec::new(),
+        approximate_member_count: record.member_count,
+    }
+}
+
+/// One entry of `me`'s guild list; the counts only when they were asked for (Astral has no
+/// presence, so nobody is counted online).
+pub fn my_guild(record: &ListedGuild, me: UserId) -> MyGuild {
+    let guild = &record.guild;
+    MyGuild {
+        id: guild.guild_id(),
+        name: guild.name.clone(),
+        icon: guild.icon.clone(),
+        banner: guild.banner.clone(),
+        owner: guild.owner() == me,
+        permissions: permissions(guild, me),
+        features: Vec::new(),
+        approximate_member_count: record.member_count,
+        approximate_presence_count: record.member_count.map(|_| 0),
+    }
+}
+
+/// A guild member (Astral has no nicknames, roles or voice state).
+pub fn guild_member(record: &MemberRecord) -> GuildMember {
+    GuildMember {
+        user: public_user(&record.user),
+        nick: None,
+        avatar: None,
+        banner: None,
+        roles: Vec::new(),
+        joined_at: iso8601(record.joined_at_ms),
+        premium_since: None,
+        deaf: false,
+        mute: false,
+        flags: 0,
+        pending: false,
+        communication_disabled_until: None,
+        permissions: permissions(&record.guild, record.user.user_id()),
+    }
+}
+
+pub fn invite(record: &InviteRecord) -> Invite {
+    Invite {
+        code: record.code.clone(),
+        guild_id: record.guild_id,
+    }
+}
+
+/// A DM or group DM as `me` sees it: the other recipients only; name, icon and owner for a
+/// group only.
+pub fn private_channel(record: &ChannelRecord, me: UserId) -> PrivateChannel {
+    let group = record.channel.kind != DM;
+    PrivateChannel {
+        id: record.channel_id(),
+        kind: record.channel.kind,
+        last_message_id: None,
+        flags: 0,
+        recipients: record
+            .recipients
+            .iter()
+            .filter(|u| u.user_id() != me)
+            .map(public_user)
+            .collect(),
+        name: group.then(|| record.channel.name.clone()),
+        icon: group.then(|| record.channel.icon.clone()),
+        owner_id: record
+            .channel
+            .owner_id
+            .filter(|_| group)
+            .map(UserId::from_i64),
+    }
+}
+
+pub fn relationship(record: &RelationshipRecord) -> Relationship {
+    Relationship {
+        id: record.user.user_id(),
+        kind: record.kind as i32,
+        user: public_user(&record.user),
+        nickname: record.nickname.clone(),
+        since: iso8601(record.since_ms),
+    }
+}
+
+/// What a profile shows: the public user, and what the caller shares with them as far as it
+/// was asked for (the friends themselves, their number, or both) and shown.
+pub fn user_profile(
+    record: &ProfileRecord,
+    with_friends: bool,
+    with_friends_count: bool,
+) -> UserProfile {
+    let friends = record.mutual_friends.as_deref();
+    UserProfile {
+        user: public_user(&record.user),
+        mutual_guilds: record.mutual_guilds.as_ref().map(|ids| {
+            ids.iter()
+                .map(|&id| MutualGuild { id, nick: None })
+                .collect()
+        }),
+        mutual_friends: friends
+            .filter(|_| with_friends)
+            .map(|friends| friends.iter().map(public_user).collect()),
+        mutual_friends_count: friends
+            .filter(|_| with_friends_count)
+            .map(|friends| friends.len() as i64),
     }
 }
 

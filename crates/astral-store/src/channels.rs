@@ -4,12 +4,10 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
 use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::relationships::{kind_of, RelationshipKind};
 use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
 use crate::{AnyConnection, Store, StoreError};
-
-/// Discord's relationship type of a friend (the same value `relationships.rs` writes).
-const FRIEND: i32 = 1;
 
 pub const DM: i32 = 1;
 pub const GROUP_DM: i32 = 3;
@@ -37,15 +35,26 @@ impl ChannelRecord {
     }
 }
 
-/// Why a group DM could not be created, or a recipient not added. Decided inside the write
-/// transaction that would have made the change, so two requests cannot both pass a check
-/// that only one of them may pass.
+/// Why a channel use case did not happen. Decided inside the write transaction that would
+/// have made the change, so two requests cannot both pass a check that only one of them may
+/// pass, and nothing changes between a check and the act it allows; the handler maps each to
+/// its Discord error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupRefusal {
+pub enum ChannelRefusal {
+    /// No such channel, or the user acting is not in it.
+    UnknownChannel,
+    /// The user to add or remove does not exist, or (to remove) is not in the channel.
+    UnknownUser,
+    /// A recipient of a new DM or group DM does not exist.
+    InvalidRecipients,
+    /// The other user of a DM blocked the one opening it.
+    BlockedByRecipient,
     /// Over the group DM size limit.
     Full,
     /// Not a group DM.
     NotAGroup,
+    /// Only the group DM's owner may do this.
+    NotOwner,
     /// A recipient is not a friend of the person adding them, or is a bot.
     NotAFriend,
     /// A member is in the maximum number of group DMs already.
@@ -91,11 +100,29 @@ fn addable_by(conn: &mut AnyConnection, by: UserId, user: UserId) -> QueryResult
         .inner_join(users::table.on(users::id.eq(relationships::other_id)))
         .filter(relationships::user_id.eq(by.as_i64()))
         .filter(relationships::other_id.eq(user.as_i64()))
-        .filter(relationships::kind.eq(FRIEND))
+        .filter(relationships::kind.eq(RelationshipKind::Friend as i32))
         .filter(users::bot.eq(false))
         .count()
         .get_result::<i64>(conn)?;
     Ok(friends > 0)
+}
+
+/// How many of `ids` are users (each counted once).
+fn existing_users(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usize> {
+    let found: Vec<i64> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(users::id)
+        .load(conn)?;
+    Ok(found.len())
+}
+
+/// Whether `user` is in channel `id`.
+fn is_recipient(conn: &mut AnyConnection, id: i64, user: UserId) -> QueryResult<bool> {
+    Ok(channel_recipients::table
+        .find((id, user.as_i64()))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
 }
 
 /// How many group DMs `user` is in.
@@ -110,12 +137,23 @@ fn group_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
 
 impl Store {
     /// The DM between `me` and `other`: created if there is none, reopened for `me` if closed.
-    pub fn open_dm(&self, me: UserId, other: UserId) -> Result<ChannelRecord, StoreError> {
+    /// Refused if `other` does not exist or blocked `me`.
+    pub fn open_dm(
+        &self,
+        me: UserId,
+        other: UserId,
+    ) -> Result<Result<ChannelRecord, ChannelRefusal>, StoreError> {
         let key = dm_key(me, other);
         let new_id = self.ids.next_id().as_i64();
         let mut conn = self.conn()?;
         for _ in 0..3 {
             let outcome = write_transaction(&mut conn, |conn| {
+                if existing_users(conn, &[other.as_i64()])? == 0 {
+                    return Ok(Err(ChannelRefusal::InvalidRecipients));
+                }
+                if kind_of(conn, other, me)? == Some(RelationshipKind::Blocked) {
+                    return Ok(Err(ChannelRefusal::BlockedByRecipient));
+                }
                 let existing: Option<i64> = channels::table
                     .filter(channels::dm_key.eq(&key))
                     .select(channels::id)
@@ -146,7 +184,7 @@ impl Store {
                 diesel::update(channel_recipients::table.find((id, me.as_i64())))
                     .set(channel_recipients::open.eq(true))
                     .execute(conn)?;
-                load(conn, id)?.ok_or(StoreError::NotFound)
+                Ok(Ok(load(conn, id)?.ok_or(StoreError::NotFound)?))
             });
             match outcome {
                 // The other side created it at this very moment: the unique key refused ours;
@@ -160,27 +198,35 @@ impl Store {
         ))
     }
 
-    /// A new group DM owned by `owner` with `members` (the owner included), if every other
-    /// member is a friend of the owner and no member is in `max_groups` group DMs already.
+    /// A new group DM owned by `owner` with `members` (the owner included, each once), if they
+    /// are at most `max_members`, all exist, every other member is a friend of the owner and no
+    /// member is in `max_groups` group DMs already.
     pub fn create_group_dm(
         &self,
         owner: UserId,
         members: &[UserId],
+        max_members: i64,
         max_groups: i64,
-    ) -> Result<Result<ChannelRecord, GroupRefusal>, StoreError> {
+    ) -> Result<Result<ChannelRecord, ChannelRefusal>, StoreError> {
+        if members.len() as i64 > max_members {
+            return Ok(Err(ChannelRefusal::Full));
+        }
         let id = self.ids.next_id().as_i64();
         let ids: Vec<i64> = members.iter().map(|m| m.as_i64()).collect();
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &ids)?;
+            if existing_users(conn, &ids)? < ids.len() {
+                return Ok(Err(ChannelRefusal::InvalidRecipients));
+            }
             for member in members.iter().filter(|m| **m != owner) {
                 if !addable_by(conn, owner, *member)? {
-                    return Ok(Err(GroupRefusal::NotAFriend));
+                    return Ok(Err(ChannelRefusal::NotAFriend));
                 }
             }
             for member in members {
                 if group_count(conn, *member)? >= max_groups {
-                    return Ok(Err(GroupRefusal::TooManyGroups));
+                    return Ok(Err(ChannelRefusal::TooManyGroups));
                 }
             }
             diesel::insert_into(channels::table)
@@ -260,24 +306,6 @@ impl Store {
             .collect())
     }
 
-    /// The channel, if `me` is in it.
-    pub fn channel_for(
-        &self,
-        id: Snowflake,
-        me: UserId,
-    ) -> Result<Option<ChannelRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        let member = channel_recipients::table
-            .find((id.as_i64(), me.as_i64()))
-            .count()
-            .get_result::<i64>(&mut conn)?
-            > 0;
-        if !member {
-            return Ok(None);
-        }
-        Ok(load(&mut conn, id.as_i64())?)
-    }
-
     /// Closes a DM for `me` (it reopens with the next `open_dm`), or leaves a group DM (the
     /// ownership passes to the remaining member with the smallest id; an empty group is
     /// deleted). Returns the channel as it was.
@@ -288,6 +316,8 @@ impl Store {
     ) -> Result<Option<ChannelRecord>, StoreError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
+            // Leaving may pass the ownership on: locked as for every other change of the group.
+            lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
             let Some(record) = load(conn, id.as_i64())? else {
                 return Ok(None);
             };
@@ -305,45 +335,50 @@ impl Store {
         })
     }
 
-    /// `by` adds `user` to a group DM; `Ok(Ok(false))` if already in it. Refused unless `user`
-    /// is a friend of `by` (and a person), the group has room and `user` is in fewer than
-    /// `max_groups` group DMs.
+    /// `by`, a member of the group DM `id`, adds `user` to it; `Ok(Ok(false))` if they are in
+    /// it already. Refused unless `user` is a friend of `by` (and a person), the group has room
+    /// and `user` is in fewer than `max_groups` group DMs. `user` is `None` when the request
+    /// named no valid user id: refused as an unknown user once the channel check passes, like
+    /// an id nobody has.
     pub fn add_group_recipient(
         &self,
         id: Snowflake,
         by: UserId,
-        user: UserId,
+        user: Option<UserId>,
         max_members: i64,
         max_groups: i64,
-    ) -> Result<Result<bool, GroupRefusal>, StoreError> {
+    ) -> Result<Result<bool, ChannelRefusal>, StoreError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
-            let kind: Option<i32> = channels::table
+            if !is_recipient(conn, id.as_i64(), by)? {
+                return Ok(Err(ChannelRefusal::UnknownChannel));
+            }
+            let Some(user) = user else {
+                return Ok(Err(ChannelRefusal::UnknownUser));
+            };
+            if existing_users(conn, &[user.as_i64()])? == 0 {
+                return Ok(Err(ChannelRefusal::UnknownUser));
+            }
+            let kind: i32 = channels::table
                 .find(id.as_i64())
                 .select(channels::kind)
-                .first(conn)
-                .optional()?;
-            if kind != Some(GROUP_DM) {
-                return Ok(Err(GroupRefusal::NotAGroup));
+                .first(conn)?;
+            if kind != GROUP_DM {
+                return Ok(Err(ChannelRefusal::NotAGroup));
             }
-            let present = channel_recipients::table
-                .find((id.as_i64(), user.as_i64()))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            if present {
+            if is_recipient(conn, id.as_i64(), user)? {
                 return Ok(Ok(false));
             }
             if !addable_by(conn, by, user)? {
-                return Ok(Err(GroupRefusal::NotAFriend));
+                return Ok(Err(ChannelRefusal::NotAFriend));
             }
             if recipient_count(conn, id.as_i64())? >= max_members {
-                return Ok(Err(GroupRefusal::Full));
+                return Ok(Err(ChannelRefusal::Full));
             }
             lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
             if group_count(conn, user)? >= max_groups {
-                return Ok(Err(GroupRefusal::TooManyGroups));
+                return Ok(Err(ChannelRefusal::TooManyGroups));
             }
             diesel::insert_into(channel_recipients::table)
                 .values((
@@ -356,19 +391,38 @@ impl Store {
         })
     }
 
-    /// Removes `user` from a group DM; `Ok(false)` if they were not in it.
-    pub fn remove_group_recipient(&self, id: Snowflake, user: UserId) -> Result<bool, StoreError> {
+    /// `by`, the owner of the group DM `id`, removes `user` from it (the ownership passes on if
+    /// they remove themselves; an empty group is deleted). `user` is `None` when the request
+    /// named no valid user id: refused as an unknown user once the channel checks pass.
+    pub fn remove_group_recipient(
+        &self,
+        id: Snowflake,
+        by: UserId,
+        user: Option<UserId>,
+    ) -> Result<Result<(), ChannelRefusal>, StoreError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            let present = channel_recipients::table
-                .find((id.as_i64(), user.as_i64()))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            if present {
-                leave_group(conn, id.as_i64(), user)?;
+            lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
+            if !is_recipient(conn, id.as_i64(), by)? {
+                return Ok(Err(ChannelRefusal::UnknownChannel));
             }
-            Ok(present)
+            let channel: ChannelRow = channels::table
+                .find(id.as_i64())
+                .select(ChannelRow::as_select())
+                .first(conn)?;
+            if channel.kind == DM {
+                return Ok(Err(ChannelRefusal::NotAGroup));
+            }
+            if channel.owner_id != Some(by.as_i64()) {
+                return Ok(Err(ChannelRefusal::NotOwner));
+            }
+            match user {
+                Some(user) if is_recipient(conn, id.as_i64(), user)? => {
+                    leave_group(conn, id.as_i64(), user)?;
+                    Ok(Ok(()))
+                }
+                _ => Ok(Err(ChannelRefusal::UnknownUser)),
+            }
         })
     }
 }

@@ -1,5 +1,5 @@
 //! Guilds: creation, membership (by invite, or a bot added by the owner), keyset-paginated
-//! listing, leaving.
+//! listing, leaving. One method per use case, each deciding inside one transaction.
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use crate::conn::{lock_rows, write_transaction, LockedRows};
-use crate::schema::{guild_invites, guild_members, guilds};
+use crate::schema::{guild_invites, guild_members, guilds, users};
+use crate::users::UserRecord;
 use crate::{AnyConnection, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -39,10 +40,64 @@ pub struct GuildPage {
     pub limit: i64,
 }
 
-/// Why a guild could not be created or joined, or an invite not made. Decided inside the
-/// write transaction that would have made the change.
+/// A guild and how many members it has, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuildWithCount {
+    pub guild: GuildRecord,
+    pub member_count: i64,
+}
+
+/// One guild of a user's list, with its member count when it was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedGuild {
+    pub guild: GuildRecord,
+    pub member_count: Option<i64>,
+}
+
+/// A membership: the guild, the member and when they joined (epoch milliseconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRecord {
+    pub guild: GuildRecord,
+    pub user: UserRecord,
+    pub joined_at_ms: i64,
+}
+
+/// An invite code and the guild it leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InviteRecord {
+    pub code: String,
+    pub guild_id: Snowflake,
+}
+
+/// What adding a bot to a guild did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BotAdded {
+    /// The bot is a member now: the membership as it was made (boxed: the other variant is
+    /// empty).
+    Added(Box<MemberRecord>),
+    /// It was one already (also when a concurrent request added it first).
+    AlreadyMember,
+}
+
+/// Why a guild use case did not happen. Decided inside the transaction that would have made
+/// the change (or, for reads, the one that read the answer), so a check and the act it allows
+/// see the same rows; the handler maps each to its Discord error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GuildRefusal {
+    /// No such guild; for leaving, also one the user is not in.
+    UnknownGuild,
+    /// The user is not a member of the guild.
+    NotAMember,
+    /// Only the guild's owner may do this.
+    NotOwner,
+    /// No such user.
+    UnknownUser,
+    /// Owners add bot accounts only; people join by invite.
+    NotABot,
+    /// The owner cannot leave their guild.
+    OwnerCannotLeave,
+    /// No such invite code.
+    UnknownInvite,
     /// The user is in the maximum number of guilds already.
     TooManyGuilds,
     /// The guild has the maximum number of invites already.
@@ -54,6 +109,41 @@ fn guild_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
         .filter(guild_members::user_id.eq(user.as_i64()))
         .count()
         .get_result(conn)
+}
+
+fn member_count(conn: &mut AnyConnection, guild: i64) -> QueryResult<i64> {
+    guild_members::table
+        .filter(guild_members::guild_id.eq(guild))
+        .count()
+        .get_result(conn)
+}
+
+fn find_guild(conn: &mut AnyConnection, guild: Snowflake) -> QueryResult<Option<GuildRecord>> {
+    guilds::table
+        .find(guild.as_i64())
+        .select(GuildRecord::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// When `user` joined `guild`, if they are a member.
+fn joined_at(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryResult<Option<i64>> {
+    guild_members::table
+        .find((guild, user.as_i64()))
+        .select(guild_members::joined_at_ms)
+        .first(conn)
+        .optional()
+}
+
+fn insert_member(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryResult<()> {
+    diesel::insert_into(guild_members::table)
+        .values((
+            guild_members::guild_id.eq(guild),
+            guild_members::user_id.eq(user.as_i64()),
+            guild_members::joined_at_ms.eq(now_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn now_ms() -> i64 {
@@ -79,8 +169,8 @@ impl Store {
         owner: UserId,
         name: String,
         max_guilds: i64,
-    ) -> Result<Result<GuildRecord, GuildRefusal>, StoreError> {
-        let record = GuildRecord {
+    ) -> Result<Result<GuildWithCount, GuildRefusal>, StoreError> {
+        let guild = GuildRecord {
             id: self.ids.next_id().as_i64(),
             name,
             icon: None,
@@ -95,140 +185,258 @@ impl Store {
             }
             diesel::insert_into(guilds::table)
                 .values((
-                    guilds::id.eq(record.id),
-                    guilds::name.eq(&record.name),
-                    guilds::owner_id.eq(record.owner_id),
+                    guilds::id.eq(guild.id),
+                    guilds::name.eq(&guild.name),
+                    guilds::owner_id.eq(guild.owner_id),
                 ))
                 .execute(conn)?;
-            diesel::insert_into(guild_members::table)
-                .values((
-                    guild_members::guild_id.eq(record.id),
-                    guild_members::user_id.eq(record.owner_id),
-                    guild_members::joined_at_ms.eq(now_ms()),
-                ))
-                .execute(conn)?;
-            Ok(Ok(()))
+            insert_member(conn, guild.id, owner)?;
+            let member_count = member_count(conn, guild.id)?;
+            Ok(Ok(GuildWithCount {
+                guild,
+                member_count,
+            }))
         })
-        .map(|created| created.map(|()| record))
     }
 
-    pub fn guild(&self, id: Snowflake) -> Result<Option<GuildRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        Ok(guilds::table
-            .find(id.as_i64())
-            .select(GuildRecord::as_select())
-            .first(&mut conn)
-            .optional()?)
-    }
-
-    /// When `user` joined `guild`, if they are a member.
-    pub fn membership(&self, guild: Snowflake, user: UserId) -> Result<Option<i64>, StoreError> {
-        let mut conn = self.conn()?;
-        Ok(guild_members::table
-            .find((guild.as_i64(), user.as_i64()))
-            .select(guild_members::joined_at_ms)
-            .first(&mut conn)
-            .optional()?)
-    }
-
-    /// Adds `user` to `guild`. `Ok(Ok(false))` if they were a member already (also when a
-    /// concurrent request added them first: the primary key decides), whatever their number
-    /// of guilds. With `max_guilds`, refused when they are in that many guilds already.
-    pub fn add_member(
+    /// The guild with its member count, if `user` is a member of it.
+    pub fn guild_for_member(
         &self,
         guild: Snowflake,
         user: UserId,
-        max_guilds: Option<i64>,
-    ) -> Result<Result<bool, GuildRefusal>, StoreError> {
+    ) -> Result<Result<GuildWithCount, GuildRefusal>, StoreError> {
+        let mut conn = self.conn()?;
+        // One read transaction: the membership and the count are one snapshot.
+        conn.transaction::<_, StoreError, _>(|conn| {
+            let Some(record) = find_guild(conn, guild)? else {
+                return Ok(Err(GuildRefusal::UnknownGuild));
+            };
+            if joined_at(conn, record.id, user)?.is_none() {
+                return Ok(Err(GuildRefusal::NotAMember));
+            }
+            let member_count = member_count(conn, record.id)?;
+            Ok(Ok(GuildWithCount {
+                guild: record,
+                member_count,
+            }))
+        })
+    }
+
+    /// `user`'s membership of `guild`; `None` for a guild that does not exist or that they
+    /// are not in.
+    pub fn my_membership(
+        &self,
+        guild: Snowflake,
+        user: UserId,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(guild_members::table
+            .inner_join(guilds::table)
+            .inner_join(users::table.on(users::id.eq(guild_members::user_id)))
+            .filter(guild_members::guild_id.eq(guild.as_i64()))
+            .filter(guild_members::user_id.eq(user.as_i64()))
+            .select((
+                GuildRecord::as_select(),
+                UserRecord::as_select(),
+                guild_members::joined_at_ms,
+            ))
+            .first::<(GuildRecord, UserRecord, i64)>(&mut conn)
+            .optional()?
+            .map(|(guild, user, joined_at_ms)| MemberRecord {
+                guild,
+                user,
+                joined_at_ms,
+            }))
+    }
+
+    /// The owner `by` adds the bot account `bot` to `guild`, as when an owner authorises a bot.
+    /// `bot` is `None` when the request named no valid user id: refused as an unknown user
+    /// once the guild checks pass, like an id nobody has. Bots have no guild limit.
+    pub fn add_bot_to_guild(
+        &self,
+        guild: Snowflake,
+        by: UserId,
+        bot: Option<UserId>,
+    ) -> Result<Result<BotAdded, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
         let outcome = write_transaction(&mut conn, |conn| {
-            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
-            let member = guild_members::table
-                .find((guild.as_i64(), user.as_i64()))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            if member {
-                return Ok(Ok(false));
+            let Some(record) = find_guild(conn, guild)? else {
+                return Ok(Err(GuildRefusal::UnknownGuild));
+            };
+            if record.owner() != by {
+                return Ok(Err(GuildRefusal::NotOwner));
             }
-            if let Some(max) = max_guilds {
-                if guild_count(conn, user)? >= max {
-                    return Ok(Err(GuildRefusal::TooManyGuilds));
-                }
+            let Some(bot) = bot else {
+                return Ok(Err(GuildRefusal::UnknownUser));
+            };
+            lock_rows(conn, LockedRows::Users, &[bot.as_i64()])?;
+            let Some(user) = users::table
+                .find(bot.as_i64())
+                .select(UserRecord::as_select())
+                .first(conn)
+                .optional()?
+            else {
+                return Ok(Err(GuildRefusal::UnknownUser));
+            };
+            if !user.bot {
+                return Ok(Err(GuildRefusal::NotABot));
             }
-            diesel::insert_into(guild_members::table)
-                .values((
-                    guild_members::guild_id.eq(guild.as_i64()),
-                    guild_members::user_id.eq(user.as_i64()),
-                    guild_members::joined_at_ms.eq(now_ms()),
-                ))
-                .execute(conn)?;
-            Ok(Ok(true))
+            if joined_at(conn, record.id, bot)?.is_some() {
+                return Ok(Ok(BotAdded::AlreadyMember));
+            }
+            insert_member(conn, record.id, bot)?;
+            let joined_at_ms = joined_at(conn, record.id, bot)?.ok_or(StoreError::NotFound)?;
+            Ok(Ok(BotAdded::Added(Box::new(MemberRecord {
+                guild: record,
+                user,
+                joined_at_ms,
+            }))))
         });
         match outcome {
-            Err(StoreError::Conflict(_)) => Ok(Ok(false)),
+            // A concurrent request added it first: the primary key decided.
+            Err(StoreError::Conflict(_)) => Ok(Ok(BotAdded::AlreadyMember)),
             other => other,
         }
     }
 
-    /// Removes a membership; `Ok(false)` if there was none.
-    pub fn remove_member(&self, guild: Snowflake, user: UserId) -> Result<bool, StoreError> {
+    /// `user` joins the guild an invite code leads to, unless they are in `max_guilds` guilds
+    /// already. Joining again, as a member, changes nothing (whatever their number of guilds).
+    pub fn accept_invite(
+        &self,
+        code: &str,
+        user: UserId,
+        max_guilds: i64,
+    ) -> Result<Result<InviteRecord, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
-        let n = diesel::delete(guild_members::table.find((guild.as_i64(), user.as_i64())))
-            .execute(&mut conn)?;
-        Ok(n == 1)
-    }
-
-    /// One page of `user`'s guilds, ascending by id. With `before`, the page that ends just
-    /// before it; otherwise the page that starts just after `after`. The cost depends on the
-    /// page size only: an index range scan on `(user_id, guild_id)`.
-    pub fn my_guilds(&self, user: UserId, page: GuildPage) -> Result<Vec<GuildRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        let mut query = guild_members::table
-            .inner_join(guilds::table)
-            .filter(guild_members::user_id.eq(user.as_i64()))
-            .select(GuildRecord::as_select())
-            .limit(page.limit)
-            .into_boxed();
-        if let Some(after) = page.after {
-            query = query.filter(guild_members::guild_id.gt(after.as_i64()));
+        let mut guild_id = None;
+        let outcome = write_transaction(&mut conn, |conn| {
+            let Some(guild) = guild_invites::table
+                .find(code)
+                .select(guild_invites::guild_id)
+                .first::<i64>(conn)
+                .optional()?
+            else {
+                return Ok(Err(GuildRefusal::UnknownInvite));
+            };
+            guild_id = Some(guild);
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+            if joined_at(conn, guild, user)?.is_none() {
+                if guild_count(conn, user)? >= max_guilds {
+                    return Ok(Err(GuildRefusal::TooManyGuilds));
+                }
+                insert_member(conn, guild, user)?;
+            }
+            Ok(Ok(InviteRecord {
+                code: code.to_owned(),
+                guild_id: Snowflake::from_i64(guild),
+            }))
+        });
+        match (outcome, guild_id) {
+            // A concurrent request made them a member first: the primary key decided.
+            (Err(StoreError::Conflict(_)), Some(guild)) => Ok(Ok(InviteRecord {
+                code: code.to_owned(),
+                guild_id: Snowflake::from_i64(guild),
+            })),
+            (other, _) => other,
         }
-        let rows = if let Some(before) = page.before {
-            let mut rows: Vec<GuildRecord> = query
-                .filter(guild_members::guild_id.lt(before.as_i64()))
-                .order(guild_members::guild_id.desc())
-                .load(&mut conn)?;
-            rows.reverse();
-            rows
-        } else {
-            query.order(guild_members::guild_id.asc()).load(&mut conn)?
-        };
-        Ok(rows)
     }
 
-    /// Member counts of several guilds, in one query.
-    pub fn member_counts(&self, guild_ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+    /// `user` leaves `guild`. Refused as unknown for a guild that does not exist or that they
+    /// are not in; the owner cannot leave.
+    pub fn leave_guild(
+        &self,
+        guild: Snowflake,
+        user: UserId,
+    ) -> Result<Result<(), GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
-        let rows: Vec<(i64, i64)> = guild_members::table
-            .filter(guild_members::guild_id.eq_any(guild_ids))
-            .group_by(guild_members::guild_id)
-            .select((guild_members::guild_id, diesel::dsl::count_star()))
-            .load(&mut conn)?;
-        Ok(rows.into_iter().collect())
+        write_transaction(&mut conn, |conn| {
+            let Some(record) = find_guild(conn, guild)? else {
+                return Ok(Err(GuildRefusal::UnknownGuild));
+            };
+            if record.owner() == user {
+                return Ok(Err(GuildRefusal::OwnerCannotLeave));
+            }
+            let removed = diesel::delete(guild_members::table.find((record.id, user.as_i64())))
+                .execute(conn)?;
+            Ok(if removed == 1 {
+                Ok(())
+            } else {
+                Err(GuildRefusal::UnknownGuild)
+            })
+        })
     }
 
-    /// A new invite code for `guild`, unless it has `max_invites` already.
+    /// One page of `user`'s guilds, ascending by id, with their member counts if `with_counts`.
+    /// With `before`, the page that ends just before it; otherwise the page that starts just
+    /// after `after`. The cost depends on the page size only: an index range scan on
+    /// `(user_id, guild_id)`, and the counts in one grouped query.
+    pub fn my_guilds(
+        &self,
+        user: UserId,
+        page: GuildPage,
+        with_counts: bool,
+    ) -> Result<Vec<ListedGuild>, StoreError> {
+        let mut conn = self.conn()?;
+        // One read transaction: the page and its counts are one snapshot.
+        conn.transaction::<_, StoreError, _>(|conn| {
+            let mut query = guild_members::table
+                .inner_join(guilds::table)
+                .filter(guild_members::user_id.eq(user.as_i64()))
+                .select(GuildRecord::as_select())
+                .limit(page.limit)
+                .into_boxed();
+            if let Some(after) = page.after {
+                query = query.filter(guild_members::guild_id.gt(after.as_i64()));
+            }
+            let guilds = if let Some(before) = page.before {
+                let mut rows: Vec<GuildRecord> = query
+                    .filter(guild_members::guild_id.lt(before.as_i64()))
+                    .order(guild_members::guild_id.desc())
+                    .load(conn)?;
+                rows.reverse();
+                rows
+            } else {
+                query.order(guild_members::guild_id.asc()).load(conn)?
+            };
+            let mut counts = if with_counts {
+                let ids: Vec<i64> = guilds.iter().map(|g| g.id).collect();
+                let rows: Vec<(i64, i64)> = guild_members::table
+                    .filter(guild_members::guild_id.eq_any(ids))
+                    .group_by(guild_members::guild_id)
+                    .select((guild_members::guild_id, diesel::dsl::count_star()))
+                    .load(conn)?;
+                Some(rows.into_iter().collect::<HashMap<i64, i64>>())
+            } else {
+                None
+            };
+            Ok(guilds
+                .into_iter()
+                .map(|guild| ListedGuild {
+                    member_count: counts.as_mut().map(|c| c.remove(&guild.id).unwrap_or(0)),
+                    guild,
+                })
+                .collect())
+        })
+    }
+
+    /// A new invite to `guild` from one of its members, unless it has `max_invites` already.
     pub fn create_invite(
         &self,
         guild: Snowflake,
         inviter: UserId,
         max_invites: i64,
-    ) -> Result<Result<String, GuildRefusal>, StoreError> {
+    ) -> Result<Result<InviteRecord, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
         loop {
             let code = invite_code();
             let inserted = write_transaction(&mut conn, |conn| {
                 lock_rows(conn, LockedRows::Guilds, &[guild.as_i64()])?;
+                if find_guild(conn, guild)?.is_none() {
+                    return Ok(Err(GuildRefusal::UnknownGuild));
+                }
+                if joined_at(conn, guild.as_i64(), inviter)?.is_none() {
+                    return Ok(Err(GuildRefusal::NotAMember));
+                }
                 let invites: i64 = guild_invites::table
                     .filter(guild_invites::guild_id.eq(guild.as_i64()))
                     .count()
@@ -243,7 +451,10 @@ impl Store {
                         guild_invites::inviter_id.eq(inviter.as_i64()),
                     ))
                     .execute(conn)?;
-                Ok(Ok(code.clone()))
+                Ok(Ok(InviteRecord {
+                    code: code.clone(),
+                    guild_id: guild,
+                }))
             });
             match inserted {
                 // A code collision (57^10 codes): draw again.
@@ -252,33 +463,25 @@ impl Store {
             }
         }
     }
+}
 
-    /// The guild an invite code leads to.
-    pub fn invite_guild(&self, code: &str) -> Result<Option<Snowflake>, StoreError> {
-        let mut conn = self.conn()?;
-        Ok(guild_invites::table
-            .find(code)
-            .select(guild_invites::guild_id)
-            .first::<i64>(&mut conn)
-            .optional()?
-            .map(Snowflake::from_i64))
-    }
-
-    /// Guilds both users are members of, by id.
-    pub fn mutual_guilds(&self, a: UserId, b: UserId) -> Result<Vec<Snowflake>, StoreError> {
-        let mut conn = self.conn()?;
-        let (m1, m2) = diesel::alias!(guild_members as m1, guild_members as m2);
-        let ids: Vec<i64> = m1
-            .inner_join(
-                m2.on(m2
-                    .field(guild_members::guild_id)
-                    .eq(m1.field(guild_members::guild_id))),
-            )
-            .filter(m1.field(guild_members::user_id).eq(a.as_i64()))
-            .filter(m2.field(guild_members::user_id).eq(b.as_i64()))
-            .order(m1.field(guild_members::guild_id).asc())
-            .select(m1.field(guild_members::guild_id))
-            .load(&mut conn)?;
-        Ok(ids.into_iter().map(Snowflake::from_i64).collect())
-    }
+/// Guilds both users are members of, by id.
+pub(crate) fn mutual_guilds(
+    conn: &mut AnyConnection,
+    a: UserId,
+    b: UserId,
+) -> QueryResult<Vec<Snowflake>> {
+    let (m1, m2) = diesel::alias!(guild_members as m1, guild_members as m2);
+    let ids: Vec<i64> = m1
+        .inner_join(
+            m2.on(m2
+                .field(guild_members::guild_id)
+                .eq(m1.field(guild_members::guild_id))),
+        )
+        .filter(m1.field(guild_members::user_id).eq(a.as_i64()))
+        .filter(m2.field(guild_members::user_id).eq(b.as_i64()))
+        .order(m1.field(guild_members::guild_id).asc())
+        .select(m1.field(guild_members::guild_id))
+        .load(conn)?;
+    Ok(ids.into_iter().map(Snowflake::from_i64).collect())
 }

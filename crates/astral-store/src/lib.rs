@@ -20,15 +20,18 @@ mod users;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use channels::{ChannelRecord, ChannelRow, GroupRefusal, DM, GROUP_DM};
+pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
     AnyConnection, AstralConnectionManager, Backend, ConnectHealth, ConnectionOptions, DatabaseUrl,
 };
 pub use error::{StoreError, UniqueField};
-pub use guilds::{GuildPage, GuildRecord, GuildRefusal};
+pub use guilds::{
+    BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,
+    MemberRecord,
+};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
-pub use users::{ImageSlot, NewUser, UserChanges, UserRecord};
+pub use users::{ImageSlot, NewUser, ProfileRecord, UserChanges, UserRecord};
 
 use astral_types::SnowflakeGenerator;
 

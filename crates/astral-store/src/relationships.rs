@@ -55,7 +55,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn kind_of(
+pub(crate) fn kind_of(
     conn: &mut AnyConnection,
     a: UserId,
     b: UserId,
@@ -276,35 +276,6 @@ impl Store {
         })
     }
 
-    /// Friends of both `a` and `b`.
-    pub fn mutual_friends(&self, a: UserId, b: UserId) -> Result<Vec<UserRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        let (r1, r2) = diesel::alias!(relationships as r1, relationships as r2);
-        let ids: Vec<i64> = r1
-            .inner_join(
-                r2.on(r2
-                    .field(relationships::other_id)
-                    .eq(r1.field(relationships::other_id))),
-            )
-            .filter(r1.field(relationships::user_id).eq(a.as_i64()))
-            .filter(
-                r1.field(relationships::kind)
-                    .eq(RelationshipKind::Friend as i32),
-            )
-            .filter(r2.field(relationships::user_id).eq(b.as_i64()))
-            .filter(
-                r2.field(relationships::kind)
-                    .eq(RelationshipKind::Friend as i32),
-            )
-            .select(r1.field(relationships::other_id))
-            .load(&mut conn)?;
-        Ok(users::table
-            .filter(users::id.eq_any(ids))
-            .order(users::id.asc())
-            .select(UserRecord::as_select())
-            .load(&mut conn)?)
-    }
-
     /// An account by username (ignoring case), for friend requests by name.
     pub fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let mut conn = self.conn()?;
@@ -314,4 +285,36 @@ impl Store {
             .first(&mut conn)
             .optional()?)
     }
+}
+
+/// Friends of both `a` and `b`.
+pub(crate) fn mutual_friends(
+    conn: &mut AnyConnection,
+    a: UserId,
+    b: UserId,
+) -> QueryResult<Vec<UserRecord>> {
+    let (r1, r2) = diesel::alias!(relationships as r1, relationships as r2);
+    let ids: Vec<i64> = r1
+        .inner_join(
+            r2.on(r2
+                .field(relationships::other_id)
+                .eq(r1.field(relationships::other_id))),
+        )
+        .filter(r1.field(relationships::user_id).eq(a.as_i64()))
+        .filter(
+            r1.field(relationships::kind)
+                .eq(RelationshipKind::Friend as i32),
+        )
+        .filter(r2.field(relationships::user_id).eq(b.as_i64()))
+        .filter(
+            r2.field(relationships::kind)
+                .eq(RelationshipKind::Friend as i32),
+        )
+        .select(r1.field(relationships::other_id))
+        .load(conn)?;
+    users::table
+        .filter(users::id.eq_any(ids))
+        .order(users::id.asc())
+        .select(UserRecord::as_select())
+        .load(conn)
 }

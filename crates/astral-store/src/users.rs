@@ -1,11 +1,13 @@
 //! Users: creation, lookup and profile changes.
 
 use astral_types::locale::DEFAULT_LOCALE;
-use astral_types::UserId;
+use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
 use crate::conn::write_transaction;
+use crate::guilds::mutual_guilds;
+use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
 use crate::{Store, StoreError};
 
@@ -90,6 +92,16 @@ struct UserChangeset {
     banner: Option<Option<String>>,
 }
 
+/// A user's profile as another user sees it.
+#[derive(Debug, Clone)]
+pub struct ProfileRecord {
+    pub user: UserRecord,
+    /// The guilds both are in; `None` when not asked for, or when the user blocked the viewer.
+    pub mutual_guilds: Option<Vec<Snowflake>>,
+    /// The friends both have; `None` when not asked for, or when the user blocked the viewer.
+    pub mutual_friends: Option<Vec<UserRecord>>,
+}
+
 /// Which image a hash is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageSlot {
@@ -159,6 +171,40 @@ impl Store {
     pub fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
         let mut conn = self.conn()?;
         Ok(select_user(&mut conn, id).optional()?)
+    }
+
+    /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
+    /// one snapshot; `None` if there is no such user. A user who blocked the viewer shows
+    /// nothing beyond themselves.
+    pub fn user_profile(
+        &self,
+        viewer: UserId,
+        user: UserId,
+        with_guilds: bool,
+        with_friends: bool,
+    ) -> Result<Option<ProfileRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, StoreError, _>(|conn| {
+            let Some(record) = select_user(conn, user).optional()? else {
+                return Ok(None);
+            };
+            let shown = kind_of(conn, user, viewer)? != Some(RelationshipKind::Blocked);
+            let mutual_guilds = if with_guilds && shown {
+                Some(mutual_guilds(conn, viewer, user)?)
+            } else {
+                None
+            };
+            let mutual_friends = if with_friends && shown {
+                Some(mutual_friends(conn, viewer, user)?)
+            } else {
+                None
+            };
+            Ok(Some(ProfileRecord {
+                user: record,
+                mutual_guilds,
+                mutual_friends,
+            }))
+        })
     }
 
     /// Looks an account up by username or email (both ignoring case) and returns it with its

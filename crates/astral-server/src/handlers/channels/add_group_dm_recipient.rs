@@ -1,9 +1,10 @@
 use actix_web::{put, web, HttpResponse};
-use astral_types::{ErrorBody, UserId};
+use astral_types::ErrorBody;
 
-use super::{group_refused, my_channel, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
+use super::{channel_id_in_path, channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
+use crate::handlers::users::user_id_in_path;
 use crate::state::AppState;
 
 /// Add a user to a group DM.
@@ -40,24 +41,15 @@ pub async fn add_group_dm_recipient(
     if caller.user.bot {
         return Err(ApiError::bots_cannot_use());
     }
-    let me = caller.id();
-    let channel = my_channel(&state, &channel_id, me).await?;
-    let user: UserId = user_id
-        .parse()
-        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
-    if state
-        .run(move |store| store.user_by_id(user))
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::new(ErrorKind::UnknownUser));
-    }
-    let id = channel.channel_id();
+    let channel = channel_id_in_path(&channel_id)?;
+    let (me, user) = (caller.id(), user_id_in_path(&user_id));
+    // Whether the caller is in the group, who the user is and every limit are decided in the
+    // transaction that adds them.
     state
         .run(move |store| {
-            store.add_group_recipient(id, me, user, MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS)
+            store.add_group_recipient(channel, me, user, MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS)
         })
         .await?
-        .map_err(group_refused)?;
+        .map_err(channel_refused)?;
     Ok(HttpResponse::NoContent().finish())
 }

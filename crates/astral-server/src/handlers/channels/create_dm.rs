@@ -1,16 +1,14 @@
 use actix_web::{post, web, web::Json};
 use astral_types::channel::{CreatePrivateChannelRequest, PrivateChannel};
-use astral_types::{ErrorBody, FormErrors, JsonCode, Snowflake, UserId};
+use astral_types::{ErrorBody, FormErrors, Snowflake, UserId};
 use serde_json::Value;
 
-use super::{
-    blocked_by, cannot_message, channel_object, group_full, group_refused, MAX_GROUP_DMS,
-    MAX_GROUP_DM_MEMBERS,
-};
+use super::{channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// A snowflake given as a string or a number.
 fn snowflake(v: &Value) -> Option<Snowflake> {
@@ -150,39 +148,20 @@ pub async fn create_dm(
     if group && caller.user.bot {
         return Err(ApiError::bots_cannot_use());
     }
-    if group && others.len() as i64 + 1 > MAX_GROUP_DM_MEMBERS {
-        return Err(group_full());
-    }
-    let ids = others.clone();
-    let found = state
-        .run(move |store| {
-            ids.iter()
-                .map(|id| store.user_by_id(*id))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
-    if found.iter().any(Option::is_none) {
-        return Err(ApiError::discord(
-            400,
-            JsonCode::INVALID_RECIPIENTS,
-            "Invalid Recipient(s)",
-        ));
-    }
+    // Who exists, blocks, friendship, bots, the group's size and the per-user cap are decided
+    // by the store, in the transaction that opens or creates the channel.
     let record = if group {
-        // Friendship, bots and the per-user cap are decided by the store, in the transaction
-        // that creates the group.
         let mut members = vec![me];
         members.extend(&others);
         state
-            .run(move |store| store.create_group_dm(me, &members, MAX_GROUP_DMS))
+            .run(move |store| {
+                store.create_group_dm(me, &members, MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS)
+            })
             .await?
-            .map_err(group_refused)?
     } else {
         let other = others[0];
-        if blocked_by(&state, other, me).await? {
-            return Err(cannot_message());
-        }
         state.run(move |store| store.open_dm(me, other)).await?
-    };
-    Ok(Json(channel_object(&record, me)))
+    }
+    .map_err(channel_refused)?;
+    Ok(Json(wire::private_channel(&record, me)))
 }

@@ -1,11 +1,12 @@
 use actix_web::{delete, web, web::Json};
 use astral_types::channel::PrivateChannel;
-use astral_types::{ErrorBody, Snowflake};
+use astral_types::ErrorBody;
 
-use super::{channel_object, unknown_channel};
+use super::{channel_id_in_path, unknown_channel};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// Close a DM or leave a group DM.
 ///
@@ -29,11 +30,11 @@ pub async fn delete_channel(
     caller: Caller,
     channel_id: web::Path<String>,
 ) -> Result<Json<PrivateChannel>, ApiError> {
-    let id: Snowflake = channel_id.parse().map_err(|_| unknown_channel())?;
+    let id = channel_id_in_path(&channel_id)?;
     let me = caller.id();
     let record = state
         .run(move |store| store.close_channel(id, me))
         .await?
         .ok_or_else(unknown_channel)?;
-    Ok(Json(channel_object(&record, me)))
+    Ok(Json(wire::private_channel(&record, me)))
 }

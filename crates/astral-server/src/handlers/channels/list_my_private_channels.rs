@@ -2,10 +2,10 @@ use actix_web::{get, web, web::Json};
 use astral_types::channel::PrivateChannel;
 use astral_types::ErrorBody;
 
-use super::channel_object;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// List the current user's open DMs and group DMs.
 ///
@@ -28,6 +28,9 @@ pub async fn list_my_private_channels(
     let me = caller.id();
     let channels = state.run(move |store| store.my_channels(me)).await?;
     Ok(Json(
-        channels.iter().map(|c| channel_object(c, me)).collect(),
+        channels
+            .iter()
+            .map(|c| wire::private_channel(c, me))
+            .collect(),
     ))
 }

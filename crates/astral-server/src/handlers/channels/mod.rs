@@ -6,13 +6,11 @@ pub mod delete_channel;
 pub mod list_my_private_channels;
 pub mod remove_group_dm_recipient;
 
-use astral_store::{ChannelRecord, GroupRefusal, RelationshipKind, DM};
-use astral_types::channel::PrivateChannel;
-use astral_types::{JsonCode, Snowflake, UserId};
+use astral_store::ChannelRefusal;
+use astral_types::{JsonCode, Snowflake};
 
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::wire;
+use crate::handlers::users::unknown_user;
 
 /// Discord's group DM limit: 10 members in all.
 pub const MAX_GROUP_DM_MEMBERS: i64 = 10;
@@ -26,6 +24,11 @@ pub(crate) fn unknown_channel() -> ApiError {
     ApiError::discord(404, JsonCode::UNKNOWN_CHANNEL, "Unknown Channel")
 }
 
+/// The channel id in a path; one that is not a snowflake is an unknown channel (404 / 10003).
+pub(crate) fn channel_id_in_path(channel_id: &str) -> Result<Snowflake, ApiError> {
+    channel_id.parse().map_err(|_| unknown_channel())
+}
+
 pub(crate) fn cannot_message() -> ApiError {
     ApiError::discord(
         403,
@@ -34,83 +37,35 @@ pub(crate) fn cannot_message() -> ApiError {
     )
 }
 
-pub(crate) fn group_full() -> ApiError {
-    ApiError::discord(
-        400,
-        JsonCode::MAX_RECIPIENTS,
-        "Maximum number of recipients reached (10)",
-    )
-}
-
-/// What a refused group DM creation or addition answers.
-pub(crate) fn group_refused(refusal: GroupRefusal) -> ApiError {
+/// What a refused channel use case answers.
+pub(crate) fn channel_refused(refusal: ChannelRefusal) -> ApiError {
     match refusal {
-        GroupRefusal::Full => group_full(),
-        GroupRefusal::NotAGroup => not_a_group(),
+        ChannelRefusal::UnknownChannel => unknown_channel(),
+        ChannelRefusal::UnknownUser => unknown_user(),
+        ChannelRefusal::InvalidRecipients => {
+            ApiError::discord(400, JsonCode::INVALID_RECIPIENTS, "Invalid Recipient(s)")
+        }
+        ChannelRefusal::BlockedByRecipient => cannot_message(),
+        ChannelRefusal::Full => ApiError::discord(
+            400,
+            JsonCode::MAX_RECIPIENTS,
+            "Maximum number of recipients reached (10)",
+        ),
+        ChannelRefusal::NotAGroup => ApiError::discord(
+            400,
+            JsonCode::DM_CHANNEL_ACTION,
+            "Cannot execute action on a DM channel",
+        ),
+        ChannelRefusal::NotOwner => {
+            ApiError::discord(403, JsonCode::MISSING_PERMISSIONS, "Missing Permissions")
+        }
         // Discord's answer to adding someone who is not your friend (or a bot, which nobody
         // can befriend): the same as for a user who blocked you, so it tells nothing more.
-        GroupRefusal::NotAFriend => cannot_message(),
-        GroupRefusal::TooManyGroups => ApiError::discord(
+        ChannelRefusal::NotAFriend => cannot_message(),
+        ChannelRefusal::TooManyGroups => ApiError::discord(
             400,
             JsonCode::MAX_GROUP_DMS,
             "Maximum number of group DMs reached (10)",
         ),
     }
-}
-
-pub(crate) fn not_a_group() -> ApiError {
-    ApiError::discord(
-        400,
-        JsonCode::DM_CHANNEL_ACTION,
-        "Cannot execute action on a DM channel",
-    )
-}
-
-/// The channel as `me` sees it: the other recipients only.
-pub(crate) fn channel_object(record: &ChannelRecord, me: UserId) -> PrivateChannel {
-    let group = record.channel.kind != DM;
-    PrivateChannel {
-        id: record.channel_id(),
-        kind: record.channel.kind,
-        last_message_id: None,
-        flags: 0,
-        recipients: record
-            .recipients
-            .iter()
-            .filter(|u| u.user_id() != me)
-            .map(wire::public_user)
-            .collect(),
-        name: group.then(|| record.channel.name.clone()),
-        icon: group.then(|| record.channel.icon.clone()),
-        owner_id: record
-            .channel
-            .owner_id
-            .filter(|_| group)
-            .map(UserId::from_i64),
-    }
-}
-
-/// The channel named in the path, if `me` is in it; 404 / 10003 otherwise.
-pub(crate) async fn my_channel(
-    state: &AppState,
-    channel_id: &str,
-    me: UserId,
-) -> Result<ChannelRecord, ApiError> {
-    let id: Snowflake = channel_id.parse().map_err(|_| unknown_channel())?;
-    state
-        .run(move |store| store.channel_for(id, me))
-        .await?
-        .ok_or_else(unknown_channel)
-}
-
-/// Whether `other` blocked `me` (then `me` may not open a DM with them or add them).
-pub(crate) async fn blocked_by(
-    state: &AppState,
-    other: UserId,
-    me: UserId,
-) -> Result<bool, ApiError> {
-    Ok(state
-        .run(move |store| store.relationship_kind(other, me))
-        .await?
-        == Some(RelationshipKind::Blocked))
 }

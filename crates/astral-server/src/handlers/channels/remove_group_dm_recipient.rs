@@ -1,10 +1,10 @@
 use actix_web::{delete, web, HttpResponse};
-use astral_store::DM;
-use astral_types::{ErrorBody, JsonCode, UserId};
+use astral_types::ErrorBody;
 
-use super::{my_channel, not_a_group};
+use super::{channel_id_in_path, channel_refused};
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
+use crate::handlers::users::user_id_in_path;
 use crate::state::AppState;
 
 /// Remove a user from a group DM (owner only).
@@ -32,27 +32,11 @@ pub async fn remove_group_dm_recipient(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (channel_id, user_id) = path.into_inner();
-    let me = caller.id();
-    let channel = my_channel(&state, &channel_id, me).await?;
-    if channel.channel.kind == DM {
-        return Err(not_a_group());
-    }
-    if channel.channel.owner_id != Some(me.as_i64()) {
-        return Err(ApiError::discord(
-            403,
-            JsonCode::MISSING_PERMISSIONS,
-            "Missing Permissions",
-        ));
-    }
-    let user: UserId = user_id
-        .parse()
-        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
-    let id = channel.channel_id();
-    if !state
-        .run(move |store| store.remove_group_recipient(id, user))
+    let channel = channel_id_in_path(&channel_id)?;
+    let (me, user) = (caller.id(), user_id_in_path(&user_id));
+    state
+        .run(move |store| store.remove_group_recipient(channel, me, user))
         .await?
-    {
-        return Err(ApiError::new(ErrorKind::UnknownUser));
-    }
+        .map_err(channel_refused)?;
     Ok(HttpResponse::NoContent().finish())
 }

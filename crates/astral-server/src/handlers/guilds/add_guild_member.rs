@@ -1,10 +1,13 @@
 use actix_web::{put, web, HttpResponse};
-use astral_types::{ErrorBody, JsonCode, UserId};
+use astral_store::BotAdded;
+use astral_types::ErrorBody;
 
-use super::{find_guild, member_object};
+use super::{guild_id_in_path, guild_refused};
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
+use crate::handlers::users::user_id_in_path;
 use crate::state::AppState;
+use crate::wire;
 
 /// Add a bot to a guild (owner only).
 ///
@@ -34,33 +37,14 @@ pub async fn add_guild_member(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (guild_id, user_id) = path.into_inner();
-    let guild = find_guild(&state, &guild_id).await?;
-    let lacking = || ApiError::discord(403, JsonCode::MISSING_PERMISSIONS, "Missing Permissions");
-    if guild.owner() != caller.id() {
-        return Err(lacking());
-    }
-    let target: UserId = user_id
-        .parse()
-        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
-    let user = state
-        .run(move |store| store.user_by_id(target))
+    let guild = guild_id_in_path(&guild_id)?;
+    let (owner, bot) = (caller.id(), user_id_in_path(&user_id));
+    let outcome = state
+        .run(move |store| store.add_bot_to_guild(guild, owner, bot))
         .await?
-        .ok_or_else(|| ApiError::new(ErrorKind::UnknownUser))?;
-    if !user.bot {
-        return Err(lacking());
-    }
-    let id = guild.guild_id();
-    // Bots have no guild limit (as on Discord); owners, who add them, have theirs.
-    let added = state
-        .run(move |store| store.add_member(id, target, None))
-        .await?
-        .map_err(super::guild_refused)?;
-    if !added {
-        return Ok(HttpResponse::NoContent().finish());
-    }
-    let joined = state
-        .run(move |store| store.membership(id, target))
-        .await?
-        .unwrap_or(0);
-    Ok(HttpResponse::Created().json(member_object(&guild, &user, joined)))
+        .map_err(guild_refused)?;
+    Ok(match outcome {
+        BotAdded::Added(member) => HttpResponse::Created().json(wire::guild_member(&member)),
+        BotAdded::AlreadyMember => HttpResponse::NoContent().finish(),
+    })
 }

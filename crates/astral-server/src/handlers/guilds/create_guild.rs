@@ -3,11 +3,12 @@ use astral_types::form::{check_length, FormReader};
 use astral_types::guild::{CreateGuildRequest, Guild};
 use astral_types::ErrorBody;
 
-use super::{guild_object, guild_refused, MAX_GUILDS};
+use super::{guild_refused, MAX_GUILDS};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// Create a guild.
 ///
@@ -48,5 +49,5 @@ pub async fn create_guild(
         .run(move |store| store.create_guild(owner, name, MAX_GUILDS))
         .await?
         .map_err(guild_refused)?;
-    Ok(HttpResponse::Created().json(guild_object(&state, &guild).await?))
+    Ok(HttpResponse::Created().json(wire::guild(&guild)))
 }

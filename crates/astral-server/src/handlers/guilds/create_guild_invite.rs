@@ -2,10 +2,11 @@ use actix_web::{post, web, web::Json};
 use astral_types::guild::Invite;
 use astral_types::ErrorBody;
 
-use super::{guild_refused, member_guild, MAX_INVITES};
+use super::{guild_id_in_path, guild_refused, MAX_INVITES};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// Create an invite to a guild (members only; at most 1000 per guild, 400 / 30016).
 #[utoipa::path(
@@ -33,11 +34,10 @@ pub async fn create_guild_invite(
     caller: Caller,
     guild_id: web::Path<String>,
 ) -> Result<Json<Invite>, ApiError> {
-    let (guild, _) = member_guild(&state, &guild_id, caller.id()).await?;
-    let (id, inviter) = (guild.guild_id(), caller.id());
-    let code = state
-        .run(move |store| store.create_invite(id, inviter, MAX_INVITES))
+    let (guild, inviter) = (guild_id_in_path(&guild_id)?, caller.id());
+    let invite = state
+        .run(move |store| store.create_invite(guild, inviter, MAX_INVITES))
         .await?
         .map_err(guild_refused)?;
-    Ok(Json(Invite { code, guild_id: id }))
+    Ok(Json(wire::invite(&invite)))
 }

@@ -2,10 +2,11 @@ use actix_web::{get, web, web::Json};
 use astral_types::guild::Guild;
 use astral_types::ErrorBody;
 
-use super::{guild_object, member_guild};
+use super::{guild_id_in_path, guild_refused};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// Get a guild (members only).
 #[utoipa::path(
@@ -27,6 +28,10 @@ pub async fn get_guild(
     caller: Caller,
     guild_id: web::Path<String>,
 ) -> Result<Json<Guild>, ApiError> {
-    let (guild, _) = member_guild(&state, &guild_id, caller.id()).await?;
-    Ok(Json(guild_object(&state, &guild).await?))
+    let (guild, me) = (guild_id_in_path(&guild_id)?, caller.id());
+    let guild = state
+        .run(move |store| store.guild_for_member(guild, me))
+        .await?
+        .map_err(guild_refused)?;
+    Ok(Json(wire::guild(&guild)))
 }

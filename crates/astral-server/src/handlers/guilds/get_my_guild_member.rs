@@ -2,10 +2,11 @@ use actix_web::{get, web, web::Json};
 use astral_types::guild::GuildMember;
 use astral_types::ErrorBody;
 
-use super::{member_object, unknown_guild};
+use super::{guild_id_in_path, unknown_guild};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire;
 
 /// The current user's membership in a guild.
 #[utoipa::path(
@@ -26,11 +27,10 @@ pub async fn get_my_guild_member(
     caller: Caller,
     guild_id: web::Path<String>,
 ) -> Result<Json<GuildMember>, ApiError> {
-    let guild = super::find_guild(&state, &guild_id).await?;
-    let (id, me) = (guild.guild_id(), caller.id());
-    let joined = state
-        .run(move |store| store.membership(id, me))
+    let (guild, me) = (guild_id_in_path(&guild_id)?, caller.id());
+    let member = state
+        .run(move |store| store.my_membership(guild, me))
         .await?
         .ok_or_else(unknown_guild)?;
-    Ok(Json(member_object(&guild, &caller.user, joined)))
+    Ok(Json(wire::guild_member(&member)))
 }

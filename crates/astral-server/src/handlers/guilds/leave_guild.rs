@@ -1,7 +1,7 @@
 use actix_web::{delete, web, HttpResponse};
-use astral_types::{ErrorBody, FormErrors};
+use astral_types::ErrorBody;
 
-use super::{find_guild, unknown_guild};
+use super::{guild_id_in_path, guild_refused};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -12,20 +12,11 @@ async fn leave(
     guild_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     // A guild the caller is not in is unknown to them.
-    let guild = find_guild(state, guild_id).await?;
-    if guild.owner() == caller.id() {
-        let mut errors = FormErrors::new();
-        errors.add(
-            &[],
-            "GUILD_OWNER_CANNOT_LEAVE",
-            "The owner cannot leave the guild.",
-        );
-        return Err(ApiError::form(errors));
-    }
-    let (id, me) = (guild.guild_id(), caller.id());
-    if !state.run(move |store| store.remove_member(id, me)).await? {
-        return Err(unknown_guild());
-    }
+    let (guild, me) = (guild_id_in_path(guild_id)?, caller.id());
+    state
+        .run(move |store| store.leave_guild(guild, me))
+        .await?
+        .map_err(guild_refused)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

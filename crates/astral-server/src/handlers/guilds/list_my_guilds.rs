@@ -5,11 +5,11 @@ use astral_types::{ErrorBody, Snowflake};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::permissions;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::query::Query;
 use crate::state::AppState;
+use crate::wire;
 
 /// Discord's paging of `GET /users/@me/guilds`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -43,27 +43,10 @@ async fn list(
     let with_counts = query.bool("with_counts");
     query.finish()?;
     let me = caller.id();
-    let guilds = state.run(move |store| store.my_guilds(me, page)).await?;
-    let counts = if with_counts {
-        let ids: Vec<i64> = guilds.iter().map(|g| g.id).collect();
-        Some(state.run(move |store| store.member_counts(&ids)).await?)
-    } else {
-        None
-    };
-    Ok(guilds
-        .iter()
-        .map(|g| MyGuild {
-            id: g.guild_id(),
-            name: g.name.clone(),
-            icon: g.icon.clone(),
-            banner: g.banner.clone(),
-            owner: g.owner() == me,
-            permissions: permissions(g, me),
-            features: Vec::new(),
-            approximate_member_count: counts.as_ref().map(|c| c.get(&g.id).copied().unwrap_or(0)),
-            approximate_presence_count: counts.as_ref().map(|_| 0),
-        })
-        .collect())
+    let guilds = state
+        .run(move |store| store.my_guilds(me, page, with_counts))
+        .await?;
+    Ok(guilds.iter().map(|g| wire::my_guild(g, me)).collect())
 }
 
 /// List the current user's guilds.

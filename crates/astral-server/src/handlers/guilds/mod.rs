@@ -9,19 +9,11 @@ pub mod get_my_guild_member;
 pub mod leave_guild;
 pub mod list_my_guilds;
 
-use astral_store::{GuildRecord, GuildRefusal, UserRecord};
-use astral_types::guild::{Guild, GuildMember};
-use astral_types::{JsonCode, Snowflake, UserId};
+use astral_store::GuildRefusal;
+use astral_types::{FormErrors, JsonCode, Snowflake};
 
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::wire;
-
-/// Every permission bit Discord defines (`(1 << 51) - 1`): what an owner has.
-pub const OWNER_PERMISSIONS: u64 = (1 << 51) - 1;
-/// Discord's classic default `@everyone` permissions: what every other member has (Astral has
-/// no roles).
-pub const MEMBER_PERMISSIONS: u64 = 104_324_673;
+use crate::handlers::users::unknown_user;
 
 /// Discord's limit on guilds per user (JSON code 30001, "Maximum number of guilds reached
 /// (100)"), counted over every guild the user is in, created or joined. Bots added by a guild's
@@ -33,9 +25,28 @@ pub const MAX_GUILDS: i64 = 100;
 /// (1000)").
 pub const MAX_INVITES: i64 = 1000;
 
-/// What a refused guild creation, join or invite answers.
+/// What a refused guild use case answers.
 pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
     match refusal {
+        GuildRefusal::UnknownGuild => unknown_guild(),
+        GuildRefusal::NotAMember => missing_access(),
+        // Only the owner adds members, and only bots.
+        GuildRefusal::NotOwner | GuildRefusal::NotABot => {
+            ApiError::discord(403, JsonCode::MISSING_PERMISSIONS, "Missing Permissions")
+        }
+        GuildRefusal::UnknownUser => unknown_user(),
+        GuildRefusal::OwnerCannotLeave => {
+            let mut errors = FormErrors::new();
+            errors.add(
+                &[],
+                "GUILD_OWNER_CANNOT_LEAVE",
+                "The owner cannot leave the guild.",
+            );
+            ApiError::form(errors)
+        }
+        GuildRefusal::UnknownInvite => {
+            ApiError::discord(404, JsonCode::UNKNOWN_INVITE, "Unknown Invite")
+        }
         GuildRefusal::TooManyGuilds => ApiError::discord(
             400,
             JsonCode::MAX_GUILDS,
@@ -49,15 +60,6 @@ pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
     }
 }
 
-pub(crate) fn permissions(guild: &GuildRecord, user: UserId) -> String {
-    if guild.owner() == user {
-        OWNER_PERMISSIONS
-    } else {
-        MEMBER_PERMISSIONS
-    }
-    .to_string()
-}
-
 pub(crate) fn unknown_guild() -> ApiError {
     ApiError::discord(404, JsonCode::UNKNOWN_GUILD, "Unknown Guild")
 }
@@ -66,63 +68,7 @@ pub(crate) fn missing_access() -> ApiError {
     ApiError::discord(403, JsonCode::MISSING_ACCESS, "Missing Access")
 }
 
-/// The guild named in the path, or 404 / 10004.
-pub(crate) async fn find_guild(state: &AppState, guild_id: &str) -> Result<GuildRecord, ApiError> {
-    let id: Snowflake = guild_id.parse().map_err(|_| unknown_guild())?;
-    state
-        .run(move |store| store.guild(id))
-        .await?
-        .ok_or_else(unknown_guild)
-}
-
-/// The guild, if `user` is a member of it: 404 / 10004 for an unknown guild, 403 / 50001 for
-/// one they are not in.
-pub(crate) async fn member_guild(
-    state: &AppState,
-    guild_id: &str,
-    user: UserId,
-) -> Result<(GuildRecord, i64), ApiError> {
-    let guild = find_guild(state, guild_id).await?;
-    let id = guild.guild_id();
-    let joined = state
-        .run(move |store| store.membership(id, user))
-        .await?
-        .ok_or_else(missing_access)?;
-    Ok((guild, joined))
-}
-
-pub(crate) async fn guild_object(state: &AppState, guild: &GuildRecord) -> Result<Guild, ApiError> {
-    let id = guild.id;
-    let counts = state.run(move |store| store.member_counts(&[id])).await?;
-    Ok(Guild {
-        id: guild.guild_id(),
-        name: guild.name.clone(),
-        icon: guild.icon.clone(),
-        banner: guild.banner.clone(),
-        owner_id: guild.owner(),
-        features: Vec::new(),
-        approximate_member_count: counts.get(&guild.id).copied().unwrap_or(0),
-    })
-}
-
-pub(crate) fn member_object(
-    guild: &GuildRecord,
-    user: &UserRecord,
-    joined_at_ms: i64,
-) -> GuildMember {
-    GuildMember {
-        user: wire::public_user(user),
-        nick: None,
-        avatar: None,
-        banner: None,
-        roles: Vec::new(),
-        joined_at: wire::iso8601(joined_at_ms),
-        premium_since: None,
-        deaf: false,
-        mute: false,
-        flags: 0,
-        pending: false,
-        communication_disabled_until: None,
-        permissions: permissions(guild, user.user_id()),
-    }
+/// The guild id in a path; one that is not a snowflake is an unknown guild (404 / 10004).
+pub(crate) fn guild_id_in_path(guild_id: &str) -> Result<Snowflake, ApiError> {
+    guild_id.parse().map_err(|_| unknown_guild())
 }

@@ -1,12 +1,13 @@
 use actix_web::{post, web, web::Json};
 use astral_types::guild::Invite;
-use astral_types::{ErrorBody, JsonCode};
+use astral_types::ErrorBody;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::handlers::guilds::{guild_refused, MAX_GUILDS};
 use crate::handlers::relationships::users_only;
 use crate::state::AppState;
+use crate::wire;
 
 /// Accept an invite: join its guild (Discord's accept-invite route).
 ///
@@ -38,16 +39,10 @@ pub async fn accept_invite(
     code: web::Path<String>,
 ) -> Result<Json<Invite>, ApiError> {
     users_only(&caller)?;
-    let code = code.into_inner();
-    let lookup = code.clone();
-    let guild_id = state
-        .run(move |store| store.invite_guild(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::discord(404, JsonCode::UNKNOWN_INVITE, "Unknown Invite"))?;
-    let me = caller.id();
-    state
-        .run(move |store| store.add_member(guild_id, me, Some(MAX_GUILDS)))
+    let (code, me) = (code.into_inner(), caller.id());
+    let invite = state
+        .run(move |store| store.accept_invite(&code, me, MAX_GUILDS))
         .await?
         .map_err(guild_refused)?;
-    Ok(Json(Invite { code, guild_id }))
+    Ok(Json(wire::invite(&invite)))
 }

@@ -3,10 +3,11 @@ use astral_types::form::FormReader;
 use astral_types::user::PutRelationship;
 use astral_types::ErrorBody;
 
-use super::{befriend, block, target, users_only};
+use super::{befriend, block, users_only};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::handlers::users::user_in_path;
 use crate::state::AppState;
 
 /// Befriend or block a user.
@@ -47,7 +48,7 @@ pub async fn create_relationship(
         );
     }
     form.finish().map_err(ApiError::form)?;
-    let other = target(&state, &user_id).await?;
+    let other = user_in_path(&state, &user_id).await?;
     match kind {
         Some(2) => block(&state, &caller, &other).await?,
         _ => befriend(&state, &caller, &other).await?,

@@ -1,9 +1,10 @@
 use actix_web::{delete, web, HttpResponse};
 use astral_types::ErrorBody;
 
-use super::{target, users_only};
+use super::users_only;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::handlers::users::user_in_path;
 use crate::state::AppState;
 
 /// Remove a relationship.
@@ -30,7 +31,7 @@ pub async fn delete_relationship(
     user_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let other = target(&state, &user_id).await?;
+    let other = user_in_path(&state, &user_id).await?;
     let (me, them) = (caller.id(), other.user_id());
     state
         .run(move |store| store.remove_relationship(me, them))

@@ -30,15 +30,5 @@ pub async fn list_my_relationships(
     users_only(&caller)?;
     let me = caller.id();
     let rows = state.run(move |store| store.relationships(me)).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| Relationship {
-                id: r.user.user_id(),
-                kind: r.kind as i32,
-                user: wire::public_user(&r.user),
-                nickname: r.nickname.clone(),
-                since: wire::iso8601(r.since_ms),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.iter().map(wire::relationship).collect()))
 }

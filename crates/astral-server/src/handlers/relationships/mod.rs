@@ -8,10 +8,10 @@ pub mod send_friend_request;
 pub mod update_relationship;
 
 use astral_store::{FriendRequestRefusal, UserRecord};
-use astral_types::{FormErrors, JsonCode, UserId};
+use astral_types::{FormErrors, JsonCode};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Discord's friend limit.
@@ -23,17 +23,6 @@ pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
     } else {
         Ok(())
     }
-}
-
-/// The user named in the path, or 404 / 10013.
-pub(crate) async fn target(state: &AppState, user_id: &str) -> Result<UserRecord, ApiError> {
-    let id: UserId = user_id
-        .parse()
-        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
-    state
-        .run(move |store| store.user_by_id(id))
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorKind::UnknownUser))
 }
 
 fn not_yourself() -> ApiError {

@@ -4,10 +4,11 @@ use astral_types::form::{check_length, Field, FormReader};
 use astral_types::user::PatchRelationship;
 use astral_types::ErrorBody;
 
-use super::{target, users_only};
+use super::users_only;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::handlers::users::user_in_path;
 use crate::state::AppState;
 
 /// Set a friend's nickname.
@@ -44,7 +45,7 @@ pub async fn update_relationship(
         Field::Absent => None,
     };
     form.finish().map_err(ApiError::form)?;
-    let other = target(&state, &user_id).await?;
+    let other = user_in_path(&state, &user_id).await?;
     let (me, them) = (caller.id(), other.user_id());
     // A body without `nickname` changes nothing, but only a friend has a relationship to
     // patch: answering 204 for anyone else would report success on something that is not there.

@@ -1,9 +1,10 @@
 use actix_web::{get, web, web::Json};
 use astral_types::user::User;
-use astral_types::{ErrorBody, UserId};
+use astral_types::ErrorBody;
 
+use super::user_in_path;
 use crate::auth::Caller;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
@@ -29,12 +30,6 @@ pub async fn get_user(
     _caller: Caller,
     user_id: web::Path<String>,
 ) -> Result<Json<User>, ApiError> {
-    let user_id: UserId = user_id
-        .parse()
-        .map_err(|_| ApiError::new(ErrorKind::UnknownUser))?;
-    let user = state
-        .run(move |store| store.user_by_id(user_id))
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorKind::UnknownUser))?;
+    let user = user_in_path(&state, &user_id).await?;
     Ok(Json(wire::public_user(&user)))
 }

@@ -1,13 +1,12 @@
 use actix_web::{get, web, web::Json, HttpRequest};
-use astral_store::RelationshipKind;
-use astral_types::guild::{MutualGuild, UserProfile};
+use astral_types::guild::UserProfile;
 use astral_types::ErrorBody;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::{unknown_user, user_id_in_path};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::handlers::relationships::target;
 use crate::query::Query;
 use crate::state::AppState;
 use crate::wire;
@@ -54,41 +53,13 @@ pub async fn get_user_profile(
         query.bool("with_mutual_friends_count"),
     );
     query.finish()?;
-    let user = target(&state, &user_id).await?;
-    let (me, them) = (caller.id(), user.user_id());
-    let mut profile = UserProfile {
-        user: wire::public_user(&user),
-        mutual_guilds: None,
-        mutual_friends: None,
-        mutual_friends_count: None,
-    };
-    let blocked_me = state
-        .run(move |store| store.relationship_kind(them, me))
+    let (me, them) = (
+        caller.id(),
+        user_id_in_path(&user_id).ok_or_else(unknown_user)?,
+    );
+    let profile = state
+        .run(move |store| store.user_profile(me, them, guilds, friends || friends_count))
         .await?
-        == Some(RelationshipKind::Blocked);
-    if blocked_me {
-        return Ok(Json(profile));
-    }
-    if guilds {
-        let ids = state
-            .run(move |store| store.mutual_guilds(me, them))
-            .await?;
-        profile.mutual_guilds = Some(
-            ids.into_iter()
-                .map(|id| MutualGuild { id, nick: None })
-                .collect(),
-        );
-    }
-    if friends || friends_count {
-        let mutual = state
-            .run(move |store| store.mutual_friends(me, them))
-            .await?;
-        if friends_count {
-            profile.mutual_friends_count = Some(mutual.len() as i64);
-        }
-        if friends {
-            profile.mutual_friends = Some(mutual.iter().map(wire::public_user).collect());
-        }
-    }
-    Ok(Json(profile))
+        .ok_or_else(unknown_user)?;
+    Ok(Json(wire::user_profile(&profile, friends, friends_count)))
 }
