@@ -1,10 +1,11 @@
 //! 64 clients at once: racing PATCHes on one user, DM creation between one pair from both
-//! sides, and friend requests in both directions end in one consistent state.
+//! sides, and friend requests in both directions end in one consistent state. And a use case
+//! racing another that undoes it: a bot leaving a guild while its owner adds it.
 
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use crate::support::{backend_tests, check_response_body, TestApp};
+use crate::support::{backend_tests, bot, check_response_body, TestApp};
 
 const CLIENTS: usize = 64;
 const LOCALES: [&str; 8] = ["da", "de", "en-GB", "en-US", "es-ES", "fr", "hr", "it"];
@@ -125,5 +126,53 @@ backend_tests! {
             assert_eq!(list.len(), 1, "{list:?}");
             assert_eq!((&list[0]["id"], list[0]["type"].as_i64()), (&json!(other), Some(1)), "{list:?}");
         }
+    }
+}
+
+/// Rounds of the add-while-leaving race below. Each round is one add and a few leaves at once.
+/// On the code that added and then read the membership in two store calls, a leave landed
+/// between them within the first 131 rounds in each of 4 runs per backend (usually within 7).
+const ADD_LEAVE_ROUNDS: usize = 300;
+const LEAVERS: usize = 3;
+
+backend_tests! {
+    async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app) {
+        let (owner, _) = app.register("bot-keeper").await;
+        let (bot_token, bot_id) = app.create_bot("restless-bot");
+        let (status, guild) = app
+            .call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Revolving Door"})))
+            .await;
+        assert_eq!(status, 201, "{guild}");
+        let guild_id = guild["id"].as_str().unwrap().to_owned();
+        let add = format!("/guilds/{guild_id}/members/{bot_id}");
+        let leave = format!("/users/@me/guilds/{guild_id}");
+        let (owner, bot_token) = (bot(&owner), bot(&bot_token));
+        let app = &app;
+        let mut added = 0;
+        for round in 0..ADD_LEAVE_ROUNDS {
+            let adding = app.call("PUT", &add, Some(&owner), None);
+            let leaving = join_all((0..LEAVERS).map(|_| app.call("DELETE", &leave, Some(&bot_token), None)));
+            let ((status, member), left) = futures_util::future::join(adding, leaving).await;
+            for (status, body) in left {
+                assert!(status == 204 || (status, body["code"].as_i64()) == (404, Some(10004)), "round {round}: leave {status} {body}");
+            }
+            match status {
+                // Added: the member object is the membership that was made, whatever happened
+                // to it right after. The old handler re-read it in a second store call and,
+                // when a leave came in between, answered `joined_at` as the epoch.
+                201 => {
+                    added += 1;
+                    check_response_body("PUT", "/guilds/{guild_id}/members/{user_id}", status, &member)
+                        .unwrap_or_else(|e| panic!("round {round}: {e}"));
+                    assert_eq!(member["user"]["id"].as_str(), Some(bot_id.as_str()), "round {round}");
+                    let joined_at = member["joined_at"].as_str().unwrap_or_default();
+                    assert!(joined_at >= "2020", "round {round}: joined_at {joined_at:?} is not when it joined");
+                }
+                204 => {}
+                _ => panic!("round {round}: add {status} {member}"),
+            }
+        }
+        println!("{added} of {ADD_LEAVE_ROUNDS} adds answered 201");
+        assert!(added > 0, "no round added the bot: the race was never run");
     }
 }
