@@ -9,6 +9,9 @@ use astral_types::channel::PrivateChannel;
 use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
 use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
 use astral_types::UserId;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 fn public_flags(record: &UserRecord) -> i32 {
     // Discord's public flags fit in 31 bits; the mask keeps the cast lossless.
@@ -203,42 +206,53 @@ pub fn user_profile(
     }
 }
 
+/// Discord's timestamp form: milliseconds and an explicit `+00:00`.
+const DISCORD_TIMESTAMP: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+00:00");
+
+const FIRST_INSTANT: OffsetDateTime = time::macros::datetime!(0001-01-01 00:00:00.000 UTC);
+const LAST_INSTANT: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59.999 UTC);
+
 /// Epoch milliseconds as ISO 8601 in UTC (`2026-11-23T12:00:00.000+00:00`, Discord's form).
+/// Instants outside the years 1–9999 (no stored timestamp is) are clamped to those bounds.
 pub fn iso8601(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}+00:00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let nanos = i128::from(ms) * 1_000_000;
+    let instant = OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .map_or(if ms < 0 { FIRST_INSTANT } else { LAST_INSTANT }, |t| {
+            t.clamp(FIRST_INSTANT, LAST_INSTANT)
+        });
+    // Formatting into a string fails only for a component the description cannot hold, and
+    // every instant of the years 1–9999 fits it.
+    instant.format(DISCORD_TIMESTAMP).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::iso8601;
+
     #[test]
     fn iso8601_matches_known_instants() {
-        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00.000+00:00");
-        assert_eq!(
-            super::iso8601(1_700_000_000_123),
-            "2023-11-14T22:13:20.123+00:00"
-        );
-        assert_eq!(
-            super::iso8601(951_782_400_000),
-            "2000-02-29T00:00:00.000+00:00"
-        );
+        for (ms, expected) in [
+            (0, "1970-01-01T00:00:00.000+00:00"),
+            (1_700_000_000_123, "2023-11-14T22:13:20.123+00:00"),
+            // A leap day, and the turn of the millennium.
+            (951_782_400_000, "2000-02-29T00:00:00.000+00:00"),
+            (946_684_799_999, "1999-12-31T23:59:59.999+00:00"),
+            // Before the epoch: the date and the milliseconds count forward from the earlier
+            // second (-1 ms is 23:59:59.999 of the day before).
+            (-1, "1969-12-31T23:59:59.999+00:00"),
+            (-86_400_000 * 365 - 500, "1968-12-31T23:59:59.500+00:00"),
+            // Sub-second digits keep their leading zeros.
+            (1_764_000_000_007, "2025-11-24T16:00:00.007+00:00"),
+            (1_764_000_000_070, "2025-11-24T16:00:00.070+00:00"),
+            // The last millisecond of 9999, the largest year the form has.
+            (253_402_300_799_999, "9999-12-31T23:59:59.999+00:00"),
+            // Beyond the form (no stored timestamp is): clamped, never a panic.
+            (253_402_300_800_000, "9999-12-31T23:59:59.999+00:00"),
+            (i64::MAX, "9999-12-31T23:59:59.999+00:00"),
+            (i64::MIN, "0001-01-01T00:00:00.000+00:00"),
+        ] {
+            assert_eq!(iso8601(ms), expected, "{ms}");
+        }
     }
 }
