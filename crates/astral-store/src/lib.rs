@@ -207,9 +207,4 @@ impl Store {
         }
         Ok(())
     }
-
-    /// Why new database connections cannot be opened right now, if they cannot.
-    pub fn outage(&self) -> Option<String> {
-        self.health.down()
-    }
 }
