@@ -502,6 +502,18 @@ pub fn documented(method: &str, path: &str, status: u16) -> Result<(), String> {
     }
 }
 
+/// A response of the contract, following its `$ref` when it is one of the shared answers under
+/// `components/responses`.
+fn contract_response(response: &Value) -> &Value {
+    match response["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/responses/"))
+    {
+        Some(name) => &CONTRACT_AS_JSON_SCHEMA["components"]["responses"][name],
+        None => response,
+    }
+}
+
 /// Validators for documented JSON response bodies, compiled once per (operation, status).
 static RESPONSE_VALIDATORS: LazyLock<
     std::sync::Mutex<std::collections::HashMap<String, Option<Arc<jsonschema::Validator>>>>,
@@ -527,10 +539,10 @@ pub fn check_response_body(
             None => {
                 let responses = &CONTRACT_AS_JSON_SCHEMA["paths"][path]
                     [method.to_ascii_lowercase()]["responses"];
-                let response = match &responses[status.to_string()] {
+                let response = contract_response(match &responses[status.to_string()] {
                     Value::Null => &responses[format!("{}XX", status / 100)],
                     r => r,
-                };
+                });
                 let content = &response["content"];
                 let v = match content.get("application/json") {
                     Some(media) => {

@@ -24,9 +24,8 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Logged in.", body = TokenResponse),
         (status = 400, description = "Invalid JSON (50109), missing fields or wrong credentials (50035 `INVALID_LOGIN`).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[post("/auth/login")]
 pub async fn login(

@@ -27,9 +27,8 @@ use crate::state::AppState;
             )
         ),
         (status = 400, description = "Invalid JSON (50109) or invalid fields (50035), e.g. `USERNAME_ALREADY_TAKEN`, or `PASSWORD_TOO_WEAK` for a common or guessable password or one equal to the username or email.", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[post("/auth/register")]
 pub async fn register(

@@ -21,12 +21,9 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Added (or already in it)."),
         (status = 400, description = "Not a group DM (50003), full (30004), or the user is in 10 group DMs already (30011).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "The user is not your friend, or is a bot (50007); the caller is a bot (20001).", body = ErrorBody),
         (status = 404, description = "Unknown channel (10003) or user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[put("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn add_group_dm_recipient(

@@ -124,12 +124,8 @@ fn read(body: &Value) -> Result<(Vec<UserId>, bool), ApiError> {
             )
         ),
         (status = 400, description = "Unknown recipient (50033), too many recipients (30004), a member already in 10 group DMs (30011), yourself or an invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "A recipient blocked you, or a group DM recipient is not your friend (50007); a bot creating a group DM (20001).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/users/@me/channels")]
 pub async fn create_dm(

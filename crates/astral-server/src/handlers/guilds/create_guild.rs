@@ -26,11 +26,7 @@ use crate::state::AppState;
             )
         ),
         (status = 400, description = "Invalid body (50035, 50109), or the caller is in 100 guilds already (30001).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/guilds")]
 pub async fn create_guild(

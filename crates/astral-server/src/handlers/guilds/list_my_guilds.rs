@@ -76,10 +76,7 @@ async fn list(
     responses(
         (status = 200, description = "One page of guilds.", body = Vec<MyGuild>),
         (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/@me/guilds")]
 pub async fn list_my_guilds(
@@ -98,10 +95,7 @@ pub async fn list_my_guilds(
     responses(
         (status = 200, description = "One page of guilds.", body = Vec<MyGuild>),
         (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/@me/communities")]
 pub async fn list_my_communities(

@@ -21,13 +21,9 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Done."),
         (status = 400, description = "They blocked you (80000), friend limit (30002), yourself or an invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[put("/users/@me/relationships/{user_id}")]
 pub async fn create_relationship(

@@ -20,12 +20,8 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Request sent (or accepted)."),
         (status = 400, description = "No such user (80004), they blocked you (80000), friend limit (30002), invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/users/@me/relationships")]
 pub async fn send_friend_request(

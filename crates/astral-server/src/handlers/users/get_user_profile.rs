@@ -34,11 +34,8 @@ pub struct ProfileQuery {
     responses(
         (status = 200, description = "The profile.", body = UserProfile),
         (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/{user_id}/profile")]
 pub async fn get_user_profile(

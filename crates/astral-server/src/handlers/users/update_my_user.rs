@@ -29,11 +29,7 @@ use crate::wire;
     responses(
         (status = 200, description = "The updated user.", body = PrivateUser),
         (status = 400, description = "Invalid JSON (50109) or invalid fields (50035).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[patch("/users/@me")]
 pub async fn update_my_user(
