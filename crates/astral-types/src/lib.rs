@@ -1,6 +1,6 @@
 //! Astral's wire format, decided in one place: snowflake ids, the user objects, the auth bodies,
-//! the Discord error body and the form reader that turns a JSON body into typed fields plus
-//! Discord-shaped field errors.
+//! every error Astral answers (status, Discord JSON code, message) and their Discord body, and
+//! the form reader that turns a JSON body into typed fields plus Discord-shaped field errors.
 //!
 //! This crate knows nothing of databases or HTTP servers, so the client side and the store can
 //! share it without pulling either in.
@@ -15,5 +15,5 @@ pub mod locale;
 pub mod password;
 pub mod user;
 
-pub use error::{ErrorBody, FieldError, FormErrors, JsonCode};
+pub use error::{ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit};
 pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};

@@ -1,12 +1,12 @@
 use actix_web::{post, web, HttpResponse};
 use astral_types::form::FormReader;
 use astral_types::user::FriendRequest;
-use astral_types::{ErrorBody, JsonCode};
+use astral_types::ErrorBody;
 
 use super::{befriend, users_only};
 use crate::auth::Caller;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
 /// Send a friend request by username.
@@ -39,13 +39,7 @@ pub async fn send_friend_request(
     let discriminator = form.string("discriminator");
     form.finish().map_err(ApiError::form)?;
     let username = username.ok_or_else(|| ApiError::internal("validated field missing"))?;
-    let no_such_user = || {
-        ApiError::discord(
-            400,
-            JsonCode::NO_USER_WITH_TAG,
-            "No users with DiscordTag exist",
-        )
-    };
+    let no_such_user = || ApiError::new(ErrorKind::NoUserWithTag);
     let target = state
         .run(move |store| store.user_by_username(&username))
         .await?
