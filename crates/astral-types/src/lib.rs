@@ -1,6 +1,7 @@
 //! Astral's wire format, decided in one place: snowflake ids, the user objects, the request
-//! bodies and query parameters with their limits and readers, the Discord error body and the
-//! form reader that turns a JSON body into typed fields plus Discord-shaped field errors.
+//! bodies and query parameters with their limits and readers, every error Astral answers
+//! (status, Discord JSON code, message) and their Discord body, and the form reader that turns
+//! a JSON body into typed fields plus Discord-shaped field errors.
 //!
 //! Each request type reads itself (`RegisterRequest::read`, `GuildListQuery::read`, …) next to
 //! its `ToSchema`/`IntoParams` derive, and every limit is one named constant from which both
@@ -20,7 +21,7 @@ pub mod password;
 pub mod rules;
 pub mod user;
 
-pub use error::{ErrorBody, FieldError, FormErrors, JsonCode};
+pub use error::{ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit};
 pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use actix_web::{post, web, web::Json};
 use astral_types::channel::{CreatePrivateChannelRequest, NewPrivateChannel, PrivateChannel};
-use astral_types::{ErrorBody, JsonCode, UserId};
+use astral_types::{ErrorBody, UserId};
 
 use super::{
     blocked_by, cannot_message, channel_object, group_full, group_refused, MAX_GROUP_DMS,
@@ -8,7 +8,7 @@ use super::{
 };
 use crate::auth::Caller;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
 /// Open a DM or create a group DM.
@@ -57,7 +57,7 @@ pub async fn create_dm(
         ));
     }
     if group && caller.user.bot {
-        return Err(ApiError::bots_cannot_use());
+        return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
     if group && others.len() as i64 + 1 > MAX_GROUP_DM_MEMBERS {
         return Err(group_full());
@@ -71,11 +71,7 @@ pub async fn create_dm(
         })
         .await?;
     if found.iter().any(Option::is_none) {
-        return Err(ApiError::discord(
-            400,
-            JsonCode::INVALID_RECIPIENTS,
-            "Invalid Recipient(s)",
-        ));
+        return Err(ApiError::new(ErrorKind::InvalidRecipients));
     }
     let record = if group {
         // Friendship, bots and the per-user cap are decided by the store, in the transaction

@@ -1,11 +1,11 @@
 use actix_web::{post, web, HttpResponse};
 use astral_types::user::FriendRequest;
-use astral_types::{ErrorBody, JsonCode};
+use astral_types::ErrorBody;
 
 use super::{befriend, users_only};
 use crate::auth::Caller;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
 /// Send a friend request by username.
@@ -37,13 +37,7 @@ pub async fn send_friend_request(
         username,
         discriminator,
     } = FriendRequest::read(&body.0).map_err(ApiError::form)?;
-    let no_such_user = || {
-        ApiError::discord(
-            400,
-            JsonCode::NO_USER_WITH_TAG,
-            "No users with DiscordTag exist",
-        )
-    };
+    let no_such_user = || ApiError::new(ErrorKind::NoUserWithTag);
     let target = state
         .run(move |store| store.user_by_username(&username))
         .await?
