@@ -376,8 +376,9 @@ impl Drop for TestApp {
 
 /// A client that drops idle connections before the server's keep-alive (5 s) closes them, so
 /// a test that keeps its thread busy for a while never reuses a connection the server has
-/// already closed (hyper reports that as `IncompleteMessage`).
-fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+/// already closed (hyper reports that as `IncompleteMessage`, or a broken pipe when the request
+/// has a body).
+pub fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
     builder
         .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()

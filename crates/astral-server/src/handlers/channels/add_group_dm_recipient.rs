@@ -35,7 +35,7 @@ pub async fn add_group_dm_recipient(
     // Bots are never in a group DM they could add to: Discord lets them only manage groups
     // made with the users' OAuth2 grants, which Astral does not have.
     if caller.user.bot {
-        return Err(ApiError::bots_cannot_use());
+        return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
     let me = caller.id();
     let channel = my_channel(&state, &channel_id, me).await?;

@@ -8,9 +8,9 @@ pub mod remove_group_dm_recipient;
 
 use astral_store::{ChannelRecord, GroupRefusal, RelationshipKind, DM};
 use astral_types::channel::PrivateChannel;
-use astral_types::{JsonCode, Snowflake, UserId};
+use astral_types::{Snowflake, UserId};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 use crate::wire;
 
@@ -23,23 +23,15 @@ pub const MAX_GROUP_DM_MEMBERS: i64 = 10;
 pub const MAX_GROUP_DMS: i64 = 10;
 
 pub(crate) fn unknown_channel() -> ApiError {
-    ApiError::discord(404, JsonCode::UNKNOWN_CHANNEL, "Unknown Channel")
+    ApiError::new(ErrorKind::UnknownChannel)
 }
 
 pub(crate) fn cannot_message() -> ApiError {
-    ApiError::discord(
-        403,
-        JsonCode::CANNOT_MESSAGE_USER,
-        "Cannot send messages to this user",
-    )
+    ApiError::new(ErrorKind::CannotMessageUser)
 }
 
 pub(crate) fn group_full() -> ApiError {
-    ApiError::discord(
-        400,
-        JsonCode::MAX_RECIPIENTS,
-        "Maximum number of recipients reached (10)",
-    )
+    ApiError::new(ErrorKind::TooManyRecipients)
 }
 
 /// What a refused group DM creation or addition answers.
@@ -50,20 +42,12 @@ pub(crate) fn group_refused(refusal: GroupRefusal) -> ApiError {
         // Discord's answer to adding someone who is not your friend (or a bot, which nobody
         // can befriend): the same as for a user who blocked you, so it tells nothing more.
         GroupRefusal::NotAFriend => cannot_message(),
-        GroupRefusal::TooManyGroups => ApiError::discord(
-            400,
-            JsonCode::MAX_GROUP_DMS,
-            "Maximum number of group DMs reached (10)",
-        ),
+        GroupRefusal::TooManyGroups => ApiError::new(ErrorKind::TooManyGroupDms),
     }
 }
 
 pub(crate) fn not_a_group() -> ApiError {
-    ApiError::discord(
-        400,
-        JsonCode::DM_CHANNEL_ACTION,
-        "Cannot execute action on a DM channel",
-    )
+    ApiError::new(ErrorKind::DmChannelAction)
 }
 
 /// The channel as `me` sees it: the other recipients only.

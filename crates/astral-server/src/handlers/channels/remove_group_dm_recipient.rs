@@ -1,6 +1,6 @@
 use actix_web::{delete, web, HttpResponse};
 use astral_store::DM;
-use astral_types::{ErrorBody, JsonCode, UserId};
+use astral_types::{ErrorBody, UserId};
 
 use super::{my_channel, not_a_group};
 use crate::auth::Caller;
@@ -35,11 +35,7 @@ pub async fn remove_group_dm_recipient(
         return Err(not_a_group());
     }
     if channel.channel.owner_id != Some(me.as_i64()) {
-        return Err(ApiError::discord(
-            403,
-            JsonCode::MISSING_PERMISSIONS,
-            "Missing Permissions",
-        ));
+        return Err(ApiError::new(ErrorKind::MissingPermissions));
     }
     let user: UserId = user_id
         .parse()

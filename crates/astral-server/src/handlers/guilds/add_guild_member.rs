@@ -1,5 +1,5 @@
 use actix_web::{put, web, HttpResponse};
-use astral_types::{ErrorBody, JsonCode, UserId};
+use astral_types::{ErrorBody, UserId};
 
 use super::{find_guild, member_object};
 use crate::auth::Caller;
@@ -32,7 +32,7 @@ pub async fn add_guild_member(
 ) -> Result<HttpResponse, ApiError> {
     let (guild_id, user_id) = path.into_inner();
     let guild = find_guild(&state, &guild_id).await?;
-    let lacking = || ApiError::discord(403, JsonCode::MISSING_PERMISSIONS, "Missing Permissions");
+    let lacking = || ApiError::new(ErrorKind::MissingPermissions);
     if guild.owner() != caller.id() {
         return Err(lacking());
     }

@@ -1,47 +1,30 @@
 use actix_web::{get, web, web::Json, HttpRequest};
 use astral_store::GuildPage;
-use astral_types::guild::MyGuild;
-use astral_types::{ErrorBody, Snowflake};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use astral_types::guild::{GuildListQuery, MyGuild};
+use astral_types::ErrorBody;
 
 use super::permissions;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::query::Query;
+use crate::query::query_pairs;
 use crate::state::AppState;
-
-/// Discord's paging of `GET /users/@me/guilds`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct GuildListQuery {
-    /// Guilds with ids before this one.
-    #[param(value_type = Option<Snowflake>)]
-    pub before: Option<String>,
-    /// Guilds with ids after this one.
-    #[param(value_type = Option<Snowflake>)]
-    pub after: Option<String>,
-    /// 1–200 (default 200).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i32>,
-    /// Include `approximate_member_count` and `approximate_presence_count`
-    /// (`true`/`false`, `1`/`0`).
-    pub with_counts: Option<bool>,
-}
 
 async fn list(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
 ) -> Result<Vec<MyGuild>, ApiError> {
-    let mut query = Query::of(req);
+    let GuildListQuery {
+        before,
+        after,
+        limit,
+        with_counts,
+    } = GuildListQuery::read(&query_pairs(req)).map_err(ApiError::form)?;
     let page = GuildPage {
-        before: query.snowflake_bound("before"),
-        after: query.snowflake_bound("after"),
-        limit: query.integer("limit", 1, 200, 200),
+        before,
+        after,
+        limit,
     };
-    let with_counts = query.bool("with_counts");
-    query.finish()?;
     let me = caller.id();
     let guilds = state.run(move |store| store.my_guilds(me, page)).await?;
     let counts = if with_counts {

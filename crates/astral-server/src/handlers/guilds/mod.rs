@@ -11,9 +11,9 @@ pub mod list_my_guilds;
 
 use astral_store::{GuildRecord, GuildRefusal, UserRecord};
 use astral_types::guild::{Guild, GuildMember};
-use astral_types::{JsonCode, Snowflake, UserId};
+use astral_types::{Snowflake, UserId};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 use crate::wire;
 
@@ -36,16 +36,8 @@ pub const MAX_INVITES: i64 = 1000;
 /// What a refused guild creation, join or invite answers.
 pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
     match refusal {
-        GuildRefusal::TooManyGuilds => ApiError::discord(
-            400,
-            JsonCode::MAX_GUILDS,
-            "Maximum number of guilds reached (100)",
-        ),
-        GuildRefusal::TooManyInvites => ApiError::discord(
-            400,
-            JsonCode::MAX_INVITES,
-            "Maximum number of invites reached (1000)",
-        ),
+        GuildRefusal::TooManyGuilds => ApiError::new(ErrorKind::TooManyGuilds),
+        GuildRefusal::TooManyInvites => ApiError::new(ErrorKind::TooManyInvites),
     }
 }
 
@@ -59,11 +51,11 @@ pub(crate) fn permissions(guild: &GuildRecord, user: UserId) -> String {
 }
 
 pub(crate) fn unknown_guild() -> ApiError {
-    ApiError::discord(404, JsonCode::UNKNOWN_GUILD, "Unknown Guild")
+    ApiError::new(ErrorKind::UnknownGuild)
 }
 
 pub(crate) fn missing_access() -> ApiError {
-    ApiError::discord(403, JsonCode::MISSING_ACCESS, "Missing Access")
+    ApiError::new(ErrorKind::MissingAccess)
 }
 
 /// The guild named in the path, or 404 / 10004.

@@ -1,9 +1,9 @@
 use actix_web::{post, web, web::Json};
 use astral_types::guild::Invite;
-use astral_types::{ErrorBody, JsonCode};
+use astral_types::ErrorBody;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::handlers::guilds::{guild_refused, MAX_GUILDS};
 use crate::handlers::relationships::users_only;
 use crate::state::AppState;
@@ -40,7 +40,7 @@ pub async fn accept_invite(
     let guild_id = state
         .run(move |store| store.invite_guild(&lookup))
         .await?
-        .ok_or_else(|| ApiError::discord(404, JsonCode::UNKNOWN_INVITE, "Unknown Invite"))?;
+        .ok_or_else(|| ApiError::new(ErrorKind::UnknownInvite))?;
     let me = caller.id();
     state
         .run(move |store| store.add_member(guild_id, me, Some(MAX_GUILDS)))

@@ -1,5 +1,4 @@
 use actix_web::{put, web, HttpResponse};
-use astral_types::form::FormReader;
 use astral_types::user::PutRelationship;
 use astral_types::ErrorBody;
 
@@ -33,19 +32,10 @@ pub async fn create_relationship(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let kind = form.optional_integer("type");
-    if let Some(k) = kind.filter(|k| *k != 1 && *k != 2) {
-        form.errors().field(
-            "type",
-            "BASE_TYPE_CHOICES",
-            format!("Value must be one of (1, 2), not {k}."),
-        );
-    }
-    form.finish().map_err(ApiError::form)?;
+    let PutRelationship { kind } = PutRelationship::read(&body.0).map_err(ApiError::form)?;
     let other = target(&state, &user_id).await?;
     match kind {
-        Some(2) => block(&state, &caller, &other).await?,
+        Some(PutRelationship::BLOCK) => block(&state, &caller, &other).await?,
         _ => befriend(&state, &caller, &other).await?,
     }
     Ok(HttpResponse::NoContent().finish())

@@ -1,6 +1,5 @@
 use actix_web::{patch, web, HttpResponse};
 use astral_store::RelationshipKind;
-use astral_types::form::{check_length, Field, FormReader};
 use astral_types::user::PatchRelationship;
 use astral_types::ErrorBody;
 
@@ -33,13 +32,8 @@ pub async fn update_relationship(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let nickname = match form.string("nickname") {
-        Field::Value(v) => check_length(form.errors(), "nickname", &v, 1, 32).then_some(Some(v)),
-        Field::Null => Some(None),
-        Field::Absent => None,
-    };
-    form.finish().map_err(ApiError::form)?;
+    let PatchRelationship { nickname } =
+        PatchRelationship::read(&body.0).map_err(ApiError::form)?;
     let other = target(&state, &user_id).await?;
     let (me, them) = (caller.id(), other.user_id());
     // A body without `nickname` changes nothing, but only a friend has a relationship to

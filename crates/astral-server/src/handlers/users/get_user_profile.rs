@@ -1,27 +1,14 @@
 use actix_web::{get, web, web::Json, HttpRequest};
 use astral_store::RelationshipKind;
-use astral_types::guild::{MutualGuild, UserProfile};
+use astral_types::guild::{MutualGuild, ProfileQuery, UserProfile};
 use astral_types::ErrorBody;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::handlers::relationships::target;
-use crate::query::Query;
+use crate::query::query_pairs;
 use crate::state::AppState;
 use crate::wire;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProfileQuery {
-    /// Include `mutual_guilds`.
-    pub with_mutual_guilds: Option<bool>,
-    /// Include `mutual_friends`.
-    pub with_mutual_friends: Option<bool>,
-    /// Include `mutual_friends_count`.
-    pub with_mutual_friends_count: Option<bool>,
-}
 
 /// Get a user's profile.
 ///
@@ -44,13 +31,11 @@ pub async fn get_user_profile(
     user_id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<Json<UserProfile>, ApiError> {
-    let mut query = Query::of(&req);
-    let (guilds, friends, friends_count) = (
-        query.bool("with_mutual_guilds"),
-        query.bool("with_mutual_friends"),
-        query.bool("with_mutual_friends_count"),
-    );
-    query.finish()?;
+    let ProfileQuery {
+        with_mutual_guilds: guilds,
+        with_mutual_friends: friends,
+        with_mutual_friends_count: friends_count,
+    } = ProfileQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
     let user = target(&state, &user_id).await?;
     let (me, them) = (caller.id(), user.user_id());
     let mut profile = UserProfile {
