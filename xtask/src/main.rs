@@ -3,7 +3,9 @@
 //!
 //! Commands:
 //! - `spec-check`: the hand-maintained contract (openapi/astral.json) and the document
-//!   generated from the handlers' annotations must describe the same API. See docs/spec-check.md.
+//!   generated from the handlers' annotations must describe the same API, and the contract
+//!   must be in its canonical layout. See docs/spec-check.md.
+//! - `fmt-contract [--check]`: writes (or checks) the contract's canonical layout.
 //! - `compat [LIBRARY…]`: discord.py, @discordjs/rest and twilight against a running Astral on
 //!   SQLite and PostgreSQL. See docs/discord-libraries.md.
 //! - `api-fuzz`: Schemathesis against a running server and the contract. See docs/api-fuzz.md.
@@ -11,6 +13,7 @@
 
 mod api_fuzz;
 mod compat;
+mod contract_layout;
 mod msrv_check;
 mod pinned;
 mod server;
@@ -22,12 +25,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("spec-check") => spec_check::run(),
+        Some("fmt-contract") => contract_layout::run(&args[1..], &spec_check::workspace_root()),
         Some("api-fuzz") => api_fuzz::run(),
         Some("compat") => compat::run(&args[1..]),
         Some("msrv-check") => msrv_check::run(),
         _ => {
             eprintln!(
-                "usage: cargo xtask spec-check | msrv-check | api-fuzz | compat [discord.py|discordjs-rest|twilight]…"
+                "usage: cargo xtask spec-check | fmt-contract [--check] | msrv-check | api-fuzz | compat [discord.py|discordjs-rest|twilight]…"
             );
             ExitCode::FAILURE
         }

@@ -21,7 +21,7 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -33,6 +33,14 @@ fn check() -> Result<String, String> {
     let text = std::fs::read_to_string(root.join(CONTRACT))
         .map_err(|e| format!("spec-check: cannot read {CONTRACT}: {e}"))?;
     let hand = spec_compat::load_hand(&text).map_err(|e| format!("spec-check: {CONTRACT} {e}"))?;
+    // The layout is checked too, so that it cannot drift (docs/spec-check.md#layout).
+    let canonical = crate::contract_layout::format(&text)
+        .map_err(|e| format!("spec-check: {CONTRACT} is not JSON: {e}"))?;
+    if canonical != text {
+        return Err(format!(
+            "spec-check: {CONTRACT} is not in its canonical layout: run `cargo xtask fmt-contract`"
+        ));
+    }
     let dump = generated_document(&root)?;
     let generated = spec_compat::load_generated(&dump)
         .map_err(|e| format!("spec-check: the generated document is {e}"))?;

@@ -46,6 +46,42 @@ pub fn make_successes_uniform(spec: &mut Value) -> Vec<String> {
     changed
 }
 
+/// Replaces every reference to a component other than a schema (`components/responses`,
+/// `components/headers`, parameters, request bodies) by the component itself. The build
+/// generates the client from such a copy too and insists on the same code: writing a shared
+/// answer once and referring to it is layout, and must not change the client.
+pub fn inline_references(spec: &mut Value) {
+    let components = spec.get("components").cloned().unwrap_or(Value::Null);
+    inline(spec, &components, 0);
+}
+
+fn inline(node: &mut Value, components: &Value, depth: usize) {
+    // References between components are a few levels deep; a cycle would stop here.
+    if depth > 32 {
+        return;
+    }
+    if let Some(target) = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/"))
+        .filter(|r| !r.starts_with("schemas/"))
+        .and_then(|r| components.pointer(&format!("/{r}")))
+    {
+        *node = target.clone();
+        inline(node, components, depth + 1);
+        return;
+    }
+    match node {
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| inline(v, components, depth + 1)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| inline(v, components, depth + 1)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +114,37 @@ mod tests {
         );
         assert_eq!(spec["paths"]["/users/@me"], untouched);
         assert!(make_successes_uniform(&mut spec).is_empty(), "idempotent");
+    }
+    #[test]
+    fn shared_answers_and_headers_are_inlined_and_schemas_stay_references() {
+        let mut spec = json!({
+            "paths": {"/x": {"get": {"responses": {
+                "200": {"description": "ok", "headers": {"H": {"$ref": "#/components/headers/H"}}},
+                "401": {"$ref": "#/components/responses/Unauthorized"}
+            }}}},
+            "components": {
+                "schemas": {"Error": {"type": "object"}},
+                "headers": {"H": {"schema": {"type": "string"}}},
+                "responses": {"Unauthorized": {
+                    "description": "no",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "headers": {"H": {"$ref": "#/components/headers/H"}}
+                }}
+            }
+        });
+        inline_references(&mut spec);
+        let responses = &spec["paths"]["/x"]["get"]["responses"];
+        assert_eq!(
+            responses["200"]["headers"]["H"],
+            json!({"schema": {"type": "string"}})
+        );
+        assert_eq!(
+            responses["401"],
+            json!({
+                "description": "no",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                "headers": {"H": {"schema": {"type": "string"}}}
+            })
+        );
     }
 }

@@ -25,7 +25,6 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
-use astral_types::JsonCode;
 use futures_util::StreamExt;
 use serde_json::Value;
 
@@ -117,11 +116,7 @@ async fn read_json(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(_) => {
-                return Err(ApiError::discord(
-                    408,
-                    JsonCode::GENERAL,
-                    "408: Request Timeout",
-                ));
+                return Err(ApiError::new(ErrorKind::RequestTimeout));
             }
         };
         let chunk = chunk.map_err(|e| ApiError::with_cause(ErrorKind::InvalidJson, e))?;

@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use actix_web::web;
 use astral_store::{NewUser, Store, StoreError};
-use astral_types::form::FormReader;
+use astral_types::FormErrors;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::auth::{hash_password, issue_token};
 use crate::config::{LogFormat, Settings, SettingsArgs};
-use crate::handlers::validate;
 use crate::pool::BoundedPool;
 use crate::state::AppState;
 
@@ -203,23 +202,24 @@ fn create_user(
     bot: bool,
     password: Option<String>,
 ) -> Result<(), String> {
-    let body = json!({"username": username, "password": password});
-    let mut form = FormReader::new(&body).map_err(|_| "invalid input".to_owned())?;
-    let errors = form.errors();
-    // The same rule as `/auth/register` (`astral_types::password`).
-    let password = password.and_then(|p| {
-        let account = astral_types::password::Account {
-            username: Some(&username),
-            email: None,
-        };
-        astral_types::password::check(errors, p, account)
-    });
-    let username = validate::username(errors, &settings.username_rule, username);
-    if let Err(errors) = form.finish() {
-        let body = serde_json::to_string(&errors.into_body()).unwrap_or_default();
-        return Err(format!("invalid account: {body}"));
-    }
-    let username = username.ok_or("invalid username")?;
+    // The same rules as `/auth/register` (`astral_types::password`, `UsernameRule`); the
+    // password is optional here (bots log in with their token).
+    let mut errors = FormErrors::new();
+    let password = password
+        .map(|p| {
+            let account = astral_types::password::Account {
+                username: Some(&username),
+                email: None,
+            };
+            astral_types::password::check(&mut errors, p, account)
+        })
+        .transpose();
+    let username = settings.username_rule.check(&mut errors, username);
+    let (username, password) = astral_types::form::finish(errors, || Ok((username?, password?)))
+        .map_err(|errors| {
+            let body = serde_json::to_string(&errors.into_body()).unwrap_or_default();
+            format!("invalid account: {body}")
+        })?;
     let password_hash = password
         .map(|p| hash_password(&p))
         .transpose()

@@ -9,14 +9,14 @@ use std::time::Duration;
 use astral_media::WorkerSettings;
 use astral_ratelimit::{IpNet, LimiterConfig, Quota};
 use astral_store::{ConnectionOptions, StoreConfig};
+use astral_types::form::Length;
+use astral_types::rules::UsernameRuleError;
 use clap::Args;
-use regex::Regex;
 use serde::Deserialize;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://astral.db";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
-pub const DEFAULT_USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
 /// JSON bodies of routes that take no images (login, register, relationships, DMs, guilds):
 /// the largest valid one (a registration with every field at its maximum) is under 1 KiB.
 pub const DEFAULT_MAX_JSON_BODY_BYTES: usize = 8 * 1024;
@@ -274,12 +274,10 @@ impl SettingsArgs {
         if max_body_bytes == 0 {
             return Err(invalid("max_body_bytes", "must be at least 1"));
         }
-        let username_rule = UsernameRule::new(
-            pick!(username_min_length).unwrap_or(2),
-            pick!(username_max_length).unwrap_or(32),
-            pick!(username_pattern)
-                .as_deref()
-                .unwrap_or(DEFAULT_USERNAME_PATTERN),
+        let username_rule = username_rule(
+            pick!(username_min_length),
+            pick!(username_max_length),
+            pick!(username_pattern).as_deref(),
         )?;
         let mut store = StoreConfig::new(
             pick!(database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -463,43 +461,30 @@ fn invalid(key: &'static str, message: &str) -> ConfigError {
     }
 }
 
-/// What a username must look like. The default (2–32 of ASCII letters, digits, `_`, `.`, `-`)
-/// is what openapi/astral.json documents.
-#[derive(Debug, Clone)]
-pub struct UsernameRule {
-    pub min_length: usize,
-    pub max_length: usize,
-    pub pattern: Regex,
-}
+pub use astral_types::rules::UsernameRule;
 
-impl Default for UsernameRule {
-    fn default() -> Self {
-        UsernameRule {
-            min_length: 2,
-            max_length: 32,
-            pattern: Regex::new(DEFAULT_USERNAME_PATTERN).unwrap_or_else(|_| unreachable!()),
-        }
-    }
-}
-
-impl UsernameRule {
-    pub fn new(min_length: usize, max_length: usize, pattern: &str) -> Result<Self, ConfigError> {
-        if min_length == 0 || min_length > max_length {
-            return Err(invalid(
-                "username_min_length",
-                "must be at least 1 and not above username_max_length",
-            ));
-        }
-        let pattern = Regex::new(pattern).map_err(|e| ConfigError::Invalid {
+/// The username rule from its settings, each defaulting to [`UsernameRule::default`]'s.
+fn username_rule(
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    pattern: Option<&str>,
+) -> Result<UsernameRule, ConfigError> {
+    let default = UsernameRule::DEFAULT_LENGTH;
+    let length = Length::new(
+        min_length.unwrap_or(default.min),
+        max_length.unwrap_or(default.max),
+    );
+    let pattern = pattern.unwrap_or(UsernameRule::DEFAULT_PATTERN);
+    UsernameRule::new(length, pattern).map_err(|e| match e {
+        UsernameRuleError::Length => invalid(
+            "username_min_length",
+            "must be at least 1 and not above username_max_length",
+        ),
+        UsernameRuleError::Pattern(message) => ConfigError::Invalid {
             key: "username_pattern",
-            message: e.to_string(),
-        })?;
-        Ok(UsernameRule {
-            min_length,
-            max_length,
-            pattern,
-        })
-    }
+            message,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -524,7 +509,7 @@ mod tests {
         assert_eq!(s.store.database_url, "sqlite://flag.db");
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.max_body_bytes, 10);
-        assert_eq!(s.username_rule.max_length, 32);
+        assert_eq!(s.username_rule.length.max, 32);
         assert_eq!(s.body.json_max_bytes, DEFAULT_MAX_JSON_BODY_BYTES);
         assert_eq!(s.body.timeout, Duration::from_secs(10));
         assert_eq!(s.body.min_bytes_per_sec, 1024);

@@ -1,48 +1,24 @@
-//! One error type for every handler. Each variant knows its HTTP status and Discord JSON code;
-//! internal causes are logged with the place they came from and never sent to the client.
+//! One error type for every handler: a kind from the catalogue (`astral_types::ErrorKind`,
+//! which fixes its status, Discord JSON code, message and body), the cause it came from and the
+//! place it was raised. Causes are logged with that place and never sent to the client.
 
 use std::panic::Location;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use astral_store::StoreError;
-use astral_types::{ErrorBody, FormErrors, JsonCode};
+use astral_types::FormErrors;
+pub use astral_types::{ErrorKind, RateLimit};
 
 use crate::request_log::FailureCause;
 
-#[derive(Debug)]
-pub enum ErrorKind {
-    /// Missing, malformed, unknown or revoked token.
-    Unauthorized,
-    /// 10013.
-    UnknownUser,
-    /// No route matched.
-    RouteNotFound,
-    /// A known path, asked with a method it does not serve (`crate::methods`).
-    MethodNotAllowed,
-    /// 50035 with field errors.
-    InvalidForm(FormErrors),
-    /// 50109.
-    InvalidJson,
-    /// Body over the configured limit (40005).
-    PayloadTooLarge,
-    /// The database is busy or unreachable; the client may retry.
-    Unavailable,
-    /// A bug or a broken database.
-    Internal,
-    /// Any other refusal Discord answers with its own JSON code (e.g. 403 / 20001 "Bots cannot
-    /// use this endpoint", 400 / 30002 "Maximum number of friends reached").
-    Discord {
-        status: u16,
-        code: JsonCode,
-        message: &'static str,
-    },
-}
+/// Whatever made a request fail, kept as the error it was (its `source` chain included).
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub kind: ErrorKind,
-    cause: Option<String>,
+    cause: Option<Cause>,
     location: &'static Location<'static>,
 }
 
@@ -57,10 +33,10 @@ impl ApiError {
     }
 
     #[track_caller]
-    pub fn with_cause(kind: ErrorKind, cause: impl std::fmt::Display) -> Self {
+    pub fn with_cause(kind: ErrorKind, cause: impl Into<Cause>) -> Self {
         ApiError {
             kind,
-            cause: Some(cause.to_string()),
+            cause: Some(cause.into()),
             location: Location::caller(),
         }
     }
@@ -76,28 +52,8 @@ impl ApiError {
     }
 
     #[track_caller]
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
+    pub fn internal(cause: impl Into<Cause>) -> Self {
         Self::with_cause(ErrorKind::Internal, cause)
-    }
-
-    /// A refusal with its own Discord code.
-    #[track_caller]
-    pub fn discord(status: u16, code: JsonCode, message: &'static str) -> Self {
-        Self::new(ErrorKind::Discord {
-            status,
-            code,
-            message,
-        })
-    }
-
-    /// 403 / 20001: the endpoint is for user accounts only (Discord refuses bots on it).
-    #[track_caller]
-    pub fn bots_cannot_use() -> Self {
-        Self::discord(
-            403,
-            JsonCode::BOTS_CANNOT_USE,
-            "Bots cannot use this endpoint",
-        )
     }
 
     /// A single field error as a 50035.
@@ -106,29 +62,6 @@ impl ApiError {
         let mut errors = FormErrors::new();
         errors.field(name, code, message);
         Self::form(errors)
-    }
-
-    pub fn body(&self) -> ErrorBody {
-        match &self.kind {
-            ErrorKind::Unauthorized => ErrorBody::new(JsonCode::GENERAL, "401: Unauthorized"),
-            ErrorKind::UnknownUser => ErrorBody::new(JsonCode::UNKNOWN_USER, "Unknown User"),
-            ErrorKind::RouteNotFound => ErrorBody::new(JsonCode::GENERAL, "404: Not Found"),
-            ErrorKind::MethodNotAllowed => {
-                ErrorBody::new(JsonCode::GENERAL, "405: Method Not Allowed")
-            }
-            ErrorKind::InvalidForm(errors) => errors.clone().into_body(),
-            ErrorKind::InvalidJson => ErrorBody::new(
-                JsonCode::INVALID_JSON,
-                "The request body contains invalid JSON.",
-            ),
-            ErrorKind::PayloadTooLarge => ErrorBody::new(
-                JsonCode::REQUEST_ENTITY_TOO_LARGE,
-                "Request entity too large",
-            ),
-            ErrorKind::Unavailable => ErrorBody::new(JsonCode::GENERAL, "503: Service Unavailable"),
-            ErrorKind::Internal => ErrorBody::new(JsonCode::GENERAL, "500: Internal Server Error"),
-            ErrorKind::Discord { code, message, .. } => ErrorBody::new(*code, *message),
-        }
     }
 }
 
@@ -142,28 +75,32 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self.kind {
-            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorKind::UnknownUser | ErrorKind::RouteNotFound => StatusCode::NOT_FOUND,
-            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::InvalidForm(_) | ErrorKind::InvalidJson => StatusCode::BAD_REQUEST,
-            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorKind::Discord { status, .. } => {
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-        }
+        // Every status in the catalogue is a valid one (astral-types checks they are 4xx/5xx).
+        StatusCode::from_u16(self.kind.entry().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self.kind, ErrorKind::Unavailable) {
-            response.insert_header((header::RETRY_AFTER, "1"));
+        match &self.kind {
+            ErrorKind::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ErrorKind::RateLimited(limit) => {
+                response.insert_header((header::RETRY_AFTER, limit.retry_after_secs().to_string()));
+            }
+            _ => {}
         }
-        let mut response = response.json(self.body());
+        let mut response = response.json(self.kind.body());
         // The cause goes on the request's log line (crate::request_log), with its request id;
         // refusals (4xx) are the client's doing and need no cause there.
         if matches!(self.kind, ErrorKind::Internal | ErrorKind::Unavailable) {
@@ -188,5 +125,57 @@ impl From<StoreError> for ApiError {
             }
             _ => ApiError::internal(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+    use serde_json::{json, Value};
+
+    fn body_of(response: HttpResponse) -> Value {
+        let bytes = response.into_body().try_into_bytes().expect("a whole body");
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    }
+
+    #[test]
+    fn the_cause_is_kept_and_logged_with_its_place_but_never_sent() {
+        let line = line!() + 1;
+        let error = ApiError::from(StoreError::Unavailable("SQLITE_BUSY on users".into()));
+        let cause =
+            std::error::Error::source(&error).and_then(|cause| cause.downcast_ref::<StoreError>());
+        assert!(
+            matches!(cause, Some(StoreError::Unavailable(_))),
+            "{cause:?}"
+        );
+        let response = error.error_response();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let logged = response
+            .extensions()
+            .get::<FailureCause>()
+            .map(|cause| cause.0.clone())
+            .unwrap_or_default();
+        // The place is this test's line (`From` tracks its caller), not the conversion's.
+        let place = format!("{}:{line}", file!());
+        assert!(logged.contains("SQLITE_BUSY on users"), "{logged}");
+        assert!(logged.contains(&place), "{logged} lacks {place}");
+        assert_eq!(
+            body_of(response),
+            json!({"message": "503: Service Unavailable", "code": 0})
+        );
+    }
+
+    #[test]
+    fn a_429_says_when_to_come_back_in_its_header_and_body() {
+        let limit = RateLimit::after_micros(1_500_001, false);
+        let response = ApiError::new(ErrorKind::RateLimited(limit)).error_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "2");
+        assert_eq!(
+            body_of(response),
+            json!({"message": "You are being rate limited.", "retry_after": 1.501, "global": false, "code": 0})
+        );
     }
 }

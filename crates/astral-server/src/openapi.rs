@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use actix_web::App;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::{Header, HeaderBuilder};
-use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
@@ -32,6 +32,8 @@ pub static CONTRACT: LazyLock<serde_json::Value> = LazyLock::new(|| {
 #[openapi(
     info(title = "Astral", description = "Discord-compatible users API."),
     components(schemas(astral_types::ErrorBody, astral_types::FieldError)),
+    // Every operation needs a token unless its annotation says `security()` (public).
+    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = [])),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
@@ -76,191 +78,183 @@ pub fn generated_document() -> utoipa::openapi::OpenApi {
         .configure(configure_root)
         .split_for_parts();
     let root_paths: Vec<String> = root.paths.paths.keys().cloned().collect();
-    BodyDeadlineDocs.modify(&mut api);
-    RateLimitDocs { root_paths }.modify(&mut api);
-    EveryAnswerDocs.modify(&mut api);
+    SharedAnswers { root_paths }.modify(&mut api);
     api
 }
 
-/// Every operation that reads a JSON body may answer 408 when the body arrives too slowly
-/// (`crate::body`): documented here once rather than on each handler.
-struct BodyDeadlineDocs;
-
-impl Modify for BodyDeadlineDocs {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            for operation in operations_mut(item) {
-                if operation.request_body.is_none() {
-                    continue;
-                }
-                operation.responses.responses.insert(
-                    "408".to_owned(),
-                    RefOr::T(
-                        ResponseBuilder::new()
-                            .description(
-                                "The body did not arrive in time (`body_timeout_secs`, then \
-                                 `body_min_bytes_per_sec`); the connection is closed.",
-                            )
-                            .content(
-                                "application/json",
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("Error")))
-                                    .build(),
-                            )
-                            .build(),
-                    ),
-                );
-            }
-        }
-    }
-}
-
-/// Headers of every operation, root routes included: the request-log middleware wraps the
-/// whole app (`crate::request_log`), so every answer carries `X-Request-Id`; and a 503 (the
-/// database is unavailable, `crate::error`) or a 429 (the API's rate limits, or the CDN
-/// routes' own, `handlers::images::limit`) says when to come back in `Retry-After`.
-struct EveryAnswerDocs;
-
-impl Modify for EveryAnswerDocs {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let request_id = header(
-            Type::String,
-            "The request's id, also on its log line: the caller's own `X-Request-Id` when it \
-             is 1–64 of ASCII letters, digits, `-`, `_`, `.`, `:`, otherwise a fresh one.",
-        );
-        let retry_after = header(Type::Integer, "Whole seconds to wait before retrying.");
-        for item in openapi.paths.paths.values_mut() {
-            for operation in operations_mut(item) {
-                for (status, response) in operation.responses.responses.iter_mut() {
-                    let RefOr::T(response) = response else {
-                        continue;
-                    };
-                    response
-                        .headers
-                        .insert("X-Request-Id".to_owned(), RefOr::T(request_id.clone()));
-                    if status == "5XX" || status == "429" {
-                        response
-                            .headers
-                            .insert("Retry-After".to_owned(), RefOr::T(retry_after.clone()));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The rate-limit middleware wraps every versioned route, so every versioned operation may
-/// answer 429 and every answer carries the bucket headers (see `crate::ratelimit`). Documented
-/// here once rather than on each handler. The headers are optional in the contract: with
-/// `ASTRAL_RATE_LIMITS=off` they are not sent.
-struct RateLimitDocs {
+/// The answers and headers that come from the layers around the handlers rather than from a
+/// handler itself, documented here once instead of on each handler (the contract has them once
+/// too, under `components/responses` and `components/headers`):
+///
+/// - 401 on every operation that needs a token (the `Caller` extractor, `crate::auth`);
+/// - 408 and 413 on every operation that reads a JSON body (`crate::body`);
+/// - 429 and the bucket headers on every versioned operation: the rate-limit middleware wraps
+///   them all (`crate::ratelimit`); the headers are optional, as with `ASTRAL_RATE_LIMITS=off`
+///   they are not sent;
+/// - 5XX on every operation that does not document a 5xx answer of its own (a store failure,
+///   or the middleware's token lookup when the database is away: even `/gateway` can answer
+///   503 when a token is presented);
+/// - `X-Request-Id` on every answer, root routes included: the request-log middleware wraps the
+///   whole app (`crate::request_log`);
+/// - `Retry-After` on every 429 and 5xx answer (the rate limits, the CDN routes' own limit,
+///   503 when the database or the image workers are unavailable).
+///
+/// A handler's own answer for one of these statuses wins (the CDN routes' 429 and 5XX).
+struct SharedAnswers {
     root_paths: Vec<String>,
 }
 
-fn header(schema: Type, description: &str) -> Header {
-    HeaderBuilder::new()
-        .schema(Some(ObjectBuilder::new().schema_type(schema)))
-        .description(Some(description))
-        .build()
-}
-
-impl Modify for RateLimitDocs {
+impl Modify for SharedAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let bucket_headers = [
-            (
-                "X-RateLimit-Limit",
-                header(Type::Integer, "The bucket's burst."),
-            ),
-            (
-                "X-RateLimit-Remaining",
-                header(Type::Integer, "Requests admissible now."),
-            ),
-            (
-                "X-RateLimit-Reset",
-                header(
-                    Type::Number,
-                    "Epoch seconds at which the bucket is full again (rounded up to the ms).",
-                ),
-            ),
-            (
-                "X-RateLimit-Reset-After",
-                header(
-                    Type::Number,
-                    "Seconds until the bucket is full again (rounded up to the ms).",
-                ),
-            ),
-            (
-                "X-RateLimit-Bucket",
-                header(Type::String, "Opaque id of the bucket."),
-            ),
-        ];
-        let refusal_headers = [
-            (
-                "Retry-After",
-                header(Type::Integer, "Whole seconds to wait."),
-            ),
-            (
-                "X-RateLimit-Scope",
-                header(Type::String, "`user`, `global` or `shared`."),
-            ),
-            (
-                "X-RateLimit-Global",
-                header(Type::Boolean, "`true` when a global limit was hit."),
-            ),
-            (
-                "Via",
-                header(
-                    Type::String,
-                    "`1.1 astral`, as Discord's proxy names itself.",
-                ),
-            ),
-        ];
+        let document_security = openapi.security.clone().unwrap_or_default();
+        let [request_id, retry_after] = [Headers::REQUEST_ID, Headers::RETRY_AFTER].map(header);
+        let bucket_headers = Headers::BUCKET.map(|h| (h.0, header(h)));
+        let refusal_headers = Headers::REFUSAL.map(|h| (h.0, header(h)));
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if self.root_paths.contains(path) {
-                continue;
-            }
+            let versioned = !self.root_paths.contains(path);
             for operation in operations_mut(item) {
-                operation.responses.responses.insert(
-                    "429".to_owned(),
-                    RefOr::T(
-                        ResponseBuilder::new()
-                            .description("Rate limited: wait `retry_after` seconds.")
-                            .content(
-                                "application/json",
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("Error")))
-                                    .build(),
-                            )
-                            .build(),
-                    ),
-                );
-                for (status, response) in operation.responses.responses.iter_mut() {
+                let authenticated = !operation
+                    .security
+                    .as_ref()
+                    .unwrap_or(&document_security)
+                    .is_empty();
+                let reads_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut shared = Vec::new();
+                if authenticated {
+                    shared.push(("401", "Missing, invalid or revoked token."));
+                }
+                if reads_body {
+                    shared.push((
+                        "408",
+                        "The body did not arrive in time (`body_timeout_secs`, then \
+                         `body_min_bytes_per_sec`); the connection is closed.",
+                    ));
+                    shared.push(("413", "Body over the configured limit (40005)."));
+                }
+                if versioned {
+                    shared.push(("429", "Rate limited: wait `retry_after` seconds."));
+                }
+                if !responses.keys().any(|status| status.starts_with('5')) {
+                    shared.push(("5XX", "Server or database failure."));
+                }
+                for (status, description) in shared {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::T(error_answer(description)));
+                }
+                for (status, response) in responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
                     };
-                    for (name, h) in &bucket_headers {
-                        response
-                            .headers
-                            .insert((*name).to_owned(), RefOr::T(h.clone()));
+                    let headers = &mut response.headers;
+                    headers.insert(
+                        Headers::REQUEST_ID.0.to_owned(),
+                        RefOr::T(request_id.clone()),
+                    );
+                    if versioned {
+                        for (name, h) in &bucket_headers {
+                            headers.insert((*name).to_owned(), RefOr::T(h.clone()));
+                        }
                     }
-                    // 503 (the database is unavailable) says when to come back, too.
-                    if status == "5XX" {
-                        response.headers.insert(
-                            "Retry-After".to_owned(),
-                            RefOr::T(refusal_headers[0].1.clone()),
+                    if status == "429" || status.starts_with('5') {
+                        headers.insert(
+                            Headers::RETRY_AFTER.0.to_owned(),
+                            RefOr::T(retry_after.clone()),
                         );
                     }
-                    if status == "429" {
+                    if status == "429" && versioned {
                         for (name, h) in &refusal_headers {
-                            response
-                                .headers
-                                .insert((*name).to_owned(), RefOr::T(h.clone()));
+                            headers.insert((*name).to_owned(), RefOr::T(h.clone()));
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// An answer with the Discord error body.
+fn error_answer(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Error")))
+                .build(),
+        )
+        .build()
+}
+
+/// A header: its name, type and description (each described once, here).
+type HeaderDoc = (&'static str, Type, &'static str);
+
+/// The headers of [`SharedAnswers`].
+struct Headers;
+
+impl Headers {
+    const REQUEST_ID: HeaderDoc = (
+        "X-Request-Id",
+        Type::String,
+        "The request's id, also on its log line: the caller's own `X-Request-Id` when it is \
+         1–64 of ASCII letters, digits, `-`, `_`, `.`, `:`, otherwise a fresh one.",
+    );
+    const RETRY_AFTER: HeaderDoc = (
+        "Retry-After",
+        Type::Integer,
+        "Whole seconds to wait before retrying (429, and 503 when the database or the image \
+         workers are unavailable).",
+    );
+    /// On every answer of a versioned operation when the rate limits are on.
+    const BUCKET: [HeaderDoc; 5] = [
+        ("X-RateLimit-Limit", Type::Integer, "The bucket's burst."),
+        (
+            "X-RateLimit-Remaining",
+            Type::Integer,
+            "Requests admissible now.",
+        ),
+        (
+            "X-RateLimit-Reset",
+            Type::Number,
+            "Epoch seconds at which the bucket is full again (rounded up to the ms).",
+        ),
+        (
+            "X-RateLimit-Reset-After",
+            Type::Number,
+            "Seconds until the bucket is full again (rounded up to the ms).",
+        ),
+        (
+            "X-RateLimit-Bucket",
+            Type::String,
+            "Opaque id of the bucket.",
+        ),
+    ];
+    /// On the rate limits' 429 only.
+    const REFUSAL: [HeaderDoc; 3] = [
+        (
+            "X-RateLimit-Scope",
+            Type::String,
+            "`user`, `global` or `shared`.",
+        ),
+        (
+            "X-RateLimit-Global",
+            Type::Boolean,
+            "`true` when a global limit was hit.",
+        ),
+        (
+            "Via",
+            Type::String,
+            "`1.1 astral`, as Discord's proxy names itself.",
+        ),
+    ];
+}
+
+fn header((_, schema, description): HeaderDoc) -> Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(schema)))
+        .description(Some(description))
+        .build()
 }
 
 /// The operations of a path item (the methods Astral routes).

@@ -16,9 +16,9 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use astral_ratelimit::{client_ip, BucketKind, Check, IpNet, Refusal, Subject};
-use astral_types::{ErrorBody, JsonCode};
 
 use crate::auth::{authenticate, Authentication};
+use crate::error::{ApiError, ErrorKind, RateLimit};
 use crate::state::AppState;
 
 /// The address a request is charged to (after the trusted-proxy rules), for handlers that
@@ -165,25 +165,19 @@ fn describe(headers: &mut HeaderMap, check: &Check) {
 }
 
 fn too_many_requests(refusal: &Refusal) -> HttpResponse {
-    // Round up to the millisecond: a client that waits exactly `retry_after` must get in.
-    let retry_ms = refusal.retry_after_us.div_ceil(1000);
-    let body = ErrorBody {
-        retry_after: Some(retry_ms as f64 / 1000.0),
-        global: Some(refusal.global),
-        ..ErrorBody::new(JsonCode::GENERAL, "You are being rate limited.")
-    };
-    let mut response = HttpResponse::TooManyRequests();
-    response
-        .insert_header((
-            header::RETRY_AFTER,
-            retry_ms.div_ceil(1000).max(1).to_string(),
-        ))
-        .insert_header(("x-ratelimit-scope", refusal.scope.as_str()))
-        // Discord's answers come through a proxy that names itself in `Via`; discord.py takes a
-        // 429 without `Via` for a Cloudflare ban and raises instead of waiting `retry_after`.
-        .insert_header((header::VIA, "1.1 astral"));
+    let limit = RateLimit::after_micros(refusal.retry_after_us, refusal.global);
+    let mut response = ApiError::new(ErrorKind::RateLimited(limit)).error_response();
+    let headers = response.headers_mut();
+    set(
+        headers,
+        "x-ratelimit-scope",
+        refusal.scope.as_str().to_owned(),
+    );
+    // Discord's answers come through a proxy that names itself in `Via`; discord.py takes a
+    // 429 without `Via` for a Cloudflare ban and raises instead of waiting `retry_after`.
+    headers.insert(header::VIA, HeaderValue::from_static("1.1 astral"));
     if refusal.global {
-        response.insert_header(("x-ratelimit-global", "true"));
+        set(headers, "x-ratelimit-global", "true".to_owned());
     }
-    response.json(body)
+    response
 }

@@ -6,8 +6,8 @@ use astral_media::ImageWorkers;
 use astral_ratelimit::Limiter;
 use astral_store::{Store, StoreError};
 
-use crate::config::UsernameRule;
 use crate::error::{ApiError, ErrorKind};
+use astral_types::rules::UsernameRule;
 
 pub struct AppState {
     pub store: Arc<Store>,

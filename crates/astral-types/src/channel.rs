@@ -1,11 +1,16 @@
 //! DM and group DM channels (Discord's `PrivateChannelResponse` and
 //! `PrivateGroupChannelResponse`).
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::ToSchema;
 
-use crate::user::User;
-use crate::{Snowflake, UserId};
+use crate::form::{FormReader, Invalid};
+use crate::user::{choices, User};
+use crate::{FormErrors, Snowflake, UserId};
 
 /// A DM (type 1) or group DM (type 3). `recipients` never includes the caller. `name`,
 /// `icon` and `owner_id` are sent for group DMs only.
@@ -35,18 +40,15 @@ pub struct PrivateChannel {
     pub owner_id: Option<UserId>,
 }
 
-/// `type` of [`CreatePrivateChannelRequest`]: the server refuses anything but 1, 2 or 3.
-fn private_channel_type() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::Integer)
-        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
-            utoipa::openapi::schema::KnownFormat::Int32,
-        )))
+/// `type` of [`CreatePrivateChannelRequest`]: the server refuses anything but its `KINDS`.
+fn private_channel_type() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
         .description(Some(
             "1 or 2 (Saryno): a DM; 3: a group DM. Otherwise decided by the number of recipients.",
         ))
-        .enum_values(Some([1, 2, 3]))
-        .build()
+        .enum_values(Some(CreatePrivateChannelRequest::KINDS))
 }
 
 /// `POST /users/@me/channels`. Discord's `recipient_id` (one user) or `recipients` (one user:
@@ -67,4 +69,110 @@ pub struct CreatePrivateChannelRequest {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, schema_with = private_channel_type)]
     pub kind: Option<i32>,
+}
+
+/// What `POST /users/@me/channels` asks for: its recipients, each once, in the order sent
+/// (the caller may be among them), and whether a group DM is wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPrivateChannel {
+    pub recipients: Vec<UserId>,
+    pub group: bool,
+}
+
+/// A snowflake given as a string or a number.
+fn snowflake(v: &Value) -> Option<Snowflake> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64().and_then(|n| n.to_string().parse().ok()),
+        _ => None,
+    }
+}
+
+impl CreatePrivateChannelRequest {
+    /// The values of `type`.
+    const KINDS: [i32; 3] = [1, 2, 3];
+    /// The `type` that asks for a group DM.
+    const GROUP: i64 = 3;
+
+    pub fn read(body: &Value) -> Result<NewPrivateChannel, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let mut ids = Vec::new();
+        if let Some(v) = form.value("recipient_id").filter(|v| !v.is_null()) {
+            match snowflake(v) {
+                Some(id) => ids.push(UserId(id)),
+                None => {
+                    form.refuse(
+                        "recipient_id",
+                        "NUMBER_TYPE_COERCE",
+                        "Value is not snowflake.",
+                    );
+                }
+            }
+        }
+        for key in ["recipients", "recipient_ids"] {
+            match form.value(key) {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        match snowflake(item) {
+                            Some(id) => ids.push(UserId(id)),
+                            None => form.errors().add(
+                                &[key, &i.to_string()],
+                                "NUMBER_TYPE_COERCE",
+                                "Value is not snowflake.",
+                            ),
+                        }
+                    }
+                }
+                Some(_) => {
+                    form.refuse(
+                        key,
+                        "LIST_TYPE_CONVERT",
+                        "Only iterables may be used in a ListType",
+                    );
+                }
+            }
+        }
+        let kind: Result<Option<i64>, Invalid> = match form.value("type") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n))
+                if n.as_i64()
+                    .is_some_and(|k| Self::KINDS.iter().any(|kind| i64::from(*kind) == k)) =>
+            {
+                Ok(n.as_i64())
+            }
+            Some(_) => Err(form.refuse(
+                "type",
+                "BASE_TYPE_CHOICES",
+                format!("Value must be one of {}.", choices(&Self::KINDS)),
+            )),
+        };
+        // First occurrence wins, in order. A set, not `Vec::contains`: a body may carry a
+        // hundred thousand ids, and a quadratic scan of them held the worker for over a minute.
+        let mut seen = HashSet::new();
+        let unique: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+        let mut errors = form.into_errors();
+        if unique.is_empty() && errors.is_empty() {
+            errors.field(
+                "recipient_id",
+                "BASE_TYPE_REQUIRED",
+                "This field is required",
+            );
+        }
+        let kind = crate::form::finish(errors, || kind)?;
+        let group = kind == Some(Self::GROUP) || (kind.is_none() && unique.len() > 1);
+        if !group && unique.len() > 1 {
+            let mut errors = FormErrors::new();
+            errors.field(
+                "recipients",
+                "BASE_TYPE_MAX_LENGTH",
+                "A DM has exactly one recipient.",
+            );
+            return Err(errors);
+        }
+        Ok(NewPrivateChannel {
+            recipients: unique,
+            group,
+        })
+    }
 }

@@ -1,42 +1,179 @@
-//! The Discord error body, the one schema every non-2xx response of every operation uses.
+//! Every error Astral answers, and the Discord error body they all use.
 //!
 //! ```json
 //! {"code": 50035, "message": "Invalid Form Body",
 //!  "errors": {"username": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 2 and 32 in length."}]}}}
 //! ```
 //! Top-level `code` is Discord's integer JSON code; nested field codes are strings.
+//!
+//! The catalogue ([`ErrorKind`]) lives here, with the body, because its status, code and message
+//! are wire format like the body itself: the form reader's 50035 is built from it too. The
+//! server adds only what HTTP needs on top (headers, the cause it logs).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-/// Discord JSON error codes Astral answers with.
+/// A Discord JSON error code (0 is Discord's general code, sent with plain HTTP errors such as
+/// `401: Unauthorized`). The codes Astral answers are written in [`ErrorKind`]'s table.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct JsonCode(pub i32);
 
-impl JsonCode {
-    /// General error; also what Discord sends with `401: Unauthorized` and `404: Not Found`.
-    pub const GENERAL: JsonCode = JsonCode(0);
-    pub const UNKNOWN_CHANNEL: JsonCode = JsonCode(10003);
-    pub const UNKNOWN_GUILD: JsonCode = JsonCode(10004);
-    pub const UNKNOWN_INVITE: JsonCode = JsonCode(10006);
-    pub const UNKNOWN_USER: JsonCode = JsonCode(10013);
-    pub const BOTS_CANNOT_USE: JsonCode = JsonCode(20001);
-    pub const MAX_GUILDS: JsonCode = JsonCode(30001);
-    pub const MAX_FRIENDS: JsonCode = JsonCode(30002);
-    pub const MAX_RECIPIENTS: JsonCode = JsonCode(30004);
-    pub const MAX_GROUP_DMS: JsonCode = JsonCode(30011);
-    pub const MAX_INVITES: JsonCode = JsonCode(30016);
-    pub const MISSING_ACCESS: JsonCode = JsonCode(50001);
-    pub const DM_CHANNEL_ACTION: JsonCode = JsonCode(50003);
-    pub const CANNOT_MESSAGE_USER: JsonCode = JsonCode(50007);
-    pub const MISSING_PERMISSIONS: JsonCode = JsonCode(50013);
-    pub const INVALID_RECIPIENTS: JsonCode = JsonCode(50033);
-    pub const FRIEND_REQUESTS_DISABLED: JsonCode = JsonCode(80000);
-    pub const NO_USER_WITH_TAG: JsonCode = JsonCode(80004);
-    pub const REQUEST_ENTITY_TOO_LARGE: JsonCode = JsonCode(40005);
-    pub const INVALID_FORM_BODY: JsonCode = JsonCode(50035);
-    pub const INVALID_JSON: JsonCode = JsonCode(50109);
+/// One row of the catalogue: what an [`ErrorKind`] answers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ErrorEntry {
+    /// The kind's name (`UnknownUser`), to say which entry a check is about.
+    pub name: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    pub code: JsonCode,
+    pub message: &'static str,
+}
+
+/// Declares [`ErrorKind`] from one table, one row per kind: `Kind(detail) = status, code,
+/// "message";`. From the rows it builds the enum, [`ErrorKind::CATALOGUE`] and
+/// [`ErrorKind::entry`], so a kind cannot exist without its row nor answer anything else.
+macro_rules! error_catalogue {
+    ($(
+        $(#[$doc:meta])*
+        $kind:ident $(($detail:ty))? = $status:literal, $code:literal, $message:literal;
+    )+) => {
+        /// Every error Astral answers, each with its status, Discord JSON code and message
+        /// (the table below is the one place they are written; [`ErrorKind::body`] builds the
+        /// body from it). Two kinds carry more: a 50035 its field errors, a 429 its wait.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum ErrorKind {
+            $($(#[$doc])* $kind $(($detail))?,)+
+        }
+
+        impl ErrorKind {
+            /// Every row of the table, in its order (docs/api.md's error table is held to it).
+            pub const CATALOGUE: &'static [ErrorEntry] = &[$(
+                ErrorEntry {
+                    name: stringify!($kind),
+                    status: $status,
+                    code: JsonCode($code),
+                    message: $message,
+                },
+            )+];
+
+            /// This kind's row.
+            pub fn entry(&self) -> ErrorEntry {
+                match self {
+                    $(ErrorKind::$kind { .. } => ErrorEntry {
+                        name: stringify!($kind),
+                        status: $status,
+                        code: JsonCode($code),
+                        message: $message,
+                    },)+
+                }
+            }
+        }
+    };
+}
+
+error_catalogue! {
+    /// Field errors (the form reader's, or a handler's own such as `USERNAME_ALREADY_TAKEN`).
+    InvalidForm(FormErrors) = 400, 50035, "Invalid Form Body";
+    /// The body is not JSON: malformed, truncated, invalid UTF-8, nested too deep.
+    InvalidJson = 400, 50109, "The request body contains invalid JSON.";
+    /// The guilds-per-user cap (`handlers::guilds::MAX_GUILDS`).
+    TooManyGuilds = 400, 30001, "Maximum number of guilds reached (100)";
+    /// The friends cap.
+    TooManyFriends = 400, 30002, "Maximum number of friends reached (1000)";
+    /// A group DM already has its 10 members.
+    TooManyRecipients = 400, 30004, "Maximum number of recipients reached (10)";
+    /// The group-DMs-per-user cap.
+    TooManyGroupDms = 400, 30011, "Maximum number of group DMs reached (10)";
+    /// The invites-per-guild cap.
+    TooManyInvites = 400, 30016, "Maximum number of invites reached (1000)";
+    /// A group DM action asked of a 1:1 DM.
+    DmChannelAction = 400, 50003, "Cannot execute action on a DM channel";
+    /// A DM recipient that does not exist.
+    InvalidRecipients = 400, 50033, "Invalid Recipient(s)";
+    /// A friend request to someone who blocked the sender.
+    FriendRequestsDisabled = 400, 80000, "Incoming friend requests disabled.";
+    /// A friend request by username that names nobody.
+    NoUserWithTag = 400, 80004, "No users with DiscordTag exist";
+    /// Missing, malformed, unknown or revoked token.
+    Unauthorized = 401, 0, "401: Unauthorized";
+    /// The endpoint is for user accounts only (Discord refuses bots on it).
+    BotsCannotUse = 403, 20001, "Bots cannot use this endpoint";
+    /// A guild the caller is not a member of.
+    MissingAccess = 403, 50001, "Missing Access";
+    /// Someone who blocked the caller, or is not their friend, in a group DM.
+    CannotMessageUser = 403, 50007, "Cannot send messages to this user";
+    /// An action only a guild's or group DM's owner may take.
+    MissingPermissions = 403, 50013, "Missing Permissions";
+    /// No route matched (and unknown CDN images).
+    RouteNotFound = 404, 0, "404: Not Found";
+    /// `/gateway` and `/gateway/bot`: Astral is REST-only.
+    NoGateway = 404, 0, "404: Not Found (Astral is REST-only: there is no gateway)";
+    UnknownChannel = 404, 10003, "Unknown Channel";
+    UnknownGuild = 404, 10004, "Unknown Guild";
+    UnknownInvite = 404, 10006, "Unknown Invite";
+    UnknownUser = 404, 10013, "Unknown User";
+    /// A known path, asked with a method it does not serve (the server adds `Allow`).
+    MethodNotAllowed = 405, 0, "405: Method Not Allowed";
+    /// The body arrived too slowly.
+    RequestTimeout = 408, 0, "408: Request Timeout";
+    /// A body over the route's limit.
+    PayloadTooLarge = 413, 40005, "Request entity too large";
+    /// A rate-limit bucket refused (the server adds `Retry-After` and the bucket's headers).
+    RateLimited(RateLimit) = 429, 0, "You are being rate limited.";
+    /// A bug or a broken database; the cause is logged, never sent.
+    Internal = 500, 0, "500: Internal Server Error";
+    /// The database or a worker pool is busy or unreachable; the client may retry.
+    Unavailable = 503, 0, "503: Service Unavailable";
+}
+
+impl ErrorKind {
+    /// The body this error answers with.
+    pub fn body(&self) -> ErrorBody {
+        let entry = self.entry();
+        let mut body = ErrorBody {
+            code: entry.code.0,
+            message: entry.message.to_owned(),
+            errors: None,
+            retry_after: None,
+            global: None,
+        };
+        // Only these two kinds carry details (see the table).
+        match self {
+            ErrorKind::InvalidForm(errors) => {
+                body.errors = Some(Value::Object(errors.root.clone()))
+            }
+            ErrorKind::RateLimited(limit) => {
+                body.retry_after = Some(limit.retry_after_ms as f64 / 1000.0);
+                body.global = Some(limit.global);
+            }
+            _ => {}
+        }
+        body
+    }
+}
+
+/// What a 429 tells besides its message: how long to wait, and whether the global limit refused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Milliseconds until the refusing bucket is full again.
+    pub retry_after_ms: u64,
+    pub global: bool,
+}
+
+impl RateLimit {
+    /// Rounded up to the millisecond: a client that waits exactly `retry_after` must get in.
+    pub fn after_micros(retry_after_us: u64, global: bool) -> RateLimit {
+        RateLimit {
+            retry_after_ms: retry_after_us.div_ceil(1000),
+            global,
+        }
+    }
+
+    /// The `Retry-After` header's whole seconds: rounded up, at least 1.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after_ms.div_ceil(1000).max(1)
+    }
 }
 
 /// Every error Astral sends: Discord's error object. `errors` carries per-field errors (50035),
@@ -61,18 +198,6 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub global: Option<bool>,
-}
-
-impl ErrorBody {
-    pub fn new(code: JsonCode, message: impl Into<String>) -> Self {
-        ErrorBody {
-            code: code.0,
-            message: message.into(),
-            errors: None,
-            retry_after: None,
-            global: None,
-        }
-    }
 }
 
 /// One entry of an `_errors` list. Codes are strings such as `BASE_TYPE_BAD_LENGTH`.
@@ -133,10 +258,7 @@ impl FormErrors {
 
     /// The 50035 body.
     pub fn into_body(self) -> ErrorBody {
-        ErrorBody {
-            errors: Some(Value::Object(self.root)),
-            ..ErrorBody::new(JsonCode::INVALID_FORM_BODY, "Invalid Form Body")
-        }
+        ErrorKind::InvalidForm(self).body()
     }
 }
 
@@ -176,8 +298,43 @@ mod tests {
 
     #[test]
     fn optional_members_are_omitted() {
-        let body =
-            serde_json::to_value(ErrorBody::new(JsonCode::GENERAL, "401: Unauthorized")).unwrap();
+        let body = serde_json::to_value(ErrorKind::Unauthorized.body()).unwrap();
         assert_eq!(body, json!({"message": "401: Unauthorized", "code": 0}));
+    }
+
+    #[test]
+    fn a_429_carries_its_wait() {
+        let limit = RateLimit::after_micros(1_500_001, true);
+        assert_eq!(limit.retry_after_ms, 1_501);
+        assert_eq!(limit.retry_after_secs(), 2);
+        assert_eq!(RateLimit::after_micros(1, false).retry_after_secs(), 1);
+        let body = serde_json::to_value(ErrorKind::RateLimited(limit).body()).unwrap();
+        assert_eq!(
+            body,
+            json!({"message": "You are being rate limited.", "retry_after": 1.501, "global": true, "code": 0})
+        );
+    }
+
+    #[test]
+    fn the_catalogue_names_each_answer_once() {
+        let entries = ErrorKind::CATALOGUE;
+        for (i, a) in entries.iter().enumerate() {
+            assert!((400..600).contains(&a.status), "{}: {}", a.name, a.status);
+            for b in &entries[i + 1..] {
+                assert_ne!(a.name, b.name);
+                assert!(
+                    (a.status, a.code, a.message) != (b.status, b.code, b.message),
+                    "{} and {} answer the same",
+                    a.name,
+                    b.name
+                );
+            }
+        }
+        let unknown_user = ErrorKind::UnknownUser.entry();
+        assert!(entries.contains(&unknown_user));
+        assert_eq!(
+            (unknown_user.status, unknown_user.code, unknown_user.message),
+            (404, JsonCode(10013), "Unknown User")
+        );
     }
 }

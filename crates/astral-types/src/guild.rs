@@ -1,10 +1,16 @@
 //! Guilds as the users resource sees them, and the user profile.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde_json::Value;
+use utoipa::openapi::schema::ObjectBuilder;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::form::{FormReader, IntegerRange, Length, QueryReader};
 use crate::user::User;
-use crate::{Snowflake, UserId};
+use crate::{FormErrors, Snowflake, UserId};
+
+/// A guild's name.
+pub const GUILD_NAME_LENGTH: Length = Length::new(2, 100);
 
 /// A guild (`POST /guilds`, `GET /guilds/{guild_id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -25,10 +31,74 @@ pub struct Guild {
 /// `POST /guilds`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreateGuildRequest {
-    /// 2–100 characters, no NUL (the form reader refuses NUL in every string:
-    /// `STRING_TYPE_INVALID_CHARACTERS`).
-    #[schema(min_length = 2, max_length = 100, pattern = "^[^\\u0000]*$")]
+    #[schema(schema_with = guild_name_schema)]
     pub name: String,
+}
+
+fn guild_name_schema() -> ObjectBuilder {
+    GUILD_NAME_LENGTH
+        .schema()
+        .pattern(Some("^[^\\u0000]*$"))
+        .description(Some(
+            "No NUL (the form reader refuses NUL in every string: \
+             `STRING_TYPE_INVALID_CHARACTERS`).",
+        ))
+}
+
+impl CreateGuildRequest {
+    pub fn read(body: &Value) -> Result<CreateGuildRequest, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let name = form
+            .required_string("name")
+            .and_then(|name| GUILD_NAME_LENGTH.check(form.errors(), "name", name));
+        form.finish(|| Ok(CreateGuildRequest { name: name? }))
+    }
+}
+
+/// Discord's paging of `GET /users/@me/guilds`.
+#[derive(Debug, Clone, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GuildListQuery {
+    /// Guilds with ids before this one.
+    pub before: Option<Snowflake>,
+    /// Guilds with ids after this one.
+    pub after: Option<Snowflake>,
+    #[param(schema_with = guild_list_limit_schema)]
+    pub limit: i64,
+    /// Include `approximate_member_count` and `approximate_presence_count`
+    /// (`true`/`false`, `1`/`0`).
+    #[param(required = false)]
+    pub with_counts: bool,
+}
+
+impl GuildListQuery {
+    /// Guilds per page.
+    pub const LIMIT: IntegerRange = IntegerRange {
+        min: 1,
+        max: 200,
+        default: 200,
+    };
+
+    /// `pairs`: the query string's decoded `name=value` pairs.
+    pub fn read(pairs: &[(String, String)]) -> Result<GuildListQuery, FormErrors> {
+        let mut query = QueryReader::new(pairs);
+        let before = query.snowflake_bound("before");
+        let after = query.snowflake_bound("after");
+        let limit = query.integer("limit", Self::LIMIT);
+        let with_counts = query.bool("with_counts");
+        query.finish(|| {
+            Ok(GuildListQuery {
+                before: before?,
+                after: after?,
+                limit: limit?,
+                with_counts: with_counts?,
+            })
+        })
+    }
+}
+
+fn guild_list_limit_schema() -> ObjectBuilder {
+    GuildListQuery::LIMIT.schema()
 }
 
 /// One of the caller's guilds (`GET /users/@me/guilds`): Discord's partial guild.
@@ -94,6 +164,38 @@ pub struct MutualGuild {
     /// The other user's nickname there (Astral has none: always `null`).
     #[schema(required = true)]
     pub nick: Option<String>,
+}
+
+/// The query of `GET /users/{user_id}/profile`.
+#[derive(Debug, Clone, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProfileQuery {
+    /// Include `mutual_guilds`.
+    #[param(required = false)]
+    pub with_mutual_guilds: bool,
+    /// Include `mutual_friends`.
+    #[param(required = false)]
+    pub with_mutual_friends: bool,
+    /// Include `mutual_friends_count`.
+    #[param(required = false)]
+    pub with_mutual_friends_count: bool,
+}
+
+impl ProfileQuery {
+    /// `pairs`: the query string's decoded `name=value` pairs.
+    pub fn read(pairs: &[(String, String)]) -> Result<ProfileQuery, FormErrors> {
+        let mut query = QueryReader::new(pairs);
+        let with_mutual_guilds = query.bool("with_mutual_guilds");
+        let with_mutual_friends = query.bool("with_mutual_friends");
+        let with_mutual_friends_count = query.bool("with_mutual_friends_count");
+        query.finish(|| {
+            Ok(ProfileQuery {
+                with_mutual_guilds: with_mutual_guilds?,
+                with_mutual_friends: with_mutual_friends?,
+                with_mutual_friends_count: with_mutual_friends_count?,
+            })
+        })
+    }
 }
 
 /// `GET /users/{user_id}/profile`.

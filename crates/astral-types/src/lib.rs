@@ -1,6 +1,11 @@
-//! Astral's wire format, decided in one place: snowflake ids, the user objects, the auth bodies,
-//! the Discord error body and the form reader that turns a JSON body into typed fields plus
-//! Discord-shaped field errors.
+//! Astral's wire format, decided in one place: snowflake ids, the user objects, the request
+//! bodies and query parameters with their limits and readers, every error Astral answers
+//! (status, Discord JSON code, message) and their Discord body, and the form reader that turns
+//! a JSON body into typed fields plus Discord-shaped field errors.
+//!
+//! Each request type reads itself (`RegisterRequest::read`, `GuildListQuery::read`, …) next to
+//! its `ToSchema`/`IntoParams` derive, and every limit is one named constant from which both
+//! the check and the schema are built, so the contract and the server cannot disagree.
 //!
 //! This crate knows nothing of databases or HTTP servers, so the client side and the store can
 //! share it without pulling either in.
@@ -13,7 +18,11 @@ pub mod guild;
 pub mod ids;
 pub mod locale;
 pub mod password;
+pub mod rules;
 pub mod user;
 
-pub use error::{ErrorBody, FieldError, FormErrors, JsonCode};
+pub use error::{ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit};
 pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};
+
+#[cfg(test)]
+mod reader_coverage;

@@ -3,7 +3,7 @@
 //! It lives here (not in the server's handlers) so that all of them reach the same function.
 //!
 //! A password must:
-//! - be [`PASSWORD_MIN`]–[`PASSWORD_MAX`] characters long (`BASE_TYPE_BAD_LENGTH`);
+//! - be [`PASSWORD_LENGTH`] characters long (8–256) (`BASE_TYPE_BAD_LENGTH`);
 //! - not equal the account's username or email, ignoring case (`PASSWORD_TOO_WEAK`);
 //! - reach [`MIN_STRENGTH`] on the zxcvbn estimator (`PASSWORD_TOO_WEAK`), which knows common
 //!   passwords, dictionary words, keyboard rows, repeats, sequences and dates, and counts the
@@ -12,10 +12,12 @@
 //! The strength estimate costs up to a few milliseconds of CPU; the server runs it on its
 //! password pool, never on an async worker.
 
+use crate::form::{refuse, Invalid, Length};
 use crate::FormErrors;
 
-pub const PASSWORD_MIN: usize = 8;
-pub const PASSWORD_MAX: usize = 256;
+pub const PASSWORD_LENGTH: Length = Length::new(8, 256);
+/// The longest password: the server never hashes or verifies a longer one.
+pub const PASSWORD_MAX: usize = PASSWORD_LENGTH.max;
 
 /// zxcvbn's score 3 of 0–4: about 10^10 guesses or more ("safely unguessable: moderate
 /// protection from an offline slow-hash scenario"). `correct horse battery` scores 4;
@@ -42,26 +44,33 @@ pub struct Refusal {
 
 /// Checks `password` for `account`, recording a refusal under the field `password`. Returns the
 /// password when it passes.
-pub fn check(errors: &mut FormErrors, password: String, account: Account<'_>) -> Option<String> {
+pub fn check(
+    errors: &mut FormErrors,
+    password: String,
+    account: Account<'_>,
+) -> Result<String, Invalid> {
     match refusal(&password, account) {
-        None => Some(password),
-        Some(refusal) => {
-            errors.field("password", refusal.code, refusal.message);
-            None
-        }
+        None => Ok(password),
+        Some(refusal) => Err(refusal.record(errors)),
+    }
+}
+
+impl Refusal {
+    /// Records the refusal under the field `password`.
+    pub fn record(self, errors: &mut FormErrors) -> Invalid {
+        refuse(errors, "password", self.code, self.message)
     }
 }
 
 /// The cheap part of the rule (the length), for callers that run the strength estimate
 /// elsewhere: `None` when the length is fine.
 pub fn length_refusal(password: &str) -> Option<Refusal> {
-    let length = password.chars().count();
-    if (PASSWORD_MIN..=PASSWORD_MAX).contains(&length) {
+    if PASSWORD_LENGTH.contains(password) {
         None
     } else {
         Some(Refusal {
             code: "BASE_TYPE_BAD_LENGTH",
-            message: format!("Must be between {PASSWORD_MIN} and {PASSWORD_MAX} in length."),
+            message: PASSWORD_LENGTH.message(),
         })
     }
 }
@@ -110,7 +119,7 @@ mod tests {
             email,
         };
         let mut errors = FormErrors::new();
-        let ok = check(&mut errors, password.to_owned(), account).is_some();
+        let ok = check(&mut errors, password.to_owned(), account).is_ok();
         assert_eq!(ok, errors.is_empty());
         ok
     }

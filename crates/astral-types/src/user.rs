@@ -3,10 +3,19 @@
 //! as `null` when unset.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::ToSchema;
 
+use crate::form::{finish, Field, FormReader, Invalid, Length};
 use crate::locale::AvailableLocalesEnum;
-use crate::UserId;
+use crate::rules::{check_locale, UsernameRule};
+use crate::{FormErrors, UserId};
+
+/// A display name (`global_name`).
+pub const GLOBAL_NAME_LENGTH: Length = Length::new(1, 32);
+/// A friend's nickname.
+pub const NICKNAME_LENGTH: Length = Length::new(1, 32);
 
 /// Discord's public user flags occupy the low 32 bits; everything Astral sets today is public.
 pub const PUBLIC_FLAGS_MASK: i64 = 0xffff_ffff;
@@ -90,22 +99,14 @@ pub struct PrimaryGuild {
 }
 
 /// `PATCH /users/@me`. Absent fields stay unchanged; `null` clears a nullable one.
-/// The server reads this body with the form reader (for Discord-shaped field errors); this type
-/// describes it for the contract.
+/// Read by [`UpdateMyUserRequest::read`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateMyUserRequest {
-    /// New username (see the username rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(
-        nullable = false,
-        min_length = 2,
-        max_length = 32,
-        pattern = "^[A-Za-z0-9_.-]+$"
-    )]
+    #[schema(schema_with = new_username_schema)]
     pub username: Option<String>,
-    /// New display name, 1–32 characters; `null` clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 32)]
+    #[schema(schema_with = new_global_name_schema)]
     pub global_name: Option<Option<String>>,
     /// One of Discord's locales.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,6 +122,92 @@ pub struct UpdateMyUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub banner: Option<Option<String>>,
+}
+
+fn new_username_schema() -> ObjectBuilder {
+    UsernameRule::default_schema()
+        .description(Some(format!("New username. {}", UsernameRule::DESCRIPTION)))
+}
+
+fn new_global_name_schema() -> ObjectBuilder {
+    GLOBAL_NAME_LENGTH
+        .nullable_schema()
+        .description(Some("New display name; `null` clears it."))
+}
+
+impl UpdateMyUserRequest {
+    /// Reads the body's fields. Decoding `avatar` and `banner` is the server's (on its image
+    /// workers): it records a refused image in [`UserUpdateDraft::errors`], then
+    /// [`UserUpdateDraft::finish`] checks the rest.
+    pub fn read(body: &Value) -> Result<UserUpdateDraft, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let username = form.optional_string("username");
+        let global_name = form.string("global_name");
+        let locale = form.optional_string("locale");
+        // A value that is not a string is recorded here and changes nothing.
+        let avatar = form.string("avatar").unwrap_or_default();
+        let banner = form.string("banner").unwrap_or_default();
+        Ok(UserUpdateDraft {
+            errors: form.into_errors(),
+            username,
+            global_name,
+            locale,
+            avatar,
+            banner,
+        })
+    }
+}
+
+/// `PATCH /users/@me` read but not yet checked (see [`UpdateMyUserRequest::read`]).
+#[derive(Debug)]
+pub struct UserUpdateDraft {
+    errors: FormErrors,
+    username: Result<Option<String>, Invalid>,
+    global_name: Result<Field<String>, Invalid>,
+    locale: Result<Option<String>, Invalid>,
+    /// As sent, for the server to decode.
+    pub avatar: Field<String>,
+    pub banner: Field<String>,
+}
+
+/// The checked changes of `PATCH /users/@me` but the images: `None` leaves a field unchanged,
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserUpdate {
+    pub username: Option<String>,
+    pub global_name: Option<Option<String>>,
+    pub locale: Option<String>,
+}
+
+impl UserUpdateDraft {
+    /// Where the server records a refused image.
+    pub fn errors(&mut self) -> &mut FormErrors {
+        &mut self.errors
+    }
+
+    /// Checks the other fields; any error recorded so far fails the whole update.
+    pub fn finish(self, username_rule: &UsernameRule) -> Result<UserUpdate, FormErrors> {
+        let UserUpdateDraft {
+            mut errors,
+            username,
+            global_name,
+            locale,
+            ..
+        } = self;
+        let username =
+            username.and_then(|v| v.map(|v| username_rule.check(&mut errors, v)).transpose());
+        let global_name = global_name.and_then(|field| {
+            field.check(|v| GLOBAL_NAME_LENGTH.check(&mut errors, "global_name", v))
+        });
+        let locale = locale.and_then(|v| v.map(|v| check_locale(&mut errors, v)).transpose());
+        finish(errors, || {
+            Ok(UserUpdate {
+                username: username?,
+                global_name: global_name?.into_patch(),
+                locale: locale?,
+            })
+        })
+    }
 }
 
 /// One of the caller's relationships (Discord numbering: 1 friend, 2 blocked, 3 incoming
@@ -150,6 +237,24 @@ pub struct FriendRequest {
     pub discriminator: Option<String>,
 }
 
+impl FriendRequest {
+    /// `discriminator` as `null` is as absent.
+    pub fn read(body: &Value) -> Result<FriendRequest, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let username = form.required_string("username");
+        let discriminator = form.string("discriminator").map(|field| match field {
+            Field::Value(d) => Some(d),
+            Field::Null | Field::Absent => None,
+        });
+        form.finish(|| {
+            Ok(FriendRequest {
+                username: username?,
+                discriminator: discriminator?,
+            })
+        })
+    }
+}
+
 /// `PUT /users/@me/relationships/{user_id}`: `{}` sends or accepts a friend request,
 /// `{"type": 2}` blocks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -160,24 +265,72 @@ pub struct PutRelationship {
     pub kind: Option<i32>,
 }
 
-/// `type` of [`PutRelationship`]: the server refuses anything but 1, 2 or `null`.
-fn put_relationship_type() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{SchemaType, Type};
-    utoipa::openapi::schema::ObjectBuilder::new()
+impl PutRelationship {
+    /// Befriend.
+    pub const BEFRIEND: i32 = 1;
+    pub const BLOCK: i32 = 2;
+    /// The values of `type`; absent or `null` befriends.
+    const KINDS: [i32; 2] = [Self::BEFRIEND, Self::BLOCK];
+
+    pub fn read(body: &Value) -> Result<PutRelationship, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let kind = match form.optional_integer("type") {
+            Ok(None) => Ok(None),
+            Ok(Some(k)) => match Self::KINDS.into_iter().find(|kind| i64::from(*kind) == k) {
+                Some(kind) => Ok(Some(kind)),
+                None => Err(form.refuse(
+                    "type",
+                    "BASE_TYPE_CHOICES",
+                    format!("Value must be one of {}, not {k}.", choices(&Self::KINDS)),
+                )),
+            },
+            Err(invalid) => Err(invalid),
+        };
+        form.finish(|| Ok(PutRelationship { kind: kind? }))
+    }
+}
+
+/// `(1, 2)`: the values of an integer choice, as Discord's messages list them.
+pub(crate) fn choices(values: &[i32]) -> String {
+    let values: Vec<String> = values.iter().map(i32::to_string).collect();
+    format!("({})", values.join(", "))
+}
+
+/// `type` of [`PutRelationship`]: the server refuses anything but its `KINDS` or `null`.
+fn put_relationship_type() -> ObjectBuilder {
+    ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
-        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
-            utoipa::openapi::schema::KnownFormat::Int32,
-        )))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
         .description(Some("1 (or absent): befriend; 2: block."))
-        .enum_values(Some([Some(1), Some(2), None]))
-        .build()
+        .enum_values(Some(
+            PutRelationship::KINDS.into_iter().map(Some).chain([None]),
+        ))
 }
 
 /// `PATCH /users/@me/relationships/{user_id}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PatchRelationship {
-    /// 1–32 characters; `null` clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 32)]
+    #[schema(schema_with = nickname_schema)]
     pub nickname: Option<Option<String>>,
+}
+
+fn nickname_schema() -> ObjectBuilder {
+    NICKNAME_LENGTH
+        .nullable_schema()
+        .description(Some("`null` clears it."))
+}
+
+impl PatchRelationship {
+    pub fn read(body: &Value) -> Result<PatchRelationship, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let nickname = form
+            .string("nickname")
+            .and_then(|field| field.check(|v| NICKNAME_LENGTH.check(form.errors(), "nickname", v)));
+        form.finish(|| {
+            Ok(PatchRelationship {
+                nickname: nickname?.into_patch(),
+            })
+        })
+    }
 }

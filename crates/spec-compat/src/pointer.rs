@@ -21,6 +21,19 @@ pub fn join(segments: &[String]) -> String {
 /// `components`; this follows the original as far as it goes and returns the deepest existing
 /// pointer, or `None` when not even the first segment exists.
 pub fn locate(doc: &Value, canonical: &[String]) -> Option<String> {
+    // An operation without `security` inherits the document's: that is where it is written.
+    if let [paths, path, method, security] = canonical {
+        let operation = doc
+            .get(paths)
+            .and_then(|p| p.get(path))
+            .and_then(|i| i.get(method));
+        if security == "security"
+            && operation.is_some_and(|op| op.get("security").is_none())
+            && doc.get("security").is_some()
+        {
+            return Some(join(&["security".to_owned()]));
+        }
+    }
     let mut node = doc;
     let mut found: Vec<String> = Vec::new();
     for segment in canonical {

@@ -33,9 +33,9 @@ pub struct Health {
     tag = "health",
     responses(
         (status = 200, description = "The server and its database are up.", body = Health),
-        (status = 503, description = "The database is unreachable, locked or gone.", body = Health,
-            headers(("Retry-After" = i64, description = "Whole seconds to wait before retrying."))),
-    )
+        (status = 503, description = "The database is unreachable, locked or gone.", body = Health),
+    ),
+    security()
 )]
 #[get("/healthz")]
 pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, backend_tests, bot, TestApp};
+use crate::support::{assert_documented, backend_tests, bot, TestApp, TestDb, TestOptions};
 
 const NO_GATEWAY: &str = "404: Not Found (Astral is REST-only: there is no gateway)";
 
@@ -43,4 +43,27 @@ backend_tests! {
             }
         }
     }
+}
+
+/// With the rate limits on, the middleware looks a presented token up before any handler runs,
+/// so even `/gateway` answers 503 while the database is away. The contract did not document a
+/// 5xx answer for the gateway routes; it does now (the shared `ServerError`).
+#[actix_web::test]
+async fn the_gateway_answers_a_documented_503_while_the_database_is_away() {
+    let options = TestOptions {
+        rate_limits: Some(astral_ratelimit::LimiterConfig::seed_defaults()),
+        ..TestOptions::default()
+    };
+    let app = TestApp::start_with(TestDb::sqlite(), options).await;
+    let (token, _) = app.register("gateway-outage").await;
+    let path = app.db.sqlite_path().unwrap();
+    let away = format!("{path}.away");
+    std::fs::rename(&path, &away).unwrap();
+    let with_token = get(&app, "v10", "/gateway", Some(&bot(&token))).await;
+    // Without a token nothing is looked up: the 404, database or not.
+    let without = get(&app, "v10", "/gateway", None).await;
+    std::fs::rename(&away, &path).unwrap();
+    assert_eq!(with_token.0, 503, "{}", with_token.1);
+    assert_documented("GET", "/gateway", with_token.0, &with_token.1);
+    assert_eq!(without.0, 404, "{}", without.1);
 }

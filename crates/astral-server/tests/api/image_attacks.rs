@@ -21,7 +21,9 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
-use crate::support::{assert_documented, backend_tests, bot, TestApp, TestDb, TestOptions};
+use crate::support::{
+    assert_documented, backend_tests, bot, http_client, TestApp, TestDb, TestOptions,
+};
 
 /// Other users' median `GET /users/@me` under attack, at most this many times the idle
 /// median. Before the fix the attacks made it 570× (attack 5) and ~45,000× (attack 4).
@@ -266,7 +268,7 @@ async fn gif_bombs(backend: &str, db: TestDb) {
     let media = tempfile::tempdir().unwrap();
     let server = start_server(&db, media.path()).await;
     let api = server.api();
-    let http = reqwest::Client::new();
+    let http = http_client(reqwest::Client::builder());
     let (victim, _) = register(&http, &api, "victim").await;
     let mut attackers = Vec::new();
     for i in 0..8 {
@@ -355,7 +357,7 @@ async fn attack_5_default_avatar_flood_renders_once() {
     let media = tempfile::tempdir().unwrap();
     let server = start_server(&db, media.path()).await;
     let api = server.api();
-    let http = reqwest::Client::new();
+    let http = http_client(reqwest::Client::builder());
     let (victim, _) = register(&http, &api, "victim").await;
     let idle = idle_median(&http, &api, &victim).await;
 
@@ -369,7 +371,7 @@ async fn attack_5_default_avatar_flood_renders_once() {
         .map(|_| {
             let url = url.clone();
             tokio::spawn(async move {
-                let http = reqwest::Client::new();
+                let http = http_client(reqwest::Client::builder());
                 let mut bodies = HashSet::new();
                 for _ in 0..EACH {
                     let (status, body, _) =
@@ -418,11 +420,13 @@ async fn variant_flood(backend: &str, db: TestDb) {
     let media = tempfile::tempdir().unwrap();
     let server = start_server(&db, media.path()).await;
     let api = server.api();
-    let http = reqwest::Client::new();
+    let http = http_client(reqwest::Client::builder());
+    // Built first: in a debug build on a busy machine it takes longer than the server keeps an
+    // idle connection (actix: 5 s), and the PATCH would be written into the one it closed.
+    let avatar = data_uri(&big_png(4096), "image/png");
     let (victim, _) = register(&http, &api, "victim").await;
     let (owner, owner_id) = register(&http, &api, "bigavatar").await;
-    let (status, me) =
-        patch_avatar(&http, &api, &owner, data_uri(&big_png(4096), "image/png")).await;
+    let (status, me) = patch_avatar(&http, &api, &owner, avatar).await;
     assert_eq!(status, 200, "{me}");
     let hash = me["avatar"].as_str().unwrap().to_owned();
     let idle = idle_median(&http, &api, &victim).await;
@@ -439,7 +443,7 @@ async fn variant_flood(backend: &str, db: TestDb) {
                 server.root
             );
             tokio::spawn(async move {
-                let http = reqwest::Client::new();
+                let http = http_client(reqwest::Client::builder());
                 let answer = get_honouring_retry_after(&http, &url, Duration::from_secs(120)).await;
                 (size, ext, answer)
             })
@@ -738,7 +742,7 @@ async fn cdn_limit_believes_only_trusted_proxies() {
             .header("X-Forwarded-For", forwarded_for)
             .send()
     };
-    let proxy = reqwest::Client::new();
+    let proxy = http_client(reqwest::Client::builder());
     let mut flood = Vec::new();
     for _ in 0..4 {
         flood.push(

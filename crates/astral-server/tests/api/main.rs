@@ -14,6 +14,7 @@ mod client_errors;
 mod concurrency;
 mod contract;
 mod crash;
+mod error_catalogue;
 mod errors;
 mod faults;
 mod files_and_headers;

@@ -376,8 +376,9 @@ impl Drop for TestApp {
 
 /// A client that drops idle connections before the server's keep-alive (5 s) closes them, so
 /// a test that keeps its thread busy for a while never reuses a connection the server has
-/// already closed (hyper reports that as `IncompleteMessage`).
-fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+/// already closed (hyper reports that as `IncompleteMessage`, or a broken pipe when the request
+/// has a body).
+pub fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
     builder
         .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
@@ -502,6 +503,18 @@ pub fn documented(method: &str, path: &str, status: u16) -> Result<(), String> {
     }
 }
 
+/// A response of the contract, following its `$ref` when it is one of the shared answers under
+/// `components/responses`.
+fn contract_response(response: &Value) -> &Value {
+    match response["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/responses/"))
+    {
+        Some(name) => &CONTRACT_AS_JSON_SCHEMA["components"]["responses"][name],
+        None => response,
+    }
+}
+
 /// Validators for documented JSON response bodies, compiled once per (operation, status).
 static RESPONSE_VALIDATORS: LazyLock<
     std::sync::Mutex<std::collections::HashMap<String, Option<Arc<jsonschema::Validator>>>>,
@@ -527,10 +540,10 @@ pub fn check_response_body(
             None => {
                 let responses = &CONTRACT_AS_JSON_SCHEMA["paths"][path]
                     [method.to_ascii_lowercase()]["responses"];
-                let response = match &responses[status.to_string()] {
+                let response = contract_response(match &responses[status.to_string()] {
                     Value::Null => &responses[format!("{}XX", status / 100)],
                     r => r,
-                };
+                });
                 let content = &response["content"];
                 let v = match content.get("application/json") {
                     Some(media) => {

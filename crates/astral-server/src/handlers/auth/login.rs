@@ -1,6 +1,5 @@
 use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse};
 use astral_types::auth::{LoginRequest, TokenResponse};
-use astral_types::form::FormReader;
 use astral_types::{ErrorBody, FormErrors};
 
 use crate::auth::{issue_token, verify_password};
@@ -24,9 +23,8 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Logged in.", body = TokenResponse),
         (status = 400, description = "Invalid JSON (50109), missing fields or wrong credentials (50035 `INVALID_LOGIN`).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[post("/auth/login")]
 pub async fn login(
@@ -34,13 +32,7 @@ pub async fn login(
     req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let login = form.required_string("login");
-    let password = form.required_string("password");
-    form.finish().map_err(ApiError::form)?;
-    let (Some(login), Some(password)) = (login, password) else {
-        return Err(ApiError::internal("validated fields missing"));
-    };
+    let LoginRequest { login, password } = LoginRequest::read(&body.0).map_err(ApiError::form)?;
 
     let login_key = login.to_lowercase();
     let account = state.run(move |store| store.user_for_login(&login)).await?;

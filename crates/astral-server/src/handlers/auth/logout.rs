@@ -1,5 +1,4 @@
 use actix_web::{post, web, HttpResponse};
-use astral_types::ErrorBody;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -11,10 +10,7 @@ use crate::state::AppState;
     tag = "auth",
     responses(
         (status = 204, description = "The token is revoked; using it again answers 401."),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {

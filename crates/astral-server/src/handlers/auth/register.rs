@@ -1,14 +1,11 @@
 use actix_web::{post, web, HttpResponse};
 use astral_store::{NewUser, StoreError, UniqueField};
 use astral_types::auth::{RegisterRequest, TokenResponse};
-use astral_types::form::FormReader;
-use astral_types::password;
 use astral_types::ErrorBody;
 
 use crate::auth::{hash_password, issue_token};
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::handlers::validate;
 use crate::state::AppState;
 
 /// Create an account.
@@ -27,56 +24,28 @@ use crate::state::AppState;
             )
         ),
         (status = 400, description = "Invalid JSON (50109) or invalid fields (50035), e.g. `USERNAME_ALREADY_TAKEN`, or `PASSWORD_TOO_WEAK` for a common or guessable password or one equal to the username or email.", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let username = form.required_string("username");
-    let password = form.required_string("password");
-    let email = form.optional_string("email");
-    let global_name = form.optional_string("global_name");
-    // The password rule compares with the username and email as sent, valid or not.
-    let account = (username.clone(), email.clone());
-    let password = match password {
-        // The strength estimate costs milliseconds of CPU: on the password pool.
-        Some(p) => Some(
-            state
-                .password_pool
-                .run(move || {
-                    let refusal = password::refusal(
-                        &p,
-                        password::Account {
-                            username: account.0.as_deref(),
-                            email: account.1.as_deref(),
-                        },
-                    );
-                    (p, refusal)
-                })
-                .await?,
-        ),
+    let draft = RegisterRequest::read(&body.0).map_err(ApiError::form)?;
+    // The strength estimate costs milliseconds of CPU: on the password pool.
+    let refusal = match draft.password_check() {
+        Some(check) => state.password_pool.run(check).await?,
         None => None,
     };
-    let errors = form.errors();
-    let username = username.and_then(|v| validate::username(errors, &state.username_rule, v));
-    let password = password.and_then(|(p, refusal)| match refusal {
-        None => Some(p),
-        Some(refusal) => {
-            errors.field("password", refusal.code, refusal.message);
-            None
-        }
-    });
-    let email = email.and_then(|v| validate::email(errors, v));
-    let global_name = global_name.and_then(|v| validate::global_name(errors, v));
-    form.finish().map_err(ApiError::form)?;
-    let (Some(username), Some(password)) = (username, password) else {
-        return Err(ApiError::internal("validated fields missing"));
-    };
+    let RegisterRequest {
+        username,
+        password,
+        email,
+        global_name,
+    } = draft
+        .finish(&state.username_rule, refusal)
+        .map_err(ApiError::form)?;
 
     let password_hash = state
         .password_pool

@@ -3,7 +3,7 @@ use astral_types::ErrorBody;
 
 use super::{channel_id_in_path, channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::handlers::users::user_id_in_path;
 use crate::state::AppState;
 
@@ -22,12 +22,9 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Added (or already in it)."),
         (status = 400, description = "Not a group DM (50003), full (30004), or the user is in 10 group DMs already (30011).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "The user is not your friend, or is a bot (50007); the caller is a bot (20001).", body = ErrorBody),
         (status = 404, description = "Unknown channel (10003) or user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[put("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn add_group_dm_recipient(
@@ -39,7 +36,7 @@ pub async fn add_group_dm_recipient(
     // Bots are never in a group DM they could add to: Discord lets them only manage groups
     // made with the users' OAuth2 grants, which Astral does not have.
     if caller.user.bot {
-        return Err(ApiError::bots_cannot_use());
+        return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
     let channel = channel_id_in_path(&channel_id)?;
     let (me, user) = (caller.id(), user_id_in_path(&user_id));

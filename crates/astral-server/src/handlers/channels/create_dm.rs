@@ -1,105 +1,13 @@
 use actix_web::{post, web, web::Json};
-use astral_types::channel::{CreatePrivateChannelRequest, PrivateChannel};
-use astral_types::{ErrorBody, FormErrors, Snowflake, UserId};
-use serde_json::Value;
+use astral_types::channel::{CreatePrivateChannelRequest, NewPrivateChannel, PrivateChannel};
+use astral_types::{ErrorBody, UserId};
 
 use super::{channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 use crate::wire;
-
-/// A snowflake given as a string or a number.
-fn snowflake(v: &Value) -> Option<Snowflake> {
-    match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.as_u64().and_then(|n| n.to_string().parse().ok()),
-        _ => None,
-    }
-}
-
-/// The recipients and whether a group is wanted, with Discord-shaped field errors.
-fn read(body: &Value) -> Result<(Vec<UserId>, bool), ApiError> {
-    let object = body.as_object().ok_or_else(|| {
-        let mut e = FormErrors::new();
-        e.add(
-            &[],
-            "DICT_TYPE_CONVERT",
-            "Only dictionaries may be used in a DictType",
-        );
-        ApiError::form(e)
-    })?;
-    let mut errors = FormErrors::new();
-    let mut ids = Vec::new();
-    if let Some(v) = object.get("recipient_id").filter(|v| !v.is_null()) {
-        match snowflake(v) {
-            Some(id) => ids.push(UserId(id)),
-            None => errors.field(
-                "recipient_id",
-                "NUMBER_TYPE_COERCE",
-                "Value is not snowflake.",
-            ),
-        }
-    }
-    for key in ["recipients", "recipient_ids"] {
-        match object.get(key) {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    match snowflake(item) {
-                        Some(id) => ids.push(UserId(id)),
-                        None => errors.add(
-                            &[key, &i.to_string()],
-                            "NUMBER_TYPE_COERCE",
-                            "Value is not snowflake.",
-                        ),
-                    }
-                }
-            }
-            Some(_) => errors.field(
-                key,
-                "LIST_TYPE_CONVERT",
-                "Only iterables may be used in a ListType",
-            ),
-        }
-    }
-    let kind = match object.get("type") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if matches!(n.as_i64(), Some(1..=3)) => n.as_i64(),
-        Some(_) => {
-            errors.field(
-                "type",
-                "BASE_TYPE_CHOICES",
-                "Value must be one of (1, 2, 3).",
-            );
-            None
-        }
-    };
-    // First occurrence wins, in order. A set, not `Vec::contains`: a body may carry a hundred
-    // thousand ids, and a quadratic scan of them held the worker for over a minute.
-    let mut seen = std::collections::HashSet::new();
-    let unique: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
-    if unique.is_empty() && errors.is_empty() {
-        errors.field(
-            "recipient_id",
-            "BASE_TYPE_REQUIRED",
-            "This field is required",
-        );
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::form(errors));
-    }
-    let group = kind == Some(3) || (kind.is_none() && unique.len() > 1);
-    if !group && unique.len() > 1 {
-        return Err(ApiError::field(
-            "recipients",
-            "BASE_TYPE_MAX_LENGTH",
-            "A DM has exactly one recipient.",
-        ));
-    }
-    Ok((unique, group))
-}
 
 /// Open a DM or create a group DM.
 ///
@@ -122,12 +30,8 @@ fn read(body: &Value) -> Result<(Vec<UserId>, bool), ApiError> {
             )
         ),
         (status = 400, description = "Unknown recipient (50033), too many recipients (30004), a member already in 10 group DMs (30011), yourself or an invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "A recipient blocked you, or a group DM recipient is not your friend (50007); a bot creating a group DM (20001).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/users/@me/channels")]
 pub async fn create_dm(
@@ -135,7 +39,8 @@ pub async fn create_dm(
     caller: Caller,
     body: JsonBody,
 ) -> Result<Json<PrivateChannel>, ApiError> {
-    let (recipients, group) = read(&body.0)?;
+    let NewPrivateChannel { recipients, group } =
+        CreatePrivateChannelRequest::read(&body.0).map_err(ApiError::form)?;
     let me = caller.id();
     let others: Vec<UserId> = recipients.into_iter().filter(|id| *id != me).collect();
     if others.is_empty() {
@@ -146,7 +51,7 @@ pub async fn create_dm(
         ));
     }
     if group && caller.user.bot {
-        return Err(ApiError::bots_cannot_use());
+        return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
     // Who exists, blocks, friendship, bots, the group's size and the per-user cap are decided
     // by the store, in the transaction that opens or creates the channel.

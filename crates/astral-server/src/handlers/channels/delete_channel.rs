@@ -18,11 +18,8 @@ use crate::wire;
     params(("channel_id" = String, Path, description = "The channel's id.")),
     responses(
         (status = 200, description = "The channel, as it was.", body = PrivateChannel),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown channel, or not in it (10003).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[delete("/channels/{channel_id}")]
 pub async fn delete_channel(

@@ -1,6 +1,5 @@
 use actix_web::{get, web, web::Json};
 use astral_types::channel::PrivateChannel;
-use astral_types::ErrorBody;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -15,10 +14,7 @@ use crate::wire;
     tag = "channels",
     responses(
         (status = 200, description = "The channels.", body = Vec<PrivateChannel>),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/@me/channels")]
 pub async fn list_my_private_channels(

@@ -7,9 +7,9 @@ pub mod list_my_private_channels;
 pub mod remove_group_dm_recipient;
 
 use astral_store::ChannelRefusal;
-use astral_types::{JsonCode, Snowflake};
+use astral_types::Snowflake;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::handlers::users::unknown_user;
 
 /// Discord's group DM limit: 10 members in all.
@@ -21,7 +21,7 @@ pub const MAX_GROUP_DM_MEMBERS: i64 = 10;
 pub const MAX_GROUP_DMS: i64 = 10;
 
 pub(crate) fn unknown_channel() -> ApiError {
-    ApiError::discord(404, JsonCode::UNKNOWN_CHANNEL, "Unknown Channel")
+    ApiError::new(ErrorKind::UnknownChannel)
 }
 
 /// The channel id in a path; one that is not a snowflake is an unknown channel (404 / 10003).
@@ -30,11 +30,7 @@ pub(crate) fn channel_id_in_path(channel_id: &str) -> Result<Snowflake, ApiError
 }
 
 pub(crate) fn cannot_message() -> ApiError {
-    ApiError::discord(
-        403,
-        JsonCode::CANNOT_MESSAGE_USER,
-        "Cannot send messages to this user",
-    )
+    ApiError::new(ErrorKind::CannotMessageUser)
 }
 
 /// What a refused channel use case answers.
@@ -42,30 +38,14 @@ pub(crate) fn channel_refused(refusal: ChannelRefusal) -> ApiError {
     match refusal {
         ChannelRefusal::UnknownChannel => unknown_channel(),
         ChannelRefusal::UnknownUser => unknown_user(),
-        ChannelRefusal::InvalidRecipients => {
-            ApiError::discord(400, JsonCode::INVALID_RECIPIENTS, "Invalid Recipient(s)")
-        }
+        ChannelRefusal::InvalidRecipients => ApiError::new(ErrorKind::InvalidRecipients),
         ChannelRefusal::BlockedByRecipient => cannot_message(),
-        ChannelRefusal::Full => ApiError::discord(
-            400,
-            JsonCode::MAX_RECIPIENTS,
-            "Maximum number of recipients reached (10)",
-        ),
-        ChannelRefusal::NotAGroup => ApiError::discord(
-            400,
-            JsonCode::DM_CHANNEL_ACTION,
-            "Cannot execute action on a DM channel",
-        ),
-        ChannelRefusal::NotOwner => {
-            ApiError::discord(403, JsonCode::MISSING_PERMISSIONS, "Missing Permissions")
-        }
+        ChannelRefusal::Full => ApiError::new(ErrorKind::TooManyRecipients),
+        ChannelRefusal::NotAGroup => ApiError::new(ErrorKind::DmChannelAction),
+        ChannelRefusal::NotOwner => ApiError::new(ErrorKind::MissingPermissions),
         // Discord's answer to adding someone who is not your friend (or a bot, which nobody
         // can befriend): the same as for a user who blocked you, so it tells nothing more.
         ChannelRefusal::NotAFriend => cannot_message(),
-        ChannelRefusal::TooManyGroups => ApiError::discord(
-            400,
-            JsonCode::MAX_GROUP_DMS,
-            "Maximum number of group DMs reached (10)",
-        ),
+        ChannelRefusal::TooManyGroups => ApiError::new(ErrorKind::TooManyGroupDms),
     }
 }

@@ -18,12 +18,9 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Removed."),
         (status = 400, description = "Not a group DM (50003).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Only the owner removes members (50013).", body = ErrorBody),
         (status = 404, description = "Unknown channel (10003), or the user is not in it (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[delete("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn remove_group_dm_recipient(

@@ -14,7 +14,8 @@ use crate::error::ApiError;
     tag = "gateway",
     responses(
         (status = 404, description = "Always: Astral is REST-only (code 0).", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[get("/gateway/bot")]
 pub async fn get_bot_gateway() -> Result<HttpResponse, ApiError> {

@@ -13,7 +13,8 @@ use crate::error::ApiError;
     tag = "gateway",
     responses(
         (status = 404, description = "Always: Astral is REST-only (code 0).", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[get("/gateway")]
 pub async fn get_gateway() -> Result<HttpResponse, ApiError> {

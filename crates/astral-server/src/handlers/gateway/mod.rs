@@ -5,15 +5,10 @@
 pub mod get_bot_gateway;
 pub mod get_gateway;
 
-use crate::error::ApiError;
-use astral_types::JsonCode;
+use crate::error::{ApiError, ErrorKind};
 
 /// The one answer of both routes.
 #[track_caller]
 fn no_gateway() -> ApiError {
-    ApiError::discord(
-        404,
-        JsonCode::GENERAL,
-        "404: Not Found (Astral is REST-only: there is no gateway)",
-    )
+    ApiError::new(ErrorKind::NoGateway)
 }

@@ -23,12 +23,9 @@ use crate::wire;
     responses(
         (status = 201, description = "Added.", body = astral_types::guild::GuildMember),
         (status = 204, description = "Already a member."),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Not the owner, or the target is not a bot (50013).", body = ErrorBody),
         (status = 404, description = "Unknown guild (10004) or user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[put("/guilds/{guild_id}/members/{user_id}")]
 pub async fn add_guild_member(

@@ -1,5 +1,4 @@
 use actix_web::{post, web, HttpResponse};
-use astral_types::form::{check_length, FormReader};
 use astral_types::guild::{CreateGuildRequest, Guild};
 use astral_types::ErrorBody;
 
@@ -27,11 +26,7 @@ use crate::wire;
             )
         ),
         (status = 400, description = "Invalid body (50035, 50109), or the caller is in 100 guilds already (30001).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/guilds")]
 pub async fn create_guild(
@@ -39,11 +34,7 @@ pub async fn create_guild(
     caller: Caller,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let name = form.required_string("name");
-    let name = name.filter(|n| check_length(form.errors(), "name", n, 2, 100));
-    form.finish().map_err(ApiError::form)?;
-    let name = name.ok_or_else(|| ApiError::internal("validated field missing"))?;
+    let CreateGuildRequest { name } = CreateGuildRequest::read(&body.0).map_err(ApiError::form)?;
     let owner = caller.id();
     let guild = state
         .run(move |store| store.create_guild(owner, name, MAX_GUILDS))

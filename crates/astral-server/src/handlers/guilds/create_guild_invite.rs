@@ -21,12 +21,9 @@ use crate::wire;
             )
         ),
         (status = 400, description = "The guild has 1000 invites already (30016).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Not a member (50001).", body = ErrorBody),
         (status = 404, description = "Unknown guild (10004).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/guilds/{guild_id}/invites")]
 pub async fn create_guild_invite(

@@ -15,12 +15,9 @@ use crate::wire;
     params(("guild_id" = String, Path, description = "The guild's id.")),
     responses(
         (status = 200, description = "The guild.", body = Guild),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Not a member (50001).", body = ErrorBody),
         (status = 404, description = "Unknown guild (10004).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/guilds/{guild_id}")]
 pub async fn get_guild(

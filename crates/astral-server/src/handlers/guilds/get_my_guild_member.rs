@@ -15,11 +15,8 @@ use crate::wire;
     params(("guild_id" = String, Path, description = "The guild's id.")),
     responses(
         (status = 200, description = "The member.", body = GuildMember),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/@me/guilds/{guild_id}/member")]
 pub async fn get_my_guild_member(

@@ -30,11 +30,8 @@ async fn leave(
     responses(
         (status = 204, description = "Left."),
         (status = 400, description = "The owner cannot leave (50035 `GUILD_OWNER_CANNOT_LEAVE`).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[delete("/users/@me/guilds/{guild_id}")]
 pub async fn leave_guild(
@@ -53,11 +50,8 @@ pub async fn leave_guild(
     responses(
         (status = 204, description = "Left."),
         (status = 400, description = "The owner cannot leave (50035 `GUILD_OWNER_CANNOT_LEAVE`).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[delete("/users/@me/communities/{community_id}")]
 pub async fn leave_community(

@@ -10,9 +10,9 @@ pub mod leave_guild;
 pub mod list_my_guilds;
 
 use astral_store::GuildRefusal;
-use astral_types::{FormErrors, JsonCode, Snowflake};
+use astral_types::{FormErrors, Snowflake};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::handlers::users::unknown_user;
 
 /// Discord's limit on guilds per user (JSON code 30001, "Maximum number of guilds reached
@@ -32,7 +32,7 @@ pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
         GuildRefusal::NotAMember => missing_access(),
         // Only the owner adds members, and only bots.
         GuildRefusal::NotOwner | GuildRefusal::NotABot => {
-            ApiError::discord(403, JsonCode::MISSING_PERMISSIONS, "Missing Permissions")
+            ApiError::new(ErrorKind::MissingPermissions)
         }
         GuildRefusal::UnknownUser => unknown_user(),
         GuildRefusal::OwnerCannotLeave => {
@@ -44,28 +44,18 @@ pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
             );
             ApiError::form(errors)
         }
-        GuildRefusal::UnknownInvite => {
-            ApiError::discord(404, JsonCode::UNKNOWN_INVITE, "Unknown Invite")
-        }
-        GuildRefusal::TooManyGuilds => ApiError::discord(
-            400,
-            JsonCode::MAX_GUILDS,
-            "Maximum number of guilds reached (100)",
-        ),
-        GuildRefusal::TooManyInvites => ApiError::discord(
-            400,
-            JsonCode::MAX_INVITES,
-            "Maximum number of invites reached (1000)",
-        ),
+        GuildRefusal::UnknownInvite => ApiError::new(ErrorKind::UnknownInvite),
+        GuildRefusal::TooManyGuilds => ApiError::new(ErrorKind::TooManyGuilds),
+        GuildRefusal::TooManyInvites => ApiError::new(ErrorKind::TooManyInvites),
     }
 }
 
 pub(crate) fn unknown_guild() -> ApiError {
-    ApiError::discord(404, JsonCode::UNKNOWN_GUILD, "Unknown Guild")
+    ApiError::new(ErrorKind::UnknownGuild)
 }
 
 pub(crate) fn missing_access() -> ApiError {
-    ApiError::discord(403, JsonCode::MISSING_ACCESS, "Missing Access")
+    ApiError::new(ErrorKind::MissingAccess)
 }
 
 /// The guild id in a path; one that is not a snowflake is an unknown guild (404 / 10004).

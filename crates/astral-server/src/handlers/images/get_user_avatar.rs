@@ -27,7 +27,8 @@ use crate::state::AppState;
         (status = 404, description = "No such image for this user.", body = ErrorBody),
         (status = 429, description = "Too many image requests from this address (`image_rate_limit`).", body = ErrorBody),
         (status = "5XX", description = "Server failure; 503 with `Retry-After` when the image workers stay busy.", body = ErrorBody),
-    )
+    ),
+    security()
 )]
 #[get("/avatars/{user_id}/{file}")]
 pub async fn get_user_avatar(

@@ -8,11 +8,10 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use astral_ratelimit::{address_subject, Bucket, Clock, IpNet, MemoryStore, Quota, SystemClock};
-use astral_types::{ErrorBody, JsonCode};
 
+use crate::error::{ApiError, ErrorKind, RateLimit};
 use crate::state::AppState;
 
 pub struct AddressLimit {
@@ -66,21 +65,8 @@ pub(crate) fn refuse(state: &AppState, req: &HttpRequest) -> Option<HttpResponse
     let ip =
         crate::ratelimit::client_address(req.peer_addr(), req.headers(), &limit.trusted_proxies);
     let retry_after_us = limit.check(ip).err()?;
-    // Rounded up: a client that waits exactly `retry_after` must get in.
-    let retry_ms = retry_after_us.div_ceil(1000);
-    let body = ErrorBody {
-        retry_after: Some(retry_ms as f64 / 1000.0),
-        global: Some(false),
-        ..ErrorBody::new(JsonCode::GENERAL, "You are being rate limited.")
-    };
-    Some(
-        HttpResponse::TooManyRequests()
-            .insert_header((
-                header::RETRY_AFTER,
-                retry_ms.div_ceil(1000).max(1).to_string(),
-            ))
-            .json(body),
-    )
+    let limit = RateLimit::after_micros(retry_after_us, false);
+    Some(ApiError::new(ErrorKind::RateLimited(limit)).error_response())
 }
 
 #[cfg(test)]

@@ -25,12 +25,9 @@ use crate::wire;
             )
         ),
         (status = 400, description = "The caller is in 100 guilds already (30001).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown invite (10006).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/invites/{code}")]
 pub async fn accept_invite(

@@ -1,5 +1,4 @@
 use actix_web::{put, web, HttpResponse};
-use astral_types::form::FormReader;
 use astral_types::user::PutRelationship;
 use astral_types::ErrorBody;
 
@@ -22,13 +21,9 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Done."),
         (status = 400, description = "They blocked you (80000), friend limit (30002), yourself or an invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[put("/users/@me/relationships/{user_id}")]
 pub async fn create_relationship(
@@ -38,19 +33,10 @@ pub async fn create_relationship(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let kind = form.optional_integer("type");
-    if let Some(k) = kind.filter(|k| *k != 1 && *k != 2) {
-        form.errors().field(
-            "type",
-            "BASE_TYPE_CHOICES",
-            format!("Value must be one of (1, 2), not {k}."),
-        );
-    }
-    form.finish().map_err(ApiError::form)?;
+    let PutRelationship { kind } = PutRelationship::read(&body.0).map_err(ApiError::form)?;
     let other = user_in_path(&state, &user_id).await?;
     match kind {
-        Some(2) => block(&state, &caller, &other).await?,
+        Some(PutRelationship::BLOCK) => block(&state, &caller, &other).await?,
         _ => befriend(&state, &caller, &other).await?,
     }
     Ok(HttpResponse::NoContent().finish())

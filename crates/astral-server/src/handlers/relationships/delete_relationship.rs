@@ -17,12 +17,9 @@ use crate::state::AppState;
     params(("user_id" = String, Path, description = "The other user's id.")),
     responses(
         (status = 204, description = "Done."),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[delete("/users/@me/relationships/{user_id}")]
 pub async fn delete_relationship(

@@ -16,11 +16,8 @@ use crate::wire;
     tag = "relationships",
     responses(
         (status = 200, description = "The relationships.", body = Vec<Relationship>),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/@me/relationships")]
 pub async fn list_my_relationships(

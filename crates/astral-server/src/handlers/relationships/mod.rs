@@ -8,10 +8,10 @@ pub mod send_friend_request;
 pub mod update_relationship;
 
 use astral_store::{FriendRequestRefusal, UserRecord};
-use astral_types::{FormErrors, JsonCode};
+use astral_types::FormErrors;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
 /// Discord's friend limit.
@@ -19,7 +19,7 @@ pub const MAX_FRIENDS: i64 = 1000;
 
 pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
     if caller.user.bot {
-        Err(ApiError::bots_cannot_use())
+        Err(ApiError::new(ErrorKind::BotsCannotUse))
     } else {
         Ok(())
     }
@@ -51,16 +51,10 @@ pub(crate) async fn befriend(
         .await?
     {
         Ok(_) => Ok(()),
-        Err(FriendRequestRefusal::BlockedByTarget) => Err(ApiError::discord(
-            400,
-            JsonCode::FRIEND_REQUESTS_DISABLED,
-            "Incoming friend requests disabled.",
-        )),
-        Err(FriendRequestRefusal::TooManyFriends) => Err(ApiError::discord(
-            400,
-            JsonCode::MAX_FRIENDS,
-            "Maximum number of friends reached (1000)",
-        )),
+        Err(FriendRequestRefusal::BlockedByTarget) => {
+            Err(ApiError::new(ErrorKind::FriendRequestsDisabled))
+        }
+        Err(FriendRequestRefusal::TooManyFriends) => Err(ApiError::new(ErrorKind::TooManyFriends)),
     }
 }
 

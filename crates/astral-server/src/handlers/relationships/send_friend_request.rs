@@ -1,12 +1,11 @@
 use actix_web::{post, web, HttpResponse};
-use astral_types::form::FormReader;
 use astral_types::user::FriendRequest;
-use astral_types::{ErrorBody, JsonCode};
+use astral_types::ErrorBody;
 
 use super::{befriend, users_only};
 use crate::auth::Caller;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
 /// Send a friend request by username.
@@ -20,12 +19,8 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Request sent (or accepted)."),
         (status = 400, description = "No such user (80004), they blocked you (80000), friend limit (30002), invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[post("/users/@me/relationships")]
 pub async fn send_friend_request(
@@ -34,23 +29,16 @@ pub async fn send_friend_request(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let username = form.required_string("username");
-    let discriminator = form.string("discriminator");
-    form.finish().map_err(ApiError::form)?;
-    let username = username.ok_or_else(|| ApiError::internal("validated field missing"))?;
-    let no_such_user = || {
-        ApiError::discord(
-            400,
-            JsonCode::NO_USER_WITH_TAG,
-            "No users with DiscordTag exist",
-        )
-    };
+    let FriendRequest {
+        username,
+        discriminator,
+    } = FriendRequest::read(&body.0).map_err(ApiError::form)?;
+    let no_such_user = || ApiError::new(ErrorKind::NoUserWithTag);
     let target = state
         .run(move |store| store.user_by_username(&username))
         .await?
         .ok_or_else(no_such_user)?;
-    if let astral_types::form::Field::Value(d) = discriminator {
+    if let Some(d) = discriminator {
         if d != "0" && d != target.discriminator {
             return Err(no_such_user());
         }

@@ -1,6 +1,5 @@
 use actix_web::{patch, web, HttpResponse};
 use astral_store::RelationshipKind;
-use astral_types::form::{check_length, Field, FormReader};
 use astral_types::user::PatchRelationship;
 use astral_types::ErrorBody;
 
@@ -22,13 +21,9 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Done."),
         (status = 400, description = "Not a friend, or an invalid body (50035, 50109).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[patch("/users/@me/relationships/{user_id}")]
 pub async fn update_relationship(
@@ -38,13 +33,8 @@ pub async fn update_relationship(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let nickname = match form.string("nickname") {
-        Field::Value(v) => check_length(form.errors(), "nickname", &v, 1, 32).then_some(Some(v)),
-        Field::Null => Some(None),
-        Field::Absent => None,
-    };
-    form.finish().map_err(ApiError::form)?;
+    let PatchRelationship { nickname } =
+        PatchRelationship::read(&body.0).map_err(ApiError::form)?;
     let other = user_in_path(&state, &user_id).await?;
     let (me, them) = (caller.id(), other.user_id());
     // A body without `nickname` changes nothing, but only a friend has a relationship to

@@ -1,6 +1,5 @@
 use actix_web::{get, web::Json};
 use astral_types::user::PrivateUser;
-use astral_types::ErrorBody;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -14,10 +13,7 @@ use crate::wire;
     tag = "users",
     responses(
         (status = 200, description = "The current user.", body = PrivateUser),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/@me")]
 pub async fn get_my_user(caller: Caller) -> Result<Json<PrivateUser>, ApiError> {

@@ -18,11 +18,8 @@ use crate::wire;
     params(("user_id" = String, Path, description = "The user's id (a snowflake).")),
     responses(
         (status = 200, description = "The user.", body = User),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/{user_id}")]
 pub async fn get_user(

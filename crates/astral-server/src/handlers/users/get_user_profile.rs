@@ -1,26 +1,13 @@
 use actix_web::{get, web, web::Json, HttpRequest};
-use astral_types::guild::UserProfile;
+use astral_types::guild::{ProfileQuery, UserProfile};
 use astral_types::ErrorBody;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::{unknown_user, user_id_in_path};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::query::Query;
+use crate::query::query_pairs;
 use crate::state::AppState;
 use crate::wire;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProfileQuery {
-    /// Include `mutual_guilds`.
-    pub with_mutual_guilds: Option<bool>,
-    /// Include `mutual_friends`.
-    pub with_mutual_friends: Option<bool>,
-    /// Include `mutual_friends_count`.
-    pub with_mutual_friends_count: Option<bool>,
-}
 
 /// Get a user's profile.
 ///
@@ -33,11 +20,8 @@ pub struct ProfileQuery {
     responses(
         (status = 200, description = "The profile.", body = UserProfile),
         (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[get("/users/{user_id}/profile")]
 pub async fn get_user_profile(
@@ -46,13 +30,11 @@ pub async fn get_user_profile(
     user_id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<Json<UserProfile>, ApiError> {
-    let mut query = Query::of(&req);
-    let (guilds, friends, friends_count) = (
-        query.bool("with_mutual_guilds"),
-        query.bool("with_mutual_friends"),
-        query.bool("with_mutual_friends_count"),
-    );
-    query.finish()?;
+    let ProfileQuery {
+        with_mutual_guilds: guilds,
+        with_mutual_friends: friends,
+        with_mutual_friends_count: friends_count,
+    } = ProfileQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
     let (me, them) = (
         caller.id(),
         user_id_in_path(&user_id).ok_or_else(unknown_user)?,

@@ -1,7 +1,7 @@
 use actix_web::{patch, web, web::Json};
 use astral_media::{decode_upload, Upload};
 use astral_store::{StoreError, UserChanges};
-use astral_types::form::{Field, FormReader};
+use astral_types::form::Field;
 use astral_types::user::{PrivateUser, UpdateMyUserRequest};
 use astral_types::ErrorBody;
 
@@ -10,7 +10,6 @@ use crate::body::ImageJsonBody;
 use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
 use crate::handlers::images::image_error;
-use crate::handlers::validate;
 use crate::state::AppState;
 use crate::wire;
 
@@ -29,11 +28,7 @@ use crate::wire;
     responses(
         (status = 200, description = "The updated user.", body = PrivateUser),
         (status = 400, description = "Invalid JSON (50109) or invalid fields (50035).", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked token.", body = ErrorBody),
-        (status = 413, description = "Body over the configured limit (40005).", body = ErrorBody),
-        (status = "5XX", description = "Server or database failure.", body = ErrorBody),
-    ),
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    )
 )]
 #[patch("/users/@me")]
 pub async fn update_my_user(
@@ -41,12 +36,9 @@ pub async fn update_my_user(
     caller: Caller,
     body: ImageJsonBody,
 ) -> Result<Json<PrivateUser>, ApiError> {
-    let mut form = FormReader::new(&body.0).map_err(ApiError::form)?;
-    let username = form.optional_string("username");
-    let global_name = form.string("global_name");
-    let locale = form.optional_string("locale");
-    let avatar = form.string("avatar");
-    let banner = form.string("banner");
+    let mut draft = UpdateMyUserRequest::read(&body.0).map_err(ApiError::form)?;
+    let avatar = std::mem::take(&mut draft.avatar);
+    let banner = std::mem::take(&mut draft.banner);
 
     // Images are decoded (CPU-heavy) on the image workers, never the database's threads; busy
     // workers answer 503. A value equal to the current hash is a no-op, as the Astral seed's
@@ -58,7 +50,7 @@ pub async fn update_my_user(
         .await
         .map_err(image_error)?;
 
-    let errors = form.errors();
+    let errors = draft.errors();
     let mut uploads = Vec::new();
     let mut image_change = |name: &str, outcome: ImageField| match outcome {
         ImageField::Unchanged => None,
@@ -75,18 +67,15 @@ pub async fn update_my_user(
     };
     let avatar = image_change("avatar", avatar);
     let banner = image_change("banner", banner);
+    // Every field error at once: a refused image is recorded above, the rest are checked here.
+    let update = draft.finish(&state.username_rule).map_err(ApiError::form)?;
     let changes = UserChanges {
-        username: username.and_then(|v| validate::username(errors, &state.username_rule, v)),
-        global_name: match global_name {
-            Field::Absent => None,
-            Field::Null => Some(None),
-            Field::Value(v) => validate::global_name(errors, v).map(Some),
-        },
-        locale: locale.and_then(|v| validate::locale(errors, v)),
+        username: update.username,
+        global_name: update.global_name,
+        locale: update.locale,
         avatar,
         banner,
     };
-    form.finish().map_err(ApiError::form)?;
 
     // Stored before the user row points at them. Content-addressed: should the update below
     // fail, an unreferenced file is harmless, and a retry finds it in place.

@@ -1,0 +1,150 @@
+//! Every field a request schema documents is read by its reader, and nothing else: a field
+//! that the contract promises but the server silently ignores (or the reverse) fails here.
+//! Each reader is given an empty body or query and reads every field it knows regardless.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema};
+
+use crate::auth::{LoginRequest, RegisterRequest};
+use crate::channel::CreatePrivateChannelRequest;
+use crate::form::tests::names_read;
+use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
+use crate::rules::UsernameRule;
+use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
+
+fn properties<T: PartialSchema>() -> BTreeSet<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => panic!("not an object schema"),
+    }
+}
+
+fn parameters<T: IntoParams>() -> BTreeSet<String> {
+    T::into_params(|| None)
+        .into_iter()
+        .map(|parameter| parameter.name)
+        .collect()
+}
+
+#[test]
+fn every_documented_field_is_read_by_its_reader() {
+    let body = json!({});
+    let rule = UsernameRule::default();
+    let cases = [
+        (
+            "RegisterRequest",
+            properties::<RegisterRequest>(),
+            names_read(|| {
+                let _ = RegisterRequest::read(&body).map(|draft| draft.finish(&rule, None));
+            }),
+        ),
+        (
+            "LoginRequest",
+            properties::<LoginRequest>(),
+            names_read(|| {
+                let _ = LoginRequest::read(&body);
+            }),
+        ),
+        (
+            "UpdateMyUserRequest",
+            properties::<UpdateMyUserRequest>(),
+            names_read(|| {
+                let _ = UpdateMyUserRequest::read(&body).map(|draft| draft.finish(&rule));
+            }),
+        ),
+        (
+            "CreateGuildRequest",
+            properties::<CreateGuildRequest>(),
+            names_read(|| {
+                let _ = CreateGuildRequest::read(&body);
+            }),
+        ),
+        (
+            "CreatePrivateChannelRequest",
+            properties::<CreatePrivateChannelRequest>(),
+            names_read(|| {
+                let _ = CreatePrivateChannelRequest::read(&body);
+            }),
+        ),
+        (
+            "FriendRequest",
+            properties::<FriendRequest>(),
+            names_read(|| {
+                let _ = FriendRequest::read(&body);
+            }),
+        ),
+        (
+            "PutRelationship",
+            properties::<PutRelationship>(),
+            names_read(|| {
+                let _ = PutRelationship::read(&body);
+            }),
+        ),
+        (
+            "PatchRelationship",
+            properties::<PatchRelationship>(),
+            names_read(|| {
+                let _ = PatchRelationship::read(&body);
+            }),
+        ),
+        (
+            "GuildListQuery",
+            parameters::<GuildListQuery>(),
+            names_read(|| {
+                let _ = GuildListQuery::read(&[]);
+            }),
+        ),
+        (
+            "ProfileQuery",
+            parameters::<ProfileQuery>(),
+            names_read(|| {
+                let _ = ProfileQuery::read(&[]);
+            }),
+        ),
+    ];
+    for (name, documented, read) in cases {
+        assert!(!documented.is_empty(), "{name}");
+        assert_eq!(
+            documented, read,
+            "{name}: documented (left) vs read (right)"
+        );
+    }
+}
+
+#[test]
+fn a_registration_reports_every_field_at_once() {
+    let body = json!({"username": "a", "password": "password", "email": "x", "global_name": ""});
+    let draft = RegisterRequest::read(&body).unwrap();
+    let refusal = draft.password_check().and_then(|check| check());
+    let errors = draft.finish(&UsernameRule::default(), refusal).unwrap_err();
+    for field in ["username", "password", "email", "global_name"] {
+        assert!(errors.has_field(field), "{field}");
+    }
+    let body = json!({"username": "ada", "password": "correct horse battery"});
+    let draft = RegisterRequest::read(&body).unwrap();
+    let refusal = draft.password_check().and_then(|check| check());
+    assert_eq!(refusal, None);
+    let read = draft.finish(&UsernameRule::default(), refusal).unwrap();
+    assert_eq!((read.username.as_str(), read.email), ("ada", None));
+}
+
+#[test]
+fn a_user_update_is_refused_whole() {
+    let body = json!({"username": "ok-name", "global_name": null, "locale": "xx"});
+    let errors = UpdateMyUserRequest::read(&body)
+        .unwrap()
+        .finish(&UsernameRule::default())
+        .unwrap_err();
+    assert!(errors.has_field("locale") && !errors.has_field("username"));
+    let body = json!({"global_name": null, "avatar": null});
+    let mut draft = UpdateMyUserRequest::read(&body).unwrap();
+    assert_eq!(draft.avatar, crate::form::Field::Null);
+    draft.avatar = crate::form::Field::Absent;
+    let update = draft.finish(&UsernameRule::default()).unwrap();
+    assert_eq!(update.global_name, Some(None));
+    assert_eq!(update.username, None);
+}
