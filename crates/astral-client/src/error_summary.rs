@@ -6,6 +6,9 @@
 //! [`DiscordError`] gives that, and the parts a program acts on (the Discord body, the wait
 //! of a 429).
 
+// Hand-written: the workspace lints the crate root lifts for the generated code apply here.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use serde_json::Value;

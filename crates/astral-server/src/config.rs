@@ -1,7 +1,8 @@
 //! Configuration. Every setting is a flag (`--database-url`), an environment variable
 //! (`ASTRAL_DATABASE_URL`) and a key of an optional TOML file (`database_url`, given with
-//! `--config`). Precedence: flag > environment > file > default. docs/configuration.md lists
-//! them all; keep it in step with [`SettingsArgs`].
+//! `--config`). Precedence: flag > environment > file > default. The settings are listed once,
+//! in [`SettingsArgs`]: clap reads its flags and environment variables, serde its file keys.
+//! docs/configuration.md lists them all; a test holds it to [`SettingsArgs`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,12 +27,16 @@ pub const DEFAULT_PASSWORD_TIMEOUT_MS: u64 = 5000;
 /// Per address on the CDN routes: a page of a hundred avatars at once, 20 a second after.
 pub const DEFAULT_IMAGE_RATE_LIMIT: &str = "200/10s";
 
-/// The settings as flags and environment variables. Every field is optional so that an unset
-/// flag falls through to the file and then to the default.
-#[derive(Debug, Clone, Default, Args)]
+/// Every setting, once: a field is a flag and an environment variable (clap) and a key of the
+/// file (serde, the field's name). Every field is optional so that an unset flag falls
+/// through to the environment, then the file, then the default.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsArgs {
     /// TOML file with any of the settings below (keys in snake_case).
     #[arg(long, env = "ASTRAL_CONFIG", value_name = "FILE")]
+    // Not a key of the file itself: a file naming another file would be refused as unknown.
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "ASTRAL_BIND")]
@@ -151,48 +156,6 @@ pub struct SettingsArgs {
     pub image_rate_limit: Option<String>,
 }
 
-/// The same settings as file keys.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    bind: Option<String>,
-    database_url: Option<String>,
-    db_pool_size: Option<u32>,
-    db_pool_timeout_secs: Option<u64>,
-    sqlite_busy_timeout_ms: Option<u64>,
-    workers: Option<usize>,
-    blocking_threads: Option<usize>,
-    worker_id: Option<u8>,
-    max_body_bytes: Option<usize>,
-    username_min_length: Option<usize>,
-    username_max_length: Option<usize>,
-    username_pattern: Option<String>,
-    log: Option<String>,
-    log_format: Option<String>,
-    shutdown_timeout_secs: Option<u64>,
-    db_statement_timeout_ms: Option<u64>,
-    rate_limits: Option<String>,
-    media_dir: Option<PathBuf>,
-    rate_limit_global: Option<String>,
-    rate_limit_unauthenticated: Option<String>,
-    rate_limit_invalid_requests: Option<String>,
-    rate_limit_update_my_user: Option<String>,
-    rate_limit_list_my_relationships: Option<String>,
-    redis_url: Option<String>,
-    rate_limit_token_checks: Option<String>,
-    rate_limit_failed_logins_per_address: Option<String>,
-    rate_limit_failed_logins_per_account: Option<String>,
-    trusted_proxies: Option<String>,
-    max_json_body_bytes: Option<usize>,
-    body_timeout_secs: Option<u64>,
-    body_min_bytes_per_sec: Option<u64>,
-    password_threads: Option<usize>,
-    password_timeout_ms: Option<u64>,
-    image_threads: Option<usize>,
-    image_queue_timeout_ms: Option<u64>,
-    image_rate_limit: Option<String>,
-}
-
 /// How log lines are written (to stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -250,7 +213,7 @@ impl SettingsArgs {
     pub fn resolve(&self) -> Result<Settings, ConfigError> {
         let file = match &self.config {
             Some(path) => read_file(path)?,
-            None => FileSettings::default(),
+            None => SettingsArgs::default(),
         };
         macro_rules! pick {
             ($key:ident) => {
@@ -322,15 +285,24 @@ impl SettingsArgs {
                     limits.invalid_requests,
                 )?;
                 for route in &mut limits.routes {
+                    // Every limited route has a setting of its own. A route the limiter gains
+                    // without one is refused here (so by every test that resolves the
+                    // defaults), never given another route's setting.
                     let (key, value) = match route.name {
                         "update_my_user" => (
                             "rate_limit_update_my_user",
                             pick!(rate_limit_update_my_user),
                         ),
-                        _ => (
+                        "list_my_relationships" => (
                             "rate_limit_list_my_relationships",
                             pick!(rate_limit_list_my_relationships),
                         ),
+                        other => {
+                            return Err(invalid(
+                                "rate_limits",
+                                &format!("the limited route {other} has no setting of its own"),
+                            ))
+                        }
                     };
                     route.quota = quota(key, value, route.quota)?;
                 }
@@ -443,7 +415,7 @@ pub fn parse_trusted_proxies(list: &str) -> Result<Vec<IpNet>, String> {
         .collect()
 }
 
-fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+fn read_file(path: &Path) -> Result<SettingsArgs, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_owned(),
         source,
@@ -661,5 +633,97 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn every_limited_route_reads_its_own_setting() {
+        let args = SettingsArgs {
+            rate_limit_update_my_user: Some("7/7s".into()),
+            rate_limit_list_my_relationships: Some("9/9s".into()),
+            ..SettingsArgs::default()
+        };
+        let limits = args.resolve().unwrap().rate_limits.unwrap();
+        let quotas: Vec<(&str, Quota)> = limits.routes.iter().map(|r| (r.name, r.quota)).collect();
+        assert_eq!(
+            quotas,
+            [
+                ("update_my_user", "7/7s".parse().unwrap()),
+                ("list_my_relationships", "9/9s".parse().unwrap()),
+            ],
+            "each route its own setting, and no route without one"
+        );
+    }
+
+    /// The keys serde reads from the file: the field names `SettingsArgs`'s `Deserialize` asks
+    /// for, recorded by a deserializer that answers nothing else.
+    fn file_keys() -> Vec<&'static str> {
+        use serde::de::{Error as _, Visitor};
+
+        struct FieldNames(Vec<&'static str>);
+        impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(Self::Error::custom(
+                    "only a struct's field names are recorded",
+                ))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _name: &'static str,
+                fields: &'static [&'static str],
+                _visitor: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0 = fields.to_vec();
+                Err(Self::Error::custom("field names recorded"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut names = FieldNames(Vec::new());
+        let _ = SettingsArgs::deserialize(&mut names);
+        names.0
+    }
+
+    #[test]
+    fn every_setting_is_a_flag_a_variable_and_a_file_key_as_documented() {
+        use clap::Args as _;
+        use std::collections::BTreeSet;
+
+        let command = SettingsArgs::augment_args(clap::Command::new("astral"));
+        let mut settings = BTreeSet::new();
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            assert_eq!(arg.get_long(), Some(id.replace('_', "-").as_str()), "{id}");
+            let env = arg.get_env().and_then(|e| e.to_str());
+            assert_eq!(env, Some(format!("ASTRAL_{}", id.to_uppercase()).as_str()));
+            settings.insert(id.to_owned());
+        }
+        let mut file_keys: BTreeSet<String> = file_keys().into_iter().map(String::from).collect();
+        assert!(
+            !file_keys.contains("config"),
+            "the file cannot name another file"
+        );
+        file_keys.insert("config".to_owned());
+        assert_eq!(file_keys, settings, "every flag is a file key and back");
+
+        // docs/configuration.md: one row per setting, `--flag` | `ASTRAL_VAR` | `key` (or – for
+        // `--config`).
+        let docs = include_str!("../../../docs/configuration.md");
+        let mut documented = BTreeSet::new();
+        for row in docs.lines().filter(|l| l.starts_with("| `--")) {
+            let cells: Vec<&str> = row.split('|').map(|c| c.trim().trim_matches('`')).collect();
+            let id = cells[3].to_owned();
+            let id = if id == "–" { "config".to_owned() } else { id };
+            assert_eq!(cells[1], format!("--{}", id.replace('_', "-")), "{row}");
+            assert_eq!(cells[2], format!("ASTRAL_{}", id.to_uppercase()), "{row}");
+            assert!(documented.insert(id), "documented twice: {row}");
+        }
+        assert_eq!(
+            documented, settings,
+            "docs/configuration.md lists every setting"
+        );
     }
 }

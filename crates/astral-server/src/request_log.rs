@@ -24,10 +24,6 @@ use tracing::Instrument;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The id of the request being served (in the request's extensions).
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 /// Who made the request, set by the `Caller` extractor once the token checked out.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthenticatedUser(pub UserId);
@@ -60,7 +56,6 @@ pub async fn request_log(
         .and_then(|v| v.to_str().ok())
         .filter(|v| acceptable(v))
         .map_or_else(new_request_id, str::to_owned);
-    req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_owned();
 

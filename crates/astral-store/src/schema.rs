@@ -1,5 +1,6 @@
 // One diesel schema for both backends; the migrations under migrations/{sqlite,postgres} must
-// produce these exact tables and columns (tests/schema_parity.rs checks it).
+// produce these exact tables, columns, types, nullability and primary keys:
+// tests/schema_parity.rs migrates a fresh database of each backend and compares.
 
 diesel::table! {
     users (id) {

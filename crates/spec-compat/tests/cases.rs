@@ -4,6 +4,14 @@
 //! when the pair must compare equal; `error: …` when loading the contract must fail. Every
 //! normalisation rule has a case that must pass, every kind of drift one that must fail.
 
+// Test code: a panic is a failed test, which is the point. clippy.toml's allow-*-in-tests
+// covers #[test] functions only, not this test crate's helpers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is a failed test"
+)]
+
 use std::path::Path;
 
 fn outcome(dir: &Path) -> String {

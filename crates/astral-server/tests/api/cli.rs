@@ -73,3 +73,42 @@ fn a_postgres_url_whose_server_is_down_reports_the_postgres_error() {
     assert!(stderr.contains("cannot connect to postgresql"), "{stderr}");
     assert!(!stderr.to_lowercase().contains("sqlite"), "{stderr}");
 }
+
+/// One setting (`database_url`) given by the file, by the environment and by a flag: each is
+/// read, and flag > environment > file (the database `astral migrate` creates tells which).
+#[test]
+fn a_setting_is_read_from_the_file_the_environment_and_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    let config = dir.path().join("astral.toml");
+    std::fs::write(&config, format!("database_url = {:?}\n", url("file.db"))).unwrap();
+    let config = config.to_str().unwrap();
+    let migrate = |env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_astral"));
+        cmd.args(["migrate", "--config", config])
+            .env_remove("ASTRAL_CONFIG")
+            .env_remove("ASTRAL_DATABASE_URL");
+        if let Some(env) = env {
+            cmd.env("ASTRAL_DATABASE_URL", env);
+        }
+        if let Some(flag) = flag {
+            cmd.args(["--database-url", flag]);
+        }
+        let out = cmd.output().expect("run astral");
+        assert!(
+            out.status.success(),
+            "{:?}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let created = |name: &str| dir.path().join(name).exists();
+
+    migrate(None, None);
+    assert!(created("file.db"), "the file's key is read");
+    migrate(Some(&url("env.db")), None);
+    assert!(created("env.db"), "the variable is read and beats the file");
+    migrate(Some(&url("env2.db")), Some(&url("flag.db")));
+    assert!(created("flag.db"), "the flag beats the variable");
+    assert!(!created("env2.db"), "the flag beats the variable");
+}

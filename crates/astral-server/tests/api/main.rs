@@ -2,6 +2,14 @@
 //! database and drives it through the generated client and raw HTTP. Every test runs on SQLite
 //! and on PostgreSQL (see `support::backend_tests!`).
 
+// Test code: a panic is a failed test, which is the point. clippy.toml's allow-*-in-tests
+// covers #[test] functions only, not this test crate's helpers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is a failed test"
+)]
+
 mod support;
 
 mod auth;
