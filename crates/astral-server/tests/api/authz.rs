@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use crate::support::{
-    backend_tests, check_response_body, contract_properties, documented, TestApp,
-};
+use crate::support::{backend_test, check_response_body, contract_properties, documented, TestApp};
 
 /// Who calls. "Owner" is the owner of the resource the request is about: the account itself
 /// for `@me` routes, the guild's owner, a participant of the DM, the group DM's owner.
@@ -850,65 +848,80 @@ async fn run_cell(
     failures
 }
 
-backend_tests! {
-    async fn authorization_matrix_covers_every_operation_and_class(app) {
-        let ops = contract_operations();
-        let rows: BTreeMap<&str, [Want; 5]> = MATRIX.iter().map(|(id, wants)| (*id, *wants)).collect();
-        assert_eq!(rows.len(), MATRIX.len(), "an operation has two rows");
-        let spec_ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
-        let missing: Vec<&&str> = spec_ids.iter().filter(|id| !rows.contains_key(**id)).collect();
-        assert!(missing.is_empty(), "operations without a row in the authorization matrix: {missing:?}");
-        let unknown: Vec<&&str> = rows.keys().filter(|id| !spec_ids.contains(**id)).collect();
-        assert!(unknown.is_empty(), "matrix rows naming no operation of the contract: {unknown:?}");
-        // Every expected result is one the contract documents for that operation.
-        for op in &ops {
-            for (class, want) in CLASSES.iter().zip(rows[op.id.as_str()]) {
-                let status = match want { Want::Ok(s) | Want::Err(s, _) => s };
-                if let Err(e) = documented(&op.method, &op.template, status) {
-                    panic!("matrix row {} for {class:?}: {e}", op.id);
-                }
+backend_test!(authorization_matrix_covers_every_operation_and_class);
+async fn authorization_matrix_covers_every_operation_and_class(app: TestApp) {
+    let ops = contract_operations();
+    let rows: BTreeMap<&str, [Want; 5]> = MATRIX.iter().map(|(id, wants)| (*id, *wants)).collect();
+    assert_eq!(rows.len(), MATRIX.len(), "an operation has two rows");
+    let spec_ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+    let missing: Vec<&&str> = spec_ids
+        .iter()
+        .filter(|id| !rows.contains_key(**id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the authorization matrix: {missing:?}"
+    );
+    let unknown: Vec<&&str> = rows.keys().filter(|id| !spec_ids.contains(**id)).collect();
+    assert!(
+        unknown.is_empty(),
+        "matrix rows naming no operation of the contract: {unknown:?}"
+    );
+    // Every expected result is one the contract documents for that operation.
+    for op in &ops {
+        for (class, want) in CLASSES.iter().zip(rows[op.id.as_str()]) {
+            let status = match want {
+                Want::Ok(s) | Want::Err(s, _) => s,
+            };
+            if let Err(e) = documented(&op.method, &op.template, status) {
+                panic!("matrix row {} for {class:?}: {e}", op.id);
             }
         }
-
-        let f = Fixture::build(&app).await;
-        let secrets = Secrets::of(&f);
-        let before = f.owner_state(&app).await;
-
-        let mut cells = Vec::new();
-        for op in &ops {
-            let wants = rows[op.id.as_str()];
-            for (class, want) in CLASSES.iter().zip(wants) {
-                let prefixes: Vec<&str> = if op.root_only {
-                    vec![""]
-                } else if PREFIX_CLASSES.contains(class) {
-                    vec!["/api/v10", "/api/v9", "/api/v1"]
-                } else {
-                    vec!["/api/v10"]
-                };
-                for prefix in prefixes {
-                    cells.push((op, *class, prefix, want));
-                }
-            }
-        }
-        let requests = cells.len();
-        let failures: Vec<String> = futures_util::stream::iter(cells)
-            .map(|(op, class, prefix, want)| run_cell(&app, &f, &secrets, op, class, prefix, want))
-            .buffer_unordered(6)
-            .flat_map(futures_util::stream::iter)
-            .collect()
-            .await;
-        assert!(failures.is_empty(), "{} of {requests} matrix requests failed:\n{}", failures.len(), failures.join("\n"));
-
-        // Nothing anyone else did changed what the owner has.
-        let after = f.owner_state(&app).await;
-        assert_eq!(before, after, "the owner's state changed");
-        println!(
-            "authorization matrix: {} operations x {} classes = {} cells; {requests} requests with the /api/v9 and /api/v1 repeats",
-            ops.len(),
-            CLASSES.len(),
-            ops.len() * CLASSES.len()
-        );
     }
+
+    let f = Fixture::build(&app).await;
+    let secrets = Secrets::of(&f);
+    let before = f.owner_state(&app).await;
+
+    let mut cells = Vec::new();
+    for op in &ops {
+        let wants = rows[op.id.as_str()];
+        for (class, want) in CLASSES.iter().zip(wants) {
+            let prefixes: Vec<&str> = if op.root_only {
+                vec![""]
+            } else if PREFIX_CLASSES.contains(class) {
+                vec!["/api/v10", "/api/v9", "/api/v1"]
+            } else {
+                vec!["/api/v10"]
+            };
+            for prefix in prefixes {
+                cells.push((op, *class, prefix, want));
+            }
+        }
+    }
+    let requests = cells.len();
+    let failures: Vec<String> = futures_util::stream::iter(cells)
+        .map(|(op, class, prefix, want)| run_cell(&app, &f, &secrets, op, class, prefix, want))
+        .buffer_unordered(6)
+        .flat_map(futures_util::stream::iter)
+        .collect()
+        .await;
+    assert!(
+        failures.is_empty(),
+        "{} of {requests} matrix requests failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // Nothing anyone else did changed what the owner has.
+    let after = f.owner_state(&app).await;
+    assert_eq!(before, after, "the owner's state changed");
+    println!(
+        "authorization matrix: {} operations x {} classes = {} cells; {requests} requests with the /api/v9 and /api/v1 repeats",
+        ops.len(),
+        CLASSES.len(),
+        ops.len() * CLASSES.len()
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{backend_tests, check_response_body, TestApp};
+use crate::support::{backend_test, check_response_body, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -596,99 +596,138 @@ async fn run(app: &TestApp, case: &Case) -> Vec<String> {
     failures
 }
 
-backend_tests! {
-    async fn bad_input_catalogue(app) {
-        let (a_token, a_id) = app.register("victim").await;
-        let b = app.register("target").await;
-        let friend = app.register("pal").await;
-        app.register("bystander").await;
-        app.call("PUT", &format!("/users/@me/relationships/{}", friend.1), Some(&a_token), Some(json!({}))).await;
-        app.call("PUT", &format!("/users/@me/relationships/{a_id}"), Some(&friend.0), Some(json!({}))).await;
-        // Group DMs are among friends: A's group is with A's friend.
-        let (_, group) = app.call("POST", "/users/@me/channels", Some(&a_token), Some(json!({"recipients": [friend.1], "type": 3}))).await;
-        let (_, guild) = app.call("POST", "/guilds", Some(&a_token), Some(json!({"name": "Victim's"}))).await;
-        let p = People {
-            a: (a_token, a_id),
-            b,
-            friend,
-            group: group["id"].as_str().unwrap().to_owned(),
-            guild: guild["id"].as_str().unwrap().to_owned(),
-        };
+backend_test!(bad_input_catalogue);
+async fn bad_input_catalogue(app: TestApp) {
+    let (a_token, a_id) = app.register("victim").await;
+    let b = app.register("target").await;
+    let friend = app.register("pal").await;
+    app.register("bystander").await;
+    app.call(
+        "PUT",
+        &format!("/users/@me/relationships/{}", friend.1),
+        Some(&a_token),
+        Some(json!({})),
+    )
+    .await;
+    app.call(
+        "PUT",
+        &format!("/users/@me/relationships/{a_id}"),
+        Some(&friend.0),
+        Some(json!({})),
+    )
+    .await;
+    // Group DMs are among friends: A's group is with A's friend.
+    let (_, group) = app
+        .call(
+            "POST",
+            "/users/@me/channels",
+            Some(&a_token),
+            Some(json!({"recipients": [friend.1], "type": 3})),
+        )
+        .await;
+    let (_, guild) = app
+        .call(
+            "POST",
+            "/guilds",
+            Some(&a_token),
+            Some(json!({"name": "Victim's"})),
+        )
+        .await;
+    let p = People {
+        a: (a_token, a_id),
+        b,
+        friend,
+        group: group["id"].as_str().unwrap().to_owned(),
+        guild: guild["id"].as_str().unwrap().to_owned(),
+    };
 
-        let mut cases = Vec::new();
-        for (i, target) in body_targets(&p, "newcomer").into_iter().enumerate() {
-            let mut target = target;
-            // The refused registrations carry this name; the accepted one (unknown fields, last)
-            // would find it taken had any of them created the account.
-            if target.template == "/auth/register" {
-                target.valid["username"] = json!(format!("newcomer{i}"));
-            }
-            cases.extend(body_cases(&target));
+    let mut cases = Vec::new();
+    for (i, target) in body_targets(&p, "newcomer").into_iter().enumerate() {
+        let mut target = target;
+        // The refused registrations carry this name; the accepted one (unknown fields, last)
+        // would find it taken had any of them created the account.
+        if target.template == "/auth/register" {
+            target.valid["username"] = json!(format!("newcomer{i}"));
         }
-        // Images: zero bytes, and 20 MB (under the 32 MiB body limit, over the 10 MiB image limit).
-        let twenty_mb = format!("data:image/png;base64,{}", "A".repeat(20 << 20));
-        for field in ["avatar", "banner"] {
-            for (what, value) in [("zero-byte", json!("")), ("20 MB", json!(twenty_mb))] {
-                cases.push(Case {
-                    name: format!("PATCH /users/@me: {what} {field}"),
-                    method: "PATCH",
-                    template: "/users/@me",
-                    path: "/users/@me".into(),
-                    auth: Some(p.a.0.clone()),
-                    content_type: Some("application/json"),
-                    body: json_bytes(&json!({field: value})),
-                    want: Want::Field(field, "IMAGE_INVALID"),
-                });
-            }
-        }
-        // Over the default body limit: 413, before the body is read.
-        cases.push(Case {
-            name: "PATCH /users/@me: body over the 32 MiB limit".into(),
-            method: "PATCH",
-            template: "/users/@me",
-            path: "/users/@me".into(),
-            auth: Some(p.a.0.clone()),
-            content_type: Some("application/json"),
-            body: json_bytes(&json!({"avatar": "A".repeat(astral_server::config::DEFAULT_MAX_BODY_BYTES)})),
-            want: Want::Code(413, 40005),
-        });
-        // Duplicate keys: the last one counts, whole-body validation still applies.
-        for (body, want) in [
-            (r#"{"locale": "fr", "locale": "no-such-locale"}"#, Want::Field("locale", "BASE_TYPE_CHOICES")),
-            (r#"{"locale": "no-such-locale", "locale": "da"}"#, Want::Success),
-        ] {
+        cases.extend(body_cases(&target));
+    }
+    // Images: zero bytes, and 20 MB (under the 32 MiB body limit, over the 10 MiB image limit).
+    let twenty_mb = format!("data:image/png;base64,{}", "A".repeat(20 << 20));
+    for field in ["avatar", "banner"] {
+        for (what, value) in [("zero-byte", json!("")), ("20 MB", json!(twenty_mb))] {
             cases.push(Case {
-                name: format!("PATCH /users/@me: duplicate keys {body}"),
+                name: format!("PATCH /users/@me: {what} {field}"),
                 method: "PATCH",
                 template: "/users/@me",
                 path: "/users/@me".into(),
                 auth: Some(p.a.0.clone()),
                 content_type: Some("application/json"),
-                body: body.as_bytes().to_vec(),
-                want,
+                body: json_bytes(&json!({field: value})),
+                want: Want::Field(field, "IMAGE_INVALID"),
             });
         }
-        cases.extend(id_and_query_cases(&p));
+    }
+    // Over the default body limit: 413, before the body is read.
+    cases.push(Case {
+        name: "PATCH /users/@me: body over the 32 MiB limit".into(),
+        method: "PATCH",
+        template: "/users/@me",
+        path: "/users/@me".into(),
+        auth: Some(p.a.0.clone()),
+        content_type: Some("application/json"),
+        body: json_bytes(
+            &json!({"avatar": "A".repeat(astral_server::config::DEFAULT_MAX_BODY_BYTES)}),
+        ),
+        want: Want::Code(413, 40005),
+    });
+    // Duplicate keys: the last one counts, whole-body validation still applies.
+    for (body, want) in [
+        (
+            r#"{"locale": "fr", "locale": "no-such-locale"}"#,
+            Want::Field("locale", "BASE_TYPE_CHOICES"),
+        ),
+        (
+            r#"{"locale": "no-such-locale", "locale": "da"}"#,
+            Want::Success,
+        ),
+    ] {
+        cases.push(Case {
+            name: format!("PATCH /users/@me: duplicate keys {body}"),
+            method: "PATCH",
+            template: "/users/@me",
+            path: "/users/@me".into(),
+            auth: Some(p.a.0.clone()),
+            content_type: Some("application/json"),
+            body: body.as_bytes().to_vec(),
+            want,
+        });
+    }
+    cases.extend(id_and_query_cases(&p));
 
-        let mut failures = Vec::new();
-        let (mut refused, mut accepted) = (0, 0);
-        for case in &cases {
-            let before = state(&app, &p).await;
-            failures.extend(run(&app, case).await);
-            if matches!(case.want, Want::Success) {
-                accepted += 1;
-            } else {
-                refused += 1;
-                let after = state(&app, &p).await;
-                if before != after {
-                    failures.push(format!("{}: the data changed", case.name));
-                }
+    let mut failures = Vec::new();
+    let (mut refused, mut accepted) = (0, 0);
+    for case in &cases {
+        let before = state(&app, &p).await;
+        failures.extend(run(&app, case).await);
+        if matches!(case.want, Want::Success) {
+            accepted += 1;
+        } else {
+            refused += 1;
+            let after = state(&app, &p).await;
+            if before != after {
+                failures.push(format!("{}: the data changed", case.name));
             }
         }
-        // The last duplicate key was the one applied.
-        let (_, me) = app.call("GET", "/users/@me", Some(&p.a.0), None).await;
-        assert_eq!(me["locale"], "da");
-        assert!(failures.is_empty(), "{} of {} catalogue cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
-        println!("bad-input catalogue: {} cases ({refused} refused with the data unchanged, {accepted} accepted)", cases.len());
     }
+    // The last duplicate key was the one applied.
+    let (_, me) = app.call("GET", "/users/@me", Some(&p.a.0), None).await;
+    assert_eq!(me["locale"], "da");
+    assert!(
+        failures.is_empty(),
+        "{} of {} catalogue cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    println!("bad-input catalogue: {} cases ({refused} refused with the data unchanged, {accepted} accepted)", cases.len());
 }

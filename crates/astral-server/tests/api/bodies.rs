@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use astral_server::body::BodyLimits;
 
 use crate::process::{command, ServerProcess};
-use crate::support::{assert_documented, backend_tests, bot, TestApp, TestDb, TestOptions};
+use crate::support::{assert_documented, backend_test, bot, TestApp, TestDb, TestOptions};
 
 const MIB: usize = 1 << 20;
 
@@ -160,79 +160,130 @@ fn small_body_routes(user_id: &str) -> Vec<(&'static str, String, &'static str, 
     ]
 }
 
-backend_tests! {
-    async fn json_routes_without_images_refuse_bodies_over_8_kib(app) {
-        let (token, _) = app.register("limits-owner").await;
-        let (_, other_id) = app.register("limits-other").await;
-        let padding = "x".repeat(9 * 1024);
-        for (method, path, template, authenticated) in small_body_routes(&other_id) {
-            let body = json!({"username": "limits", "login": "limits", "password": padding, "name": padding, "recipient_id": other_id});
-            let auth = authenticated.then(|| bot(&token));
-            let (status, answer) = app.call(method, &path, auth.as_deref(), Some(body)).await;
-            assert_eq!((status, &answer), (413, &json!({"code": 40005, "message": "Request entity too large"})), "{method} {path}");
-            assert_documented(method, template, status, &answer);
-        }
-        // The image route keeps the image budget: 9 KiB is fine there (a 50035, not a 413).
-        let (status, answer) = app.call("PATCH", "/users/@me", Some(&bot(&token)), Some(json!({"global_name": padding}))).await;
-        assert_eq!(status, 400, "{answer}");
-        assert_eq!(answer["errors"]["global_name"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
-        // A 30 MiB password never reaches argon2: refused from its Content-Length.
-        let outcome = oversize_post(&address(&app.root), "/api/v10/auth/login", 30 * MIB, 30 * MIB, false, Duration::from_secs(60)).await;
-        assert_eq!(outcome.status, Some(413));
-        // Closed rather than read or drained. (How much the client could write says nothing:
-        // loopback socket buffers take megabytes; the server's memory is checked below, on a
-        // separate process.)
-        assert!(outcome.closed, "the connection is closed rather than drained");
+backend_test!(json_routes_without_images_refuse_bodies_over_8_kib);
+async fn json_routes_without_images_refuse_bodies_over_8_kib(app: TestApp) {
+    let (token, _) = app.register("limits-owner").await;
+    let (_, other_id) = app.register("limits-other").await;
+    let padding = "x".repeat(9 * 1024);
+    for (method, path, template, authenticated) in small_body_routes(&other_id) {
+        let body = json!({"username": "limits", "login": "limits", "password": padding, "name": padding, "recipient_id": other_id});
+        let auth = authenticated.then(|| bot(&token));
+        let (status, answer) = app.call(method, &path, auth.as_deref(), Some(body)).await;
+        assert_eq!(
+            (status, &answer),
+            (
+                413,
+                &json!({"code": 40005, "message": "Request entity too large"})
+            ),
+            "{method} {path}"
+        );
+        assert_documented(method, template, status, &answer);
     }
+    // The image route keeps the image budget: 9 KiB is fine there (a 50035, not a 413).
+    let (status, answer) = app
+        .call(
+            "PATCH",
+            "/users/@me",
+            Some(&bot(&token)),
+            Some(json!({"global_name": padding})),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        answer["errors"]["global_name"]["_errors"][0]["code"],
+        "BASE_TYPE_BAD_LENGTH"
+    );
+    // A 30 MiB password never reaches argon2: refused from its Content-Length.
+    let outcome = oversize_post(
+        &address(&app.root),
+        "/api/v10/auth/login",
+        30 * MIB,
+        30 * MIB,
+        false,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(outcome.status, Some(413));
+    // Closed rather than read or drained. (How much the client could write says nothing:
+    // loopback socket buffers take megabytes; the server's memory is checked below, on a
+    // separate process.)
+    assert!(
+        outcome.closed,
+        "the connection is closed rather than drained"
+    );
+}
 
-    async fn oversize_bodies_do_not_slow_other_users(app) {
-        let (token, _) = app.register("patient-user").await;
-        let api = app.api("v10");
-        let idle = median_get_me(&app.http, &api, &token, 30).await;
-        let addr = address(&app.root);
-        // 16 attackers, 10 rounds each, half with Content-Length, half chunked (refused while
-        // reading, after 8 KiB).
-        // The attackers run on a thread of their own, so that their writing does not delay the
-        // measuring client; each announces 32 MiB and writes up to 1 MiB of it (what the
-        // server does is decided from the head, or after 8 KiB when chunked; writing more
-        // would only measure this machine's loopback copying).
-        let attackers: Vec<_> = (0..16)
-            .map(|i| {
-                let addr = addr.clone();
-                std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                    runtime.block_on(async move {
-                        let mut outcomes = Vec::new();
-                        for _ in 0..10 {
-                            outcomes.push(oversize_post(&addr, "/api/v10/auth/login", 32 * MIB, MIB, i % 2 == 1, Duration::from_secs(60)).await);
-                        }
-                        outcomes
-                    })
+backend_test!(oversize_bodies_do_not_slow_other_users);
+async fn oversize_bodies_do_not_slow_other_users(app: TestApp) {
+    let (token, _) = app.register("patient-user").await;
+    let api = app.api("v10");
+    let idle = median_get_me(&app.http, &api, &token, 30).await;
+    let addr = address(&app.root);
+    // 16 attackers, 10 rounds each, half with Content-Length, half chunked (refused while
+    // reading, after 8 KiB).
+    // The attackers run on a thread of their own, so that their writing does not delay the
+    // measuring client; each announces 32 MiB and writes up to 1 MiB of it (what the
+    // server does is decided from the head, or after 8 KiB when chunked; writing more
+    // would only measure this machine's loopback copying).
+    let attackers: Vec<_> = (0..16)
+        .map(|i| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let mut outcomes = Vec::new();
+                    for _ in 0..10 {
+                        outcomes.push(
+                            oversize_post(
+                                &addr,
+                                "/api/v10/auth/login",
+                                32 * MIB,
+                                MIB,
+                                i % 2 == 1,
+                                Duration::from_secs(60),
+                            )
+                            .await,
+                        );
+                    }
+                    outcomes
                 })
             })
-            .collect();
-        // Other users' requests all through the attack (at most 300).
-        let mut times = Vec::new();
-        while times.len() < 300 && !attackers.iter().all(|a| a.is_finished()) {
-            times.push(median_get_me(&app.http, &api, &token, 1).await);
-        }
-        times.sort();
-        assert!(times.len() >= 5, "the attack ended before it could be measured");
-        let busy = times[times.len() / 2];
-        let mut slowest = Duration::ZERO;
-        for attacker in attackers {
-            for outcome in attacker.join().expect("attacker") {
-                assert_eq!(outcome.status, Some(413));
-                assert!(outcome.closed, "closed, not drained (chunked: {})", outcome.chunked);
-                slowest = slowest.max(outcome.elapsed);
-            }
-        }
-        let ratio = busy.as_secs_f64() / idle.as_secs_f64();
-        println!("attack 7: GET /users/@me median idle {idle:?}, under 160 × 32 MiB bodies {busy:?} (×{ratio:.1}, {} requests); slowest refusal {slowest:?}", times.len());
-        // Before: stalls of up to 1.5 s against 1 ms. What remains is 16 attacking threads and
-        // the server sharing this machine's cores.
-        assert!(ratio < 50.0, "other users slowed ×{ratio:.1} ({idle:?} → {busy:?})");
+        })
+        .collect();
+    // Other users' requests all through the attack (at most 300).
+    let mut times = Vec::new();
+    while times.len() < 300 && !attackers.iter().all(|a| a.is_finished()) {
+        times.push(median_get_me(&app.http, &api, &token, 1).await);
     }
+    times.sort();
+    assert!(
+        times.len() >= 5,
+        "the attack ended before it could be measured"
+    );
+    let busy = times[times.len() / 2];
+    let mut slowest = Duration::ZERO;
+    for attacker in attackers {
+        for outcome in attacker.join().expect("attacker") {
+            assert_eq!(outcome.status, Some(413));
+            assert!(
+                outcome.closed,
+                "closed, not drained (chunked: {})",
+                outcome.chunked
+            );
+            slowest = slowest.max(outcome.elapsed);
+        }
+    }
+    let ratio = busy.as_secs_f64() / idle.as_secs_f64();
+    println!("attack 7: GET /users/@me median idle {idle:?}, under 160 × 32 MiB bodies {busy:?} (×{ratio:.1}, {} requests); slowest refusal {slowest:?}", times.len());
+    // Before: stalls of up to 1.5 s against 1 ms. What remains is 16 attacking threads and
+    // the server sharing this machine's cores.
+    assert!(
+        ratio < 50.0,
+        "other users slowed ×{ratio:.1} ({idle:?} → {busy:?})"
+    );
 }
 
 /// `VmRSS` or `VmHWM` of a process, in KiB.

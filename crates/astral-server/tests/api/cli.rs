@@ -4,7 +4,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{backend_tests, bot};
+use crate::support::{backend_test, bot, TestApp};
 
 fn astral(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_astral"))
@@ -14,46 +14,94 @@ fn astral(args: &[&str]) -> std::process::Output {
         .expect("run astral")
 }
 
-backend_tests! {
-    async fn users_create_prints_a_working_bot_token(app) {
-        let url = app.db.url();
-        let out = astral(&["users", "create", "--username", "astral-bot", "--bot", "--database-url", &url]);
-        assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
-        let created: Value = serde_json::from_str(stdout.trim()).unwrap();
-        assert_eq!(created["username"], "astral-bot");
-        let token = created["token"].as_str().unwrap();
+backend_test!(users_create_prints_a_working_bot_token);
+async fn users_create_prints_a_working_bot_token(app: TestApp) {
+    let url = app.db.url();
+    let out = astral(&[
+        "users",
+        "create",
+        "--username",
+        "astral-bot",
+        "--bot",
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
+    let created: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(created["username"], "astral-bot");
+    let token = created["token"].as_str().unwrap();
 
-        let me = app.client(Some(&bot(token))).get_my_user().await.unwrap().into_inner();
-        assert_eq!(me.id.to_string(), created["id"].as_str().unwrap());
-        assert!(me.bot);
-        assert_eq!(me.username, "astral-bot");
+    let me = app
+        .client(Some(&bot(token)))
+        .get_my_user()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(me.id.to_string(), created["id"].as_str().unwrap());
+    assert!(me.bot);
+    assert_eq!(me.username, "astral-bot");
 
-        // The same name again is refused, and the CLI says why.
-        let again = astral(&["users", "create", "--username", "ASTRAL-BOT", "--bot", "--database-url", &url]);
-        assert_eq!(again.status.code(), Some(1), "{:?}", again.status);
-        assert!(String::from_utf8_lossy(&again.stderr).contains("username is already taken"));
-        // A person whose password comes on stdin (not in the process list) can log in with it.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_astral"))
-            .args(["users", "create", "--username", "stdin-person", "--password-stdin", "--database-url", &url])
-            .env_remove("ASTRAL_CONFIG")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run astral");
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"piped secret words\n").unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-        let session = app.login("stdin-person", "piped secret words").await;
-        assert!(!session.is_empty());
-        assert!(!String::from_utf8_lossy(&out.stdout).contains("piped secret words"), "never echoed");
-        // So is a name the API would refuse.
-        let bad = astral(&["users", "create", "--username", "no spaces", "--database-url", &url]);
-        assert_eq!(bad.status.code(), Some(1), "{:?}", bad.status);
-        assert!(String::from_utf8_lossy(&bad.stderr).contains("USERNAME_INVALID_CHARACTERS"));
-    }
+    // The same name again is refused, and the CLI says why.
+    let again = astral(&[
+        "users",
+        "create",
+        "--username",
+        "ASTRAL-BOT",
+        "--bot",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(again.status.code(), Some(1), "{:?}", again.status);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("username is already taken"));
+    // A person whose password comes on stdin (not in the process list) can log in with it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_astral"))
+        .args([
+            "users",
+            "create",
+            "--username",
+            "stdin-person",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ])
+        .env_remove("ASTRAL_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run astral");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"piped secret words\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let session = app.login("stdin-person", "piped secret words").await;
+    assert!(!session.is_empty());
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("piped secret words"),
+        "never echoed"
+    );
+    // So is a name the API would refuse.
+    let bad = astral(&[
+        "users",
+        "create",
+        "--username",
+        "no spaces",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(bad.status.code(), Some(1), "{:?}", bad.status);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("USERNAME_INVALID_CHARACTERS"));
 }
 
 #[test]

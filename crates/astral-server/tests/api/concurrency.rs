@@ -5,7 +5,7 @@
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use crate::support::{backend_tests, bot, check_response_body, TestApp};
+use crate::support::{backend_test, bot, check_response_body, TestApp};
 
 const CLIENTS: usize = 64;
 const LOCALES: [&str; 8] = ["da", "de", "en-GB", "en-US", "es-ES", "fr", "hr", "it"];
@@ -66,66 +66,148 @@ fn tally(
     busy
 }
 
-backend_tests! {
-    async fn sixty_four_patches_leave_exactly_one_clients_values(app) {
-        let (token, _) = app.register("contested").await;
-        let tagged = |i: usize| (format!("racer-{i}"), format!("Racer {i}"), LOCALES[i % LOCALES.len()]);
-        let answers = join_all((0..CLIENTS).map(|i| {
+backend_test!(sixty_four_patches_leave_exactly_one_clients_values);
+async fn sixty_four_patches_leave_exactly_one_clients_values(app: TestApp) {
+    let (token, _) = app.register("contested").await;
+    let tagged = |i: usize| {
+        (
+            format!("racer-{i}"),
+            format!("Racer {i}"),
+            LOCALES[i % LOCALES.len()],
+        )
+    };
+    let answers = join_all((0..CLIENTS).map(|i| {
+        let (username, global_name, locale) = tagged(i);
+        send(
+            &app,
+            "PATCH",
+            "/users/@me".into(),
+            &token,
+            json!({"username": username, "global_name": global_name, "locale": locale}),
+        )
+    }))
+    .await;
+    let busy = tally("PATCH /users/@me", "/users/@me", "PATCH", 200, &answers);
+    // Each answer is the writer's own full set: no write saw another's fields mixed in.
+    for (i, (status, _, me)) in answers.iter().enumerate() {
+        if *status == 200 {
             let (username, global_name, locale) = tagged(i);
-            send(&app, "PATCH", "/users/@me".into(), &token, json!({"username": username, "global_name": global_name, "locale": locale}))
-        }))
-        .await;
-        let busy = tally("PATCH /users/@me", "/users/@me", "PATCH", 200, &answers);
-        // Each answer is the writer's own full set: no write saw another's fields mixed in.
-        for (i, (status, _, me)) in answers.iter().enumerate() {
-            if *status == 200 {
-                let (username, global_name, locale) = tagged(i);
-                assert_eq!((me["username"].as_str(), me["global_name"].as_str(), me["locale"].as_str()), (Some(username.as_str()), Some(global_name.as_str()), Some(locale)), "client {i}");
-            }
-        }
-        let (_, me) = app.call("GET", "/users/@me", Some(&token), None).await;
-        let winner: usize = me["username"].as_str().unwrap().strip_prefix("racer-").unwrap().parse().unwrap();
-        let (username, global_name, locale) = tagged(winner);
-        assert_eq!((me["username"].as_str(), me["global_name"].as_str(), me["locale"].as_str()), (Some(username.as_str()), Some(global_name.as_str()), Some(locale)), "fields of different clients mixed");
-        assert_eq!(answers[winner].0, 200, "the stored values are those of a client that was refused");
-        assert!(busy < CLIENTS);
-    }
-
-    async fn sixty_four_dm_opens_from_both_sides_make_one_channel(app) {
-        let (a, a_id) = app.register("dm-left").await;
-        let (b, b_id) = app.register("dm-right").await;
-        let answers = join_all((0..CLIENTS).map(|i| {
-            let (token, recipient) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
-            send(&app, "POST", "/users/@me/channels".into(), token, json!({"recipient_id": recipient}))
-        }))
-        .await;
-        tally("POST /users/@me/channels", "/users/@me/channels", "POST", 200, &answers);
-        let ids: std::collections::BTreeSet<String> = answers.iter().filter(|a| a.0 == 200).map(|a| a.2["id"].as_str().unwrap().to_owned()).collect();
-        assert_eq!(ids.len(), 1, "{ids:?}");
-        for (token, other) in [(&a, &b_id), (&b, &a_id)] {
-            let (_, list) = app.call("GET", "/users/@me/channels", Some(token), None).await;
-            let list = list.as_array().unwrap();
-            assert_eq!(list.len(), 1, "{list:?}");
-            assert_eq!(list[0]["id"].as_str(), ids.first().map(String::as_str));
-            assert_eq!(list[0]["recipients"][0]["id"], json!(other));
+            assert_eq!(
+                (
+                    me["username"].as_str(),
+                    me["global_name"].as_str(),
+                    me["locale"].as_str()
+                ),
+                (
+                    Some(username.as_str()),
+                    Some(global_name.as_str()),
+                    Some(locale)
+                ),
+                "client {i}"
+            );
         }
     }
+    let (_, me) = app.call("GET", "/users/@me", Some(&token), None).await;
+    let winner: usize = me["username"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("racer-")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (username, global_name, locale) = tagged(winner);
+    assert_eq!(
+        (
+            me["username"].as_str(),
+            me["global_name"].as_str(),
+            me["locale"].as_str()
+        ),
+        (
+            Some(username.as_str()),
+            Some(global_name.as_str()),
+            Some(locale)
+        ),
+        "fields of different clients mixed"
+    );
+    assert_eq!(
+        answers[winner].0, 200,
+        "the stored values are those of a client that was refused"
+    );
+    assert!(busy < CLIENTS);
+}
 
-    async fn sixty_four_friend_requests_both_ways_make_one_friendship(app) {
-        let (a, a_id) = app.register("mutual-a").await;
-        let (b, b_id) = app.register("mutual-b").await;
-        let answers = join_all((0..CLIENTS).map(|i| {
-            let (token, to) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
-            send(&app, "PUT", format!("/users/@me/relationships/{to}"), token, json!({}))
-        }))
-        .await;
-        tally("PUT /users/@me/relationships/{user_id}", "/users/@me/relationships/{user_id}", "PUT", 204, &answers);
-        for (token, other) in [(&a, &b_id), (&b, &a_id)] {
-            let (_, list) = app.call("GET", "/users/@me/relationships", Some(token), None).await;
-            let list = list.as_array().unwrap();
-            assert_eq!(list.len(), 1, "{list:?}");
-            assert_eq!((&list[0]["id"], list[0]["type"].as_i64()), (&json!(other), Some(1)), "{list:?}");
-        }
+backend_test!(sixty_four_dm_opens_from_both_sides_make_one_channel);
+async fn sixty_four_dm_opens_from_both_sides_make_one_channel(app: TestApp) {
+    let (a, a_id) = app.register("dm-left").await;
+    let (b, b_id) = app.register("dm-right").await;
+    let answers = join_all((0..CLIENTS).map(|i| {
+        let (token, recipient) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
+        send(
+            &app,
+            "POST",
+            "/users/@me/channels".into(),
+            token,
+            json!({"recipient_id": recipient}),
+        )
+    }))
+    .await;
+    tally(
+        "POST /users/@me/channels",
+        "/users/@me/channels",
+        "POST",
+        200,
+        &answers,
+    );
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .filter(|a| a.0 == 200)
+        .map(|a| a.2["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    for (token, other) in [(&a, &b_id), (&b, &a_id)] {
+        let (_, list) = app
+            .call("GET", "/users/@me/channels", Some(token), None)
+            .await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0]["id"].as_str(), ids.first().map(String::as_str));
+        assert_eq!(list[0]["recipients"][0]["id"], json!(other));
+    }
+}
+
+backend_test!(sixty_four_friend_requests_both_ways_make_one_friendship);
+async fn sixty_four_friend_requests_both_ways_make_one_friendship(app: TestApp) {
+    let (a, a_id) = app.register("mutual-a").await;
+    let (b, b_id) = app.register("mutual-b").await;
+    let answers = join_all((0..CLIENTS).map(|i| {
+        let (token, to) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
+        send(
+            &app,
+            "PUT",
+            format!("/users/@me/relationships/{to}"),
+            token,
+            json!({}),
+        )
+    }))
+    .await;
+    tally(
+        "PUT /users/@me/relationships/{user_id}",
+        "/users/@me/relationships/{user_id}",
+        "PUT",
+        204,
+        &answers,
+    );
+    for (token, other) in [(&a, &b_id), (&b, &a_id)] {
+        let (_, list) = app
+            .call("GET", "/users/@me/relationships", Some(token), None)
+            .await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(
+            (&list[0]["id"], list[0]["type"].as_i64()),
+            (&json!(other), Some(1)),
+            "{list:?}"
+        );
     }
 }
 
@@ -135,44 +217,64 @@ backend_tests! {
 const ADD_LEAVE_ROUNDS: usize = 300;
 const LEAVERS: usize = 3;
 
-backend_tests! {
-    async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app) {
-        let (owner, _) = app.register("bot-keeper").await;
-        let (bot_token, bot_id) = app.create_bot("restless-bot");
-        let (status, guild) = app
-            .call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Revolving Door"})))
-            .await;
-        assert_eq!(status, 201, "{guild}");
-        let guild_id = guild["id"].as_str().unwrap().to_owned();
-        let add = format!("/guilds/{guild_id}/members/{bot_id}");
-        let leave = format!("/users/@me/guilds/{guild_id}");
-        let (owner, bot_token) = (bot(&owner), bot(&bot_token));
-        let app = &app;
-        let mut added = 0;
-        for round in 0..ADD_LEAVE_ROUNDS {
-            let adding = app.call("PUT", &add, Some(&owner), None);
-            let leaving = join_all((0..LEAVERS).map(|_| app.call("DELETE", &leave, Some(&bot_token), None)));
-            let ((status, member), left) = futures_util::future::join(adding, leaving).await;
-            for (status, body) in left {
-                assert!(status == 204 || (status, body["code"].as_i64()) == (404, Some(10004)), "round {round}: leave {status} {body}");
-            }
-            match status {
-                // Added: the member object is the membership that was made, whatever happened
-                // to it right after. The old handler re-read it in a second store call and,
-                // when a leave came in between, answered `joined_at` as the epoch.
-                201 => {
-                    added += 1;
-                    check_response_body("PUT", "/guilds/{guild_id}/members/{user_id}", status, &member)
-                        .unwrap_or_else(|e| panic!("round {round}: {e}"));
-                    assert_eq!(member["user"]["id"].as_str(), Some(bot_id.as_str()), "round {round}");
-                    let joined_at = member["joined_at"].as_str().unwrap_or_default();
-                    assert!(joined_at >= "2020", "round {round}: joined_at {joined_at:?} is not when it joined");
-                }
-                204 => {}
-                _ => panic!("round {round}: add {status} {member}"),
-            }
+backend_test!(a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership);
+async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app: TestApp) {
+    let (owner, _) = app.register("bot-keeper").await;
+    let (bot_token, bot_id) = app.create_bot("restless-bot");
+    let (status, guild) = app
+        .call(
+            "POST",
+            "/guilds",
+            Some(&bot(&owner)),
+            Some(json!({"name": "Revolving Door"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{guild}");
+    let guild_id = guild["id"].as_str().unwrap().to_owned();
+    let add = format!("/guilds/{guild_id}/members/{bot_id}");
+    let leave = format!("/users/@me/guilds/{guild_id}");
+    let (owner, bot_token) = (bot(&owner), bot(&bot_token));
+    let app = &app;
+    let mut added = 0;
+    for round in 0..ADD_LEAVE_ROUNDS {
+        let adding = app.call("PUT", &add, Some(&owner), None);
+        let leaving =
+            join_all((0..LEAVERS).map(|_| app.call("DELETE", &leave, Some(&bot_token), None)));
+        let ((status, member), left) = futures_util::future::join(adding, leaving).await;
+        for (status, body) in left {
+            assert!(
+                status == 204 || (status, body["code"].as_i64()) == (404, Some(10004)),
+                "round {round}: leave {status} {body}"
+            );
         }
-        println!("{added} of {ADD_LEAVE_ROUNDS} adds answered 201");
-        assert!(added > 0, "no round added the bot: the race was never run");
+        match status {
+            // Added: the member object is the membership that was made, whatever happened
+            // to it right after. The old handler re-read it in a second store call and,
+            // when a leave came in between, answered `joined_at` as the epoch.
+            201 => {
+                added += 1;
+                check_response_body(
+                    "PUT",
+                    "/guilds/{guild_id}/members/{user_id}",
+                    status,
+                    &member,
+                )
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+                assert_eq!(
+                    member["user"]["id"].as_str(),
+                    Some(bot_id.as_str()),
+                    "round {round}"
+                );
+                let joined_at = member["joined_at"].as_str().unwrap_or_default();
+                assert!(
+                    joined_at >= "2020",
+                    "round {round}: joined_at {joined_at:?} is not when it joined"
+                );
+            }
+            204 => {}
+            _ => panic!("round {round}: add {status} {member}"),
+        }
     }
+    println!("{added} of {ADD_LEAVE_ROUNDS} adds answered 201");
+    assert!(added > 0, "no round added the bot: the race was never run");
 }

@@ -2,33 +2,68 @@
 
 use serde_json::Value;
 
-use crate::support::backend_tests;
+use crate::support::{backend_test, TestApp};
 
-backend_tests! {
-    async fn healthz_reports_the_database(app) {
-        let root_client = astral_client::Client::new(&app.root);
-        let health = root_client.get_health().await.unwrap().into_inner();
-        assert_eq!(health.status, "ok");
-        let expected = if app.db.sqlite_path().is_some() { "sqlite" } else { "postgresql" };
-        assert_eq!(health.database, expected);
-    }
+backend_test!(healthz_reports_the_database);
+async fn healthz_reports_the_database(app: TestApp) {
+    let root_client = astral_client::Client::new(&app.root);
+    let health = root_client.get_health().await.unwrap().into_inner();
+    assert_eq!(health.status, "ok");
+    let expected = if app.db.sqlite_path().is_some() {
+        "sqlite"
+    } else {
+        "postgresql"
+    };
+    assert_eq!(health.database, expected);
+}
 
-    async fn openapi_json_is_the_committed_contract_and_swagger_ui_shows_it(app) {
-        let served: Value = app.http.get(format!("{}/openapi.json", app.root)).send().await.unwrap().json().await.unwrap();
-        let committed: Value = serde_json::from_str(astral_server::openapi::CONTRACT_JSON).unwrap();
-        assert_eq!(served, committed);
-        assert!(served["openapi"].as_str().unwrap().starts_with("3.0."));
+backend_test!(openapi_json_is_the_committed_contract_and_swagger_ui_shows_it);
+async fn openapi_json_is_the_committed_contract_and_swagger_ui_shows_it(app: TestApp) {
+    let served: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.root))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let committed: Value = serde_json::from_str(astral_server::openapi::CONTRACT_JSON).unwrap();
+    assert_eq!(served, committed);
+    assert!(served["openapi"].as_str().unwrap().starts_with("3.0."));
 
-        let redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let bare = redirect.get(format!("{}/docs", app.root)).send().await.unwrap();
-        assert_eq!(bare.status(), 308);
-        assert_eq!(bare.headers()["location"], "/docs/");
-        let page = app.http.get(format!("{}/docs/", app.root)).send().await.unwrap();
-        assert_eq!(page.status(), 200);
-        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        let init = app.http.get(format!("{}/docs/swagger-initializer.js", app.root)).send().await.unwrap().text().await.unwrap();
-        assert!(init.contains("/openapi.json"), "{init}");
-    }
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = redirect
+        .get(format!("{}/docs", app.root))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/docs/");
+    let page = app
+        .http
+        .get(format!("{}/docs/", app.root))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let init = app
+        .http
+        .get(format!("{}/docs/swagger-initializer.js", app.root))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/openapi.json"), "{init}");
 }
 
 /// Every operation in the contract has a handler under every prefix: an unauthenticated call

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, backend_tests, bot, TestApp, TestDb, TestOptions};
+use crate::support::{assert_documented, backend_test, bot, TestApp, TestDb, TestOptions};
 
 async fn raw(
     app: &TestApp,
@@ -31,82 +31,147 @@ async fn raw(
     )
 }
 
-backend_tests! {
-    async fn unknown_routes_are_discord_404s(app) {
-        let (token, _) = app.register("wanderer").await;
-        for (method, path) in [("GET", "/api/v10/nope"), ("GET", "/nope"), ("DELETE", "/api/v10/nope"), ("POST", "/users/@me"), ("GET", "/api/v8/users/@me"), ("GET", "/api/v10/healthz"), ("PUT", "/api/v10/users/@me/")] {
-            let response = app.http.request(method.parse().unwrap(), format!("{}{path}", app.root)).header("Authorization", bot(&token)).send().await.unwrap();
-            assert_eq!(response.status(), 404, "{method} {path}");
-            let body: Value = response.json().await.unwrap();
-            assert_eq!(body, json!({"message": "404: Not Found", "code": 0}), "{method} {path}");
-        }
+backend_test!(unknown_routes_are_discord_404s);
+async fn unknown_routes_are_discord_404s(app: TestApp) {
+    let (token, _) = app.register("wanderer").await;
+    for (method, path) in [
+        ("GET", "/api/v10/nope"),
+        ("GET", "/nope"),
+        ("DELETE", "/api/v10/nope"),
+        ("POST", "/users/@me"),
+        ("GET", "/api/v8/users/@me"),
+        ("GET", "/api/v10/healthz"),
+        ("PUT", "/api/v10/users/@me/"),
+    ] {
+        let response = app
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", app.root))
+            .header("Authorization", bot(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"message": "404: Not Found", "code": 0}),
+            "{method} {path}"
+        );
     }
 }
 
-backend_tests! {
-    async fn known_paths_asked_with_another_method_are_discord_405s(app) {
-        let (token, user_id) = app.register("methodical").await;
-        let user_path = format!("/users/{user_id}");
-        let api = [
-            ("DELETE", "/users/@me", "GET, HEAD, PATCH"),
-            ("PUT", "/users/@me", "GET, HEAD, PATCH"),
-            ("POST", user_path.as_str(), "GET, HEAD"),
-            ("GET", "/auth/login", "POST"),
-            ("PATCH", "/users/@me/channels", "GET, HEAD, POST"),
-            ("GET", "/users/@me/relationships/42", "PUT, PATCH, DELETE"),
-            ("POST", "/channels/1/recipients/2", "PUT, DELETE"),
-            ("OPTIONS", "/guilds", "POST"),
-            ("TRACE", "/gateway", "GET, HEAD"),
-        ];
-        let mut cases: Vec<(String, &str, &str)> = Vec::new();
-        for prefix in ["/api/v10", "/api/v9", "/api/v1"] {
-            cases.extend(api.iter().map(|(method, path, allow)| (format!("{prefix}{path}"), *method, *allow)));
-        }
-        cases.push(("/healthz".to_owned(), "POST", "GET, HEAD"));
-        cases.push((format!("/avatars/{user_id}/abc.png"), "DELETE", "GET, HEAD"));
-        cases.push(("/embed/avatars/0.png".to_owned(), "PUT", "GET, HEAD"));
-        for (path, method, allow) in &cases {
-            // With and without a token: the method is wrong before anyone is asked to log in.
-            for token in [Some(bot(&token)), None] {
-                let mut request = app.http.request(method.parse().unwrap(), format!("{}{path}", app.root));
-                if let Some(t) = &token {
-                    request = request.header("Authorization", t);
-                }
-                let response = request.send().await.unwrap();
-                assert_eq!(response.status(), 405, "{method} {path}");
-                assert_eq!(response.headers()["allow"], *allow, "{method} {path}");
-                let body: Value = response.json().await.unwrap();
-                assert_eq!(body, json!({"message": "405: Method Not Allowed", "code": 0}), "{method} {path}");
+backend_test!(known_paths_asked_with_another_method_are_discord_405s);
+async fn known_paths_asked_with_another_method_are_discord_405s(app: TestApp) {
+    let (token, user_id) = app.register("methodical").await;
+    let user_path = format!("/users/{user_id}");
+    let api = [
+        ("DELETE", "/users/@me", "GET, HEAD, PATCH"),
+        ("PUT", "/users/@me", "GET, HEAD, PATCH"),
+        ("POST", user_path.as_str(), "GET, HEAD"),
+        ("GET", "/auth/login", "POST"),
+        ("PATCH", "/users/@me/channels", "GET, HEAD, POST"),
+        ("GET", "/users/@me/relationships/42", "PUT, PATCH, DELETE"),
+        ("POST", "/channels/1/recipients/2", "PUT, DELETE"),
+        ("OPTIONS", "/guilds", "POST"),
+        ("TRACE", "/gateway", "GET, HEAD"),
+    ];
+    let mut cases: Vec<(String, &str, &str)> = Vec::new();
+    for prefix in ["/api/v10", "/api/v9", "/api/v1"] {
+        cases.extend(
+            api.iter()
+                .map(|(method, path, allow)| (format!("{prefix}{path}"), *method, *allow)),
+        );
+    }
+    cases.push(("/healthz".to_owned(), "POST", "GET, HEAD"));
+    cases.push((format!("/avatars/{user_id}/abc.png"), "DELETE", "GET, HEAD"));
+    cases.push(("/embed/avatars/0.png".to_owned(), "PUT", "GET, HEAD"));
+    for (path, method, allow) in &cases {
+        // With and without a token: the method is wrong before anyone is asked to log in.
+        for token in [Some(bot(&token)), None] {
+            let mut request = app
+                .http
+                .request(method.parse().unwrap(), format!("{}{path}", app.root));
+            if let Some(t) = &token {
+                request = request.header("Authorization", t);
             }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 405, "{method} {path}");
+            assert_eq!(response.headers()["allow"], *allow, "{method} {path}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(
+                body,
+                json!({"message": "405: Method Not Allowed", "code": 0}),
+                "{method} {path}"
+            );
         }
-        assert_eq!(cases.len(), 30);
     }
+    assert_eq!(cases.len(), 30);
+}
 
-    async fn head_is_served_wherever_get_is(app) {
-        let (token, _) = app.register("headstrong").await;
-        for prefix in ["/api/v10", "/api/v9", "/api/v1"] {
-            let url = format!("{}{prefix}/users/@me", app.root);
-            let get = app.http.get(&url).header("Authorization", bot(&token)).send().await.unwrap();
-            let head = app.http.head(&url).header("Authorization", bot(&token)).send().await.unwrap();
-            assert_eq!((get.status().as_u16(), head.status().as_u16()), (200, 200), "{prefix}");
-            assert_eq!(head.headers()["content-type"], "application/json", "{prefix}");
-            assert_eq!(head.headers()["content-length"], get.headers()["content-length"], "{prefix}");
-            assert!(head.headers().contains_key("x-request-id"), "{prefix}");
-            assert!(head.bytes().await.unwrap().is_empty(), "{prefix}");
-            // Authentication is that of the GET.
-            let anonymous = app.http.head(&url).send().await.unwrap();
-            assert_eq!(anonymous.status(), 401, "{prefix}");
-        }
-        let health = app.http.head(format!("{}/healthz", app.root)).send().await.unwrap();
-        assert_eq!(health.status(), 200);
-        assert!(health.bytes().await.unwrap().is_empty());
-        // HEAD where there is no GET is as wrong as the GET.
-        let login = app.http.head(format!("{}/auth/login", app.api("v10"))).send().await.unwrap();
-        assert_eq!(login.status(), 405);
-        assert_eq!(login.headers()["allow"], "POST");
-        let unknown = app.http.head(format!("{}/nope", app.api("v10"))).send().await.unwrap();
-        assert_eq!(unknown.status(), 404);
+backend_test!(head_is_served_wherever_get_is);
+async fn head_is_served_wherever_get_is(app: TestApp) {
+    let (token, _) = app.register("headstrong").await;
+    for prefix in ["/api/v10", "/api/v9", "/api/v1"] {
+        let url = format!("{}{prefix}/users/@me", app.root);
+        let get = app
+            .http
+            .get(&url)
+            .header("Authorization", bot(&token))
+            .send()
+            .await
+            .unwrap();
+        let head = app
+            .http
+            .head(&url)
+            .header("Authorization", bot(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            (get.status().as_u16(), head.status().as_u16()),
+            (200, 200),
+            "{prefix}"
+        );
+        assert_eq!(
+            head.headers()["content-type"],
+            "application/json",
+            "{prefix}"
+        );
+        assert_eq!(
+            head.headers()["content-length"],
+            get.headers()["content-length"],
+            "{prefix}"
+        );
+        assert!(head.headers().contains_key("x-request-id"), "{prefix}");
+        assert!(head.bytes().await.unwrap().is_empty(), "{prefix}");
+        // Authentication is that of the GET.
+        let anonymous = app.http.head(&url).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{prefix}");
     }
+    let health = app
+        .http
+        .head(format!("{}/healthz", app.root))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.bytes().await.unwrap().is_empty());
+    // HEAD where there is no GET is as wrong as the GET.
+    let login = app
+        .http
+        .head(format!("{}/auth/login", app.api("v10")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 405);
+    assert_eq!(login.headers()["allow"], "POST");
+    let unknown = app
+        .http
+        .head(format!("{}/nope", app.api("v10")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 }
 
 #[actix_web::test]

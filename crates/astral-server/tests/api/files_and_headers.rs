@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::process::{command, ServerProcess};
-use crate::support::{backend_tests, bot, TestApp};
+use crate::support::{backend_test, bot, TestApp};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -161,51 +161,158 @@ async fn headers_of(
     (response.status().as_u16(), response.headers().clone())
 }
 
-backend_tests! {
-    async fn answers_carry_the_security_headers(app) {
-        let (token, _) = app.register("headers-owner").await;
-        let (_, friend) = app.register("headers-friend").await;
-        let api = app.api("v10");
-        // The versioned API: nosniff and no-store on every answer, errors included.
-        let private = [
-            ("GET", format!("{api}/users/@me"), Some(token.as_str()), None),
-            ("PATCH", format!("{api}/users/@me"), Some(token.as_str()), Some(json!({"global_name": "Head"}))),
-            ("POST", format!("{api}/auth/login"), None, Some(json!({"login": "headers-owner", "password": "correct horse battery"}))),
-            ("POST", format!("{api}/auth/register"), None, Some(json!({"username": "headers-new", "password": "correct horse battery"}))),
-            ("GET", format!("{api}/users/@me/relationships"), Some(token.as_str()), None),
-            ("GET", format!("{api}/users/@me/channels"), Some(token.as_str()), None),
-            ("POST", format!("{api}/users/@me/channels"), Some(token.as_str()), Some(json!({"recipient_id": friend}))),
-            ("GET", format!("{api}/users/@me/guilds"), Some(token.as_str()), None),
-            ("GET", format!("{api}/users/{friend}"), Some(token.as_str()), None),
-            ("GET", format!("{}/api/v9/users/@me", app.root), Some(token.as_str()), None),
-            ("GET", format!("{api}/users/@me"), None, None),
-            ("GET", format!("{api}/no-such-route"), None, None),
-        ];
-        for (method, url, auth, body) in private {
-            let (status, headers) = headers_of(&app, method, url.clone(), auth, body).await;
-            assert!(status < 500, "{method} {url}: {status}");
-            assert_eq!(headers.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{method} {url}");
-            assert_eq!(headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{method} {url}");
-            assert!(headers.get("content-security-policy").is_none(), "{method} {url}");
-        }
-        // Outside the API: nosniff; images and the contract stay cacheable.
-        for path in ["/healthz", "/openapi.json", "/embed/avatars/0.png", "/no-such-file"] {
-            let (status, headers) = headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
-            assert!(status < 500, "{path}: {status}");
-            assert_eq!(headers.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{path}");
-            assert_ne!(headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
-        }
-        // Swagger UI: its page, scripts and styles under a CSP that allows only this origin.
-        for path in ["/docs/", "/docs/swagger-initializer.js", "/docs/swagger-ui.css"] {
-            let (status, headers) = headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
-            assert_eq!(status, 200, "{path}");
-            assert_eq!(headers.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{path}");
-            assert_eq!(headers.get("content-security-policy").map(|v| v.to_str().unwrap()), Some(astral_server::security_headers::DOCS_CSP), "{path}");
-        }
-        // The page itself has no inline script the policy would block: every script is a file
-        // of this origin.
-        let page = app.http.get(format!("{}/docs/", app.root)).send().await.unwrap().text().await.unwrap();
-        assert_eq!(page.matches("<script").count(), page.matches("<script src=\"./").count(), "{page}");
-        assert!(!page.contains("style=\""), "{page}");
+backend_test!(answers_carry_the_security_headers);
+async fn answers_carry_the_security_headers(app: TestApp) {
+    let (token, _) = app.register("headers-owner").await;
+    let (_, friend) = app.register("headers-friend").await;
+    let api = app.api("v10");
+    // The versioned API: nosniff and no-store on every answer, errors included.
+    let private = [
+        (
+            "GET",
+            format!("{api}/users/@me"),
+            Some(token.as_str()),
+            None,
+        ),
+        (
+            "PATCH",
+            format!("{api}/users/@me"),
+            Some(token.as_str()),
+            Some(json!({"global_name": "Head"})),
+        ),
+        (
+            "POST",
+            format!("{api}/auth/login"),
+            None,
+            Some(json!({"login": "headers-owner", "password": "correct horse battery"})),
+        ),
+        (
+            "POST",
+            format!("{api}/auth/register"),
+            None,
+            Some(json!({"username": "headers-new", "password": "correct horse battery"})),
+        ),
+        (
+            "GET",
+            format!("{api}/users/@me/relationships"),
+            Some(token.as_str()),
+            None,
+        ),
+        (
+            "GET",
+            format!("{api}/users/@me/channels"),
+            Some(token.as_str()),
+            None,
+        ),
+        (
+            "POST",
+            format!("{api}/users/@me/channels"),
+            Some(token.as_str()),
+            Some(json!({"recipient_id": friend})),
+        ),
+        (
+            "GET",
+            format!("{api}/users/@me/guilds"),
+            Some(token.as_str()),
+            None,
+        ),
+        (
+            "GET",
+            format!("{api}/users/{friend}"),
+            Some(token.as_str()),
+            None,
+        ),
+        (
+            "GET",
+            format!("{}/api/v9/users/@me", app.root),
+            Some(token.as_str()),
+            None,
+        ),
+        ("GET", format!("{api}/users/@me"), None, None),
+        ("GET", format!("{api}/no-such-route"), None, None),
+    ];
+    for (method, url, auth, body) in private {
+        let (status, headers) = headers_of(&app, method, url.clone(), auth, body).await;
+        assert!(status < 500, "{method} {url}: {status}");
+        assert_eq!(
+            headers
+                .get("x-content-type-options")
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{method} {url}"
+        );
+        assert_eq!(
+            headers.get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{method} {url}"
+        );
+        assert!(
+            headers.get("content-security-policy").is_none(),
+            "{method} {url}"
+        );
     }
+    // Outside the API: nosniff; images and the contract stay cacheable.
+    for path in [
+        "/healthz",
+        "/openapi.json",
+        "/embed/avatars/0.png",
+        "/no-such-file",
+    ] {
+        let (status, headers) =
+            headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
+        assert!(status < 500, "{path}: {status}");
+        assert_eq!(
+            headers
+                .get("x-content-type-options")
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_ne!(
+            headers.get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    // Swagger UI: its page, scripts and styles under a CSP that allows only this origin.
+    for path in [
+        "/docs/",
+        "/docs/swagger-initializer.js",
+        "/docs/swagger-ui.css",
+    ] {
+        let (status, headers) =
+            headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            headers
+                .get("x-content-type-options")
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            headers
+                .get("content-security-policy")
+                .map(|v| v.to_str().unwrap()),
+            Some(astral_server::security_headers::DOCS_CSP),
+            "{path}"
+        );
+    }
+    // The page itself has no inline script the policy would block: every script is a file
+    // of this origin.
+    let page = app
+        .http
+        .get(format!("{}/docs/", app.root))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("<script").count(),
+        page.matches("<script src=\"./").count(),
+        "{page}"
+    );
+    assert!(!page.contains("style=\""), "{page}");
 }

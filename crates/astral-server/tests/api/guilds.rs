@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::support::{
-    assert_documented, assert_matches_contract, assert_matches_discord, backend_tests, bot, TestApp,
+    assert_documented, assert_matches_contract, assert_matches_discord, backend_test, bot, TestApp,
 };
 
 async fn new_guild(app: &TestApp, token: &str, name: &str) -> String {
@@ -59,193 +59,483 @@ async fn my_guild_names(app: &TestApp, token: &str, query: &str) -> Vec<String> 
         .collect()
 }
 
-backend_tests! {
-    async fn create_invite_join_get(app) {
-        let (owner, owner_id) = app.register("owner").await;
-        let (guest, _) = app.register("guest").await;
-        let (stranger, _) = app.register("stranger").await;
-        let id = new_guild(&app, &owner, "Hall").await;
+backend_test!(create_invite_join_get);
+async fn create_invite_join_get(app: TestApp) {
+    let (owner, owner_id) = app.register("owner").await;
+    let (guest, _) = app.register("guest").await;
+    let (stranger, _) = app.register("stranger").await;
+    let id = new_guild(&app, &owner, "Hall").await;
 
-        let (status, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&owner)), None).await;
-        assert_eq!((status, guild["owner_id"].as_str(), guild["approximate_member_count"].as_i64()), (200, Some(owner_id.as_str()), Some(1)));
-        // Not a member yet: Missing Access; unknown guilds: Unknown Guild.
-        for (path, status, code) in [(format!("/guilds/{id}"), 403, 50001), ("/guilds/1".to_owned(), 404, 10004), ("/guilds/x".to_owned(), 404, 10004), (format!("/guilds/{id}/invites"), 403, 50001)] {
-            let method = if path.ends_with("/invites") { "POST" } else { "GET" };
-            let (got, body) = app.call(method, &path, Some(&bot(&guest)), None).await;
-            assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{path}");
-            let template = if path.ends_with("/invites") { "/guilds/{guild_id}/invites" } else { "/guilds/{guild_id}" };
-            assert_documented(method, template, got, &body);
-        }
+    let (status, guild) = app
+        .call("GET", &format!("/guilds/{id}"), Some(&bot(&owner)), None)
+        .await;
+    assert_eq!(
+        (
+            status,
+            guild["owner_id"].as_str(),
+            guild["approximate_member_count"].as_i64()
+        ),
+        (200, Some(owner_id.as_str()), Some(1))
+    );
+    // Not a member yet: Missing Access; unknown guilds: Unknown Guild.
+    for (path, status, code) in [
+        (format!("/guilds/{id}"), 403, 50001),
+        ("/guilds/1".to_owned(), 404, 10004),
+        ("/guilds/x".to_owned(), 404, 10004),
+        (format!("/guilds/{id}/invites"), 403, 50001),
+    ] {
+        let method = if path.ends_with("/invites") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let (got, body) = app.call(method, &path, Some(&bot(&guest)), None).await;
+        assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{path}");
+        let template = if path.ends_with("/invites") {
+            "/guilds/{guild_id}/invites"
+        } else {
+            "/guilds/{guild_id}"
+        };
+        assert_documented(method, template, got, &body);
+    }
 
-        // Through the generated client: invite, accept.
-        let invite = app.client(Some(&bot(&owner))).create_guild_invite(&id).await.unwrap().into_inner();
-        let joined = app.client(Some(&bot(&guest))).accept_invite(&invite.code).await.unwrap().into_inner();
-        assert_eq!(joined.guild_id.to_string(), id);
-        // Accepting twice, even at once, makes one membership.
-        let (a, b) = futures_util::future::join(
-            app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&guest)), None),
-            app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&guest)), None),
+    // Through the generated client: invite, accept.
+    let invite = app
+        .client(Some(&bot(&owner)))
+        .create_guild_invite(&id)
+        .await
+        .unwrap()
+        .into_inner();
+    let joined = app
+        .client(Some(&bot(&guest)))
+        .accept_invite(&invite.code)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(joined.guild_id.to_string(), id);
+    // Accepting twice, even at once, makes one membership.
+    let (a, b) = futures_util::future::join(
+        app.call(
+            "POST",
+            &format!("/invites/{}", invite.code),
+            Some(&bot(&guest)),
+            None,
+        ),
+        app.call(
+            "POST",
+            &format!("/invites/{}", invite.code),
+            Some(&bot(&guest)),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!((a.0, b.0), (200, 200));
+    let (_, guild) = app
+        .call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None)
+        .await;
+    assert_eq!(guild["approximate_member_count"], 2);
+    let (status, body) = app
+        .call("POST", "/invites/nope", Some(&bot(&stranger)), None)
+        .await;
+    assert_eq!(
+        (status, body),
+        (404, json!({"code": 10006, "message": "Unknown Invite"}))
+    );
+    // A bot holding the invite cannot join with it (it joins when the owner adds it).
+    let (bot_token, _) = app.create_bot("invited-bot");
+    let (status, body) = app
+        .call(
+            "POST",
+            &format!("/invites/{}", invite.code),
+            Some(&bot(&bot_token)),
+            None,
         )
         .await;
-        assert_eq!((a.0, b.0), (200, 200));
-        let (_, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None).await;
-        assert_eq!(guild["approximate_member_count"], 2);
-        let (status, body) = app.call("POST", "/invites/nope", Some(&bot(&stranger)), None).await;
-        assert_eq!((status, body), (404, json!({"code": 10006, "message": "Unknown Invite"})));
-        // A bot holding the invite cannot join with it (it joins when the owner adds it).
-        let (bot_token, _) = app.create_bot("invited-bot");
-        let (status, body) = app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&bot_token)), None).await;
-        assert_eq!((status, &body), (403, &json!({"code": 20001, "message": "Bots cannot use this endpoint"})));
-        assert_documented("POST", "/invites/{code}", status, &body);
-        let (_, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None).await;
-        assert_eq!(guild["approximate_member_count"], 2, "the bot did not join");
+    assert_eq!(
+        (status, &body),
+        (
+            403,
+            &json!({"code": 20001, "message": "Bots cannot use this endpoint"})
+        )
+    );
+    assert_documented("POST", "/invites/{code}", status, &body);
+    let (_, guild) = app
+        .call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None)
+        .await;
+    assert_eq!(guild["approximate_member_count"], 2, "the bot did not join");
 
-        // Name rules.
-        let (status, body) = app.call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "x"}))).await;
-        assert_eq!((status, body["errors"]["name"]["_errors"][0]["code"].as_str()), (400, Some("BASE_TYPE_BAD_LENGTH")));
+    // Name rules.
+    let (status, body) = app
+        .call(
+            "POST",
+            "/guilds",
+            Some(&bot(&owner)),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            body["errors"]["name"]["_errors"][0]["code"].as_str()
+        ),
+        (400, Some("BASE_TYPE_BAD_LENGTH"))
+    );
+}
+
+backend_test!(owners_add_bots_only);
+async fn owners_add_bots_only(app: TestApp) {
+    let (owner, _) = app.register("keeper").await;
+    let (member, member_id) = app.register("person").await;
+    let (_, bot_id) = app.create_bot("helper-bot");
+    let id = new_guild(&app, &owner, "Workshop").await;
+    join(&app, &owner, &id, &member).await;
+
+    let path = format!("/guilds/{id}/members/{bot_id}");
+    let (status, added) = app
+        .call("PUT", &path, Some(&bot(&owner)), Some(json!({})))
+        .await;
+    assert_eq!(status, 201, "{added}");
+    assert_matches_discord("PrivateGuildMemberResponse", &added);
+    assert_eq!(added["user"]["id"], json!(bot_id));
+    let (status, _) = app.call("PUT", &path, Some(&bot(&owner)), None).await;
+    assert_eq!(status, 204);
+    // The generated client sees both successes with their status.
+    let again = app
+        .client(Some(&bot(&owner)))
+        .add_guild_member(&id, &bot_id)
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 204);
+
+    for (who, target, status, code) in [
+        (&owner, member_id.as_str(), 403, 50013),
+        (&member, bot_id.as_str(), 403, 50013),
+        (&owner, "1", 404, 10013),
+    ] {
+        let (got, body) = app
+            .call(
+                "PUT",
+                &format!("/guilds/{id}/members/{target}"),
+                Some(&bot(who)),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (got, body["code"].as_i64()),
+            (status, Some(code)),
+            "{target}"
+        );
+        assert_documented("PUT", "/guilds/{guild_id}/members/{user_id}", got, &body);
     }
+    let (got, body) = app
+        .call(
+            "PUT",
+            &format!("/guilds/1/members/{bot_id}"),
+            Some(&bot(&owner)),
+            None,
+        )
+        .await;
+    assert_eq!((got, body["code"].as_i64()), (404, Some(10004)));
+}
 
-    async fn owners_add_bots_only(app) {
-        let (owner, _) = app.register("keeper").await;
-        let (member, member_id) = app.register("person").await;
-        let (_, bot_id) = app.create_bot("helper-bot");
-        let id = new_guild(&app, &owner, "Workshop").await;
-        join(&app, &owner, &id, &member).await;
-
-        let path = format!("/guilds/{id}/members/{bot_id}");
-        let (status, added) = app.call("PUT", &path, Some(&bot(&owner)), Some(json!({}))).await;
-        assert_eq!(status, 201, "{added}");
-        assert_matches_discord("PrivateGuildMemberResponse", &added);
-        assert_eq!(added["user"]["id"], json!(bot_id));
-        let (status, _) = app.call("PUT", &path, Some(&bot(&owner)), None).await;
-        assert_eq!(status, 204);
-        // The generated client sees both successes with their status.
-        let again = app.client(Some(&bot(&owner))).add_guild_member(&id, &bot_id).await.unwrap();
-        assert_eq!(again.status().as_u16(), 204);
-
-        for (who, target, status, code) in [
-            (&owner, member_id.as_str(), 403, 50013),
-            (&member, bot_id.as_str(), 403, 50013),
-            (&owner, "1", 404, 10013),
-        ] {
-            let (got, body) = app.call("PUT", &format!("/guilds/{id}/members/{target}"), Some(&bot(who)), None).await;
-            assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{target}");
-            assert_documented("PUT", "/guilds/{guild_id}/members/{user_id}", got, &body);
-        }
-        let (got, body) = app.call("PUT", &format!("/guilds/1/members/{bot_id}"), Some(&bot(&owner)), None).await;
-        assert_eq!((got, body["code"].as_i64()), (404, Some(10004)));
+backend_test!(guild_list_pages_by_id);
+async fn guild_list_pages_by_id(app: TestApp) {
+    let (owner, _) = app.register("collector").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(new_guild(&app, &owner, &format!("G{n}")).await);
     }
+    assert_eq!(
+        my_guild_names(&app, &owner, "").await,
+        vec!["G0", "G1", "G2", "G3", "G4"]
+    );
+    assert_eq!(
+        my_guild_names(&app, &owner, "?limit=2").await,
+        vec!["G0", "G1"]
+    );
+    assert_eq!(
+        my_guild_names(&app, &owner, &format!("?limit=2&after={}", ids[1])).await,
+        vec!["G2", "G3"]
+    );
+    assert_eq!(
+        my_guild_names(&app, &owner, &format!("?limit=2&before={}", ids[3])).await,
+        vec!["G1", "G2"]
+    );
+    assert_eq!(
+        my_guild_names(&app, &owner, &format!("?after={}", ids[4])).await,
+        Vec::<String>::new()
+    );
+    // Saryno's communities are the same list.
+    let (_, communities) = app
+        .call(
+            "GET",
+            "/users/@me/communities?limit=2",
+            Some(&bot(&owner)),
+            None,
+        )
+        .await;
+    let (_, guilds) = app
+        .call("GET", "/users/@me/guilds?limit=2", Some(&bot(&owner)), None)
+        .await;
+    assert_eq!(communities, guilds);
 
-    async fn guild_list_pages_by_id(app) {
-        let (owner, _) = app.register("collector").await;
-        let mut ids = Vec::new();
-        for n in 0..5 {
-            ids.push(new_guild(&app, &owner, &format!("G{n}")).await);
+    for with in ["true", "1", "True"] {
+        let (_, list) = app
+            .call(
+                "GET",
+                &format!("/users/@me/guilds?with_counts={with}"),
+                Some(&bot(&owner)),
+                None,
+            )
+            .await;
+        for g in list.as_array().unwrap() {
+            assert_matches_discord("MyGuildResponse", g);
+            assert_matches_contract("MyGuild", g);
+            assert_eq!(
+                (
+                    g["approximate_member_count"].as_i64(),
+                    g["approximate_presence_count"].as_i64()
+                ),
+                (Some(1), Some(0))
+            );
+            assert_eq!(
+                (g["owner"].as_bool(), g["permissions"].as_str()),
+                (Some(true), Some("2251799813685247"))
+            );
         }
-        assert_eq!(my_guild_names(&app, &owner, "").await, vec!["G0", "G1", "G2", "G3", "G4"]);
-        assert_eq!(my_guild_names(&app, &owner, "?limit=2").await, vec!["G0", "G1"]);
-        assert_eq!(my_guild_names(&app, &owner, &format!("?limit=2&after={}", ids[1])).await, vec!["G2", "G3"]);
-        assert_eq!(my_guild_names(&app, &owner, &format!("?limit=2&before={}", ids[3])).await, vec!["G1", "G2"]);
-        assert_eq!(my_guild_names(&app, &owner, &format!("?after={}", ids[4])).await, Vec::<String>::new());
-        // Saryno's communities are the same list.
-        let (_, communities) = app.call("GET", "/users/@me/communities?limit=2", Some(&bot(&owner)), None).await;
-        let (_, guilds) = app.call("GET", "/users/@me/guilds?limit=2", Some(&bot(&owner)), None).await;
-        assert_eq!(communities, guilds);
-
-        for with in ["true", "1", "True"] {
-            let (_, list) = app.call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None).await;
-            for g in list.as_array().unwrap() {
-                assert_matches_discord("MyGuildResponse", g);
-                assert_matches_contract("MyGuild", g);
-                assert_eq!((g["approximate_member_count"].as_i64(), g["approximate_presence_count"].as_i64()), (Some(1), Some(0)));
-                assert_eq!((g["owner"].as_bool(), g["permissions"].as_str()), (Some(true), Some("2251799813685247")));
-            }
-        }
-        for with in ["false", "0"] {
-            let (_, list) = app.call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None).await;
-            assert!(list[0].get("approximate_member_count").is_none());
-        }
-        for bad in ["limit=0", "limit=201", "limit=x", "with_counts=yes", "after=abc", "before=-1"] {
-            let (status, body) = app.call("GET", &format!("/users/@me/guilds?{bad}"), Some(&bot(&owner)), None).await;
-            assert_eq!((status, body["code"].as_i64()), (400, Some(50035)), "{bad}");
-            assert_documented("GET", "/users/@me/guilds", status, &body);
-        }
-        // A bound the snowflake pattern allows but no stored id can reach (beyond i64) lies past
-        // every id: everything is before it, nothing after it.
-        for (bound, expected) in [("before=99999999999999999999", 5), ("after=9223372036854775808", 0)] {
-            let (status, list) = app.call("GET", &format!("/users/@me/guilds?{bound}"), Some(&bot(&owner)), None).await;
-            assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(expected)), "{bound}");
-            assert_documented("GET", "/users/@me/guilds", status, &list);
-        }
-        // Through the generated client, with its own paging parameters.
-        let before: astral_client::types::Snowflake = ids[2].parse().unwrap();
-        let page = app.client(Some(&bot(&owner))).list_my_guilds(Some(&before), None, std::num::NonZeroU32::new(3), Some(true)).await.unwrap().into_inner();
-        assert_eq!(page.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["G3", "G4"]);
     }
-
-    async fn members_leave_owners_cannot(app) {
-        let (owner, _) = app.register("founder").await;
-        let (member, _) = app.register("visitor").await;
-        let (bot_token, bot_id) = app.create_bot("leaving-bot");
-        let id = new_guild(&app, &owner, "Club").await;
-        let other = new_guild(&app, &owner, "Other").await;
-        join(&app, &owner, &id, &member).await;
-        join(&app, &owner, &other, &member).await;
-        app.call("PUT", &format!("/guilds/{id}/members/{bot_id}"), Some(&bot(&owner)), None).await;
-
-        let (status, me) = app.call("GET", &format!("/users/@me/guilds/{id}/member"), Some(&bot(&member)), None).await;
-        assert_eq!(status, 200);
-        assert_matches_discord("PrivateGuildMemberResponse", &me);
-        assert_eq!(me["permissions"], "104324673");
-
-        // The bot lists and leaves its guild, as a Discord bot would.
-        assert_eq!(my_guild_names(&app, &bot_token, "").await, vec!["Club"]);
-        let left = app.client(Some(&bot(&bot_token))).leave_guild(&id).await.unwrap();
-        assert_eq!(left.status().as_u16(), 204);
-        assert!(my_guild_names(&app, &bot_token, "").await.is_empty());
-
-        // Saryno's alias, then the errors.
-        assert_eq!(app.call("DELETE", &format!("/users/@me/communities/{other}"), Some(&bot(&member)), None).await.0, 204);
-        assert_eq!(my_guild_names(&app, &member, "").await, vec!["Club"]);
-        let (status, body) = app.call("DELETE", &format!("/users/@me/guilds/{other}"), Some(&bot(&member)), None).await;
-        assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
-        let (status, body) = app.call("DELETE", &format!("/users/@me/guilds/{id}"), Some(&bot(&owner)), None).await;
-        assert_eq!((status, body["errors"]["_errors"][0]["code"].as_str()), (400, Some("GUILD_OWNER_CANNOT_LEAVE")));
-        assert_documented("DELETE", "/users/@me/guilds/{guild_id}", status, &body);
-        let (status, body) = app.call("GET", &format!("/users/@me/guilds/{other}/member"), Some(&bot(&member)), None).await;
-        assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+    for with in ["false", "0"] {
+        let (_, list) = app
+            .call(
+                "GET",
+                &format!("/users/@me/guilds?with_counts={with}"),
+                Some(&bot(&owner)),
+                None,
+            )
+            .await;
+        assert!(list[0].get("approximate_member_count").is_none());
     }
-
-    async fn profiles_show_what_is_shared(app) {
-        let (a, a_id) = app.register("pam").await;
-        let (b, b_id) = app.register("quinn").await;
-        let (c, c_id) = app.register("rory").await;
-        let g = new_guild(&app, &a, "Shared").await;
-        join(&app, &a, &g, &b).await;
-        // c is a friend of both a and b.
-        for (x, y_id) in [(&a, &c_id), (&b, &c_id)] {
-            app.call("PUT", &format!("/users/@me/relationships/{y_id}"), Some(&bot(x)), Some(json!({}))).await;
-        }
-        for x_id in [&a_id, &b_id] {
-            app.call("PUT", &format!("/users/@me/relationships/{x_id}"), Some(&bot(&c)), Some(json!({}))).await;
-        }
-        let query = "?with_mutual_guilds=true&with_mutual_friends=1&with_mutual_friends_count=true";
-        let (status, profile) = app.call("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None).await;
-        assert_eq!(status, 200, "{profile}");
-        assert_matches_contract("UserProfile", &profile);
-        assert_matches_discord("UserResponse", &profile["user"]);
-        assert_eq!(profile["mutual_guilds"], json!([{"id": g, "nick": null}]));
-        assert_eq!(profile["mutual_friends"][0]["id"], json!(c_id));
-        assert_eq!(profile["mutual_friends_count"], 1);
-        let (_, plain) = app.call("GET", &format!("/users/{b_id}/profile"), Some(&bot(&a)), None).await;
-        assert_eq!(plain.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
-        // b blocks a: a sees only the public user.
-        app.call("PUT", &format!("/users/@me/relationships/{a_id}"), Some(&bot(&b)), Some(json!({"type": 2}))).await;
-        let (_, blocked) = app.call("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None).await;
-        assert_eq!(blocked.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
-        let (status, body) = app.call("GET", "/users/1/profile", Some(&bot(&a)), None).await;
-        assert_eq!((status, body["code"].as_i64()), (404, Some(10013)));
+    for bad in [
+        "limit=0",
+        "limit=201",
+        "limit=x",
+        "with_counts=yes",
+        "after=abc",
+        "before=-1",
+    ] {
+        let (status, body) = app
+            .call(
+                "GET",
+                &format!("/users/@me/guilds?{bad}"),
+                Some(&bot(&owner)),
+                None,
+            )
+            .await;
+        assert_eq!((status, body["code"].as_i64()), (400, Some(50035)), "{bad}");
+        assert_documented("GET", "/users/@me/guilds", status, &body);
     }
+    // A bound the snowflake pattern allows but no stored id can reach (beyond i64) lies past
+    // every id: everything is before it, nothing after it.
+    for (bound, expected) in [
+        ("before=99999999999999999999", 5),
+        ("after=9223372036854775808", 0),
+    ] {
+        let (status, list) = app
+            .call(
+                "GET",
+                &format!("/users/@me/guilds?{bound}"),
+                Some(&bot(&owner)),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, list.as_array().map(Vec::len)),
+            (200, Some(expected)),
+            "{bound}"
+        );
+        assert_documented("GET", "/users/@me/guilds", status, &list);
+    }
+    // Through the generated client, with its own paging parameters.
+    let before: astral_client::types::Snowflake = ids[2].parse().unwrap();
+    let page = app
+        .client(Some(&bot(&owner)))
+        .list_my_guilds(
+            Some(&before),
+            None,
+            std::num::NonZeroU32::new(3),
+            Some(true),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        page.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        vec!["G3", "G4"]
+    );
+}
+
+backend_test!(members_leave_owners_cannot);
+async fn members_leave_owners_cannot(app: TestApp) {
+    let (owner, _) = app.register("founder").await;
+    let (member, _) = app.register("visitor").await;
+    let (bot_token, bot_id) = app.create_bot("leaving-bot");
+    let id = new_guild(&app, &owner, "Club").await;
+    let other = new_guild(&app, &owner, "Other").await;
+    join(&app, &owner, &id, &member).await;
+    join(&app, &owner, &other, &member).await;
+    app.call(
+        "PUT",
+        &format!("/guilds/{id}/members/{bot_id}"),
+        Some(&bot(&owner)),
+        None,
+    )
+    .await;
+
+    let (status, me) = app
+        .call(
+            "GET",
+            &format!("/users/@me/guilds/{id}/member"),
+            Some(&bot(&member)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_matches_discord("PrivateGuildMemberResponse", &me);
+    assert_eq!(me["permissions"], "104324673");
+
+    // The bot lists and leaves its guild, as a Discord bot would.
+    assert_eq!(my_guild_names(&app, &bot_token, "").await, vec!["Club"]);
+    let left = app
+        .client(Some(&bot(&bot_token)))
+        .leave_guild(&id)
+        .await
+        .unwrap();
+    assert_eq!(left.status().as_u16(), 204);
+    assert!(my_guild_names(&app, &bot_token, "").await.is_empty());
+
+    // Saryno's alias, then the errors.
+    assert_eq!(
+        app.call(
+            "DELETE",
+            &format!("/users/@me/communities/{other}"),
+            Some(&bot(&member)),
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(my_guild_names(&app, &member, "").await, vec!["Club"]);
+    let (status, body) = app
+        .call(
+            "DELETE",
+            &format!("/users/@me/guilds/{other}"),
+            Some(&bot(&member)),
+            None,
+        )
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+    let (status, body) = app
+        .call(
+            "DELETE",
+            &format!("/users/@me/guilds/{id}"),
+            Some(&bot(&owner)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"]["_errors"][0]["code"].as_str()),
+        (400, Some("GUILD_OWNER_CANNOT_LEAVE"))
+    );
+    assert_documented("DELETE", "/users/@me/guilds/{guild_id}", status, &body);
+    let (status, body) = app
+        .call(
+            "GET",
+            &format!("/users/@me/guilds/{other}/member"),
+            Some(&bot(&member)),
+            None,
+        )
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+}
+
+backend_test!(profiles_show_what_is_shared);
+async fn profiles_show_what_is_shared(app: TestApp) {
+    let (a, a_id) = app.register("pam").await;
+    let (b, b_id) = app.register("quinn").await;
+    let (c, c_id) = app.register("rory").await;
+    let g = new_guild(&app, &a, "Shared").await;
+    join(&app, &a, &g, &b).await;
+    // c is a friend of both a and b.
+    for (x, y_id) in [(&a, &c_id), (&b, &c_id)] {
+        app.call(
+            "PUT",
+            &format!("/users/@me/relationships/{y_id}"),
+            Some(&bot(x)),
+            Some(json!({})),
+        )
+        .await;
+    }
+    for x_id in [&a_id, &b_id] {
+        app.call(
+            "PUT",
+            &format!("/users/@me/relationships/{x_id}"),
+            Some(&bot(&c)),
+            Some(json!({})),
+        )
+        .await;
+    }
+    let query = "?with_mutual_guilds=true&with_mutual_friends=1&with_mutual_friends_count=true";
+    let (status, profile) = app
+        .call(
+            "GET",
+            &format!("/users/{b_id}/profile{query}"),
+            Some(&bot(&a)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{profile}");
+    assert_matches_contract("UserProfile", &profile);
+    assert_matches_discord("UserResponse", &profile["user"]);
+    assert_eq!(profile["mutual_guilds"], json!([{"id": g, "nick": null}]));
+    assert_eq!(profile["mutual_friends"][0]["id"], json!(c_id));
+    assert_eq!(profile["mutual_friends_count"], 1);
+    let (_, plain) = app
+        .call(
+            "GET",
+            &format!("/users/{b_id}/profile"),
+            Some(&bot(&a)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        plain.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["user"]
+    );
+    // b blocks a: a sees only the public user.
+    app.call(
+        "PUT",
+        &format!("/users/@me/relationships/{a_id}"),
+        Some(&bot(&b)),
+        Some(json!({"type": 2})),
+    )
+    .await;
+    let (_, blocked) = app
+        .call(
+            "GET",
+            &format!("/users/{b_id}/profile{query}"),
+            Some(&bot(&a)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        blocked.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["user"]
+    );
+    let (status, body) = app
+        .call("GET", "/users/1/profile", Some(&bot(&a)), None)
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(10013)));
 }
 
 /// A new guild of `owner` and an invite code to it.
@@ -264,83 +554,143 @@ async fn guild_with_invite(app: &TestApp, owner: &str, name: &str) -> String {
 }
 
 // Per-user caps: Discord's 100 guilds (30001), counted over created and joined guilds alike.
-backend_tests! {
-    async fn guild_cap_is_one_hundred(app) {
-        let (me, _) = app.register("collector").await;
-        let (host, _) = app.register("host").await;
-        let over = json!({"code": 30001, "message": "Maximum number of guilds reached (100)"});
-        for n in 0..99 {
-            new_guild(&app, &me, &format!("Mine {n}")).await;
-        }
-        // The hundredth, by invite: fine.
-        let first = guild_with_invite(&app, &host, "Host 0").await;
-        let (status, body) = app.call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
-        // One past: neither created nor joined.
-        let (status, body) = app.call("POST", "/guilds", Some(&bot(&me)), Some(json!({"name": "One too many"}))).await;
-        assert_eq!((status, &body), (400, &over));
-        assert_documented("POST", "/guilds", status, &body);
-        let second = guild_with_invite(&app, &host, "Host 1").await;
-        let (status, body) = app.call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None).await;
-        assert_eq!((status, &body), (400, &over));
-        assert_documented("POST", "/invites/{code}", status, &body);
-        // Accepting an invite to a guild one is in changes nothing, at the cap too.
-        let (status, body) = app.call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
-        // Leaving one makes room for one.
-        let (status, guilds) = app.call("GET", "/users/@me/guilds", Some(&bot(&me)), None).await;
-        assert_eq!(status, 200);
-        let joined = guilds.as_array().unwrap().iter().find(|g| g["name"] == "Host 0").unwrap()["id"].as_str().unwrap().to_owned();
-        assert_eq!(app.call("DELETE", &format!("/users/@me/guilds/{joined}"), Some(&bot(&me)), None).await.0, 204);
-        let (status, body) = app.call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None).await;
-        assert_eq!(status, 200, "{body}");
-        let (status, body) = app.call("POST", "/guilds", Some(&bot(&me)), Some(json!({"name": "Still too many"}))).await;
-        assert_eq!((status, &body), (400, &over));
+backend_test!(guild_cap_is_one_hundred);
+async fn guild_cap_is_one_hundred(app: TestApp) {
+    let (me, _) = app.register("collector").await;
+    let (host, _) = app.register("host").await;
+    let over = json!({"code": 30001, "message": "Maximum number of guilds reached (100)"});
+    for n in 0..99 {
+        new_guild(&app, &me, &format!("Mine {n}")).await;
     }
+    // The hundredth, by invite: fine.
+    let first = guild_with_invite(&app, &host, "Host 0").await;
+    let (status, body) = app
+        .call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
+    // One past: neither created nor joined.
+    let (status, body) = app
+        .call(
+            "POST",
+            "/guilds",
+            Some(&bot(&me)),
+            Some(json!({"name": "One too many"})),
+        )
+        .await;
+    assert_eq!((status, &body), (400, &over));
+    assert_documented("POST", "/guilds", status, &body);
+    let second = guild_with_invite(&app, &host, "Host 1").await;
+    let (status, body) = app
+        .call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None)
+        .await;
+    assert_eq!((status, &body), (400, &over));
+    assert_documented("POST", "/invites/{code}", status, &body);
+    // Accepting an invite to a guild one is in changes nothing, at the cap too.
+    let (status, body) = app
+        .call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
+    // Leaving one makes room for one.
+    let (status, guilds) = app
+        .call("GET", "/users/@me/guilds", Some(&bot(&me)), None)
+        .await;
+    assert_eq!(status, 200);
+    let joined = guilds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Host 0")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.call(
+            "DELETE",
+            &format!("/users/@me/guilds/{joined}"),
+            Some(&bot(&me)),
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, body) = app
+        .call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .call(
+            "POST",
+            "/guilds",
+            Some(&bot(&me)),
+            Some(json!({"name": "Still too many"})),
+        )
+        .await;
+    assert_eq!((status, &body), (400, &over));
+}
 
-    async fn concurrent_joins_at_the_guild_cap_make_exactly_one(app) {
-        const RACERS: usize = 8;
-        let (me, _) = app.register("joiner").await;
-        let (host, _) = app.register("race-host").await;
-        for n in 0..99 {
-            new_guild(&app, &me, &format!("Own {n}")).await;
-        }
-        let mut codes = Vec::new();
-        for n in 0..RACERS {
-            codes.push(guild_with_invite(&app, &host, &format!("Race {n}")).await);
-        }
-        // Eight invites accepted at the same moment, and a guild created with them: room for one.
-        let token = bot(&me);
-        let app = &app;
-        let joins = futures_util::future::join_all(codes.iter().map(|code| {
-            let path = format!("/invites/{code}");
-            let token = token.clone();
-            async move { app.call("POST", &path, Some(&token), None).await }
-        }));
-        let create = app.call("POST", "/guilds", Some(&token), Some(json!({"name": "Racing"})));
-        let (mut answers, created) = futures_util::future::join(joins, create).await;
-        answers.push(created);
-        let succeeded = answers.iter().filter(|(status, _)| *status == 200 || *status == 201).count();
-        for (status, body) in &answers {
-            assert!(matches!(*status, 200 | 201) || (*status, body["code"].as_i64()) == (400, Some(30001)), "{status} {body}");
-        }
-        assert_eq!(succeeded, 1, "{answers:?}");
-        assert_eq!(my_guild_names(app, &me, "").await.len(), 100);
+backend_test!(concurrent_joins_at_the_guild_cap_make_exactly_one);
+async fn concurrent_joins_at_the_guild_cap_make_exactly_one(app: TestApp) {
+    const RACERS: usize = 8;
+    let (me, _) = app.register("joiner").await;
+    let (host, _) = app.register("race-host").await;
+    for n in 0..99 {
+        new_guild(&app, &me, &format!("Own {n}")).await;
     }
+    let mut codes = Vec::new();
+    for n in 0..RACERS {
+        codes.push(guild_with_invite(&app, &host, &format!("Race {n}")).await);
+    }
+    // Eight invites accepted at the same moment, and a guild created with them: room for one.
+    let token = bot(&me);
+    let app = &app;
+    let joins = futures_util::future::join_all(codes.iter().map(|code| {
+        let path = format!("/invites/{code}");
+        let token = token.clone();
+        async move { app.call("POST", &path, Some(&token), None).await }
+    }));
+    let create = app.call(
+        "POST",
+        "/guilds",
+        Some(&token),
+        Some(json!({"name": "Racing"})),
+    );
+    let (mut answers, created) = futures_util::future::join(joins, create).await;
+    answers.push(created);
+    let succeeded = answers
+        .iter()
+        .filter(|(status, _)| *status == 200 || *status == 201)
+        .count();
+    for (status, body) in &answers {
+        assert!(
+            matches!(*status, 200 | 201) || (*status, body["code"].as_i64()) == (400, Some(30001)),
+            "{status} {body}"
+        );
+    }
+    assert_eq!(succeeded, 1, "{answers:?}");
+    assert_eq!(my_guild_names(app, &me, "").await.len(), 100);
+}
 
-    async fn invite_cap_is_one_thousand_per_guild(app) {
-        let (owner, _) = app.register("inviter").await;
-        let id = new_guild(&app, &owner, "Popular").await;
-        let path = format!("/guilds/{id}/invites");
-        for n in 0..1000 {
-            let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
-            assert_eq!(status, 200, "invite {n}: {body}");
-        }
+backend_test!(invite_cap_is_one_thousand_per_guild);
+async fn invite_cap_is_one_thousand_per_guild(app: TestApp) {
+    let (owner, _) = app.register("inviter").await;
+    let id = new_guild(&app, &owner, "Popular").await;
+    let path = format!("/guilds/{id}/invites");
+    for n in 0..1000 {
         let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
-        assert_eq!((status, body), (400, json!({"code": 30016, "message": "Maximum number of invites reached (1000)"})));
-        // Per guild: another guild of the same owner still gets invites.
-        guild_with_invite(&app, &owner, "Quiet").await;
+        assert_eq!(status, 200, "invite {n}: {body}");
     }
+    let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"code": 30016, "message": "Maximum number of invites reached (1000)"})
+        )
+    );
+    // Per guild: another guild of the same owner still gets invites.
+    guild_with_invite(&app, &owner, "Quiet").await;
 }

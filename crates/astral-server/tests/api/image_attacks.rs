@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
 use crate::support::{
-    assert_documented, backend_tests, bot, http_client, TestApp, TestDb, TestOptions,
+    assert_documented, backend_test, bot, http_client, TestApp, TestDb, TestOptions,
 };
 
 /// Other users' median `GET /users/@me` under attack, at most this many times the idle
@@ -533,53 +533,69 @@ async fn get(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec
     (status, headers, r.bytes().await.unwrap().to_vec())
 }
 
-backend_tests! {
-    async fn concurrent_first_requests_for_one_variant_render_it_once(app) {
-        let (user_id, hash) = upload(&app, "popular", &big_png(4096)).await;
-        let url = format!("{}/avatars/{user_id}/{hash}.webp?size=64", app.root);
-        // 36 at once: rendering a 4096² original takes far longer than they take to arrive.
-        let asks: Vec<_> = (0..36)
-            .map(|_| {
-                let (http, url) = (app.http.clone(), url.clone());
-                tokio::spawn(async move { get_honouring_retry_after(&http, &url, Duration::from_secs(60)).await })
+backend_test!(concurrent_first_requests_for_one_variant_render_it_once);
+async fn concurrent_first_requests_for_one_variant_render_it_once(app: TestApp) {
+    let (user_id, hash) = upload(&app, "popular", &big_png(4096)).await;
+    let url = format!("{}/avatars/{user_id}/{hash}.webp?size=64", app.root);
+    // 36 at once: rendering a 4096² original takes far longer than they take to arrive.
+    let asks: Vec<_> = (0..36)
+        .map(|_| {
+            let (http, url) = (app.http.clone(), url.clone());
+            tokio::spawn(async move {
+                get_honouring_retry_after(&http, &url, Duration::from_secs(60)).await
             })
-            .collect();
-        let mut bodies = HashSet::new();
-        for ask in asks {
-            let (status, body, _) = ask.await.unwrap();
-            assert_eq!(status, 200);
-            bodies.insert(body);
-        }
-        assert_eq!(bodies.len(), 1);
-        assert_eq!(app.images.renders(), 1, "36 concurrent requests, one render");
-        // Stored once under its variant key.
-        let variants: Vec<_> = std::fs::read_dir(app.media_dir.path().join("variants")).unwrap().collect();
-        assert_eq!(variants.len(), 1);
-
-        // Every other variant of a smaller avatar, all at once: each rendered exactly once.
-        let (user_id, hash) = upload(&app, "varied", &big_png(512)).await;
-        let asks: Vec<_> = all_variants()
-            .into_iter()
-            .map(|(size, ext)| {
-                let http = app.http.clone();
-                let url = format!("{}/avatars/{user_id}/{hash}.{ext}?size={size}", app.root);
-                tokio::spawn(async move { get_honouring_retry_after(&http, &url, Duration::from_secs(60)).await })
-            })
-            .collect();
-        for ask in asks {
-            assert_eq!(ask.await.unwrap().0, 200);
-        }
-        for (size, ext) in all_variants() {
-            let (status, _, _) = get(&app, &format!("/avatars/{user_id}/{hash}.{ext}?size={size}")).await;
-            assert_eq!(status, 200);
-        }
-        // The PNGs at 512 and above are the original as stored: no render for those four.
-        assert_eq!(app.images.renders(), 1 + 36 - 4);
+        })
+        .collect();
+    let mut bodies = HashSet::new();
+    for ask in asks {
+        let (status, body, _) = ask.await.unwrap();
+        assert_eq!(status, 200);
+        bodies.insert(body);
     }
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(
+        app.images.renders(),
+        1,
+        "36 concurrent requests, one render"
+    );
+    // Stored once under its variant key.
+    let variants: Vec<_> = std::fs::read_dir(app.media_dir.path().join("variants"))
+        .unwrap()
+        .collect();
+    assert_eq!(variants.len(), 1);
 
-    async fn busy_image_workers_answer_503_and_leave_the_database_free(app) {
-        // An instance on the same database with one decode thread and a short queue timeout.
-        let busy_app = app.another_instance(TestOptions {
+    // Every other variant of a smaller avatar, all at once: each rendered exactly once.
+    let (user_id, hash) = upload(&app, "varied", &big_png(512)).await;
+    let asks: Vec<_> = all_variants()
+        .into_iter()
+        .map(|(size, ext)| {
+            let http = app.http.clone();
+            let url = format!("{}/avatars/{user_id}/{hash}.{ext}?size={size}", app.root);
+            tokio::spawn(async move {
+                get_honouring_retry_after(&http, &url, Duration::from_secs(60)).await
+            })
+        })
+        .collect();
+    for ask in asks {
+        assert_eq!(ask.await.unwrap().0, 200);
+    }
+    for (size, ext) in all_variants() {
+        let (status, _, _) = get(
+            &app,
+            &format!("/avatars/{user_id}/{hash}.{ext}?size={size}"),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    // The PNGs at 512 and above are the original as stored: no render for those four.
+    assert_eq!(app.images.renders(), 1 + 36 - 4);
+}
+
+backend_test!(busy_image_workers_answer_503_and_leave_the_database_free);
+async fn busy_image_workers_answer_503_and_leave_the_database_free(app: TestApp) {
+    // An instance on the same database with one decode thread and a short queue timeout.
+    let busy_app = app
+        .another_instance(TestOptions {
             images: astral_media::WorkerSettings {
                 threads: 1,
                 file_threads: 1,
@@ -587,43 +603,87 @@ backend_tests! {
                 max_in_flight: 64,
             },
             ..TestOptions::default()
-        }).await;
-        let (token, user_id) = busy_app.register("patient").await;
-        let auth = bot(&token);
-        let (_, me) = busy_app.call("PATCH", "/users/@me", Some(&auth), Some(json!({"avatar": data_uri(&big_png(64), "image/png")}))).await;
-        let hash = me["avatar"].as_str().unwrap().to_owned();
-        // Hold the only decode thread.
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let images = busy_app.images.clone();
-        let holder = tokio::spawn(async move { images.decode(move || hold.recv().ok()).await });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        })
+        .await;
+    let (token, user_id) = busy_app.register("patient").await;
+    let auth = bot(&token);
+    let (_, me) = busy_app
+        .call(
+            "PATCH",
+            "/users/@me",
+            Some(&auth),
+            Some(json!({"avatar": data_uri(&big_png(64), "image/png")})),
+        )
+        .await;
+    let hash = me["avatar"].as_str().unwrap().to_owned();
+    // Hold the only decode thread.
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let images = busy_app.images.clone();
+    let holder = tokio::spawn(async move { images.decode(move || hold.recv().ok()).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
 
-        let started = Instant::now();
-        let (status, headers, body) = get(&busy_app, &format!("/avatars/{user_id}/{hash}.webp?size=32")).await;
-        let waited = started.elapsed();
-        assert_eq!(status, 503);
-        assert_eq!(headers["retry-after"], "1");
-        let body: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(body, json!({"message": "503: Service Unavailable", "code": 0}));
-        assert_documented("GET", "/avatars/{user_id}/{file}", status, &body);
-        assert!(waited < Duration::from_secs(10), "answered after the queue timeout, not a hang: {waited:?}");
-        let (status, _, _) = get(&busy_app, "/embed/avatars/1.png?size=16").await;
-        assert_eq!(status, 503);
-        let (status, answer) = busy_app.call("PATCH", "/users/@me", Some(&auth), Some(json!({"avatar": data_uri(&big_png(32), "image/png")}))).await;
-        assert_eq!(status, 503, "{answer}");
-        assert_documented("PATCH", "/users/@me", status, &answer);
-        // The database's threads are not the image workers': other requests go on.
-        let (status, me) = busy_app.call("GET", "/users/@me", Some(&auth), None).await;
-        assert_eq!((status, me["avatar"].as_str()), (200, Some(hash.as_str())));
-        // An image served as it is stored needs no decode thread.
-        assert_eq!(get(&busy_app, &format!("/avatars/{user_id}/{hash}.png")).await.0, 200);
+    let started = Instant::now();
+    let (status, headers, body) = get(
+        &busy_app,
+        &format!("/avatars/{user_id}/{hash}.webp?size=32"),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert_eq!(status, 503);
+    assert_eq!(headers["retry-after"], "1");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body,
+        json!({"message": "503: Service Unavailable", "code": 0})
+    );
+    assert_documented("GET", "/avatars/{user_id}/{file}", status, &body);
+    assert!(
+        waited < Duration::from_secs(10),
+        "answered after the queue timeout, not a hang: {waited:?}"
+    );
+    let (status, _, _) = get(&busy_app, "/embed/avatars/1.png?size=16").await;
+    assert_eq!(status, 503);
+    let (status, answer) = busy_app
+        .call(
+            "PATCH",
+            "/users/@me",
+            Some(&auth),
+            Some(json!({"avatar": data_uri(&big_png(32), "image/png")})),
+        )
+        .await;
+    assert_eq!(status, 503, "{answer}");
+    assert_documented("PATCH", "/users/@me", status, &answer);
+    // The database's threads are not the image workers': other requests go on.
+    let (status, me) = busy_app.call("GET", "/users/@me", Some(&auth), None).await;
+    assert_eq!((status, me["avatar"].as_str()), (200, Some(hash.as_str())));
+    // An image served as it is stored needs no decode thread.
+    assert_eq!(
+        get(&busy_app, &format!("/avatars/{user_id}/{hash}.png"))
+            .await
+            .0,
+        200
+    );
 
-        release.send(()).unwrap();
-        assert_eq!(holder.await.unwrap(), Ok(Some(())));
-        assert_eq!(get(&busy_app, &format!("/avatars/{user_id}/{hash}.webp?size=32")).await.0, 200);
-        let (status, _) = busy_app.call("PATCH", "/users/@me", Some(&auth), Some(json!({"avatar": data_uri(&big_png(32), "image/png")}))).await;
-        assert_eq!(status, 200);
-    }
+    release.send(()).unwrap();
+    assert_eq!(holder.await.unwrap(), Ok(Some(())));
+    assert_eq!(
+        get(
+            &busy_app,
+            &format!("/avatars/{user_id}/{hash}.webp?size=32")
+        )
+        .await
+        .0,
+        200
+    );
+    let (status, _) = busy_app
+        .call(
+            "PATCH",
+            "/users/@me",
+            Some(&auth),
+            Some(json!({"avatar": data_uri(&big_png(32), "image/png")})),
+        )
+        .await;
+    assert_eq!(status, 200);
 }
 
 #[actix_web::test]

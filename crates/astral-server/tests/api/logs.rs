@@ -12,7 +12,7 @@ use diesel::{QueryDsl, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
-use crate::support::backend_tests;
+use crate::support::{backend_test, TestApp};
 
 const LOG_FILTER: &str =
     "debug,astral_server=trace,astral_store=trace,astral_ratelimit=trace,astral_media=trace";
@@ -281,8 +281,7 @@ async fn logs_keep_secrets_out_and_name_every_request(db_url: String) {
     }
 }
 
-backend_tests! {
-    async fn logs_hold_no_secrets_and_every_request_has_an_id(app) {
-        logs_keep_secrets_out_and_name_every_request(app.db.url()).await;
-    }
+backend_test!(logs_hold_no_secrets_and_every_request_has_an_id);
+async fn logs_hold_no_secrets_and_every_request_has_an_id(app: TestApp) {
+    logs_keep_secrets_out_and_name_every_request(app.db.url()).await;
 }

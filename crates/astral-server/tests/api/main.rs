@@ -1,6 +1,6 @@
 //! HTTP integration tests: each test starts the app on a random local port with its own
 //! database and drives it through the generated client and raw HTTP. Every test runs on SQLite
-//! and on PostgreSQL (see `support::backend_tests!`).
+//! and on PostgreSQL (see `support::backend_test!`).
 
 // Test code: a panic is a failed test, which is the point. clippy.toml's allow-*-in-tests
 // covers #[test] functions only, not this test crate's helpers.
