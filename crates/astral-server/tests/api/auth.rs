@@ -35,10 +35,8 @@ async fn register_login_logout_round_trip(app: TestApp) {
     assert_ne!(session.token, token);
 
     // Logout revokes exactly the token it was called with.
-    let (status, _) = app
-        .call("POST", "/auth/logout", Some(&session.token), None)
+    app.expect("POST", "/auth/logout", Some(&session.token), None, 204)
         .await;
-    assert_eq!(status, 204);
     let (status, body) = app
         .call("GET", "/users/@me", Some(&session.token), None)
         .await;
@@ -46,16 +44,13 @@ async fn register_login_logout_round_trip(app: TestApp) {
         (status, body),
         (401, json!({"message": "401: Unauthorized", "code": 0}))
     );
-    let (status, _) = app.call("GET", "/users/@me", Some(&token), None).await;
-    assert_eq!(status, 200);
+    app.expect("GET", "/users/@me", Some(&token), None, 200)
+        .await;
 }
 
 backend_test!(login_by_email_and_wrong_password);
 async fn login_by_email_and_wrong_password(app: TestApp) {
-    let (status, _) = app.call("POST", "/auth/register", None, Some(json!({
-        "username": "grace", "password": "grace compiles COBOL 1959", "email": "Grace@Example.org"
-    }))).await;
-    assert_eq!(status, 201);
+    app.expect("POST", "/auth/register", None, Some(json!({ "username": "grace", "password": "grace compiles COBOL 1959", "email": "Grace@Example.org" })), 201).await;
     let (status, body) = app
         .call(
             "POST",
@@ -170,28 +165,25 @@ async fn registration_is_validated(app: TestApp) {
         assert_documented("POST", "/auth/register", status, &answer);
     }
     // Email uniqueness ignores case too.
-    let (status, _) = app
-        .call(
-            "POST",
-            "/auth/register",
-            None,
-            Some(
-                json!({"username": "first", "password": "long enough to pass", "email": "a@b.co"}),
-            ),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let (status, answer) = app
-        .call(
+    app.expect(
+        "POST",
+        "/auth/register",
+        None,
+        Some(json!({"username": "first", "password": "long enough to pass", "email": "a@b.co"})),
+        201,
+    )
+    .await;
+    let answer = app
+        .expect(
             "POST",
             "/auth/register",
             None,
             Some(
                 json!({"username": "second", "password": "long enough to pass", "email": "A@B.CO"}),
             ),
+            400,
         )
         .await;
-    assert_eq!(status, 400);
     assert_eq!(
         answer["errors"]["email"]["_errors"][0]["code"],
         "EMAIL_ALREADY_REGISTERED"

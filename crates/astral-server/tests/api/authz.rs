@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use crate::support::{backend_test, check_response_body, contract_properties, documented, TestApp};
+use crate::support::{
+    backend_test, check_response_body, contract_properties, documented, matches_template, TestApp,
+};
 
 /// Who calls. "Owner" is the owner of the resource the request is about: the account itself
 /// for `@me` routes, the guild's owner, a participant of the DM, the group DM's owner.
@@ -312,12 +314,7 @@ async fn expect(
 
 impl Fixture {
     async fn build(app: &TestApp) -> Fixture {
-        let (status, created) = app
-            .call("POST", "/auth/register", None, Some(json!({
-                "username": "owner", "password": OWNER_PASSWORD, "email": OWNER_EMAIL, "global_name": "The Owner"
-            })))
-            .await;
-        assert_eq!(status, 201, "{created}");
+        let created = app.expect("POST", "/auth/register", None, Some(json!({ "username": "owner", "password": OWNER_PASSWORD, "email": OWNER_EMAIL, "global_name": "The Owner" })), 201).await;
         let owner = Account {
             token: created["token"].as_str().unwrap().to_owned(),
             id: created["user_id"].as_str().unwrap().to_owned(),
@@ -350,79 +347,27 @@ impl Fixture {
         let spare = Account::register(app, "spare").await;
         let pal = Account::register(app, "pal").await;
 
-        let rel = |id: &str| format!("/users/@me/relationships/{id}");
-        expect(
-            app,
-            "PUT",
-            &rel(&friend.id),
-            &owner.token,
-            Some(json!({})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PUT",
-            &rel(&owner.id),
-            &friend.token,
-            Some(json!({})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PUT",
-            &rel(&pal.id),
-            &owner.token,
-            Some(json!({})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PUT",
-            &rel(&owner.id),
-            &pal.token,
-            Some(json!({})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PATCH",
-            &rel(&friend.id),
-            &owner.token,
-            Some(json!({"nickname": OWNER_NICKNAME})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PUT",
-            &rel(&blockee.id),
-            &owner.token,
-            Some(json!({"type": 2})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PUT",
-            &rel(&owner.id),
-            &admirer.token,
-            Some(json!({})),
-            204,
-        )
-        .await;
-        expect(
-            app,
-            "PUT",
-            &rel(&crush.id),
-            &owner.token,
-            Some(json!({})),
-            204,
-        )
-        .await;
+        // Friends with `friend` (nicknamed) and `pal`, `blockee` blocked, a request from
+        // `admirer` and one to `crush`.
+        let steps = [
+            ("PUT", &friend, &owner, json!({})),
+            ("PUT", &owner, &friend, json!({})),
+            ("PUT", &pal, &owner, json!({})),
+            ("PUT", &owner, &pal, json!({})),
+            (
+                "PATCH",
+                &friend,
+                &owner,
+                json!({"nickname": OWNER_NICKNAME}),
+            ),
+            ("PUT", &blockee, &owner, json!({"type": 2})),
+            ("PUT", &owner, &admirer, json!({})),
+            ("PUT", &crush, &owner, json!({})),
+        ];
+        for (method, target, caller, body) in steps {
+            let path = format!("/users/@me/relationships/{}", target.id);
+            expect(app, method, &path, &caller.token, Some(body), 204).await;
+        }
 
         let dm = expect(
             app,
@@ -663,20 +608,6 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         }
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
-}
-
-/// Whether a concrete path (without its query) is an instance of a contract path template.
-fn matches_template(path: &str, template: &str) -> bool {
-    let path = path.split('?').next().unwrap_or_default();
-    let (a, b): (Vec<&str>, Vec<&str>) = (path.split('/').collect(), template.split('/').collect());
-    a.len() == b.len()
-        && a.iter().zip(&b).all(|(seg, tpl)| {
-            if tpl.starts_with('{') && tpl.ends_with('}') {
-                !seg.is_empty()
-            } else {
-                seg == tpl
-            }
-        })
 }
 
 /// What no answer to anyone but the owner may contain.

@@ -32,23 +32,21 @@ async fn open(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
 /// `a` and `b` become friends (a request and its acceptance).
 pub(crate) async fn befriend(app: &TestApp, a: &(String, String), b: &(String, String)) {
     for (from, to) in [(a, b), (b, a)] {
-        let (status, body) = app
-            .call(
-                "PUT",
-                &format!("/users/@me/relationships/{}", to.1),
-                Some(&bot(&from.0)),
-                Some(json!({})),
-            )
-            .await;
-        assert_eq!(status, 204, "{body}");
+        app.expect(
+            "PUT",
+            &format!("/users/@me/relationships/{}", to.1),
+            Some(&bot(&from.0)),
+            Some(json!({})),
+            204,
+        )
+        .await;
     }
 }
 
 async fn list(app: &TestApp, token: &str) -> Vec<Value> {
-    let (status, list) = app
-        .call("GET", "/users/@me/channels", Some(&bot(token)), None)
+    let list = app
+        .expect("GET", "/users/@me/channels", Some(&bot(token)), None, 200)
         .await;
-    assert_eq!(status, 200);
     let list = list.as_array().unwrap().clone();
     list.iter().for_each(check_channel);
     list
@@ -166,8 +164,8 @@ async fn dm_errors(app: TestApp) {
     );
     // Unknown channels.
     for path in ["/channels/1", "/channels/x"] {
-        let (status, body) = app.call("DELETE", path, Some(&bot(&a)), None).await;
-        assert_eq!((status, body["code"].as_i64()), (404, Some(10003)));
+        app.refusal("DELETE", path, Some(&bot(&a)), None, (404, 10003))
+            .await;
     }
 }
 
@@ -222,46 +220,37 @@ async fn group_dms(app: TestApp) {
     // Any member adds, up to 10 in all.
     let member = people[1].0.clone();
     for p in &people[3..10] {
-        let (status, body) = app
-            .call(
-                "PUT",
-                &format!("/channels/{gid}/recipients/{}", p.1),
-                Some(&bot(&member)),
-                None,
-            )
-            .await;
-        assert_eq!(status, 204, "{body}");
-    }
-    let (status, body) = app
-        .call(
+        app.expect(
             "PUT",
-            &format!("/channels/{gid}/recipients/{}", people[10].1),
+            &format!("/channels/{gid}/recipients/{}", p.1),
             Some(&bot(&member)),
             None,
+            204,
         )
         .await;
-    assert_eq!((status, body["code"].as_i64()), (400, Some(30004)));
-    assert_documented(
+    }
+    app.refusal(
         "PUT",
-        "/channels/{channel_id}/recipients/{user_id}",
-        status,
-        &body,
-    );
+        &format!("/channels/{gid}/recipients/{}", people[10].1),
+        Some(&bot(&member)),
+        None,
+        (400, 30004),
+    )
+    .await;
     let eleven: Vec<String> = people[1..].iter().map(|p| p.1.clone()).collect();
     let (status, body) = open(&app, &owner, json!({"recipients": eleven})).await;
     assert_eq!((status, body["code"].as_i64()), (400, Some(30004)));
 
     // Only the owner removes.
     let target = &people[9].1;
-    let (status, body) = app
-        .call(
-            "DELETE",
-            &format!("/channels/{gid}/recipients/{target}"),
-            Some(&bot(&member)),
-            None,
-        )
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (403, Some(50013)));
+    app.refusal(
+        "DELETE",
+        &format!("/channels/{gid}/recipients/{target}"),
+        Some(&bot(&member)),
+        None,
+        (403, 50013),
+    )
+    .await;
     assert_eq!(
         app.call(
             "DELETE",
@@ -273,27 +262,25 @@ async fn group_dms(app: TestApp) {
         .0,
         204
     );
-    let (status, body) = app
-        .call(
-            "DELETE",
-            &format!("/channels/{gid}/recipients/{target}"),
-            Some(&bot(&owner)),
-            None,
-        )
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (404, Some(10013)));
+    app.refusal(
+        "DELETE",
+        &format!("/channels/{gid}/recipients/{target}"),
+        Some(&bot(&owner)),
+        None,
+        (404, 10013),
+    )
+    .await;
     assert!(list(&app, &people[9].0).await.is_empty());
 
     // The owner leaves: ownership passes to the member with the smallest id.
-    let (status, _) = app
-        .call(
-            "DELETE",
-            &format!("/channels/{gid}"),
-            Some(&bot(&owner)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.expect(
+        "DELETE",
+        &format!("/channels/{gid}"),
+        Some(&bot(&owner)),
+        None,
+        200,
+    )
+    .await;
     let (_, channels) = app
         .call("GET", "/users/@me/channels", Some(&bot(&member)), None)
         .await;
@@ -314,19 +301,18 @@ async fn group_dms(app: TestApp) {
 
     // DM channels take no recipients.
     let (_, dm) = open(&app, &owner, json!({"recipient_id": people[1].1})).await;
-    let (status, body) = app
-        .call(
-            "PUT",
-            &format!(
-                "/channels/{}/recipients/{}",
-                dm["id"].as_str().unwrap(),
-                people[2].1
-            ),
-            Some(&bot(&owner)),
-            None,
-        )
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (400, Some(50003)));
+    app.refusal(
+        "PUT",
+        &format!(
+            "/channels/{}/recipients/{}",
+            dm["id"].as_str().unwrap(),
+            people[2].1
+        ),
+        Some(&bot(&owner)),
+        None,
+        (400, 50003),
+    )
+    .await;
 }
 
 /// `POST /users/@me/channels` for a group DM with `recipients`.
@@ -389,15 +375,14 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
         );
     }
     // A friend request the victim has not accepted is not friendship.
-    let (status, _) = app
-        .call(
-            "PUT",
-            &format!("/users/@me/relationships/{}", victim.1),
-            Some(&bot(&stranger.0)),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(status, 204);
+    app.expect(
+        "PUT",
+        &format!("/users/@me/relationships/{}", victim.1),
+        Some(&bot(&stranger.0)),
+        Some(json!({})),
+        204,
+    )
+    .await;
     let (status, body) = app
         .call(
             "PUT",
@@ -410,24 +395,22 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
     // Nothing reached the victim.
     assert!(list(&app, &victim.0).await.is_empty());
     // Once they are friends, it works; a friend of a member is not enough for that member.
-    let (status, _) = app
-        .call(
-            "PUT",
-            &format!("/users/@me/relationships/{}", stranger.1),
-            Some(&bot(&victim.0)),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&own, &victim.1),
-            Some(&bot(&stranger.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+    app.expect(
+        "PUT",
+        &format!("/users/@me/relationships/{}", stranger.1),
+        Some(&bot(&victim.0)),
+        Some(json!({})),
+        204,
+    )
+    .await;
+    app.expect(
+        "PUT",
+        &add_path(&own, &victim.1),
+        Some(&bot(&stranger.0)),
+        None,
+        204,
+    )
+    .await;
     assert_eq!(list(&app, &victim.0).await.len(), 1);
     let newcomer = app.register("gdm-newcomer").await;
     befriend(&app, &victim, &newcomer).await;
@@ -450,21 +433,14 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
             json!({"code": 20001, "message": "Bots cannot use this endpoint"})
         )
     );
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&own, &victim.1),
-            Some(&bot(&bot_token)),
-            None,
-        )
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (403, Some(20001)));
-    assert_documented(
+    app.refusal(
         "PUT",
-        "/channels/{channel_id}/recipients/{user_id}",
-        status,
-        &body,
-    );
+        &add_path(&own, &victim.1),
+        Some(&bot(&bot_token)),
+        None,
+        (403, 20001),
+    )
+    .await;
     // A 1:1 DM needs no friendship (Discord's rule too), and bots may open them.
     let (status, dm) = open(&app, &bot_token, json!({"recipient_id": victim.1})).await;
     assert_eq!((status, dm["type"].as_i64()), (200, Some(1)));
@@ -511,15 +487,14 @@ async fn group_dm_cap_holds_at_its_boundary(app: TestApp) {
         &body,
     );
     // The first friend is in ten as well.
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&groups[0], &second.1),
-            Some(&bot(&victim.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+    app.expect(
+        "PUT",
+        &add_path(&groups[0], &second.1),
+        Some(&bot(&victim.0)),
+        None,
+        204,
+    )
+    .await;
     let (status, body) = app
         .call(
             "PUT",
@@ -535,36 +510,33 @@ async fn group_dm_cap_holds_at_its_boundary(app: TestApp) {
     );
     assert_eq!(list(&app, &victim.0).await.len(), 10);
     // Leaving one makes room for one.
-    let (status, _) = app
-        .call(
-            "DELETE",
-            &format!("/channels/{}", groups[9]["id"].as_str().unwrap()),
-            Some(&bot(&victim.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&theirs, &victim.1),
-            Some(&bot(&second.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+    app.expect(
+        "DELETE",
+        &format!("/channels/{}", groups[9]["id"].as_str().unwrap()),
+        Some(&bot(&victim.0)),
+        None,
+        200,
+    )
+    .await;
+    app.expect(
+        "PUT",
+        &add_path(&theirs, &victim.1),
+        Some(&bot(&second.0)),
+        None,
+        204,
+    )
+    .await;
     let (status, body) = group(&app, &victim.0, &[&second.1]).await;
     assert_eq!((status, &body), (400, &over));
     // Re-adding a member changes nothing, at the cap too.
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&theirs, &victim.1),
-            Some(&bot(&second.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+    app.expect(
+        "PUT",
+        &add_path(&theirs, &victim.1),
+        Some(&bot(&second.0)),
+        None,
+        204,
+    )
+    .await;
     assert_eq!(list(&app, &victim.0).await.len(), 10);
 }
 
@@ -604,18 +576,17 @@ async fn concurrent_group_dms_at_the_cap_boundary_make_exactly_one(app: TestApp)
     assert_eq!(groups, 10);
 
     // The same with additions to the racers' own groups (one slot again).
-    let (status, _) = app
-        .call(
-            "DELETE",
-            &format!(
-                "/channels/{}",
-                list(&app, &victim.0).await[0]["id"].as_str().unwrap()
-            ),
-            Some(&bot(&victim.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.expect(
+        "DELETE",
+        &format!(
+            "/channels/{}",
+            list(&app, &victim.0).await[0]["id"].as_str().unwrap()
+        ),
+        Some(&bot(&victim.0)),
+        None,
+        200,
+    )
+    .await;
     let mut own = Vec::new();
     for (n, r) in racers.iter().enumerate() {
         let next = &racers[(n + 1) % RACERS];

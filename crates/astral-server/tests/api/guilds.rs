@@ -8,15 +8,15 @@ use crate::support::{
 };
 
 async fn new_guild(app: &TestApp, token: &str, name: &str) -> String {
-    let (status, guild) = app
-        .call(
+    let guild = app
+        .expect(
             "POST",
             "/guilds",
             Some(&bot(token)),
             Some(json!({"name": name})),
+            201,
         )
         .await;
-    assert_eq!(status, 201, "{guild}");
     assert_matches_contract("Guild", &guild);
     guild["id"].as_str().unwrap().to_owned()
 }
@@ -31,27 +31,26 @@ async fn join(app: &TestApp, owner: &str, guild: &str, joiner: &str) {
         )
         .await;
     let code = invite["code"].as_str().unwrap();
-    let (status, _) = app
-        .call(
-            "POST",
-            &format!("/invites/{code}"),
-            Some(&bot(joiner)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.expect(
+        "POST",
+        &format!("/invites/{code}"),
+        Some(&bot(joiner)),
+        None,
+        200,
+    )
+    .await;
 }
 
 async fn my_guild_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    let (status, list) = app
-        .call(
+    let list = app
+        .expect(
             "GET",
             &format!("/users/@me/guilds{query}"),
             Some(&bot(token)),
             None,
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{list}");
     list.as_array()
         .unwrap()
         .iter()
@@ -191,10 +190,9 @@ async fn owners_add_bots_only(app: TestApp) {
     join(&app, &owner, &id, &member).await;
 
     let path = format!("/guilds/{id}/members/{bot_id}");
-    let (status, added) = app
-        .call("PUT", &path, Some(&bot(&owner)), Some(json!({})))
+    let added = app
+        .expect("PUT", &path, Some(&bot(&owner)), Some(json!({})), 201)
         .await;
-    assert_eq!(status, 201, "{added}");
     assert_matches_discord("PrivateGuildMemberResponse", &added);
     assert_eq!(added["user"]["id"], json!(bot_id));
     let (status, _) = app.call("PUT", &path, Some(&bot(&owner)), None).await;
@@ -227,15 +225,14 @@ async fn owners_add_bots_only(app: TestApp) {
         );
         assert_documented("PUT", "/guilds/{guild_id}/members/{user_id}", got, &body);
     }
-    let (got, body) = app
-        .call(
-            "PUT",
-            &format!("/guilds/1/members/{bot_id}"),
-            Some(&bot(&owner)),
-            None,
-        )
-        .await;
-    assert_eq!((got, body["code"].as_i64()), (404, Some(10004)));
+    app.refusal(
+        "PUT",
+        &format!("/guilds/1/members/{bot_id}"),
+        Some(&bot(&owner)),
+        None,
+        (404, 10004),
+    )
+    .await;
 }
 
 backend_test!(guild_list_pages_by_id);
@@ -323,16 +320,14 @@ async fn guild_list_pages_by_id(app: TestApp) {
         "after=abc",
         "before=-1",
     ] {
-        let (status, body) = app
-            .call(
-                "GET",
-                &format!("/users/@me/guilds?{bad}"),
-                Some(&bot(&owner)),
-                None,
-            )
-            .await;
-        assert_eq!((status, body["code"].as_i64()), (400, Some(50035)), "{bad}");
-        assert_documented("GET", "/users/@me/guilds", status, &body);
+        app.refusal(
+            "GET",
+            &format!("/users/@me/guilds?{bad}"),
+            Some(&bot(&owner)),
+            None,
+            (400, 50035),
+        )
+        .await;
     }
     // A bound the snowflake pattern allows but no stored id can reach (beyond i64) lies past
     // every id: everything is before it, nothing after it.
@@ -426,15 +421,14 @@ async fn members_leave_owners_cannot(app: TestApp) {
         204
     );
     assert_eq!(my_guild_names(&app, &member, "").await, vec!["Club"]);
-    let (status, body) = app
-        .call(
-            "DELETE",
-            &format!("/users/@me/guilds/{other}"),
-            Some(&bot(&member)),
-            None,
-        )
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+    app.refusal(
+        "DELETE",
+        &format!("/users/@me/guilds/{other}"),
+        Some(&bot(&member)),
+        None,
+        (404, 10004),
+    )
+    .await;
     let (status, body) = app
         .call(
             "DELETE",
@@ -448,15 +442,14 @@ async fn members_leave_owners_cannot(app: TestApp) {
         (400, Some("GUILD_OWNER_CANNOT_LEAVE"))
     );
     assert_documented("DELETE", "/users/@me/guilds/{guild_id}", status, &body);
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/users/@me/guilds/{other}/member"),
-            Some(&bot(&member)),
-            None,
-        )
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (404, Some(10004)));
+    app.refusal(
+        "GET",
+        &format!("/users/@me/guilds/{other}/member"),
+        Some(&bot(&member)),
+        None,
+        (404, 10004),
+    )
+    .await;
 }
 
 backend_test!(profiles_show_what_is_shared);
@@ -486,15 +479,15 @@ async fn profiles_show_what_is_shared(app: TestApp) {
         .await;
     }
     let query = "?with_mutual_guilds=true&with_mutual_friends=1&with_mutual_friends_count=true";
-    let (status, profile) = app
-        .call(
+    let profile = app
+        .expect(
             "GET",
             &format!("/users/{b_id}/profile{query}"),
             Some(&bot(&a)),
             None,
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{profile}");
     assert_matches_contract("UserProfile", &profile);
     assert_matches_discord("UserResponse", &profile["user"]);
     assert_eq!(profile["mutual_guilds"], json!([{"id": g, "nick": null}]));
@@ -532,24 +525,28 @@ async fn profiles_show_what_is_shared(app: TestApp) {
         blocked.as_object().unwrap().keys().collect::<Vec<_>>(),
         vec!["user"]
     );
-    let (status, body) = app
-        .call("GET", "/users/1/profile", Some(&bot(&a)), None)
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (404, Some(10013)));
+    app.refusal(
+        "GET",
+        "/users/1/profile",
+        Some(&bot(&a)),
+        None,
+        (404, 10013),
+    )
+    .await;
 }
 
 /// A new guild of `owner` and an invite code to it.
 async fn guild_with_invite(app: &TestApp, owner: &str, name: &str) -> String {
     let id = new_guild(app, owner, name).await;
-    let (status, invite) = app
-        .call(
+    let invite = app
+        .expect(
             "POST",
             &format!("/guilds/{id}/invites"),
             Some(&bot(owner)),
             None,
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{invite}");
     invite["code"].as_str().unwrap().to_owned()
 }
 
@@ -564,10 +561,14 @@ async fn guild_cap_is_one_hundred(app: TestApp) {
     }
     // The hundredth, by invite: fine.
     let first = guild_with_invite(&app, &host, "Host 0").await;
-    let (status, body) = app
-        .call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None)
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.expect(
+        "POST",
+        &format!("/invites/{first}"),
+        Some(&bot(&me)),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
     // One past: neither created nor joined.
     let (status, body) = app
@@ -587,16 +588,19 @@ async fn guild_cap_is_one_hundred(app: TestApp) {
     assert_eq!((status, &body), (400, &over));
     assert_documented("POST", "/invites/{code}", status, &body);
     // Accepting an invite to a guild one is in changes nothing, at the cap too.
-    let (status, body) = app
-        .call("POST", &format!("/invites/{first}"), Some(&bot(&me)), None)
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.expect(
+        "POST",
+        &format!("/invites/{first}"),
+        Some(&bot(&me)),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
     // Leaving one makes room for one.
-    let (status, guilds) = app
-        .call("GET", "/users/@me/guilds", Some(&bot(&me)), None)
+    let guilds = app
+        .expect("GET", "/users/@me/guilds", Some(&bot(&me)), None, 200)
         .await;
-    assert_eq!(status, 200);
     let joined = guilds
         .as_array()
         .unwrap()
@@ -617,10 +621,14 @@ async fn guild_cap_is_one_hundred(app: TestApp) {
         .0,
         204
     );
-    let (status, body) = app
-        .call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None)
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.expect(
+        "POST",
+        &format!("/invites/{second}"),
+        Some(&bot(&me)),
+        None,
+        200,
+    )
+    .await;
     let (status, body) = app
         .call(
             "POST",
@@ -679,9 +687,9 @@ async fn invite_cap_is_one_thousand_per_guild(app: TestApp) {
     let (owner, _) = app.register("inviter").await;
     let id = new_guild(&app, &owner, "Popular").await;
     let path = format!("/guilds/{id}/invites");
-    for n in 0..1000 {
-        let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
-        assert_eq!(status, 200, "invite {n}: {body}");
+    for _ in 0..1000 {
+        app.expect("POST", &path, Some(&bot(&owner)), None, 200)
+            .await;
     }
     let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
     assert_eq!(

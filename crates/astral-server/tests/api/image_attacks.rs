@@ -509,15 +509,15 @@ async fn attack_6_variant_flood_is_bounded_postgres() {
 
 async fn upload(app: &TestApp, name: &str, png: &[u8]) -> (String, String) {
     let (token, user_id) = app.register(name).await;
-    let (status, me) = app
-        .call(
+    let me = app
+        .expect(
             "PATCH",
             "/users/@me",
             Some(&bot(&token)),
             Some(json!({"avatar": data_uri(png, "image/png")})),
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{me}");
     (user_id, me["avatar"].as_str().unwrap().to_owned())
 }
 
@@ -769,15 +769,14 @@ async fn cdn_routes_are_limited_per_address() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // The API routes are not charged to the CDN bucket.
-    let (status, _) = app
-        .call(
-            "GET",
-            &format!("/users/{user_id}"),
-            Some(&bot(&app.register("reader").await.0)),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.expect(
+        "GET",
+        &format!("/users/{user_id}"),
+        Some(&bot(&app.register("reader").await.0)),
+        None,
+        200,
+    )
+    .await;
 }
 
 /// Behind a trusted proxy, the CDN limit is per client the proxy names, as the API's is: one

@@ -347,6 +347,41 @@ impl TestApp {
         session["token"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// [`call`](Self::call) that must answer `status`; returns the body. The failure names the
+    /// request and shows the answer.
+    pub async fn expect(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
+        let (got, answer) = self.call(method, path, token, body).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        answer
+    }
+
+    /// [`call`](Self::call) that must be refused with `status` and Discord JSON `code`, an
+    /// answer the contract documents for the operation; returns the body.
+    pub async fn refusal(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        (status, code): (u16, i64),
+    ) -> Value {
+        let (got, answer) = self.call(method, path, token, body).await;
+        assert_eq!(
+            (got, answer["code"].as_i64()),
+            (status, Some(code)),
+            "{method} {path}: {answer}"
+        );
+        assert_documented(method, &template_of(path), got, &answer);
+        answer
+    }
+
     /// A raw request on `/api/v10`: `(status, json body)`; a non-JSON body is `Value::Null`.
     pub async fn call(
         &self,
@@ -487,6 +522,32 @@ pub fn assert_documented(method: &str, path: &str, status: u16, body: &Value) {
     if status >= 400 {
         assert_matches_contract("Error", body);
     }
+}
+
+/// Whether a concrete path (without its query) is an instance of a contract path template.
+pub fn matches_template(path: &str, template: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (a, b): (Vec<&str>, Vec<&str>) = (path.split('/').collect(), template.split('/').collect());
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(seg, tpl)| {
+            if tpl.starts_with('{') && tpl.ends_with('}') {
+                !seg.is_empty()
+            } else {
+                seg == tpl
+            }
+        })
+}
+
+/// The contract's template for a concrete path: of those it is an instance of, the one with
+/// the most literal segments (`/users/@me` rather than `/users/{user_id}`).
+pub fn template_of(path: &str) -> String {
+    let paths = CONTRACT_AS_JSON_SCHEMA["paths"].as_object().expect("paths");
+    paths
+        .keys()
+        .filter(|template| matches_template(path, template))
+        .max_by_key(|template| template.split('/').filter(|s| !s.starts_with('{')).count())
+        .unwrap_or_else(|| panic!("{path} is an instance of no path of the contract"))
+        .clone()
 }
 
 /// Whether the contract documents `status` for `method path` (exactly or as a range).

@@ -68,10 +68,7 @@ async fn get_my_user_is_the_private_user_under_every_prefix(app: TestApp) {
 backend_test!(get_user_is_the_public_projection);
 async fn get_user_is_the_public_projection(app: TestApp) {
     let (token, _) = app.register("viewer").await;
-    let (status, created) = app.call("POST", "/auth/register", None, Some(json!({
-        "username": "target", "password": "long enough to pass", "email": "t@example.org", "global_name": "Tee"
-    }))).await;
-    assert_eq!(status, 201);
+    let created = app.expect("POST", "/auth/register", None, Some(json!({ "username": "target", "password": "long enough to pass", "email": "t@example.org", "global_name": "Tee" })), 201).await;
     let target_id = created["user_id"].as_str().unwrap().to_owned();
 
     let (status, body) = app
@@ -283,15 +280,14 @@ async fn patch_is_validated_and_changes_nothing_on_error(app: TestApp) {
         assert_documented("PATCH", "/users/@me", status, &answer);
     }
     // A body with one good and one bad field changes nothing.
-    let (status, _) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"global_name": "Half", "locale": "bogus"})),
-        )
-        .await;
-    assert_eq!(status, 400);
+    app.expect(
+        "PATCH",
+        "/users/@me",
+        Some(&auth),
+        Some(json!({"global_name": "Half", "locale": "bogus"})),
+        400,
+    )
+    .await;
     let (_, me) = app.call("GET", "/users/@me", Some(&auth), None).await;
     assert_eq!(
         (
