@@ -36,12 +36,8 @@ fn main() {
 
 /// The client's code, pretty-printed, from a (transformed) copy of the contract.
 fn generate(json: serde_json::Value, spec_path: &Path) -> String {
-    let spec: openapiv3::OpenAPI = serde_json::from_value(json).unwrap_or_else(|e| {
-        panic!(
-            "{} is not an OpenAPI 3.0 document: {e}",
-            spec_path.display()
-        )
-    });
+    let spec: openapiv3::OpenAPI = serde_json::from_value(json)
+        .unwrap_or_else(|e| panic!("{} is not an OpenAPI 3.0 document: {e}", spec_path.display()));
     let tokens = progenitor::Generator::default()
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor cannot generate a client from the contract: {e}"));

@@ -77,12 +77,7 @@ fn run_all() -> Result<bool, String> {
         .join("api-fuzz");
     let schemathesis = ensure_venv(&tools, &work)?;
     let binary = build_astral()?;
-    let paths = Paths {
-        tools,
-        work,
-        schemathesis,
-        binary,
-    };
+    let paths = Paths { tools, work, schemathesis, binary };
     let contract: Value = serde_json::from_str(
         &std::fs::read_to_string(root.join("openapi/astral.json")).map_err(|e| e.to_string())?,
     )
@@ -91,11 +86,7 @@ fn run_all() -> Result<bool, String> {
     let mut runs = Vec::new();
     for backend in Backend::from_env() {
         let label = format!("{}, rate limits off", backend.name());
-        let options = ServerOptions {
-            backend,
-            rate_limits: false,
-            env: Vec::new(),
-        };
+        let options = ServerOptions { backend, rate_limits: false, env: Vec::new() };
         let plan = Plan {
             label,
             people: 2,
@@ -161,13 +152,7 @@ fn fuzz(
     options: ServerOptions,
     plan: &Plan,
 ) -> Result<Vec<Totals>, String> {
-    let Plan {
-        label,
-        people,
-        max_examples,
-        max_seconds,
-        extra_args,
-    } = plan;
+    let Plan { label, people, max_examples, max_seconds, extra_args } = plan;
     println!("\n==> api-fuzz: {label}");
     let server = Server::start(&paths.binary, options)?;
 
@@ -187,10 +172,8 @@ fn fuzz(
     }
     let bot = server.create_bot("fuzz_bot")?;
 
-    let slug: String = label
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let slug: String =
+        label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let mut totals = Vec::new();
     for (email, account) in accounts.iter().take(*people) {
         let run_dir = paths.work.join(format!("{slug}-{}", account.username));

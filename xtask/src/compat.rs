@@ -30,21 +30,9 @@ struct Library {
 }
 
 const LIBRARIES: [Library; 3] = [
-    Library {
-        name: "discord.py",
-        prefix: "py",
-        time_limit: Duration::from_secs(120),
-    },
-    Library {
-        name: "discordjs-rest",
-        prefix: "js",
-        time_limit: Duration::from_secs(120),
-    },
-    Library {
-        name: "twilight",
-        prefix: "tw",
-        time_limit: Duration::from_secs(180),
-    },
+    Library { name: "discord.py", prefix: "py", time_limit: Duration::from_secs(120) },
+    Library { name: "discordjs-rest", prefix: "js", time_limit: Duration::from_secs(120) },
+    Library { name: "twilight", prefix: "tw", time_limit: Duration::from_secs(180) },
 ];
 
 struct Outcome {
@@ -104,11 +92,8 @@ pub fn run(args: &[String]) -> ExitCode {
     let started = Instant::now();
     let mut outcomes = Vec::new();
     for backend in Backend::from_env() {
-        let options = ServerOptions {
-            backend: backend.clone(),
-            rate_limits: true,
-            env: Vec::new(),
-        };
+        let options =
+            ServerOptions { backend: backend.clone(), rate_limits: true, env: Vec::new() };
         let server = match Server::start(&binary, options) {
             Ok(server) => server,
             Err(e) => {
@@ -116,11 +101,7 @@ pub fn run(args: &[String]) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        println!(
-            "compat: astral on {} at {}",
-            backend.name(),
-            server.base_url
-        );
+        println!("compat: astral on {} at {}", backend.name(), server.base_url);
         for (library, command) in &prepared {
             let outcome = run_library(&server, &backend, library, command, &root, &fixtures_dir);
             if !outcome.passed {
@@ -145,11 +126,7 @@ pub fn run(args: &[String]) -> ExitCode {
             o.checks_passed,
             o.checks_failed,
             o.elapsed,
-            if o.detail.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", o.detail)
-            }
+            if o.detail.is_empty() { String::new() } else { format!(" ({})", o.detail) }
         );
     }
     let runs_passed = outcomes.iter().filter(|o| o.passed).count();
@@ -185,34 +162,20 @@ fn prepare(library: &Library, root: &Path) -> Result<Vec<String>, String> {
 }
 
 fn require_tool(tool: &str, hint: &str) -> Result<(), String> {
-    match Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-    {
+    match Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
         Ok(status) if status.success() => Ok(()),
         _ => Err(format!("{tool} is required ({hint})")),
     }
 }
 
 fn prepare_python(root: &Path) -> Result<Vec<String>, String> {
-    require_tool(
-        "python3",
-        "with the venv module, e.g. apt-get install python3-venv",
-    )?;
+    require_tool("python3", "with the venv module, e.g. apt-get install python3-venv")?;
     let venv = root.join("target/compat/venv");
-    pinned::python_venv(
-        &root.join("compat/python/requirements.txt"),
-        &venv,
-        "compat",
-    )?;
+    pinned::python_venv(&root.join("compat/python/requirements.txt"), &venv, "compat")?;
     let python = venv.join("bin/python");
     Ok(vec![
         python.display().to_string(),
-        root.join("compat/python/test_discord_py.py")
-            .display()
-            .to_string(),
+        root.join("compat/python/test_discord_py.py").display().to_string(),
     ])
 }
 
@@ -232,10 +195,7 @@ fn prepare_node(root: &Path) -> Result<Vec<String>, String> {
         )?;
         std::fs::copy(&lock, &stamp).map_err(|e| e.to_string())?;
     }
-    Ok(vec![
-        "node".to_owned(),
-        dir.join("test.mjs").display().to_string(),
-    ])
+    Ok(vec!["node".to_owned(), dir.join("test.mjs").display().to_string()])
 }
 
 fn prepare_twilight(root: &Path) -> Result<Vec<String>, String> {
@@ -283,12 +243,7 @@ fn run_library(
         Ok(fixture) => fixture,
         Err(e) => {
             outcome.detail = format!("fixture: {e}");
-            eprintln!(
-                "compat: {} on {}: {}",
-                library.name,
-                backend.name(),
-                outcome.detail
-            );
+            eprintln!("compat: {} on {}: {}", library.name, backend.name(), outcome.detail);
             return outcome;
         }
     };
@@ -355,19 +310,12 @@ fn run_bounded(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    for proxy in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
+    for proxy in
+        ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+    {
         cmd.env_remove(proxy);
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", command[0]))?;
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run {}: {e}", command[0]))?;
 
     let (lines_tx, lines_rx) = mpsc::channel::<String>();
     let mut readers = Vec::new();
@@ -380,12 +328,7 @@ fn run_bounded(
     drop(lines_tx);
 
     let deadline = Instant::now() + library.time_limit;
-    let mut run = SuiteRun {
-        success: false,
-        timed_out: false,
-        checks_passed: 0,
-        checks_failed: 0,
-    };
+    let mut run = SuiteRun { success: false, timed_out: false, checks_passed: 0, checks_failed: 0 };
     let mut passed = 0;
     let mut failed = 0;
     loop {
@@ -449,9 +392,7 @@ fn echo(
 
 fn kill_group(pid: u32) {
     // The suite may have children (cargo runs the test binary): kill its whole process group.
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pid}")])
-        .status();
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
 }
 
 /// Fresh accounts for one library, made the documented way: the bot with
@@ -465,14 +406,7 @@ fn make_fixture(server: &Server, backend: &Backend, prefix: &str) -> Result<Valu
     let mut guild_ids = Vec::new();
     for n in 1..=4 {
         let body = json!({"name": format!("{prefix} guild {n}")});
-        let created = call(
-            server,
-            "POST",
-            "/api/v10/guilds",
-            &user.token,
-            Some(&body),
-            201,
-        )?;
+        let created = call(server, "POST", "/api/v10/guilds", &user.token, Some(&body), 201)?;
         let id = created["id"]
             .as_str()
             .ok_or_else(|| format!("guild without id: {created}"))?
@@ -538,17 +472,10 @@ fn call(
     for _ in 0..5 {
         let response = server.request(method, path, Some(token), body)?;
         if response.status == expected {
-            return if response.text.is_empty() {
-                Ok(Value::Null)
-            } else {
-                response.json()
-            };
+            return if response.text.is_empty() { Ok(Value::Null) } else { response.json() };
         }
         if response.status != 429 {
-            return Err(format!(
-                "{method} {path}: {} {}",
-                response.status, response.text
-            ));
+            return Err(format!("{method} {path}: {} {}", response.status, response.text));
         }
         let wait_ms = response
             .json()
@@ -582,14 +509,9 @@ mod tests {
 
     #[test]
     fn an_overrunning_suite_is_killed_with_its_children() {
-        let library = Library {
-            name: "sleeper",
-            prefix: "sl",
-            time_limit: Duration::from_secs(1),
-        };
-        let command: Vec<String> = ["sh", "-c", "echo 'ok - started'; sleep 60 & wait"]
-            .map(str::to_owned)
-            .into();
+        let library = Library { name: "sleeper", prefix: "sl", time_limit: Duration::from_secs(1) };
+        let command: Vec<String> =
+            ["sh", "-c", "echo 'ok - started'; sleep 60 & wait"].map(str::to_owned).into();
         let started = Instant::now();
         let run = run_bounded(
             &command,

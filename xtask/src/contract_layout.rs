@@ -94,11 +94,9 @@ fn write(node: &Node, indent: usize, prefix: &str, suffix: &str, out: &mut Strin
         <= WIDTH;
     let (open, close, items): (char, char, Vec<(Option<&str>, &Node)>) = match node {
         Node::Array(items) if !fits => ('[', ']', items.iter().map(|n| (None, n)).collect()),
-        Node::Object(entries) if !fits => (
-            '{',
-            '}',
-            entries.iter().map(|(k, n)| (Some(*k), n)).collect(),
-        ),
+        Node::Object(entries) if !fits => {
+            ('{', '}', entries.iter().map(|(k, n)| (Some(*k), n)).collect())
+        }
         _ => {
             out.push_str(&format!("{pad}{prefix}{one_line}{suffix}\n"));
             return;
@@ -116,10 +114,9 @@ fn write(node: &Node, indent: usize, prefix: &str, suffix: &str, out: &mut Strin
 fn one_line(node: &Node) -> String {
     match node {
         Node::Scalar(s) => (*s).to_owned(),
-        Node::Array(items) => format!(
-            "[{}]",
-            items.iter().map(one_line).collect::<Vec<_>>().join(", ")
-        ),
+        Node::Array(items) => {
+            format!("[{}]", items.iter().map(one_line).collect::<Vec<_>>().join(", "))
+        }
         Node::Object(entries) => format!(
             "{{{}}}",
             entries
@@ -306,15 +303,7 @@ mod tests {
 
     #[test]
     fn invalid_json_is_refused() {
-        for bad in [
-            "{",
-            "{\"a\" 1}",
-            "[1,]",
-            "{\"a\": tru}",
-            "\"\\x\"",
-            "1 2",
-            "[01x]",
-        ] {
+        for bad in ["{", "{\"a\" 1}", "[1,]", "{\"a\": tru}", "\"\\x\"", "1 2", "[01x]"] {
             assert!(format(bad).is_err(), "{bad}");
         }
     }

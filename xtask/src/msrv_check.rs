@@ -32,10 +32,7 @@ fn check() -> Result<String, String> {
         .output()
         .map_err(|e| format!("cannot run {cargo} metadata: {e}"))?;
     if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr)));
     }
     let metadata: Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
@@ -84,17 +81,12 @@ fn compare(metadata: &Value) -> Result<String, String> {
     let declared = |p: &Value| p["rust_version"].as_str().and_then(version);
 
     let mut ours = None;
-    for p in packages
-        .iter()
-        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(&id)))
-    {
+    for p in packages.iter().filter(|p| p["id"].as_str().is_some_and(|id| members.contains(&id))) {
         let name = p["name"].as_str().unwrap_or("?");
         let v = declared(p)
             .ok_or_else(|| format!("workspace member {name} declares no rust-version"))?;
         if ours.is_some_and(|o| o != v) {
-            return Err(format!(
-                "workspace members disagree on rust-version ({name})"
-            ));
+            return Err(format!("workspace members disagree on rust-version ({name})"));
         }
         ours = Some(v);
     }
@@ -103,9 +95,7 @@ fn compare(metadata: &Value) -> Result<String, String> {
     let mut too_new: Vec<String> = packages
         .iter()
         .filter(|p| {
-            p["id"]
-                .as_str()
-                .is_some_and(|id| resolved.contains(&id) && !members.contains(&id))
+            p["id"].as_str().is_some_and(|id| resolved.contains(&id) && !members.contains(&id))
         })
         .filter_map(|p| {
             let v = declared(p)?;
@@ -156,10 +146,7 @@ mod tests {
     fn a_dependency_needing_a_newer_rust_fails() {
         let err = compare(&metadata("1.88", "1.95")).unwrap_err();
         assert!(err.contains("dep 1.0.0 needs Rust 1.95"), "{err}");
-        assert!(
-            !err.contains("other-platform"),
-            "unresolved packages are not ours: {err}"
-        );
+        assert!(!err.contains("other-platform"), "unresolved packages are not ours: {err}");
     }
 
     #[test]

@@ -6,9 +6,7 @@ use std::process::Command;
 
 /// Runs `command`; an error names `what` and the exit status.
 pub fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let status = command.status().map_err(|e| format!("cannot run {what}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -30,16 +28,10 @@ pub fn python_venv(requirements: &Path, venv: &Path, label: &str) -> Result<(), 
     if venv.join("bin/python").exists() && is_current(requirements, &stamp)? {
         return Ok(());
     }
-    println!(
-        "{label}: installing {} into {}",
-        requirements.display(),
-        venv.display()
-    );
+    println!("{label}: installing {} into {}", requirements.display(), venv.display());
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     run_checked(
-        Command::new(&python)
-            .args(["-m", "venv", "--clear"])
-            .arg(venv),
+        Command::new(&python).args(["-m", "venv", "--clear"]).arg(venv),
         &format!("{python} -m venv"),
     )?;
     run_checked(

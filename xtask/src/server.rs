@@ -72,10 +72,7 @@ pub struct Server {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Builds `astral` (dev profile unless `ASTRAL_XTASK_PROFILE` names another) and returns its path.
@@ -100,10 +97,7 @@ pub fn build_astral() -> Result<PathBuf, String> {
 
 fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 fn unique_name(prefix: &str) -> String {
@@ -122,10 +116,7 @@ fn psql(admin_url: &str, sql: &str) -> Result<(), String> {
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "psql {sql:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ))
+        Err(format!("psql {sql:?} failed: {}", String::from_utf8_lossy(&output.stderr)))
     }
 }
 
@@ -154,10 +145,7 @@ impl Server {
         let workdir = std::env::temp_dir().join(unique_name("astral-xtask"));
         std::fs::create_dir_all(&workdir).map_err(|e| e.to_string())?;
         let (database_url, dropped_database) = match &options.backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", workdir.join("astral.db").display()),
-                None,
-            ),
+            Backend::Sqlite => (format!("sqlite://{}", workdir.join("astral.db").display()), None),
             Backend::Postgres(admin) => {
                 let name = unique_name("astral_xtask");
                 psql(admin, &format!("CREATE DATABASE {name}"))?;
@@ -183,9 +171,8 @@ impl Server {
         for (key, value) in &options.env {
             command.env(key, value);
         }
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let child =
+            command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let mut server = Server {
             child,
             binary: binary.to_path_buf(),
@@ -216,10 +203,7 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!(
-            "astral did not answer /healthz within {limit:?}; its log:\n{}",
-            self.log()
-        ))
+        Err(format!("astral did not answer /healthz within {limit:?}; its log:\n{}", self.log()))
     }
 
     /// What the server wrote to stderr so far.
@@ -255,10 +239,7 @@ impl Server {
         let username = body["username"].as_str().unwrap_or_default();
         let response = self.request("POST", "/api/v10/auth/register", None, Some(body))?;
         if response.status != 201 && response.status != 200 {
-            return Err(format!(
-                "register {username}: {} {}",
-                response.status, response.text
-            ));
+            return Err(format!("register {username}: {} {}", response.status, response.text));
         }
         let value = response.json()?;
         let field = |key: &str| {
@@ -267,11 +248,7 @@ impl Server {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("register answered without {key}: {value}"))
         };
-        Ok(Account {
-            id: field("user_id")?,
-            username: username.to_owned(),
-            token: field("token")?,
-        })
+        Ok(Account { id: field("user_id")?, username: username.to_owned(), token: field("token")? })
     }
 
     /// One HTTP/1.1 request; `authorization` is sent as given (include `Bot ` yourself).
@@ -288,16 +265,9 @@ impl Server {
 
 fn account_from(value: &Value, token_key: &str) -> Result<Account, String> {
     let field = |key: &str| {
-        value[key]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("missing {key} in {value}"))
+        value[key].as_str().map(str::to_owned).ok_or_else(|| format!("missing {key} in {value}"))
     };
-    Ok(Account {
-        id: field("id")?,
-        username: field("username")?,
-        token: field(token_key)?,
-    })
+    Ok(Account { id: field("id")?, username: field("username")?, token: field(token_key)? })
 }
 
 impl Drop for Server {
@@ -305,10 +275,7 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some((admin, name)) = self.dropped_database.take() {
-            let _ = psql(
-                &admin,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+            let _ = psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
         let _ = std::fs::remove_dir_all(&self.workdir);
     }
@@ -327,10 +294,7 @@ impl HttpResponse {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -342,9 +306,7 @@ fn http(
     body: Option<&Value>,
 ) -> Result<HttpResponse, String> {
     let mut stream = TcpStream::connect(address).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
     let payload = body.map(Value::to_string).unwrap_or_default();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     if let Some(auth) = authorization {
@@ -361,9 +323,8 @@ fn http(
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("malformed response: {text:?}"))?;
+    let (head, body) =
+        text.split_once("\r\n\r\n").ok_or_else(|| format!("malformed response: {text:?}"))?;
     let mut lines = head.lines();
     let status = lines
         .next()
@@ -377,16 +338,8 @@ fn http(
     let chunked = headers.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
     });
-    let text = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Ok(HttpResponse {
-        status,
-        headers,
-        text,
-    })
+    let text = if chunked { dechunk(body) } else { body.to_owned() };
+    Ok(HttpResponse { status, headers, text })
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -415,10 +368,7 @@ mod tests {
             "postgres://postgres@127.0.0.1:5432/x"
         );
         assert_eq!(
-            with_database(
-                "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
-                "x"
-            ),
+            with_database("postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "x"),
             "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
         );
         assert_eq!(

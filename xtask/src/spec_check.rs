@@ -22,10 +22,7 @@ pub fn run() -> ExitCode {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 fn check() -> Result<String, String> {
@@ -60,9 +57,7 @@ fn check() -> Result<String, String> {
                     .sum::<usize>()
             })
             .unwrap_or(0);
-        let schemas = hand["components"]["schemas"]
-            .as_object()
-            .map_or(0, |s| s.len());
+        let schemas = hand["components"]["schemas"].as_object().map_or(0, |s| s.len());
         Ok(format!(
             "spec-check: ok: {CONTRACT} and the handlers agree ({operations} operations, {schemas} schemas)"
         ))
@@ -79,14 +74,7 @@ fn generated_document(root: &Path) -> Result<String, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "astral-server",
-            "--bin",
-            "astral-openapi-dump",
-        ])
+        .args(["run", "--quiet", "--package", "astral-server", "--bin", "astral-openapi-dump"])
         .output()
         .map_err(|e| format!("spec-check: cannot run astral-openapi-dump: {e}"))?;
     if !output.status.success() {

@@ -33,10 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A 429: two PATCHes within 10 s. `retry_after` is how long to wait; after it the whole
     // bucket is free again.
-    let patch = UpdateMyUserRequest {
-        global_name: Some("Errors Example".parse()?),
-        ..Default::default()
-    };
+    let patch =
+        UpdateMyUserRequest { global_name: Some("Errors Example".parse()?), ..Default::default() };
     for attempt in 1..=3 {
         match client.update_my_user(&patch).await {
             Ok(_) => println!("PATCH {attempt}: ok"),

@@ -26,10 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|e| e.summary())?
             .into_inner();
         for guild in &page {
-            println!(
-                "{} {} ({:?} members)",
-                *guild.id, guild.name, guild.approximate_member_count
-            );
+            println!("{} {} ({:?} members)", *guild.id, guild.name, guild.approximate_member_count);
         }
         total += page.len();
         match page.last() {

@@ -15,24 +15,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = support::client_from_env()?;
 
     // Who am I? The token decides; a bad one answers 401.
-    let me = client
-        .get_my_user()
-        .await
-        .map_err(|e| e.summary())?
-        .into_inner();
+    let me = client.get_my_user().await.map_err(|e| e.summary())?.into_inner();
     println!("signed in as {} ({})", me.username, *me.id);
 
     // Change the display name. Only the fields that are set are sent.
     let name: UpdateMyUserRequestGlobalName = "Astral Quickstart".parse()?;
-    let patch = UpdateMyUserRequest {
-        global_name: Some(name),
-        ..Default::default()
-    };
-    let me = client
-        .update_my_user(&patch)
-        .await
-        .map_err(|e| e.summary())?
-        .into_inner();
+    let patch = UpdateMyUserRequest { global_name: Some(name), ..Default::default() };
+    let me = client.update_my_user(&patch).await.map_err(|e| e.summary())?.into_inner();
     println!("display name: {:?}", me.global_name);
 
     // An avatar travels as a data URI. PATCH /users/@me allows one request per 10 s per

@@ -50,11 +50,7 @@ impl DiscordError for Error<types::Error> {
                 let mut line = status.to_string();
                 // Generic errors repeat the status as their message ("401: Unauthorized").
                 if body.message
-                    != format!(
-                        "{}: {}",
-                        status.as_u16(),
-                        status.canonical_reason().unwrap_or("")
-                    )
+                    != format!("{}: {}", status.as_u16(), status.canonical_reason().unwrap_or(""))
                 {
                     line.push_str(": ");
                     if body.code != 0 {
@@ -73,10 +69,7 @@ impl DiscordError for Error<types::Error> {
                 line
             }
             Error::UnexpectedResponse(response) => {
-                format!(
-                    "{}: an answer the contract does not document",
-                    response.status()
-                )
+                format!("{}: an answer the contract does not document", response.status())
             }
             Error::CommunicationError(e) => format!("no answer: {e}"),
             Error::InvalidRequest(e) => format!("invalid request: {e}"),
@@ -104,11 +97,7 @@ fn field_errors(value: &Value, path: &str, out: &mut Vec<String>) {
                 out.push(format!("{at}: {code} {message}"));
             }
         } else {
-            let nested = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
+            let nested = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
             field_errors(child, &nested, out);
         }
     }

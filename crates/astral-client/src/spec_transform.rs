@@ -22,15 +22,10 @@ pub fn make_successes_uniform(spec: &mut Value) -> Vec<String> {
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
-            let successes: Vec<String> = responses
-                .keys()
-                .filter(|s| s.starts_with('2'))
-                .cloned()
-                .collect();
-            let bodies: Vec<Option<Value>> = successes
-                .iter()
-                .map(|s| responses[s].get("content").cloned())
-                .collect();
+            let successes: Vec<String> =
+                responses.keys().filter(|s| s.starts_with('2')).cloned().collect();
+            let bodies: Vec<Option<Value>> =
+                successes.iter().map(|s| responses[s].get("content").cloned()).collect();
             let uniform = bodies.windows(2).all(|w| w[0] == w[1]);
             if uniform {
                 continue;
@@ -72,12 +67,8 @@ fn inline(node: &mut Value, components: &Value, depth: usize) {
         return;
     }
     match node {
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|v| inline(v, components, depth + 1)),
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| inline(v, components, depth + 1)),
+        Value::Object(map) => map.values_mut().for_each(|v| inline(v, components, depth + 1)),
+        Value::Array(items) => items.iter_mut().for_each(|v| inline(v, components, depth + 1)),
         _ => {}
     }
 }
@@ -108,10 +99,7 @@ mod tests {
         let put = &spec["paths"]["/guilds/{g}/members/{u}"]["put"]["responses"];
         assert!(put["201"].get("content").is_none());
         assert_eq!(put["201"]["description"], "added");
-        assert_eq!(
-            put["403"]["content"], error,
-            "error answers keep their body"
-        );
+        assert_eq!(put["403"]["content"], error, "error answers keep their body");
         assert_eq!(spec["paths"]["/users/@me"], untouched);
         assert!(make_successes_uniform(&mut spec).is_empty(), "idempotent");
     }
@@ -134,10 +122,7 @@ mod tests {
         });
         inline_references(&mut spec);
         let responses = &spec["paths"]["/x"]["get"]["responses"];
-        assert_eq!(
-            responses["200"]["headers"]["H"],
-            json!({"schema": {"type": "string"}})
-        );
+        assert_eq!(responses["200"]["headers"]["H"], json!({"schema": {"type": "string"}}));
         assert_eq!(
             responses["401"],
             json!({

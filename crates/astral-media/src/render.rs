@@ -139,9 +139,7 @@ fn encode(image: DynamicImage, format: OutputFormat) -> Result<Vec<u8>, RenderEr
         let frame = image::Frame::new(image.into_rgba8());
         let mut encoder =
             image::codecs::gif::GifEncoder::new_with_speed(&mut out, GIF_QUANTISATION_SPEED);
-        encoder
-            .encode_frame(frame)
-            .map_err(|e| RenderError(e.to_string()))?;
+        encoder.encode_frame(frame).map_err(|e| RenderError(e.to_string()))?;
         drop(encoder);
         return Ok(out.into_inner());
     }
@@ -153,9 +151,7 @@ fn encode(image: DynamicImage, format: OutputFormat) -> Result<Vec<u8>, RenderEr
         (_, ColorType::Rgb8 | ColorType::Rgba8) => image,
         _ => DynamicImage::ImageRgba8(image.into_rgba8()),
     };
-    image
-        .write_to(&mut out, format.image_format())
-        .map_err(|e| RenderError(e.to_string()))?;
+    image.write_to(&mut out, format.image_format()).map_err(|e| RenderError(e.to_string()))?;
     Ok(out.into_inner())
 }
 
@@ -205,10 +201,7 @@ mod tests {
     #[test]
     fn resizes_and_converts() {
         let original = png(300, 150);
-        assert_eq!(
-            render(&original, OutputFormat::Png, None).unwrap(),
-            original
-        );
+        assert_eq!(render(&original, OutputFormat::Png, None).unwrap(), original);
         assert_eq!(
             render(&original, OutputFormat::Png, Some(512)).unwrap(),
             original,

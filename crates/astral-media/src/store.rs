@@ -27,10 +27,8 @@ impl DiskStore {
     /// written through `tempfile`, which creates them 0600; existing ones are tightened here).
     pub fn open(root: impl AsRef<Path>) -> std::io::Result<DiskStore> {
         let root = root.as_ref();
-        let store = DiskStore {
-            originals: root.join("originals"),
-            variants: root.join("variants"),
-        };
+        let store =
+            DiskStore { originals: root.join("originals"), variants: root.join("variants") };
         for dir in [&store.originals, &store.variants] {
             owner_only::create_dir_all(dir)?;
         }
@@ -55,10 +53,7 @@ mod owner_only {
     #[cfg(unix)]
     pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
     }
 
     #[cfg(not(unix))]
@@ -95,17 +90,12 @@ mod owner_only {
 fn safe(name: &str) -> std::io::Result<&str> {
     let ok = !name.is_empty()
         && name.len() <= 80
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
         && !name.starts_with('.');
     if ok {
         Ok(name)
     } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "invalid media name",
-        ))
+        Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "invalid media name"))
     }
 }
 
@@ -160,11 +150,6 @@ mod tests {
             assert!(store.get(bad).is_err(), "{bad}");
         }
         // No temporary files are left behind.
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("media/originals"))
-                .unwrap()
-                .count(),
-            1
-        );
+        assert_eq!(std::fs::read_dir(dir.path().join("media/originals")).unwrap().count(), 1);
     }
 }

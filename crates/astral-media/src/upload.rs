@@ -91,13 +91,10 @@ fn refuse(message: impl Into<String>) -> UploadError {
 pub fn decode_upload(value: &str) -> Result<Upload, UploadError> {
     let payload = match value.strip_prefix("data:") {
         Some(rest) => {
-            let (header, data) = rest
-                .split_once(',')
-                .ok_or_else(|| refuse("Invalid data URI: no comma."))?;
+            let (header, data) =
+                rest.split_once(',').ok_or_else(|| refuse("Invalid data URI: no comma."))?;
             if !header.ends_with(";base64") {
-                return Err(refuse(
-                    "Invalid data URI: the image must be base64-encoded.",
-                ));
+                return Err(refuse("Invalid data URI: the image must be base64-encoded."));
             }
             data
         }
@@ -153,28 +150,15 @@ pub fn decode_upload(value: &str) -> Result<Upload, UploadError> {
     // Decode it all, within limits, to prove it is an image (a truncated or corrupt one fails).
     let mut reader = ImageReader::with_format(Cursor::new(&bytes), kind.format());
     reader.limits(decode_limits());
-    reader
-        .decode()
-        .map_err(|_| refuse("The image is corrupt or truncated."))?;
+    reader.decode().map_err(|_| refuse("The image is corrupt or truncated."))?;
     if frames > 1 {
         decode_gif_frames(&bytes)?;
     }
 
     let animated = frames > 1;
     let digest = Sha256::digest(&bytes);
-    let hash = format!(
-        "{}{}",
-        if animated { "a_" } else { "" },
-        hex::encode(&digest[..16])
-    );
-    Ok(Upload {
-        hash,
-        bytes,
-        kind,
-        width,
-        height,
-        animated,
-    })
+    let hash = format!("{}{}", if animated { "a_" } else { "" }, hex::encode(&digest[..16]));
+    Ok(Upload { hash, bytes, kind, width, height, animated })
 }
 
 /// The limits every decode runs under (uploads and renders).
@@ -193,15 +177,13 @@ fn gif_frame_count(bytes: &[u8]) -> Result<usize, UploadError> {
     let mut options = gif::DecodeOptions::new();
     options.skip_frame_decoding(true);
     options.set_color_output(gif::ColorOutput::Indexed);
-    let mut decoder = options
-        .read_info(Cursor::new(bytes))
-        .map_err(|_| refuse("The GIF could not be read."))?;
+    let mut decoder =
+        options.read_info(Cursor::new(bytes)).map_err(|_| refuse("The GIF could not be read."))?;
     let (width, height) = (decoder.width(), decoder.height());
     let canvas = u64::from(width) * u64::from(height);
     let mut frames = 0usize;
-    while let Some(frame) = decoder
-        .next_frame_info()
-        .map_err(|_| refuse("The GIF is corrupt or truncated."))?
+    while let Some(frame) =
+        decoder.next_frame_info().map_err(|_| refuse("The GIF is corrupt or truncated."))?
     {
         if frame.width > width || frame.height > height {
             return Err(refuse(format!(
@@ -211,9 +193,7 @@ fn gif_frame_count(bytes: &[u8]) -> Result<usize, UploadError> {
         }
         frames += 1;
         if frames > MAX_GIF_FRAMES {
-            return Err(refuse(format!(
-                "The GIF has more than {MAX_GIF_FRAMES} frames."
-            )));
+            return Err(refuse(format!("The GIF has more than {MAX_GIF_FRAMES} frames.")));
         }
         if frames as u64 * canvas > MAX_GIF_WORK {
             return Err(refuse(format!(
@@ -234,9 +214,7 @@ fn decode_gif_frames(bytes: &[u8]) -> Result<(), UploadError> {
     use image::{AnimationDecoder, ImageDecoder};
     let mut decoder = image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
         .map_err(|_| refuse("The GIF could not be read."))?;
-    decoder
-        .set_limits(decode_limits())
-        .map_err(|_| refuse("The GIF could not be read."))?;
+    decoder.set_limits(decode_limits()).map_err(|_| refuse("The GIF could not be read."))?;
     for frame in decoder.into_frames() {
         frame.map_err(|_| refuse("The GIF is corrupt or truncated."))?;
     }
@@ -246,10 +224,7 @@ fn decode_gif_frames(bytes: &[u8]) -> Result<(), UploadError> {
 /// A stored hash as Discord writes it: 32 lowercase hex characters, optionally `a_`-prefixed.
 pub fn is_hash(s: &str) -> bool {
     let hex = s.strip_prefix("a_").unwrap_or(s);
-    hex.len() == 32
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -271,11 +246,7 @@ mod tests {
         let a = decode_upload(&format!("data:image/jpeg;base64,{raw}")).unwrap();
         let b = decode_upload(&raw).unwrap();
         assert_eq!(a.hash, b.hash);
-        assert_eq!(
-            a.kind,
-            ImageKind::Png,
-            "sniffed, not the declared MIME type"
-        );
+        assert_eq!(a.kind, ImageKind::Png, "sniffed, not the declared MIME type");
         assert!(is_hash(&a.hash) && !a.hash.starts_with("a_"));
     }
 
@@ -286,10 +257,7 @@ mod tests {
             (String::new(), "empty"),
             ("data:image/png;base64,".into(), "empty"),
             ("%%%%".into(), "base64"),
-            (
-                STANDARD.encode(b"just some text, not an image"),
-                "PNG, JPEG",
-            ),
+            (STANDARD.encode(b"just some text, not an image"), "PNG, JPEG"),
             (STANDARD.encode(&good[..good.len() / 2]), "corrupt"),
             (STANDARD.encode(png(MAX_SIDE + 1, 1)), "4096"),
             ("data:image/png,rawbytes".into(), "base64"),
@@ -335,11 +303,7 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // Exactly at the budget is fine: 4 frames of 4096² = 2^26; 5 are not.
         let at_budget = gif(4096, 1, 4);
-        assert!(
-            decode_upload(&STANDARD.encode(&at_budget))
-                .unwrap()
-                .animated
-        );
+        assert!(decode_upload(&STANDARD.encode(&at_budget)).unwrap().animated);
         assert!(decode_upload(&STANDARD.encode(gif(4096, 1, 5))).is_err());
         // A frame larger than its canvas, and more than 1000 frames, are refused too.
         assert!(decode_upload(&STANDARD.encode(gif(16, 32, 1)))

@@ -87,26 +87,22 @@ impl Lane {
         let receiver = Arc::new(Mutex::new(receiver));
         for i in 0..threads {
             let receiver = Arc::clone(&receiver);
-            let spawned = std::thread::Builder::new()
-                .name(format!("astral-{name}-{i}"))
-                .spawn(move || loop {
+            let spawned = std::thread::Builder::new().name(format!("astral-{name}-{i}")).spawn(
+                move || loop {
                     // The lock is held only while waiting for the next job, never while running it.
                     let job = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     match job {
                         Ok(job) => job(),
                         Err(_) => return,
                     }
-                });
+                },
+            );
             if let Err(e) = spawned {
                 // Fewer threads than slots would only queue jobs longer; say so and go on.
                 eprintln!("astral-media: cannot start an image thread: {e}");
             }
         }
-        Lane {
-            slots: Arc::new(Semaphore::new(threads)),
-            jobs: sender,
-            queue_timeout,
-        }
+        Lane { slots: Arc::new(Semaphore::new(threads)), jobs: sender, queue_timeout }
     }
 
     /// Runs `f` on one of the lane's threads once a slot is free (waiting at most the queue
@@ -156,12 +152,7 @@ struct Landing {
 
 impl Drop for Landing {
     fn drop(&mut self) {
-        self.workers
-            .flights
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
+        self.workers.flights.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key);
     }
 }
 
@@ -206,11 +197,7 @@ impl ImageWorkers {
     ) -> Result<(), ImageError> {
         let media = Arc::clone(&self.media);
         self.files
-            .run(move || {
-                originals
-                    .iter()
-                    .try_for_each(|(hash, bytes)| media.put(hash, bytes))
-            })
+            .run(move || originals.iter().try_for_each(|(hash, bytes)| media.put(hash, bytes)))
             .await?
             .map_err(|e| ImageError::Internal(e.to_string()))
     }
@@ -315,11 +302,7 @@ impl ImageWorkers {
     }
 
     fn cached_default(&self, index: u64, size: u32) -> Option<Bytes> {
-        self.defaults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(index, size))
-            .cloned()
+        self.defaults.lock().unwrap_or_else(|e| e.into_inner()).get(&(index, size)).cloned()
     }
 
     async fn cached_variant(&self, key: &str) -> Result<Option<Bytes>, ImageError> {
@@ -340,21 +323,14 @@ impl ImageWorkers {
         F: std::future::Future<Output = Shared> + Send + 'static,
     {
         let mut result = {
-            let mut waiting = self
-                .flights
-                .waiting
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut waiting = self.flights.waiting.lock().unwrap_or_else(|e| e.into_inner());
             match waiting.get(&key) {
                 Some(result) => result.clone(),
                 None if waiting.len() >= self.flights.max => return Err(ImageError::Busy),
                 None => {
                     let (publish, result) = watch::channel(None);
                     waiting.insert(key.clone(), result.clone());
-                    let landing = Landing {
-                        workers: Arc::clone(self),
-                        key,
-                    };
+                    let landing = Landing { workers: Arc::clone(self), key };
                     tokio::spawn(async move {
                         let outcome = work.await;
                         // Published before the entry goes (when `landing` drops): a request
@@ -371,9 +347,7 @@ impl ImageWorkers {
             .wait_for(Option::is_some)
             .await
             .map_err(|_| ImageError::Internal("render abandoned".into()))?;
-        outcome
-            .clone()
-            .unwrap_or_else(|| Err(ImageError::Internal("render abandoned".into())))
+        outcome.clone().unwrap_or_else(|| Err(ImageError::Internal("render abandoned".into())))
     }
 }
 
@@ -394,10 +368,7 @@ mod tests {
     fn workers(threads: usize, queue_ms: u64) -> (tempfile::TempDir, Arc<ImageWorkers>) {
         let dir = tempfile::tempdir().unwrap();
         let store = DiskStore::open(dir.path()).unwrap();
-        (
-            dir,
-            ImageWorkers::new(Arc::new(store), settings(threads, queue_ms)),
-        )
+        (dir, ImageWorkers::new(Arc::new(store), settings(threads, queue_ms)))
     }
 
     #[tokio::test]
@@ -443,10 +414,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let started = std::time::Instant::now();
         assert_eq!(workers.default_avatar(0, 256).await, Err(ImageError::Busy));
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "refused at once"
-        );
+        assert!(started.elapsed() < Duration::from_secs(1), "refused at once");
         release.send(()).unwrap();
         blocker.await.unwrap().unwrap();
         for flight in waiting {

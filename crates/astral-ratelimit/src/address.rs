@@ -35,11 +35,7 @@ pub fn client_ip(
             .map(parse_node)
             .collect()
     } else {
-        forwarded
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(forwarded_for)
-            .collect()
+        forwarded.iter().flat_map(|v| v.split(',')).map(forwarded_for).collect()
     };
     let mut client = peer;
     for hop in hops.into_iter().rev() {
@@ -66,10 +62,7 @@ fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
 /// IPv4-mapped IPv6 (`::ffff:1.2.3.4`, as dual-stack sockets report IPv4 peers) is IPv4.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     }
 }
@@ -126,14 +119,8 @@ mod tests {
         let xff = ["6.6.6.6"];
         assert_eq!(client_ip(ip("10.0.0.1"), &[], &xff, &[]), ip("10.0.0.1"));
         let trusted = nets(&["192.168.0.0/16"]);
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &[], &xff, &trusted),
-            ip("10.0.0.1")
-        );
-        assert_eq!(
-            client_ip(ip("192.168.1.1"), &[], &xff, &trusted),
-            ip("6.6.6.6")
-        );
+        assert_eq!(client_ip(ip("10.0.0.1"), &[], &xff, &trusted), ip("10.0.0.1"));
+        assert_eq!(client_ip(ip("192.168.1.1"), &[], &xff, &trusted), ip("6.6.6.6"));
     }
 
     #[test]
@@ -141,38 +128,23 @@ mod tests {
         let trusted = nets(&["10.0.0.0/8", "2001:db8:ffff::/48"]);
         // The client claims 1.1.1.1; the first proxy saw 5.5.5.5; the second one 10.0.0.7.
         let xff = ["1.1.1.1, 5.5.5.5", "10.0.0.7"];
-        assert_eq!(
-            client_ip(ip("10.0.0.2"), &[], &xff, &trusted),
-            ip("5.5.5.5")
-        );
+        assert_eq!(client_ip(ip("10.0.0.2"), &[], &xff, &trusted), ip("5.5.5.5"));
         let forwarded = [
             r#"for=1.1.1.1, for="[2001:db8:1::17]:4711";proto=https"#,
             "For=\"[2001:db8:ffff::1]\"",
         ];
-        assert_eq!(
-            client_ip(ip("10.0.0.2"), &forwarded, &[], &trusted),
-            ip("2001:db8:1::17")
-        );
+        assert_eq!(client_ip(ip("10.0.0.2"), &forwarded, &[], &trusted), ip("2001:db8:1::17"));
         // With both, `X-Forwarded-For` is read (a client's own `Forwarded` is not believed
         // behind a proxy that only sets `X-Forwarded-For`).
-        assert_eq!(
-            client_ip(ip("10.0.0.2"), &forwarded, &xff, &trusted),
-            ip("5.5.5.5")
-        );
+        assert_eq!(client_ip(ip("10.0.0.2"), &forwarded, &xff, &trusted), ip("5.5.5.5"));
         // Every hop trusted: the leftmost one is the client.
         assert_eq!(
             client_ip(ip("10.0.0.2"), &[], &["10.1.1.1, 10.2.2.2"], &trusted),
             ip("10.1.1.1")
         );
         // Garbage stops the walk at the proxy that reported it.
-        assert_eq!(
-            client_ip(ip("10.0.0.2"), &[], &["1.1.1.1, unknown"], &trusted),
-            ip("10.0.0.2")
-        );
-        assert_eq!(
-            client_ip(ip("10.0.0.2"), &[], &["4.4.4.4:8080"], &trusted),
-            ip("4.4.4.4")
-        );
+        assert_eq!(client_ip(ip("10.0.0.2"), &[], &["1.1.1.1, unknown"], &trusted), ip("10.0.0.2"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &[], &["4.4.4.4:8080"], &trusted), ip("4.4.4.4"));
     }
 
     #[test]
@@ -181,22 +153,11 @@ mod tests {
             address_subject(ip("2001:db8:1:2:aaaa::1")),
             address_subject(ip("2001:db8:1:2:ffff:1:2:3"))
         );
-        assert_ne!(
-            address_subject(ip("2001:db8:1:2::1")),
-            address_subject(ip("2001:db8:1:3::1"))
-        );
-        assert_eq!(
-            address_subject(ip("2001:db8:1:2::1")),
-            "ip6:2001:db8:1:2::/64"
-        );
+        assert_ne!(address_subject(ip("2001:db8:1:2::1")), address_subject(ip("2001:db8:1:3::1")));
+        assert_eq!(address_subject(ip("2001:db8:1:2::1")), "ip6:2001:db8:1:2::/64");
         assert_eq!(address_subject(ip("::ffff:1.2.3.4")), "ip:1.2.3.4");
         assert_eq!(
-            client_ip(
-                ip("::ffff:10.0.0.2"),
-                &[],
-                &["7.7.7.7"],
-                &nets(&["10.0.0.0/8"])
-            ),
+            client_ip(ip("::ffff:10.0.0.2"), &[], &["7.7.7.7"], &nets(&["10.0.0.0/8"])),
             ip("7.7.7.7")
         );
     }

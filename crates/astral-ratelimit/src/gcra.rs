@@ -97,12 +97,7 @@ mod tests {
         // … but the refusal still names the moment the whole burst is back.
         assert_eq!(refused.retry_after_us, 2_000_000);
         // An idle bucket is full again after reset_after.
-        let full = decide(
-            GLOBAL,
-            d.new_tat_us,
-            now + 200_000 + d.reset_after_us,
-            false,
-        );
+        let full = decide(GLOBAL, d.new_tat_us, now + 200_000 + d.reset_after_us, false);
         assert_eq!((full.remaining, full.reset_after_us), (10, 0));
     }
 
@@ -122,10 +117,7 @@ mod tests {
                 at + refused.retry_after_us
             })
             .collect();
-        assert!(
-            wake_ups.iter().all(|&w| w == now + 2_000_000),
-            "{wake_ups:?}"
-        );
+        assert!(wake_ups.iter().all(|&w| w == now + 2_000_000), "{wake_ups:?}");
         for i in 0..10 {
             let d = decide(GLOBAL, tat, wake_ups[0], true);
             assert!(d.admitted, "waiter {i}");
@@ -133,10 +125,7 @@ mod tests {
         }
         // The eleventh waiter is told to come back when those ten have refilled.
         let eleventh = decide(GLOBAL, tat, wake_ups[0], true);
-        assert_eq!(
-            (eleventh.admitted, eleventh.retry_after_us),
-            (false, 2_000_000)
-        );
+        assert_eq!((eleventh.admitted, eleventh.retry_after_us), (false, 2_000_000));
     }
 
     #[test]
@@ -149,10 +138,7 @@ mod tests {
         // 150 ms on: still refused (the next slot frees at 200 ms); full at 2 s.
         let refused = decide(GLOBAL, tat, now + 150_000, true);
         assert!(!refused.admitted);
-        assert_eq!(
-            (refused.retry_after_us, refused.reset_after_us),
-            (1_850_000, 1_850_000)
-        );
+        assert_eq!((refused.retry_after_us, refused.reset_after_us), (1_850_000, 1_850_000));
         let back = decide(GLOBAL, tat, now + 150_000 + refused.retry_after_us, false);
         assert_eq!((back.admitted, back.remaining), (true, 10));
     }

@@ -247,11 +247,9 @@ impl Limiter {
         let subject_key = subject.key();
         let (primary_name, primary_kind, primary_quota) = match subject {
             Subject::Token(_) => ("global", BucketKind::Global, self.config.global),
-            Subject::Address(_) => (
-                "unauthenticated",
-                BucketKind::Unauthenticated,
-                self.config.unauthenticated,
-            ),
+            Subject::Address(_) => {
+                ("unauthenticated", BucketKind::Unauthenticated, self.config.unauthenticated)
+            }
         };
         // One store operation: the subject's invalid-request bucket is looked at (a full one
         // refuses), the request's own buckets are charged.
@@ -267,15 +265,10 @@ impl Limiter {
                 charge: true,
             },
         ];
-        let mut names = vec![
-            ("invalid", BucketKind::InvalidRequests),
-            (primary_name, primary_kind),
-        ];
-        if let Some(route) = self
-            .config
-            .routes
-            .iter()
-            .find(|r| r.method == method && r.path == path)
+        let mut names =
+            vec![("invalid", BucketKind::InvalidRequests), (primary_name, primary_kind)];
+        if let Some(route) =
+            self.config.routes.iter().find(|r| r.method == method && r.path == path)
         {
             buckets.push(Bucket {
                 key: self.key(route.name, &subject_key),
@@ -300,27 +293,14 @@ impl Limiter {
         }
         .map(|(d, kind)| Refusal {
             kind,
-            scope: if kind == BucketKind::Route {
-                Scope::User
-            } else {
-                Scope::Global
-            },
+            scope: if kind == BucketKind::Route { Scope::User } else { Scope::Global },
             global: kind != BucketKind::Route,
             retry_after_us: d.retry_after_us,
         });
         // The headers describe the invalid-request bucket when it refused, otherwise the
         // route's own bucket where there is one, otherwise the global (or per-address) one.
-        let shown = if !invalid.admitted {
-            0
-        } else {
-            decisions.len() - 1
-        };
-        Check {
-            decision: decisions[shown],
-            bucket_id: bucket_id(names[shown].0),
-            now_us,
-            refusal,
-        }
+        let shown = if !invalid.admitted { 0 } else { decisions.len() - 1 };
+        Check { decision: decisions[shown], bucket_id: bucket_id(names[shown].0), now_us, refusal }
     }
 
     /// Counts an invalid answer (401, 403, or a 429 not caused by the invalid-request limit
@@ -377,13 +357,8 @@ impl Limiter {
             }),
         };
         if decisions.iter().all(|d| d.admitted) {
-            let attempt = LoginAttempt {
-                buckets: both.to_vec(),
-            };
-            return (
-                check(decisions[0], "failed_logins_address", None),
-                Some(attempt),
-            );
+            let attempt = LoginAttempt { buckets: both.to_vec() };
+            return (check(decisions[0], "failed_logins_address", None), Some(attempt));
         }
         if !decisions[0].admitted {
             return (
@@ -407,9 +382,7 @@ impl Limiter {
         if spare_decisions.iter().all(|d| d.admitted) {
             return (
                 check(spare_decisions[0], "failed_logins_address", None),
-                Some(LoginAttempt {
-                    buckets: spare.to_vec(),
-                }),
+                Some(LoginAttempt { buckets: spare.to_vec() }),
             );
         }
         if !spare_decisions[0].admitted {
@@ -423,11 +396,7 @@ impl Limiter {
             );
         }
         (
-            check(
-                decisions[1],
-                "failed_logins_account",
-                Some(BucketKind::FailedLoginsPerAccount),
-            ),
+            check(decisions[1], "failed_logins_account", Some(BucketKind::FailedLoginsPerAccount)),
             None,
         )
     }
@@ -468,19 +437,13 @@ impl Limiter {
     }
 
     fn healthy_redis(&self, now: u64) -> Option<&RedisStore> {
-        self.redis
-            .as_ref()
-            .filter(|_| now >= self.redis_retry_at_us.load(Ordering::Relaxed))
+        self.redis.as_ref().filter(|_| now >= self.redis_retry_at_us.load(Ordering::Relaxed))
     }
 
     fn redis_failed(&self, now: u64, e: &str) {
         self.redis_failures.fetch_add(1, Ordering::Relaxed);
-        self.redis_retry_at_us
-            .store(now + REDIS_BACKOFF_US, Ordering::Relaxed);
-        let mut last = self
-            .last_failure_logged_us
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        self.redis_retry_at_us.store(now + REDIS_BACKOFF_US, Ordering::Relaxed);
+        let mut last = self.last_failure_logged_us.lock().unwrap_or_else(|e| e.into_inner());
         if now.saturating_sub(*last) >= 10_000_000 {
             *last = now;
             tracing::warn!(error = %e, failures = self.redis_failures(), "Redis rate-limit store failed; limiting in process until it answers again");
@@ -542,28 +505,12 @@ mod tests {
         let l = limiter(clock);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for _ in 0..10 {
-            assert!(l
-                .check("GET", "/users/@me", &tok("a"))
-                .await
-                .refusal
-                .is_none());
+            assert!(l.check("GET", "/users/@me", &tok("a")).await.refusal.is_none());
         }
-        let refused = l
-            .check("GET", "/users/@me", &tok("a"))
-            .await
-            .refusal
-            .unwrap();
+        let refused = l.check("GET", "/users/@me", &tok("a")).await.refusal.unwrap();
         assert_eq!((refused.scope, refused.global), (Scope::Global, true));
-        assert!(l
-            .check("GET", "/users/@me", &tok("b"))
-            .await
-            .refusal
-            .is_none());
-        assert!(l
-            .check("POST", "/auth/login", &Subject::Address(ip))
-            .await
-            .refusal
-            .is_none());
+        assert!(l.check("GET", "/users/@me", &tok("b")).await.refusal.is_none());
+        assert!(l.check("POST", "/auth/login", &Subject::Address(ip)).await.refusal.is_none());
     }
 
     #[tokio::test]
@@ -623,10 +570,7 @@ mod tests {
         assert!(l.check_token_gate(a).await.refusal.is_none());
         assert!(l.check_token_gate(same_64).await.refusal.is_none());
         let refused = l.check_token_gate(a).await.refusal.unwrap();
-        assert_eq!(
-            (refused.kind, refused.global),
-            (BucketKind::TokenChecks, true)
-        );
+        assert_eq!((refused.kind, refused.global), (BucketKind::TokenChecks, true));
         assert!(l.check_token_gate(other_64).await.refusal.is_none());
     }
 }

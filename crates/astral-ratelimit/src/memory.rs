@@ -18,10 +18,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_us(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_micros() as u64)
-            .unwrap_or(0)
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
     }
 }
 
@@ -56,10 +53,7 @@ const SWEEP_ABOVE: usize = 50_000;
 
 impl MemoryStore {
     pub fn new(clock: Arc<dyn Clock>) -> MemoryStore {
-        MemoryStore {
-            clock,
-            tats: Mutex::new(HashMap::new()),
-        }
+        MemoryStore { clock, tats: Mutex::new(HashMap::new()) }
     }
 
     pub fn now_us(&self) -> u64 {
@@ -74,14 +68,7 @@ impl MemoryStore {
         let mut tats = self.tats.lock().unwrap_or_else(|e| e.into_inner());
         let decisions: Vec<Decision> = buckets
             .iter()
-            .map(|b| {
-                decide(
-                    b.quota,
-                    tats.get(&b.key).copied().unwrap_or(0),
-                    now,
-                    b.charge,
-                )
-            })
+            .map(|b| decide(b.quota, tats.get(&b.key).copied().unwrap_or(0), now, b.charge))
             .collect();
         if decisions.iter().all(|d| d.admitted) {
             for (b, d) in buckets.iter().zip(&decisions).filter(|(b, _)| b.charge) {
@@ -119,11 +106,7 @@ mod tests {
         let store = MemoryStore::new(clock.clone());
         let wide = Quota::new(10, Duration::from_secs(2));
         let narrow = Quota::new(1, Duration::from_secs(10));
-        let bucket = |key: &str, quota, charge| Bucket {
-            key: key.into(),
-            quota,
-            charge,
-        };
+        let bucket = |key: &str, quota, charge| Bucket { key: key.into(), quota, charge };
         let both = vec![bucket("g", wide, true), bucket("r", narrow, true)];
         assert!(store.check(&both).iter().all(|d| d.admitted));
         // The narrow bucket refuses; the wide one must not be charged for it.
@@ -143,38 +126,17 @@ mod tests {
         let store = MemoryStore::new(clock);
         let one = Quota::new(1, Duration::from_secs(60));
         let wide = Quota::new(10, Duration::from_secs(2));
-        let look = Bucket {
-            key: "invalid".into(),
-            quota: one,
-            charge: false,
-        };
-        let charged = Bucket {
-            key: "g".into(),
-            quota: wide,
-            charge: true,
-        };
+        let look = Bucket { key: "invalid".into(), quota: one, charge: false };
+        let charged = Bucket { key: "g".into(), quota: wide, charge: true };
         // Looking never fills it: any number of requests pass.
         for _ in 0..5 {
-            assert!(store
-                .check(&[look.clone(), charged.clone()])
-                .iter()
-                .all(|d| d.admitted));
+            assert!(store.check(&[look.clone(), charged.clone()]).iter().all(|d| d.admitted));
         }
         assert_eq!(store.check(std::slice::from_ref(&look))[0].remaining, 1);
         // Once it is full (charged elsewhere), it refuses, and the request charges nothing.
-        store.check(&[Bucket {
-            charge: true,
-            ..look.clone()
-        }]);
+        store.check(&[Bucket { charge: true, ..look.clone() }]);
         let refused = store.check(&[look, charged.clone()]);
         assert!(!refused[0].admitted);
-        assert_eq!(
-            store.check(&[Bucket {
-                charge: false,
-                ..charged
-            }])[0]
-                .remaining,
-            5
-        );
+        assert_eq!(store.check(&[Bucket { charge: false, ..charged }])[0].remaining, 5);
     }
 }

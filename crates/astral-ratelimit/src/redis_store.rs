@@ -97,10 +97,7 @@ impl RedisStore {
 
     /// Like `MemoryStore::check`, atomically across instances.
     pub async fn check(&self, buckets: &[Bucket]) -> Result<Vec<Decision>, String> {
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or("the Redis store is shut down")?;
+        let runtime = self.runtime.as_ref().ok_or("the Redis store is shut down")?;
         let script = self.script.clone();
         let args = buckets.to_vec();
         let mut manager = self.manager.clone();
@@ -134,10 +131,7 @@ impl RedisStore {
 impl RedisStore {
     /// Like `MemoryStore::refund`.
     pub async fn refund(&self, buckets: &[Bucket]) -> Result<(), String> {
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or("the Redis store is shut down")?;
+        let runtime = self.runtime.as_ref().ok_or("the Redis store is shut down")?;
         let script = self.refund_script.clone();
         let args = buckets.to_vec();
         let mut manager = self.manager.clone();

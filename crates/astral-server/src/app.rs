@@ -32,9 +32,7 @@ pub fn build_app(
         // Outermost, so every answer (429s, 404s, Swagger UI) gets a request id and a log line.
         .wrap(middleware::from_fn(crate::request_log::request_log))
         // Outside the request log too, so that every answer it logs carries them.
-        .wrap(middleware::from_fn(
-            crate::security_headers::security_headers,
-        ))
+        .wrap(middleware::from_fn(crate::security_headers::security_headers))
         .configure(|cfg| configure_root(&mut ServiceConfig::new(cfg)));
     for prefix in API_PREFIXES {
         app = app.service(

@@ -39,20 +39,14 @@ pub fn new_token(user_id: UserId) -> IssuedToken {
     let mut secret = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut secret);
     let secret = URL_SAFE_NO_PAD.encode(secret);
-    let issued_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let issued_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let token = format!(
         "{}.{}.{}",
         URL_SAFE_NO_PAD.encode(user_id.to_string()),
         URL_SAFE_NO_PAD.encode(issued_at.to_be_bytes()),
         secret
     );
-    IssuedToken {
-        token,
-        secret_hash: hash_secret(&secret),
-    }
+    IssuedToken { token, secret_hash: hash_secret(&secret) }
 }
 
 fn hash_secret(secret: &str) -> String {
@@ -80,16 +74,12 @@ pub fn parse_authorization(value: &str) -> Option<PresentedToken> {
     }
     let id_text = String::from_utf8(URL_SAFE_NO_PAD.decode(id_part).ok()?).ok()?;
     let user_id: UserId = id_text.parse().ok()?;
-    Some(PresentedToken {
-        user_id,
-        secret_hash: hash_secret(secret),
-    })
+    Some(PresentedToken { user_id, secret_hash: hash_secret(secret) })
 }
 
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     let head = value.get(..scheme.len())?;
-    head.eq_ignore_ascii_case(scheme)
-        .then(|| &value[scheme.len()..])
+    head.eq_ignore_ascii_case(scheme).then(|| &value[scheme.len()..])
 }
 
 /// Issues and stores a token for `user_id`; returns the token text.
@@ -104,9 +94,7 @@ pub fn issue_token(store: &Store, user_id: UserId) -> Result<String, StoreError>
 /// hashed, whatever the caller checked.
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     if password.chars().count() > PASSWORD_MAX {
-        return Err(ApiError::internal(
-            "refused to hash a password over the maximum length",
-        ));
+        return Err(ApiError::internal("refused to hash a password over the maximum length"));
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -132,9 +120,7 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    let ok = Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok();
+    let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
     ok && real
 }
 
@@ -204,12 +190,8 @@ impl FromRequest for Caller {
                         .ok_or_else(ApiError::unauthorized)?
                 }
             };
-            req.extensions_mut()
-                .insert(AuthenticatedUser(owner.user.user_id()));
-            Ok(Caller {
-                token_id: owner.token_id,
-                user: owner.user,
-            })
+            req.extensions_mut().insert(AuthenticatedUser(owner.user.user_id()));
+            Ok(Caller { token_id: owner.token_id, user: owner.user })
         })
     }
 }
@@ -238,15 +220,9 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused() {
-        for bad in [
-            "",
-            "Bot ",
-            "a.b",
-            "a.b.c.d",
-            "Bot !!.x.y",
-            "Bearer MTIz.x.",
-            "bm90LWFuLWlk.x.y",
-        ] {
+        for bad in
+            ["", "Bot ", "a.b", "a.b.c.d", "Bot !!.x.y", "Bearer MTIz.x.", "bm90LWFuLWlk.x.y"]
+        {
             assert_eq!(parse_authorization(bad), None, "{bad:?}");
         }
     }

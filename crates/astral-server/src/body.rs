@@ -65,9 +65,8 @@ impl FromRequest for JsonBody {
     type Future = Pin<Box<dyn Future<Output = Result<JsonBody, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = state(req).map_or(crate::config::DEFAULT_MAX_JSON_BODY_BYTES, |s| {
-            s.body.json_max_bytes
-        });
+        let limit = state(req)
+            .map_or(crate::config::DEFAULT_MAX_JSON_BODY_BYTES, |s| s.body.json_max_bytes);
         let read = read_json(req.clone(), payload.take(), limit);
         Box::pin(async move { read.await.map(JsonBody) })
     }

@@ -16,11 +16,7 @@ use crate::pool::BoundedPool;
 use crate::state::AppState;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "astral",
-    version,
-    about = "Astral: a Discord-compatible users service"
-)]
+#[command(name = "astral", version, about = "Astral: a Discord-compatible users service")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -140,18 +136,11 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
             None
         }
     };
-    let media = astral_media::DiskStore::open(&settings.media_dir).map_err(|e| {
-        format!(
-            "cannot use media directory {}: {e}",
-            settings.media_dir.display()
-        )
-    })?;
-    let password_pool = BoundedPool::new(
-        "password",
-        settings.password_threads,
-        settings.password_timeout,
-    )
-    .map_err(|e| format!("cannot start the password threads: {e}"))?;
+    let media = astral_media::DiskStore::open(&settings.media_dir)
+        .map_err(|e| format!("cannot use media directory {}: {e}", settings.media_dir.display()))?;
+    let password_pool =
+        BoundedPool::new("password", settings.password_threads, settings.password_timeout)
+            .map_err(|e| format!("cannot start the password threads: {e}"))?;
     // Parsing a large body is bounded by the body-read deadline's base, like reading it.
     let json_pool = BoundedPool::new("json", settings.workers, settings.body.timeout)
         .map_err(|e| format!("cannot start the JSON threads: {e}"))?;
@@ -207,10 +196,8 @@ fn create_user(
     let mut errors = FormErrors::new();
     let password = password
         .map(|p| {
-            let account = astral_types::password::Account {
-                username: Some(&username),
-                email: None,
-            };
+            let account =
+                astral_types::password::Account { username: Some(&username), email: None };
             astral_types::password::check(&mut errors, p, account)
         })
         .transpose();
@@ -220,18 +207,10 @@ fn create_user(
             let body = serde_json::to_string(&errors.into_body()).unwrap_or_default();
             format!("invalid account: {body}")
         })?;
-    let password_hash = password
-        .map(|p| hash_password(&p))
-        .transpose()
-        .map_err(|e| e.to_string())?;
+    let password_hash =
+        password.map(|p| hash_password(&p)).transpose().map_err(|e| e.to_string())?;
     let user = store
-        .create_user(NewUser {
-            username,
-            password_hash,
-            email: None,
-            global_name: None,
-            bot,
-        })
+        .create_user(NewUser { username, password_hash, email: None, global_name: None, bot })
         .map_err(|e| match e {
             StoreError::Conflict(field) => format!("{field} is already taken"),
             other => other.to_string(),
@@ -250,18 +229,9 @@ mod tests {
 
     #[test]
     fn the_password_is_the_first_line_without_its_ending() {
-        assert_eq!(
-            read_password_line(&b"correct horse\r\nrest"[..]).unwrap(),
-            "correct horse"
-        );
-        assert_eq!(
-            read_password_line(&b" spaced  \n"[..]).unwrap(),
-            " spaced  "
-        );
-        assert_eq!(
-            read_password_line(&b"no newline"[..]).unwrap(),
-            "no newline"
-        );
+        assert_eq!(read_password_line(&b"correct horse\r\nrest"[..]).unwrap(), "correct horse");
+        assert_eq!(read_password_line(&b" spaced  \n"[..]).unwrap(), " spaced  ");
+        assert_eq!(read_password_line(&b"no newline"[..]).unwrap(), "no newline");
         assert!(read_password_line(&b"\n"[..]).is_err());
         assert!(read_password_line(&b""[..]).is_err());
     }

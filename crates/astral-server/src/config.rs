@@ -196,15 +196,9 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("invalid config file {path}: {source}")]
-    Parse {
-        path: PathBuf,
-        source: toml::de::Error,
-    },
+    Parse { path: PathBuf, source: toml::de::Error },
     #[error("invalid setting {key}: {message}")]
     Invalid { key: &'static str, message: String },
 }
@@ -220,9 +214,7 @@ impl SettingsArgs {
                 self.$key.clone().or(file.$key.clone())
             };
         }
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let pool_size = pick!(db_pool_size).unwrap_or_else(astral_store::default_pool_size);
         if pool_size == 0 {
             return Err(invalid("db_pool_size", "must be at least 1"));
@@ -289,10 +281,9 @@ impl SettingsArgs {
                     // without one is refused here (so by every test that resolves the
                     // defaults), never given another route's setting.
                     let (key, value) = match route.name {
-                        "update_my_user" => (
-                            "rate_limit_update_my_user",
-                            pick!(rate_limit_update_my_user),
-                        ),
+                        "update_my_user" => {
+                            ("rate_limit_update_my_user", pick!(rate_limit_update_my_user))
+                        }
                         "list_my_relationships" => (
                             "rate_limit_list_my_relationships",
                             pick!(rate_limit_list_my_relationships),
@@ -327,10 +318,7 @@ impl SettingsArgs {
             }
             Some("off") => None,
             Some(other) => {
-                return Err(invalid(
-                    "rate_limits",
-                    &format!("{other:?} is neither `on` nor `off`"),
-                ))
+                return Err(invalid("rate_limits", &format!("{other:?} is neither `on` nor `off`")))
             }
         };
         let max_json_body_bytes = pick!(max_json_body_bytes).unwrap_or(DEFAULT_MAX_JSON_BODY_BYTES);
@@ -340,9 +328,7 @@ impl SettingsArgs {
         let body = crate::body::BodyLimits {
             json_max_bytes: max_json_body_bytes,
             timeout: Duration::from_secs(
-                pick!(body_timeout_secs)
-                    .unwrap_or(DEFAULT_BODY_TIMEOUT_SECS)
-                    .max(1),
+                pick!(body_timeout_secs).unwrap_or(DEFAULT_BODY_TIMEOUT_SECS).max(1),
             ),
             min_bytes_per_sec: pick!(body_min_bytes_per_sec)
                 .unwrap_or(DEFAULT_BODY_MIN_BYTES_PER_SEC)
@@ -372,9 +358,7 @@ impl SettingsArgs {
             body,
             password_threads: pick!(password_threads).unwrap_or(cores).max(1),
             password_timeout: Duration::from_millis(
-                pick!(password_timeout_ms)
-                    .unwrap_or(DEFAULT_PASSWORD_TIMEOUT_MS)
-                    .max(1),
+                pick!(password_timeout_ms).unwrap_or(DEFAULT_PASSWORD_TIMEOUT_MS).max(1),
             ),
             images,
             image_rate_limit,
@@ -416,21 +400,13 @@ pub fn parse_trusted_proxies(list: &str) -> Result<Vec<IpNet>, String> {
 }
 
 fn read_file(path: &Path) -> Result<SettingsArgs, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|source| ConfigError::Parse {
-        path: path.to_owned(),
-        source,
-    })
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
 }
 
 fn invalid(key: &'static str, message: &str) -> ConfigError {
-    ConfigError::Invalid {
-        key,
-        message: message.to_owned(),
-    }
+    ConfigError::Invalid { key, message: message.to_owned() }
 }
 
 pub use astral_types::rules::UsernameRule;
@@ -442,20 +418,15 @@ fn username_rule(
     pattern: Option<&str>,
 ) -> Result<UsernameRule, ConfigError> {
     let default = UsernameRule::DEFAULT_LENGTH;
-    let length = Length::new(
-        min_length.unwrap_or(default.min),
-        max_length.unwrap_or(default.max),
-    );
+    let length = Length::new(min_length.unwrap_or(default.min), max_length.unwrap_or(default.max));
     let pattern = pattern.unwrap_or(UsernameRule::DEFAULT_PATTERN);
     UsernameRule::new(length, pattern).map_err(|e| match e {
-        UsernameRuleError::Length => invalid(
-            "username_min_length",
-            "must be at least 1 and not above username_max_length",
-        ),
-        UsernameRuleError::Pattern(message) => ConfigError::Invalid {
-            key: "username_pattern",
-            message,
-        },
+        UsernameRuleError::Length => {
+            invalid("username_min_length", "must be at least 1 and not above username_max_length")
+        }
+        UsernameRuleError::Pattern(message) => {
+            ConfigError::Invalid { key: "username_pattern", message }
+        }
     })
 }
 
@@ -508,16 +479,10 @@ mod tests {
         assert_eq!(s.body.min_bytes_per_sec, 100);
         assert_eq!(s.password_threads, 1);
         assert_eq!(s.password_timeout, Duration::from_millis(700));
-        let args = SettingsArgs {
-            max_json_body_bytes: Some(0),
-            ..SettingsArgs::default()
-        };
+        let args = SettingsArgs { max_json_body_bytes: Some(0), ..SettingsArgs::default() };
         assert!(matches!(
             args.resolve(),
-            Err(ConfigError::Invalid {
-                key: "max_json_body_bytes",
-                ..
-            })
+            Err(ConfigError::Invalid { key: "max_json_body_bytes", .. })
         ));
     }
 
@@ -526,34 +491,22 @@ mod tests {
         let s = SettingsArgs::default().resolve().unwrap();
         assert!(s.images.threads >= 1);
         assert_eq!(s.images.queue_timeout, Duration::from_secs(5));
-        assert_eq!(
-            s.image_rate_limit,
-            Some(Quota::new(200, Duration::from_secs(10)))
-        );
+        assert_eq!(s.image_rate_limit, Some(Quota::new(200, Duration::from_secs(10))));
         let mut file = tempfile::NamedTempFile::new().unwrap();
         writeln!(
             file,
             "image_threads = 3\nimage_queue_timeout_ms = 250\nimage_rate_limit = \"off\""
         )
         .unwrap();
-        let s = SettingsArgs {
-            config: Some(file.path().to_owned()),
-            ..SettingsArgs::default()
-        }
-        .resolve()
-        .unwrap();
+        let s = SettingsArgs { config: Some(file.path().to_owned()), ..SettingsArgs::default() }
+            .resolve()
+            .unwrap();
         assert_eq!(s.images.threads, 3);
         assert_eq!(s.images.queue_timeout, Duration::from_millis(250));
         assert_eq!(s.image_rate_limit, None);
         for bad in [
-            SettingsArgs {
-                image_threads: Some(0),
-                ..SettingsArgs::default()
-            },
-            SettingsArgs {
-                image_rate_limit: Some("lots".into()),
-                ..SettingsArgs::default()
-            },
+            SettingsArgs { image_threads: Some(0), ..SettingsArgs::default() },
+            SettingsArgs { image_rate_limit: Some("lots".into()), ..SettingsArgs::default() },
         ] {
             assert!(matches!(bad.resolve(), Err(ConfigError::Invalid { .. })));
         }
@@ -563,32 +516,14 @@ mod tests {
     fn unknown_file_keys_and_bad_values_are_refused() {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         writeln!(file, "bnid = \"typo\"").unwrap();
-        let args = SettingsArgs {
-            config: Some(file.path().to_owned()),
-            ..SettingsArgs::default()
-        };
+        let args = SettingsArgs { config: Some(file.path().to_owned()), ..SettingsArgs::default() };
         assert!(matches!(args.resolve(), Err(ConfigError::Parse { .. })));
-        let args = SettingsArgs {
-            worker_id: Some(32),
-            ..SettingsArgs::default()
-        };
+        let args = SettingsArgs { worker_id: Some(32), ..SettingsArgs::default() };
+        assert!(matches!(args.resolve(), Err(ConfigError::Invalid { key: "worker_id", .. })));
+        let args = SettingsArgs { username_pattern: Some("(".into()), ..SettingsArgs::default() };
         assert!(matches!(
             args.resolve(),
-            Err(ConfigError::Invalid {
-                key: "worker_id",
-                ..
-            })
-        ));
-        let args = SettingsArgs {
-            username_pattern: Some("(".into()),
-            ..SettingsArgs::default()
-        };
-        assert!(matches!(
-            args.resolve(),
-            Err(ConfigError::Invalid {
-                key: "username_pattern",
-                ..
-            })
+            Err(ConfigError::Invalid { key: "username_pattern", .. })
         ));
     }
 
@@ -606,33 +541,19 @@ mod tests {
             ..SettingsArgs::default()
         };
         let limits = args.resolve().unwrap().rate_limits.unwrap();
-        let proxies: Vec<String> = limits
-            .trusted_proxies
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let proxies: Vec<String> = limits.trusted_proxies.iter().map(ToString::to_string).collect();
         assert_eq!(proxies, ["10.0.0.1/32", "192.168.0.0/16", "fd00::/8"]);
         assert_eq!(limits.token_checks, "20/1s".parse().unwrap());
         assert_eq!(limits.failed_logins_per_account, "5/1h".parse().unwrap());
         assert_eq!(limits.failed_logins_per_address, "10/10m".parse().unwrap());
         // Without the setting, nobody's forwarding headers are believed.
-        let defaults = SettingsArgs::default()
-            .resolve()
-            .unwrap()
-            .rate_limits
-            .unwrap();
+        let defaults = SettingsArgs::default().resolve().unwrap().rate_limits.unwrap();
         assert!(defaults.trusted_proxies.is_empty());
         let args = SettingsArgs {
             trusted_proxies: Some("10.0.0.0/8, proxy.internal".into()),
             ..SettingsArgs::default()
         };
-        assert!(matches!(
-            args.resolve(),
-            Err(ConfigError::Invalid {
-                key: "trusted_proxies",
-                ..
-            })
-        ));
+        assert!(matches!(args.resolve(), Err(ConfigError::Invalid { key: "trusted_proxies", .. })));
     }
 
     #[test]
@@ -663,9 +584,7 @@ mod tests {
         impl<'de> serde::Deserializer<'de> for &mut FieldNames {
             type Error = serde::de::value::Error;
             fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-                Err(Self::Error::custom(
-                    "only a struct's field names are recorded",
-                ))
+                Err(Self::Error::custom("only a struct's field names are recorded"))
             }
             fn deserialize_struct<V: Visitor<'de>>(
                 self,
@@ -702,10 +621,7 @@ mod tests {
             settings.insert(id.to_owned());
         }
         let mut file_keys: BTreeSet<String> = file_keys().into_iter().map(String::from).collect();
-        assert!(
-            !file_keys.contains("config"),
-            "the file cannot name another file"
-        );
+        assert!(!file_keys.contains("config"), "the file cannot name another file");
         file_keys.insert("config".to_owned());
         assert_eq!(file_keys, settings, "every flag is a file key and back");
 
@@ -721,9 +637,6 @@ mod tests {
             assert_eq!(cells[2], format!("ASTRAL_{}", id.to_uppercase()), "{row}");
             assert!(documented.insert(id), "documented twice: {row}");
         }
-        assert_eq!(
-            documented, settings,
-            "docs/configuration.md lists every setting"
-        );
+        assert_eq!(documented, settings, "docs/configuration.md lists every setting");
     }
 }

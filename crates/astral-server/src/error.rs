@@ -25,20 +25,12 @@ pub struct ApiError {
 impl ApiError {
     #[track_caller]
     pub fn new(kind: ErrorKind) -> Self {
-        ApiError {
-            kind,
-            cause: None,
-            location: Location::caller(),
-        }
+        ApiError { kind, cause: None, location: Location::caller() }
     }
 
     #[track_caller]
     pub fn with_cause(kind: ErrorKind, cause: impl Into<Cause>) -> Self {
-        ApiError {
-            kind,
-            cause: Some(cause.into()),
-            location: Location::caller(),
-        }
+        ApiError { kind, cause: Some(cause.into()), location: Location::caller() }
     }
 
     #[track_caller]
@@ -77,9 +69,7 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause
-            .as_deref()
-            .map(|cause| cause as &(dyn std::error::Error + 'static))
+        self.cause.as_deref().map(|cause| cause as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -104,9 +94,7 @@ impl ResponseError for ApiError {
         // The cause goes on the request's log line (crate::request_log), with its request id;
         // refusals (4xx) are the client's doing and need no cause there.
         if matches!(self.kind, ErrorKind::Internal | ErrorKind::Unavailable) {
-            response
-                .extensions_mut()
-                .insert(FailureCause(self.to_string()));
+            response.extensions_mut().insert(FailureCause(self.to_string()));
         } else {
             tracing::debug!(error = %self, "request refused");
         }
@@ -145,10 +133,7 @@ mod tests {
         let error = ApiError::from(StoreError::Unavailable("SQLITE_BUSY on users".into()));
         let cause =
             std::error::Error::source(&error).and_then(|cause| cause.downcast_ref::<StoreError>());
-        assert!(
-            matches!(cause, Some(StoreError::Unavailable(_))),
-            "{cause:?}"
-        );
+        assert!(matches!(cause, Some(StoreError::Unavailable(_))), "{cause:?}");
         let response = error.error_response();
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
@@ -161,10 +146,7 @@ mod tests {
         let place = format!("{}:{line}", file!());
         assert!(logged.contains("SQLITE_BUSY on users"), "{logged}");
         assert!(logged.contains(&place), "{logged} lacks {place}");
-        assert_eq!(
-            body_of(response),
-            json!({"message": "503: Service Unavailable", "code": 0})
-        );
+        assert_eq!(body_of(response), json!({"message": "503: Service Unavailable", "code": 0}));
     }
 
     #[test]

@@ -31,14 +31,8 @@ struct KnownRoute {
 }
 
 /// `Allow` lists methods in this order.
-const METHOD_ORDER: [Method; 6] = [
-    Method::GET,
-    Method::HEAD,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-];
+const METHOD_ORDER: [Method; 6] =
+    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
 
 static KNOWN_ROUTES: LazyLock<Vec<KnownRoute>> = LazyLock::new(|| {
     let mut routes = Vec::new();
@@ -51,26 +45,15 @@ static KNOWN_ROUTES: LazyLock<Vec<KnownRoute>> = LazyLock::new(|| {
         }
     }
     for (path, methods) in registered(configure_root) {
-        routes.push(KnownRoute {
-            pattern: ResourceDef::new(path),
-            methods,
-        });
+        routes.push(KnownRoute { pattern: ResourceDef::new(path), methods });
     }
     routes
 });
 
 /// The path templates `configure` registers, with their methods.
 fn registered(configure: fn(&mut ServiceConfig)) -> Vec<(String, Vec<Method>)> {
-    let (_, document) = App::new()
-        .into_utoipa_app()
-        .configure(configure)
-        .split_for_parts();
-    document
-        .paths
-        .paths
-        .iter()
-        .map(|(path, item)| (path.clone(), methods_of(item)))
-        .collect()
+    let (_, document) = App::new().into_utoipa_app().configure(configure).split_for_parts();
+    document.paths.paths.iter().map(|(path, item)| (path.clone(), methods_of(item))).collect()
 }
 
 fn methods_of(item: &PathItem) -> Vec<Method> {
@@ -114,11 +97,7 @@ pub async fn unrouted(req: HttpRequest) -> HttpResponse {
         return ApiError::new(ErrorKind::RouteNotFound).error_response();
     }
     let mut response = ApiError::new(ErrorKind::MethodNotAllowed).error_response();
-    let allow = allowed
-        .iter()
-        .map(Method::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
     // Method names are ASCII tokens, so this cannot fail.
     if let Ok(value) = HeaderValue::from_str(&allow) {
         response.headers_mut().insert(ALLOW, value);
@@ -161,10 +140,7 @@ mod tests {
     #[test]
     fn methods_come_from_the_registration_under_every_prefix() {
         for prefix in API_PREFIXES {
-            assert_eq!(
-                allow(&format!("{prefix}/users/@me")),
-                ["GET", "HEAD", "PATCH"]
-            );
+            assert_eq!(allow(&format!("{prefix}/users/@me")), ["GET", "HEAD", "PATCH"]);
             assert_eq!(allow(&format!("{prefix}/auth/login")), ["POST"]);
             assert_eq!(
                 allow(&format!("{prefix}/users/@me/relationships/42")),
@@ -173,13 +149,7 @@ mod tests {
         }
         assert_eq!(allow("/healthz"), ["GET", "HEAD"]);
         assert_eq!(allow("/avatars/1/a.png"), ["GET", "HEAD"]);
-        for unknown in [
-            "/nope",
-            "/api/v8/users/@me",
-            "/api/v10/healthz",
-            "/users/@me",
-            "/",
-        ] {
+        for unknown in ["/nope", "/api/v8/users/@me", "/api/v10/healthz", "/users/@me", "/"] {
             assert!(allow(unknown).is_empty(), "{unknown}");
         }
     }

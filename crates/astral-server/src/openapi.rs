@@ -73,10 +73,7 @@ pub fn generated_document() -> utoipa::openapi::OpenApi {
         .configure(configure_root)
         .configure(configure_api)
         .split_for_parts();
-    let (_, root) = App::new()
-        .into_utoipa_app()
-        .configure(configure_root)
-        .split_for_parts();
+    let (_, root) = App::new().into_utoipa_app().configure(configure_root).split_for_parts();
     let root_paths: Vec<String> = root.paths.paths.keys().cloned().collect();
     SharedAnswers { root_paths }.modify(&mut api);
     api
@@ -113,11 +110,8 @@ impl Modify for SharedAnswers {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let versioned = !self.root_paths.contains(path);
             for operation in operations_mut(item) {
-                let authenticated = !operation
-                    .security
-                    .as_ref()
-                    .unwrap_or(&document_security)
-                    .is_empty();
+                let authenticated =
+                    !operation.security.as_ref().unwrap_or(&document_security).is_empty();
                 let reads_body = operation.request_body.is_some();
                 let responses = &mut operation.responses.responses;
                 let mut shared = Vec::new();
@@ -148,10 +142,7 @@ impl Modify for SharedAnswers {
                         continue;
                     };
                     let headers = &mut response.headers;
-                    headers.insert(
-                        Headers::REQUEST_ID.0.to_owned(),
-                        RefOr::T(request_id.clone()),
-                    );
+                    headers.insert(Headers::REQUEST_ID.0.to_owned(), RefOr::T(request_id.clone()));
                     if versioned {
                         for (name, h) in &bucket_headers {
                             headers.insert((*name).to_owned(), RefOr::T(h.clone()));
@@ -180,9 +171,7 @@ fn error_answer(description: &str) -> Response {
         .description(description)
         .content(
             "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Error")))
-                .build(),
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Error"))).build(),
         )
         .build()
 }
@@ -209,11 +198,7 @@ impl Headers {
     /// On every answer of a versioned operation when the rate limits are on.
     const BUCKET: [HeaderDoc; 5] = [
         ("X-RateLimit-Limit", Type::Integer, "The bucket's burst."),
-        (
-            "X-RateLimit-Remaining",
-            Type::Integer,
-            "Requests admissible now.",
-        ),
+        ("X-RateLimit-Remaining", Type::Integer, "Requests admissible now."),
         (
             "X-RateLimit-Reset",
             Type::Number,
@@ -224,29 +209,13 @@ impl Headers {
             Type::Number,
             "Seconds until the bucket is full again (rounded up to the ms).",
         ),
-        (
-            "X-RateLimit-Bucket",
-            Type::String,
-            "Opaque id of the bucket.",
-        ),
+        ("X-RateLimit-Bucket", Type::String, "Opaque id of the bucket."),
     ];
     /// On the rate limits' 429 only.
     const REFUSAL: [HeaderDoc; 3] = [
-        (
-            "X-RateLimit-Scope",
-            Type::String,
-            "`user`, `global` or `shared`.",
-        ),
-        (
-            "X-RateLimit-Global",
-            Type::Boolean,
-            "`true` when a global limit was hit.",
-        ),
-        (
-            "Via",
-            Type::String,
-            "`1.1 astral`, as Discord's proxy names itself.",
-        ),
+        ("X-RateLimit-Scope", Type::String, "`user`, `global` or `shared`."),
+        ("X-RateLimit-Global", Type::Boolean, "`true` when a global limit was hit."),
+        ("Via", Type::String, "`1.1 astral`, as Discord's proxy names itself."),
     ];
 }
 
@@ -261,13 +230,7 @@ fn header((_, schema, description): HeaderDoc) -> Header {
 fn operations_mut(
     item: &mut utoipa::openapi::PathItem,
 ) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
-    [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.patch,
-    ]
-    .into_iter()
-    .flatten()
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
+        .into_iter()
+        .flatten()
 }

@@ -43,11 +43,7 @@ impl BoundedPool {
                 .name(format!("astral-{name}-{n}"))
                 .spawn(move || work(&receiver))?;
         }
-        Ok(BoundedPool {
-            name,
-            sender,
-            timeout,
-        })
+        Ok(BoundedPool { name, sender, timeout })
     }
 
     /// Runs `f` on the pool and waits for its result, at most `timeout` from now. A full queue

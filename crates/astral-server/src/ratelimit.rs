@@ -38,37 +38,21 @@ pub fn client_address(
         return peer;
     }
     let values = |name: &str| -> Vec<&str> {
-        headers
-            .get_all(name)
-            .filter_map(|v| v.to_str().ok())
-            .collect()
+        headers.get_all(name).filter_map(|v| v.to_str().ok()).collect()
     };
-    client_ip(
-        peer,
-        &values("forwarded"),
-        &values("x-forwarded-for"),
-        trusted,
-    )
+    client_ip(peer, &values("forwarded"), &values("x-forwarded-for"), trusted)
 }
 
 pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some((limiter, state)) = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|s| Some((s.limiter.clone()?, s.clone())))
+    let Some((limiter, state)) =
+        req.app_data::<web::Data<AppState>>().and_then(|s| Some((s.limiter.clone()?, s.clone())))
     else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let ip = client_address(
-        req.peer_addr(),
-        req.headers(),
-        &limiter.config().trusted_proxies,
-    );
+    let ip = client_address(req.peer_addr(), req.headers(), &limiter.config().trusted_proxies);
     req.extensions_mut().insert(ClientAddress(ip));
     let authorization = req
         .headers()
@@ -90,8 +74,7 @@ pub async fn rate_limit(
         match authenticate(&state, &authorization).await {
             Ok(Some(owner)) => {
                 subject = Subject::Token(owner.token_id.to_string());
-                req.extensions_mut()
-                    .insert(Authentication::Valid(Box::new(owner)));
+                req.extensions_mut().insert(Authentication::Valid(Box::new(owner)));
             }
             Ok(None) => {
                 req.extensions_mut().insert(Authentication::Invalid);
@@ -151,16 +134,8 @@ fn describe(headers: &mut HeaderMap, check: &Check) {
     let d = &check.decision;
     set(headers, "x-ratelimit-limit", d.limit.to_string());
     set(headers, "x-ratelimit-remaining", d.remaining.to_string());
-    set(
-        headers,
-        "x-ratelimit-reset-after",
-        seconds_rounded_up(d.reset_after_us),
-    );
-    set(
-        headers,
-        "x-ratelimit-reset",
-        seconds_rounded_up(check.now_us + d.reset_after_us),
-    );
+    set(headers, "x-ratelimit-reset-after", seconds_rounded_up(d.reset_after_us));
+    set(headers, "x-ratelimit-reset", seconds_rounded_up(check.now_us + d.reset_after_us));
     set(headers, "x-ratelimit-bucket", check.bucket_id.clone());
 }
 
@@ -168,11 +143,7 @@ fn too_many_requests(refusal: &Refusal) -> HttpResponse {
     let limit = RateLimit::after_micros(refusal.retry_after_us, refusal.global);
     let mut response = ApiError::new(ErrorKind::RateLimited(limit)).error_response();
     let headers = response.headers_mut();
-    set(
-        headers,
-        "x-ratelimit-scope",
-        refusal.scope.as_str().to_owned(),
-    );
+    set(headers, "x-ratelimit-scope", refusal.scope.as_str().to_owned());
     // Discord's answers come through a proxy that names itself in `Via`; discord.py takes a
     // 429 without `Via` for a Cloudflare ban and raises instead of waiting `retry_after`.
     headers.insert(header::VIA, HeaderValue::from_static("1.1 astral"));

@@ -36,9 +36,7 @@ pub struct FailureCause(pub String);
 /// An inbound id is kept only if it cannot break a log line or smuggle much into it.
 fn acceptable(id: &str) -> bool {
     (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 fn new_request_id() -> String {
@@ -85,16 +83,9 @@ pub async fn request_log(
     }
     let status = response.status().as_u16();
     let route = response.request().match_pattern();
-    let user_id = response
-        .request()
-        .extensions()
-        .get::<AuthenticatedUser>()
-        .map(|u| u.0.to_string());
-    let cause = response
-        .response()
-        .extensions()
-        .get::<FailureCause>()
-        .map(|c| c.0.clone());
+    let user_id =
+        response.request().extensions().get::<AuthenticatedUser>().map(|u| u.0.to_string());
+    let cause = response.response().extensions().get::<FailureCause>().map(|c| c.0.clone());
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(

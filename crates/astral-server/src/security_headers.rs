@@ -49,15 +49,10 @@ pub async fn security_headers(
     // The middlewares inside answer their refusals as responses (429, 404, 405), so an `Err`
     // here is actix's own failure, passed on as it is.
     let body = Rc::new(RefCell::new(req.take_payload()));
-    req.set_payload(Payload::Stream {
-        payload: Box::pin(SharedPayload(Rc::clone(&body))),
-    });
+    req.set_payload(Payload::Stream { payload: Box::pin(SharedPayload(Rc::clone(&body))) });
     let mut response = next.call(req).await?.map_into_boxed_body();
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     let under_api = API_PREFIXES
         .iter()
         .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")));
@@ -65,17 +60,11 @@ pub async fn security_headers(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if path == "/docs" || path.starts_with("/docs/") {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DOCS_CSP),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP));
     }
     // Held by the answer's body, which actix drops only after it has decided, at the end of
     // writing it, whether the request body was read to its end (if not: close).
-    Ok(response.map_body(|_, answer| HoldingBody {
-        answer,
-        _request_body: body,
-    }))
+    Ok(response.map_body(|_, answer| HoldingBody { answer, _request_body: body }))
 }
 
 /// The request body as the handlers see it; the reader itself stays with the middleware.

@@ -82,12 +82,7 @@ pub const MEMBER_PERMISSIONS: u64 = 104_324_673;
 
 /// `user`'s permissions in `guild`, as Discord's decimal string.
 fn permissions(guild: &GuildRecord, user: UserId) -> String {
-    if guild.owner() == user {
-        OWNER_PERMISSIONS
-    } else {
-        MEMBER_PERMISSIONS
-    }
-    .to_string()
+    if guild.owner() == user { OWNER_PERMISSIONS } else { MEMBER_PERMISSIONS }.to_string()
 }
 
 /// A guild as its members see it.
@@ -141,10 +136,7 @@ pub fn guild_member(record: &MemberRecord) -> GuildMember {
 }
 
 pub fn invite(record: &InviteRecord) -> Invite {
-    Invite {
-        code: record.code.clone(),
-        guild_id: record.guild_id,
-    }
+    Invite { code: record.code.clone(), guild_id: record.guild_id }
 }
 
 /// A DM or group DM as `me` sees it: the other recipients only; name, icon and owner for a
@@ -164,11 +156,7 @@ pub fn private_channel(record: &ChannelRecord, me: UserId) -> PrivateChannel {
             .collect(),
         name: group.then(|| record.channel.name.clone()),
         icon: group.then(|| record.channel.icon.clone()),
-        owner_id: record
-            .channel
-            .owner_id
-            .filter(|_| group)
-            .map(UserId::from_i64),
+        owner_id: record.channel.owner_id.filter(|_| group).map(UserId::from_i64),
     }
 }
 
@@ -192,11 +180,10 @@ pub fn user_profile(
     let friends = record.mutual_friends.as_deref();
     UserProfile {
         user: public_user(&record.user),
-        mutual_guilds: record.mutual_guilds.as_ref().map(|ids| {
-            ids.iter()
-                .map(|&id| MutualGuild { id, nick: None })
-                .collect()
-        }),
+        mutual_guilds: record
+            .mutual_guilds
+            .as_ref()
+            .map(|ids| ids.iter().map(|&id| MutualGuild { id, nick: None }).collect()),
         mutual_friends: friends
             .filter(|_| with_friends)
             .map(|friends| friends.iter().map(public_user).collect()),

@@ -67,11 +67,8 @@ fn dm_key(a: UserId, b: UserId) -> String {
 }
 
 fn load(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ChannelRecord>> {
-    let Some(channel) = channels::table
-        .find(id)
-        .select(ChannelRow::as_select())
-        .first(conn)
-        .optional()?
+    let Some(channel) =
+        channels::table.find(id).select(ChannelRow::as_select()).first(conn).optional()?
     else {
         return Ok(None);
     };
@@ -81,17 +78,11 @@ fn load(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ChannelRecord>>
         .order(users::id.asc())
         .select(UserRecord::as_select())
         .load(conn)?;
-    Ok(Some(ChannelRecord {
-        channel,
-        recipients,
-    }))
+    Ok(Some(ChannelRecord { channel, recipients }))
 }
 
 fn recipient_count(conn: &mut AnyConnection, id: i64) -> QueryResult<i64> {
-    channel_recipients::table
-        .filter(channel_recipients::channel_id.eq(id))
-        .count()
-        .get_result(conn)
+    channel_recipients::table.filter(channel_recipients::channel_id.eq(id)).count().get_result(conn)
 }
 
 /// Whether `user` may be put into a group DM by `by`: they are friends and `user` is a person.
@@ -109,20 +100,14 @@ fn addable_by(conn: &mut AnyConnection, by: UserId, user: UserId) -> QueryResult
 
 /// How many of `ids` are users (each counted once).
 fn existing_users(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usize> {
-    let found: Vec<i64> = users::table
-        .filter(users::id.eq_any(ids))
-        .select(users::id)
-        .load(conn)?;
+    let found: Vec<i64> =
+        users::table.filter(users::id.eq_any(ids)).select(users::id).load(conn)?;
     Ok(found.len())
 }
 
 /// Whether `user` is in channel `id`.
 fn is_recipient(conn: &mut AnyConnection, id: i64, user: UserId) -> QueryResult<bool> {
-    Ok(channel_recipients::table
-        .find((id, user.as_i64()))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
+    Ok(channel_recipients::table.find((id, user.as_i64())).count().get_result::<i64>(conn)? > 0)
 }
 
 /// How many group DMs `user` is in.
@@ -193,9 +178,7 @@ impl Store {
                 other => return other,
             }
         }
-        Err(StoreError::Unavailable(
-            "DM creation kept conflicting".into(),
-        ))
+        Err(StoreError::Unavailable("DM creation kept conflicting".into()))
     }
 
     /// A new group DM owned by `owner` with `members` (the owner included, each once), if they
@@ -278,14 +261,8 @@ impl Store {
                 )
                 .filter(mine.field(channel_recipients::user_id).eq(me.as_i64()))
                 .filter(mine.field(channel_recipients::open).eq(true))
-                .order((
-                    theirs.field(channel_recipients::channel_id).asc(),
-                    users::id.asc(),
-                ))
-                .select((
-                    theirs.field(channel_recipients::channel_id),
-                    UserRecord::as_select(),
-                ))
+                .order((theirs.field(channel_recipients::channel_id).asc(), users::id.asc()))
+                .select((theirs.field(channel_recipients::channel_id), UserRecord::as_select()))
                 .load(conn)?;
             QueryResult::Ok((rows, members))
         })?;
@@ -298,10 +275,7 @@ impl Store {
             .into_iter()
             .map(|channel| {
                 let recipients = by_channel.remove(&channel.id).unwrap_or_default();
-                ChannelRecord {
-                    channel,
-                    recipients,
-                }
+                ChannelRecord { channel, recipients }
             })
             .collect())
     }
@@ -360,10 +334,7 @@ impl Store {
             if existing_users(conn, &[user.as_i64()])? == 0 {
                 return Ok(Err(ChannelRefusal::UnknownUser));
             }
-            let kind: i32 = channels::table
-                .find(id.as_i64())
-                .select(channels::kind)
-                .first(conn)?;
+            let kind: i32 = channels::table.find(id.as_i64()).select(channels::kind).first(conn)?;
             if kind != GROUP_DM {
                 return Ok(Err(ChannelRefusal::NotAGroup));
             }
@@ -406,10 +377,8 @@ impl Store {
             if !is_recipient(conn, id.as_i64(), by)? {
                 return Ok(Err(ChannelRefusal::UnknownChannel));
             }
-            let channel: ChannelRow = channels::table
-                .find(id.as_i64())
-                .select(ChannelRow::as_select())
-                .first(conn)?;
+            let channel: ChannelRow =
+                channels::table.find(id.as_i64()).select(ChannelRow::as_select()).first(conn)?;
             if channel.kind == DM {
                 return Ok(Err(ChannelRefusal::NotAGroup));
             }
@@ -440,13 +409,9 @@ fn leave_group(conn: &mut AnyConnection, id: i64, user: UserId) -> Result<(), St
             diesel::delete(channels::table.find(id)).execute(conn)?;
         }
         Some(next) => {
-            diesel::update(
-                channels::table
-                    .find(id)
-                    .filter(channels::owner_id.eq(user.as_i64())),
-            )
-            .set(channels::owner_id.eq(next))
-            .execute(conn)?;
+            diesel::update(channels::table.find(id).filter(channels::owner_id.eq(user.as_i64())))
+                .set(channels::owner_id.eq(next))
+                .execute(conn)?;
         }
     }
     Ok(())

@@ -53,15 +53,10 @@ impl DatabaseUrl {
             return Err(StoreError::Config("the database URL is empty".into()));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DatabaseUrl {
-                backend: Backend::Postgres,
-                target: url.to_owned(),
-            });
+            return Ok(DatabaseUrl { backend: Backend::Postgres, target: url.to_owned() });
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path =
+            url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if let Some((scheme, _)) = path.split_once("://") {
             return Err(StoreError::Config(format!(
                 "unsupported database URL scheme `{scheme}://`: use postgres://, postgresql://, sqlite:// or a file path"
@@ -70,10 +65,7 @@ impl DatabaseUrl {
         if path.is_empty() {
             return Err(StoreError::Config("the SQLite path is empty".into()));
         }
-        Ok(DatabaseUrl {
-            backend: Backend::Sqlite,
-            target: path.to_owned(),
-        })
+        Ok(DatabaseUrl { backend: Backend::Sqlite, target: path.to_owned() })
     }
 }
 
@@ -136,11 +128,7 @@ pub struct AstralConnectionManager {
 
 impl AstralConnectionManager {
     pub fn new(url: DatabaseUrl, options: ConnectionOptions) -> Self {
-        AstralConnectionManager {
-            url,
-            options,
-            health: Arc::default(),
-        }
+        AstralConnectionManager { url, options, health: Arc::default() }
     }
 
     pub fn health(&self) -> Arc<ConnectHealth> {
@@ -190,11 +178,9 @@ impl AstralConnectionManager {
                 } else {
                     existing_file_uri(&self.url.target)
                 };
-                let mut conn =
-                    SqliteConnection::establish(&target).map_err(|e| StoreError::Connect {
-                        backend: Backend::Sqlite,
-                        message: e.to_string(),
-                    })?;
+                let mut conn = SqliteConnection::establish(&target).map_err(|e| {
+                    StoreError::Connect { backend: Backend::Sqlite, message: e.to_string() }
+                })?;
                 // busy_timeout first, so that switching to WAL itself waits for a lock.
                 let pragmas = format!(
                     "PRAGMA busy_timeout = {};
@@ -203,11 +189,10 @@ impl AstralConnectionManager {
                      PRAGMA foreign_keys = ON;",
                     self.options.sqlite_busy_timeout.as_millis()
                 );
-                conn.batch_execute(&pragmas)
-                    .map_err(|e| StoreError::Connect {
-                        backend: Backend::Sqlite,
-                        message: e.to_string(),
-                    })?;
+                conn.batch_execute(&pragmas).map_err(|e| StoreError::Connect {
+                    backend: Backend::Sqlite,
+                    message: e.to_string(),
+                })?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
@@ -231,22 +216,13 @@ pub fn owner_only_sqlite_files(path: &str) -> std::io::Result<()> {
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         // An empty file is a valid, empty SQLite database.
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             // A missing directory and the like: SQLite reports it in its own words.
             Err(_) => return Ok(()),
         }
-        for file in [
-            path.to_owned(),
-            format!("{path}-wal"),
-            format!("{path}-shm"),
-        ] {
+        for file in [path.to_owned(), format!("{path}-wal"), format!("{path}-shm")] {
             let Ok(metadata) = std::fs::metadata(&file) else {
                 continue;
             };
@@ -265,10 +241,7 @@ fn existing_file_uri(path: &str) -> String {
     if path.starts_with("file:") || path == ":memory:" {
         return path.to_owned();
     }
-    let escaped = path
-        .replace('%', "%25")
-        .replace('?', "%3f")
-        .replace('#', "%23");
+    let escaped = path.replace('%', "%25").replace('?', "%3f").replace('#', "%23");
     format!("file:{escaped}?mode=rw")
 }
 
@@ -345,40 +318,25 @@ mod tests {
         assert_eq!(pg2.backend, Backend::Postgres);
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/astral.db").unwrap(),
-            DatabaseUrl {
-                backend: Backend::Sqlite,
-                target: "data/astral.db".into()
-            }
+            DatabaseUrl { backend: Backend::Sqlite, target: "data/astral.db".into() }
         );
         assert_eq!(DatabaseUrl::parse("astral.db").unwrap().target, "astral.db");
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap().target,
-            "/tmp/x.db"
-        );
-        assert!(matches!(
-            DatabaseUrl::parse("mysql://x/y"),
-            Err(StoreError::Config(_))
-        ));
+        assert_eq!(DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap().target, "/tmp/x.db");
+        assert!(matches!(DatabaseUrl::parse("mysql://x/y"), Err(StoreError::Config(_))));
         assert!(matches!(DatabaseUrl::parse(""), Err(StoreError::Config(_))));
     }
 
     #[test]
     fn pooled_sqlite_connections_never_create_the_file() {
         assert_eq!(existing_file_uri("/tmp/a.db"), "file:/tmp/a.db?mode=rw");
-        assert_eq!(
-            existing_file_uri("/tmp/50%?#.db"),
-            "file:/tmp/50%25%3f%23.db?mode=rw"
-        );
+        assert_eq!(existing_file_uri("/tmp/50%?#.db"), "file:/tmp/50%25%3f%23.db?mode=rw");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db").display().to_string();
         let manager = AstralConnectionManager::new(
             DatabaseUrl::parse(&path).unwrap(),
             ConnectionOptions::default(),
         );
-        assert!(matches!(
-            manager.open(false),
-            Err(StoreError::Connect { .. })
-        ));
+        assert!(matches!(manager.open(false), Err(StoreError::Connect { .. })));
         assert!(manager.health().down().is_some());
         assert!(!std::path::Path::new(&path).exists());
         manager.establish().unwrap();

@@ -55,11 +55,7 @@ impl From<DieselError> for StoreError {
             DieselError::NotFound => StoreError::NotFound,
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 // PostgreSQL names the constraint; SQLite says "UNIQUE constraint failed: users.username_key".
-                let text = format!(
-                    "{} {}",
-                    info.constraint_name().unwrap_or(""),
-                    info.message()
-                );
+                let text = format!("{} {}", info.constraint_name().unwrap_or(""), info.message());
                 let field = if text.contains("username_key") {
                     UniqueField::Username
                 } else if text.contains("email_key") {

@@ -105,25 +105,15 @@ pub enum GuildRefusal {
 }
 
 fn guild_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
-    guild_members::table
-        .filter(guild_members::user_id.eq(user.as_i64()))
-        .count()
-        .get_result(conn)
+    guild_members::table.filter(guild_members::user_id.eq(user.as_i64())).count().get_result(conn)
 }
 
 fn member_count(conn: &mut AnyConnection, guild: i64) -> QueryResult<i64> {
-    guild_members::table
-        .filter(guild_members::guild_id.eq(guild))
-        .count()
-        .get_result(conn)
+    guild_members::table.filter(guild_members::guild_id.eq(guild)).count().get_result(conn)
 }
 
 fn find_guild(conn: &mut AnyConnection, guild: Snowflake) -> QueryResult<Option<GuildRecord>> {
-    guilds::table
-        .find(guild.as_i64())
-        .select(GuildRecord::as_select())
-        .first(conn)
-        .optional()
+    guilds::table.find(guild.as_i64()).select(GuildRecord::as_select()).first(conn).optional()
 }
 
 /// When `user` joined `guild`, if they are a member.
@@ -147,18 +137,13 @@ fn insert_member(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryRes
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 fn invite_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
-    (0..10)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    (0..10).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
 }
 
 impl Store {
@@ -192,10 +177,7 @@ impl Store {
                 .execute(conn)?;
             insert_member(conn, guild.id, owner)?;
             let member_count = member_count(conn, guild.id)?;
-            Ok(Ok(GuildWithCount {
-                guild,
-                member_count,
-            }))
+            Ok(Ok(GuildWithCount { guild, member_count }))
         })
     }
 
@@ -215,10 +197,7 @@ impl Store {
                 return Ok(Err(GuildRefusal::NotAMember));
             }
             let member_count = member_count(conn, record.id)?;
-            Ok(Ok(GuildWithCount {
-                guild: record,
-                member_count,
-            }))
+            Ok(Ok(GuildWithCount { guild: record, member_count }))
         })
     }
 
@@ -242,11 +221,7 @@ impl Store {
             ))
             .first::<(GuildRecord, UserRecord, i64)>(&mut conn)
             .optional()?
-            .map(|(guild, user, joined_at_ms)| MemberRecord {
-                guild,
-                user,
-                joined_at_ms,
-            }))
+            .map(|(guild, user, joined_at_ms)| MemberRecord { guild, user, joined_at_ms }))
     }
 
     /// The owner `by` adds the bot account `bot` to `guild`, as when an owner authorises a bot.
@@ -286,11 +261,7 @@ impl Store {
             }
             insert_member(conn, record.id, bot)?;
             let joined_at_ms = joined_at(conn, record.id, bot)?.ok_or(StoreError::NotFound)?;
-            Ok(Ok(BotAdded::Added(Box::new(MemberRecord {
-                guild: record,
-                user,
-                joined_at_ms,
-            }))))
+            Ok(Ok(BotAdded::Added(Box::new(MemberRecord { guild: record, user, joined_at_ms }))))
         });
         match outcome {
             // A concurrent request added it first: the primary key decided.
@@ -326,17 +297,13 @@ impl Store {
                 }
                 insert_member(conn, guild, user)?;
             }
-            Ok(Ok(InviteRecord {
-                code: code.to_owned(),
-                guild_id: Snowflake::from_i64(guild),
-            }))
+            Ok(Ok(InviteRecord { code: code.to_owned(), guild_id: Snowflake::from_i64(guild) }))
         });
         match (outcome, guild_id) {
             // A concurrent request made them a member first: the primary key decided.
-            (Err(StoreError::Conflict(_)), Some(guild)) => Ok(Ok(InviteRecord {
-                code: code.to_owned(),
-                guild_id: Snowflake::from_i64(guild),
-            })),
+            (Err(StoreError::Conflict(_)), Some(guild)) => {
+                Ok(Ok(InviteRecord { code: code.to_owned(), guild_id: Snowflake::from_i64(guild) }))
+            }
             (other, _) => other,
         }
     }
@@ -358,11 +325,7 @@ impl Store {
             }
             let removed = diesel::delete(guild_members::table.find((record.id, user.as_i64())))
                 .execute(conn)?;
-            Ok(if removed == 1 {
-                Ok(())
-            } else {
-                Err(GuildRefusal::UnknownGuild)
-            })
+            Ok(if removed == 1 { Ok(()) } else { Err(GuildRefusal::UnknownGuild) })
         })
     }
 
@@ -451,10 +414,7 @@ impl Store {
                         guild_invites::inviter_id.eq(inviter.as_i64()),
                     ))
                     .execute(conn)?;
-                Ok(Ok(InviteRecord {
-                    code: code.clone(),
-                    guild_id: guild,
-                }))
+                Ok(Ok(InviteRecord { code: code.clone(), guild_id: guild }))
             });
             match inserted {
                 // A code collision (57^10 codes): draw again.
@@ -473,11 +433,7 @@ pub(crate) fn mutual_guilds(
 ) -> QueryResult<Vec<Snowflake>> {
     let (m1, m2) = diesel::alias!(guild_members as m1, guild_members as m2);
     let ids: Vec<i64> = m1
-        .inner_join(
-            m2.on(m2
-                .field(guild_members::guild_id)
-                .eq(m1.field(guild_members::guild_id))),
-        )
+        .inner_join(m2.on(m2.field(guild_members::guild_id).eq(m1.field(guild_members::guild_id))))
         .filter(m1.field(guild_members::user_id).eq(a.as_i64()))
         .filter(m2.field(guild_members::user_id).eq(b.as_i64()))
         .order(m1.field(guild_members::guild_id).asc())

@@ -65,10 +65,7 @@ impl StoreConfig {
 
 /// Two connections per core: enough to keep the cores busy while others wait on I/O.
 pub fn default_pool_size() -> u32 {
-    std::thread::available_parallelism()
-        .map(|n| n.get() as u32 * 2)
-        .unwrap_or(4)
-        .max(2)
+    std::thread::available_parallelism().map(|n| n.get() as u32 * 2).unwrap_or(4).max(2)
 }
 
 pub struct Store {
@@ -107,10 +104,9 @@ impl SqliteFile {
 
     fn check(&self) -> Result<(), StoreError> {
         match Self::identity(&self.path) {
-            Err(e) => Err(StoreError::Unavailable(format!(
-                "the SQLite file {} is gone: {e}",
-                self.path
-            ))),
+            Err(e) => {
+                Err(StoreError::Unavailable(format!("the SQLite file {} is gone: {e}", self.path)))
+            }
             Ok(now) if now != self.identity => Err(StoreError::Unavailable(format!(
                 "the SQLite file {} was replaced by another file since the server opened it \
                  (restart the server to use the new one)",

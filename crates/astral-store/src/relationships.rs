@@ -49,10 +49,7 @@ pub enum FriendRequestRefusal {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub(crate) fn kind_of(
@@ -295,21 +292,11 @@ pub(crate) fn mutual_friends(
 ) -> QueryResult<Vec<UserRecord>> {
     let (r1, r2) = diesel::alias!(relationships as r1, relationships as r2);
     let ids: Vec<i64> = r1
-        .inner_join(
-            r2.on(r2
-                .field(relationships::other_id)
-                .eq(r1.field(relationships::other_id))),
-        )
+        .inner_join(r2.on(r2.field(relationships::other_id).eq(r1.field(relationships::other_id))))
         .filter(r1.field(relationships::user_id).eq(a.as_i64()))
-        .filter(
-            r1.field(relationships::kind)
-                .eq(RelationshipKind::Friend as i32),
-        )
+        .filter(r1.field(relationships::kind).eq(RelationshipKind::Friend as i32))
         .filter(r2.field(relationships::user_id).eq(b.as_i64()))
-        .filter(
-            r2.field(relationships::kind)
-                .eq(RelationshipKind::Friend as i32),
-        )
+        .filter(r2.field(relationships::kind).eq(RelationshipKind::Friend as i32))
         .select(r1.field(relationships::other_id))
         .load(conn)?;
     users::table

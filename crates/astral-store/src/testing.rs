@@ -22,11 +22,7 @@ impl PostgresSchema {
             .map_err(|e| format!("cannot create schema {schema}: {e}"))?;
         let sep = if base_url.contains('?') { '&' } else { '?' };
         let url = format!("{base_url}{sep}options=-csearch_path%3D{schema}");
-        Ok(PostgresSchema {
-            base_url: base_url.to_owned(),
-            schema,
-            url,
-        })
+        Ok(PostgresSchema { base_url: base_url.to_owned(), schema, url })
     }
 }
 
@@ -46,8 +42,7 @@ pub struct SqliteWriteLock {
 impl SqliteWriteLock {
     pub fn acquire(path: &str) -> Result<SqliteWriteLock, String> {
         let mut conn = SqliteConnection::establish(path).map_err(|e| e.to_string())?;
-        conn.batch_execute("BEGIN IMMEDIATE")
-            .map_err(|e| e.to_string())?;
+        conn.batch_execute("BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
         Ok(SqliteWriteLock { conn })
     }
 }

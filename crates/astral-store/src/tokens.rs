@@ -40,10 +40,7 @@ impl Store {
             .select((tokens::id, UserRecord::as_select()))
             .first::<(i64, UserRecord)>(&mut conn)
             .optional()?;
-        Ok(found.map(|(id, user)| TokenOwner {
-            token_id: TokenId::from_i64(id),
-            user,
-        }))
+        Ok(found.map(|(id, user)| TokenOwner { token_id: TokenId::from_i64(id), user }))
     }
 
     /// Revokes one token. Revoking a token that is already gone is not an error.

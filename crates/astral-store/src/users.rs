@@ -161,9 +161,7 @@ impl Store {
         };
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            diesel::insert_into(users::table)
-                .values(&insert)
-                .execute(conn)?;
+            diesel::insert_into(users::table).values(&insert).execute(conn)?;
             Ok(select_user(conn, id)?)
         })
     }
@@ -189,21 +187,14 @@ impl Store {
                 return Ok(None);
             };
             let shown = kind_of(conn, user, viewer)? != Some(RelationshipKind::Blocked);
-            let mutual_guilds = if with_guilds && shown {
-                Some(mutual_guilds(conn, viewer, user)?)
-            } else {
-                None
-            };
+            let mutual_guilds =
+                if with_guilds && shown { Some(mutual_guilds(conn, viewer, user)?) } else { None };
             let mutual_friends = if with_friends && shown {
                 Some(mutual_friends(conn, viewer, user)?)
             } else {
                 None
             };
-            Ok(Some(ProfileRecord {
-                user: record,
-                mutual_guilds,
-                mutual_friends,
-            }))
+            Ok(Some(ProfileRecord { user: record, mutual_guilds, mutual_friends }))
         })
     }
 
@@ -245,9 +236,8 @@ impl Store {
             banner: changes.banner,
         };
         write_transaction(&mut conn, |conn| {
-            let updated = diesel::update(users::table.find(id.as_i64()))
-                .set(&changeset)
-                .execute(conn)?;
+            let updated =
+                diesel::update(users::table.find(id.as_i64())).set(&changeset).execute(conn)?;
             if updated == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -288,8 +278,5 @@ impl Store {
 }
 
 fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
-    users::table
-        .find(id.as_i64())
-        .select(UserRecord::as_select())
-        .first(conn)
+    users::table.find(id.as_i64()).select(UserRecord::as_select()).first(conn)
 }

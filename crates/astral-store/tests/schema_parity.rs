@@ -33,12 +33,10 @@ fn declared() -> Tables {
             continue;
         }
         let header = lines.next().unwrap_or_default();
-        let (name, rest) = header
-            .split_once(" (")
-            .unwrap_or_else(|| panic!("not a table header: {header:?}"));
-        let (key, rest) = rest
-            .split_once(')')
-            .unwrap_or_else(|| panic!("not a table header: {header:?}"));
+        let (name, rest) =
+            header.split_once(" (").unwrap_or_else(|| panic!("not a table header: {header:?}"));
+        let (key, rest) =
+            rest.split_once(')').unwrap_or_else(|| panic!("not a table header: {header:?}"));
         assert_eq!(rest.trim(), "{", "not a table header: {header:?}");
         let mut table = Table {
             primary_key: key.split(',').map(|c| c.trim().to_owned()).collect(),
@@ -56,14 +54,9 @@ fn declared() -> Tables {
                 Some(inner) => (inner.strip_suffix('>').unwrap_or(inner), true),
                 None => (ty, false),
             };
-            table
-                .columns
-                .insert(column.to_owned(), (ty.to_owned(), nullable));
+            table.columns.insert(column.to_owned(), (ty.to_owned(), nullable));
         }
-        assert!(
-            tables.insert(name.to_owned(), table).is_none(),
-            "{name} declared twice"
-        );
+        assert!(tables.insert(name.to_owned(), table).is_none(), "{name} declared twice");
     }
     assert!(!tables.is_empty(), "no diesel::table! block found");
     tables
@@ -96,20 +89,12 @@ fn migrated(columns: Vec<ColumnRow>, keys: Vec<KeyRow>, diesel_type: fn(&str) ->
     let mut tables = Tables::new();
     for c in columns {
         let ty = diesel_type(&c.column_type).to_owned();
-        tables
-            .entry(c.table_name)
-            .or_default()
-            .columns
-            .insert(c.column_name, (ty, c.nullable));
+        tables.entry(c.table_name).or_default().columns.insert(c.column_name, (ty, c.nullable));
     }
     let mut keys: Vec<KeyRow> = keys;
     keys.sort_by_key(|k| k.position);
     for k in keys {
-        tables
-            .entry(k.table_name)
-            .or_default()
-            .primary_key
-            .push(k.column_name);
+        tables.entry(k.table_name).or_default().primary_key.push(k.column_name);
     }
     tables
 }
@@ -149,9 +134,7 @@ fn differences(backend: &str, declared: &Tables, migrated: &Tables) -> Vec<Strin
     let mut out = Vec::new();
     for (name, table) in migrated {
         let Some(decl) = declared.get(name) else {
-            out.push(format!(
-                "table {name}: in the {backend} migrations, not in schema.rs"
-            ));
+            out.push(format!("table {name}: in the {backend} migrations, not in schema.rs"));
             continue;
         };
         if decl.primary_key != table.primary_key {
@@ -173,17 +156,13 @@ fn differences(backend: &str, declared: &Tables, migrated: &Tables) -> Vec<Strin
         }
         for column in decl.columns.keys() {
             if !table.columns.contains_key(column) {
-                out.push(format!(
-                    "{name}.{column}: in schema.rs, not in the {backend} migrations"
-                ));
+                out.push(format!("{name}.{column}: in schema.rs, not in the {backend} migrations"));
             }
         }
     }
     for name in declared.keys() {
         if !migrated.contains_key(name) {
-            out.push(format!(
-                "table {name}: in schema.rs, not in the {backend} migrations"
-            ));
+            out.push(format!("table {name}: in schema.rs, not in the {backend} migrations"));
         }
     }
     out
@@ -200,9 +179,7 @@ fn assert_parity(backend: &str, migrated: &Tables) {
 
 fn migrate(url: &str) {
     let store = Store::open(&StoreConfig::new(url)).unwrap_or_else(|e| panic!("open {url}: {e}"));
-    store
-        .migrate()
-        .unwrap_or_else(|e| panic!("migrate {url}: {e}"));
+    store.migrate().unwrap_or_else(|e| panic!("migrate {url}: {e}"));
 }
 
 #[test]
@@ -229,10 +206,7 @@ fn sqlite_migrations_match_schema_rs() {
 }
 
 #[test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 fn postgres_migrations_match_schema_rs() {
     let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
     assert!(

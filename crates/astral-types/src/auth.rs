@@ -34,9 +34,7 @@ fn password_schema() -> ObjectBuilder {
 }
 
 fn global_name_schema() -> ObjectBuilder {
-    GLOBAL_NAME_LENGTH
-        .schema()
-        .description(Some("Display name."))
+    GLOBAL_NAME_LENGTH.schema().description(Some("Display name."))
 }
 
 impl RegisterRequest {
@@ -49,13 +47,7 @@ impl RegisterRequest {
         let password = form.required_string("password");
         let email = form.optional_string("email");
         let global_name = form.optional_string("global_name");
-        Ok(RegistrationDraft {
-            errors: form.into_errors(),
-            username,
-            password,
-            email,
-            global_name,
-        })
+        Ok(RegistrationDraft { errors: form.into_errors(), username, password, email, global_name })
     }
 }
 
@@ -79,10 +71,7 @@ impl RegistrationDraft {
         Some(move || {
             password::refusal(
                 &password,
-                password::Account {
-                    username: username.as_deref(),
-                    email: email.as_deref(),
-                },
+                password::Account { username: username.as_deref(), email: email.as_deref() },
             )
         })
     }
@@ -93,13 +82,7 @@ impl RegistrationDraft {
         username_rule: &UsernameRule,
         refusal: Option<Refusal>,
     ) -> Result<RegisterRequest, FormErrors> {
-        let RegistrationDraft {
-            mut errors,
-            username,
-            password,
-            email,
-            global_name,
-        } = self;
+        let RegistrationDraft { mut errors, username, password, email, global_name } = self;
         let username = username.and_then(|v| username_rule.check(&mut errors, v));
         let password = match (password, refusal) {
             (Ok(_), Some(refusal)) => Err(refusal.record(&mut errors)),
@@ -107,8 +90,7 @@ impl RegistrationDraft {
         };
         let email = email.and_then(|v| v.map(|v| check_email(&mut errors, v)).transpose());
         let global_name = global_name.and_then(|v| {
-            v.map(|v| GLOBAL_NAME_LENGTH.check(&mut errors, "global_name", v))
-                .transpose()
+            v.map(|v| GLOBAL_NAME_LENGTH.check(&mut errors, "global_name", v)).transpose()
         });
         finish(errors, || {
             Ok(RegisterRequest {
@@ -135,12 +117,7 @@ impl LoginRequest {
         let mut form = FormReader::new(body)?;
         let login = form.required_string("login");
         let password = form.required_string("password");
-        form.finish(|| {
-            Ok(LoginRequest {
-                login: login?,
-                password: password?,
-            })
-        })
+        form.finish(|| Ok(LoginRequest { login: login?, password: password? }))
     }
 }
 

@@ -101,11 +101,7 @@ impl CreatePrivateChannelRequest {
             match snowflake(v) {
                 Some(id) => ids.push(UserId(id)),
                 None => {
-                    form.refuse(
-                        "recipient_id",
-                        "NUMBER_TYPE_COERCE",
-                        "Value is not snowflake.",
-                    );
+                    form.refuse("recipient_id", "NUMBER_TYPE_COERCE", "Value is not snowflake.");
                 }
             }
         }
@@ -153,26 +149,15 @@ impl CreatePrivateChannelRequest {
         let unique: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
         let mut errors = form.into_errors();
         if unique.is_empty() && errors.is_empty() {
-            errors.field(
-                "recipient_id",
-                "BASE_TYPE_REQUIRED",
-                "This field is required",
-            );
+            errors.field("recipient_id", "BASE_TYPE_REQUIRED", "This field is required");
         }
         let kind = crate::form::finish(errors, || kind)?;
         let group = kind == Some(Self::GROUP) || (kind.is_none() && unique.len() > 1);
         if !group && unique.len() > 1 {
             let mut errors = FormErrors::new();
-            errors.field(
-                "recipients",
-                "BASE_TYPE_MAX_LENGTH",
-                "A DM has exactly one recipient.",
-            );
+            errors.field("recipients", "BASE_TYPE_MAX_LENGTH", "A DM has exactly one recipient.");
             return Err(errors);
         }
-        Ok(NewPrivateChannel {
-            recipients: unique,
-            group,
-        })
+        Ok(NewPrivateChannel { recipients: unique, group })
     }
 }

@@ -164,10 +164,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// Rounded up to the millisecond: a client that waits exactly `retry_after` must get in.
     pub fn after_micros(retry_after_us: u64, global: bool) -> RateLimit {
-        RateLimit {
-            retry_after_ms: retry_after_us.div_ceil(1000),
-            global,
-        }
+        RateLimit { retry_after_ms: retry_after_us.div_ceil(1000), global }
     }
 
     /// The `Retry-After` header's whole seconds: rounded up, at least 1.
@@ -227,9 +224,8 @@ impl FormErrors {
     pub fn add(&mut self, path: &[&str], code: &str, message: impl Into<String>) {
         let mut node = &mut self.root;
         for segment in path {
-            let entry = node
-                .entry((*segment).to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
+            let entry =
+                node.entry((*segment).to_owned()).or_insert_with(|| Value::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Value::Object(Map::new());
             }
@@ -238,9 +234,7 @@ impl FormErrors {
                 None => return,
             };
         }
-        let list = node
-            .entry("_errors")
-            .or_insert_with(|| Value::Array(Vec::new()));
+        let list = node.entry("_errors").or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = list {
             items.push(serde_json::json!({"code": code, "message": message.into()}));
         }
@@ -270,16 +264,8 @@ mod tests {
     #[test]
     fn nests_like_discord() {
         let mut e = FormErrors::new();
-        e.field(
-            "username",
-            "BASE_TYPE_BAD_LENGTH",
-            "Must be between 2 and 32 in length.",
-        );
-        e.add(
-            &["recipients", "0"],
-            "BASE_TYPE_REQUIRED",
-            "This field is required",
-        );
+        e.field("username", "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 32 in length.");
+        e.add(&["recipients", "0"], "BASE_TYPE_REQUIRED", "This field is required");
         e.add(&[], "CONTENT_TYPE_INVALID", "Expected JSON");
         let body = serde_json::to_value(e.into_body()).unwrap();
         assert_eq!(

@@ -81,17 +81,10 @@ impl<'a> FormReader<'a> {
     /// The body must be a JSON object.
     pub fn new(body: &'a Value) -> Result<Self, FormErrors> {
         match body.as_object() {
-            Some(object) => Ok(FormReader {
-                object,
-                errors: FormErrors::new(),
-            }),
+            Some(object) => Ok(FormReader { object, errors: FormErrors::new() }),
             None => {
                 let mut errors = FormErrors::new();
-                errors.add(
-                    &[],
-                    "DICT_TYPE_CONVERT",
-                    "Only dictionaries may be used in a DictType",
-                );
+                errors.add(&[], "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
                 Err(errors)
             }
         }
@@ -220,8 +213,7 @@ impl Length {
 
     /// Like [`Length::schema`], for a field where `null` clears the value.
     pub fn nullable_schema(self) -> ObjectBuilder {
-        self.schema()
-            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        self.schema().schema_type(SchemaType::from_iter([Type::String, Type::Null]))
     }
 }
 
@@ -241,10 +233,7 @@ impl IntegerRange {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
             .minimum(Some(self.min))
             .maximum(Some(self.max))
-            .description(Some(format!(
-                "{}–{} (default {}).",
-                self.min, self.max, self.default
-            )))
+            .description(Some(format!("{}–{} (default {}).", self.min, self.max, self.default)))
     }
 }
 
@@ -258,19 +247,13 @@ pub struct QueryReader<'a> {
 impl<'a> QueryReader<'a> {
     /// The decoded `name=value` pairs, in order; of repeated names the first counts.
     pub fn new(pairs: &'a [(String, String)]) -> Self {
-        QueryReader {
-            pairs,
-            errors: FormErrors::new(),
-        }
+        QueryReader { pairs, errors: FormErrors::new() }
     }
 
     fn raw(&self, name: &str) -> Option<&'a str> {
         #[cfg(test)]
         tests::note_read(name);
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Discord's boolean forms: `true`/`false`, `True`/`False`, `1`/`0`; absent is `false`.
@@ -386,22 +369,10 @@ pub(crate) mod tests {
         assert!(r.string("n").is_err());
         let errors = r.finish(|| Ok(())).unwrap_err().into_body();
         let errors = serde_json::to_value(errors).unwrap();
-        assert_eq!(
-            errors["errors"]["a"]["_errors"][0]["code"],
-            "STRING_TYPE_CONVERT"
-        );
-        assert_eq!(
-            errors["errors"]["b"]["_errors"][0]["code"],
-            "BASE_TYPE_REQUIRED"
-        );
-        assert_eq!(
-            errors["errors"]["c"]["_errors"][0]["code"],
-            "BASE_TYPE_REQUIRED"
-        );
-        assert_eq!(
-            errors["errors"]["n"]["_errors"][0]["code"],
-            "STRING_TYPE_INVALID_CHARACTERS"
-        );
+        assert_eq!(errors["errors"]["a"]["_errors"][0]["code"], "STRING_TYPE_CONVERT");
+        assert_eq!(errors["errors"]["b"]["_errors"][0]["code"], "BASE_TYPE_REQUIRED");
+        assert_eq!(errors["errors"]["c"]["_errors"][0]["code"], "BASE_TYPE_REQUIRED");
+        assert_eq!(errors["errors"]["n"]["_errors"][0]["code"], "STRING_TYPE_INVALID_CHARACTERS");
     }
 
     #[test]
@@ -436,28 +407,15 @@ pub(crate) mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        let range = IntegerRange {
-            min: 1,
-            max: 10,
-            default: 10,
-        };
+        let range = IntegerRange { min: 1, max: 10, default: 10 };
         let mut q = QueryReader::new(&pairs);
         assert!(q.integer("limit", range).is_err());
         assert_eq!(q.integer("absent", range), Ok(10));
         assert!(q.bool("flag").is_err());
         assert!(q.snowflake_bound("id").is_err());
         let body = serde_json::to_value(q.finish(|| Ok(())).unwrap_err().into_body()).unwrap();
-        assert_eq!(
-            body["errors"]["limit"]["_errors"][0]["code"],
-            "NUMBER_TYPE_MAX"
-        );
-        assert_eq!(
-            body["errors"]["flag"]["_errors"][0]["code"],
-            "BOOLEAN_TYPE_COERCE"
-        );
-        assert_eq!(
-            body["errors"]["id"]["_errors"][0]["code"],
-            "NUMBER_TYPE_COERCE"
-        );
+        assert_eq!(body["errors"]["limit"]["_errors"][0]["code"], "NUMBER_TYPE_MAX");
+        assert_eq!(body["errors"]["flag"]["_errors"][0]["code"], "BOOLEAN_TYPE_COERCE");
+        assert_eq!(body["errors"]["id"]["_errors"][0]["code"], "NUMBER_TYPE_COERCE");
     }
 }

@@ -36,13 +36,10 @@ pub struct CreateGuildRequest {
 }
 
 fn guild_name_schema() -> ObjectBuilder {
-    GUILD_NAME_LENGTH
-        .schema()
-        .pattern(Some("^[^\\u0000]*$"))
-        .description(Some(
-            "No NUL (the form reader refuses NUL in every string: \
+    GUILD_NAME_LENGTH.schema().pattern(Some("^[^\\u0000]*$")).description(Some(
+        "No NUL (the form reader refuses NUL in every string: \
              `STRING_TYPE_INVALID_CHARACTERS`).",
-        ))
+    ))
 }
 
 impl CreateGuildRequest {
@@ -73,11 +70,7 @@ pub struct GuildListQuery {
 
 impl GuildListQuery {
     /// Guilds per page.
-    pub const LIMIT: IntegerRange = IntegerRange {
-        min: 1,
-        max: 200,
-        default: 200,
-    };
+    pub const LIMIT: IntegerRange = IntegerRange { min: 1, max: 200, default: 200 };
 
     /// `pairs`: the query string's decoded `name=value` pairs.
     pub fn read(pairs: &[(String, String)]) -> Result<GuildListQuery, FormErrors> {

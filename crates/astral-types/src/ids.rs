@@ -218,10 +218,7 @@ mod tests {
         let id = g.next_id();
         assert_eq!((id.0 >> 17) & 0x1f, 3);
         assert_eq!((id.0 >> 12) & 0x1f, 7);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
         assert!(now.abs_diff(id.timestamp_ms()) < 5_000);
     }
 
@@ -241,10 +238,7 @@ mod tests {
     #[test]
     fn parsing_is_strict() {
         assert_eq!("0".parse::<Snowflake>(), Ok(Snowflake(0)));
-        assert_eq!(
-            "175928847299117063".parse::<Snowflake>(),
-            Ok(Snowflake(175928847299117063))
-        );
+        assert_eq!("175928847299117063".parse::<Snowflake>(), Ok(Snowflake(175928847299117063)));
         for bad in [
             "",
             "01",
@@ -266,16 +260,10 @@ mod tests {
     fn a_bound_beyond_i64_lies_past_every_id() {
         let past = Snowflake(i64::MAX as u64);
         assert_eq!(Snowflake::parse_bound("9223372036854775808"), Ok(past));
-        assert_eq!(
-            Snowflake::parse_bound("99999999999999999999999999"),
-            Ok(past)
-        );
+        assert_eq!(Snowflake::parse_bound("99999999999999999999999999"), Ok(past));
         assert_eq!(Snowflake::parse_bound("42"), Ok(Snowflake(42)));
         for bad in ["", "01", "-1", "1e3", " 1"] {
-            assert!(
-                Snowflake::parse_bound(bad).is_err(),
-                "{bad:?} must be refused"
-            );
+            assert!(Snowflake::parse_bound(bad).is_err(), "{bad:?} must be refused");
         }
     }
 

@@ -21,9 +21,7 @@ impl utoipa::PartialSchema for AvailableLocalesEnum {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .enum_values(Some(LOCALES.iter().copied()))
-            .description(Some(
-                "One of Discord's locales (Discord's `AvailableLocalesEnum`).",
-            ))
+            .description(Some("One of Discord's locales (Discord's `AvailableLocalesEnum`)."))
             .into()
     }
 }

@@ -68,10 +68,7 @@ pub fn length_refusal(password: &str) -> Option<Refusal> {
     if PASSWORD_LENGTH.contains(password) {
         None
     } else {
-        Some(Refusal {
-            code: "BASE_TYPE_BAD_LENGTH",
-            message: PASSWORD_LENGTH.message(),
-        })
+        Some(Refusal { code: "BASE_TYPE_BAD_LENGTH", message: PASSWORD_LENGTH.message() })
     }
 }
 
@@ -80,10 +77,7 @@ pub fn refusal(password: &str, account: Account<'_>) -> Option<Refusal> {
     if let Some(refusal) = length_refusal(password) {
         return Some(refusal);
     }
-    let known: Vec<&str> = [account.username, account.email]
-        .into_iter()
-        .flatten()
-        .collect();
+    let known: Vec<&str> = [account.username, account.email].into_iter().flatten().collect();
     let lowered = password.to_lowercase();
     if known.iter().any(|k| k.to_lowercase() == lowered) {
         return Some(Refusal {
@@ -95,11 +89,8 @@ pub fn refusal(password: &str, account: Account<'_>) -> Option<Refusal> {
     if estimate.score() >= MIN_STRENGTH {
         return None;
     }
-    let hint = estimate
-        .feedback()
-        .and_then(|f| f.warning())
-        .map(|w| format!(" {w}"))
-        .unwrap_or_default();
+    let hint =
+        estimate.feedback().and_then(|f| f.warning()).map(|w| format!(" {w}")).unwrap_or_default();
     Some(Refusal {
         code: PASSWORD_TOO_WEAK,
         message: format!(
@@ -114,10 +105,7 @@ mod tests {
     use super::*;
 
     fn passes(password: &str, username: &str, email: Option<&str>) -> bool {
-        let account = Account {
-            username: Some(username),
-            email,
-        };
+        let account = Account { username: Some(username), email };
         let mut errors = FormErrors::new();
         let ok = check(&mut errors, password.to_owned(), account).is_ok();
         assert_eq!(ok, errors.is_empty());
@@ -140,24 +128,15 @@ mod tests {
 
     #[test]
     fn common_short_and_account_passwords_are_refused() {
-        for weak in [
-            "12345678",
-            "password",
-            "password1",
-            "qwertyuiop",
-            "aaaaaaaaaaaa",
-            "hunter2hunter2",
-        ] {
+        for weak in
+            ["12345678", "password", "password1", "qwertyuiop", "aaaaaaaaaaaa", "hunter2hunter2"]
+        {
             assert!(!passes(weak, "ada", None), "{weak}");
         }
         assert!(!passes("short", "ada", None));
         assert!(!passes(&"x".repeat(PASSWORD_MAX + 1), "ada", None));
         // Equal to the username or email, whatever the case, however long.
         assert!(!passes("Grace.Hopper-1906", "grace.hopper-1906", None));
-        assert!(!passes(
-            "Grace.Hopper@Example.org",
-            "grace",
-            Some("grace.hopper@example.org")
-        ));
+        assert!(!passes("Grace.Hopper@Example.org", "grace", Some("grace.hopper@example.org")));
     }
 }

@@ -24,10 +24,7 @@ fn properties<T: PartialSchema>() -> BTreeSet<String> {
 }
 
 fn parameters<T: IntoParams>() -> BTreeSet<String> {
-    T::into_params(|| None)
-        .into_iter()
-        .map(|parameter| parameter.name)
-        .collect()
+    T::into_params(|| None).into_iter().map(|parameter| parameter.name).collect()
 }
 
 #[test]
@@ -108,10 +105,7 @@ fn every_documented_field_is_read_by_its_reader() {
     ];
     for (name, documented, read) in cases {
         assert!(!documented.is_empty(), "{name}");
-        assert_eq!(
-            documented, read,
-            "{name}: documented (left) vs read (right)"
-        );
+        assert_eq!(documented, read, "{name}: documented (left) vs read (right)");
     }
 }
 
@@ -135,10 +129,8 @@ fn a_registration_reports_every_field_at_once() {
 #[test]
 fn a_user_update_is_refused_whole() {
     let body = json!({"username": "ok-name", "global_name": null, "locale": "xx"});
-    let errors = UpdateMyUserRequest::read(&body)
-        .unwrap()
-        .finish(&UsernameRule::default())
-        .unwrap_err();
+    let errors =
+        UpdateMyUserRequest::read(&body).unwrap().finish(&UsernameRule::default()).unwrap_err();
     assert!(errors.has_field("locale") && !errors.has_field("username"));
     let body = json!({"global_name": null, "avatar": null});
     let mut draft = UpdateMyUserRequest::read(&body).unwrap();

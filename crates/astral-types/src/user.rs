@@ -130,9 +130,7 @@ fn new_username_schema() -> ObjectBuilder {
 }
 
 fn new_global_name_schema() -> ObjectBuilder {
-    GLOBAL_NAME_LENGTH
-        .nullable_schema()
-        .description(Some("New display name; `null` clears it."))
+    GLOBAL_NAME_LENGTH.nullable_schema().description(Some("New display name; `null` clears it."))
 }
 
 impl UpdateMyUserRequest {
@@ -187,13 +185,7 @@ impl UserUpdateDraft {
 
     /// Checks the other fields; any error recorded so far fails the whole update.
     pub fn finish(self, username_rule: &UsernameRule) -> Result<UserUpdate, FormErrors> {
-        let UserUpdateDraft {
-            mut errors,
-            username,
-            global_name,
-            locale,
-            ..
-        } = self;
+        let UserUpdateDraft { mut errors, username, global_name, locale, .. } = self;
         let username =
             username.and_then(|v| v.map(|v| username_rule.check(&mut errors, v)).transpose());
         let global_name = global_name.and_then(|field| {
@@ -246,12 +238,7 @@ impl FriendRequest {
             Field::Value(d) => Some(d),
             Field::Null | Field::Absent => None,
         });
-        form.finish(|| {
-            Ok(FriendRequest {
-                username: username?,
-                discriminator: discriminator?,
-            })
-        })
+        form.finish(|| Ok(FriendRequest { username: username?, discriminator: discriminator? }))
     }
 }
 
@@ -302,9 +289,7 @@ fn put_relationship_type() -> ObjectBuilder {
         .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
         .description(Some("1 (or absent): befriend; 2: block."))
-        .enum_values(Some(
-            PutRelationship::KINDS.into_iter().map(Some).chain([None]),
-        ))
+        .enum_values(Some(PutRelationship::KINDS.into_iter().map(Some).chain([None])))
 }
 
 /// `PATCH /users/@me/relationships/{user_id}`.
@@ -316,9 +301,7 @@ pub struct PatchRelationship {
 }
 
 fn nickname_schema() -> ObjectBuilder {
-    NICKNAME_LENGTH
-        .nullable_schema()
-        .description(Some("`null` clears it."))
+    NICKNAME_LENGTH.nullable_schema().description(Some("`null` clears it."))
 }
 
 impl PatchRelationship {
@@ -327,10 +310,6 @@ impl PatchRelationship {
         let nickname = form
             .string("nickname")
             .and_then(|field| field.check(|v| NICKNAME_LENGTH.check(form.errors(), "nickname", v)));
-        form.finish(|| {
-            Ok(PatchRelationship {
-                nickname: nickname?.into_patch(),
-            })
-        })
+        form.finish(|| Ok(PatchRelationship { nickname: nickname?.into_patch() }))
     }
 }

@@ -52,11 +52,7 @@ impl Difference {
 /// Every difference between the contract (`hand`) and the generated document, in a stable
 /// order. Empty means they describe the same API.
 pub fn compare(hand: &Value, generated: &Value) -> Vec<Difference> {
-    let mut walk = Walk {
-        hand_doc: hand,
-        generated_doc: generated,
-        out: Vec::new(),
-    };
+    let mut walk = Walk { hand_doc: hand, generated_doc: generated, out: Vec::new() };
     let a = normalise(hand);
     let b = normalise(generated);
 
@@ -97,20 +93,10 @@ pub fn compare(hand: &Value, generated: &Value) -> Vec<Difference> {
     }
 
     for kind in ["schemas", "securitySchemes"] {
-        let xs = a["components"][kind]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let ys = b["components"][kind]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
+        let xs = a["components"][kind].as_object().cloned().unwrap_or_default();
+        let ys = b["components"][kind].as_object().cloned().unwrap_or_default();
         let names: BTreeSet<&String> = xs.keys().chain(ys.keys()).collect();
-        let noun = if kind == "schemas" {
-            "schema"
-        } else {
-            "security scheme"
-        };
+        let noun = if kind == "schemas" { "schema" } else { "security scheme" };
         for name in names {
             let label = format!("{noun} {name}");
             let at = vec!["components".to_owned(), kind.to_owned(), name.clone()];
@@ -206,11 +192,7 @@ impl Walk<'_> {
             return;
         }
         let here = describe(&at[base.min(at.len())..]);
-        let prefix = if here.is_empty() {
-            label.to_owned()
-        } else {
-            format!("{label} › {here}")
-        };
+        let prefix = if here.is_empty() { label.to_owned() } else { format!("{label} › {here}") };
         let key = at.last().map(String::as_str).unwrap_or("");
         match (a, b) {
             (Value::Object(x), Value::Object(y)) => {
@@ -270,18 +252,10 @@ fn only_in(parent: &str, child: &str, side: Side) -> String {
 fn changed(key: &str, a: &Value, b: &Value) -> String {
     match key {
         "required" if a.is_array() || b.is_array() => {
-            let xs: BTreeSet<String> = a
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| v.to_string())
-                .collect();
-            let ys: BTreeSet<String> = b
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| v.to_string())
-                .collect();
+            let xs: BTreeSet<String> =
+                a.as_array().into_iter().flatten().map(|v| v.to_string()).collect();
+            let ys: BTreeSet<String> =
+                b.as_array().into_iter().flatten().map(|v| v.to_string()).collect();
             let only_a: Vec<&String> = xs.difference(&ys).collect();
             let only_b: Vec<&String> = ys.difference(&xs).collect();
             format!(
@@ -290,21 +264,9 @@ fn changed(key: &str, a: &Value, b: &Value) -> String {
                 list(&only_b)
             )
         }
-        "$ref" => format!(
-            "refers to {} in the contract but {} in the code",
-            short(a),
-            short(b)
-        ),
-        "security" => format!(
-            "security differs (contract: {}; code: {})",
-            short(a),
-            short(b)
-        ),
-        _ => format!(
-            "`{key}` differs (contract: {}; code: {})",
-            short(a),
-            short(b)
-        ),
+        "$ref" => format!("refers to {} in the contract but {} in the code", short(a), short(b)),
+        "security" => format!("security differs (contract: {}; code: {})", short(a), short(b)),
+        _ => format!("`{key}` differs (contract: {}; code: {})", short(a), short(b)),
     }
 }
 
@@ -312,11 +274,7 @@ fn list(items: &[&String]) -> String {
     if items.is_empty() {
         "none".to_owned()
     } else {
-        items
-            .iter()
-            .map(|s| s.trim_matches('"'))
-            .collect::<Vec<_>>()
-            .join(", ")
+        items.iter().map(|s| s.trim_matches('"')).collect::<Vec<_>>().join(", ")
     }
 }
 

@@ -33,8 +33,6 @@ pub fn load_generated(text: &str) -> Result<Value, LoadError> {
         serde_json::from_str(text).map_err(|e| LoadError(format!("not JSON: {e}")))?;
     match value.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.") => Ok(value),
-        other => Err(LoadError(format!(
-            "not an OpenAPI 3 document (openapi = {other:?})"
-        ))),
+        other => Err(LoadError(format!("not an OpenAPI 3 document (openapi = {other:?})"))),
     }
 }

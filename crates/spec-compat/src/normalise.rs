@@ -21,9 +21,7 @@ use serde_json::{json, Map, Value};
 
 use crate::pointer::resolve;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Keys that document and never constrain.
 const ANNOTATIONS: [&str; 8] = [
@@ -38,13 +36,8 @@ const ANNOTATIONS: [&str; 8] = [
 ];
 
 /// Keys whose value, when it is the default, is the same as the key being absent.
-const FALSE_DEFAULTS: [&str; 5] = [
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-    "uniqueItems",
-    "allowEmptyValue",
-];
+const FALSE_DEFAULTS: [&str; 5] =
+    ["deprecated", "readOnly", "writeOnly", "uniqueItems", "allowEmptyValue"];
 
 pub fn normalise(doc: &Value) -> Value {
     let mut paths = Map::new();
@@ -62,19 +55,13 @@ pub fn normalise(doc: &Value) -> Value {
         }
     }
     let mut schemas = Map::new();
-    if let Some(items) = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
+    if let Some(items) = doc.pointer("/components/schemas").and_then(Value::as_object) {
         for (name, s) in items {
             schemas.insert(name.clone(), schema(s));
         }
     }
     let mut security_schemes = Map::new();
-    if let Some(items) = doc
-        .pointer("/components/securitySchemes")
-        .and_then(Value::as_object)
-    {
+    if let Some(items) = doc.pointer("/components/securitySchemes").and_then(Value::as_object) {
         for (name, s) in items {
             security_schemes.insert(name.clone(), strip_annotations(deref(doc, s)));
         }
@@ -111,10 +98,7 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
 
     // Path-level parameters apply to every operation; an operation's own override them.
     let mut parameters = Map::new();
-    for list in [
-        shared_parameters,
-        op.get("parameters").unwrap_or(&Value::Null),
-    ] {
+    for list in [shared_parameters, op.get("parameters").unwrap_or(&Value::Null)] {
         for p in list.as_array().into_iter().flatten() {
             let p = deref(doc, p);
             let location = p.get("in").and_then(Value::as_str).unwrap_or("?");
@@ -136,12 +120,7 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
     }
 
     let mut responses = Map::new();
-    for (status, r) in op
-        .get("responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (status, r) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
         let r = deref(doc, r);
         let mut response = Map::new();
         let media = content(r.get("content"));
@@ -149,12 +128,7 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
             response.insert("content".into(), media);
         }
         let mut headers = Map::new();
-        for (name, h) in r
-            .get("headers")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (name, h) in r.get("headers").and_then(Value::as_object).into_iter().flatten() {
             // Header names are case-insensitive.
             headers.insert(name.to_ascii_lowercase(), header(doc, h));
         }
@@ -164,12 +138,7 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
         // Links say which response values feed which operation's parameters: that is API
         // behaviour (clients and stateful testers follow them), so they are compared too.
         let mut links = Map::new();
-        for (name, l) in r
-            .get("links")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (name, l) in r.get("links").and_then(Value::as_object).into_iter().flatten() {
             links.insert(name.clone(), link(deref(doc, l)));
         }
         if !links.is_empty() {
@@ -191,12 +160,8 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
                 .into_iter()
                 .flatten()
                 .map(|(name, scopes)| {
-                    let mut scopes: Vec<String> = scopes
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|s| s.to_string())
-                        .collect();
+                    let mut scopes: Vec<String> =
+                        scopes.as_array().into_iter().flatten().map(|s| s.to_string()).collect();
                     scopes.sort();
                     (name.clone(), scopes)
                 })
@@ -204,23 +169,11 @@ fn operation(doc: &Value, op: &Value, shared_parameters: &Value) -> Value {
             entries.sort();
             entries
                 .iter()
-                .map(|(n, s)| {
-                    if s.is_empty() {
-                        n.clone()
-                    } else {
-                        format!("{n}{s:?}")
-                    }
-                })
+                .map(|(n, s)| if s.is_empty() { n.clone() } else { format!("{n}{s:?}") })
                 .collect::<Vec<_>>()
                 .join(" + ")
         })
-        .map(|req| {
-            if req.is_empty() {
-                "(anonymous)".to_owned()
-            } else {
-                req
-            }
-        })
+        .map(|req| if req.is_empty() { "(anonymous)".to_owned() } else { req })
         .collect();
     requirements.sort();
     requirements.dedup();
@@ -255,22 +208,12 @@ fn parameter(p: &Value, location: &str) -> Value {
     if p.get("content").is_some() {
         out.insert("content".into(), content(p.get("content")));
     }
-    let default_style = if matches!(location, "query" | "cookie") {
-        "form"
-    } else {
-        "simple"
-    };
-    let style = p
-        .get("style")
-        .and_then(Value::as_str)
-        .unwrap_or(default_style);
+    let default_style = if matches!(location, "query" | "cookie") { "form" } else { "simple" };
+    let style = p.get("style").and_then(Value::as_str).unwrap_or(default_style);
     if style != default_style {
         out.insert("style".into(), json!(style));
     }
-    let explode = p
-        .get("explode")
-        .and_then(Value::as_bool)
-        .unwrap_or(style == "form");
+    let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(style == "form");
     if explode != (style == "form") {
         out.insert("explode".into(), json!(explode));
     }
@@ -363,11 +306,8 @@ pub(crate) fn schema(v: &Value) -> Value {
 
     // 3.1 `type: [T, "null"]`.
     if let Some(Value::Array(types)) = m.get("type").cloned() {
-        let rest: Vec<Value> = types
-            .iter()
-            .filter(|t| t.as_str() != Some("null"))
-            .cloned()
-            .collect();
+        let rest: Vec<Value> =
+            types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
         if rest.len() < types.len() {
             nullable = true;
         }
@@ -387,11 +327,7 @@ pub(crate) fn schema(v: &Value) -> Value {
     // 3.1 `oneOf/anyOf: [X, {type: "null"}]`: X, nullable.
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(items)) = m.get(key).cloned() {
-            let rest: Vec<Value> = items
-                .iter()
-                .filter(|i| !is_null_schema(i))
-                .cloned()
-                .collect();
+            let rest: Vec<Value> = items.iter().filter(|i| !is_null_schema(i)).cloned().collect();
             if rest.len() < items.len() {
                 nullable = true;
                 m.remove(key);
@@ -420,10 +356,7 @@ pub(crate) fn schema(v: &Value) -> Value {
         m.insert("enum".into(), Value::Array(vec![c]));
     }
     // 3.1 numeric exclusive bounds are 3.0's bound + boolean.
-    for (exclusive, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
+    for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
         match m.get(exclusive).cloned() {
             Some(Value::Number(n)) => {
                 m.insert(bound.into(), Value::Number(n));
@@ -453,10 +386,7 @@ pub(crate) fn schema(v: &Value) -> Value {
         m.remove("additionalProperties");
     }
     for key in ["properties", "patternProperties"] {
-        if m.get(key)
-            .and_then(Value::as_object)
-            .is_some_and(Map::is_empty)
-        {
+        if m.get(key).and_then(Value::as_object).is_some_and(Map::is_empty) {
             m.remove(key);
         }
     }
@@ -532,10 +462,7 @@ mod tests {
             &json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/X", "description": "d"}]}),
         );
         assert_eq!(r1, r2);
-        assert_eq!(
-            r1,
-            json!({"$ref": "#/components/schemas/X", "nullable": true})
-        );
+        assert_eq!(r1, json!({"$ref": "#/components/schemas/X", "nullable": true}));
     }
 
     #[test]
@@ -552,10 +479,7 @@ mod tests {
             schema(&json!({"type": "integer", "exclusiveMinimum": 0})),
             schema(&json!({"type": "integer", "minimum": 0.0, "exclusiveMinimum": true}))
         );
-        assert_eq!(
-            schema(&json!({"const": "a"})),
-            schema(&json!({"enum": ["a"]}))
-        );
+        assert_eq!(schema(&json!({"const": "a"})), schema(&json!({"enum": ["a"]})));
         assert_eq!(
             schema(&json!({"required": ["b", "a"]})),
             schema(&json!({"required": ["a", "b"]}))

@@ -23,10 +23,7 @@ pub fn join(segments: &[String]) -> String {
 pub fn locate(doc: &Value, canonical: &[String]) -> Option<String> {
     // An operation without `security` inherits the document's: that is where it is written.
     if let [paths, path, method, security] = canonical {
-        let operation = doc
-            .get(paths)
-            .and_then(|p| p.get(path))
-            .and_then(|i| i.get(method));
+        let operation = doc.get(paths).and_then(|p| p.get(path)).and_then(|i| i.get(method));
         if security == "security"
             && operation.is_some_and(|op| op.get("security").is_none())
             && doc.get("security").is_some()
@@ -121,25 +118,13 @@ mod tests {
         assert_eq!(
             locate(
                 &doc,
-                &seg(&[
-                    "paths",
-                    "/u/{id}",
-                    "get",
-                    "parameters",
-                    "path:id",
-                    "schema",
-                    "type"
-                ])
+                &seg(&["paths", "/u/{id}", "get", "parameters", "path:id", "schema", "type"])
             )
             .unwrap(),
             "#/paths/~1u~1{id}/get/parameters/1/schema/type"
         );
         assert_eq!(
-            locate(
-                &doc,
-                &seg(&["components", "schemas", "A", "properties", "p", "$ref"])
-            )
-            .unwrap(),
+            locate(&doc, &seg(&["components", "schemas", "A", "properties", "p", "$ref"])).unwrap(),
             "#/components/schemas/A/properties/p/oneOf/0/$ref"
         );
         assert_eq!(locate(&doc, &seg(&["nothing"])), None);

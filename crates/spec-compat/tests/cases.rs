@@ -6,11 +6,7 @@
 
 // Test code: a panic is a failed test, which is the point. clippy.toml's allow-*-in-tests
 // covers #[test] functions only, not this test crate's helpers.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a panic is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is a failed test")]
 
 use std::path::Path;
 
@@ -29,11 +25,7 @@ fn outcome(dir: &Path) -> String {
     if differences.is_empty() {
         "ok".to_owned()
     } else {
-        differences
-            .iter()
-            .map(|d| d.headline())
-            .collect::<Vec<_>>()
-            .join("\n")
+        differences.iter().map(|d| d.headline()).collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -46,11 +38,7 @@ fn every_case_behaves_as_expected() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    assert!(
-        dirs.len() >= 30,
-        "expected the full set of cases, found {}",
-        dirs.len()
-    );
+    assert!(dirs.len() >= 30, "expected the full set of cases, found {}", dirs.len());
     let mut failures = Vec::new();
     for dir in &dirs {
         let expected = std::fs::read_to_string(dir.join("expected.txt"))
@@ -65,12 +53,7 @@ fn every_case_behaves_as_expected() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} case(s) differ:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
 #[test]
@@ -85,10 +68,5 @@ fn the_report_ends_with_what_to_edit() {
         spec_compat::render_report(&spec_compat::compare(&hand, &generated), "openapi/x.json");
     assert!(report.contains("- contract"), "{report}");
     assert!(report.contains("+ code"), "{report}");
-    assert!(
-        report
-            .trim_end()
-            .ends_with("This tool never rewrites the spec."),
-        "{report}"
-    );
+    assert!(report.trim_end().ends_with("This tool never rewrites the spec."), "{report}");
 }

@@ -65,12 +65,9 @@ pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
     };
     health.status = "unavailable".into();
     health.database_status = "down".into();
-    let mut response = HttpResponse::ServiceUnavailable()
-        .insert_header((header::RETRY_AFTER, "1"))
-        .json(health);
+    let mut response =
+        HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "1")).json(health);
     // The driver's message stays in the log (with the request id), out of the public body.
-    response
-        .extensions_mut()
-        .insert(FailureCause(format!("health check failed: {cause}")));
+    response.extensions_mut().insert(FailureCause(format!("health check failed: {cause}")));
     response
 }

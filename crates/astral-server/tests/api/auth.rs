@@ -10,12 +10,7 @@ async fn register_login_logout_round_trip(app: TestApp) {
 
     // The token works under every scheme Astral accepts.
     for auth in [bot(&token), format!("Bearer {token}"), token.clone()] {
-        let me = app
-            .client(Some(&auth))
-            .get_my_user()
-            .await
-            .expect("get_my_user")
-            .into_inner();
+        let me = app.client(Some(&auth)).get_my_user().await.expect("get_my_user").into_inner();
         assert_eq!(me.id.to_string(), user_id);
         assert_eq!(me.username, "Ada.Lovelace");
     }
@@ -25,27 +20,15 @@ async fn register_login_logout_round_trip(app: TestApp) {
         login: "ada.lovelace".into(),
         password: "correct horse battery".into(),
     };
-    let session = app
-        .client(None)
-        .login(&login)
-        .await
-        .expect("login")
-        .into_inner();
+    let session = app.client(None).login(&login).await.expect("login").into_inner();
     assert_eq!(session.user_id.to_string(), user_id);
     assert_ne!(session.token, token);
 
     // Logout revokes exactly the token it was called with.
-    app.expect("POST", "/auth/logout", Some(&session.token), None, 204)
-        .await;
-    let (status, body) = app
-        .call("GET", "/users/@me", Some(&session.token), None)
-        .await;
-    assert_eq!(
-        (status, body),
-        (401, json!({"message": "401: Unauthorized", "code": 0}))
-    );
-    app.expect("GET", "/users/@me", Some(&token), None, 200)
-        .await;
+    app.expect("POST", "/auth/logout", Some(&session.token), None, 204).await;
+    let (status, body) = app.call("GET", "/users/@me", Some(&session.token), None).await;
+    assert_eq!((status, body), (401, json!({"message": "401: Unauthorized", "code": 0})));
+    app.expect("GET", "/users/@me", Some(&token), None, 200).await;
 }
 
 backend_test!(login_by_email_and_wrong_password);
@@ -62,28 +45,15 @@ async fn login_by_email_and_wrong_password(app: TestApp) {
     assert_eq!(status, 200, "{body}");
     assert_documented("POST", "/auth/login", status, &body);
 
-    for (login, password) in [
-        ("grace", "wrong-password"),
-        ("nobody", "grace compiles COBOL 1959"),
-    ] {
+    for (login, password) in [("grace", "wrong-password"), ("nobody", "grace compiles COBOL 1959")]
+    {
         let (status, body) = app
-            .call(
-                "POST",
-                "/auth/login",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
+            .call("POST", "/auth/login", None, Some(json!({"login": login, "password": password})))
             .await;
         assert_eq!(status, 400);
         assert_eq!(body["code"], 50035);
-        assert_eq!(
-            body["errors"]["login"]["_errors"][0]["code"],
-            "INVALID_LOGIN"
-        );
-        assert_eq!(
-            body["errors"]["password"]["_errors"][0]["code"],
-            "INVALID_LOGIN"
-        );
+        assert_eq!(body["errors"]["login"]["_errors"][0]["code"], "INVALID_LOGIN");
+        assert_eq!(body["errors"]["password"]["_errors"][0]["code"], "INVALID_LOGIN");
         assert_documented("POST", "/auth/login", status, &body);
     }
     // The email is private: register stored it, and only the owner sees it.
@@ -125,21 +95,13 @@ async fn registration_is_validated(app: TestApp) {
             "username",
             "USERNAME_INVALID_CONTAINS",
         ),
-        (
-            json!({"password": "long enough to pass"}),
-            "username",
-            "BASE_TYPE_REQUIRED",
-        ),
+        (json!({"password": "long enough to pass"}), "username", "BASE_TYPE_REQUIRED"),
         (
             json!({"username": 42, "password": "long enough to pass"}),
             "username",
             "STRING_TYPE_CONVERT",
         ),
-        (
-            json!({"username": "fine", "password": "short"}),
-            "password",
-            "BASE_TYPE_BAD_LENGTH",
-        ),
+        (json!({"username": "fine", "password": "short"}), "password", "BASE_TYPE_BAD_LENGTH"),
         (
             json!({"username": "fine", "password": "long enough to pass", "email": "not-an-email"}),
             "email",
@@ -152,16 +114,11 @@ async fn registration_is_validated(app: TestApp) {
         ),
     ];
     for (body, field, code) in cases {
-        let (status, answer) = app
-            .call("POST", "/auth/register", None, Some(body.clone()))
-            .await;
+        let (status, answer) = app.call("POST", "/auth/register", None, Some(body.clone())).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(answer["code"], 50035, "{body}");
         assert_eq!(answer["message"], "Invalid Form Body");
-        assert_eq!(
-            answer["errors"][field]["_errors"][0]["code"], code,
-            "{body} -> {answer}"
-        );
+        assert_eq!(answer["errors"][field]["_errors"][0]["code"], code, "{body} -> {answer}");
         assert_documented("POST", "/auth/register", status, &answer);
     }
     // Email uniqueness ignores case too.
@@ -184,10 +141,7 @@ async fn registration_is_validated(app: TestApp) {
             400,
         )
         .await;
-    assert_eq!(
-        answer["errors"]["email"]["_errors"][0]["code"],
-        "EMAIL_ALREADY_REGISTERED"
-    );
+    assert_eq!(answer["errors"]["email"]["_errors"][0]["code"], "EMAIL_ALREADY_REGISTERED");
 }
 
 backend_test!(concurrent_registrations_of_one_name_admit_exactly_one);
@@ -233,19 +187,11 @@ async fn bad_tokens_are_401_with_discords_body(app: TestApp) {
     ] {
         let (status, body) = app.call("GET", "/users/@me", auth.as_deref(), None).await;
         assert_eq!(status, 401, "{auth:?}");
-        assert_eq!(
-            body,
-            json!({"message": "401: Unauthorized", "code": 0}),
-            "{auth:?}"
-        );
+        assert_eq!(body, json!({"message": "401: Unauthorized", "code": 0}), "{auth:?}");
         assert_documented("GET", "/users/@me", status, &body);
     }
     // The generated client sees the same error as a typed value.
-    let err = app
-        .client(Some("Bot nope"))
-        .get_my_user()
-        .await
-        .expect_err("401");
+    let err = app.client(Some("Bot nope")).get_my_user().await.expect_err("401");
     match err {
         astral_client::Error::ErrorResponse(r) => {
             assert_eq!(r.status().as_u16(), 401);

@@ -27,13 +27,8 @@ enum Class {
     Owner,
 }
 
-const CLASSES: [Class; 5] = [
-    Class::NoToken,
-    Class::Revoked,
-    Class::Other,
-    Class::Bot,
-    Class::Owner,
-];
+const CLASSES: [Class; 5] =
+    [Class::NoToken, Class::Revoked, Class::Other, Class::Bot, Class::Owner];
 
 /// The classes also run under `/api/v9` and `/api/v1` (the rest run under `/api/v10` only).
 const PREFIX_CLASSES: [Class; 2] = [Class::NoToken, Class::Other];
@@ -62,152 +57,44 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     ("register", [S(201); 5]),
     // Credentials in the body decide, not the Authorization header.
     ("login", ANYONE),
-    (
-        "logout",
-        [UNAUTHORIZED, UNAUTHORIZED, S(204), S(204), S(204)],
-    ),
+    ("logout", [UNAUTHORIZED, UNAUTHORIZED, S(204), S(204), S(204)]),
     ("get_my_user", SIGNED_IN),
     ("update_my_user", SIGNED_IN),
     ("get_user", SIGNED_IN),
     ("get_user_avatar", ANYONE),
     ("get_user_banner", ANYONE),
     ("get_default_avatar", ANYONE),
-    (
-        "list_my_relationships",
-        [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)],
-    ),
-    (
-        "send_friend_request",
-        [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)],
-    ),
-    (
-        "create_relationship",
-        [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)],
-    ),
+    ("list_my_relationships", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)]),
+    ("send_friend_request", [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)]),
+    ("create_relationship", [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)]),
     // Another user removing "their" relationship with the owner's friend removes nothing.
-    (
-        "delete_relationship",
-        [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)],
-    ),
+    ("delete_relationship", [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)]),
     // Another user is not friends with the owner's friend: RELATIONSHIP_NOT_FRIENDS.
-    (
-        "update_relationship",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(400, 50035),
-            BOTS_REFUSED,
-            S(204),
-        ],
-    ),
+    ("update_relationship", [UNAUTHORIZED, UNAUTHORIZED, E(400, 50035), BOTS_REFUSED, S(204)]),
     ("list_my_guilds", SIGNED_IN),
     ("list_my_communities", SIGNED_IN),
-    (
-        "get_my_guild_member",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(404, 10004),
-            E(404, 10004),
-            S(200),
-        ],
-    ),
+    ("get_my_guild_member", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10004), E(404, 10004), S(200)]),
     // The owner of a guild cannot leave it (GUILD_OWNER_CANNOT_LEAVE).
-    (
-        "leave_guild",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(404, 10004),
-            E(404, 10004),
-            E(400, 50035),
-        ],
-    ),
-    (
-        "leave_community",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(404, 10004),
-            E(404, 10004),
-            E(400, 50035),
-        ],
-    ),
+    ("leave_guild", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10004), E(404, 10004), E(400, 50035)]),
+    ("leave_community", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10004), E(404, 10004), E(400, 50035)]),
     ("get_user_profile", SIGNED_IN),
-    (
-        "create_guild",
-        [UNAUTHORIZED, UNAUTHORIZED, S(201), S(201), S(201)],
-    ),
-    (
-        "get_guild",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(403, 50001),
-            E(403, 50001),
-            S(200),
-        ],
-    ),
-    (
-        "create_guild_invite",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(403, 50001),
-            E(403, 50001),
-            S(200),
-        ],
-    ),
+    ("create_guild", [UNAUTHORIZED, UNAUTHORIZED, S(201), S(201), S(201)]),
+    ("get_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(200)]),
+    ("create_guild_invite", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(200)]),
     // The owner adds a bot that is already a member: 204.
-    (
-        "add_guild_member",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(403, 50013),
-            E(403, 50013),
-            S(204),
-        ],
-    ),
+    ("add_guild_member", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50013), E(403, 50013), S(204)]),
     // Whoever holds an invite may join (each call gets a fresh guild and invite); bots may not
     // (on Discord a bot joins only when an owner adds it).
-    (
-        "accept_invite",
-        [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)],
-    ),
+    ("accept_invite", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)]),
     ("list_my_private_channels", SIGNED_IN),
     // Others open their own DM with the owner, never the owner's DM with someone else.
     ("create_dm", SIGNED_IN),
-    (
-        "delete_channel",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(404, 10003),
-            E(404, 10003),
-            S(200),
-        ],
-    ),
+    ("delete_channel", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), E(404, 10003), S(200)]),
     // Bots are in no group DM and add nobody (Discord: only with the users' OAuth2 grants).
-    (
-        "add_group_dm_recipient",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(404, 10003),
-            BOTS_REFUSED,
-            S(204),
-        ],
-    ),
+    ("add_group_dm_recipient", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), BOTS_REFUSED, S(204)]),
     (
         "remove_group_dm_recipient",
-        [
-            UNAUTHORIZED,
-            UNAUTHORIZED,
-            E(404, 10003),
-            E(404, 10003),
-            S(204),
-        ],
+        [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), E(404, 10003), S(204)],
     ),
 ];
 
@@ -258,11 +145,7 @@ struct Account {
 impl Account {
     async fn register(app: &TestApp, name: &str) -> Account {
         let (token, id) = app.register(name).await;
-        Account {
-            token,
-            id,
-            name: name.to_owned(),
-        }
+        Account { token, id, name: name.to_owned() }
     }
 }
 
@@ -334,11 +217,8 @@ impl Fixture {
 
         let other = Account::register(app, "stranger").await;
         let (bot_token, bot_id) = app.create_bot_with_password("matrix-bot", Some(BOT_PASSWORD));
-        let bot = Account {
-            token: format!("Bot {bot_token}"),
-            id: bot_id,
-            name: "matrix-bot".into(),
-        };
+        let bot =
+            Account { token: format!("Bot {bot_token}"), id: bot_id, name: "matrix-bot".into() };
         let (_, helper_bot_id) = app.create_bot("helper-bot");
         let friend = Account::register(app, "friend").await;
         let blockee = Account::register(app, "blockee").await;
@@ -354,12 +234,7 @@ impl Fixture {
             ("PUT", &owner, &friend, json!({})),
             ("PUT", &pal, &owner, json!({})),
             ("PUT", &owner, &pal, json!({})),
-            (
-                "PATCH",
-                &friend,
-                &owner,
-                json!({"nickname": OWNER_NICKNAME}),
-            ),
+            ("PATCH", &friend, &owner, json!({"nickname": OWNER_NICKNAME})),
             ("PUT", &blockee, &owner, json!({"type": 2})),
             ("PUT", &owner, &admirer, json!({})),
             ("PUT", &crush, &owner, json!({})),
@@ -407,15 +282,9 @@ impl Fixture {
         )
         .await;
         // The friend is a member too, so the guild has someone besides its owner.
-        let invite = expect(
-            app,
-            "POST",
-            &format!("/guilds/{guild_id}/invites"),
-            &owner.token,
-            None,
-            200,
-        )
-        .await;
+        let invite =
+            expect(app, "POST", &format!("/guilds/{guild_id}/invites"), &owner.token, None, 200)
+                .await;
         expect(
             app,
             "POST",
@@ -475,17 +344,9 @@ impl Fixture {
         let t = Some(self.owner.token.as_str());
         let (_, me) = app.call("GET", "/users/@me", t, None).await;
         let (_, relationships) = app.call("GET", "/users/@me/relationships", t, None).await;
-        let (_, guild) = app
-            .call("GET", &format!("/guilds/{}", self.guild_id), t, None)
-            .await;
-        let (_, member) = app
-            .call(
-                "GET",
-                &format!("/users/@me/guilds/{}/member", self.guild_id),
-                t,
-                None,
-            )
-            .await;
+        let (_, guild) = app.call("GET", &format!("/guilds/{}", self.guild_id), t, None).await;
+        let (_, member) =
+            app.call("GET", &format!("/users/@me/guilds/{}/member", self.guild_id), t, None).await;
         // The owner's own calls in the matrix open channels of their own; these two are the
         // fixture's, as the owner and as the friend see them.
         let mut channels = Vec::new();
@@ -516,12 +377,7 @@ struct Request {
 async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request {
     let auth = f.auth(class);
     let owner = f.owner.token.as_str();
-    let r = |method, path: String, body| Request {
-        method,
-        path,
-        body,
-        auth: auth.clone(),
-    };
+    let r = |method, path: String, body| Request { method, path, body, auth: auth.clone() };
     match op {
         "get_health" => r("GET", "/healthz".into(), None),
         "get_gateway" => r("GET", "/gateway".into(), None),
@@ -646,10 +502,7 @@ impl Secrets {
                 ("the owner's DM", f.dm_id.clone()),
                 ("the owner's group DM", f.group_id.clone()),
                 ("the owner's guild", f.guild_id.clone()),
-                (
-                    "the owner's nickname for a friend",
-                    OWNER_NICKNAME.to_owned(),
-                ),
+                ("the owner's nickname for a friend", OWNER_NICKNAME.to_owned()),
                 ("the owner's friend", f.friend.id.clone()),
                 ("the user the owner blocked", f.blockee.id.clone()),
                 ("the owner's incoming request", f.admirer.id.clone()),
@@ -720,21 +573,10 @@ async fn run_cell(
             req.method, req.path, op.method, op.template
         ));
     }
-    let body_bytes = req
-        .body
-        .as_ref()
-        .map(|b| b.to_string().into_bytes())
-        .unwrap_or_default();
+    let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes()).unwrap_or_default();
     let content_type = req.body.as_ref().map(|_| "application/json");
     let (status, answer_type, bytes) = app
-        .send_raw(
-            req.method,
-            prefix,
-            &req.path,
-            req.auth.as_deref(),
-            content_type,
-            body_bytes,
-        )
+        .send_raw(req.method, prefix, &req.path, req.auth.as_deref(), content_type, body_bytes)
         .await;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let json_body: Value = if answer_type.starts_with("application/json") {
@@ -752,9 +594,7 @@ async fn run_cell(
         Want::Err(expected, code)
             if (status, json_body["code"].as_i64()) != (expected, Some(code)) =>
         {
-            failures.push(format!(
-                "{label}: {status} {text}, expected {expected} with code {code}"
-            ))
+            failures.push(format!("{label}: {status} {text}, expected {expected} with code {code}"))
         }
         _ => {}
     }
@@ -768,11 +608,8 @@ async fn run_cell(
     } else if let Err(e) = check_response_body(&op.method, &op.template, status, &json_body) {
         failures.push(format!("{label}: {e}"));
     }
-    let request_text = format!(
-        "{} {}",
-        req.path,
-        req.body.map(|b| b.to_string()).unwrap_or_default()
-    );
+    let request_text =
+        format!("{} {}", req.path, req.body.map(|b| b.to_string()).unwrap_or_default());
     for leak in secrets.leaks(f, class, &request_text, &text, &json_body) {
         failures.push(format!("{label}: {leak}: {text}"));
     }
@@ -785,19 +622,13 @@ async fn authorization_matrix_covers_every_operation_and_class(app: TestApp) {
     let rows: BTreeMap<&str, [Want; 5]> = MATRIX.iter().map(|(id, wants)| (*id, *wants)).collect();
     assert_eq!(rows.len(), MATRIX.len(), "an operation has two rows");
     let spec_ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
-    let missing: Vec<&&str> = spec_ids
-        .iter()
-        .filter(|id| !rows.contains_key(**id))
-        .collect();
+    let missing: Vec<&&str> = spec_ids.iter().filter(|id| !rows.contains_key(**id)).collect();
     assert!(
         missing.is_empty(),
         "operations without a row in the authorization matrix: {missing:?}"
     );
     let unknown: Vec<&&str> = rows.keys().filter(|id| !spec_ids.contains(**id)).collect();
-    assert!(
-        unknown.is_empty(),
-        "matrix rows naming no operation of the contract: {unknown:?}"
-    );
+    assert!(unknown.is_empty(), "matrix rows naming no operation of the contract: {unknown:?}");
     // Every expected result is one the contract documents for that operation.
     for op in &ops {
         for (class, want) in CLASSES.iter().zip(rows[op.id.as_str()]) {
@@ -857,10 +688,7 @@ async fn authorization_matrix_covers_every_operation_and_class(app: TestApp) {
 
 #[test]
 fn path_templates_match_only_their_instances() {
-    assert!(matches_template(
-        "/users/123/profile?x=1",
-        "/users/{user_id}/profile"
-    ));
+    assert!(matches_template("/users/123/profile?x=1", "/users/{user_id}/profile"));
     assert!(matches_template("/users/@me", "/users/@me"));
     assert!(!matches_template("/users/@me/guilds", "/users/{user_id}"));
     assert!(!matches_template("/users/1", "/users/{user_id}/profile"));

@@ -183,12 +183,7 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
     let over_json_limit = (t.template != "/users/@me").then_some(Want::Code(413, 40005));
     let json_ct = Some("application/json");
     let mut cases: Vec<(String, Option<&'static str>, Vec<u8>, Want)> = vec![
-        (
-            "malformed JSON".into(),
-            json_ct,
-            b"{".to_vec(),
-            invalid_json,
-        ),
+        ("malformed JSON".into(), json_ct, b"{".to_vec(), invalid_json),
         (
             "truncated JSON".into(),
             json_ct,
@@ -196,35 +191,15 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             invalid_json,
         ),
         ("empty body".into(), json_ct, Vec::new(), invalid_json),
-        (
-            "not JSON".into(),
-            json_ct,
-            b"not json".to_vec(),
-            invalid_json,
-        ),
+        ("not JSON".into(), json_ct, b"not json".to_vec(), invalid_json),
         (
             "invalid UTF-8".into(),
             json_ct,
-            [
-                format!("{{\"{field}\": \"").as_bytes(),
-                &[0xff, 0xfe],
-                b"\"}",
-            ]
-            .concat(),
+            [format!("{{\"{field}\": \"").as_bytes(), &[0xff, 0xfe], b"\"}"].concat(),
             invalid_json,
         ),
-        (
-            "nested 4000 deep".into(),
-            json_ct,
-            deep.into_bytes(),
-            invalid_json,
-        ),
-        (
-            "nested 100 deep in a field".into(),
-            json_ct,
-            with(&t.valid, field, nested),
-            wrong_type,
-        ),
+        ("nested 4000 deep".into(), json_ct, deep.into_bytes(), invalid_json),
+        ("nested 100 deep in a field".into(), json_ct, with(&t.valid, field, nested), wrong_type),
         (
             "number beyond f64 (1e400)".into(),
             json_ct,
@@ -286,10 +261,8 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             {
                 let mut body = t.valid.clone();
                 if t.template == "/auth/register" {
-                    body["username"] = json!(format!(
-                        "{}-utf8",
-                        body["username"].as_str().unwrap_or_default()
-                    ));
+                    body["username"] =
+                        json!(format!("{}-utf8", body["username"].as_str().unwrap_or_default()));
                 }
                 json_bytes(&body)
             },
@@ -356,10 +329,8 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
 
 /// A request whose method starts its name; the operations that read a body get `{}`.
 fn get(name: &str, template: &'static str, path: String, auth: &str, want: Want) -> Case {
-    let method = ["DELETE", "PUT", "POST"]
-        .into_iter()
-        .find(|m| name.starts_with(m))
-        .unwrap_or("GET");
+    let method =
+        ["DELETE", "PUT", "POST"].into_iter().find(|m| name.starts_with(m)).unwrap_or("GET");
     let reads_body = template == "/users/@me/relationships/{user_id}" && method == "PUT";
     Case {
         name: name.to_owned(),
@@ -368,11 +339,7 @@ fn get(name: &str, template: &'static str, path: String, auth: &str, want: Want)
         path,
         auth: Some(auth.to_owned()),
         content_type: reads_body.then_some("application/json"),
-        body: if reads_body {
-            b"{}".to_vec()
-        } else {
-            Vec::new()
-        },
+        body: if reads_body { b"{}".to_vec() } else { Vec::new() },
         want,
     }
 }
@@ -380,15 +347,8 @@ fn get(name: &str, template: &'static str, path: String, auth: &str, want: Want)
 /// Ids that are not numbers or not snowflakes, and query values out of range.
 fn id_and_query_cases(p: &People) -> Vec<Case> {
     let a = p.a.0.as_str();
-    let bad_ids = [
-        "abc",
-        "99999999999999999999999",
-        "18446744073709551616",
-        "-1",
-        "1e3",
-        "0x10",
-        "%20",
-    ];
+    let bad_ids =
+        ["abc", "99999999999999999999999", "18446744073709551616", "-1", "1e3", "0x10", "%20"];
     let mut cases = Vec::new();
     for id in bad_ids {
         let unknown_user = Want::Code(404, 10013);
@@ -508,29 +468,16 @@ fn id_and_query_cases(p: &People) -> Vec<Case> {
         for list in ["guilds", "communities"] {
             cases.push(get(
                 &format!("GET {list}?{query}"),
-                if list == "guilds" {
-                    "/users/@me/guilds"
-                } else {
-                    "/users/@me/communities"
-                },
+                if list == "guilds" { "/users/@me/guilds" } else { "/users/@me/communities" },
                 format!("/users/@me/{list}?{query}"),
                 a,
-                Want::Field(
-                    if field == "with_counts" {
-                        "with_counts"
-                    } else {
-                        field
-                    },
-                    code,
-                ),
+                Want::Field(if field == "with_counts" { "with_counts" } else { field }, code),
             ));
         }
     }
-    for query in [
-        "with_mutual_guilds=2",
-        "with_mutual_friends=maybe",
-        "with_mutual_friends_count=-1",
-    ] {
+    for query in
+        ["with_mutual_guilds=2", "with_mutual_friends=maybe", "with_mutual_friends_count=-1"]
+    {
         let field = query.split('=').next().unwrap();
         cases.push(get(
             &format!("GET profile?{query}"),
@@ -570,25 +517,15 @@ async fn run(app: &TestApp, case: &Case) -> Vec<String> {
         Want::Success => (200..300).contains(&status),
         Want::Code(s, code) => status == s && body["code"] == code,
         Want::Field(field, code) => {
-            let errors = if field.is_empty() {
-                &body["errors"]
-            } else {
-                &body["errors"][field]
-            };
+            let errors = if field.is_empty() { &body["errors"] } else { &body["errors"][field] };
             status == 400 && body["code"] == 50035 && errors["_errors"][0]["code"] == code
         }
     };
     if !ok {
-        failures.push(format!(
-            "{}: {status} {shown}, expected {:?}",
-            case.name, case.want
-        ));
+        failures.push(format!("{}: {status} {shown}, expected {:?}", case.name, case.want));
     }
     if status >= 400 && !content_type.starts_with("application/json") {
-        failures.push(format!(
-            "{}: {status} is not JSON ({content_type})",
-            case.name
-        ));
+        failures.push(format!("{}: {status} is not JSON ({content_type})", case.name));
     }
     if let Err(e) = check_response_body(case.method, case.template, status, &body) {
         failures.push(format!("{}: {}", case.name, &e[..e.len().min(400)]));
@@ -609,13 +546,8 @@ async fn bad_input_catalogue(app: TestApp) {
         Some(json!({})),
     )
     .await;
-    app.call(
-        "PUT",
-        &format!("/users/@me/relationships/{a_id}"),
-        Some(&friend.0),
-        Some(json!({})),
-    )
-    .await;
+    app.call("PUT", &format!("/users/@me/relationships/{a_id}"), Some(&friend.0), Some(json!({})))
+        .await;
     // Group DMs are among friends: A's group is with A's friend.
     let (_, group) = app
         .call(
@@ -625,14 +557,8 @@ async fn bad_input_catalogue(app: TestApp) {
             Some(json!({"recipients": [friend.1], "type": 3})),
         )
         .await;
-    let (_, guild) = app
-        .call(
-            "POST",
-            "/guilds",
-            Some(&a_token),
-            Some(json!({"name": "Victim's"})),
-        )
-        .await;
+    let (_, guild) =
+        app.call("POST", "/guilds", Some(&a_token), Some(json!({"name": "Victim's"}))).await;
     let p = People {
         a: (a_token, a_id),
         b,
@@ -686,10 +612,7 @@ async fn bad_input_catalogue(app: TestApp) {
             r#"{"locale": "fr", "locale": "no-such-locale"}"#,
             Want::Field("locale", "BASE_TYPE_CHOICES"),
         ),
-        (
-            r#"{"locale": "no-such-locale", "locale": "da"}"#,
-            Want::Success,
-        ),
+        (r#"{"locale": "no-such-locale", "locale": "da"}"#, Want::Success),
     ] {
         cases.push(Case {
             name: format!("PATCH /users/@me: duplicate keys {body}"),

@@ -89,16 +89,10 @@ async fn oversize_post(
         }
     };
     let both = async { tokio::join!(writing, reading) };
-    let (sent, (answer, closed)) = tokio::time::timeout(within, both)
-        .await
-        .unwrap_or((total, (Vec::new(), false)));
+    let (sent, (answer, closed)) =
+        tokio::time::timeout(within, both).await.unwrap_or((total, (Vec::new(), false)));
     let _ = sent;
-    Outcome {
-        status: status_of(&answer),
-        closed,
-        elapsed: started.elapsed(),
-        chunked,
-    }
+    Outcome { status: status_of(&answer), closed, elapsed: started.elapsed(), chunked }
 }
 
 fn status_of(answer: &[u8]) -> Option<u16> {
@@ -132,30 +126,10 @@ fn small_body_routes(user_id: &str) -> Vec<(&'static str, String, &'static str, 
     vec![
         ("POST", "/auth/register".to_owned(), "/auth/register", false),
         ("POST", "/auth/login".to_owned(), "/auth/login", false),
-        (
-            "POST",
-            "/users/@me/relationships".to_owned(),
-            "/users/@me/relationships",
-            true,
-        ),
-        (
-            "PUT",
-            relationship.clone(),
-            "/users/@me/relationships/{user_id}",
-            true,
-        ),
-        (
-            "PATCH",
-            relationship,
-            "/users/@me/relationships/{user_id}",
-            true,
-        ),
-        (
-            "POST",
-            "/users/@me/channels".to_owned(),
-            "/users/@me/channels",
-            true,
-        ),
+        ("POST", "/users/@me/relationships".to_owned(), "/users/@me/relationships", true),
+        ("PUT", relationship.clone(), "/users/@me/relationships/{user_id}", true),
+        ("PATCH", relationship, "/users/@me/relationships/{user_id}", true),
+        ("POST", "/users/@me/channels".to_owned(), "/users/@me/channels", true),
         ("POST", "/guilds".to_owned(), "/guilds", true),
     ]
 }
@@ -171,28 +145,17 @@ async fn json_routes_without_images_refuse_bodies_over_8_kib(app: TestApp) {
         let (status, answer) = app.call(method, &path, auth.as_deref(), Some(body)).await;
         assert_eq!(
             (status, &answer),
-            (
-                413,
-                &json!({"code": 40005, "message": "Request entity too large"})
-            ),
+            (413, &json!({"code": 40005, "message": "Request entity too large"})),
             "{method} {path}"
         );
         assert_documented(method, template, status, &answer);
     }
     // The image route keeps the image budget: 9 KiB is fine there (a 50035, not a 413).
     let (status, answer) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&bot(&token)),
-            Some(json!({"global_name": padding})),
-        )
+        .call("PATCH", "/users/@me", Some(&bot(&token)), Some(json!({"global_name": padding})))
         .await;
     assert_eq!(status, 400, "{answer}");
-    assert_eq!(
-        answer["errors"]["global_name"]["_errors"][0]["code"],
-        "BASE_TYPE_BAD_LENGTH"
-    );
+    assert_eq!(answer["errors"]["global_name"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
     // A 30 MiB password never reaches argon2: refused from its Content-Length.
     let outcome = oversize_post(
         &address(&app.root),
@@ -207,10 +170,7 @@ async fn json_routes_without_images_refuse_bodies_over_8_kib(app: TestApp) {
     // Closed rather than read or drained. (How much the client could write says nothing:
     // loopback socket buffers take megabytes; the server's memory is checked below, on a
     // separate process.)
-    assert!(
-        outcome.closed,
-        "the connection is closed rather than drained"
-    );
+    assert!(outcome.closed, "the connection is closed rather than drained");
 }
 
 backend_test!(oversize_bodies_do_not_slow_other_users);
@@ -229,10 +189,8 @@ async fn oversize_bodies_do_not_slow_other_users(app: TestApp) {
         .map(|i| {
             let addr = addr.clone();
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
+                let runtime =
+                    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 runtime.block_on(async move {
                     let mut outcomes = Vec::new();
                     for _ in 0..10 {
@@ -259,20 +217,13 @@ async fn oversize_bodies_do_not_slow_other_users(app: TestApp) {
         times.push(median_get_me(&app.http, &api, &token, 1).await);
     }
     times.sort();
-    assert!(
-        times.len() >= 5,
-        "the attack ended before it could be measured"
-    );
+    assert!(times.len() >= 5, "the attack ended before it could be measured");
     let busy = times[times.len() / 2];
     let mut slowest = Duration::ZERO;
     for attacker in attackers {
         for outcome in attacker.join().expect("attacker") {
             assert_eq!(outcome.status, Some(413));
-            assert!(
-                outcome.closed,
-                "closed, not drained (chunked: {})",
-                outcome.chunked
-            );
+            assert!(outcome.closed, "closed, not drained (chunked: {})", outcome.chunked);
             slowest = slowest.max(outcome.elapsed);
         }
     }
@@ -280,10 +231,7 @@ async fn oversize_bodies_do_not_slow_other_users(app: TestApp) {
     println!("attack 7: GET /users/@me median idle {idle:?}, under 160 × 32 MiB bodies {busy:?} (×{ratio:.1}, {} requests); slowest refusal {slowest:?}", times.len());
     // Before: stalls of up to 1.5 s against 1 ms. What remains is 16 attacking threads and
     // the server sharing this machine's cores.
-    assert!(
-        ratio < 50.0,
-        "other users slowed ×{ratio:.1} ({idle:?} → {busy:?})"
-    );
+    assert!(ratio < 50.0, "other users slowed ×{ratio:.1} ({idle:?} → {busy:?})");
 }
 
 /// `VmRSS` or `VmHWM` of a process, in KiB.
@@ -433,24 +381,14 @@ async fn slow_bodies_are_cut_at_the_deadline(db: TestDb) {
         min_bytes_per_sec: 64,
         ..BodyLimits::default()
     };
-    let app = TestApp::start_with(
-        db,
-        TestOptions {
-            body: limits,
-            ..TestOptions::default()
-        },
-    )
-    .await;
+    let app = TestApp::start_with(db, TestOptions { body: limits, ..TestOptions::default() }).await;
     let (token, _) = app.register("slow-owner").await;
     let addr = address(&app.root);
     let connections: Vec<_> = (0..200)
         .map(|i| {
             let addr = addr.clone();
-            let path = if i % 4 == 3 {
-                "/api/v10/users/@me/channels"
-            } else {
-                "/api/v10/auth/login"
-            };
+            let path =
+                if i % 4 == 3 { "/api/v10/users/@me/channels" } else { "/api/v10/auth/login" };
             actix_web::rt::spawn(async move {
                 trickle(&addr, path, i % 2 == 1, Duration::from_millis(250), 48).await
             })
@@ -468,19 +406,10 @@ async fn slow_bodies_are_cut_at_the_deadline(db: TestDb) {
         latest = latest.max(elapsed);
     }
     println!("attack 10: 200 trickling connections all closed, the last after {latest:?} (deadline 1 s + rate 64 B/s); GET /users/@me meanwhile {idle_during:?}");
-    assert!(
-        latest < Duration::from_secs(8),
-        "closed only after {latest:?}"
-    );
+    assert!(latest < Duration::from_secs(8), "closed only after {latest:?}");
     // The 408 is Discord-shaped and documented.
-    let outcome = trickle(
-        &addr,
-        "/api/v10/auth/register",
-        false,
-        Duration::from_millis(300),
-        48,
-    )
-    .await;
+    let outcome =
+        trickle(&addr, "/api/v10/auth/register", false, Duration::from_millis(300), 48).await;
     assert_eq!((outcome.0, outcome.1), (Some(408), true));
     let stream_answer = {
         let mut stream = TcpStream::connect(&addr).await.unwrap();
@@ -490,12 +419,7 @@ async fn slow_bodies_are_cut_at_the_deadline(db: TestDb) {
         String::from_utf8_lossy(&answer).into_owned()
     };
     assert!(stream_answer.starts_with("HTTP/1.1 408"), "{stream_answer}");
-    assert!(
-        stream_answer
-            .to_ascii_lowercase()
-            .contains("connection: close"),
-        "{stream_answer}"
-    );
+    assert!(stream_answer.to_ascii_lowercase().contains("connection: close"), "{stream_answer}");
     let body: Value =
         serde_json::from_str(stream_answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body, json!({"code": 0, "message": "408: Request Timeout"}));
@@ -515,12 +439,7 @@ async fn slow_bodies_are_cut_at_the_deadline(db: TestDb) {
     }
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await.unwrap();
-    assert_eq!(
-        status_of(&answer),
-        Some(200),
-        "{}",
-        String::from_utf8_lossy(&answer)
-    );
+    assert_eq!(status_of(&answer), Some(200), "{}", String::from_utf8_lossy(&answer));
 }
 
 #[actix_web::test]
@@ -529,10 +448,7 @@ async fn slow_bodies_are_cut_at_the_deadline_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn slow_bodies_are_cut_at_the_deadline_postgres() {
     slow_bodies_are_cut_at_the_deadline(TestDb::postgres()).await;
 }

@@ -13,16 +13,12 @@ fn check_channel(c: &Value) {
         Some(3) => assert_matches_discord("PrivateGroupChannelResponse", c),
         other => panic!("unexpected channel type {other:?}"),
     }
-    assert_eq!(
-        (c["flags"].as_i64(), &c["last_message_id"]),
-        (Some(0), &Value::Null)
-    );
+    assert_eq!((c["flags"].as_i64(), &c["last_message_id"]), (Some(0), &Value::Null));
 }
 
 async fn open(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
-    let (status, channel) = app
-        .call("POST", "/users/@me/channels", Some(&bot(token)), Some(body))
-        .await;
+    let (status, channel) =
+        app.call("POST", "/users/@me/channels", Some(&bot(token)), Some(body)).await;
     if status == 200 {
         check_channel(&channel);
     }
@@ -44,9 +40,7 @@ pub(crate) async fn befriend(app: &TestApp, a: &(String, String), b: &(String, S
 }
 
 async fn list(app: &TestApp, token: &str) -> Vec<Value> {
-    let list = app
-        .expect("GET", "/users/@me/channels", Some(&bot(token)), None, 200)
-        .await;
+    let list = app.expect("GET", "/users/@me/channels", Some(&bot(token)), None, 200).await;
     let list = list.as_array().unwrap().clone();
     list.iter().for_each(check_channel);
     list
@@ -60,12 +54,7 @@ async fn one_dm_per_pair_from_either_side(app: TestApp) {
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["type"], 1);
     assert_eq!(
-        first["recipients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["id"].clone())
-            .collect::<Vec<_>>(),
+        first["recipients"].as_array().unwrap().iter().map(|u| u["id"].clone()).collect::<Vec<_>>(),
         vec![json!(b_id)]
     );
     assert!(first.get("name").is_none() && first.get("owner_id").is_none());
@@ -85,12 +74,7 @@ async fn one_dm_per_pair_from_either_side(app: TestApp) {
         recipient_id: Some(b_id.parse().unwrap()),
         ..Default::default()
     };
-    let typed = app
-        .client(Some(&bot(&a)))
-        .create_dm(&body)
-        .await
-        .unwrap()
-        .into_inner();
+    let typed = app.client(Some(&bot(&a))).create_dm(&body).await.unwrap().into_inner();
     assert_eq!(typed.id.to_string(), first["id"].as_str().unwrap());
     // Concurrent opens by both sides still make one channel.
     let (c, c_id) = app.register("dm-c").await;
@@ -106,20 +90,11 @@ async fn one_dm_per_pair_from_either_side(app: TestApp) {
     let ids = |l: Vec<Value>| l.iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(list(&app, &a).await).len(), 2);
     let channel_id = first["id"].as_str().unwrap();
-    let (status, closed) = app
-        .call(
-            "DELETE",
-            &format!("/channels/{channel_id}"),
-            Some(&bot(&a)),
-            None,
-        )
-        .await;
+    let (status, closed) =
+        app.call("DELETE", &format!("/channels/{channel_id}"), Some(&bot(&a)), None).await;
     assert_eq!((status, &closed["id"]), (200, &first["id"]));
     assert!(!ids(list(&app, &a).await).contains(&first["id"]));
-    assert!(
-        ids(list(&app, &b).await).contains(&first["id"]),
-        "closing is per side"
-    );
+    assert!(ids(list(&app, &b).await).contains(&first["id"]), "closing is per side");
     let (_, reopened) = open(&app, &a, json!({"recipient_id": b_id})).await;
     assert_eq!(reopened["id"], first["id"]);
     assert!(ids(list(&app, &a).await).contains(&first["id"]));
@@ -139,11 +114,7 @@ async fn dm_errors(app: TestApp) {
     ];
     for (body, status, code) in cases {
         let (got, answer) = open(&app, &a, body.clone()).await;
-        assert_eq!(
-            (got, answer["code"].as_i64()),
-            (status, Some(code)),
-            "{body}: {answer}"
-        );
+        assert_eq!((got, answer["code"].as_i64()), (status, Some(code)), "{body}: {answer}");
         assert_documented("POST", "/users/@me/channels", got, &answer);
     }
     // A user who blocked you cannot be DMed.
@@ -157,15 +128,11 @@ async fn dm_errors(app: TestApp) {
     let (status, answer) = open(&app, &a, json!({"recipient_id": b_id})).await;
     assert_eq!(
         (status, answer),
-        (
-            403,
-            json!({"code": 50007, "message": "Cannot send messages to this user"})
-        )
+        (403, json!({"code": 50007, "message": "Cannot send messages to this user"}))
     );
     // Unknown channels.
     for path in ["/channels/1", "/channels/x"] {
-        app.refusal("DELETE", path, Some(&bot(&a)), None, (404, 10003))
-            .await;
+        app.refusal("DELETE", path, Some(&bot(&a)), None, (404, 10003)).await;
     }
 }
 
@@ -203,18 +170,11 @@ async fn group_dms(app: TestApp) {
         2,
         "the caller is not among the recipients"
     );
-    assert_eq!(
-        (&group["name"], &group["icon"]),
-        (&Value::Null, &Value::Null)
-    );
+    assert_eq!((&group["name"], &group["icon"]), (&Value::Null, &Value::Null));
     let gid = group["id"].as_str().unwrap().to_owned();
     // Saryno's spelling: recipient_ids with type 3, even with one id.
-    let (status, small) = open(
-        &app,
-        &owner,
-        json!({"recipient_ids": [people[1].1], "type": 3}),
-    )
-    .await;
+    let (status, small) =
+        open(&app, &owner, json!({"recipient_ids": [people[1].1], "type": 3})).await;
     assert_eq!((status, small["type"].as_i64()), (200, Some(3)));
 
     // Any member adds, up to 10 in all.
@@ -273,41 +233,18 @@ async fn group_dms(app: TestApp) {
     assert!(list(&app, &people[9].0).await.is_empty());
 
     // The owner leaves: ownership passes to the member with the smallest id.
-    app.expect(
-        "DELETE",
-        &format!("/channels/{gid}"),
-        Some(&bot(&owner)),
-        None,
-        200,
-    )
-    .await;
-    let (_, channels) = app
-        .call("GET", "/users/@me/channels", Some(&bot(&member)), None)
-        .await;
-    let now = channels
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == json!(gid))
-        .unwrap()
-        .clone();
-    let next_owner = people[1..9]
-        .iter()
-        .map(|p| p.1.parse::<u64>().unwrap())
-        .min()
-        .unwrap()
-        .to_string();
+    app.expect("DELETE", &format!("/channels/{gid}"), Some(&bot(&owner)), None, 200).await;
+    let (_, channels) = app.call("GET", "/users/@me/channels", Some(&bot(&member)), None).await;
+    let now = channels.as_array().unwrap().iter().find(|c| c["id"] == json!(gid)).unwrap().clone();
+    let next_owner =
+        people[1..9].iter().map(|p| p.1.parse::<u64>().unwrap()).min().unwrap().to_string();
     assert_eq!(now["owner_id"], json!(next_owner));
 
     // DM channels take no recipients.
     let (_, dm) = open(&app, &owner, json!({"recipient_id": people[1].1})).await;
     app.refusal(
         "PUT",
-        &format!(
-            "/channels/{}/recipients/{}",
-            dm["id"].as_str().unwrap(),
-            people[2].1
-        ),
+        &format!("/channels/{}/recipients/{}", dm["id"].as_str().unwrap(), people[2].1),
         Some(&bot(&owner)),
         None,
         (400, 50003),
@@ -321,10 +258,7 @@ async fn group(app: &TestApp, token: &str, recipients: &[&str]) -> (u16, Value) 
 }
 
 fn add_path(channel: &Value, user: &str) -> String {
-    format!(
-        "/channels/{}/recipients/{user}",
-        channel["id"].as_str().unwrap()
-    )
+    format!("/channels/{}/recipients/{user}", channel["id"].as_str().unwrap())
 }
 
 const NOT_A_FRIEND: (u16, Option<i64>) = (403, Some(50007));
@@ -346,11 +280,7 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
         vec![accomplice.1.as_str(), bot_id.as_str()],
     ] {
         let (status, body) = group(&app, &stranger.0, &recipients).await;
-        assert_eq!(
-            (status, body["code"].as_i64()),
-            NOT_A_FRIEND,
-            "{recipients:?}: {body}"
-        );
+        assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{recipients:?}: {body}");
         assert_eq!(body["message"], "Cannot send messages to this user");
         assert_documented("POST", "/users/@me/channels", status, &body);
     }
@@ -358,21 +288,10 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
     let (status, own) = group(&app, &stranger.0, &[&accomplice.1]).await;
     assert_eq!(status, 200, "{own}");
     for target in [&victim.1, &bot_id] {
-        let (status, body) = app
-            .call(
-                "PUT",
-                &add_path(&own, target),
-                Some(&bot(&stranger.0)),
-                None,
-            )
-            .await;
+        let (status, body) =
+            app.call("PUT", &add_path(&own, target), Some(&bot(&stranger.0)), None).await;
         assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
-        assert_documented(
-            "PUT",
-            "/channels/{channel_id}/recipients/{user_id}",
-            status,
-            &body,
-        );
+        assert_documented("PUT", "/channels/{channel_id}/recipients/{user_id}", status, &body);
     }
     // A friend request the victim has not accepted is not friendship.
     app.expect(
@@ -383,14 +302,8 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
         204,
     )
     .await;
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&own, &victim.1),
-            Some(&bot(&stranger.0)),
-            None,
-        )
-        .await;
+    let (status, body) =
+        app.call("PUT", &add_path(&own, &victim.1), Some(&bot(&stranger.0)), None).await;
     assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
     // Nothing reached the victim.
     assert!(list(&app, &victim.0).await.is_empty());
@@ -403,44 +316,22 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
         204,
     )
     .await;
-    app.expect(
-        "PUT",
-        &add_path(&own, &victim.1),
-        Some(&bot(&stranger.0)),
-        None,
-        204,
-    )
-    .await;
+    app.expect("PUT", &add_path(&own, &victim.1), Some(&bot(&stranger.0)), None, 204).await;
     assert_eq!(list(&app, &victim.0).await.len(), 1);
     let newcomer = app.register("gdm-newcomer").await;
     befriend(&app, &victim, &newcomer).await;
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&own, &newcomer.1),
-            Some(&bot(&accomplice.0)),
-            None,
-        )
-        .await;
+    let (status, body) =
+        app.call("PUT", &add_path(&own, &newcomer.1), Some(&bot(&accomplice.0)), None).await;
     assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
 
     // Bots create no group DMs and add nobody, whoever the recipients are.
     let (status, body) = group(&app, &bot_token, &[&victim.1, &stranger.1]).await;
     assert_eq!(
         (status, body),
-        (
-            403,
-            json!({"code": 20001, "message": "Bots cannot use this endpoint"})
-        )
+        (403, json!({"code": 20001, "message": "Bots cannot use this endpoint"}))
     );
-    app.refusal(
-        "PUT",
-        &add_path(&own, &victim.1),
-        Some(&bot(&bot_token)),
-        None,
-        (403, 20001),
-    )
-    .await;
+    app.refusal("PUT", &add_path(&own, &victim.1), Some(&bot(&bot_token)), None, (403, 20001))
+        .await;
     // A 1:1 DM needs no friendship (Discord's rule too), and bots may open them.
     let (status, dm) = open(&app, &bot_token, json!({"recipient_id": victim.1})).await;
     assert_eq!((status, dm["type"].as_i64()), (200, Some(1)));
@@ -471,43 +362,15 @@ async fn group_dm_cap_holds_at_its_boundary(app: TestApp) {
     assert_eq!((status, &body), (400, &over));
     let (status, theirs) = group(&app, &second.0, &[&third.1]).await;
     assert_eq!(status, 200, "{theirs}");
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&theirs, &victim.1),
-            Some(&bot(&second.0)),
-            None,
-        )
-        .await;
+    let (status, body) =
+        app.call("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None).await;
     assert_eq!((status, &body), (400, &over));
-    assert_documented(
-        "PUT",
-        "/channels/{channel_id}/recipients/{user_id}",
-        status,
-        &body,
-    );
+    assert_documented("PUT", "/channels/{channel_id}/recipients/{user_id}", status, &body);
     // The first friend is in ten as well.
-    app.expect(
-        "PUT",
-        &add_path(&groups[0], &second.1),
-        Some(&bot(&victim.0)),
-        None,
-        204,
-    )
-    .await;
-    let (status, body) = app
-        .call(
-            "PUT",
-            &add_path(&theirs, &first.1),
-            Some(&bot(&second.0)),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_i64()),
-        NOT_A_FRIEND,
-        "not friends is said before the cap"
-    );
+    app.expect("PUT", &add_path(&groups[0], &second.1), Some(&bot(&victim.0)), None, 204).await;
+    let (status, body) =
+        app.call("PUT", &add_path(&theirs, &first.1), Some(&bot(&second.0)), None).await;
+    assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "not friends is said before the cap");
     assert_eq!(list(&app, &victim.0).await.len(), 10);
     // Leaving one makes room for one.
     app.expect(
@@ -518,25 +381,11 @@ async fn group_dm_cap_holds_at_its_boundary(app: TestApp) {
         200,
     )
     .await;
-    app.expect(
-        "PUT",
-        &add_path(&theirs, &victim.1),
-        Some(&bot(&second.0)),
-        None,
-        204,
-    )
-    .await;
+    app.expect("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None, 204).await;
     let (status, body) = group(&app, &victim.0, &[&second.1]).await;
     assert_eq!((status, &body), (400, &over));
     // Re-adding a member changes nothing, at the cap too.
-    app.expect(
-        "PUT",
-        &add_path(&theirs, &victim.1),
-        Some(&bot(&second.0)),
-        None,
-        204,
-    )
-    .await;
+    app.expect("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None, 204).await;
     assert_eq!(list(&app, &victim.0).await.len(), 10);
 }
 
@@ -568,20 +417,13 @@ async fn concurrent_group_dms_at_the_cap_boundary_make_exactly_one(app: TestApp)
         );
     }
     assert_eq!(made, 1, "{answers:?}");
-    let groups = list(&app, &victim.0)
-        .await
-        .into_iter()
-        .filter(|c| c["type"] == 3)
-        .count();
+    let groups = list(&app, &victim.0).await.into_iter().filter(|c| c["type"] == 3).count();
     assert_eq!(groups, 10);
 
     // The same with additions to the racers' own groups (one slot again).
     app.expect(
         "DELETE",
-        &format!(
-            "/channels/{}",
-            list(&app, &victim.0).await[0]["id"].as_str().unwrap()
-        ),
+        &format!("/channels/{}", list(&app, &victim.0).await[0]["id"].as_str().unwrap()),
         Some(&bot(&victim.0)),
         None,
         200,
@@ -610,14 +452,7 @@ async fn concurrent_group_dms_at_the_cap_boundary_make_exactly_one(app: TestApp)
         );
     }
     assert_eq!(added, 1, "{answers:?}");
-    assert_eq!(
-        list(app, &victim.0)
-            .await
-            .into_iter()
-            .filter(|c| c["type"] == 3)
-            .count(),
-        10
-    );
+    assert_eq!(list(app, &victim.0).await.into_iter().filter(|c| c["type"] == 3).count(), 10);
 }
 
 backend_test!(tens_of_thousands_of_channels_list_correctly_and_fast);
@@ -636,28 +471,19 @@ async fn tens_of_thousands_of_channels_list_correctly_and_fast(app: TestApp) {
             let mut times = Vec::new();
             for _ in 0..3 {
                 let started = std::time::Instant::now();
-                let (status, body) = app
-                    .call("GET", "/users/@me/channels", Some(&bot(&token)), None)
-                    .await;
+                let (status, body) =
+                    app.call("GET", "/users/@me/channels", Some(&bot(&token)), None).await;
                 times.push(started.elapsed());
                 assert_eq!(status, 200, "{body}");
                 let channels = body.as_array().unwrap();
                 assert_eq!(channels.len(), expected);
-                let ids: Vec<u64> = channels
-                    .iter()
-                    .map(|c| c["id"].as_str().unwrap().parse().unwrap())
-                    .collect();
+                let ids: Vec<u64> =
+                    channels.iter().map(|c| c["id"].as_str().unwrap().parse().unwrap()).collect();
                 assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending ids");
                 for c in channels {
                     let recipients = c["recipients"].as_array().unwrap();
                     assert_eq!((c["type"].as_i64(), recipients.len()), (Some(1), 1), "{c}");
-                    assert!(
-                        recipients[0]["username"]
-                            .as_str()
-                            .unwrap()
-                            .starts_with("seed"),
-                        "{c}"
-                    );
+                    assert!(recipients[0]["username"].as_str().unwrap().starts_with("seed"), "{c}");
                 }
                 // Schema checks cost milliseconds each: a sample.
                 for c in channels.iter().step_by(expected / 10) {
@@ -678,8 +504,5 @@ async fn tens_of_thousands_of_channels_list_correctly_and_fast(app: TestApp) {
     let per_small = small.as_secs_f64() / SMALL as f64;
     let per_large = large.as_secs_f64() / LARGE as f64;
     println!("GET /users/@me/channels: {SMALL} channels in {small:?}, {LARGE} in {large:?} ({:.2}x per channel)", per_large / per_small);
-    assert!(
-        per_large <= 4.0 * per_small,
-        "{SMALL}: {small:?}, {LARGE}: {large:?}"
-    );
+    assert!(per_large <= 4.0 * per_small, "{SMALL}: {small:?}, {LARGE}: {large:?}");
 }

@@ -17,47 +17,23 @@ fn astral(args: &[&str]) -> std::process::Output {
 backend_test!(users_create_prints_a_working_bot_token);
 async fn users_create_prints_a_working_bot_token(app: TestApp) {
     let url = app.db.url();
-    let out = astral(&[
-        "users",
-        "create",
-        "--username",
-        "astral-bot",
-        "--bot",
-        "--database-url",
-        &url,
-    ]);
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        astral(&["users", "create", "--username", "astral-bot", "--bot", "--database-url", &url]);
+    assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
     let created: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(created["username"], "astral-bot");
     let token = created["token"].as_str().unwrap();
 
-    let me = app
-        .client(Some(&bot(token)))
-        .get_my_user()
-        .await
-        .unwrap()
-        .into_inner();
+    let me = app.client(Some(&bot(token))).get_my_user().await.unwrap().into_inner();
     assert_eq!(me.id.to_string(), created["id"].as_str().unwrap());
     assert!(me.bot);
     assert_eq!(me.username, "astral-bot");
 
     // The same name again is refused, and the CLI says why.
-    let again = astral(&[
-        "users",
-        "create",
-        "--username",
-        "ASTRAL-BOT",
-        "--bot",
-        "--database-url",
-        &url,
-    ]);
+    let again =
+        astral(&["users", "create", "--username", "ASTRAL-BOT", "--bot", "--database-url", &url]);
     assert_eq!(again.status.code(), Some(1), "{:?}", again.status);
     assert!(String::from_utf8_lossy(&again.stderr).contains("username is already taken"));
     // A person whose password comes on stdin (not in the process list) can log in with it.
@@ -79,44 +55,20 @@ async fn users_create_prints_a_working_bot_token(app: TestApp) {
         .expect("run astral");
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"piped secret words\n").unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
     let session = app.login("stdin-person", "piped secret words").await;
     assert!(!session.is_empty());
-    assert!(
-        !String::from_utf8_lossy(&out.stdout).contains("piped secret words"),
-        "never echoed"
-    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("piped secret words"), "never echoed");
     // So is a name the API would refuse.
-    let bad = astral(&[
-        "users",
-        "create",
-        "--username",
-        "no spaces",
-        "--database-url",
-        &url,
-    ]);
+    let bad = astral(&["users", "create", "--username", "no spaces", "--database-url", &url]);
     assert_eq!(bad.status.code(), Some(1), "{:?}", bad.status);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("USERNAME_INVALID_CHARACTERS"));
 }
 
 #[test]
 fn a_postgres_url_whose_server_is_down_reports_the_postgres_error() {
-    let out = astral(&[
-        "migrate",
-        "--database-url",
-        "postgres://astral@127.0.0.1:1/nowhere",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a clean failure, not a crash: {:?}",
-        out.status
-    );
+    let out = astral(&["migrate", "--database-url", "postgres://astral@127.0.0.1:1/nowhere"]);
+    assert_eq!(out.status.code(), Some(1), "a clean failure, not a crash: {:?}", out.status);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot connect to postgresql"), "{stderr}");
     assert!(!stderr.to_lowercase().contains("sqlite"), "{stderr}");
@@ -143,12 +95,7 @@ fn a_setting_is_read_from_the_file_the_environment_and_a_flag() {
             cmd.args(["--database-url", flag]);
         }
         let out = cmd.output().expect("run astral");
-        assert!(
-            out.status.success(),
-            "{:?}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
     };
     let created = |name: &str| dir.path().join(name).exists();
 

@@ -21,10 +21,7 @@ async fn summaries_name_status_code_and_fields(db: TestDb) {
     let anonymous = app.client(None);
     anonymous.register(&register_body("taken")).await.unwrap();
 
-    let err = anonymous
-        .register(&register_body("taken"))
-        .await
-        .unwrap_err();
+    let err = anonymous.register(&register_body("taken")).await.unwrap_err();
     assert_eq!(err.discord().map(|b| b.code), Some(50035));
     assert_eq!(
         err.summary(),
@@ -35,45 +32,27 @@ async fn summaries_name_status_code_and_fields(db: TestDb) {
     assert_eq!(err.retry_after(), None);
 
     let (token, _) = app.register("reader").await;
-    let err = app
-        .client(Some(&bot(&token)))
-        .get_user("1")
-        .await
-        .unwrap_err();
+    let err = app.client(Some(&bot(&token))).get_user("1").await.unwrap_err();
     assert_eq!(err.summary(), "404 Not Found: 10013 Unknown User");
 
-    let err = app
-        .client(Some("Bot nope"))
-        .get_my_user()
-        .await
-        .unwrap_err();
+    let err = app.client(Some("Bot nope")).get_my_user().await.unwrap_err();
     assert_eq!(err.summary(), "401 Unauthorized");
-    assert_eq!(
-        err.discord().map(|b| b.message.as_str()),
-        Some("401: Unauthorized")
-    );
+    assert_eq!(err.discord().map(|b| b.message.as_str()), Some("401: Unauthorized"));
 }
 
 async fn a_429_says_how_long_to_wait(db: TestDb) {
-    let options = TestOptions {
-        rate_limits: Some(LimiterConfig::seed_defaults()),
-        ..TestOptions::default()
-    };
+    let options =
+        TestOptions { rate_limits: Some(LimiterConfig::seed_defaults()), ..TestOptions::default() };
     let app = TestApp::start_with(db, options).await;
     let (token, _) = app.register("patcher").await;
     let client = app.client(Some(&bot(&token)));
-    let patch = UpdateMyUserRequest {
-        global_name: Some("Patched".parse().unwrap()),
-        ..Default::default()
-    };
+    let patch =
+        UpdateMyUserRequest { global_name: Some("Patched".parse().unwrap()), ..Default::default() };
     client.update_my_user(&patch).await.unwrap();
     let err = client.update_my_user(&patch).await.unwrap_err();
     let wait = err.retry_after().expect("a 429 carries retry_after");
     // The PATCH bucket is 1 per 10 s: the wait is most of those 10 s, never more.
-    assert!(
-        wait.as_secs_f64() > 5.0 && wait.as_secs_f64() <= 10.0,
-        "{wait:?}"
-    );
+    assert!(wait.as_secs_f64() > 5.0 && wait.as_secs_f64() <= 10.0, "{wait:?}");
     let summary = err.summary();
     assert!(
         summary.starts_with("429 Too Many Requests: You are being rate limited. (retry after "),
@@ -87,10 +66,7 @@ async fn summaries_name_status_code_and_fields_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn summaries_name_status_code_and_fields_postgres() {
     summaries_name_status_code_and_fields(TestDb::postgres()).await;
 }
@@ -101,10 +77,7 @@ async fn a_429_says_how_long_to_wait_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn a_429_says_how_long_to_wait_postgres() {
     a_429_says_how_long_to_wait(TestDb::postgres()).await;
 }

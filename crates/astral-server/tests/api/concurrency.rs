@@ -27,16 +27,9 @@ async fn send(
         .await
         .unwrap();
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
-    (
-        status,
-        retry_after,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-    )
+    (status, retry_after, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// Fails on anything but `ok` and the documented busy answer (503 with Retry-After); answers
@@ -69,13 +62,8 @@ fn tally(
 backend_test!(sixty_four_patches_leave_exactly_one_clients_values);
 async fn sixty_four_patches_leave_exactly_one_clients_values(app: TestApp) {
     let (token, _) = app.register("contested").await;
-    let tagged = |i: usize| {
-        (
-            format!("racer-{i}"),
-            format!("Racer {i}"),
-            LOCALES[i % LOCALES.len()],
-        )
-    };
+    let tagged =
+        |i: usize| (format!("racer-{i}"), format!("Racer {i}"), LOCALES[i % LOCALES.len()]);
     let answers = join_all((0..CLIENTS).map(|i| {
         let (username, global_name, locale) = tagged(i);
         send(
@@ -93,46 +81,22 @@ async fn sixty_four_patches_leave_exactly_one_clients_values(app: TestApp) {
         if *status == 200 {
             let (username, global_name, locale) = tagged(i);
             assert_eq!(
-                (
-                    me["username"].as_str(),
-                    me["global_name"].as_str(),
-                    me["locale"].as_str()
-                ),
-                (
-                    Some(username.as_str()),
-                    Some(global_name.as_str()),
-                    Some(locale)
-                ),
+                (me["username"].as_str(), me["global_name"].as_str(), me["locale"].as_str()),
+                (Some(username.as_str()), Some(global_name.as_str()), Some(locale)),
                 "client {i}"
             );
         }
     }
     let (_, me) = app.call("GET", "/users/@me", Some(&token), None).await;
-    let winner: usize = me["username"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("racer-")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let winner: usize =
+        me["username"].as_str().unwrap().strip_prefix("racer-").unwrap().parse().unwrap();
     let (username, global_name, locale) = tagged(winner);
     assert_eq!(
-        (
-            me["username"].as_str(),
-            me["global_name"].as_str(),
-            me["locale"].as_str()
-        ),
-        (
-            Some(username.as_str()),
-            Some(global_name.as_str()),
-            Some(locale)
-        ),
+        (me["username"].as_str(), me["global_name"].as_str(), me["locale"].as_str()),
+        (Some(username.as_str()), Some(global_name.as_str()), Some(locale)),
         "fields of different clients mixed"
     );
-    assert_eq!(
-        answers[winner].0, 200,
-        "the stored values are those of a client that was refused"
-    );
+    assert_eq!(answers[winner].0, 200, "the stored values are those of a client that was refused");
     assert!(busy < CLIENTS);
 }
 
@@ -142,22 +106,10 @@ async fn sixty_four_dm_opens_from_both_sides_make_one_channel(app: TestApp) {
     let (b, b_id) = app.register("dm-right").await;
     let answers = join_all((0..CLIENTS).map(|i| {
         let (token, recipient) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
-        send(
-            &app,
-            "POST",
-            "/users/@me/channels".into(),
-            token,
-            json!({"recipient_id": recipient}),
-        )
+        send(&app, "POST", "/users/@me/channels".into(), token, json!({"recipient_id": recipient}))
     }))
     .await;
-    tally(
-        "POST /users/@me/channels",
-        "/users/@me/channels",
-        "POST",
-        200,
-        &answers,
-    );
+    tally("POST /users/@me/channels", "/users/@me/channels", "POST", 200, &answers);
     let ids: std::collections::BTreeSet<String> = answers
         .iter()
         .filter(|a| a.0 == 200)
@@ -165,9 +117,7 @@ async fn sixty_four_dm_opens_from_both_sides_make_one_channel(app: TestApp) {
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     for (token, other) in [(&a, &b_id), (&b, &a_id)] {
-        let (_, list) = app
-            .call("GET", "/users/@me/channels", Some(token), None)
-            .await;
+        let (_, list) = app.call("GET", "/users/@me/channels", Some(token), None).await;
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 1, "{list:?}");
         assert_eq!(list[0]["id"].as_str(), ids.first().map(String::as_str));
@@ -181,13 +131,7 @@ async fn sixty_four_friend_requests_both_ways_make_one_friendship(app: TestApp) 
     let (b, b_id) = app.register("mutual-b").await;
     let answers = join_all((0..CLIENTS).map(|i| {
         let (token, to) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
-        send(
-            &app,
-            "PUT",
-            format!("/users/@me/relationships/{to}"),
-            token,
-            json!({}),
-        )
+        send(&app, "PUT", format!("/users/@me/relationships/{to}"), token, json!({}))
     }))
     .await;
     tally(
@@ -198,9 +142,7 @@ async fn sixty_four_friend_requests_both_ways_make_one_friendship(app: TestApp) 
         &answers,
     );
     for (token, other) in [(&a, &b_id), (&b, &a_id)] {
-        let (_, list) = app
-            .call("GET", "/users/@me/relationships", Some(token), None)
-            .await;
+        let (_, list) = app.call("GET", "/users/@me/relationships", Some(token), None).await;
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 1, "{list:?}");
         assert_eq!(
@@ -222,12 +164,7 @@ async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app: Tes
     let (owner, _) = app.register("bot-keeper").await;
     let (bot_token, bot_id) = app.create_bot("restless-bot");
     let (status, guild) = app
-        .call(
-            "POST",
-            "/guilds",
-            Some(&bot(&owner)),
-            Some(json!({"name": "Revolving Door"})),
-        )
+        .call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Revolving Door"})))
         .await;
     assert_eq!(status, 201, "{guild}");
     let guild_id = guild["id"].as_str().unwrap().to_owned();
@@ -253,18 +190,9 @@ async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app: Tes
             // when a leave came in between, answered `joined_at` as the epoch.
             201 => {
                 added += 1;
-                check_response_body(
-                    "PUT",
-                    "/guilds/{guild_id}/members/{user_id}",
-                    status,
-                    &member,
-                )
-                .unwrap_or_else(|e| panic!("round {round}: {e}"));
-                assert_eq!(
-                    member["user"]["id"].as_str(),
-                    Some(bot_id.as_str()),
-                    "round {round}"
-                );
+                check_response_body("PUT", "/guilds/{guild_id}/members/{user_id}", status, &member)
+                    .unwrap_or_else(|e| panic!("round {round}: {e}"));
+                assert_eq!(member["user"]["id"].as_str(), Some(bot_id.as_str()), "round {round}");
                 let joined_at = member["joined_at"].as_str().unwrap_or_default();
                 assert!(
                     joined_at >= "2020",

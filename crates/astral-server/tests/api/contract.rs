@@ -9,11 +9,7 @@ async fn healthz_reports_the_database(app: TestApp) {
     let root_client = astral_client::Client::new(&app.root);
     let health = root_client.get_health().await.unwrap().into_inner();
     assert_eq!(health.status, "ok");
-    let expected = if app.db.sqlite_path().is_some() {
-        "sqlite"
-    } else {
-        "postgresql"
-    };
+    let expected = if app.db.sqlite_path().is_some() { "sqlite" } else { "postgresql" };
     assert_eq!(health.database, expected);
 }
 
@@ -32,28 +28,14 @@ async fn openapi_json_is_the_committed_contract_and_swagger_ui_shows_it(app: Tes
     assert_eq!(served, committed);
     assert!(served["openapi"].as_str().unwrap().starts_with("3.0."));
 
-    let redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let bare = redirect
-        .get(format!("{}/docs", app.root))
-        .send()
-        .await
-        .unwrap();
+    let redirect =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let bare = redirect.get(format!("{}/docs", app.root)).send().await.unwrap();
     assert_eq!(bare.status(), 308);
     assert_eq!(bare.headers()["location"], "/docs/");
-    let page = app
-        .http
-        .get(format!("{}/docs/", app.root))
-        .send()
-        .await
-        .unwrap();
+    let page = app.http.get(format!("{}/docs/", app.root)).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let init = app
         .http
         .get(format!("{}/docs/swagger-initializer.js", app.root))
@@ -75,25 +57,17 @@ async fn every_contract_operation_is_routed_under_every_prefix() {
     let mut checked = 0;
     for (path, item) in contract["paths"].as_object().unwrap() {
         let at_root = item.get("servers").is_some();
-        for (method, _) in item
-            .as_object()
-            .unwrap()
-            .iter()
-            .filter(|(m, _)| *m != "servers" && *m != "parameters")
+        for (method, _) in
+            item.as_object().unwrap().iter().filter(|(m, _)| *m != "servers" && *m != "parameters")
         {
             // `size=1` is invalid: a routed image endpoint answers 400 before looking anything up,
             // so its "no such image" 404 cannot pass for routing. Other routes ignore it.
-            let concrete = format!(
-                "{}?size=1",
-                path.replace("{user_id}", "1").replace("{file}", "0.png")
-            );
+            let concrete =
+                format!("{}?size=1", path.replace("{user_id}", "1").replace("{file}", "0.png"));
             let prefixes: Vec<String> = if at_root {
                 vec![String::new()]
             } else {
-                ["v10", "v9", "v1"]
-                    .iter()
-                    .map(|v| format!("/api/{v}"))
-                    .collect()
+                ["v10", "v9", "v1"].iter().map(|v| format!("/api/{v}")).collect()
             };
             for prefix in prefixes {
                 let response = app
@@ -117,8 +91,5 @@ async fn every_contract_operation_is_routed_under_every_prefix() {
             }
         }
     }
-    assert!(
-        checked >= 16,
-        "only {checked} operation/prefix pairs checked"
-    );
+    assert!(checked >= 16, "only {checked} operation/prefix pairs checked");
 }

@@ -43,13 +43,7 @@ enum Op {
     Unblock,
 }
 
-const SCRIPT: [Op; 5] = [
-    Op::Request,
-    Op::Accept,
-    Op::Unfriend,
-    Op::Block,
-    Op::Unblock,
-];
+const SCRIPT: [Op; 5] = [Op::Request, Op::Accept, Op::Unfriend, Op::Block, Op::Unblock];
 
 impl Op {
     fn after(self) -> PairState {
@@ -127,12 +121,7 @@ async fn relationships(
             body.as_array()
                 .unwrap()
                 .iter()
-                .map(|r| {
-                    (
-                        r["id"].as_str().unwrap().to_owned(),
-                        r["type"].as_u64().unwrap() as u8,
-                    )
-                })
+                .map(|r| (r["id"].as_str().unwrap().to_owned(), r["type"].as_u64().unwrap() as u8))
                 .collect(),
         );
     }
@@ -144,10 +133,7 @@ async fn crash_and_check(db: TestDb) -> Totals {
     let start =
         || ServerProcess::start(command(&db.url(), media.path(), &[("ASTRAL_LOG", "warn")]));
     let mut server = start().await;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let mut users = Vec::new();
     for i in 0..USERS {
         let response = http
@@ -167,12 +153,7 @@ async fn crash_and_check(db: TestDb) -> Totals {
     let profiles: Arc<Mutex<Vec<Ledger>>> = Arc::new(Mutex::new(vec![Ledger::default(); USERS]));
     let pairs: PairLedger = Arc::new(Mutex::new(vec![((0, 0), None); PAIRS.len()]));
     let mut positions = [0usize; PAIRS.len()];
-    let mut totals = Totals {
-        acknowledged: 0,
-        kills: 0,
-        lost: 0,
-        checked_pairs: 0,
-    };
+    let mut totals = Totals { acknowledged: 0, kills: 0, lost: 0, checked_pairs: 0 };
     let acknowledged = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut sequence = 0u64;
 
@@ -197,15 +178,8 @@ async fn crash_and_check(db: TestDb) -> Totals {
                     let value = format!("g{n}");
                     profiles.lock().unwrap()[u].in_flight = Some(value.clone());
                     let body = json!({"global_name": value});
-                    match send(
-                        &http,
-                        &api,
-                        "PATCH",
-                        "/users/@me",
-                        &users[u].token,
-                        Some(body),
-                    )
-                    .await
+                    match send(&http, &api, "PATCH", "/users/@me", &users[u].token, Some(body))
+                        .await
                     {
                         Ok((200, _)) => {
                             let mut p = profiles.lock().unwrap();
@@ -265,9 +239,8 @@ async fn crash_and_check(db: TestDb) -> Totals {
         // Profiles: the last acknowledged value, or the one in flight at the kill.
         let mut ledgers = profiles.lock().unwrap().clone();
         for (u, ledger) in ledgers.iter_mut().enumerate() {
-            let (status, me) = send(&http, &api, "GET", "/users/@me", &users[u].token, None)
-                .await
-                .unwrap();
+            let (status, me) =
+                send(&http, &api, "GET", "/users/@me", &users[u].token, None).await.unwrap();
             assert_eq!(status, 200);
             let now = me["global_name"].as_str().map(str::to_owned);
             let whole =
@@ -277,10 +250,7 @@ async fn crash_and_check(db: TestDb) -> Totals {
                 totals.lost += 1;
             }
             // Whatever is there now is what the next round builds on.
-            *ledger = Ledger {
-                acked: now,
-                in_flight: None,
-            };
+            *ledger = Ledger { acked: now, in_flight: None };
         }
         *profiles.lock().unwrap() = ledgers;
         // Relationships: every pair whole on both sides, and at the acknowledged state or the
@@ -288,10 +258,7 @@ async fn crash_and_check(db: TestDb) -> Totals {
         let rels = relationships(&http, &api, &users).await;
         for (x, of_x) in rels.iter().enumerate() {
             for (other, &kind) in of_x {
-                let y = users
-                    .iter()
-                    .position(|u| &u.id == other)
-                    .expect("known user");
+                let y = users.iter().position(|u| &u.id == other).expect("known user");
                 let back = rels[y].get(&users[x].id).copied().unwrap_or(0);
                 let whole = matches!((kind, back), (1, 1) | (4, 3) | (3, 4) | (2, 0) | (2, 2));
                 assert!(whole, "half-applied pair {x}→{y}: {kind} / {back}");
@@ -325,10 +292,7 @@ async fn run(label: &str, db: TestDb) {
         "crash safety {label}: {} writes acknowledged, {} × kill -9, {} pair checks, {} lost",
         totals.acknowledged, totals.kills, totals.checked_pairs, totals.lost
     );
-    assert!(
-        totals.acknowledged >= 100,
-        "too little load to mean anything"
-    );
+    assert!(totals.acknowledged >= 100, "too little load to mean anything");
     assert_eq!(totals.lost, 0, "acknowledged writes were lost");
 }
 
@@ -338,10 +302,7 @@ async fn kill_9_loses_no_acknowledged_write_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn kill_9_loses_no_acknowledged_write_postgres() {
     run("postgresql", TestDb::postgres()).await;
 }

@@ -8,9 +8,8 @@ const API_DOC: &str = include_str!("../../../../docs/api.md");
 
 /// `(status, code, message)` of each row of the table in the `## Errors` section.
 fn documented_errors() -> Vec<(u16, i32, String)> {
-    let (_, section) = API_DOC
-        .split_once("\n## Errors\n")
-        .expect("docs/api.md has an `## Errors` section");
+    let (_, section) =
+        API_DOC.split_once("\n## Errors\n").expect("docs/api.md has an `## Errors` section");
     let section = section.split("\n## ").next().unwrap_or(section);
     let mut table = section
         .lines()
@@ -26,9 +25,7 @@ fn documented_errors() -> Vec<(u16, i32, String)> {
     table
         .map(|row| {
             let cells = cells(row);
-            let status = cells[0]
-                .parse()
-                .unwrap_or_else(|_| panic!("status in {row}"));
+            let status = cells[0].parse().unwrap_or_else(|_| panic!("status in {row}"));
             let code = cells[1].parse().unwrap_or_else(|_| panic!("code in {row}"));
             let message = cells[2]
                 .strip_prefix('`')
@@ -40,11 +37,7 @@ fn documented_errors() -> Vec<(u16, i32, String)> {
 }
 
 fn cells(row: &str) -> Vec<&str> {
-    row.trim()
-        .trim_matches('|')
-        .split('|')
-        .map(str::trim)
-        .collect()
+    row.trim().trim_matches('|').split('|').map(str::trim).collect()
 }
 
 #[test]
@@ -67,9 +60,5 @@ fn the_error_table_in_the_docs_is_the_catalogue() {
             "docs/api.md's error table lists {row:?}, which is not in the catalogue"
         );
     }
-    assert_eq!(
-        documented.len(),
-        catalogue.len(),
-        "docs/api.md's error table lists a row twice"
-    );
+    assert_eq!(documented.len(), catalogue.len(), "docs/api.md's error table lists a row twice");
 }

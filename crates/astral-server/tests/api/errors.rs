@@ -13,10 +13,8 @@ async fn raw(
     content_type: Option<&str>,
     body: Vec<u8>,
 ) -> (u16, Value) {
-    let mut req = app
-        .http
-        .request(method.parse().unwrap(), format!("{}{path}", app.api("v10")))
-        .body(body);
+    let mut req =
+        app.http.request(method.parse().unwrap(), format!("{}{path}", app.api("v10"))).body(body);
     if let Some(t) = token {
         req = req.header("Authorization", t);
     }
@@ -25,10 +23,7 @@ async fn raw(
     }
     let response = req.send().await.unwrap();
     let status = response.status().as_u16();
-    (
-        status,
-        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null),
-    )
+    (status, serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null))
 }
 
 backend_test!(unknown_routes_are_discord_404s);
@@ -52,11 +47,7 @@ async fn unknown_routes_are_discord_404s(app: TestApp) {
             .unwrap();
         assert_eq!(response.status(), 404, "{method} {path}");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(
-            body,
-            json!({"message": "404: Not Found", "code": 0}),
-            "{method} {path}"
-        );
+        assert_eq!(body, json!({"message": "404: Not Found", "code": 0}), "{method} {path}");
     }
 }
 
@@ -78,8 +69,7 @@ async fn known_paths_asked_with_another_method_are_discord_405s(app: TestApp) {
     let mut cases: Vec<(String, &str, &str)> = Vec::new();
     for prefix in ["/api/v10", "/api/v9", "/api/v1"] {
         cases.extend(
-            api.iter()
-                .map(|(method, path, allow)| (format!("{prefix}{path}"), *method, *allow)),
+            api.iter().map(|(method, path, allow)| (format!("{prefix}{path}"), *method, *allow)),
         );
     }
     cases.push(("/healthz".to_owned(), "POST", "GET, HEAD"));
@@ -88,9 +78,8 @@ async fn known_paths_asked_with_another_method_are_discord_405s(app: TestApp) {
     for (path, method, allow) in &cases {
         // With and without a token: the method is wrong before anyone is asked to log in.
         for token in [Some(bot(&token)), None] {
-            let mut request = app
-                .http
-                .request(method.parse().unwrap(), format!("{}{path}", app.root));
+            let mut request =
+                app.http.request(method.parse().unwrap(), format!("{}{path}", app.root));
             if let Some(t) = &token {
                 request = request.header("Authorization", t);
             }
@@ -113,64 +102,25 @@ async fn head_is_served_wherever_get_is(app: TestApp) {
     let (token, _) = app.register("headstrong").await;
     for prefix in ["/api/v10", "/api/v9", "/api/v1"] {
         let url = format!("{}{prefix}/users/@me", app.root);
-        let get = app
-            .http
-            .get(&url)
-            .header("Authorization", bot(&token))
-            .send()
-            .await
-            .unwrap();
-        let head = app
-            .http
-            .head(&url)
-            .header("Authorization", bot(&token))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            (get.status().as_u16(), head.status().as_u16()),
-            (200, 200),
-            "{prefix}"
-        );
-        assert_eq!(
-            head.headers()["content-type"],
-            "application/json",
-            "{prefix}"
-        );
-        assert_eq!(
-            head.headers()["content-length"],
-            get.headers()["content-length"],
-            "{prefix}"
-        );
+        let get = app.http.get(&url).header("Authorization", bot(&token)).send().await.unwrap();
+        let head = app.http.head(&url).header("Authorization", bot(&token)).send().await.unwrap();
+        assert_eq!((get.status().as_u16(), head.status().as_u16()), (200, 200), "{prefix}");
+        assert_eq!(head.headers()["content-type"], "application/json", "{prefix}");
+        assert_eq!(head.headers()["content-length"], get.headers()["content-length"], "{prefix}");
         assert!(head.headers().contains_key("x-request-id"), "{prefix}");
         assert!(head.bytes().await.unwrap().is_empty(), "{prefix}");
         // Authentication is that of the GET.
         let anonymous = app.http.head(&url).send().await.unwrap();
         assert_eq!(anonymous.status(), 401, "{prefix}");
     }
-    let health = app
-        .http
-        .head(format!("{}/healthz", app.root))
-        .send()
-        .await
-        .unwrap();
+    let health = app.http.head(format!("{}/healthz", app.root)).send().await.unwrap();
     assert_eq!(health.status(), 200);
     assert!(health.bytes().await.unwrap().is_empty());
     // HEAD where there is no GET is as wrong as the GET.
-    let login = app
-        .http
-        .head(format!("{}/auth/login", app.api("v10")))
-        .send()
-        .await
-        .unwrap();
+    let login = app.http.head(format!("{}/auth/login", app.api("v10"))).send().await.unwrap();
     assert_eq!(login.status(), 405);
     assert_eq!(login.headers()["allow"], "POST");
-    let unknown = app
-        .http
-        .head(format!("{}/nope", app.api("v10")))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.http.head(format!("{}/nope", app.api("v10"))).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
 }
 
@@ -178,30 +128,15 @@ async fn head_is_served_wherever_get_is(app: TestApp) {
 async fn bodies_over_the_limit_are_413() {
     let app = TestApp::start_with(
         TestDb::sqlite(),
-        TestOptions {
-            max_body_bytes: 1024,
-            ..TestOptions::default()
-        },
+        TestOptions { max_body_bytes: 1024, ..TestOptions::default() },
     )
     .await;
     let (token, _) = app.register("bulky").await;
-    let big = json!({"global_name": "x".repeat(4096)})
-        .to_string()
-        .into_bytes();
-    let (status, answer) = raw(
-        &app,
-        "PATCH",
-        "/users/@me",
-        Some(&bot(&token)),
-        Some("application/json"),
-        big,
-    )
-    .await;
+    let big = json!({"global_name": "x".repeat(4096)}).to_string().into_bytes();
+    let (status, answer) =
+        raw(&app, "PATCH", "/users/@me", Some(&bot(&token)), Some("application/json"), big).await;
     assert_eq!(status, 413);
-    assert_eq!(
-        answer,
-        json!({"code": 40005, "message": "Request entity too large"})
-    );
+    assert_eq!(answer, json!({"code": 40005, "message": "Request entity too large"}));
     assert_documented("PATCH", "/users/@me", status, &answer);
     // Chunked, without Content-Length: refused while reading.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
@@ -211,9 +146,7 @@ async fn bodies_over_the_limit_are_413() {
         .patch(format!("{}/users/@me", app.api("v10")))
         .header("Authorization", bot(&token))
         .header("Content-Type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
         .send()
         .await
         .unwrap();
@@ -226,10 +159,7 @@ async fn bodies_over_the_limit_are_413() {
 async fn sqlite_busy_is_503_not_500() {
     let app = TestApp::start_with(
         TestDb::sqlite(),
-        TestOptions {
-            sqlite_busy_timeout_ms: 200,
-            ..TestOptions::default()
-        },
+        TestOptions { sqlite_busy_timeout_ms: 200, ..TestOptions::default() },
     )
     .await;
     let (token, _) = app.register("locked").await;
@@ -246,19 +176,11 @@ async fn sqlite_busy_is_503_not_500() {
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "1");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body,
-        json!({"message": "503: Service Unavailable", "code": 0})
-    );
+    assert_eq!(body, json!({"message": "503: Service Unavailable", "code": 0}));
     assert_documented("PATCH", "/users/@me", 503, &body);
     drop(lock);
     let (status, me) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&bot(&token)),
-            Some(json!({"global_name": "through"})),
-        )
+        .call("PATCH", "/users/@me", Some(&bot(&token)), Some(json!({"global_name": "through"})))
         .await;
     assert_eq!((status, me["global_name"].as_str()), (200, Some("through")));
 }

@@ -68,12 +68,7 @@ impl Proxy {
             }
         })
         .abort_handle();
-        Proxy {
-            addr,
-            up,
-            links,
-            accept,
-        }
+        Proxy { addr, up, links, accept }
     }
 
     /// Closes every forwarded connection and refuses new ones.
@@ -130,9 +125,7 @@ async fn judge(response: reqwest::Response) -> (u16, Option<String>) {
         {
             None
         }
-        _ => Some(format!(
-            "{status} retry_after={retry_after} request_id={has_id} {body}"
-        )),
+        _ => Some(format!("{status} retry_after={retry_after} request_id={has_id} {body}")),
     };
     (status, problem)
 }
@@ -142,19 +135,12 @@ impl Load {
         let samples: Arc<Mutex<Vec<Sample>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let start = Instant::now();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         let tasks = tokens
             .into_iter()
             .map(|token| {
-                let (samples, stop, http, api) = (
-                    Arc::clone(&samples),
-                    Arc::clone(&stop),
-                    http.clone(),
-                    api.clone(),
-                );
+                let (samples, stop, http, api) =
+                    (Arc::clone(&samples), Arc::clone(&stop), http.clone(), api.clone());
                 tokio::spawn(async move {
                     let mut n = 0u64;
                     while !stop.load(Ordering::SeqCst) {
@@ -184,12 +170,7 @@ impl Load {
                 })
             })
             .collect();
-        Load {
-            samples,
-            stop,
-            tasks,
-            start,
-        }
+        Load { samples, stop, tasks, start }
     }
 
     async fn finish(self) -> Vec<Sample> {
@@ -210,11 +191,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn health(http: &reqwest::Client, root: &str) -> (u16, Value) {
-    let response = http
-        .get(format!("{root}/healthz"))
-        .send()
-        .await
-        .expect("healthz answers");
+    let response = http.get(format!("{root}/healthz")).send().await.expect("healthz answers");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -293,10 +270,7 @@ async fn outage_under_load(
             assert_eq!(body["database_status"], "up");
             break restored.elapsed();
         }
-        assert!(
-            restored.elapsed() < MAX_RECOVERY * 2,
-            "{label}: /healthz still {status} {body}"
-        );
+        assert!(restored.elapsed() < MAX_RECOVERY * 2, "{label}: /healthz still {status} {body}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     tokio::time::sleep(Duration::from_millis(1000) + MAX_RECOVERY).await;
@@ -307,25 +281,16 @@ async fn outage_under_load(
     // Sent once the fault had surely taken hold (connections already in a query when it
     // struck may still finish) and answered before the database returned.
     let settled = cut_at + Duration::from_millis(300);
-    let during: Vec<&Sample> = samples
-        .iter()
-        .filter(|s| s.sent >= settled && s.done < restore_at)
-        .collect();
-    assert!(
-        during.len() >= 10,
-        "{label}: too little load: {}",
-        during.len()
-    );
+    let during: Vec<&Sample> =
+        samples.iter().filter(|s| s.sent >= settled && s.done < restore_at).collect();
+    assert!(during.len() >= 10, "{label}: too little load: {}", during.len());
     for s in &during {
         if s.write || reads_fail {
             assert_eq!(s.status, 503, "{label}: {s:?}");
         }
     }
-    let mut latencies: Vec<Duration> = samples
-        .iter()
-        .filter(|s| s.status == 503)
-        .map(|s| s.done - s.sent)
-        .collect();
+    let mut latencies: Vec<Duration> =
+        samples.iter().filter(|s| s.status == 503).map(|s| s.done - s.sent).collect();
     latencies.sort();
     let max = latencies.last().copied().unwrap_or_default();
     assert!(max < MAX_503_LATENCY, "{label}: a 503 took {max:?}");
@@ -335,10 +300,7 @@ async fn outage_under_load(
         .map(|s| s.done - restore_at)
         .min()
         .unwrap_or_else(|| panic!("{label}: no write succeeded after the database returned"));
-    assert!(
-        first_write_back < MAX_RECOVERY,
-        "{label}: writes resumed after {first_write_back:?}"
-    );
+    assert!(first_write_back < MAX_RECOVERY, "{label}: writes resumed after {first_write_back:?}");
     let recovery = first_write_back.max(health_recovery);
     // After recovery, everything succeeds again.
     let late = restore_at + recovery + Duration::from_millis(200);
@@ -406,18 +368,12 @@ async fn sqlite_file_renamed_or_write_locked_under_load() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn postgres_cut_off_under_load() {
     let db = TestDb::postgres();
     let mut url = url::Url::parse(&db.url()).unwrap();
-    let upstream = format!(
-        "{}:{}",
-        url.host_str().unwrap_or("127.0.0.1"),
-        url.port().unwrap_or(5432)
-    );
+    let upstream =
+        format!("{}:{}", url.host_str().unwrap_or("127.0.0.1"), url.port().unwrap_or(5432));
     let proxy = Arc::new(Proxy::start(upstream).await);
     url.set_host(Some("127.0.0.1")).unwrap();
     url.set_port(Some(proxy.addr.port())).unwrap();

@@ -29,10 +29,7 @@ fn tiny_png() -> String {
     let img = image::RgbaImage::from_pixel(2, 2, image::Rgba([200, 10, 10, 255]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    format!(
-        "data:image/png;base64,{}",
-        STANDARD.encode(out.into_inner())
-    )
+    format!("data:image/png;base64,{}", STANDARD.encode(out.into_inner()))
 }
 
 /// Every file under `dir` (recursively) with its mode.
@@ -82,10 +79,7 @@ async fn new_database_and_media_files_are_owner_only() {
         assert_eq!(mode(&file), 0o600, "{}", file.display());
     }
     let modes = tree_modes(&media);
-    assert!(
-        modes.iter().any(|(_, is_dir, _)| !is_dir),
-        "the avatar is on disk: {modes:?}"
-    );
+    assert!(modes.iter().any(|(_, is_dir, _)| !is_dir), "the avatar is on disk: {modes:?}");
     for (path, is_dir, mode) in modes {
         assert_eq!(mode, if is_dir { 0o700 } else { 0o600 }, "{path}");
     }
@@ -168,12 +162,7 @@ async fn answers_carry_the_security_headers(app: TestApp) {
     let api = app.api("v10");
     // The versioned API: nosniff and no-store on every answer, errors included.
     let private = [
-        (
-            "GET",
-            format!("{api}/users/@me"),
-            Some(token.as_str()),
-            None,
-        ),
+        ("GET", format!("{api}/users/@me"), Some(token.as_str()), None),
         (
             "PATCH",
             format!("{api}/users/@me"),
@@ -192,42 +181,17 @@ async fn answers_carry_the_security_headers(app: TestApp) {
             None,
             Some(json!({"username": "headers-new", "password": "correct horse battery"})),
         ),
-        (
-            "GET",
-            format!("{api}/users/@me/relationships"),
-            Some(token.as_str()),
-            None,
-        ),
-        (
-            "GET",
-            format!("{api}/users/@me/channels"),
-            Some(token.as_str()),
-            None,
-        ),
+        ("GET", format!("{api}/users/@me/relationships"), Some(token.as_str()), None),
+        ("GET", format!("{api}/users/@me/channels"), Some(token.as_str()), None),
         (
             "POST",
             format!("{api}/users/@me/channels"),
             Some(token.as_str()),
             Some(json!({"recipient_id": friend})),
         ),
-        (
-            "GET",
-            format!("{api}/users/@me/guilds"),
-            Some(token.as_str()),
-            None,
-        ),
-        (
-            "GET",
-            format!("{api}/users/{friend}"),
-            Some(token.as_str()),
-            None,
-        ),
-        (
-            "GET",
-            format!("{}/api/v9/users/@me", app.root),
-            Some(token.as_str()),
-            None,
-        ),
+        ("GET", format!("{api}/users/@me/guilds"), Some(token.as_str()), None),
+        ("GET", format!("{api}/users/{friend}"), Some(token.as_str()), None),
+        ("GET", format!("{}/api/v9/users/@me", app.root), Some(token.as_str()), None),
         ("GET", format!("{api}/users/@me"), None, None),
         ("GET", format!("{api}/no-such-route"), None, None),
     ];
@@ -235,9 +199,7 @@ async fn answers_carry_the_security_headers(app: TestApp) {
         let (status, headers) = headers_of(&app, method, url.clone(), auth, body).await;
         assert!(status < 500, "{method} {url}: {status}");
         assert_eq!(
-            headers
-                .get("x-content-type-options")
-                .map(|v| v.to_str().unwrap()),
+            headers.get("x-content-type-options").map(|v| v.to_str().unwrap()),
             Some("nosniff"),
             "{method} {url}"
         );
@@ -246,25 +208,15 @@ async fn answers_carry_the_security_headers(app: TestApp) {
             Some("no-store"),
             "{method} {url}"
         );
-        assert!(
-            headers.get("content-security-policy").is_none(),
-            "{method} {url}"
-        );
+        assert!(headers.get("content-security-policy").is_none(), "{method} {url}");
     }
     // Outside the API: nosniff; images and the contract stay cacheable.
-    for path in [
-        "/healthz",
-        "/openapi.json",
-        "/embed/avatars/0.png",
-        "/no-such-file",
-    ] {
+    for path in ["/healthz", "/openapi.json", "/embed/avatars/0.png", "/no-such-file"] {
         let (status, headers) =
             headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
         assert!(status < 500, "{path}: {status}");
         assert_eq!(
-            headers
-                .get("x-content-type-options")
-                .map(|v| v.to_str().unwrap()),
+            headers.get("x-content-type-options").map(|v| v.to_str().unwrap()),
             Some("nosniff"),
             "{path}"
         );
@@ -275,44 +227,25 @@ async fn answers_carry_the_security_headers(app: TestApp) {
         );
     }
     // Swagger UI: its page, scripts and styles under a CSP that allows only this origin.
-    for path in [
-        "/docs/",
-        "/docs/swagger-initializer.js",
-        "/docs/swagger-ui.css",
-    ] {
+    for path in ["/docs/", "/docs/swagger-initializer.js", "/docs/swagger-ui.css"] {
         let (status, headers) =
             headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(
-            headers
-                .get("x-content-type-options")
-                .map(|v| v.to_str().unwrap()),
+            headers.get("x-content-type-options").map(|v| v.to_str().unwrap()),
             Some("nosniff"),
             "{path}"
         );
         assert_eq!(
-            headers
-                .get("content-security-policy")
-                .map(|v| v.to_str().unwrap()),
+            headers.get("content-security-policy").map(|v| v.to_str().unwrap()),
             Some(astral_server::security_headers::DOCS_CSP),
             "{path}"
         );
     }
     // The page itself has no inline script the policy would block: every script is a file
     // of this origin.
-    let page = app
-        .http
-        .get(format!("{}/docs/", app.root))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        page.matches("<script").count(),
-        page.matches("<script src=\"./").count(),
-        "{page}"
-    );
+    let page =
+        app.http.get(format!("{}/docs/", app.root)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches("<script").count(), page.matches("<script src=\"./").count(), "{page}");
     assert!(!page.contains("style=\""), "{page}");
 }

@@ -26,21 +26,16 @@ async fn the_gateway_routes_are_a_documented_404(app: TestApp) {
             for token in [None, Some(auth.as_str())] {
                 let (status, body) = get(&app, version, path, token).await;
                 assert_eq!(status, 404, "{version}{path}");
-                assert_eq!(
-                    body,
-                    json!({"message": NO_GATEWAY, "code": 0}),
-                    "{version}{path}"
-                );
+                assert_eq!(body, json!({"message": NO_GATEWAY, "code": 0}), "{version}{path}");
                 assert_documented("GET", path, status, &body);
             }
         }
     }
     // The generated client sees the same documented error.
     let client = app.client(Some(&auth));
-    for answer in [
-        client.get_gateway().await.map(|_| ()),
-        client.get_bot_gateway().await.map(|_| ()),
-    ] {
+    for answer in
+        [client.get_gateway().await.map(|_| ()), client.get_bot_gateway().await.map(|_| ())]
+    {
         match answer {
             Err(astral_client::Error::ErrorResponse(error)) => {
                 assert_eq!(error.status().as_u16(), 404);

@@ -8,54 +8,23 @@ use crate::support::{
 };
 
 async fn new_guild(app: &TestApp, token: &str, name: &str) -> String {
-    let guild = app
-        .expect(
-            "POST",
-            "/guilds",
-            Some(&bot(token)),
-            Some(json!({"name": name})),
-            201,
-        )
-        .await;
+    let guild =
+        app.expect("POST", "/guilds", Some(&bot(token)), Some(json!({"name": name})), 201).await;
     assert_matches_contract("Guild", &guild);
     guild["id"].as_str().unwrap().to_owned()
 }
 
 async fn join(app: &TestApp, owner: &str, guild: &str, joiner: &str) {
-    let (_, invite) = app
-        .call(
-            "POST",
-            &format!("/guilds/{guild}/invites"),
-            Some(&bot(owner)),
-            None,
-        )
-        .await;
+    let (_, invite) =
+        app.call("POST", &format!("/guilds/{guild}/invites"), Some(&bot(owner)), None).await;
     let code = invite["code"].as_str().unwrap();
-    app.expect(
-        "POST",
-        &format!("/invites/{code}"),
-        Some(&bot(joiner)),
-        None,
-        200,
-    )
-    .await;
+    app.expect("POST", &format!("/invites/{code}"), Some(&bot(joiner)), None, 200).await;
 }
 
 async fn my_guild_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    let list = app
-        .expect(
-            "GET",
-            &format!("/users/@me/guilds{query}"),
-            Some(&bot(token)),
-            None,
-            200,
-        )
-        .await;
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap().to_owned())
-        .collect()
+    let list =
+        app.expect("GET", &format!("/users/@me/guilds{query}"), Some(&bot(token)), None, 200).await;
+    list.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_owned()).collect()
 }
 
 backend_test!(create_invite_join_get);
@@ -65,15 +34,9 @@ async fn create_invite_join_get(app: TestApp) {
     let (stranger, _) = app.register("stranger").await;
     let id = new_guild(&app, &owner, "Hall").await;
 
-    let (status, guild) = app
-        .call("GET", &format!("/guilds/{id}"), Some(&bot(&owner)), None)
-        .await;
+    let (status, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&owner)), None).await;
     assert_eq!(
-        (
-            status,
-            guild["owner_id"].as_str(),
-            guild["approximate_member_count"].as_i64()
-        ),
+        (status, guild["owner_id"].as_str(), guild["approximate_member_count"].as_i64()),
         (200, Some(owner_id.as_str()), Some(1))
     );
     // Not a member yet: Missing Access; unknown guilds: Unknown Guild.
@@ -83,11 +46,7 @@ async fn create_invite_join_get(app: TestApp) {
         ("/guilds/x".to_owned(), 404, 10004),
         (format!("/guilds/{id}/invites"), 403, 50001),
     ] {
-        let method = if path.ends_with("/invites") {
-            "POST"
-        } else {
-            "GET"
-        };
+        let method = if path.ends_with("/invites") { "POST" } else { "GET" };
         let (got, body) = app.call(method, &path, Some(&bot(&guest)), None).await;
         assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{path}");
         let template = if path.ends_with("/invites") {
@@ -99,84 +58,39 @@ async fn create_invite_join_get(app: TestApp) {
     }
 
     // Through the generated client: invite, accept.
-    let invite = app
-        .client(Some(&bot(&owner)))
-        .create_guild_invite(&id)
-        .await
-        .unwrap()
-        .into_inner();
-    let joined = app
-        .client(Some(&bot(&guest)))
-        .accept_invite(&invite.code)
-        .await
-        .unwrap()
-        .into_inner();
+    let invite =
+        app.client(Some(&bot(&owner))).create_guild_invite(&id).await.unwrap().into_inner();
+    let joined =
+        app.client(Some(&bot(&guest))).accept_invite(&invite.code).await.unwrap().into_inner();
     assert_eq!(joined.guild_id.to_string(), id);
     // Accepting twice, even at once, makes one membership.
     let (a, b) = futures_util::future::join(
-        app.call(
-            "POST",
-            &format!("/invites/{}", invite.code),
-            Some(&bot(&guest)),
-            None,
-        ),
-        app.call(
-            "POST",
-            &format!("/invites/{}", invite.code),
-            Some(&bot(&guest)),
-            None,
-        ),
+        app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&guest)), None),
+        app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&guest)), None),
     )
     .await;
     assert_eq!((a.0, b.0), (200, 200));
-    let (_, guild) = app
-        .call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None)
-        .await;
+    let (_, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None).await;
     assert_eq!(guild["approximate_member_count"], 2);
-    let (status, body) = app
-        .call("POST", "/invites/nope", Some(&bot(&stranger)), None)
-        .await;
-    assert_eq!(
-        (status, body),
-        (404, json!({"code": 10006, "message": "Unknown Invite"}))
-    );
+    let (status, body) = app.call("POST", "/invites/nope", Some(&bot(&stranger)), None).await;
+    assert_eq!((status, body), (404, json!({"code": 10006, "message": "Unknown Invite"})));
     // A bot holding the invite cannot join with it (it joins when the owner adds it).
     let (bot_token, _) = app.create_bot("invited-bot");
-    let (status, body) = app
-        .call(
-            "POST",
-            &format!("/invites/{}", invite.code),
-            Some(&bot(&bot_token)),
-            None,
-        )
-        .await;
+    let (status, body) =
+        app.call("POST", &format!("/invites/{}", invite.code), Some(&bot(&bot_token)), None).await;
     assert_eq!(
         (status, &body),
-        (
-            403,
-            &json!({"code": 20001, "message": "Bots cannot use this endpoint"})
-        )
+        (403, &json!({"code": 20001, "message": "Bots cannot use this endpoint"}))
     );
     assert_documented("POST", "/invites/{code}", status, &body);
-    let (_, guild) = app
-        .call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None)
-        .await;
+    let (_, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&guest)), None).await;
     assert_eq!(guild["approximate_member_count"], 2, "the bot did not join");
 
     // Name rules.
-    let (status, body) = app
-        .call(
-            "POST",
-            "/guilds",
-            Some(&bot(&owner)),
-            Some(json!({"name": "x"})),
-        )
-        .await;
+    let (status, body) =
+        app.call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "x"}))).await;
     assert_eq!(
-        (
-            status,
-            body["errors"]["name"]["_errors"][0]["code"].as_str()
-        ),
+        (status, body["errors"]["name"]["_errors"][0]["code"].as_str()),
         (400, Some("BASE_TYPE_BAD_LENGTH"))
     );
 }
@@ -190,19 +104,13 @@ async fn owners_add_bots_only(app: TestApp) {
     join(&app, &owner, &id, &member).await;
 
     let path = format!("/guilds/{id}/members/{bot_id}");
-    let added = app
-        .expect("PUT", &path, Some(&bot(&owner)), Some(json!({})), 201)
-        .await;
+    let added = app.expect("PUT", &path, Some(&bot(&owner)), Some(json!({})), 201).await;
     assert_matches_discord("PrivateGuildMemberResponse", &added);
     assert_eq!(added["user"]["id"], json!(bot_id));
     let (status, _) = app.call("PUT", &path, Some(&bot(&owner)), None).await;
     assert_eq!(status, 204);
     // The generated client sees both successes with their status.
-    let again = app
-        .client(Some(&bot(&owner)))
-        .add_guild_member(&id, &bot_id)
-        .await
-        .unwrap();
+    let again = app.client(Some(&bot(&owner))).add_guild_member(&id, &bot_id).await.unwrap();
     assert_eq!(again.status().as_u16(), 204);
 
     for (who, target, status, code) in [
@@ -210,19 +118,9 @@ async fn owners_add_bots_only(app: TestApp) {
         (&member, bot_id.as_str(), 403, 50013),
         (&owner, "1", 404, 10013),
     ] {
-        let (got, body) = app
-            .call(
-                "PUT",
-                &format!("/guilds/{id}/members/{target}"),
-                Some(&bot(who)),
-                None,
-            )
-            .await;
-        assert_eq!(
-            (got, body["code"].as_i64()),
-            (status, Some(code)),
-            "{target}"
-        );
+        let (got, body) =
+            app.call("PUT", &format!("/guilds/{id}/members/{target}"), Some(&bot(who)), None).await;
+        assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{target}");
         assert_documented("PUT", "/guilds/{guild_id}/members/{user_id}", got, &body);
     }
     app.refusal(
@@ -242,14 +140,8 @@ async fn guild_list_pages_by_id(app: TestApp) {
     for n in 0..5 {
         ids.push(new_guild(&app, &owner, &format!("G{n}")).await);
     }
-    assert_eq!(
-        my_guild_names(&app, &owner, "").await,
-        vec!["G0", "G1", "G2", "G3", "G4"]
-    );
-    assert_eq!(
-        my_guild_names(&app, &owner, "?limit=2").await,
-        vec!["G0", "G1"]
-    );
+    assert_eq!(my_guild_names(&app, &owner, "").await, vec!["G0", "G1", "G2", "G3", "G4"]);
+    assert_eq!(my_guild_names(&app, &owner, "?limit=2").await, vec!["G0", "G1"]);
     assert_eq!(
         my_guild_names(&app, &owner, &format!("?limit=2&after={}", ids[1])).await,
         vec!["G2", "G3"]
@@ -263,36 +155,20 @@ async fn guild_list_pages_by_id(app: TestApp) {
         Vec::<String>::new()
     );
     // Saryno's communities are the same list.
-    let (_, communities) = app
-        .call(
-            "GET",
-            "/users/@me/communities?limit=2",
-            Some(&bot(&owner)),
-            None,
-        )
-        .await;
-    let (_, guilds) = app
-        .call("GET", "/users/@me/guilds?limit=2", Some(&bot(&owner)), None)
-        .await;
+    let (_, communities) =
+        app.call("GET", "/users/@me/communities?limit=2", Some(&bot(&owner)), None).await;
+    let (_, guilds) = app.call("GET", "/users/@me/guilds?limit=2", Some(&bot(&owner)), None).await;
     assert_eq!(communities, guilds);
 
     for with in ["true", "1", "True"] {
         let (_, list) = app
-            .call(
-                "GET",
-                &format!("/users/@me/guilds?with_counts={with}"),
-                Some(&bot(&owner)),
-                None,
-            )
+            .call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None)
             .await;
         for g in list.as_array().unwrap() {
             assert_matches_discord("MyGuildResponse", g);
             assert_matches_contract("MyGuild", g);
             assert_eq!(
-                (
-                    g["approximate_member_count"].as_i64(),
-                    g["approximate_presence_count"].as_i64()
-                ),
+                (g["approximate_member_count"].as_i64(), g["approximate_presence_count"].as_i64()),
                 (Some(1), Some(0))
             );
             assert_eq!(
@@ -303,23 +179,11 @@ async fn guild_list_pages_by_id(app: TestApp) {
     }
     for with in ["false", "0"] {
         let (_, list) = app
-            .call(
-                "GET",
-                &format!("/users/@me/guilds?with_counts={with}"),
-                Some(&bot(&owner)),
-                None,
-            )
+            .call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None)
             .await;
         assert!(list[0].get("approximate_member_count").is_none());
     }
-    for bad in [
-        "limit=0",
-        "limit=201",
-        "limit=x",
-        "with_counts=yes",
-        "after=abc",
-        "before=-1",
-    ] {
+    for bad in ["limit=0", "limit=201", "limit=x", "with_counts=yes", "after=abc", "before=-1"] {
         app.refusal(
             "GET",
             &format!("/users/@me/guilds?{bad}"),
@@ -331,42 +195,22 @@ async fn guild_list_pages_by_id(app: TestApp) {
     }
     // A bound the snowflake pattern allows but no stored id can reach (beyond i64) lies past
     // every id: everything is before it, nothing after it.
-    for (bound, expected) in [
-        ("before=99999999999999999999", 5),
-        ("after=9223372036854775808", 0),
-    ] {
-        let (status, list) = app
-            .call(
-                "GET",
-                &format!("/users/@me/guilds?{bound}"),
-                Some(&bot(&owner)),
-                None,
-            )
-            .await;
-        assert_eq!(
-            (status, list.as_array().map(Vec::len)),
-            (200, Some(expected)),
-            "{bound}"
-        );
+    for (bound, expected) in [("before=99999999999999999999", 5), ("after=9223372036854775808", 0)]
+    {
+        let (status, list) =
+            app.call("GET", &format!("/users/@me/guilds?{bound}"), Some(&bot(&owner)), None).await;
+        assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(expected)), "{bound}");
         assert_documented("GET", "/users/@me/guilds", status, &list);
     }
     // Through the generated client, with its own paging parameters.
     let before: astral_client::types::Snowflake = ids[2].parse().unwrap();
     let page = app
         .client(Some(&bot(&owner)))
-        .list_my_guilds(
-            Some(&before),
-            None,
-            std::num::NonZeroU32::new(3),
-            Some(true),
-        )
+        .list_my_guilds(Some(&before), None, std::num::NonZeroU32::new(3), Some(true))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        page.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
-        vec!["G3", "G4"]
-    );
+    assert_eq!(page.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["G3", "G4"]);
 }
 
 backend_test!(members_leave_owners_cannot);
@@ -378,46 +222,25 @@ async fn members_leave_owners_cannot(app: TestApp) {
     let other = new_guild(&app, &owner, "Other").await;
     join(&app, &owner, &id, &member).await;
     join(&app, &owner, &other, &member).await;
-    app.call(
-        "PUT",
-        &format!("/guilds/{id}/members/{bot_id}"),
-        Some(&bot(&owner)),
-        None,
-    )
-    .await;
+    app.call("PUT", &format!("/guilds/{id}/members/{bot_id}"), Some(&bot(&owner)), None).await;
 
-    let (status, me) = app
-        .call(
-            "GET",
-            &format!("/users/@me/guilds/{id}/member"),
-            Some(&bot(&member)),
-            None,
-        )
-        .await;
+    let (status, me) =
+        app.call("GET", &format!("/users/@me/guilds/{id}/member"), Some(&bot(&member)), None).await;
     assert_eq!(status, 200);
     assert_matches_discord("PrivateGuildMemberResponse", &me);
     assert_eq!(me["permissions"], "104324673");
 
     // The bot lists and leaves its guild, as a Discord bot would.
     assert_eq!(my_guild_names(&app, &bot_token, "").await, vec!["Club"]);
-    let left = app
-        .client(Some(&bot(&bot_token)))
-        .leave_guild(&id)
-        .await
-        .unwrap();
+    let left = app.client(Some(&bot(&bot_token))).leave_guild(&id).await.unwrap();
     assert_eq!(left.status().as_u16(), 204);
     assert!(my_guild_names(&app, &bot_token, "").await.is_empty());
 
     // Saryno's alias, then the errors.
     assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/users/@me/communities/{other}"),
-            Some(&bot(&member)),
-            None
-        )
-        .await
-        .0,
+        app.call("DELETE", &format!("/users/@me/communities/{other}"), Some(&bot(&member)), None)
+            .await
+            .0,
         204
     );
     assert_eq!(my_guild_names(&app, &member, "").await, vec!["Club"]);
@@ -429,14 +252,8 @@ async fn members_leave_owners_cannot(app: TestApp) {
         (404, 10004),
     )
     .await;
-    let (status, body) = app
-        .call(
-            "DELETE",
-            &format!("/users/@me/guilds/{id}"),
-            Some(&bot(&owner)),
-            None,
-        )
-        .await;
+    let (status, body) =
+        app.call("DELETE", &format!("/users/@me/guilds/{id}"), Some(&bot(&owner)), None).await;
     assert_eq!(
         (status, body["errors"]["_errors"][0]["code"].as_str()),
         (400, Some("GUILD_OWNER_CANNOT_LEAVE"))
@@ -480,31 +297,15 @@ async fn profiles_show_what_is_shared(app: TestApp) {
     }
     let query = "?with_mutual_guilds=true&with_mutual_friends=1&with_mutual_friends_count=true";
     let profile = app
-        .expect(
-            "GET",
-            &format!("/users/{b_id}/profile{query}"),
-            Some(&bot(&a)),
-            None,
-            200,
-        )
+        .expect("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None, 200)
         .await;
     assert_matches_contract("UserProfile", &profile);
     assert_matches_discord("UserResponse", &profile["user"]);
     assert_eq!(profile["mutual_guilds"], json!([{"id": g, "nick": null}]));
     assert_eq!(profile["mutual_friends"][0]["id"], json!(c_id));
     assert_eq!(profile["mutual_friends_count"], 1);
-    let (_, plain) = app
-        .call(
-            "GET",
-            &format!("/users/{b_id}/profile"),
-            Some(&bot(&a)),
-            None,
-        )
-        .await;
-    assert_eq!(
-        plain.as_object().unwrap().keys().collect::<Vec<_>>(),
-        vec!["user"]
-    );
+    let (_, plain) = app.call("GET", &format!("/users/{b_id}/profile"), Some(&bot(&a)), None).await;
+    assert_eq!(plain.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
     // b blocks a: a sees only the public user.
     app.call(
         "PUT",
@@ -513,40 +314,17 @@ async fn profiles_show_what_is_shared(app: TestApp) {
         Some(json!({"type": 2})),
     )
     .await;
-    let (_, blocked) = app
-        .call(
-            "GET",
-            &format!("/users/{b_id}/profile{query}"),
-            Some(&bot(&a)),
-            None,
-        )
-        .await;
-    assert_eq!(
-        blocked.as_object().unwrap().keys().collect::<Vec<_>>(),
-        vec!["user"]
-    );
-    app.refusal(
-        "GET",
-        "/users/1/profile",
-        Some(&bot(&a)),
-        None,
-        (404, 10013),
-    )
-    .await;
+    let (_, blocked) =
+        app.call("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None).await;
+    assert_eq!(blocked.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
+    app.refusal("GET", "/users/1/profile", Some(&bot(&a)), None, (404, 10013)).await;
 }
 
 /// A new guild of `owner` and an invite code to it.
 async fn guild_with_invite(app: &TestApp, owner: &str, name: &str) -> String {
     let id = new_guild(app, owner, name).await;
-    let invite = app
-        .expect(
-            "POST",
-            &format!("/guilds/{id}/invites"),
-            Some(&bot(owner)),
-            None,
-            200,
-        )
-        .await;
+    let invite =
+        app.expect("POST", &format!("/guilds/{id}/invites"), Some(&bot(owner)), None, 200).await;
     invite["code"].as_str().unwrap().to_owned()
 }
 
@@ -561,82 +339,34 @@ async fn guild_cap_is_one_hundred(app: TestApp) {
     }
     // The hundredth, by invite: fine.
     let first = guild_with_invite(&app, &host, "Host 0").await;
-    app.expect(
-        "POST",
-        &format!("/invites/{first}"),
-        Some(&bot(&me)),
-        None,
-        200,
-    )
-    .await;
+    app.expect("POST", &format!("/invites/{first}"), Some(&bot(&me)), None, 200).await;
     assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
     // One past: neither created nor joined.
-    let (status, body) = app
-        .call(
-            "POST",
-            "/guilds",
-            Some(&bot(&me)),
-            Some(json!({"name": "One too many"})),
-        )
-        .await;
+    let (status, body) =
+        app.call("POST", "/guilds", Some(&bot(&me)), Some(json!({"name": "One too many"}))).await;
     assert_eq!((status, &body), (400, &over));
     assert_documented("POST", "/guilds", status, &body);
     let second = guild_with_invite(&app, &host, "Host 1").await;
-    let (status, body) = app
-        .call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None)
-        .await;
+    let (status, body) =
+        app.call("POST", &format!("/invites/{second}"), Some(&bot(&me)), None).await;
     assert_eq!((status, &body), (400, &over));
     assert_documented("POST", "/invites/{code}", status, &body);
     // Accepting an invite to a guild one is in changes nothing, at the cap too.
-    app.expect(
-        "POST",
-        &format!("/invites/{first}"),
-        Some(&bot(&me)),
-        None,
-        200,
-    )
-    .await;
+    app.expect("POST", &format!("/invites/{first}"), Some(&bot(&me)), None, 200).await;
     assert_eq!(my_guild_names(&app, &me, "").await.len(), 100);
     // Leaving one makes room for one.
-    let guilds = app
-        .expect("GET", "/users/@me/guilds", Some(&bot(&me)), None, 200)
-        .await;
-    let joined = guilds
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "Host 0")
-        .unwrap()["id"]
+    let guilds = app.expect("GET", "/users/@me/guilds", Some(&bot(&me)), None, 200).await;
+    let joined = guilds.as_array().unwrap().iter().find(|g| g["name"] == "Host 0").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/users/@me/guilds/{joined}"),
-            Some(&bot(&me)),
-            None
-        )
-        .await
-        .0,
+        app.call("DELETE", &format!("/users/@me/guilds/{joined}"), Some(&bot(&me)), None).await.0,
         204
     );
-    app.expect(
-        "POST",
-        &format!("/invites/{second}"),
-        Some(&bot(&me)),
-        None,
-        200,
-    )
-    .await;
-    let (status, body) = app
-        .call(
-            "POST",
-            "/guilds",
-            Some(&bot(&me)),
-            Some(json!({"name": "Still too many"})),
-        )
-        .await;
+    app.expect("POST", &format!("/invites/{second}"), Some(&bot(&me)), None, 200).await;
+    let (status, body) =
+        app.call("POST", "/guilds", Some(&bot(&me)), Some(json!({"name": "Still too many"}))).await;
     assert_eq!((status, &body), (400, &over));
 }
 
@@ -660,18 +390,10 @@ async fn concurrent_joins_at_the_guild_cap_make_exactly_one(app: TestApp) {
         let token = token.clone();
         async move { app.call("POST", &path, Some(&token), None).await }
     }));
-    let create = app.call(
-        "POST",
-        "/guilds",
-        Some(&token),
-        Some(json!({"name": "Racing"})),
-    );
+    let create = app.call("POST", "/guilds", Some(&token), Some(json!({"name": "Racing"})));
     let (mut answers, created) = futures_util::future::join(joins, create).await;
     answers.push(created);
-    let succeeded = answers
-        .iter()
-        .filter(|(status, _)| *status == 200 || *status == 201)
-        .count();
+    let succeeded = answers.iter().filter(|(status, _)| *status == 200 || *status == 201).count();
     for (status, body) in &answers {
         assert!(
             matches!(*status, 200 | 201) || (*status, body["code"].as_i64()) == (400, Some(30001)),
@@ -688,16 +410,12 @@ async fn invite_cap_is_one_thousand_per_guild(app: TestApp) {
     let id = new_guild(&app, &owner, "Popular").await;
     let path = format!("/guilds/{id}/invites");
     for _ in 0..1000 {
-        app.expect("POST", &path, Some(&bot(&owner)), None, 200)
-            .await;
+        app.expect("POST", &path, Some(&bot(&owner)), None, 200).await;
     }
     let (status, body) = app.call("POST", &path, Some(&bot(&owner)), None).await;
     assert_eq!(
         (status, body),
-        (
-            400,
-            json!({"code": 30016, "message": "Maximum number of invites reached (1000)"})
-        )
+        (400, json!({"code": 30016, "message": "Maximum number of invites reached (1000)"}))
     );
     // Per guild: another guild of the same owner still gets invites.
     guild_with_invite(&app, &owner, "Quiet").await;

@@ -151,12 +151,7 @@ async fn idle_again(http: &reqwest::Client, api: &str, auth: &str, before: Durat
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     // Fields after the command name (which may hold spaces), from field 3 (state) on.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
     let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
     ticks / clock_ticks_per_second()
 }
@@ -189,10 +184,7 @@ async fn start_server(db: &TestDb, media: &std::path::Path) -> ServerProcess {
     ServerProcess::start(command(
         &db.url(),
         media,
-        &[
-            ("ASTRAL_IMAGE_THREADS", "1"),
-            ("ASTRAL_IMAGE_RATE_LIMIT", "off"),
-        ],
+        &[("ASTRAL_IMAGE_THREADS", "1"), ("ASTRAL_IMAGE_RATE_LIMIT", "off")],
     ))
     .await
 }
@@ -206,10 +198,7 @@ async fn register(http: &reqwest::Client, api: &str, name: &str) -> (String, Str
         .unwrap();
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
-    (
-        bot(body["token"].as_str().unwrap()),
-        body["user_id"].as_str().unwrap().to_owned(),
-    )
+    (bot(body["token"].as_str().unwrap()), body["user_id"].as_str().unwrap().to_owned())
 }
 
 async fn patch_avatar(
@@ -244,20 +233,10 @@ async fn get_honouring_retry_after(
             return (status, r.bytes().await.unwrap().to_vec(), busy);
         }
         busy += 1;
-        let wait: u64 = r.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         let body: Value = r.json().await.unwrap();
-        assert_eq!(
-            body,
-            json!({"message": "503: Service Unavailable", "code": 0})
-        );
-        assert!(
-            Instant::now() < deadline,
-            "{url} still 503 after {within:?}"
-        );
+        assert_eq!(body, json!({"message": "503: Service Unavailable", "code": 0}));
+        assert!(Instant::now() < deadline, "{url} still 503 after {within:?}");
         tokio::time::sleep(Duration::from_secs(wait)).await;
     }
 }
@@ -289,9 +268,7 @@ async fn gif_bombs(backend: &str, db: TestDb) {
         for (i, auth) in attackers.iter().enumerate() {
             let (http, api, auth) = (http.clone(), api.clone(), auth.clone());
             let bomb = if i == 0 { large.clone() } else { small.clone() };
-            sends.push(tokio::spawn(async move {
-                patch_avatar(&http, &api, &auth, bomb).await
-            }));
+            sends.push(tokio::spawn(async move { patch_avatar(&http, &api, &auth, bomb).await }));
         }
         for send in sends {
             let (status, body) = send.await.unwrap();
@@ -299,10 +276,7 @@ async fn gif_bombs(backend: &str, db: TestDb) {
             assert_eq!(body["code"], 50035);
             let error = &body["errors"]["avatar"]["_errors"][0];
             assert_eq!(error["code"], "IMAGE_INVALID", "{body}");
-            assert!(
-                error["message"].as_str().unwrap().contains("too much work"),
-                "{body}"
-            );
+            assert!(error["message"].as_str().unwrap().contains("too much work"), "{body}");
             assert_documented("PATCH", "/users/@me", status, &body);
             answered += 1;
         }
@@ -327,9 +301,7 @@ async fn gif_bombs(backend: &str, db: TestDb) {
         "GET /users/@me: median {under_attack:?} under attack vs {idle:?} idle"
     );
     // Nothing was stored.
-    let stored = std::fs::read_dir(media.path().join("originals"))
-        .unwrap()
-        .count();
+    let stored = std::fs::read_dir(media.path().join("originals")).unwrap().count();
     assert_eq!(stored, 0);
 }
 
@@ -339,10 +311,7 @@ async fn attack_4_gif_bombs_are_refused_before_decoding_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn attack_4_gif_bombs_are_refused_before_decoding_postgres() {
     gif_bombs("postgresql", TestDb::postgres()).await;
 }
@@ -438,10 +407,7 @@ async fn variant_flood(backend: &str, db: TestDb) {
     let asks: Vec<_> = all_variants()
         .into_iter()
         .map(|(size, ext)| {
-            let url = format!(
-                "{}/avatars/{owner_id}/{hash}.{ext}?size={size}",
-                server.root
-            );
+            let url = format!("{}/avatars/{owner_id}/{hash}.{ext}?size={size}", server.root);
             tokio::spawn(async move {
                 let http = http_client(reqwest::Client::builder());
                 let answer = get_honouring_retry_after(&http, &url, Duration::from_secs(120)).await;
@@ -466,10 +432,7 @@ async fn variant_flood(backend: &str, db: TestDb) {
     // Everything is cached now: the same 36 again cost no render.
     let cpu_before_cached = cpu_seconds(server.pid());
     for (size, ext) in all_variants() {
-        let url = format!(
-            "{}/avatars/{owner_id}/{hash}.{ext}?size={size}",
-            server.root
-        );
+        let url = format!("{}/avatars/{owner_id}/{hash}.{ext}?size={size}", server.root);
         assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
     }
     let cpu_cached = cpu_seconds(server.pid()) - cpu_before_cached;
@@ -481,10 +444,7 @@ async fn variant_flood(backend: &str, db: TestDb) {
          under attack"
     );
     assert!(peak < MAX_PEAK_RSS_MB_RENDERING, "peak RSS {peak} MB");
-    assert!(
-        cpu_cached < cpu / 4.0,
-        "cached {cpu_cached:.2} s vs {cpu:.2} s"
-    );
+    assert!(cpu_cached < cpu / 4.0, "cached {cpu_cached:.2} s vs {cpu:.2} s");
     assert!(
         under_attack.as_secs_f64() <= LATENCY_RATIO * idle.as_secs_f64(),
         "GET /users/@me: median {under_attack:?} under attack vs {idle:?} idle"
@@ -497,10 +457,7 @@ async fn attack_6_variant_flood_is_bounded_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn attack_6_variant_flood_is_bounded_postgres() {
     variant_flood("postgresql", TestDb::postgres()).await;
 }
@@ -522,12 +479,7 @@ async fn upload(app: &TestApp, name: &str, png: &[u8]) -> (String, String) {
 }
 
 async fn get(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let r = app
-        .http
-        .get(format!("{}{path}", app.root))
-        .send()
-        .await
-        .unwrap();
+    let r = app.http.get(format!("{}{path}", app.root)).send().await.unwrap();
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, headers, r.bytes().await.unwrap().to_vec())
@@ -553,15 +505,10 @@ async fn concurrent_first_requests_for_one_variant_render_it_once(app: TestApp) 
         bodies.insert(body);
     }
     assert_eq!(bodies.len(), 1);
-    assert_eq!(
-        app.images.renders(),
-        1,
-        "36 concurrent requests, one render"
-    );
+    assert_eq!(app.images.renders(), 1, "36 concurrent requests, one render");
     // Stored once under its variant key.
-    let variants: Vec<_> = std::fs::read_dir(app.media_dir.path().join("variants"))
-        .unwrap()
-        .collect();
+    let variants: Vec<_> =
+        std::fs::read_dir(app.media_dir.path().join("variants")).unwrap().collect();
     assert_eq!(variants.len(), 1);
 
     // Every other variant of a smaller avatar, all at once: each rendered exactly once.
@@ -580,11 +527,8 @@ async fn concurrent_first_requests_for_one_variant_render_it_once(app: TestApp) 
         assert_eq!(ask.await.unwrap().0, 200);
     }
     for (size, ext) in all_variants() {
-        let (status, _, _) = get(
-            &app,
-            &format!("/avatars/{user_id}/{hash}.{ext}?size={size}"),
-        )
-        .await;
+        let (status, _, _) =
+            get(&app, &format!("/avatars/{user_id}/{hash}.{ext}?size={size}")).await;
         assert_eq!(status, 200);
     }
     // The PNGs at 512 and above are the original as stored: no render for those four.
@@ -623,19 +567,13 @@ async fn busy_image_workers_answer_503_and_leave_the_database_free(app: TestApp)
     tokio::time::sleep(Duration::from_millis(50)).await;
 
     let started = Instant::now();
-    let (status, headers, body) = get(
-        &busy_app,
-        &format!("/avatars/{user_id}/{hash}.webp?size=32"),
-    )
-    .await;
+    let (status, headers, body) =
+        get(&busy_app, &format!("/avatars/{user_id}/{hash}.webp?size=32")).await;
     let waited = started.elapsed();
     assert_eq!(status, 503);
     assert_eq!(headers["retry-after"], "1");
     let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(
-        body,
-        json!({"message": "503: Service Unavailable", "code": 0})
-    );
+    assert_eq!(body, json!({"message": "503: Service Unavailable", "code": 0}));
     assert_documented("GET", "/avatars/{user_id}/{file}", status, &body);
     assert!(
         waited < Duration::from_secs(10),
@@ -657,24 +595,11 @@ async fn busy_image_workers_answer_503_and_leave_the_database_free(app: TestApp)
     let (status, me) = busy_app.call("GET", "/users/@me", Some(&auth), None).await;
     assert_eq!((status, me["avatar"].as_str()), (200, Some(hash.as_str())));
     // An image served as it is stored needs no decode thread.
-    assert_eq!(
-        get(&busy_app, &format!("/avatars/{user_id}/{hash}.png"))
-            .await
-            .0,
-        200
-    );
+    assert_eq!(get(&busy_app, &format!("/avatars/{user_id}/{hash}.png")).await.0, 200);
 
     release.send(()).unwrap();
     assert_eq!(holder.await.unwrap(), Ok(Some(())));
-    assert_eq!(
-        get(
-            &busy_app,
-            &format!("/avatars/{user_id}/{hash}.webp?size=32")
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(get(&busy_app, &format!("/avatars/{user_id}/{hash}.webp?size=32")).await.0, 200);
     let (status, _) = busy_app
         .call(
             "PATCH",
@@ -712,21 +637,14 @@ async fn default_avatars_are_rendered_once_per_size() {
         }
         assert_eq!(bodies.len(), 1, "size {size}");
     }
-    assert_eq!(
-        app.images.renders(),
-        2,
-        "128 requests, two sizes, two renders"
-    );
+    assert_eq!(app.images.renders(), 2, "128 requests, two sizes, two renders");
 }
 
 #[actix_web::test]
 async fn cdn_routes_are_limited_per_address() {
     let app = TestApp::start_with(
         TestDb::sqlite(),
-        TestOptions {
-            image_rate_limit: Some("3/60s".parse().unwrap()),
-            ..TestOptions::default()
-        },
+        TestOptions { image_rate_limit: Some("3/60s".parse().unwrap()), ..TestOptions::default() },
     )
     .await;
     let (user_id, hash) = upload(&app, "limited", &big_png(32)).await;
@@ -750,10 +668,7 @@ async fn cdn_routes_are_limited_per_address() {
         assert!((1..=60).contains(&wait), "{wait}");
         let body: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["message"], "You are being rate limited.");
-        assert_eq!(
-            (body["code"].as_i64(), body["global"].as_bool()),
-            (Some(0), Some(false))
-        );
+        assert_eq!((body["code"].as_i64(), body["global"].as_bool()), (Some(0), Some(false)));
         assert!(body["retry_after"].as_f64().unwrap() > 0.0);
         assert_documented("GET", template, status, &body);
     }
@@ -762,11 +677,7 @@ async fn cdn_routes_are_limited_per_address() {
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()
         .unwrap();
-    let r = other
-        .get(format!("{}/embed/avatars/2.png", app.root))
-        .send()
-        .await
-        .unwrap();
+    let r = other.get(format!("{}/embed/avatars/2.png", app.root)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     // The API routes are not charged to the CDN bucket.
     app.expect(
@@ -796,21 +707,12 @@ async fn cdn_limit_believes_only_trusted_proxies() {
     .await;
     let url = format!("{}/embed/avatars/1.png", app.root);
     let fetch = |client: &reqwest::Client, forwarded_for: &str| {
-        client
-            .get(&url)
-            .header("X-Forwarded-For", forwarded_for)
-            .send()
+        client.get(&url).header("X-Forwarded-For", forwarded_for).send()
     };
     let proxy = http_client(reqwest::Client::builder());
     let mut flood = Vec::new();
     for _ in 0..4 {
-        flood.push(
-            fetch(&proxy, "203.0.113.7")
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
+        flood.push(fetch(&proxy, "203.0.113.7").await.unwrap().status().as_u16());
     }
     assert_eq!(flood, [200, 200, 429, 429]);
     // Another client behind the same proxy has its own bucket.
@@ -823,13 +725,7 @@ async fn cdn_limit_believes_only_trusted_proxies() {
         .unwrap();
     let mut own = Vec::new();
     for forwarded_for in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
-        own.push(
-            fetch(&untrusted, forwarded_for)
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
+        own.push(fetch(&untrusted, forwarded_for).await.unwrap().status().as_u16());
     }
     assert_eq!(own, [200, 200, 429]);
 }

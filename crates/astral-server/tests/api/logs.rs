@@ -38,9 +38,7 @@ impl Client {
         body: Option<Value>,
         request_id: Option<&str>,
     ) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.api));
+        let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.api));
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }
@@ -60,16 +58,10 @@ impl Client {
             .to_owned();
         if let Some(sent) = request_id {
             let plain = sent.len() <= 64
-                && sent
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+                && sent.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
             assert_eq!(id == sent, plain, "inbound id {sent:?} answered as {id:?}");
         }
-        self.seen.push(Exchange {
-            request_id: id,
-            method,
-            status,
-        });
+        self.seen.push(Exchange { request_id: id, method, status });
         let body = response.json().await.unwrap_or(Value::Null);
         (status, body)
     }
@@ -90,11 +82,7 @@ async fn scenario(db_url: &str, format: &str, tag: &str) -> (String, Vec<Exchang
         &[("ASTRAL_LOG", LOG_FILTER), ("ASTRAL_LOG_FORMAT", format)],
     ))
     .await;
-    let mut c = Client {
-        http: reqwest::Client::new(),
-        api: server.api(),
-        seen: Vec::new(),
-    };
+    let mut c = Client { http: reqwest::Client::new(), api: server.api(), seen: Vec::new() };
     let password = format!("first-secret-password-{tag}");
     let wrong = format!("not-the-password-{tag}");
     let bot_password = format!("bot-secret-password-{tag}");
@@ -164,27 +152,17 @@ async fn scenario(db_url: &str, format: &str, tag: &str) -> (String, Vec<Exchang
         assert_eq!(status, 200);
     }
     let (status, _) = c
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&t1),
-            Some(json!({"global_name": "Logged"})),
-            None,
-        )
+        .call("PATCH", "/users/@me", Some(&t1), Some(json!({"global_name": "Logged"})), None)
         .await;
     assert_eq!(status, 200);
     let tampered = format!("{}{}", &t1[..t1.len() - 4], "AAAA");
-    let (status, _) = c
-        .call("GET", "/users/@me", Some(&tampered), None, None)
-        .await;
+    let (status, _) = c.call("GET", "/users/@me", Some(&tampered), None, None).await;
     assert_eq!(status, 401);
     let (status, _) = c.call("POST", "/auth/logout", Some(&t2), None, None).await;
     assert_eq!(status, 204);
     let (status, _) = c.call("GET", "/users/@me", Some(&t2), None, None).await;
     assert_eq!(status, 401);
-    let (status, _) = c
-        .call("GET", "/no/such/route?token=abc", Some(&t1), None, None)
-        .await;
+    let (status, _) = c.call("GET", "/no/such/route?token=abc", Some(&t1), None, None).await;
     assert_eq!(status, 404);
 
     for t in [&t1, &t2, &t3, &tampered] {
@@ -193,30 +171,20 @@ async fn scenario(db_url: &str, format: &str, tag: &str) -> (String, Vec<Exchang
     }
     // What the database holds: the password hashes and the tokens' secret hashes.
     let url = DatabaseUrl::parse(db_url).unwrap();
-    let mut conn = AstralConnectionManager::new(url, ConnectionOptions::default())
-        .establish()
-        .unwrap();
-    let hashes: Vec<Option<String>> = users::table
-        .select(users::password_hash)
-        .load(&mut conn)
-        .unwrap();
-    let token_hashes: Vec<String> = tokens::table
-        .select(tokens::secret_hash)
-        .load(&mut conn)
-        .unwrap();
-    assert!(
-        hashes.iter().flatten().count() >= 2,
-        "accounts with passwords"
-    );
+    let mut conn =
+        AstralConnectionManager::new(url, ConnectionOptions::default()).establish().unwrap();
+    let hashes: Vec<Option<String>> =
+        users::table.select(users::password_hash).load(&mut conn).unwrap();
+    let token_hashes: Vec<String> =
+        tokens::table.select(tokens::secret_hash).load(&mut conn).unwrap();
+    assert!(hashes.iter().flatten().count() >= 2, "accounts with passwords");
     assert!(token_hashes.len() >= 2);
     secrets.extend(hashes.into_iter().flatten());
     secrets.extend(token_hashes);
 
     server.sigterm();
-    let exit = server
-        .wait_exit(std::time::Duration::from_secs(20))
-        .await
-        .expect("exits after SIGTERM");
+    let exit =
+        server.wait_exit(std::time::Duration::from_secs(20)).await.expect("exits after SIGTERM");
     assert!(exit.success(), "{exit:?}");
     let log = format!("{}\n{cli_log}", server.logs());
     (log, c.seen, secrets)
@@ -225,10 +193,7 @@ async fn scenario(db_url: &str, format: &str, tag: &str) -> (String, Vec<Exchang
 fn assert_no_secrets(log: &str, secrets: &[String]) {
     for secret in secrets {
         assert!(secret.len() >= 6, "{secret:?} is too short to search for");
-        assert!(
-            !log.contains(secret.as_str()),
-            "the log contains the secret {secret:?}:\n{log}"
-        );
+        assert!(!log.contains(secret.as_str()), "the log contains the secret {secret:?}:\n{log}");
     }
 }
 
@@ -259,11 +224,7 @@ async fn logs_keep_secrets_out_and_name_every_request(db_url: String) {
         assert_eq!(events[0]["method"], exchange.method);
     }
     // The authenticated requests carry the caller's id; the anonymous ones none.
-    let with_user = lines
-        .values()
-        .flatten()
-        .filter(|e| e["user_id"].is_string())
-        .count();
+    let with_user = lines.values().flatten().filter(|e| e["user_id"].is_string()).count();
     assert_eq!(with_user, 5, "GET @me ×3, PATCH and logout");
 
     // Text: the same scenario, the same guarantees, ids findable by `request_id=`.

@@ -4,11 +4,7 @@
 
 // Test code: a panic is a failed test, which is the point. clippy.toml's allow-*-in-tests
 // covers #[test] functions only, not this test crate's helpers.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a panic is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is a failed test")]
 
 mod support;
 

@@ -11,9 +11,7 @@ use serde_json::{json, Value};
 use crate::support::{assert_documented, backend_test, bot, TestApp};
 
 fn password_error(answer: &Value) -> &str {
-    answer["errors"]["password"]["_errors"][0]["code"]
-        .as_str()
-        .unwrap_or_default()
+    answer["errors"]["password"]["_errors"][0]["code"].as_str().unwrap_or_default()
 }
 
 /// `astral users create` with `args`, and `stdin` piped in when given.
@@ -38,18 +36,9 @@ fn users_create(url: &str, args: &[&str], stdin: Option<&str>) -> std::process::
 backend_test!(weak_passwords_are_refused_at_registration);
 async fn weak_passwords_are_refused_at_registration(app: TestApp) {
     let cases = [
-        (
-            json!({"username": "weak-one", "password": "12345678"}),
-            "12345678",
-        ),
-        (
-            json!({"username": "weak-two", "password": "password"}),
-            "password",
-        ),
-        (
-            json!({"username": "weak-three", "password": "qwertyuiop"}),
-            "qwertyuiop",
-        ),
+        (json!({"username": "weak-one", "password": "12345678"}), "12345678"),
+        (json!({"username": "weak-two", "password": "password"}), "password"),
+        (json!({"username": "weak-three", "password": "qwertyuiop"}), "qwertyuiop"),
         // Equal to the username or the email, ignoring case, however long.
         (
             json!({"username": "Grace.Hopper-1906", "password": "grace.hopper-1906"}),
@@ -61,26 +50,16 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
         ),
     ];
     for (body, password) in cases {
-        let (status, answer) = app
-            .call("POST", "/auth/register", None, Some(body.clone()))
-            .await;
+        let (status, answer) = app.call("POST", "/auth/register", None, Some(body.clone())).await;
         assert_eq!(status, 400, "{body}: {answer}");
         assert_eq!(answer["code"], 50035, "{answer}");
-        assert_eq!(
-            password_error(&answer),
-            "PASSWORD_TOO_WEAK",
-            "{body}: {answer}"
-        );
-        let message = answer["errors"]["password"]["_errors"][0]["message"]
-            .as_str()
-            .unwrap_or_default();
+        assert_eq!(password_error(&answer), "PASSWORD_TOO_WEAK", "{body}: {answer}");
+        let message =
+            answer["errors"]["password"]["_errors"][0]["message"].as_str().unwrap_or_default();
         assert!(!message.is_empty());
         // ("password" itself is a word of the message: "a top-10 common password".)
         if password != "password" {
-            assert!(
-                !message.contains(password),
-                "the password is not echoed: {message}"
-            );
+            assert!(!message.contains(password), "the password is not echoed: {message}");
         }
         assert_documented("POST", "/auth/register", status, &answer);
     }
@@ -95,10 +74,7 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
         )
         .await;
     assert_eq!(password_error(&answer), "PASSWORD_TOO_WEAK");
-    assert_eq!(
-        answer["errors"]["username"]["_errors"][0]["code"],
-        "USERNAME_INVALID_CHARACTERS"
-    );
+    assert_eq!(answer["errors"]["username"]["_errors"][0]["code"], "USERNAME_INVALID_CHARACTERS");
     // Over the maximum: a length error, never hashed.
     let (status, answer) = app
         .call(
@@ -108,19 +84,9 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
             Some(json!({"username": "too-long", "password": "correct horse ".repeat(20)})),
         )
         .await;
-    assert_eq!(
-        (status, password_error(&answer)),
-        (400, "BASE_TYPE_BAD_LENGTH"),
-        "{answer}"
-    );
+    assert_eq!((status, password_error(&answer)), (400, "BASE_TYPE_BAD_LENGTH"), "{answer}");
     // Nothing was created.
-    for name in [
-        "weak-one",
-        "weak-two",
-        "Grace.Hopper-1906",
-        "ada-l",
-        "too-long",
-    ] {
+    for name in ["weak-one", "weak-two", "Grace.Hopper-1906", "ada-l", "too-long"] {
         app.expect(
             "POST",
             "/auth/login",
@@ -140,8 +106,7 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
     )
     .await;
     let token = app.login("ada", "correct horse battery").await;
-    app.expect("GET", "/users/@me", Some(&bot(&token)), None, 200)
-        .await;
+    app.expect("GET", "/users/@me", Some(&bot(&token)), None, 200).await;
     // A login attempt with a password over the maximum is refused like any wrong one.
     let (status, answer) = app
         .call(
@@ -152,10 +117,7 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
         )
         .await;
     assert_eq!(
-        (
-            status,
-            answer["errors"]["login"]["_errors"][0]["code"].as_str()
-        ),
+        (status, answer["errors"]["login"]["_errors"][0]["code"].as_str()),
         (400, Some("INVALID_LOGIN"))
     );
 }
@@ -164,36 +126,17 @@ backend_test!(weak_passwords_are_refused_by_the_cli);
 async fn weak_passwords_are_refused_by_the_cli(app: TestApp) {
     let url = app.db.url();
     for (args, stdin, secret) in [
-        (
-            vec!["--username", "cli-weak", "--password", "12345678"],
-            None,
-            "12345678",
-        ),
-        (
-            vec!["--username", "cli-weak", "--password-stdin"],
-            Some("password\n"),
-            "password",
-        ),
-        (
-            vec!["--username", "cli-same", "--password", "CLI-SAME"],
-            None,
-            "CLI-SAME",
-        ),
+        (vec!["--username", "cli-weak", "--password", "12345678"], None, "12345678"),
+        (vec!["--username", "cli-weak", "--password-stdin"], Some("password\n"), "password"),
+        (vec!["--username", "cli-same", "--password", "CLI-SAME"], None, "CLI-SAME"),
     ] {
         let out = users_create(&url, &args, stdin);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains("PASSWORD_TOO_WEAK"), "{args:?}: {stderr}");
-        assert!(
-            out.stdout.is_empty(),
-            "no account line: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        assert!(out.stdout.is_empty(), "no account line: {}", String::from_utf8_lossy(&out.stdout));
         if secret != "password" {
-            assert!(
-                !stderr.contains(secret),
-                "the password is not echoed: {stderr}"
-            );
+            assert!(!stderr.contains(secret), "the password is not echoed: {stderr}");
         }
     }
     // Nothing was created: the same names are free for a strong password, which logs in.
@@ -202,11 +145,7 @@ async fn weak_passwords_are_refused_by_the_cli(app: TestApp) {
         &["--username", "cli-weak", "--password-stdin"],
         Some("correct horse battery\n"),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     app.login("cli-weak", "correct horse battery").await;
 }
 
@@ -236,10 +175,7 @@ async fn password_hashing_does_not_hold_up_other_requests(app: TestApp) {
     idle.sort();
     let root = app.root.clone();
     let flood = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async move {
             let http = reqwest::Client::new();
             let logins = (0..48).map(|i| {
@@ -258,10 +194,7 @@ async fn password_hashing_does_not_hold_up_other_requests(app: TestApp) {
         busy.push(get_me().await);
     }
     let statuses = flood.join().unwrap();
-    assert!(
-        statuses.iter().all(|s| *s == 400 || *s == 503),
-        "{statuses:?}"
-    );
+    assert!(statuses.iter().all(|s| *s == 400 || *s == 503), "{statuses:?}");
     busy.sort();
     if busy.len() >= 5 {
         let (idle, busy) = (idle[idle.len() / 2], busy[busy.len() / 2]);

@@ -83,11 +83,7 @@ async fn start(db: TestDb, buckets: Buckets, edit: impl FnOnce(&mut LimiterConfi
     };
     TestApp::start_with(
         db,
-        TestOptions {
-            rate_limits: Some(config),
-            clock,
-            ..TestOptions::default()
-        },
+        TestOptions { rate_limits: Some(config), clock, ..TestOptions::default() },
     )
     .await
 }
@@ -109,10 +105,7 @@ struct Answer {
 
 impl Answer {
     fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 }
 
@@ -126,10 +119,8 @@ async fn send(
     forwarded_for: Option<&str>,
     body: Option<Value>,
 ) -> Answer {
-    let mut req = http.request(
-        method.parse().expect("method"),
-        format!("{}{path}", app.api("v10")),
-    );
+    let mut req =
+        http.request(method.parse().expect("method"), format!("{}{path}", app.api("v10")));
     if let Some(a) = auth {
         req = req.header("Authorization", a);
     }
@@ -143,11 +134,7 @@ async fn send(
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     let body = r.json().await.unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer { status, headers, body }
 }
 
 /// A registered user (through a second, unlimited instance on the same database, so the
@@ -198,12 +185,7 @@ async fn junk_authorization_headers_do_not_escape_the_per_address_limit_on_login
         );
     }
     // Before: all 20 guesses were checked (400 each). Now 5, then the address's bucket.
-    assert_eq!(
-        (count(&answers, 400), count(&answers, 429)),
-        (5, 15),
-        "{:?}",
-        statuses(&answers)
-    );
+    assert_eq!((count(&answers, 400), count(&answers, 429)), (5, 15), "{:?}", statuses(&answers));
     let refused = &answers[5];
     assert_eq!(
         (
@@ -269,10 +251,7 @@ async fn failed_logins_are_slowed_per_address_and_per_account_and_the_owner_stil
     }
     // 4 fill the account, the 5th is the address's one attempt past a full account and
     // fills the address; then the address is refused for every account.
-    assert_eq!(
-        statuses(&answers),
-        [400, 400, 400, 400, 400, 429, 429, 429, 429, 429]
-    );
+    assert_eq!(statuses(&answers), [400, 400, 400, 400, 400, 429, 429, 429, 429, 429]);
     let slowed = &answers[5];
     assert_eq!(
         (
@@ -284,12 +263,7 @@ async fn failed_logins_are_slowed_per_address_and_per_account_and_the_owner_stil
         ("user", Some(false), Some(true), "1.1 astral")
     );
     let right_password = |login: &str| json!({"login": login, "password": "correct horse battery"});
-    assert_eq!(
-        login_from(&attacker, right_password("bystander"))
-            .await
-            .status,
-        429
-    );
+    assert_eq!(login_from(&attacker, right_password("bystander")).await.status, 429);
 
     // Other addresses get one guess each against the full account, then the account's
     // bucket (`shared`) slows them.
@@ -317,19 +291,12 @@ async fn failed_logins_are_slowed_per_address_and_per_account_and_the_owner_stil
 
     // 20 concurrent guesses from a fresh address: exactly its 5 are checked.
     let concurrent = client_from("127.0.0.6");
-    let answers = futures_util::future::join_all((0..20).map(|i| {
-        login_from(
-            &concurrent,
-            json!({"login": "ghost", "password": format!("p-{i}")}),
-        )
-    }))
-    .await;
-    assert_eq!(
-        (count(&answers, 400), count(&answers, 429)),
-        (5, 15),
-        "{:?}",
-        statuses(&answers)
-    );
+    let answers =
+        futures_util::future::join_all((0..20).map(|i| {
+            login_from(&concurrent, json!({"login": "ghost", "password": format!("p-{i}")}))
+        }))
+        .await;
+    assert_eq!((count(&answers, 400), count(&answers, 429)), (5, 15), "{:?}", statuses(&answers));
 }
 
 /// Attack 2: the bucket key was the raw header, so one token spelled 60 ways (random middle
@@ -342,11 +309,8 @@ async fn one_token_spelled_sixty_ways_has_one_budget(db: TestDb, buckets: Bucket
     let spellings: Vec<String> = (0..60)
         .map(|i| {
             let middle = format!("{}{i}", "Zm9v".repeat(i % 4 + 1));
-            let text = if i == 0 {
-                token.clone()
-            } else {
-                format!("{}.{middle}.{}", parts[0], parts[2])
-            };
+            let text =
+                if i == 0 { token.clone() } else { format!("{}.{middle}.{}", parts[0], parts[2]) };
             match i % 6 {
                 0 => format!("Bot {text}"),
                 1 => format!("BeaRER {text}"),
@@ -363,41 +327,16 @@ async fn one_token_spelled_sixty_ways_has_one_budget(db: TestDb, buckets: Bucket
     assert_eq!(distinct.len(), 60);
     let mut answers = Vec::new();
     for spelling in &spellings {
-        answers.push(
-            send(
-                &app.http,
-                &app,
-                "GET",
-                "/users/@me",
-                Some(spelling),
-                None,
-                None,
-            )
-            .await,
-        );
+        answers.push(send(&app.http, &app, "GET", "/users/@me", Some(spelling), None, None).await);
     }
-    assert_eq!(
-        (count(&answers, 200), count(&answers, 429)),
-        (10, 50),
-        "{:?}",
-        statuses(&answers)
-    );
+    assert_eq!((count(&answers, 200), count(&answers, 429)), (10, 50), "{:?}", statuses(&answers));
     assert!(answers[10..]
         .iter()
         .all(|a| a.header("x-ratelimit-scope") == "global" && a.body["global"] == true));
     // Another token of the same user is another budget (Discord's buckets are per token).
     let helper = app.another_instance(TestOptions::default()).await;
     let second = helper.login("spelled", "correct horse battery").await;
-    let answer = send(
-        &app.http,
-        &app,
-        "GET",
-        "/users/@me",
-        Some(&bot(&second)),
-        None,
-        None,
-    )
-    .await;
+    let answer = send(&app.http, &app, "GET", "/users/@me", Some(&bot(&second)), None, None).await;
     assert_eq!(answer.status, 200);
 }
 
@@ -433,25 +372,14 @@ async fn percent_encoded_paths_meet_their_routes_bucket(db: TestDb, buckets: Buc
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.body["global_name"], "One");
     assert_eq!(
-        (
-            first.header("x-ratelimit-limit"),
-            first.header("x-ratelimit-remaining")
-        ),
+        (first.header("x-ratelimit-limit"), first.header("x-ratelimit-remaining")),
         ("1", "0")
     );
-    for path in [
-        "/users/@me",
-        "/users/%40me",
-        "/users/@%6De",
-        "/users/%40%6d%65",
-    ] {
+    for path in ["/users/@me", "/users/%40me", "/users/@%6De", "/users/%40%6d%65"] {
         let refused = patch(path, "Two").await;
         assert_eq!(refused.status, 429, "{path}");
         assert_eq!(
-            (
-                refused.header("x-ratelimit-scope"),
-                refused.body["global"].as_bool()
-            ),
+            (refused.header("x-ratelimit-scope"), refused.body["global"].as_bool()),
             ("user", Some(false)),
             "{path}"
         );
@@ -460,11 +388,9 @@ async fn percent_encoded_paths_meet_their_routes_bucket(db: TestDb, buckets: Buc
     assert_eq!(me["global_name"], "One");
     // The same for the relationships bucket, under another version prefix too.
     let mut answers = Vec::new();
-    for path in [
-        "/users/@me/relationship%73",
-        "/users/%40me/relationships",
-        "/users/@me/relationships",
-    ] {
+    for path in
+        ["/users/@me/relationship%73", "/users/%40me/relationships", "/users/@me/relationships"]
+    {
         let r = app
             .http
             .get(format!("{}{path}", app.api("v9")))
@@ -502,15 +428,9 @@ async fn junk_tokens_stop_at_the_address_gate_before_any_lookup(db: TestDb, buck
             .await,
         );
     }
+    assert_eq!(statuses(&answers), [401, 401, 401, 401, 401, 401, 401, 401, 429, 429, 429, 429]);
     assert_eq!(
-        statuses(&answers),
-        [401, 401, 401, 401, 401, 401, 401, 401, 429, 429, 429, 429]
-    );
-    assert_eq!(
-        (
-            answers[8].header("x-ratelimit-limit"),
-            answers[8].header("x-ratelimit-scope")
-        ),
+        (answers[8].header("x-ratelimit-limit"), answers[8].header("x-ratelimit-scope")),
         ("8", "global")
     );
     // Requests without a token cost no lookup and are not gated.
@@ -518,16 +438,7 @@ async fn junk_tokens_stop_at_the_address_gate_before_any_lookup(db: TestDb, buck
     assert_eq!(anonymous.status, 401);
     // A valid token from another address passes its own gate.
     let other = client_from("127.0.0.2");
-    let me = send(
-        &other,
-        &app,
-        "GET",
-        "/users/@me",
-        Some(&bot(&token)),
-        None,
-        None,
-    )
-    .await;
+    let me = send(&other, &app, "GET", "/users/@me", Some(&bot(&token)), None, None).await;
     assert_eq!(me.status, 200);
 }
 
@@ -553,33 +464,14 @@ async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others(
     let mut answers = Vec::new();
     for i in 0..40 {
         let auth = format!("Bot MTIz.{i}.bogus");
-        answers.push(
-            send(
-                proxy,
-                &app,
-                "GET",
-                "/users/@me",
-                Some(&auth),
-                attacker,
-                None,
-            )
-            .await,
-        );
+        answers.push(send(proxy, &app, "GET", "/users/@me", Some(&auth), attacker, None).await);
     }
     // 10 401s fill the attacker's unauthenticated bucket, then 429s; after 30 answers in
     // all its invalid-request bucket is full and it is locked out.
-    assert_eq!(
-        (count(&answers, 401), count(&answers, 429)),
-        (10, 30),
-        "{:?}",
-        statuses(&answers)
-    );
+    assert_eq!((count(&answers, 401), count(&answers, 429)), (10, 30), "{:?}", statuses(&answers));
     let locked = send(proxy, &app, "POST", "/auth/login", None, attacker, None).await;
     assert_eq!(locked.status, 429);
-    assert_eq!(
-        locked.body["retry_after"].as_f64().map(|s| s > 590.0),
-        Some(true)
-    );
+    assert_eq!(locked.body["retry_after"].as_f64().map(|s| s > 590.0), Some(true));
 
     // Another client behind the same proxy: not locked out, its own buckets.
     let neighbour = Some("198.51.100.7");
@@ -595,16 +487,7 @@ async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others(
     .await;
     assert_eq!(login.status, 200, "{}", login.body);
     // A valid token is not refused, even from the locked-out address itself (a NAT).
-    let me = send(
-        proxy,
-        &app,
-        "GET",
-        "/users/@me",
-        Some(&bot(&token)),
-        attacker,
-        None,
-    )
-    .await;
+    let me = send(proxy, &app, "GET", "/users/@me", Some(&bot(&token)), attacker, None).await;
     assert_eq!(me.status, 200);
 
     // A client that is not a trusted proxy cannot name itself: its `X-Forwarded-For` is
@@ -651,11 +534,7 @@ async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others(
         "{:?}",
         answers
             .iter()
-            .map(|a| (
-                a.status,
-                a.header("x-ratelimit-limit").to_owned(),
-                a.body.to_string()
-            ))
+            .map(|a| (a.status, a.header("x-ratelimit-limit").to_owned(), a.body.to_string()))
             .collect::<Vec<_>>()
     );
     // (The account "nobody6" is full of failures now; a fresh /64 without failures of its
@@ -681,10 +560,7 @@ async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others(
 async fn sixteen_junk_header_guessers_get_at_most_the_burst_on_default_limits() {
     let app = TestApp::start_with(
         TestDb::sqlite(),
-        TestOptions {
-            rate_limits: Some(LimiterConfig::seed_defaults()),
-            ..TestOptions::default()
-        },
+        TestOptions { rate_limits: Some(LimiterConfig::seed_defaults()), ..TestOptions::default() },
     )
     .await;
     registered(&app, "guessed").await;

@@ -89,10 +89,7 @@ async fn fifty_concurrent_requests_admit_exactly_the_burst(db: TestDb) {
     clock.advance_us(200_000);
     let (first, _, _) = get(&app, "/users/@me", Some(&token)).await;
     let (second, _, body) = get(&app, "/users/@me", Some(&token)).await;
-    assert_eq!(
-        (first, second, body["retry_after"].as_f64()),
-        (200, 429, Some(2.0))
-    );
+    assert_eq!((first, second, body["retry_after"].as_f64()), (200, 429, Some(2.0)));
 }
 
 /// Discord's libraries wait `retry_after` and then expect the bucket to be available, as on
@@ -116,10 +113,8 @@ async fn a_herd_that_waits_retry_after_finds_the_whole_burst(db: TestDb) {
             "wave {wave}: {:?}",
             answers.iter().map(|a| a.0).collect::<Vec<_>>()
         );
-        let waits: Vec<_> = refused
-            .iter()
-            .map(|(_, _, body)| body["retry_after"].as_f64().unwrap())
-            .collect();
+        let waits: Vec<_> =
+            refused.iter().map(|(_, _, body)| body["retry_after"].as_f64().unwrap()).collect();
         // Every waiter of a wave is told the same moment: when the burst is back.
         assert!(waits.iter().all(|w| *w == 2.0), "wave {wave}: {waits:?}");
         refusals.push(refused.len());
@@ -135,10 +130,7 @@ async fn a_herd_that_waits_retry_after_finds_the_whole_burst_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn a_herd_that_waits_retry_after_finds_the_whole_burst_postgres() {
     a_herd_that_waits_retry_after_finds_the_whole_burst(TestDb::postgres()).await;
 }
@@ -149,10 +141,7 @@ async fn fifty_concurrent_requests_admit_exactly_the_burst_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn fifty_concurrent_requests_admit_exactly_the_burst_postgres() {
     fifty_concurrent_requests_admit_exactly_the_burst(TestDb::postgres()).await;
 }
@@ -176,10 +165,7 @@ async fn headers_describe_the_routes_bucket_exactly() {
     let (status, headers, _) = get(&app, "/users/1", Some(&token)).await;
     assert_eq!(status, 404);
     assert_eq!(
-        (
-            h(&headers, "x-ratelimit-remaining"),
-            h(&headers, "x-ratelimit-bucket")
-        ),
+        (h(&headers, "x-ratelimit-remaining"), h(&headers, "x-ratelimit-bucket")),
         ("8", global_bucket.as_str())
     );
 
@@ -187,10 +173,7 @@ async fn headers_describe_the_routes_bucket_exactly() {
     clock.advance_us(300_000);
     let (_, headers, _) = get(&app, "/users/@me", Some(&token)).await;
     assert_eq!(
-        (
-            h(&headers, "x-ratelimit-remaining"),
-            h(&headers, "x-ratelimit-reset-after")
-        ),
+        (h(&headers, "x-ratelimit-remaining"), h(&headers, "x-ratelimit-reset-after")),
         ("8", "0.300")
     );
 
@@ -207,10 +190,7 @@ async fn headers_describe_the_routes_bucket_exactly() {
     assert_eq!(first.headers()["x-ratelimit-limit"], "1");
     assert_eq!(first.headers()["x-ratelimit-remaining"], "0");
     assert_eq!(first.headers()["x-ratelimit-reset-after"], "10.000");
-    assert_ne!(
-        first.headers()["x-ratelimit-bucket"].to_str().unwrap(),
-        global_bucket
-    );
+    assert_ne!(first.headers()["x-ratelimit-bucket"].to_str().unwrap(), global_bucket);
     clock.advance_us(4_000_000);
     let second = patch("Two").await.unwrap();
     assert_eq!(second.status(), 429);
@@ -250,10 +230,7 @@ async fn waiting_reset_after_always_suffices(db: TestDb) {
     clock.advance_us(4_000_600);
     let refused = patch("Two").await.unwrap();
     assert_eq!(refused.status(), 429);
-    let reset_after = refused.headers()["x-ratelimit-reset-after"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let reset_after = refused.headers()["x-ratelimit-reset-after"].to_str().unwrap().to_owned();
     assert_eq!(reset_after, "6.000");
     assert_eq!(refused.headers()["x-ratelimit-reset"], "1700000010.000");
     let body: Value = refused.json().await.unwrap();
@@ -270,10 +247,7 @@ async fn waiting_reset_after_always_suffices_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn waiting_reset_after_always_suffices_postgres() {
     waiting_reset_after_always_suffices(TestDb::postgres()).await;
 }
@@ -295,10 +269,7 @@ async fn unauthenticated_requests_are_limited_per_ip() {
     let (status, body) = login().await;
     assert_eq!(status, 429);
     // Until the bucket is full again: both slots back after 60 s.
-    assert_eq!(
-        (body["global"].as_bool(), body["retry_after"].as_f64()),
-        (Some(true), Some(60.0))
-    );
+    assert_eq!((body["global"].as_bool(), body["retry_after"].as_f64()), (Some(true), Some(60.0)));
     clock.advance_us(60_000_000);
     assert_eq!(login().await.0, 400);
     assert_eq!(login().await.0, 400);
@@ -315,12 +286,7 @@ async fn invalid_requests_lock_the_ip_out_until_the_window_passes() {
     let (app, clock) = frozen_app(TestDb::sqlite(), config).await;
     let token = bot(&user_token(&app, "honest").await);
     for _ in 0..3 {
-        assert_eq!(
-            get(&app, "/users/@me", Some("Bot forged.token.value"))
-                .await
-                .0,
-            401
-        );
+        assert_eq!(get(&app, "/users/@me", Some("Bot forged.token.value")).await.0, 401);
     }
     // Now every request of this address without a valid token is refused, until the window
     // has passed.
@@ -360,21 +326,13 @@ async fn limits_off_sends_no_headers_and_root_routes_are_never_limited() {
 
     let (limited, _) = frozen_app(TestDb::sqlite(), LimiterConfig::seed_defaults()).await;
     for _ in 0..20 {
-        let r = limited
-            .http
-            .get(format!("{}/healthz", limited.root))
-            .send()
-            .await
-            .unwrap();
+        let r = limited.http.get(format!("{}/healthz", limited.root)).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.headers().get("x-ratelimit-limit").is_none());
     }
     let health = limited.health().await;
     assert_eq!(
-        (
-            health["rate_limits"].as_str(),
-            health["rate_limit_store_failures"].as_i64()
-        ),
+        (health["rate_limits"].as_str(), health["rate_limit_store_failures"].as_i64()),
         (Some("memory"), Some(0))
     );
 }
@@ -406,10 +364,7 @@ fn rand_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos(),
     );
     h.finish()
 }
@@ -425,10 +380,7 @@ async fn two_instances(db: TestDb, url: &str, ns: &str, global: &str) -> (TestAp
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_redis_tests),
-    ignore = "set ASTRAL_TEST_REDIS_URL to run against Redis"
-)]
+#[cfg_attr(not(astral_redis_tests), ignore = "set ASTRAL_TEST_REDIS_URL to run against Redis")]
 async fn two_instances_share_one_budget_through_redis() {
     let url = redis_url();
     let (a, b) = two_instances(TestDb::sqlite(), &url, &namespace(), "10/60s").await;
@@ -439,10 +391,7 @@ async fn two_instances_share_one_budget_through_redis() {
         let (status, headers, body) = get(app, "/users/@me", Some(&token)).await;
         if status == 200 {
             admitted += 1;
-            assert_eq!(
-                h(&headers, "x-ratelimit-remaining"),
-                (10 - admitted).to_string()
-            );
+            assert_eq!(h(&headers, "x-ratelimit-remaining"), (10 - admitted).to_string());
         } else {
             assert_eq!(status, 429);
             // The Lua script's numbers give the same answer as the memory store: the wait
@@ -450,22 +399,14 @@ async fn two_instances_share_one_budget_through_redis() {
             // milliseconds Redis's clock has moved since), equal to Reset-After.
             let retry_after = body["retry_after"].as_f64().unwrap();
             assert!(retry_after > 59.0 && retry_after <= 60.0, "{retry_after}");
-            assert_eq!(
-                h(&headers, "x-ratelimit-reset-after")
-                    .parse::<f64>()
-                    .unwrap(),
-                retry_after
-            );
+            assert_eq!(h(&headers, "x-ratelimit-reset-after").parse::<f64>().unwrap(), retry_after);
             assert_eq!(h(&headers, "retry-after"), "60");
         }
     }
     assert_eq!(admitted, 10);
     let health = a.health().await;
     assert_eq!(
-        (
-            health["rate_limits"].as_str(),
-            health["rate_limit_store_failures"].as_i64()
-        ),
+        (health["rate_limits"].as_str(), health["rate_limit_store_failures"].as_i64()),
         (Some("redis"), Some(0))
     );
 }
@@ -512,37 +453,23 @@ impl Drop for OwnRedis {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_redis_tests),
-    ignore = "set ASTRAL_TEST_REDIS_URL to run against Redis"
-)]
+#[cfg_attr(not(astral_redis_tests), ignore = "set ASTRAL_TEST_REDIS_URL to run against Redis")]
 async fn a_redis_outage_fails_open_and_sharing_resumes_when_it_returns() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let redis = OwnRedis::start(port);
     let url = format!("redis://127.0.0.1:{}", redis.port);
     let (a, b) = two_instances(TestDb::sqlite(), &url, &namespace(), "2/60s").await;
     let token = bot(&user_token(&a, "outage").await);
     assert_eq!(get(&a, "/users/@me", Some(&token)).await.0, 200);
     assert_eq!(get(&b, "/users/@me", Some(&token)).await.0, 200);
-    assert_eq!(
-        get(&a, "/users/@me", Some(&token)).await.0,
-        429,
-        "the budget is shared"
-    );
+    assert_eq!(get(&a, "/users/@me", Some(&token)).await.0, 429, "the budget is shared");
 
     drop(redis);
     // Redis is gone: both instances keep serving, limiting in process (a fresh budget each).
     assert_eq!(get(&a, "/users/@me", Some(&token)).await.0, 200);
     assert_eq!(get(&b, "/users/@me", Some(&token)).await.0, 200);
     let health = a.health().await;
-    assert!(
-        health["rate_limit_store_failures"].as_i64().unwrap() >= 1,
-        "{health}"
-    );
+    assert!(health["rate_limit_store_failures"].as_i64().unwrap() >= 1, "{health}");
 
     // Redis returns (empty: it keeps nothing on disk); after the back-off the instances share
     // one budget again.

@@ -7,27 +7,14 @@ use crate::support::{
 };
 
 async fn kinds(app: &TestApp, token: &str) -> Vec<(String, i64)> {
-    let list = app
-        .expect(
-            "GET",
-            "/users/@me/relationships",
-            Some(&bot(token)),
-            None,
-            200,
-        )
-        .await;
+    let list = app.expect("GET", "/users/@me/relationships", Some(&bot(token)), None, 200).await;
     for r in list.as_array().unwrap() {
         assert_matches_contract("Relationship", r);
     }
     list.as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            (
-                r["user"]["username"].as_str().unwrap().to_owned(),
-                r["type"].as_i64().unwrap(),
-            )
-        })
+        .map(|r| (r["user"]["username"].as_str().unwrap().to_owned(), r["type"].as_i64().unwrap()))
         .collect()
 }
 
@@ -36,13 +23,7 @@ fn rel(name: &str, kind: i64) -> (String, i64) {
 }
 
 async fn put(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Value) {
-    app.call(
-        "PUT",
-        &format!("/users/@me/relationships/{id}"),
-        Some(&bot(token)),
-        Some(body),
-    )
-    .await
+    app.call("PUT", &format!("/users/@me/relationships/{id}"), Some(&bot(token)), Some(body)).await
 }
 
 backend_test!(request_accept_nickname_remove);
@@ -55,11 +36,7 @@ async fn request_accept_nickname_remove(app: TestApp) {
         username: "BOB".into(),
         discriminator: Some("0".into()),
     };
-    let sent = app
-        .client(Some(&bot(&a)))
-        .send_friend_request(&request)
-        .await
-        .unwrap();
+    let sent = app.client(Some(&bot(&a))).send_friend_request(&request).await.unwrap();
     assert_eq!(sent.status().as_u16(), 204);
     assert_eq!(kinds(&app, &a).await, vec![rel("bob", 4)]);
     assert_eq!(kinds(&app, &b).await, vec![rel("alice", 3)]);
@@ -72,88 +49,45 @@ async fn request_accept_nickname_remove(app: TestApp) {
     assert_eq!(status, 204, "{body}");
     assert_eq!(kinds(&app, &a).await, vec![rel("bob", 1)]);
     assert_eq!(kinds(&app, &b).await, vec![rel("alice", 1)]);
-    let (_, list) = app
-        .call("GET", "/users/@me/relationships", Some(&bot(&a)), None)
-        .await;
+    let (_, list) = app.call("GET", "/users/@me/relationships", Some(&bot(&a)), None).await;
     assert_eq!(list[0]["id"], json!(b_id));
     assert!(list[0]["since"].as_str().unwrap().ends_with("+00:00"));
 
     // Nicknames: friends only, 1–32, null clears.
     let path = format!("/users/@me/relationships/{b_id}");
     assert_eq!(
-        app.call(
-            "PATCH",
-            &path,
-            Some(&bot(&a)),
-            Some(json!({"nickname": "Bobby"}))
-        )
-        .await
-        .0,
+        app.call("PATCH", &path, Some(&bot(&a)), Some(json!({"nickname": "Bobby"}))).await.0,
         204
     );
-    let (_, list) = app
-        .call("GET", "/users/@me/relationships", Some(&bot(&a)), None)
-        .await;
+    let (_, list) = app.call("GET", "/users/@me/relationships", Some(&bot(&a)), None).await;
     assert_eq!(list[0]["nickname"], "Bobby");
-    let (status, body) = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&bot(&a)),
-            Some(json!({"nickname": "x".repeat(33)})),
-        )
-        .await;
+    let (status, body) =
+        app.call("PATCH", &path, Some(&bot(&a)), Some(json!({"nickname": "x".repeat(33)}))).await;
     assert_eq!(
-        (
-            status,
-            body["errors"]["nickname"]["_errors"][0]["code"].as_str()
-        ),
+        (status, body["errors"]["nickname"]["_errors"][0]["code"].as_str()),
         (400, Some("BASE_TYPE_BAD_LENGTH"))
     );
     assert_eq!(
-        app.call(
-            "PATCH",
-            &path,
-            Some(&bot(&a)),
-            Some(json!({"nickname": null}))
-        )
-        .await
-        .0,
+        app.call("PATCH", &path, Some(&bot(&a)), Some(json!({"nickname": null}))).await.0,
         204
     );
-    let (_, list) = app
-        .call("GET", "/users/@me/relationships", Some(&bot(&a)), None)
-        .await;
+    let (_, list) = app.call("GET", "/users/@me/relationships", Some(&bot(&a)), None).await;
     assert_eq!(list[0]["nickname"], Value::Null);
 
     // Removing a friend removes both sides.
     assert_eq!(app.call("DELETE", &path, Some(&bot(&a)), None).await.0, 204);
     assert!(kinds(&app, &a).await.is_empty() && kinds(&app, &b).await.is_empty());
-    let (status, body) = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&bot(&a)),
-            Some(json!({"nickname": "late"})),
-        )
-        .await;
+    let (status, body) =
+        app.call("PATCH", &path, Some(&bot(&a)), Some(json!({"nickname": "late"}))).await;
     assert_eq!(
-        (
-            status,
-            body["errors"]["nickname"]["_errors"][0]["code"].as_str()
-        ),
+        (status, body["errors"]["nickname"]["_errors"][0]["code"].as_str()),
         (400, Some("RELATIONSHIP_NOT_FRIENDS"))
     );
     // Nor is a PATCH without `nickname` a success once the friendship is gone (api-fuzz's
     // use_after_free found it answering 204).
-    let (status, body) = app
-        .call("PATCH", &path, Some(&bot(&a)), Some(json!({})))
-        .await;
+    let (status, body) = app.call("PATCH", &path, Some(&bot(&a)), Some(json!({}))).await;
     assert_eq!(
-        (
-            status,
-            body["errors"]["nickname"]["_errors"][0]["code"].as_str()
-        ),
+        (status, body["errors"]["nickname"]["_errors"][0]["code"].as_str()),
         (400, Some("RELATIONSHIP_NOT_FRIENDS"))
     );
     assert_documented("PATCH", "/users/@me/relationships/{user_id}", status, &body);
@@ -168,26 +102,15 @@ async fn decline_cancel_and_block(app: TestApp) {
     // Decline: the receiver deletes an incoming request; both sides clear.
     put(&app, &a, &b_id, json!({})).await;
     assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/users/@me/relationships/{a_id}"),
-            Some(&bot(&b)),
-            None
-        )
-        .await
-        .0,
+        app.call("DELETE", &format!("/users/@me/relationships/{a_id}"), Some(&bot(&b)), None)
+            .await
+            .0,
         204
     );
     assert!(kinds(&app, &a).await.is_empty() && kinds(&app, &b).await.is_empty());
     // Cancel: the sender deletes an outgoing request.
     put(&app, &a, &b_id, json!({})).await;
-    app.call(
-        "DELETE",
-        &format!("/users/@me/relationships/{b_id}"),
-        Some(&bot(&a)),
-        None,
-    )
-    .await;
+    app.call("DELETE", &format!("/users/@me/relationships/{b_id}"), Some(&bot(&a)), None).await;
     assert!(kinds(&app, &a).await.is_empty() && kinds(&app, &b).await.is_empty());
 
     // Block ends a friendship on both sides and shows only on the blocker's.
@@ -210,14 +133,9 @@ async fn decline_cancel_and_block(app: TestApp) {
     .await;
     // Unblock.
     assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/users/@me/relationships/{a_id}"),
-            Some(&bot(&b)),
-            None
-        )
-        .await
-        .0,
+        app.call("DELETE", &format!("/users/@me/relationships/{a_id}"), Some(&bot(&b)), None)
+            .await
+            .0,
         204
     );
     assert!(kinds(&app, &b).await.is_empty());
@@ -229,41 +147,11 @@ async fn relationship_errors(app: TestApp) {
     let (a, a_id) = app.register("erin").await;
     app.register("frank").await;
     let cases = [
-        (
-            "PUT",
-            "/users/@me/relationships/1".to_owned(),
-            Some(json!({})),
-            404,
-            10013,
-        ),
-        (
-            "PUT",
-            "/users/@me/relationships/nope".to_owned(),
-            Some(json!({})),
-            404,
-            10013,
-        ),
-        (
-            "DELETE",
-            "/users/@me/relationships/1".to_owned(),
-            None,
-            404,
-            10013,
-        ),
-        (
-            "PUT",
-            format!("/users/@me/relationships/{a_id}"),
-            Some(json!({})),
-            400,
-            50035,
-        ),
-        (
-            "PUT",
-            format!("/users/@me/relationships/{a_id}"),
-            Some(json!({"type": 3})),
-            400,
-            50035,
-        ),
+        ("PUT", "/users/@me/relationships/1".to_owned(), Some(json!({})), 404, 10013),
+        ("PUT", "/users/@me/relationships/nope".to_owned(), Some(json!({})), 404, 10013),
+        ("DELETE", "/users/@me/relationships/1".to_owned(), None, 404, 10013),
+        ("PUT", format!("/users/@me/relationships/{a_id}"), Some(json!({})), 400, 50035),
+        ("PUT", format!("/users/@me/relationships/{a_id}"), Some(json!({"type": 3})), 400, 50035),
         (
             "PUT",
             format!("/users/@me/relationships/{a_id}"),
@@ -285,13 +173,7 @@ async fn relationship_errors(app: TestApp) {
             400,
             80004,
         ),
-        (
-            "POST",
-            "/users/@me/relationships".to_owned(),
-            Some(json!({})),
-            400,
-            50035,
-        ),
+        ("POST", "/users/@me/relationships".to_owned(), Some(json!({})), 400, 50035),
     ];
     for (method, path, body, status, code) in cases {
         let (got, answer) = app.call(method, &path, Some(&bot(&a)), body.clone()).await;
@@ -315,30 +197,15 @@ async fn bots_cannot_use_relationships(app: TestApp) {
     let (_, human) = app.register("human").await;
     for (method, path, body) in [
         ("GET", "/users/@me/relationships".to_owned(), None),
-        (
-            "POST",
-            "/users/@me/relationships".to_owned(),
-            Some(json!({"username": "human"})),
-        ),
-        (
-            "PUT",
-            format!("/users/@me/relationships/{human}"),
-            Some(json!({})),
-        ),
-        (
-            "PATCH",
-            format!("/users/@me/relationships/{human}"),
-            Some(json!({"nickname": "x"})),
-        ),
+        ("POST", "/users/@me/relationships".to_owned(), Some(json!({"username": "human"}))),
+        ("PUT", format!("/users/@me/relationships/{human}"), Some(json!({}))),
+        ("PATCH", format!("/users/@me/relationships/{human}"), Some(json!({"nickname": "x"}))),
         ("DELETE", format!("/users/@me/relationships/{human}"), None),
     ] {
         let (status, answer) = app.call(method, &path, Some(&bot(&token)), body).await;
         assert_eq!(
             (status, answer),
-            (
-                403,
-                json!({"code": 20001, "message": "Bots cannot use this endpoint"})
-            ),
+            (403, json!({"code": 20001, "message": "Bots cannot use this endpoint"})),
             "{method} {path}"
         );
     }
@@ -355,16 +222,8 @@ async fn simultaneous_requests_end_as_friends(app: TestApp) {
         )
         .await;
         assert_eq!((x.0, y.0), (204, 204), "{x:?} {y:?}");
-        assert_eq!(
-            kinds(&app, &a).await,
-            vec![rel(&format!("pong{round}"), 1)],
-            "round {round}"
-        );
-        assert_eq!(
-            kinds(&app, &b).await,
-            vec![rel(&format!("ping{round}"), 1)],
-            "round {round}"
-        );
+        assert_eq!(kinds(&app, &a).await, vec![rel(&format!("pong{round}"), 1)], "round {round}");
+        assert_eq!(kinds(&app, &b).await, vec![rel(&format!("ping{round}"), 1)], "round {round}");
     }
 }
 
@@ -372,10 +231,7 @@ async fn simultaneous_requests_end_as_friends(app: TestApp) {
 async fn the_friend_limit_is_enforced_on_both_sides() {
     let app = TestApp::start_with(
         TestDb::sqlite(),
-        TestOptions {
-            max_friends: 2,
-            ..TestOptions::default()
-        },
+        TestOptions { max_friends: 2, ..TestOptions::default() },
     )
     .await;
     let (hub, hub_id) = app.register("hub").await;
@@ -389,10 +245,7 @@ async fn the_friend_limit_is_enforced_on_both_sides() {
     let (status, body) = put(&app, &hub, &late_id, json!({})).await;
     assert_eq!(
         (status, body),
-        (
-            400,
-            json!({"code": 30002, "message": "Maximum number of friends reached (1000)"})
-        )
+        (400, json!({"code": 30002, "message": "Maximum number of friends reached (1000)"}))
     );
     assert_eq!(put(&app, &late, &hub_id, json!({})).await.0, 204);
     let (status, body) = put(&app, &hub, &late_id, json!({})).await;

@@ -53,10 +53,7 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_0_sqlite() {
 }
 
 #[actix_web::test]
-#[cfg_attr(
-    not(astral_pg_tests),
-    ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
-)]
+#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 async fn sigterm_lets_in_flight_requests_finish_and_exits_0_postgres() {
     run("postgresql", TestDb::postgres()).await;
 }
@@ -82,10 +79,8 @@ async fn run(backend: &str, db: TestDb) {
         let body: Value = response.json().await.unwrap();
         tokens.push(body["token"].as_str().unwrap().to_owned());
     }
-    let uploads: Vec<_> = tokens
-        .into_iter()
-        .map(|token| tokio::spawn(slow_upload(server.api(), token)))
-        .collect();
+    let uploads: Vec<_> =
+        tokens.into_iter().map(|token| tokio::spawn(slow_upload(server.api(), token))).collect();
     // The uploads are under way (each takes ~2 s to send).
     tokio::time::sleep(Duration::from_millis(500)).await;
     let terminated = Instant::now();
@@ -94,10 +89,7 @@ async fn run(backend: &str, db: TestDb) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let port = server.root.rsplit(':').next().unwrap().to_owned();
     let refused = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await;
-    assert!(
-        refused.is_err(),
-        "a new connection was accepted during shutdown"
-    );
+    assert!(refused.is_err(), "a new connection was accepted during shutdown");
 
     for upload in uploads {
         let (status, body) = upload.await.unwrap();

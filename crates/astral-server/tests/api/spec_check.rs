@@ -6,9 +6,8 @@ use serde_json::Value;
 fn documents() -> (Value, Value) {
     let hand =
         spec_compat::load_hand(astral_server::openapi::CONTRACT_JSON).expect("contract loads");
-    let generated = astral_server::openapi::generated_document()
-        .to_json()
-        .expect("generated document");
+    let generated =
+        astral_server::openapi::generated_document().to_json().expect("generated document");
     let generated = spec_compat::load_generated(&generated).expect("generated document loads");
     (hand, generated)
 }
@@ -17,10 +16,7 @@ fn operations(doc: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("path item").keys() {
-            if !matches!(
-                method.as_str(),
-                "servers" | "parameters" | "summary" | "description"
-            ) {
+            if !matches!(method.as_str(), "servers" | "parameters" | "summary" | "description") {
                 out.push((path.clone(), method.clone()));
             }
         }
@@ -48,33 +44,23 @@ fn removing_any_operation_from_either_side_is_reported() {
         let label = format!("{} {path}:", method.to_uppercase());
 
         let mut without = hand.clone();
-        without["paths"][&path]
-            .as_object_mut()
-            .unwrap()
-            .remove(&method);
+        without["paths"][&path].as_object_mut().unwrap().remove(&method);
         let found = spec_compat::compare(&without, &generated);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].message.starts_with(&label)
-                && found[0]
-                    .message
-                    .contains("in the code but not in the contract"),
+                && found[0].message.contains("in the code but not in the contract"),
             "{}",
             found[0].message
         );
 
         let mut undocumented_in_code = generated.clone();
-        undocumented_in_code["paths"][&path]
-            .as_object_mut()
-            .unwrap()
-            .remove(&method);
+        undocumented_in_code["paths"][&path].as_object_mut().unwrap().remove(&method);
         let found = spec_compat::compare(&hand, &undocumented_in_code);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].message.starts_with(&label)
-                && found[0]
-                    .message
-                    .contains("in the contract but not in the code"),
+                && found[0].message.contains("in the contract but not in the code"),
             "{}",
             found[0].message
         );

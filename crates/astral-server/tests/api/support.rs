@@ -56,9 +56,7 @@ pub enum TestDb {
 
 impl TestDb {
     pub fn sqlite() -> TestDb {
-        TestDb::Sqlite {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        TestDb::Sqlite { dir: tempfile::tempdir().expect("temp dir") }
     }
 
     /// A fresh schema in the database named by `ASTRAL_TEST_DATABASE_URL`. Reaching this
@@ -69,9 +67,7 @@ impl TestDb {
             !base.is_empty(),
             "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
         );
-        TestDb::Postgres {
-            schema: PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}")),
-        }
+        TestDb::Postgres { schema: PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}")) }
     }
 
     pub fn url(&self) -> String {
@@ -239,23 +235,14 @@ impl TestApp {
             email: None,
             global_name: None,
         };
-        let created = self
-            .client(None)
-            .register(&body)
-            .await
-            .expect("register")
-            .into_inner();
+        let created = self.client(None).register(&body).await.expect("register").into_inner();
         (created.token, created.user_id.to_string())
     }
 
     /// `GET /healthz` as JSON.
     pub async fn health(&self) -> Value {
-        let response = self
-            .http
-            .get(format!("{}/healthz", self.root))
-            .send()
-            .await
-            .expect("healthz");
+        let response =
+            self.http.get(format!("{}/healthz", self.root)).send().await.expect("healthz");
         response.json().await.expect("healthz is JSON")
     }
 
@@ -268,15 +255,7 @@ impl TestApp {
     /// A bot account that can also log in with `password` (`astral users create --password`).
     pub fn create_bot_with_password(&self, name: &str, password: Option<&str>) -> (String, String) {
         let url = self.db.url();
-        let mut args = vec![
-            "users",
-            "create",
-            "--username",
-            name,
-            "--bot",
-            "--database-url",
-            &url,
-        ];
+        let mut args = vec!["users", "create", "--username", name, "--bot", "--database-url", &url];
         if let Some(p) = password {
             args.extend(["--password", p]);
         }
@@ -284,11 +263,7 @@ impl TestApp {
             .args(args)
             .output()
             .expect("run astral");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let created: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
         (
             created["token"].as_str().unwrap_or_default().to_owned(),
@@ -308,10 +283,7 @@ impl TestApp {
         body: Vec<u8>,
     ) -> (u16, String, Vec<u8>) {
         let url = format!("{}{prefix}{path}", self.root);
-        let mut req = self
-            .http
-            .request(method.parse().expect("method"), url)
-            .body(body);
+        let mut req = self.http.request(method.parse().expect("method"), url).body(body);
         if let Some(t) = token {
             req = req.header("Authorization", t);
         }
@@ -326,22 +298,13 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        (
-            status,
-            content_type,
-            response.bytes().await.expect("body").to_vec(),
-        )
+        (status, content_type, response.bytes().await.expect("body").to_vec())
     }
 
     /// Logs in through the API; returns a new token.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let (status, session) = self
-            .call(
-                "POST",
-                "/auth/login",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
+            .call("POST", "/auth/login", None, Some(json!({"login": login, "password": password})))
             .await;
         assert_eq!(status, 200, "login {login}: {session}");
         session["token"].as_str().unwrap_or_default().to_owned()
@@ -417,10 +380,7 @@ impl Drop for TestApp {
 /// already closed (hyper reports that as `IncompleteMessage`, or a broken pipe when the request
 /// has a body).
 pub fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
-    builder
-        .pool_idle_timeout(std::time::Duration::from_secs(2))
-        .build()
-        .expect("client")
+    builder.pool_idle_timeout(std::time::Duration::from_secs(2)).build().expect("client")
 }
 
 /// `Bot <token>`.
@@ -433,11 +393,9 @@ pub fn bot(token: &str) -> String {
 /// The hand-maintained contract, converted once from OpenAPI 3.0 to JSON Schema 2020-12
 /// (`nullable: true` becomes a `null` alternative) so response bodies can be validated.
 static CONTRACT_AS_JSON_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/astral.json"
-    ))
-    .expect("read contract");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/astral.json"))
+            .expect("read contract");
     let doc: Value = serde_json::from_str(&text).expect("contract is JSON");
     nullable_to_json_schema(doc)
 });
@@ -446,10 +404,8 @@ static CONTRACT_AS_JSON_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
 /// provenance (openapi/reference/README.md). Kept as a `Result` so that an unreadable file fails
 /// each test that needs it with the real cause, instead of poisoning the lock for the rest.
 static DISCORD_REFERENCE: LazyLock<Result<Value, String>> = LazyLock::new(|| {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/reference/discord-users.openapi.json"
-    );
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/reference/discord-users.openapi.json");
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
 });
@@ -457,10 +413,8 @@ static DISCORD_REFERENCE: LazyLock<Result<Value, String>> = LazyLock::new(|| {
 fn nullable_to_json_schema(v: Value) -> Value {
     match v {
         Value::Object(map) => {
-            let mut map: serde_json::Map<String, Value> = map
-                .into_iter()
-                .map(|(k, v)| (k, nullable_to_json_schema(v)))
-                .collect();
+            let mut map: serde_json::Map<String, Value> =
+                map.into_iter().map(|(k, v)| (k, nullable_to_json_schema(v))).collect();
             if map.remove("nullable") == Some(Value::Bool(true)) {
                 if let Some(t) = map.get("type").cloned() {
                     map.insert("type".into(), json!([t, "null"]));
@@ -491,10 +445,7 @@ fn validate_against(root: &Value, schema_name: &str, instance: &Value) -> Result
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "{schema_name}: {}\n{instance:#}",
-            errors.join("; ")
-        ))
+        Err(format!("{schema_name}: {}\n{instance:#}", errors.join("; ")))
     }
 }
 
@@ -561,19 +512,14 @@ pub fn documented(method: &str, path: &str, status: u16) -> Result<(), String> {
     if responses.contains_key(&exact) || responses.contains_key(&range) {
         Ok(())
     } else {
-        Err(format!(
-            "{method} {path} answered {status}, which the contract does not document"
-        ))
+        Err(format!("{method} {path} answered {status}, which the contract does not document"))
     }
 }
 
 /// A response of the contract, following its `$ref` when it is one of the shared answers under
 /// `components/responses`.
 fn contract_response(response: &Value) -> &Value {
-    match response["$ref"]
-        .as_str()
-        .and_then(|r| r.strip_prefix("#/components/responses/"))
-    {
+    match response["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/responses/")) {
         Some(name) => &CONTRACT_AS_JSON_SCHEMA["components"]["responses"][name],
         None => response,
     }
@@ -596,9 +542,7 @@ pub fn check_response_body(
     documented(method, path, status)?;
     let key = format!("{method} {path} {status}");
     let validator = {
-        let mut cache = RESPONSE_VALIDATORS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut cache = RESPONSE_VALIDATORS.lock().unwrap_or_else(|e| e.into_inner());
         match cache.get(&key) {
             Some(v) => v.clone(),
             None => {
@@ -633,10 +577,8 @@ pub fn check_response_body(
     let Some(validator) = validator else {
         return Ok(());
     };
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors: Vec<String> =
+        validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -659,9 +601,6 @@ pub fn contract_properties(schema_name: &str) -> std::collections::BTreeSet<Stri
         }
     }
     let mut out = std::collections::BTreeSet::new();
-    collect(
-        &CONTRACT_AS_JSON_SCHEMA["components"]["schemas"][schema_name],
-        &mut out,
-    );
+    collect(&CONTRACT_AS_JSON_SCHEMA["components"]["schemas"][schema_name], &mut out);
     out
 }

@@ -23,12 +23,8 @@ async fn get_my_user_is_the_private_user_under_every_prefix(app: TestApp) {
         let body: serde_json::Value = response.json().await.unwrap();
         bodies.push(body);
         // The generated client works on every prefix too.
-        let me = app
-            .client_at(version, Some(&bot(&token)))
-            .get_my_user()
-            .await
-            .unwrap()
-            .into_inner();
+        let me =
+            app.client_at(version, Some(&bot(&token))).get_my_user().await.unwrap().into_inner();
         assert_eq!(me.id.to_string(), user_id);
     }
     assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
@@ -45,23 +41,15 @@ async fn get_my_user_is_the_private_user_under_every_prefix(app: TestApp) {
         "{discriminator}"
     );
     // Nullable fields are present and null, not omitted.
-    for field in [
-        "global_name",
-        "avatar",
-        "banner",
-        "accent_color",
-        "email",
-        "primary_guild",
-    ] {
+    for field in ["global_name", "avatar", "banner", "accent_color", "email", "primary_guild"] {
         assert_eq!(me.get(field), Some(&serde_json::Value::Null), "{field}");
     }
     // The id is a snowflake from now, with Discord's epoch.
     let id: u64 = user_id.parse().unwrap();
     let created_ms = (id >> 22) + 1_420_070_400_000;
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let now_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()
+            as u64;
     assert!(now_ms.abs_diff(created_ms) < 60_000);
 }
 
@@ -71,14 +59,8 @@ async fn get_user_is_the_public_projection(app: TestApp) {
     let created = app.expect("POST", "/auth/register", None, Some(json!({ "username": "target", "password": "long enough to pass", "email": "t@example.org", "global_name": "Tee" })), 201).await;
     let target_id = created["user_id"].as_str().unwrap().to_owned();
 
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/users/{target_id}"),
-            Some(&bot(&token)),
-            None,
-        )
-        .await;
+    let (status, body) =
+        app.call("GET", &format!("/users/{target_id}"), Some(&bot(&token)), None).await;
     assert_eq!(status, 200);
     assert_documented("GET", "/users/{user_id}", status, &body);
     assert_matches_contract("User", &body);
@@ -88,12 +70,7 @@ async fn get_user_is_the_public_projection(app: TestApp) {
     for private in ["email", "verified", "locale", "mfa_enabled", "premium_type"] {
         assert!(body.get(private).is_none(), "{private} leaked: {body}");
     }
-    let typed = app
-        .client(Some(&bot(&token)))
-        .get_user(&target_id)
-        .await
-        .unwrap()
-        .into_inner();
+    let typed = app.client(Some(&bot(&token))).get_user(&target_id).await.unwrap().into_inner();
     assert_eq!(typed.id.to_string(), target_id);
 }
 
@@ -110,22 +87,13 @@ async fn unknown_users_are_10013(app: TestApp) {
         "1e3",
         "%20",
     ] {
-        let (status, body) = app
-            .call("GET", &format!("/users/{id}"), Some(&bot(&token)), None)
-            .await;
+        let (status, body) =
+            app.call("GET", &format!("/users/{id}"), Some(&bot(&token)), None).await;
         assert_eq!(status, 404, "{id}");
-        assert_eq!(
-            body,
-            json!({"message": "Unknown User", "code": 10013}),
-            "{id}"
-        );
+        assert_eq!(body, json!({"message": "Unknown User", "code": 10013}), "{id}");
         assert_documented("GET", "/users/{user_id}", status, &body);
     }
-    let err = app
-        .client(Some(&bot(&token)))
-        .get_user("42")
-        .await
-        .expect_err("404");
+    let err = app.client(Some(&bot(&token))).get_user("42").await.expect_err("404");
     assert!(
         matches!(err, astral_client::Error::ErrorResponse(ref r) if r.code == 10013),
         "{err:?}"
@@ -148,11 +116,7 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
     assert_documented("PATCH", "/users/@me", status, &me);
     assert_matches_discord("UserPIIResponse", &me);
     assert_eq!(
-        (
-            me["global_name"].as_str(),
-            me["locale"].as_str(),
-            me["username"].as_str()
-        ),
+        (me["global_name"].as_str(), me["locale"].as_str(), me["username"].as_str()),
         (Some("Pat"), Some("fr"), Some("patcher"))
     );
 
@@ -166,35 +130,21 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
         )
         .await;
     assert_eq!(
-        (
-            me["global_name"].as_str(),
-            me["locale"].as_str(),
-            me["username"].as_str()
-        ),
+        (me["global_name"].as_str(), me["locale"].as_str(), me["username"].as_str()),
         (Some("Pat"), Some("fr"), Some("Patcher2"))
     );
 
     // null clears a nullable field.
-    let (_, me) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"global_name": null})),
-        )
-        .await;
+    let (_, me) =
+        app.call("PATCH", "/users/@me", Some(&auth), Some(json!({"global_name": null}))).await;
     assert_eq!(me["global_name"], serde_json::Value::Null);
 
     // An empty body changes nothing and answers the user.
-    let (status, me) = app
-        .call("PATCH", "/users/@me", Some(&auth), Some(json!({})))
-        .await;
+    let (status, me) = app.call("PATCH", "/users/@me", Some(&auth), Some(json!({}))).await;
     assert_eq!((status, me["username"].as_str()), (200, Some("Patcher2")));
 
     // The change is stored, not just echoed, and visible publicly.
-    let (_, public) = app
-        .call("GET", &format!("/users/{user_id}"), Some(&auth), None)
-        .await;
+    let (_, public) = app.call("GET", &format!("/users/{user_id}"), Some(&auth), None).await;
     assert_eq!(public["username"], "Patcher2");
 
     // Through the generated client.
@@ -205,19 +155,10 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
         avatar: None,
         banner: None,
     };
-    let me = app
-        .client(Some(&auth))
-        .update_my_user(&body)
-        .await
-        .unwrap()
-        .into_inner();
+    let me = app.client(Some(&auth)).update_my_user(&body).await.unwrap().into_inner();
     assert_eq!(
         (me.username.as_str(), me.global_name.as_deref(), me.locale),
-        (
-            "patcher-3",
-            Some("Typed"),
-            astral_client::types::AvailableLocalesEnum::Fr
-        )
+        ("patcher-3", Some("Typed"), astral_client::types::AvailableLocalesEnum::Fr)
     );
 }
 
@@ -227,56 +168,24 @@ async fn patch_is_validated_and_changes_nothing_on_error(app: TestApp) {
     let (token, _) = app.register("mover").await;
     let auth = bot(&token);
     let cases = [
-        (
-            json!({"username": "occupied"}),
-            "username",
-            "USERNAME_ALREADY_TAKEN",
-        ),
+        (json!({"username": "occupied"}), "username", "USERNAME_ALREADY_TAKEN"),
         (json!({"username": "a"}), "username", "BASE_TYPE_BAD_LENGTH"),
-        (
-            json!({"username": "x".repeat(33)}),
-            "username",
-            "BASE_TYPE_BAD_LENGTH",
-        ),
-        (
-            json!({"username": "bad/name"}),
-            "username",
-            "USERNAME_INVALID_CHARACTERS",
-        ),
+        (json!({"username": "x".repeat(33)}), "username", "BASE_TYPE_BAD_LENGTH"),
+        (json!({"username": "bad/name"}), "username", "USERNAME_INVALID_CHARACTERS"),
         (json!({"username": null}), "username", "BASE_TYPE_REQUIRED"),
-        (
-            json!({"username": ["array"]}),
-            "username",
-            "STRING_TYPE_CONVERT",
-        ),
-        (
-            json!({"global_name": "g".repeat(33)}),
-            "global_name",
-            "BASE_TYPE_BAD_LENGTH",
-        ),
-        (
-            json!({"global_name": 7}),
-            "global_name",
-            "STRING_TYPE_CONVERT",
-        ),
-        (
-            json!({"global_name": "nul\u{0}byte"}),
-            "global_name",
-            "STRING_TYPE_INVALID_CHARACTERS",
-        ),
+        (json!({"username": ["array"]}), "username", "STRING_TYPE_CONVERT"),
+        (json!({"global_name": "g".repeat(33)}), "global_name", "BASE_TYPE_BAD_LENGTH"),
+        (json!({"global_name": 7}), "global_name", "STRING_TYPE_CONVERT"),
+        (json!({"global_name": "nul\u{0}byte"}), "global_name", "STRING_TYPE_INVALID_CHARACTERS"),
         (json!({"locale": "xx-XX"}), "locale", "BASE_TYPE_CHOICES"),
         (json!({"locale": null}), "locale", "BASE_TYPE_REQUIRED"),
     ];
     for (body, field, code) in cases {
-        let (status, answer) = app
-            .call("PATCH", "/users/@me", Some(&auth), Some(body.clone()))
-            .await;
+        let (status, answer) =
+            app.call("PATCH", "/users/@me", Some(&auth), Some(body.clone())).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(answer["code"], 50035);
-        assert_eq!(
-            answer["errors"][field]["_errors"][0]["code"], code,
-            "{body} -> {answer}"
-        );
+        assert_eq!(answer["errors"][field]["_errors"][0]["code"], code, "{body} -> {answer}");
         assert_documented("PATCH", "/users/@me", status, &answer);
     }
     // A body with one good and one bad field changes nothing.
@@ -290,21 +199,11 @@ async fn patch_is_validated_and_changes_nothing_on_error(app: TestApp) {
     .await;
     let (_, me) = app.call("GET", "/users/@me", Some(&auth), None).await;
     assert_eq!(
-        (
-            me["username"].as_str(),
-            &me["global_name"],
-            me["locale"].as_str()
-        ),
+        (me["username"].as_str(), &me["global_name"], me["locale"].as_str()),
         (Some("mover"), &serde_json::Value::Null, Some("en-US"))
     );
     // Changing only the case of one's own name is allowed.
-    let (status, me) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"username": "MOVER"})),
-        )
-        .await;
+    let (status, me) =
+        app.call("PATCH", "/users/@me", Some(&auth), Some(json!({"username": "MOVER"}))).await;
     assert_eq!((status, me["username"].as_str()), (200, Some("MOVER")));
 }

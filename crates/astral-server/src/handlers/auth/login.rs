@@ -42,17 +42,16 @@ pub async fn login(
     };
     // Failed logins are counted per address and per account (by id, however it was named;
     // a name that names no account is counted as one, so both look alike).
-    let throttle = state
-        .limiter
-        .clone()
-        .zip(req.extensions().get::<ClientAddress>().map(|a| a.0))
-        .map(|(limiter, ip)| {
-            let account = match &user {
-                Some(user) => format!("id:{}", user.user_id()),
-                None => format!("login:{login_key}"),
-            };
-            (limiter, ip, account)
-        });
+    let throttle =
+        state.limiter.clone().zip(req.extensions().get::<ClientAddress>().map(|a| a.0)).map(
+            |(limiter, ip)| {
+                let account = match &user {
+                    Some(user) => format!("id:{}", user.user_id()),
+                    None => format!("login:{login_key}"),
+                };
+                (limiter, ip, account)
+            },
+        );
     // The attempt holds its place in those buckets from here: concurrent guesses cannot all
     // be checked before the first failure is counted. A success gives the places back.
     let mut attempt = None;
@@ -63,10 +62,8 @@ pub async fn login(
         }
         attempt = reserved;
     }
-    let verified = state
-        .password_pool
-        .run(move || verify_password(&password, hash.as_deref()))
-        .await?;
+    let verified =
+        state.password_pool.run(move || verify_password(&password, hash.as_deref())).await?;
     let Some(user) = user.filter(|_| verified) else {
         let mut errors = FormErrors::new();
         errors.field("login", "INVALID_LOGIN", "Login or password is invalid.");

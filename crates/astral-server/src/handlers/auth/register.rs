@@ -38,26 +38,12 @@ pub async fn register(
         Some(check) => state.password_pool.run(check).await?,
         None => None,
     };
-    let RegisterRequest {
-        username,
-        password,
-        email,
-        global_name,
-    } = draft
-        .finish(&state.username_rule, refusal)
-        .map_err(ApiError::form)?;
+    let RegisterRequest { username, password, email, global_name } =
+        draft.finish(&state.username_rule, refusal).map_err(ApiError::form)?;
 
-    let password_hash = state
-        .password_pool
-        .run(move || hash_password(&password))
-        .await??;
-    let new_user = NewUser {
-        username,
-        password_hash: Some(password_hash),
-        email,
-        global_name,
-        bot: false,
-    };
+    let password_hash = state.password_pool.run(move || hash_password(&password)).await??;
+    let new_user =
+        NewUser { username, password_hash: Some(password_hash), email, global_name, bot: false };
     let created = state
         .db(move |store| {
             let user = store.create_user(new_user)?;
@@ -66,10 +52,9 @@ pub async fn register(
         })
         .await?;
     match created {
-        Ok((user, token)) => Ok(HttpResponse::Created().json(TokenResponse {
-            token,
-            user_id: user.user_id(),
-        })),
+        Ok((user, token)) => {
+            Ok(HttpResponse::Created().json(TokenResponse { token, user_id: user.user_id() }))
+        }
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         Err(e) => Err(e.into()),
     }
@@ -78,11 +63,9 @@ pub async fn register(
 /// The 50035 for a unique column that is already taken.
 pub(crate) fn conflict(field: UniqueField) -> ApiError {
     match field {
-        UniqueField::Email => ApiError::field(
-            "email",
-            "EMAIL_ALREADY_REGISTERED",
-            "Email is already registered.",
-        ),
+        UniqueField::Email => {
+            ApiError::field("email", "EMAIL_ALREADY_REGISTERED", "Email is already registered.")
+        }
         UniqueField::Username | UniqueField::Other => ApiError::field(
             "username",
             "USERNAME_ALREADY_TAKEN",

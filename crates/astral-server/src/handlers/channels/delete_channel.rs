@@ -29,9 +29,7 @@ pub async fn delete_channel(
 ) -> Result<Json<PrivateChannel>, ApiError> {
     let id = channel_id_in_path(&channel_id)?;
     let me = caller.id();
-    let record = state
-        .run(move |store| store.close_channel(id, me))
-        .await?
-        .ok_or_else(unknown_channel)?;
+    let record =
+        state.run(move |store| store.close_channel(id, me)).await?.ok_or_else(unknown_channel)?;
     Ok(Json(wire::private_channel(&record, me)))
 }

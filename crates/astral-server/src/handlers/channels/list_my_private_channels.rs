@@ -23,10 +23,5 @@ pub async fn list_my_private_channels(
 ) -> Result<Json<Vec<PrivateChannel>>, ApiError> {
     let me = caller.id();
     let channels = state.run(move |store| store.my_channels(me)).await?;
-    Ok(Json(
-        channels
-            .iter()
-            .map(|c| wire::private_channel(c, me))
-            .collect(),
-    ))
+    Ok(Json(channels.iter().map(|c| wire::private_channel(c, me)).collect()))
 }

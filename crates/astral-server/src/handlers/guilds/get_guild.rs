@@ -26,9 +26,7 @@ pub async fn get_guild(
     guild_id: web::Path<String>,
 ) -> Result<Json<Guild>, ApiError> {
     let (guild, me) = (guild_id_in_path(&guild_id)?, caller.id());
-    let guild = state
-        .run(move |store| store.guild_for_member(guild, me))
-        .await?
-        .map_err(guild_refused)?;
+    let guild =
+        state.run(move |store| store.guild_for_member(guild, me)).await?.map_err(guild_refused)?;
     Ok(Json(wire::guild(&guild)))
 }

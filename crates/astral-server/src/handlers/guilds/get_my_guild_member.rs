@@ -25,9 +25,7 @@ pub async fn get_my_guild_member(
     guild_id: web::Path<String>,
 ) -> Result<Json<GuildMember>, ApiError> {
     let (guild, me) = (guild_id_in_path(&guild_id)?, caller.id());
-    let member = state
-        .run(move |store| store.my_membership(guild, me))
-        .await?
-        .ok_or_else(unknown_guild)?;
+    let member =
+        state.run(move |store| store.my_membership(guild, me)).await?.ok_or_else(unknown_guild)?;
     Ok(Json(wire::guild_member(&member)))
 }

@@ -13,10 +13,7 @@ async fn leave(
 ) -> Result<HttpResponse, ApiError> {
     // A guild the caller is not in is unknown to them.
     let (guild, me) = (guild_id_in_path(guild_id)?, caller.id());
-    state
-        .run(move |store| store.leave_guild(guild, me))
-        .await?
-        .map_err(guild_refused)?;
+    state.run(move |store| store.leave_guild(guild, me)).await?.map_err(guild_refused)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -14,21 +14,11 @@ async fn list(
     caller: &Caller,
     req: &HttpRequest,
 ) -> Result<Vec<MyGuild>, ApiError> {
-    let GuildListQuery {
-        before,
-        after,
-        limit,
-        with_counts,
-    } = GuildListQuery::read(&query_pairs(req)).map_err(ApiError::form)?;
-    let page = GuildPage {
-        before,
-        after,
-        limit,
-    };
+    let GuildListQuery { before, after, limit, with_counts } =
+        GuildListQuery::read(&query_pairs(req)).map_err(ApiError::form)?;
+    let page = GuildPage { before, after, limit };
     let me = caller.id();
-    let guilds = state
-        .run(move |store| store.my_guilds(me, page, with_counts))
-        .await?;
+    let guilds = state.run(move |store| store.my_guilds(me, page, with_counts)).await?;
     Ok(guilds.iter().map(|g| wire::my_guild(g, me)).collect())
 }
 

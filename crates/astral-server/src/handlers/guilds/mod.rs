@@ -37,11 +37,7 @@ pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
         GuildRefusal::UnknownUser => unknown_user(),
         GuildRefusal::OwnerCannotLeave => {
             let mut errors = FormErrors::new();
-            errors.add(
-                &[],
-                "GUILD_OWNER_CANNOT_LEAVE",
-                "The owner cannot leave the guild.",
-            );
+            errors.add(&[], "GUILD_OWNER_CANNOT_LEAVE", "The owner cannot leave the guild.");
             ApiError::form(errors)
         }
         GuildRefusal::UnknownInvite => ApiError::new(ErrorKind::UnknownInvite),

@@ -31,21 +31,14 @@ impl AddressLimit {
         trusted_proxies: Vec<IpNet>,
         clock: Arc<dyn Clock>,
     ) -> AddressLimit {
-        AddressLimit {
-            store: MemoryStore::new(clock),
-            quota,
-            trusted_proxies,
-        }
+        AddressLimit { store: MemoryStore::new(clock), quota, trusted_proxies }
     }
 
     /// Charges one request to `ip`; when its bucket is empty, the microseconds until it is
     /// full again.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        let decision = self.store.check(&[Bucket {
-            key: key(ip),
-            quota: self.quota,
-            charge: true,
-        }])[0];
+        let decision =
+            self.store.check(&[Bucket { key: key(ip), quota: self.quota, charge: true }])[0];
         if decision.admitted {
             Ok(())
         } else {

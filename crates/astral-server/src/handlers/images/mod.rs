@@ -148,10 +148,7 @@ pub(crate) async fn serve_user_image(
         return Err(not_found());
     }
     let owned = hash.to_owned();
-    if !state
-        .run(move |store| store.user_has_image(user_id, slot, &owned))
-        .await?
-    {
+    if !state.run(move |store| store.user_has_image(user_id, slot, &owned)).await? {
         return Err(not_found());
     }
     let name = format!("{hash}-{}.{}", size.unwrap_or(0), format.extension());

@@ -30,8 +30,6 @@ pub async fn delete_relationship(
     users_only(&caller)?;
     let other = user_in_path(&state, &user_id).await?;
     let (me, them) = (caller.id(), other.user_id());
-    state
-        .run(move |store| store.remove_relationship(me, them))
-        .await?;
+    state.run(move |store| store.remove_relationship(me, them)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

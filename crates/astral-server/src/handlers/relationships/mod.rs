@@ -27,11 +27,7 @@ pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
 
 fn not_yourself() -> ApiError {
     let mut errors = FormErrors::new();
-    errors.add(
-        &[],
-        "RELATIONSHIP_INVALID_SELF",
-        "You cannot add yourself as a friend.",
-    );
+    errors.add(&[], "RELATIONSHIP_INVALID_SELF", "You cannot add yourself as a friend.");
     ApiError::form(errors)
 }
 
@@ -46,10 +42,7 @@ pub(crate) async fn befriend(
         return Err(not_yourself());
     }
     let max = state.max_friends;
-    match state
-        .run(move |store| store.send_friend_request(from, to, max))
-        .await?
-    {
+    match state.run(move |store| store.send_friend_request(from, to, max)).await? {
         Ok(_) => Ok(()),
         Err(FriendRequestRefusal::BlockedByTarget) => {
             Err(ApiError::new(ErrorKind::FriendRequestsDisabled))
@@ -66,11 +59,7 @@ pub(crate) async fn block(
     let (from, to) = (caller.id(), to.user_id());
     if from == to {
         let mut errors = FormErrors::new();
-        errors.add(
-            &[],
-            "RELATIONSHIP_INVALID_SELF",
-            "You cannot block yourself.",
-        );
+        errors.add(&[], "RELATIONSHIP_INVALID_SELF", "You cannot block yourself.");
         return Err(ApiError::form(errors));
     }
     state.run(move |store| store.block(from, to)).await

@@ -29,10 +29,8 @@ pub async fn send_friend_request(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     users_only(&caller)?;
-    let FriendRequest {
-        username,
-        discriminator,
-    } = FriendRequest::read(&body.0).map_err(ApiError::form)?;
+    let FriendRequest { username, discriminator } =
+        FriendRequest::read(&body.0).map_err(ApiError::form)?;
     let no_such_user = || ApiError::new(ErrorKind::NoUserWithTag);
     let target = state
         .run(move |store| store.user_by_username(&username))

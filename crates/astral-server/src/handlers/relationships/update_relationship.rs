@@ -41,14 +41,10 @@ pub async fn update_relationship(
     // patch: answering 204 for anyone else would report success on something that is not there.
     let friends = match nickname {
         Some(nickname) => {
-            state
-                .run(move |store| store.set_friend_nickname(me, them, nickname))
-                .await?
+            state.run(move |store| store.set_friend_nickname(me, them, nickname)).await?
         }
         None => {
-            state
-                .run(move |store| store.relationship_kind(me, them))
-                .await?
+            state.run(move |store| store.relationship_kind(me, them)).await?
                 == Some(RelationshipKind::Friend)
         }
     };

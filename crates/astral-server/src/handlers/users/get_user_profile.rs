@@ -35,10 +35,7 @@ pub async fn get_user_profile(
         with_mutual_friends: friends,
         with_mutual_friends_count: friends_count,
     } = ProfileQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
-    let (me, them) = (
-        caller.id(),
-        user_id_in_path(&user_id).ok_or_else(unknown_user)?,
-    );
+    let (me, them) = (caller.id(), user_id_in_path(&user_id).ok_or_else(unknown_user)?);
     let profile = state
         .run(move |store| store.user_profile(me, them, guilds, friends || friends_count))
         .await?

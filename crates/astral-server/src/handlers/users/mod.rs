@@ -24,8 +24,5 @@ pub(crate) fn user_id_in_path(user_id: &str) -> Option<UserId> {
 /// The user a path names, or 404 / 10013.
 pub(crate) async fn user_in_path(state: &AppState, user_id: &str) -> Result<UserRecord, ApiError> {
     let id = user_id_in_path(user_id).ok_or_else(unknown_user)?;
-    state
-        .run(move |store| store.user_by_id(id))
-        .await?
-        .ok_or_else(unknown_user)
+    state.run(move |store| store.user_by_id(id)).await?.ok_or_else(unknown_user)
 }

@@ -81,18 +81,11 @@ pub async fn update_my_user(
     // fail, an unreferenced file is harmless, and a retry finds it in place.
     if !uploads.is_empty() {
         let originals = uploads.into_iter().map(|u| (u.hash, u.bytes)).collect();
-        state
-            .images
-            .store_originals(originals)
-            .await
-            .map_err(image_error)?;
+        state.images.store_originals(originals).await.map_err(image_error)?;
     }
 
     let user_id = caller.id();
-    match state
-        .db(move |store| store.update_user(user_id, changes))
-        .await?
-    {
+    match state.db(move |store| store.update_user(user_id, changes)).await? {
         Ok(user) => Ok(Json(wire::private_user(&user))),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         // The account was deleted between authentication and the update.
