@@ -96,7 +96,10 @@ pub fn generated_document() -> utoipa::openapi::OpenApi {
 /// - `Retry-After` on every 429 and 5xx answer (the rate limits, the CDN routes' own limit,
 ///   503 when the database or the image workers are unavailable).
 ///
-/// A handler's own answer for one of these statuses wins (the CDN routes' 429 and 5XX).
+/// The image routes (tag `cdn`: the avatars and banners, the default avatars) answer alike,
+/// from `handlers::images`: 304 to a matching `If-None-Match`, 400 for a bad `size`, their
+/// own per-address 429 (`handlers::images::limit`) and a 5XX that is 503 when the image workers
+/// stay busy. A handler's own answer for one of these statuses wins.
 struct SharedAnswers {
     root_paths: Vec<String>,
 }
@@ -113,8 +116,26 @@ impl Modify for SharedAnswers {
                 let authenticated =
                     !operation.security.as_ref().unwrap_or(&document_security).is_empty();
                 let reads_body = operation.request_body.is_some();
+                let image_route = operation.tags.iter().flatten().any(|tag| tag == "cdn");
                 let responses = &mut operation.responses.responses;
+                if image_route {
+                    let not_modified = ResponseBuilder::new()
+                        .description("Not modified (`If-None-Match` matched the `ETag`).")
+                        .build();
+                    responses.entry("304".to_owned()).or_insert(RefOr::T(not_modified));
+                }
                 let mut shared = Vec::new();
+                if image_route {
+                    shared.push(("400", "Invalid `size`."));
+                    shared.push((
+                        "429",
+                        "Too many image requests from this address (`image_rate_limit`).",
+                    ));
+                    shared.push((
+                        "5XX",
+                        "Server failure; 503 with `Retry-After` when the image workers stay busy.",
+                    ));
+                }
                 if authenticated {
                     shared.push(("401", "Missing, invalid or revoked token."));
                 }

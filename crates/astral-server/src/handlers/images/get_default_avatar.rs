@@ -21,11 +21,7 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The image.", content((ImageFile = "image/png"))),
-        (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)."),
-        (status = 400, description = "Invalid `size`.", body = ErrorBody),
         (status = 404, description = "No such default avatar.", body = ErrorBody),
-        (status = 429, description = "Too many image requests from this address (`image_rate_limit`).", body = ErrorBody),
-        (status = "5XX", description = "Server failure; 503 with `Retry-After` when the image workers stay busy.", body = ErrorBody),
     ),
     security()
 )]
