@@ -17,7 +17,9 @@ use tokio::net::TcpStream;
 use astral_server::body::BodyLimits;
 
 use crate::process::{command, ServerProcess};
-use crate::support::{assert_documented, backend_test, bot, TestApp, TestDb, TestOptions};
+use crate::support::{
+    assert_documented, backend_db_test, backend_test, bot, TestApp, TestDb, TestOptions,
+};
 
 const MIB: usize = 1 << 20;
 
@@ -442,13 +444,4 @@ async fn slow_bodies_are_cut_at_the_deadline(db: TestDb) {
     assert_eq!(status_of(&answer), Some(200), "{}", String::from_utf8_lossy(&answer));
 }
 
-#[actix_web::test]
-async fn slow_bodies_are_cut_at_the_deadline_sqlite() {
-    slow_bodies_are_cut_at_the_deadline(TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn slow_bodies_are_cut_at_the_deadline_postgres() {
-    slow_bodies_are_cut_at_the_deadline(TestDb::postgres()).await;
-}
+backend_db_test!(slow_bodies_are_cut_at_the_deadline, slow_bodies_are_cut_at_the_deadline);

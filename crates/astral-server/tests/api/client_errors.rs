@@ -5,7 +5,7 @@ use astral_client::types::{RegisterRequest, UpdateMyUserRequest};
 use astral_client::DiscordError;
 use astral_ratelimit::LimiterConfig;
 
-use crate::support::{bot, TestApp, TestDb, TestOptions};
+use crate::support::{backend_db_test, bot, TestApp, TestDb, TestOptions};
 
 fn register_body(username: &str) -> RegisterRequest {
     RegisterRequest {
@@ -60,24 +60,6 @@ async fn a_429_says_how_long_to_wait(db: TestDb) {
     );
 }
 
-#[actix_web::test]
-async fn summaries_name_status_code_and_fields_sqlite() {
-    summaries_name_status_code_and_fields(TestDb::sqlite()).await;
-}
+backend_db_test!(summaries_name_status_code_and_fields, summaries_name_status_code_and_fields);
 
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn summaries_name_status_code_and_fields_postgres() {
-    summaries_name_status_code_and_fields(TestDb::postgres()).await;
-}
-
-#[actix_web::test]
-async fn a_429_says_how_long_to_wait_sqlite() {
-    a_429_says_how_long_to_wait(TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn a_429_says_how_long_to_wait_postgres() {
-    a_429_says_how_long_to_wait(TestDb::postgres()).await;
-}
+backend_db_test!(a_429_says_how_long_to_wait, a_429_says_how_long_to_wait);

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
-use crate::support::TestDb;
+use crate::support::{backend_db_test, TestDb};
 
 const KILLS: usize = 3;
 const USERS: usize = 6;
@@ -286,7 +286,8 @@ async fn crash_and_check(db: TestDb) -> Totals {
     totals
 }
 
-async fn run(label: &str, db: TestDb) {
+async fn run(db: TestDb) {
+    let label = db.backend();
     let totals = crash_and_check(db).await;
     println!(
         "crash safety {label}: {} writes acknowledged, {} × kill -9, {} pair checks, {} lost",
@@ -296,13 +297,4 @@ async fn run(label: &str, db: TestDb) {
     assert_eq!(totals.lost, 0, "acknowledged writes were lost");
 }
 
-#[actix_web::test]
-async fn kill_9_loses_no_acknowledged_write_sqlite() {
-    run("sqlite", TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn kill_9_loses_no_acknowledged_write_postgres() {
-    run("postgresql", TestDb::postgres()).await;
-}
+backend_db_test!(kill_9_loses_no_acknowledged_write, run);

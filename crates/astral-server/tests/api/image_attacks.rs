@@ -22,7 +22,8 @@ use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
 use crate::support::{
-    assert_documented, backend_test, bot, http_client, TestApp, TestDb, TestOptions,
+    assert_documented, backend_db_test, backend_test, bot, http_client, TestApp, TestDb,
+    TestOptions,
 };
 
 /// Other users' median `GET /users/@me` under attack, at most this many times the idle
@@ -243,7 +244,8 @@ async fn get_honouring_retry_after(
 
 // ---- attack 4: GIF bombs ------------------------------------------------------------------
 
-async fn gif_bombs(backend: &str, db: TestDb) {
+async fn gif_bombs(db: TestDb) {
+    let backend = db.backend();
     let media = tempfile::tempdir().unwrap();
     let server = start_server(&db, media.path()).await;
     let api = server.api();
@@ -305,16 +307,7 @@ async fn gif_bombs(backend: &str, db: TestDb) {
     assert_eq!(stored, 0);
 }
 
-#[actix_web::test]
-async fn attack_4_gif_bombs_are_refused_before_decoding_sqlite() {
-    gif_bombs("sqlite", TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn attack_4_gif_bombs_are_refused_before_decoding_postgres() {
-    gif_bombs("postgresql", TestDb::postgres()).await;
-}
+backend_db_test!(attack_4_gif_bombs_are_refused_before_decoding, gif_bombs);
 
 // ---- attack 5: default avatars ------------------------------------------------------------
 
@@ -385,7 +378,8 @@ async fn attack_5_default_avatar_flood_renders_once() {
 
 // ---- attack 6: variants of a large avatar -------------------------------------------------
 
-async fn variant_flood(backend: &str, db: TestDb) {
+async fn variant_flood(db: TestDb) {
+    let backend = db.backend();
     let media = tempfile::tempdir().unwrap();
     let server = start_server(&db, media.path()).await;
     let api = server.api();
@@ -451,16 +445,7 @@ async fn variant_flood(backend: &str, db: TestDb) {
     );
 }
 
-#[actix_web::test]
-async fn attack_6_variant_flood_is_bounded_sqlite() {
-    variant_flood("sqlite", TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn attack_6_variant_flood_is_bounded_postgres() {
-    variant_flood("postgresql", TestDb::postgres()).await;
-}
+backend_db_test!(attack_6_variant_flood_is_bounded, variant_flood);
 
 // ---- in process: render counts, busy workers, the CDN limit -------------------------------
 

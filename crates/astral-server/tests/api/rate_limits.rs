@@ -9,7 +9,7 @@ use astral_ratelimit::{LimiterConfig, ManualClock};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, bot, TestApp, TestDb, TestOptions};
+use crate::support::{assert_documented, backend_db_test, bot, TestApp, TestDb, TestOptions};
 
 /// 2023-11-14T22:13:20Z, so `X-RateLimit-Reset` can be checked to the digit.
 const T0_US: u64 = 1_700_000_000_000_000;
@@ -124,27 +124,15 @@ async fn a_herd_that_waits_retry_after_finds_the_whole_burst(db: TestDb) {
     assert_eq!(refusals, vec![14, 4, 0]);
 }
 
-#[actix_web::test]
-async fn a_herd_that_waits_retry_after_finds_the_whole_burst_sqlite() {
-    a_herd_that_waits_retry_after_finds_the_whole_burst(TestDb::sqlite()).await;
-}
+backend_db_test!(
+    a_herd_that_waits_retry_after_finds_the_whole_burst,
+    a_herd_that_waits_retry_after_finds_the_whole_burst
+);
 
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn a_herd_that_waits_retry_after_finds_the_whole_burst_postgres() {
-    a_herd_that_waits_retry_after_finds_the_whole_burst(TestDb::postgres()).await;
-}
-
-#[actix_web::test]
-async fn fifty_concurrent_requests_admit_exactly_the_burst_sqlite() {
-    fifty_concurrent_requests_admit_exactly_the_burst(TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn fifty_concurrent_requests_admit_exactly_the_burst_postgres() {
-    fifty_concurrent_requests_admit_exactly_the_burst(TestDb::postgres()).await;
-}
+backend_db_test!(
+    fifty_concurrent_requests_admit_exactly_the_burst,
+    fifty_concurrent_requests_admit_exactly_the_burst
+);
 
 #[actix_web::test]
 async fn headers_describe_the_routes_bucket_exactly() {
@@ -241,16 +229,7 @@ async fn waiting_reset_after_always_suffices(db: TestDb) {
     assert_eq!(patch("Three").await.unwrap().status(), 200);
 }
 
-#[actix_web::test]
-async fn waiting_reset_after_always_suffices_sqlite() {
-    waiting_reset_after_always_suffices(TestDb::sqlite()).await;
-}
-
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn waiting_reset_after_always_suffices_postgres() {
-    waiting_reset_after_always_suffices(TestDb::postgres()).await;
-}
+backend_db_test!(waiting_reset_after_always_suffices, waiting_reset_after_always_suffices);
 
 #[actix_web::test]
 async fn unauthenticated_requests_are_limited_per_ip() {

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
-use crate::support::TestDb;
+use crate::support::{backend_db_test, TestDb};
 
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 const UPLOADS: usize = 4;
@@ -47,18 +47,10 @@ async fn slow_upload(api: String, token: String) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-#[actix_web::test]
-async fn sigterm_lets_in_flight_requests_finish_and_exits_0_sqlite() {
-    run("sqlite", TestDb::sqlite()).await;
-}
+backend_db_test!(sigterm_lets_in_flight_requests_finish_and_exits_0, run);
 
-#[actix_web::test]
-#[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
-async fn sigterm_lets_in_flight_requests_finish_and_exits_0_postgres() {
-    run("postgresql", TestDb::postgres()).await;
-}
-
-async fn run(backend: &str, db: TestDb) {
+async fn run(db: TestDb) {
+    let backend = db.backend();
     let media = tempfile::tempdir().unwrap();
     let timeout = SHUTDOWN_TIMEOUT_SECS.to_string();
     let mut server = ServerProcess::start(command(

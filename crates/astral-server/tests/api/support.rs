@@ -41,6 +41,30 @@ macro_rules! backend_test {
 }
 pub(crate) use backend_test;
 
+/// `backend_db_test!(name, function);` runs `async fn function(db: TestDb)` once per backend, as
+/// `name::sqlite` and `name::postgres`: for tests that start the app their own way (options,
+/// several instances, the real binary).
+macro_rules! backend_db_test {
+    ($name:ident, $function:ident) => {
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$function(crate::support::TestDb::sqlite()).await;
+            }
+
+            #[actix_web::test]
+            #[cfg_attr(
+                not(astral_pg_tests),
+                ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            async fn postgres() {
+                super::$function(crate::support::TestDb::postgres()).await;
+            }
+        }
+    };
+}
+pub(crate) use backend_db_test;
+
 pub enum TestDb {
     Sqlite {
         dir: tempfile::TempDir,
@@ -68,6 +92,15 @@ impl TestDb {
             "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
         );
         TestDb::Postgres { schema: PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}")) }
+    }
+
+    /// The backend's name for a test's report: `sqlite` or `postgresql`.
+    pub fn backend(&self) -> &'static str {
+        if self.url().starts_with("postgres") {
+            "postgresql"
+        } else {
+            "sqlite"
+        }
     }
 
     pub fn url(&self) -> String {
