@@ -33,7 +33,10 @@ async fn register_login_logout_round_trip(app: TestApp) {
 
 backend_test!(login_by_email_and_wrong_password);
 async fn login_by_email_and_wrong_password(app: TestApp) {
-    app.expect("POST", "/auth/register", None, Some(json!({ "username": "grace", "password": "grace compiles COBOL 1959", "email": "Grace@Example.org" })), 201).await;
+    let grace = json!({
+        "username": "grace", "password": "grace compiles COBOL 1959", "email": "Grace@Example.org"
+    });
+    app.expect("POST", "/auth/register", None, Some(grace), 201).await;
     let (status, body) = app
         .call(
             "POST",

@@ -197,7 +197,11 @@ async fn expect(
 
 impl Fixture {
     async fn build(app: &TestApp) -> Fixture {
-        let created = app.expect("POST", "/auth/register", None, Some(json!({ "username": "owner", "password": OWNER_PASSWORD, "email": OWNER_EMAIL, "global_name": "The Owner" })), 201).await;
+        let registration = json!({
+            "username": "owner", "password": OWNER_PASSWORD, "email": OWNER_EMAIL,
+            "global_name": "The Owner"
+        });
+        let created = app.expect("POST", "/auth/register", None, Some(registration), 201).await;
         let owner = Account {
             token: created["token"].as_str().unwrap().to_owned(),
             id: created["user_id"].as_str().unwrap().to_owned(),

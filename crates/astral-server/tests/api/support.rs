@@ -13,10 +13,10 @@ use astral_store::testing::PostgresSchema;
 use astral_store::{Store, StoreConfig};
 use serde_json::{json, Value};
 
-/// `backend_test!(name);` above `async fn name(app: TestApp)` runs it once per backend, as the tests
-/// `name::sqlite` and `name::postgres`, each on a freshly started `TestApp`. The body is a plain
-/// function so that rustfmt formats it (a body inside a macro call escapes it). A function in
-/// the value namespace and a module in the type namespace may share a name, so the test keeps
+/// `backend_test!(name);` above `async fn name(app: TestApp)` runs it once per backend, as the
+/// tests `name::sqlite` and `name::postgres`, each on a freshly started `TestApp`. The body is a
+/// plain function so that rustfmt formats it (a body inside a macro call escapes it). A function
+/// in the value namespace and a module in the type namespace may share a name, so the test keeps
 /// the function's; a function that no `backend_test!` names is dead code, which clippy refuses.
 macro_rules! backend_test {
     ($name:ident) => {

@@ -56,7 +56,11 @@ async fn get_my_user_is_the_private_user_under_every_prefix(app: TestApp) {
 backend_test!(get_user_is_the_public_projection);
 async fn get_user_is_the_public_projection(app: TestApp) {
     let (token, _) = app.register("viewer").await;
-    let created = app.expect("POST", "/auth/register", None, Some(json!({ "username": "target", "password": "long enough to pass", "email": "t@example.org", "global_name": "Tee" })), 201).await;
+    let registration = json!({
+        "username": "target", "password": "long enough to pass", "email": "t@example.org",
+        "global_name": "Tee"
+    });
+    let created = app.expect("POST", "/auth/register", None, Some(registration), 201).await;
     let target_id = created["user_id"].as_str().unwrap().to_owned();
 
     let (status, body) =
