@@ -3,7 +3,7 @@
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::relationships::{kind_of, RelationshipKind};
 use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
@@ -239,8 +239,8 @@ impl Store {
         let mut conn = self.conn()?;
         let (mine, theirs) =
             diesel::alias!(channel_recipients as mine, channel_recipients as theirs);
-        // One read transaction, so the channels and their recipients are one snapshot.
-        let (rows, members) = conn.transaction(|conn| {
+        // The channels and their recipients are one snapshot.
+        let (rows, members) = read_transaction(&mut conn, |conn| {
             let rows: Vec<ChannelRow> = channels::table
                 .inner_join(
                     channel_recipients::table.on(channel_recipients::channel_id.eq(channels::id)),
@@ -264,7 +264,7 @@ impl Store {
                 .order((theirs.field(channel_recipients::channel_id).asc(), users::id.asc()))
                 .select((theirs.field(channel_recipients::channel_id), UserRecord::as_select()))
                 .load(conn)?;
-            QueryResult::Ok((rows, members))
+            Ok((rows, members))
         })?;
         let mut by_channel: std::collections::HashMap<i64, Vec<UserRecord>> =
             std::collections::HashMap::with_capacity(rows.len());

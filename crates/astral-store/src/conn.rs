@@ -290,6 +290,33 @@ where
             <PgConnection as Connection>::TransactionManager::begin_transaction(c)?
         }
     }
+    finish_transaction(conn, f)
+}
+
+/// Runs `f` in a read-only transaction whose reads all see one snapshot, so that what a use
+/// case reads in several queries (a page and its counts, a channel list and its recipients)
+/// is consistent. PostgreSQL's default isolation (READ COMMITTED) gives each statement its own
+/// snapshot, hence `REPEATABLE READ` (read-only: it cannot fail to serialize). On SQLite in
+/// WAL mode a deferred transaction reads one snapshot from its first read on.
+pub fn read_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    finish_transaction(conn, f)
+}
+
+/// Runs `f` in the transaction just begun: commits on success, rolls back on error.
+fn finish_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+{
     match f(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;

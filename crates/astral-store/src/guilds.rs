@@ -8,7 +8,7 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::schema::{guild_invites, guild_members, guilds, users};
 use crate::users::UserRecord;
 use crate::{AnyConnection, Store, StoreError};
@@ -125,15 +125,17 @@ fn joined_at(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryResult<
         .optional()
 }
 
-fn insert_member(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryResult<()> {
+/// Makes `user` a member of `guild`; returns when they joined (epoch milliseconds).
+fn insert_member(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryResult<i64> {
+    let joined_at_ms = now_ms();
     diesel::insert_into(guild_members::table)
         .values((
             guild_members::guild_id.eq(guild),
             guild_members::user_id.eq(user.as_i64()),
-            guild_members::joined_at_ms.eq(now_ms()),
+            guild_members::joined_at_ms.eq(joined_at_ms),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(joined_at_ms)
 }
 
 fn now_ms() -> i64 {
@@ -188,8 +190,8 @@ impl Store {
         user: UserId,
     ) -> Result<Result<GuildWithCount, GuildRefusal>, StoreError> {
         let mut conn = self.conn()?;
-        // One read transaction: the membership and the count are one snapshot.
-        conn.transaction::<_, StoreError, _>(|conn| {
+        // The membership and the count are one snapshot.
+        read_transaction(&mut conn, |conn| {
             let Some(record) = find_guild(conn, guild)? else {
                 return Ok(Err(GuildRefusal::UnknownGuild));
             };
@@ -259,8 +261,7 @@ impl Store {
             if joined_at(conn, record.id, bot)?.is_some() {
                 return Ok(Ok(BotAdded::AlreadyMember));
             }
-            insert_member(conn, record.id, bot)?;
-            let joined_at_ms = joined_at(conn, record.id, bot)?.ok_or(StoreError::NotFound)?;
+            let joined_at_ms = insert_member(conn, record.id, bot)?;
             Ok(Ok(BotAdded::Added(Box::new(MemberRecord { guild: record, user, joined_at_ms }))))
         });
         match outcome {
@@ -340,8 +341,8 @@ impl Store {
         with_counts: bool,
     ) -> Result<Vec<ListedGuild>, StoreError> {
         let mut conn = self.conn()?;
-        // One read transaction: the page and its counts are one snapshot.
-        conn.transaction::<_, StoreError, _>(|conn| {
+        // The page and its counts are one snapshot.
+        read_transaction(&mut conn, |conn| {
             let mut query = guild_members::table
                 .inner_join(guilds::table)
                 .filter(guild_members::user_id.eq(user.as_i64()))

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
-    AnyConnection, AstralConnectionManager, Backend, ConnectHealth, ConnectionOptions, DatabaseUrl,
+    read_transaction, write_transaction, AnyConnection, AstralConnectionManager, Backend,
+    ConnectHealth, ConnectionOptions, DatabaseUrl,
 };
 pub use error::{StoreError, UniqueField};
 pub use guilds::{

@@ -5,7 +5,7 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::write_transaction;
+use crate::conn::{read_transaction, write_transaction};
 use crate::guilds::mutual_guilds;
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
@@ -182,7 +182,7 @@ impl Store {
         with_friends: bool,
     ) -> Result<Option<ProfileRecord>, StoreError> {
         let mut conn = self.conn()?;
-        conn.transaction::<_, StoreError, _>(|conn| {
+        read_transaction(&mut conn, |conn| {
             let Some(record) = select_user(conn, user).optional()? else {
                 return Ok(None);
             };
