@@ -11,3 +11,24 @@ pub mod images;
 pub mod invites;
 pub mod relationships;
 pub mod users;
+
+#[cfg(test)]
+mod tests {
+    use astral_types::ErrorKind;
+
+    /// Discord's cap messages name the number ("Maximum number of guilds reached (100)"); the
+    /// catalogue writes the message, the handlers own the cap: this keeps the two equal.
+    #[test]
+    fn cap_messages_name_the_caps_the_handlers_enforce() {
+        for (kind, cap) in [
+            (ErrorKind::TooManyGuilds, super::guilds::MAX_GUILDS),
+            (ErrorKind::TooManyInvites, super::guilds::MAX_INVITES),
+            (ErrorKind::TooManyFriends, super::relationships::MAX_FRIENDS),
+            (ErrorKind::TooManyRecipients, super::channels::MAX_GROUP_DM_MEMBERS),
+            (ErrorKind::TooManyGroupDms, super::channels::MAX_GROUP_DMS),
+        ] {
+            let message = kind.entry().message;
+            assert!(message.ends_with(&format!("({cap})")), "{message} vs cap {cap}");
+        }
+    }
+}
