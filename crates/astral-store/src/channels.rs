@@ -120,6 +120,18 @@ fn group_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Adds `user` to channel `id`, with the channel shown in their list (`open`) or not.
+fn add_recipient(conn: &mut AnyConnection, id: i64, user: UserId, open: bool) -> QueryResult<()> {
+    diesel::insert_into(channel_recipients::table)
+        .values((
+            channel_recipients::channel_id.eq(id),
+            channel_recipients::user_id.eq(user.as_i64()),
+            channel_recipients::open.eq(open),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 impl Store {
     /// The DM between `me` and `other`: created if there is none, reopened for `me` if closed.
     /// Refused if `other` does not exist or blocked `me`.
@@ -155,13 +167,7 @@ impl Store {
                             ))
                             .execute(conn)?;
                         for (user, open) in [(me, true), (other, false)] {
-                            diesel::insert_into(channel_recipients::table)
-                                .values((
-                                    channel_recipients::channel_id.eq(new_id),
-                                    channel_recipients::user_id.eq(user.as_i64()),
-                                    channel_recipients::open.eq(open),
-                                ))
-                                .execute(conn)?;
+                            add_recipient(conn, new_id, user, open)?;
                         }
                         new_id
                     }
@@ -220,13 +226,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             for user in members {
-                diesel::insert_into(channel_recipients::table)
-                    .values((
-                        channel_recipients::channel_id.eq(id),
-                        channel_recipients::user_id.eq(user.as_i64()),
-                        channel_recipients::open.eq(true),
-                    ))
-                    .execute(conn)?;
+                add_recipient(conn, id, *user, true)?;
             }
             Ok(Ok(load(conn, id)?.ok_or(StoreError::NotFound)?))
         })
@@ -351,13 +351,7 @@ impl Store {
             if group_count(conn, user)? >= max_groups {
                 return Ok(Err(ChannelRefusal::TooManyGroups));
             }
-            diesel::insert_into(channel_recipients::table)
-                .values((
-                    channel_recipients::channel_id.eq(id.as_i64()),
-                    channel_recipients::user_id.eq(user.as_i64()),
-                    channel_recipients::open.eq(true),
-                ))
-                .execute(conn)?;
+            add_recipient(conn, id.as_i64(), user, true)?;
             Ok(Ok(true))
         })
     }

@@ -65,14 +65,14 @@ pub(crate) fn kind_of(
         .and_then(RelationshipKind::from_i32))
 }
 
-fn set(
+/// Adds `a`'s row about `b`; fails on the unique key if there is one already.
+fn insert(
     conn: &mut AnyConnection,
     a: UserId,
     b: UserId,
     kind: RelationshipKind,
     now: i64,
 ) -> QueryResult<()> {
-    diesel::delete(relationships::table.find((a.as_i64(), b.as_i64()))).execute(conn)?;
     diesel::insert_into(relationships::table)
         .values((
             relationships::user_id.eq(a.as_i64()),
@@ -187,7 +187,8 @@ impl Store {
                         return Ok(Err(FriendRequestRefusal::TooManyFriends));
                     }
                     for (a, b) in pair_order(from, to) {
-                        set(conn, a, b, RelationshipKind::Friend, now)?;
+                        remove(conn, a, b)?;
+                        insert(conn, a, b, RelationshipKind::Friend, now)?;
                     }
                     Ok(Ok(RelationshipKind::Friend))
                 }
@@ -206,14 +207,7 @@ impl Store {
                         } else {
                             RelationshipKind::Incoming
                         };
-                        diesel::insert_into(relationships::table)
-                            .values((
-                                relationships::user_id.eq(a.as_i64()),
-                                relationships::other_id.eq(b.as_i64()),
-                                relationships::kind.eq(kind as i32),
-                                relationships::since_ms.eq(now),
-                            ))
-                            .execute(conn)?;
+                        insert(conn, a, b, kind, now)?;
                     }
                     Ok(Ok(RelationshipKind::Outgoing))
                 }
@@ -228,7 +222,8 @@ impl Store {
             if kind_of(conn, to, from)? != Some(RelationshipKind::Blocked) {
                 remove(conn, to, from)?;
             }
-            set(conn, from, to, RelationshipKind::Blocked, now_ms())?;
+            remove(conn, from, to)?;
+            insert(conn, from, to, RelationshipKind::Blocked, now_ms())?;
             Ok(())
         })
     }
