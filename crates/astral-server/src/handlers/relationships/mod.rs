@@ -8,7 +8,7 @@ pub mod send_friend_request;
 pub mod update_relationship;
 
 use astral_store::{FriendRequestRefusal, UserRecord};
-use astral_types::FormErrors;
+use astral_types::{FormErrors, UserId};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
@@ -25,10 +25,20 @@ pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn not_yourself() -> ApiError {
-    let mut errors = FormErrors::new();
-    errors.add(&[], "RELATIONSHIP_INVALID_SELF", "You cannot add yourself as a friend.");
-    ApiError::form(errors)
+/// The caller's and `to`'s ids, or Discord's `RELATIONSHIP_INVALID_SELF` field error with
+/// `message` when they are the same user.
+fn caller_and_other(
+    caller: &Caller,
+    to: &UserRecord,
+    message: &str,
+) -> Result<(UserId, UserId), ApiError> {
+    let (from, to) = (caller.id(), to.user_id());
+    if from == to {
+        let mut errors = FormErrors::new();
+        errors.add(&[], "RELATIONSHIP_INVALID_SELF", message);
+        return Err(ApiError::form(errors));
+    }
+    Ok((from, to))
 }
 
 /// Sends a friend request to `to`, or accepts theirs.
@@ -37,10 +47,7 @@ pub(crate) async fn befriend(
     caller: &Caller,
     to: &UserRecord,
 ) -> Result<(), ApiError> {
-    let (from, to) = (caller.id(), to.user_id());
-    if from == to {
-        return Err(not_yourself());
-    }
+    let (from, to) = caller_and_other(caller, to, "You cannot add yourself as a friend.")?;
     let max = state.max_friends;
     match state.run(move |store| store.send_friend_request(from, to, max)).await? {
         Ok(_) => Ok(()),
@@ -56,11 +63,6 @@ pub(crate) async fn block(
     caller: &Caller,
     to: &UserRecord,
 ) -> Result<(), ApiError> {
-    let (from, to) = (caller.id(), to.user_id());
-    if from == to {
-        let mut errors = FormErrors::new();
-        errors.add(&[], "RELATIONSHIP_INVALID_SELF", "You cannot block yourself.");
-        return Err(ApiError::form(errors));
-    }
+    let (from, to) = caller_and_other(caller, to, "You cannot block yourself.")?;
     state.run(move |store| store.block(from, to)).await
 }
