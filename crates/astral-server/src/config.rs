@@ -264,18 +264,15 @@ impl SettingsArgs {
                     Some(v) => v.parse::<Quota>().map_err(|e| invalid(key, &e.to_string())),
                     None => Ok(default),
                 };
-                limits.global =
-                    quota("rate_limit_global", pick!(rate_limit_global), limits.global)?;
-                limits.unauthenticated = quota(
-                    "rate_limit_unauthenticated",
-                    pick!(rate_limit_unauthenticated),
-                    limits.unauthenticated,
-                )?;
-                limits.invalid_requests = quota(
-                    "rate_limit_invalid_requests",
-                    pick!(rate_limit_invalid_requests),
-                    limits.invalid_requests,
-                )?;
+                // `limits.$field` from its own setting `$key`, else as it was.
+                macro_rules! set_quota {
+                    ($field:ident, $key:ident) => {
+                        limits.$field = quota(stringify!($key), pick!($key), limits.$field)?
+                    };
+                }
+                set_quota!(global, rate_limit_global);
+                set_quota!(unauthenticated, rate_limit_unauthenticated);
+                set_quota!(invalid_requests, rate_limit_invalid_requests);
                 for route in &mut limits.routes {
                     // Every limited route has a setting of its own. A route the limiter gains
                     // without one is refused here (so by every test that resolves the
@@ -297,21 +294,9 @@ impl SettingsArgs {
                     };
                     route.quota = quota(key, value, route.quota)?;
                 }
-                limits.token_checks = quota(
-                    "rate_limit_token_checks",
-                    pick!(rate_limit_token_checks),
-                    limits.token_checks,
-                )?;
-                limits.failed_logins_per_address = quota(
-                    "rate_limit_failed_logins_per_address",
-                    pick!(rate_limit_failed_logins_per_address),
-                    limits.failed_logins_per_address,
-                )?;
-                limits.failed_logins_per_account = quota(
-                    "rate_limit_failed_logins_per_account",
-                    pick!(rate_limit_failed_logins_per_account),
-                    limits.failed_logins_per_account,
-                )?;
+                set_quota!(token_checks, rate_limit_token_checks);
+                set_quota!(failed_logins_per_address, rate_limit_failed_logins_per_address);
+                set_quota!(failed_logins_per_account, rate_limit_failed_logins_per_account);
                 limits.trusted_proxies = trusted_proxies.clone();
                 limits.redis_url = pick!(redis_url).filter(|u| !u.trim().is_empty());
                 Some(limits)
@@ -435,14 +420,18 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// A config file holding `toml`, removed when dropped.
+    fn config_file(toml: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "{toml}").unwrap();
+        file
+    }
+
     #[test]
     fn flag_beats_file_beats_default() {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            file,
-            "bind = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\nmax_body_bytes = 10"
-        )
-        .unwrap();
+        let file = config_file(
+            "bind = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\nmax_body_bytes = 10",
+        );
         let args = SettingsArgs {
             config: Some(file.path().to_owned()),
             database_url: Some("sqlite://flag.db".into()),
@@ -462,12 +451,7 @@ mod tests {
 
     #[test]
     fn body_and_password_settings_are_read() {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            file,
-            "max_json_body_bytes = 2048\nbody_timeout_secs = 3\nbody_min_bytes_per_sec = 100\npassword_threads = 1\npassword_timeout_ms = 700"
-        )
-        .unwrap();
+        let file = config_file("max_json_body_bytes = 2048\nbody_timeout_secs = 3\nbody_min_bytes_per_sec = 100\npassword_threads = 1\npassword_timeout_ms = 700");
         let args = SettingsArgs {
             config: Some(file.path().to_owned()),
             body_timeout_secs: Some(4),
@@ -492,12 +476,9 @@ mod tests {
         assert!(s.images.threads >= 1);
         assert_eq!(s.images.queue_timeout, Duration::from_secs(5));
         assert_eq!(s.image_rate_limit, Some(Quota::new(200, Duration::from_secs(10))));
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            file,
-            "image_threads = 3\nimage_queue_timeout_ms = 250\nimage_rate_limit = \"off\""
-        )
-        .unwrap();
+        let file = config_file(
+            "image_threads = 3\nimage_queue_timeout_ms = 250\nimage_rate_limit = \"off\"",
+        );
         let s = SettingsArgs { config: Some(file.path().to_owned()), ..SettingsArgs::default() }
             .resolve()
             .unwrap();
@@ -514,8 +495,7 @@ mod tests {
 
     #[test]
     fn unknown_file_keys_and_bad_values_are_refused() {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(file, "bnid = \"typo\"").unwrap();
+        let file = config_file("bnid = \"typo\"");
         let args = SettingsArgs { config: Some(file.path().to_owned()), ..SettingsArgs::default() };
         assert!(matches!(args.resolve(), Err(ConfigError::Parse { .. })));
         let args = SettingsArgs { worker_id: Some(32), ..SettingsArgs::default() };
@@ -529,12 +509,7 @@ mod tests {
 
     #[test]
     fn trusted_proxies_and_login_limits_are_read_and_checked() {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            file,
-            "trusted_proxies = \"10.0.0.1, 192.168.0.0/16, fd00::/8\"\nrate_limit_failed_logins_per_account = \"5/1h\""
-        )
-        .unwrap();
+        let file = config_file("trusted_proxies = \"10.0.0.1, 192.168.0.0/16, fd00::/8\"\nrate_limit_failed_logins_per_account = \"5/1h\"");
         let args = SettingsArgs {
             config: Some(file.path().to_owned()),
             rate_limit_token_checks: Some("20/1s".into()),
