@@ -158,54 +158,46 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An object's entries or an array's items, each read by `element`: from the opening byte
+    /// (at `pos`) through `close`.
+    fn sequence<T>(
+        &mut self,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> Result<T, String>,
+    ) -> Result<Vec<T>, String> {
+        self.pos += 1;
+        let mut elements = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(elements);
+        }
+        loop {
+            elements.push(element(self)?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(byte) if byte == close => {
+                    self.pos += 1;
+                    return Ok(elements);
+                }
+                _ => return Err(self.error(&format!("expected `,` or `{}`", close as char))),
+            }
+        }
+    }
+
     fn value(&mut self) -> Result<Node<'a>, String> {
         self.skip_whitespace();
         match self.peek() {
-            Some(b'{') => {
-                self.pos += 1;
-                let mut entries = Vec::new();
-                self.skip_whitespace();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                    return Ok(Node::Object(entries));
-                }
-                loop {
-                    self.skip_whitespace();
-                    let key = self.string()?;
-                    self.expect(b':')?;
-                    entries.push((key, self.value()?));
-                    self.skip_whitespace();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(Node::Object(entries));
-                        }
-                        _ => return Err(self.error("expected `,` or `}`")),
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                self.skip_whitespace();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                    return Ok(Node::Array(items));
-                }
-                loop {
-                    items.push(self.value()?);
-                    self.skip_whitespace();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(Node::Array(items));
-                        }
-                        _ => return Err(self.error("expected `,` or `]`")),
-                    }
-                }
-            }
+            Some(b'{') => self
+                .sequence(b'}', |p| {
+                    p.skip_whitespace();
+                    let key = p.string()?;
+                    p.expect(b':')?;
+                    Ok((key, p.value()?))
+                })
+                .map(Node::Object),
+            Some(b'[') => self.sequence(b']', Self::value).map(Node::Array),
             Some(b'"') => self.string().map(Node::Scalar),
             Some(_) => {
                 let start = self.pos;
