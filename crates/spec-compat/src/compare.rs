@@ -69,27 +69,16 @@ pub fn compare(hand: &Value, generated: &Value) -> Vec<Difference> {
     for (path, method) in &operations {
         let label = format!("{} {path}", method.to_uppercase());
         let at = vec!["paths".to_owned(), path.clone(), method.clone()];
-        match (
+        walk.compare_entry(
+            &label,
+            &at,
             paths_a.get(path).and_then(|p| p.get(method)),
             paths_b.get(path).and_then(|p| p.get(method)),
-        ) {
-            (Some(x), Some(y)) => walk.diff(&label, &at, 3, x, y),
-            (Some(x), None) => walk.report(
-                &label,
+            (
                 "operation is in the contract but not in the code",
-                &at,
-                Some(x),
-                None,
-            ),
-            (None, Some(y)) => walk.report(
-                &label,
                 "operation is in the code but not in the contract (undocumented route)",
-                &at,
-                None,
-                Some(y),
             ),
-            (None, None) => {}
-        }
+        );
     }
 
     for kind in ["schemas", "securitySchemes"] {
@@ -100,24 +89,16 @@ pub fn compare(hand: &Value, generated: &Value) -> Vec<Difference> {
         for name in names {
             let label = format!("{noun} {name}");
             let at = vec!["components".to_owned(), kind.to_owned(), name.clone()];
-            match (xs.get(name), ys.get(name)) {
-                (Some(x), Some(y)) => walk.diff(&label, &at, 3, x, y),
-                (Some(x), None) => walk.report(
-                    &label,
+            walk.compare_entry(
+                &label,
+                &at,
+                xs.get(name),
+                ys.get(name),
+                (
                     "defined in the contract but not in the code",
-                    &at,
-                    Some(x),
-                    None,
-                ),
-                (None, Some(y)) => walk.report(
-                    &label,
                     "defined in the code but not in the contract",
-                    &at,
-                    None,
-                    Some(y),
                 ),
-                (None, None) => {}
-            }
+            );
         }
     }
     walk.out
@@ -130,6 +111,25 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// An operation or component at `at` (three keys deep): compared where both documents have
+    /// it, else reported with `only_in.0` (only in the contract) or `only_in.1` (only in the
+    /// code).
+    fn compare_entry(
+        &mut self,
+        label: &str,
+        at: &[String],
+        hand: Option<&Value>,
+        generated: Option<&Value>,
+        only_in: (&str, &str),
+    ) {
+        match (hand, generated) {
+            (Some(x), Some(y)) => self.diff(label, at, 3, x, y),
+            (Some(_), None) => self.report(label, only_in.0, at, hand, None),
+            (None, Some(_)) => self.report(label, only_in.1, at, None, generated),
+            (None, None) => {}
+        }
+    }
+
     fn report(
         &mut self,
         label: &str,
