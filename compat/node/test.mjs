@@ -255,17 +255,26 @@ await attempt('gateway', async () => {
 	}
 });
 
+// `count` GETs of OTHER at once through @discordjs/rest on the bot's token: how long they took,
+// the ones that failed or answered another user, and what the bot's traffic saw meanwhile
+// (requests sent, 429s met, rateLimited waits).
+async function concurrentGets(count) {
+	const before = { answers: botTraffic.statuses.length, limited: botTraffic.count(429), waits: botTraffic.rateLimited.length };
+	const started = performance.now();
+	const answers = await Promise.allSettled(Array.from({ length: count }, () => rest.get(Routes.user(OTHER.id))));
+	return {
+		elapsed: (performance.now() - started) / 1000,
+		failures: answers.filter((a) => a.status === 'rejected' || a.value.id !== OTHER.id),
+		sent: botTraffic.statuses.length - before.answers,
+		met: botTraffic.count(429) - before.limited,
+		waits: botTraffic.rateLimited.length - before.waits,
+	};
+}
+
 await attempt('burst', async () => {
 	// 15 at once against the global bucket (10, then one per 200 ms): @discordjs/rest queues them
 	// and paces itself from X-RateLimit-*, so all succeed, and it cannot be fast.
-	const before = { answers: botTraffic.statuses.length, limited: botTraffic.count(429), waits: botTraffic.rateLimited.length };
-	const started = performance.now();
-	const answers = await Promise.allSettled(Array.from({ length: 15 }, () => rest.get(Routes.user(OTHER.id))));
-	const elapsed = (performance.now() - started) / 1000;
-	const failures = answers.filter((a) => a.status === 'rejected' || a.value.id !== OTHER.id);
-	const sent = botTraffic.statuses.length - before.answers;
-	const met = botTraffic.count(429) - before.limited;
-	const waits = botTraffic.rateLimited.length - before.waits;
+	const { elapsed, failures, sent, met, waits } = await concurrentGets(15);
 	check(
 		'a burst of 15 beyond the global bucket (10/2s) all succeed, paced from the headers, without spinning',
 		failures.length === 0 && elapsed >= 0.9 && sent === 15 + met && waits > 0,
@@ -283,14 +292,7 @@ await attempt('herd', async () => {
 	// 24 at once from a full bucket (10/2s): more than a burst wait together, and all must
 	// succeed without @discordjs/rest giving up on one or spinning.
 	await new Promise((resolve) => setTimeout(resolve, 2_100));
-	const before = { answers: botTraffic.statuses.length, limited: botTraffic.count(429), waits: botTraffic.rateLimited.length };
-	const started = performance.now();
-	const answers = await Promise.allSettled(Array.from({ length: HERD }, () => rest.get(Routes.user(OTHER.id))));
-	const elapsed = (performance.now() - started) / 1000;
-	const failures = answers.filter((a) => a.status === 'rejected' || a.value.id !== OTHER.id);
-	const sent = botTraffic.statuses.length - before.answers;
-	const met = botTraffic.count(429) - before.limited;
-	const waits = botTraffic.rateLimited.length - before.waits;
+	const { elapsed, failures, sent, met, waits } = await concurrentGets(HERD);
 	check(
 		`a herd of ${HERD} concurrent requests on one token (global bucket 10/2s) all succeed, few 429s`,
 		failures.length === 0 && sent === HERD + met && met <= HERD_MAX_429,
