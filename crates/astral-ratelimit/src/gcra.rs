@@ -60,6 +60,15 @@ mod tests {
 
     const GLOBAL: Quota = Quota::new(10, Duration::from_secs(2));
 
+    /// The theoretical arrival time after `GLOBAL`'s whole burst (ten requests) at `now`.
+    fn emptied(now: u64) -> u64 {
+        let mut tat = 0;
+        for _ in 0..10 {
+            tat = decide(GLOBAL, tat, now, true).new_tat_us;
+        }
+        tat
+    }
+
     #[test]
     fn admits_exactly_the_burst_then_refuses() {
         let now = 1_000_000_000;
@@ -84,10 +93,7 @@ mod tests {
     #[test]
     fn refills_one_per_interval() {
         let now = 5_000_000;
-        let mut tat = 0;
-        for _ in 0..10 {
-            tat = decide(GLOBAL, tat, now, true).new_tat_us;
-        }
+        let tat = emptied(now);
         // One interval later exactly one more fits (GCRA admits as it refills) …
         let d = decide(GLOBAL, tat, now + 200_000, true);
         assert!(d.admitted);
@@ -104,10 +110,7 @@ mod tests {
     #[test]
     fn waiters_refused_at_different_times_all_fit_after_their_retry_after() {
         let now = 7_000_000;
-        let mut tat = 0;
-        for _ in 0..10 {
-            tat = decide(GLOBAL, tat, now, true).new_tat_us;
-        }
+        let mut tat = emptied(now);
         // Ten waiters refused over 150 ms are all told the same moment, and all fit then.
         let wake_ups: Vec<u64> = (0..10)
             .map(|i| {
@@ -131,10 +134,7 @@ mod tests {
     #[test]
     fn a_partly_refilled_bucket_names_the_time_until_full() {
         let now = 9_000_000;
-        let mut tat = 0;
-        for _ in 0..10 {
-            tat = decide(GLOBAL, tat, now, true).new_tat_us;
-        }
+        let tat = emptied(now);
         // 150 ms on: still refused (the next slot frees at 200 ms); full at 2 s.
         let refused = decide(GLOBAL, tat, now + 150_000, true);
         assert!(!refused.admitted);

@@ -356,19 +356,21 @@ impl Limiter {
                 retry_after_us: decision.retry_after_us,
             }),
         };
-        if decisions.iter().all(|d| d.admitted) {
-            let attempt = LoginAttempt { buckets: both.to_vec() };
-            return (check(decisions[0], "failed_logins_address", None), Some(attempt));
-        }
-        if !decisions[0].admitted {
-            return (
-                check(
-                    decisions[0],
-                    "failed_logins_address",
-                    Some(BucketKind::FailedLoginsPerAddress),
-                ),
-                None,
-            );
+        // A run's answer when the address decides it: every bucket admits (the attempt holds
+        // their places), or the address's own bucket refuses.
+        let decided_by_address = |decisions: &[Decision], buckets: &[Bucket]| {
+            if decisions.iter().all(|d| d.admitted) {
+                let attempt = LoginAttempt { buckets: buckets.to_vec() };
+                Some((check(decisions[0], "failed_logins_address", None), Some(attempt)))
+            } else if !decisions[0].admitted {
+                let kind = Some(BucketKind::FailedLoginsPerAddress);
+                Some((check(decisions[0], "failed_logins_address", kind), None))
+            } else {
+                None
+            }
+        };
+        if let Some(answer) = decided_by_address(&decisions, &both) {
+            return answer;
         }
         // The account is full: this address's one attempt per interval.
         let address_quota = self.config.failed_logins_per_address;
@@ -379,21 +381,8 @@ impl Limiter {
         };
         let spare = [address, one_per_interval];
         let (spare_decisions, _) = self.run(&spare).await;
-        if spare_decisions.iter().all(|d| d.admitted) {
-            return (
-                check(spare_decisions[0], "failed_logins_address", None),
-                Some(LoginAttempt { buckets: spare.to_vec() }),
-            );
-        }
-        if !spare_decisions[0].admitted {
-            return (
-                check(
-                    spare_decisions[0],
-                    "failed_logins_address",
-                    Some(BucketKind::FailedLoginsPerAddress),
-                ),
-                None,
-            );
+        if let Some(answer) = decided_by_address(&spare_decisions, &spare) {
+            return answer;
         }
         (
             check(decisions[1], "failed_logins_account", Some(BucketKind::FailedLoginsPerAccount)),
