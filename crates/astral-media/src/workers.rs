@@ -371,15 +371,23 @@ mod tests {
         (dir, ImageWorkers::new(Arc::new(store), settings(threads, queue_ms)))
     }
 
+    /// Occupies a decode thread until `release` sends; `blocker` answers what that decode
+    /// returned. Returns once the decode has had time to start.
+    async fn hold_a_decode_thread(
+        workers: &Arc<ImageWorkers>,
+    ) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<Result<Option<()>, ImageError>>)
+    {
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let workers = Arc::clone(workers);
+        let blocker = tokio::spawn(async move { workers.decode(move || hold.recv().ok()).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        (release, blocker)
+    }
+
     #[tokio::test]
     async fn a_full_lane_answers_busy_after_its_queue_timeout() {
         let (_dir, workers) = workers(1, 50);
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let blocker = {
-            let workers = Arc::clone(&workers);
-            tokio::spawn(async move { workers.decode(move || hold.recv().ok()).await })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let (release, blocker) = hold_a_decode_thread(&workers).await;
         assert_eq!(workers.decode(|| 1).await, Err(ImageError::Busy));
         release.send(()).unwrap();
         assert_eq!(blocker.await.unwrap(), Ok(Some(())));
@@ -397,12 +405,7 @@ mod tests {
     #[tokio::test]
     async fn past_the_flights_bound_a_render_is_refused_at_once() {
         let (_dir, workers) = workers(1, 5000);
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let blocker = {
-            let workers = Arc::clone(&workers);
-            tokio::spawn(async move { workers.decode(move || hold.recv().ok()).await })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let (release, blocker) = hold_a_decode_thread(&workers).await;
         // Four flights (the bound in these settings) wait for the held thread.
         let waiting: Vec<_> = [16, 32, 64, 128]
             .into_iter()
