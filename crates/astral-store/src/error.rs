@@ -87,23 +87,28 @@ impl From<DieselError> for StoreError {
 /// time. All of them are worth a retry, none of them is a bug.
 fn is_transient(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    m.contains("database is locked")
-        || m.contains("database is busy")
-        || m.contains("database table is locked")
-        || m.contains("terminating connection")
-        || m.contains("the database system is")
-        || m.contains("server closed the connection")
-        || m.contains("no connection to the server")
-        || m.contains("could not receive data from server")
-        || m.contains("could not send data to server")
-        || m.contains("canceling statement due to statement timeout")
-        || m.contains("canceling statement due to lock timeout")
-        // SQLite: the file was removed or renamed under an open connection
-        // (SQLITE_READONLY_DBMOVED), or cannot be opened or read any more.
-        || m.contains("attempt to write a readonly database")
-        || m.contains("unable to open database file")
-        || m.contains("disk i/o error")
+    TRANSIENT_MESSAGES.iter().any(|transient| m.contains(transient))
 }
+
+/// What the messages of [`is_transient`]'s errors contain, lowercased.
+const TRANSIENT_MESSAGES: [&str; 14] = [
+    "database is locked",
+    "database is busy",
+    "database table is locked",
+    "terminating connection",
+    "the database system is",
+    "server closed the connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+    "canceling statement due to statement timeout",
+    "canceling statement due to lock timeout",
+    // SQLite: the file was removed or renamed under an open connection
+    // (SQLITE_READONLY_DBMOVED), or cannot be opened or read any more.
+    "attempt to write a readonly database",
+    "unable to open database file",
+    "disk i/o error",
+];
 
 impl From<r2d2::Error> for StoreError {
     /// r2d2 only fails a checkout when no connection became available in time.
