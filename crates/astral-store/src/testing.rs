@@ -24,6 +24,18 @@ impl PostgresSchema {
         let url = format!("{base_url}{sep}options=-csearch_path%3D{schema}");
         Ok(PostgresSchema { base_url: base_url.to_owned(), schema, url })
     }
+
+    /// A fresh schema in the database named by `ASTRAL_TEST_DATABASE_URL`, for a PostgreSQL
+    /// test. Reaching this without the variable means CI asked for PostgreSQL tests (the build
+    /// scripts' test_gate.rs): fail loudly.
+    pub fn for_tests() -> PostgresSchema {
+        let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
+        assert!(
+            !base.is_empty(),
+            "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
+        );
+        PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}"))
+    }
 }
 
 impl Drop for PostgresSchema {

@@ -58,12 +58,7 @@ fn sqlite_read_transaction_is_one_snapshot() {
 #[test]
 #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 fn postgres_read_transaction_is_one_snapshot() {
-    let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
-    assert!(
-        !base.is_empty(),
-        "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
-    );
-    let schema = PostgresSchema::create(&base).unwrap();
+    let schema = PostgresSchema::for_tests();
     let writer = diesel::PgConnection::establish(&schema.url).unwrap();
     let reader = diesel::PgConnection::establish(&schema.url).unwrap();
     assert_one_snapshot(AnyConnection::Postgresql(reader), AnyConnection::Postgresql(writer));

@@ -208,13 +208,7 @@ fn sqlite_migrations_match_schema_rs() {
 #[test]
 #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 fn postgres_migrations_match_schema_rs() {
-    let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
-    assert!(
-        !base.is_empty(),
-        "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
-    );
-    let schema =
-        astral_store::testing::PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}"));
+    let schema = astral_store::testing::PostgresSchema::for_tests();
     migrate(&schema.url);
     let mut conn = PgConnection::establish(&schema.url).unwrap();
     let columns = diesel::sql_query(
