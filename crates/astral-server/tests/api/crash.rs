@@ -8,14 +8,14 @@
 //! quotes them.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::process::{command, ServerProcess};
-use crate::support::{backend_db_test, TestDb};
+use crate::process::{command, register_account, ServerProcess};
+use crate::support::{backend_db_test, request, TestDb};
 
 const KILLS: usize = 3;
 const USERS: usize = 6;
@@ -79,6 +79,17 @@ struct User {
     token: String,
 }
 
+/// What the writers of one round share: the client, the server's API, the users, the flag
+/// that stops them and the count of acknowledged writes.
+#[derive(Clone)]
+struct Writers {
+    http: reqwest::Client,
+    api: String,
+    users: Arc<Vec<User>>,
+    stop: Arc<AtomicBool>,
+    acknowledged: Arc<AtomicUsize>,
+}
+
 struct Totals {
     acknowledged: usize,
     kills: usize,
@@ -94,13 +105,7 @@ async fn send(
     token: &str,
     body: Option<Value>,
 ) -> Result<(u16, Value), reqwest::Error> {
-    let mut req = http
-        .request(method.parse().unwrap(), format!("{api}{path}"))
-        .header("Authorization", token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let response = req.send().await?;
+    let response = request(http, method, format!("{api}{path}"), Some(token), body).send().await?;
     let status = response.status().as_u16();
     Ok((status, response.json().await.unwrap_or(Value::Null)))
 }
@@ -136,14 +141,7 @@ async fn crash_and_check(db: TestDb) -> Totals {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let mut users = Vec::new();
     for i in 0..USERS {
-        let response = http
-            .post(format!("{}/auth/register", server.api()))
-            .json(&json!({"username": format!("crash{i}"), "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+        let body = register_account(&http, &server.api(), &format!("crash{i}")).await;
         users.push(User {
             id: body["user_id"].as_str().unwrap().to_owned(),
             token: body["token"].as_str().unwrap().to_owned(),
@@ -154,38 +152,35 @@ async fn crash_and_check(db: TestDb) -> Totals {
     let pairs: PairLedger = Arc::new(Mutex::new(vec![((0, 0), None); PAIRS.len()]));
     let mut positions = [0usize; PAIRS.len()];
     let mut totals = Totals { acknowledged: 0, kills: 0, lost: 0, checked_pairs: 0 };
-    let acknowledged = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let acknowledged = Arc::new(AtomicUsize::new(0));
     let mut sequence = 0u64;
 
     for _round in 0..KILLS {
-        let api = server.api();
-        let stop = Arc::new(AtomicBool::new(false));
+        let writers = Writers {
+            http: http.clone(),
+            api: server.api(),
+            users: Arc::clone(&users),
+            stop: Arc::new(AtomicBool::new(false)),
+            acknowledged: Arc::clone(&acknowledged),
+        };
         let mut tasks = Vec::new();
         for u in 0..USERS {
-            let (http, api, users, profiles, stop, acknowledged) = (
-                http.clone(),
-                api.clone(),
-                Arc::clone(&users),
-                Arc::clone(&profiles),
-                Arc::clone(&stop),
-                Arc::clone(&acknowledged),
-            );
+            let (w, profiles) = (writers.clone(), Arc::clone(&profiles));
             sequence += 1_000_000;
             let mut n = sequence;
             tasks.push(tokio::spawn(async move {
-                while !stop.load(Ordering::SeqCst) {
+                while !w.stop.load(Ordering::SeqCst) {
                     n += 1;
                     let value = format!("g{n}");
                     profiles.lock().unwrap()[u].in_flight = Some(value.clone());
                     let body = json!({"global_name": value});
-                    match send(&http, &api, "PATCH", "/users/@me", &users[u].token, Some(body))
-                        .await
-                    {
+                    let token = &w.users[u].token;
+                    match send(&w.http, &w.api, "PATCH", "/users/@me", token, Some(body)).await {
                         Ok((200, _)) => {
                             let mut p = profiles.lock().unwrap();
                             p[u].acked = Some(value);
                             p[u].in_flight = None;
-                            acknowledged.fetch_add(1, Ordering::SeqCst);
+                            w.acknowledged.fetch_add(1, Ordering::SeqCst);
                         }
                         Ok((status, body)) => panic!("PATCH answered {status} {body}"),
                         Err(_) => return, // killed: the outcome of this one is unknown
@@ -194,17 +189,10 @@ async fn crash_and_check(db: TestDb) -> Totals {
             }));
         }
         for (p, &(a, b)) in PAIRS.iter().enumerate() {
-            let (http, api, users, pairs, stop, acknowledged) = (
-                http.clone(),
-                api.clone(),
-                Arc::clone(&users),
-                Arc::clone(&pairs),
-                Arc::clone(&stop),
-                Arc::clone(&acknowledged),
-            );
+            let (w, pairs) = (writers.clone(), Arc::clone(&pairs));
             let mut position = positions[p];
             tasks.push(tokio::spawn(async move {
-                while !stop.load(Ordering::SeqCst) {
+                while !w.stop.load(Ordering::SeqCst) {
                     let op = SCRIPT[position % SCRIPT.len()];
                     let (actor, other, method, body) = match op {
                         Op::Request => (a, b, "PUT", Some(json!({}))),
@@ -213,12 +201,13 @@ async fn crash_and_check(db: TestDb) -> Totals {
                         Op::Block => (a, b, "PUT", Some(json!({"type": 2}))),
                     };
                     pairs.lock().unwrap()[p].1 = Some(op.after());
-                    let path = format!("/users/@me/relationships/{}", users[other].id);
-                    match send(&http, &api, method, &path, &users[actor].token, body).await {
+                    let path = format!("/users/@me/relationships/{}", w.users[other].id);
+                    let token = &w.users[actor].token;
+                    match send(&w.http, &w.api, method, &path, token, body).await {
                         Ok((204, _)) => {
                             let mut s = pairs.lock().unwrap();
                             s[p] = (op.after(), None);
-                            acknowledged.fetch_add(1, Ordering::SeqCst);
+                            w.acknowledged.fetch_add(1, Ordering::SeqCst);
                             position += 1;
                         }
                         Ok((status, body)) => panic!("{op:?} answered {status} {body}"),

@@ -13,17 +13,9 @@ async fn raw(
     content_type: Option<&str>,
     body: Vec<u8>,
 ) -> (u16, Value) {
-    let mut req =
-        app.http.request(method.parse().unwrap(), format!("{}{path}", app.api("v10"))).body(body);
-    if let Some(t) = token {
-        req = req.header("Authorization", t);
-    }
-    if let Some(ct) = content_type {
-        req = req.header("Content-Type", ct);
-    }
-    let response = req.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null))
+    let (status, _, answer) =
+        app.send_raw(method, "/api/v10", path, token, content_type, body).await;
+    (status, serde_json::from_slice(&answer).unwrap_or(Value::Null))
 }
 
 backend_test!(unknown_routes_are_discord_404s);

@@ -21,7 +21,7 @@ use tokio::task::AbortHandle;
 
 use astral_store::testing::SqliteWriteLock;
 
-use crate::process::{command, ServerProcess};
+use crate::process::{command, register_account, ServerProcess};
 use crate::support::TestDb;
 
 /// Server settings for these tests: short bounds, so a test takes seconds.
@@ -229,16 +229,7 @@ async fn outage_under_load(
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for i in 0..4 {
-        let response = http
-            .post(format!("{}/auth/register", server.api()))
-            .json(
-                &json!({"username": format!("load{run}_{i}"), "password": "correct horse battery"}),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+        let body = register_account(&http, &server.api(), &format!("load{run}_{i}")).await;
         tokens.push(body["token"].as_str().unwrap().to_owned());
     }
     let load = Load::start(server.api(), tokens);

@@ -9,8 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::json;
 
-use crate::process::{command, ServerProcess};
-use crate::support::{backend_test, bot, TestApp};
+use crate::process::{command, register_account, ServerProcess};
+use crate::support::{backend_test, bot, request, TestApp};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -56,15 +56,7 @@ async fn new_database_and_media_files_are_owner_only() {
     let server =
         ServerProcess::start(command(&format!("sqlite://{}", db.display()), &media, &[])).await;
     let http = reqwest::Client::new();
-    let created: serde_json::Value = http
-        .post(format!("{}/auth/register", server.api()))
-        .json(&json!({"username": "modes", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = register_account(&http, &server.api(), "modes").await;
     let token = created["token"].as_str().unwrap();
     let response = http
         .patch(format!("{}/users/@me", server.api()))
@@ -94,13 +86,7 @@ async fn existing_files_are_tightened_at_start() {
     let media = dir.path().join("media");
     {
         let server = ServerProcess::start(command(&url, &media, &[])).await;
-        let response = reqwest::Client::new()
-            .post(format!("{}/auth/register", server.api()))
-            .json(&json!({"username": "older", "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
+        register_account(&reqwest::Client::new(), &server.api(), "older").await;
     }
     // As an older version (or a permissive umask) would have left them.
     std::fs::write(media.join("originals").join("0123abcd"), b"old image").unwrap();
@@ -144,15 +130,15 @@ async fn headers_of(
     token: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> (u16, reqwest::header::HeaderMap) {
-    let mut request = app.http.request(method.parse().unwrap(), url);
-    if let Some(t) = token {
-        request = request.header("Authorization", bot(t));
-    }
-    if let Some(b) = body {
-        request = request.json(&b);
-    }
-    let response = request.send().await.unwrap();
+    let authorization = token.map(bot);
+    let response =
+        request(&app.http, method, url, authorization.as_deref(), body).send().await.unwrap();
     (response.status().as_u16(), response.headers().clone())
+}
+
+/// Header `name`'s value, if it is there.
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).map(|v| v.to_str().unwrap())
 }
 
 backend_test!(answers_carry_the_security_headers);
@@ -198,16 +184,8 @@ async fn answers_carry_the_security_headers(app: TestApp) {
     for (method, url, auth, body) in private {
         let (status, headers) = headers_of(&app, method, url.clone(), auth, body).await;
         assert!(status < 500, "{method} {url}: {status}");
-        assert_eq!(
-            headers.get("x-content-type-options").map(|v| v.to_str().unwrap()),
-            Some("nosniff"),
-            "{method} {url}"
-        );
-        assert_eq!(
-            headers.get("cache-control").map(|v| v.to_str().unwrap()),
-            Some("no-store"),
-            "{method} {url}"
-        );
+        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"), "{method} {url}");
+        assert_eq!(header(&headers, "cache-control"), Some("no-store"), "{method} {url}");
         assert!(headers.get("content-security-policy").is_none(), "{method} {url}");
     }
     // Outside the API: nosniff; images and the contract stay cacheable.
@@ -215,29 +193,17 @@ async fn answers_carry_the_security_headers(app: TestApp) {
         let (status, headers) =
             headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
         assert!(status < 500, "{path}: {status}");
-        assert_eq!(
-            headers.get("x-content-type-options").map(|v| v.to_str().unwrap()),
-            Some("nosniff"),
-            "{path}"
-        );
-        assert_ne!(
-            headers.get("cache-control").map(|v| v.to_str().unwrap()),
-            Some("no-store"),
-            "{path}"
-        );
+        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"), "{path}");
+        assert_ne!(header(&headers, "cache-control"), Some("no-store"), "{path}");
     }
     // Swagger UI: its page, scripts and styles under a CSP that allows only this origin.
     for path in ["/docs/", "/docs/swagger-initializer.js", "/docs/swagger-ui.css"] {
         let (status, headers) =
             headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
         assert_eq!(status, 200, "{path}");
+        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(
-            headers.get("x-content-type-options").map(|v| v.to_str().unwrap()),
-            Some("nosniff"),
-            "{path}"
-        );
-        assert_eq!(
-            headers.get("content-security-policy").map(|v| v.to_str().unwrap()),
+            header(&headers, "content-security-policy"),
             Some(astral_server::security_headers::DOCS_CSP),
             "{path}"
         );

@@ -12,7 +12,7 @@ use diesel::{QueryDsl, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
-use crate::support::{backend_test, TestApp};
+use crate::support::{backend_test, request, TestApp};
 
 const LOG_FILTER: &str =
     "debug,astral_server=trace,astral_store=trace,astral_ratelimit=trace,astral_media=trace";
@@ -38,15 +38,9 @@ impl Client {
         body: Option<Value>,
         request_id: Option<&str>,
     ) -> (u16, Value) {
-        let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.api));
-        if let Some(a) = auth {
-            req = req.header("Authorization", a);
-        }
+        let mut req = request(&self.http, method, format!("{}{path}", self.api), auth, body);
         if let Some(id) = request_id {
             req = req.header("X-Request-Id", id);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
         }
         let response = req.send().await.expect("send");
         let status = response.status().as_u16();

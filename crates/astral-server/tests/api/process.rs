@@ -7,6 +7,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde_json::{json, Value};
+
 /// A running `astral serve`. Killed (SIGKILL) and reaped on drop, so a failing test leaves no
 /// server behind.
 pub struct ServerProcess {
@@ -14,6 +16,20 @@ pub struct ServerProcess {
     pub root: String,
     lines: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Registers `username` (password `correct horse battery`) through `api`, a server's
+/// `/api/v10`, as any client would; it must be created. Answers the 201's body (`token`,
+/// `user_id`).
+pub async fn register_account(http: &reqwest::Client, api: &str, username: &str) -> Value {
+    let response = http
+        .post(format!("{api}/auth/register"))
+        .json(&json!({"username": username, "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(response.status(), 201, "register {username}");
+    response.json().await.expect("registration answer is JSON")
 }
 
 /// `astral serve` with its database at `database_url`, on a free port of 127.0.0.1, rate limits

@@ -12,7 +12,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
 use crate::rate_limits::{namespace, redis_url};
-use crate::support::{bot, TestApp, TestDb, TestOptions};
+use crate::support::{bot, request, TestApp, TestDb, TestOptions};
 
 /// 2023-11-14T22:13:20Z.
 const T0_US: u64 = 1_700_000_000_000_000;
@@ -119,16 +119,9 @@ async fn send(
     forwarded_for: Option<&str>,
     body: Option<Value>,
 ) -> Answer {
-    let mut req =
-        http.request(method.parse().expect("method"), format!("{}{path}", app.api("v10")));
-    if let Some(a) = auth {
-        req = req.header("Authorization", a);
-    }
+    let mut req = request(http, method, format!("{}{path}", app.api("v10")), auth, body);
     if let Some(f) = forwarded_for {
         req = req.header("X-Forwarded-For", f);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
     }
     let r = req.send().await.expect("send");
     let status = r.status().as_u16();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::process::{command, ServerProcess};
+use crate::process::{command, register_account, ServerProcess};
 use crate::support::{backend_db_test, TestDb};
 
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
@@ -61,14 +61,8 @@ async fn run(db: TestDb) {
     .await;
     let mut tokens = Vec::new();
     for i in 0..UPLOADS {
-        let response = reqwest::Client::new()
-            .post(format!("{}/auth/register", server.api()))
-            .json(&json!({"username": format!("drain{i}"), "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+        let body =
+            register_account(&reqwest::Client::new(), &server.api(), &format!("drain{i}")).await;
         tokens.push(body["token"].as_str().unwrap().to_owned());
     }
     let uploads: Vec<_> =

@@ -86,12 +86,7 @@ impl TestDb {
     /// A fresh schema in the database named by `ASTRAL_TEST_DATABASE_URL`. Reaching this
     /// without the variable means CI asked for PostgreSQL tests: fail loudly.
     pub fn postgres() -> TestDb {
-        let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
-        assert!(
-            !base.is_empty(),
-            "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
-        );
-        TestDb::Postgres { schema: PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}")) }
+        TestDb::Postgres { schema: PostgresSchema::for_tests() }
     }
 
     /// The backend's name for a test's report: `sqlite` or `postgresql`.
@@ -343,6 +338,13 @@ impl TestApp {
         session["token"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// The user of `token` blocks `user_id` (`PUT /users/@me/relationships/{user_id}`,
+    /// `{"type": 2}`).
+    pub async fn block(&self, token: &str, user_id: &str) {
+        let path = format!("/users/@me/relationships/{user_id}");
+        self.expect("PUT", &path, Some(&bot(token)), Some(json!({"type": 2})), 204).await;
+    }
+
     /// [`call`](Self::call) that must answer `status`; returns the body. The failure names the
     /// request and shows the answer.
     pub async fn expect(
@@ -387,14 +389,7 @@ impl TestApp {
         body: Option<Value>,
     ) -> (u16, Value) {
         let url = format!("{}{path}", self.api("v10"));
-        let mut req = self.http.request(method.parse().expect("method"), url);
-        if let Some(t) = token {
-            req = req.header("Authorization", t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let response = req.send().await.expect("send");
+        let response = request(&self.http, method, url, token, body).send().await.expect("send");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -406,6 +401,24 @@ impl Drop for TestApp {
         // Stop accepting and let the worker thread go; the returned future need not be awaited.
         drop(self.server.stop(false));
     }
+}
+
+/// A request to `url`, with `token` as its `Authorization` and `body` as its JSON, when given.
+pub fn request(
+    http: &reqwest::Client,
+    method: &str,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::RequestBuilder {
+    let mut req = http.request(method.parse().expect("method"), url);
+    if let Some(t) = token {
+        req = req.header("Authorization", t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req
 }
 
 /// A client that drops idle connections before the server's keep-alive (5 s) closes them, so
