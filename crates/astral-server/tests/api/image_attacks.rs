@@ -20,7 +20,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::process::{command, ServerProcess};
+use crate::process::{command, register_account, ServerProcess};
 use crate::support::{
     assert_documented, backend_db_test, backend_test, bot, http_client, TestApp, TestDb,
     TestOptions,
@@ -178,27 +178,32 @@ fn peak_rss_mb(pid: u32) -> u64 {
     kb / 1024
 }
 
+/// An attack's target: `astral serve` on a database, its media directory (declared first, so
+/// that it outlives the server), its `/api/v10` and a client.
+struct Target {
+    media: tempfile::TempDir,
+    server: ServerProcess,
+    api: String,
+    http: reqwest::Client,
+}
+
 /// `astral serve` on `db` with one image thread (the default on two cores, pinned so the
 /// figures do not depend on the machine) and the CDN limit off: what is under test is the
 /// image work itself, not the limit that would otherwise refuse one attacking address.
-async fn start_server(db: &TestDb, media: &std::path::Path) -> ServerProcess {
-    ServerProcess::start(command(
+async fn start_target(db: &TestDb) -> Target {
+    let media = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(command(
         &db.url(),
-        media,
+        media.path(),
         &[("ASTRAL_IMAGE_THREADS", "1"), ("ASTRAL_IMAGE_RATE_LIMIT", "off")],
     ))
-    .await
+    .await;
+    let api = server.api();
+    Target { media, server, api, http: http_client(reqwest::Client::builder()) }
 }
 
 async fn register(http: &reqwest::Client, api: &str, name: &str) -> (String, String) {
-    let response = http
-        .post(format!("{api}/auth/register"))
-        .json(&json!({"username": name, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.unwrap();
+    let body = register_account(http, api, name).await;
     (bot(body["token"].as_str().unwrap()), body["user_id"].as_str().unwrap().to_owned())
 }
 
@@ -242,14 +247,37 @@ async fn get_honouring_retry_after(
     }
 }
 
+/// GETs `url` `times` times in a row, honouring `Retry-After` (each within `within`); every
+/// answer must be a 200. Returns the distinct bodies.
+async fn ok_bodies(
+    http: &reqwest::Client,
+    url: &str,
+    times: usize,
+    within: Duration,
+) -> HashSet<Vec<u8>> {
+    let mut bodies = HashSet::new();
+    for _ in 0..times {
+        let (status, body, _) = get_honouring_retry_after(http, url, within).await;
+        assert_eq!(status, 200, "{url}");
+        bodies.insert(body);
+    }
+    bodies
+}
+
+/// The distinct bodies that tasks running at once ([`ok_bodies`]) got between them.
+async fn all_bodies(tasks: Vec<tokio::task::JoinHandle<HashSet<Vec<u8>>>>) -> HashSet<Vec<u8>> {
+    let mut bodies = HashSet::new();
+    for task in tasks {
+        bodies.extend(task.await.unwrap());
+    }
+    bodies
+}
+
 // ---- attack 4: GIF bombs ------------------------------------------------------------------
 
 async fn gif_bombs(db: TestDb) {
     let backend = db.backend();
-    let media = tempfile::tempdir().unwrap();
-    let server = start_server(&db, media.path()).await;
-    let api = server.api();
-    let http = http_client(reqwest::Client::builder());
+    let Target { media, server, api, http } = start_target(&db).await;
     let (victim, _) = register(&http, &api, "victim").await;
     let mut attackers = Vec::new();
     for i in 0..8 {
@@ -316,10 +344,7 @@ backend_db_test!(attack_4_gif_bombs_are_refused_before_decoding, gif_bombs);
 #[actix_web::test]
 async fn attack_5_default_avatar_flood_renders_once() {
     let db = TestDb::sqlite();
-    let media = tempfile::tempdir().unwrap();
-    let server = start_server(&db, media.path()).await;
-    let api = server.api();
-    let http = http_client(reqwest::Client::builder());
+    let Target { media: _media, server, api, http } = start_target(&db).await;
     let (victim, _) = register(&http, &api, "victim").await;
     let idle = idle_median(&http, &api, &victim).await;
 
@@ -334,21 +359,11 @@ async fn attack_5_default_avatar_flood_renders_once() {
             let url = url.clone();
             tokio::spawn(async move {
                 let http = http_client(reqwest::Client::builder());
-                let mut bodies = HashSet::new();
-                for _ in 0..EACH {
-                    let (status, body, _) =
-                        get_honouring_retry_after(&http, &url, Duration::from_secs(30)).await;
-                    assert_eq!(status, 200);
-                    bodies.insert(body);
-                }
-                bodies
+                ok_bodies(&http, &url, EACH, Duration::from_secs(30)).await
             })
         })
         .collect();
-    let mut bodies = HashSet::new();
-    for client in clients {
-        bodies.extend(client.await.unwrap());
-    }
+    let bodies = all_bodies(clients).await;
     let cpu = cpu_seconds(server.pid()) - cpu_before;
     let under_attack = median(probe.stop().await);
     let idle = idle_again(&http, &api, &victim, idle).await;
@@ -380,10 +395,7 @@ async fn attack_5_default_avatar_flood_renders_once() {
 
 async fn variant_flood(db: TestDb) {
     let backend = db.backend();
-    let media = tempfile::tempdir().unwrap();
-    let server = start_server(&db, media.path()).await;
-    let api = server.api();
-    let http = http_client(reqwest::Client::builder());
+    let Target { media: _media, server, api, http } = start_target(&db).await;
     // Built first: in a debug build on a busy machine it takes longer than the server keeps an
     // idle connection (actix: 5 s), and the PATCH would be written into the one it closed.
     let avatar = data_uri(&big_png(4096), "image/png");
@@ -478,17 +490,10 @@ async fn concurrent_first_requests_for_one_variant_render_it_once(app: TestApp) 
     let asks: Vec<_> = (0..36)
         .map(|_| {
             let (http, url) = (app.http.clone(), url.clone());
-            tokio::spawn(async move {
-                get_honouring_retry_after(&http, &url, Duration::from_secs(60)).await
-            })
+            tokio::spawn(async move { ok_bodies(&http, &url, 1, Duration::from_secs(60)).await })
         })
         .collect();
-    let mut bodies = HashSet::new();
-    for ask in asks {
-        let (status, body, _) = ask.await.unwrap();
-        assert_eq!(status, 200);
-        bodies.insert(body);
-    }
+    let bodies = all_bodies(asks).await;
     assert_eq!(bodies.len(), 1);
     assert_eq!(app.images.renders(), 1, "36 concurrent requests, one render");
     // Stored once under its variant key.
@@ -566,14 +571,12 @@ async fn busy_image_workers_answer_503_and_leave_the_database_free(app: TestApp)
     );
     let (status, _, _) = get(&busy_app, "/embed/avatars/1.png?size=16").await;
     assert_eq!(status, 503);
-    let (status, answer) = busy_app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"avatar": data_uri(&big_png(32), "image/png")})),
-        )
-        .await;
+    // An upload is decoded on the image workers too; it is refused while they are busy.
+    let set_avatar = || {
+        let avatar = data_uri(&big_png(32), "image/png");
+        busy_app.call("PATCH", "/users/@me", Some(&auth), Some(json!({ "avatar": avatar })))
+    };
+    let (status, answer) = set_avatar().await;
     assert_eq!(status, 503, "{answer}");
     assert_documented("PATCH", "/users/@me", status, &answer);
     // The database's threads are not the image workers': other requests go on.
@@ -585,14 +588,7 @@ async fn busy_image_workers_answer_503_and_leave_the_database_free(app: TestApp)
     release.send(()).unwrap();
     assert_eq!(holder.await.unwrap(), Ok(Some(())));
     assert_eq!(get(&busy_app, &format!("/avatars/{user_id}/{hash}.webp?size=32")).await.0, 200);
-    let (status, _) = busy_app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"avatar": data_uri(&big_png(32), "image/png")})),
-        )
-        .await;
+    let (status, _) = set_avatar().await;
     assert_eq!(status, 200);
 }
 
@@ -604,22 +600,12 @@ async fn default_avatars_are_rendered_once_per_size() {
             .map(|_| {
                 let http = app.http.clone();
                 let url = format!("{}/embed/avatars/0.png?size={size}", app.root);
-                tokio::spawn(async move {
-                    let mut bodies = HashSet::new();
-                    for _ in 0..4 {
-                        let (status, body, _) =
-                            get_honouring_retry_after(&http, &url, Duration::from_secs(30)).await;
-                        assert_eq!(status, 200);
-                        bodies.insert(body);
-                    }
-                    bodies
-                })
+                tokio::spawn(
+                    async move { ok_bodies(&http, &url, 4, Duration::from_secs(30)).await },
+                )
             })
             .collect();
-        let mut bodies = HashSet::new();
-        for ask in asks {
-            bodies.extend(ask.await.unwrap());
-        }
+        let bodies = all_bodies(asks).await;
         assert_eq!(bodies.len(), 1, "size {size}");
     }
     assert_eq!(app.images.renders(), 2, "128 requests, two sizes, two renders");
