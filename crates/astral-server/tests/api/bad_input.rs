@@ -4,6 +4,7 @@
 //! does; of duplicate keys the last one counts (serde_json's rule, and Python's, which Discord's
 //! parser follows).
 
+use astral_server::config::DEFAULT_MAX_BODY_BYTES;
 use serde_json::{json, Value};
 
 use crate::support::{backend_test, check_response_body, TestApp};
@@ -327,6 +328,20 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
         .collect()
 }
 
+/// A's `PATCH /users/@me` with the JSON `body`.
+fn patch_me(p: &People, what: &str, body: Vec<u8>, want: Want) -> Case {
+    Case {
+        name: format!("PATCH /users/@me: {what}"),
+        method: "PATCH",
+        template: "/users/@me",
+        path: "/users/@me".into(),
+        auth: Some(p.a.0.clone()),
+        content_type: Some("application/json"),
+        body,
+        want,
+    }
+}
+
 /// A request whose method starts its name; the operations that read a body get `{}`.
 fn get(name: &str, template: &'static str, path: String, auth: &str, want: Want) -> Case {
     let method =
@@ -350,92 +365,34 @@ fn id_and_query_cases(p: &People) -> Vec<Case> {
     let bad_ids =
         ["abc", "99999999999999999999999", "18446744073709551616", "-1", "1e3", "0x10", "%20"];
     let mut cases = Vec::new();
+    let (user, guild, channel) =
+        (Want::Code(404, 10013), Want::Code(404, 10004), Want::Code(404, 10003));
+    // Every operation with an id in its path: which parameter gets the bad id (the others get
+    // valid ids) and the unknown-thing answer it must give.
+    let operations = [
+        ("PUT", "/users/@me/relationships/{user_id}", "user_id", user),
+        ("DELETE", "/users/@me/relationships/{user_id}", "user_id", user),
+        ("GET", "/users/{user_id}/profile", "user_id", user),
+        ("GET", "/guilds/{guild_id}", "guild_id", guild),
+        ("GET", "/users/@me/guilds/{guild_id}/member", "guild_id", guild),
+        ("DELETE", "/users/@me/guilds/{guild_id}", "guild_id", guild),
+        ("PUT", "/guilds/{guild_id}/members/{user_id}", "user_id", user),
+        ("DELETE", "/channels/{channel_id}", "channel_id", channel),
+        ("PUT", "/channels/{channel_id}/recipients/{user_id}", "channel_id", channel),
+        ("PUT", "/channels/{channel_id}/recipients/{user_id}", "user_id", user),
+        ("DELETE", "/channels/{channel_id}/recipients/{user_id}", "user_id", user),
+        ("POST", "/invites/{code}", "code", Want::Code(404, 10006)),
+    ];
     for id in bad_ids {
-        let unknown_user = Want::Code(404, 10013);
-        cases.push(get(
-            &format!("PUT relationship {id}"),
-            "/users/@me/relationships/{user_id}",
-            format!("/users/@me/relationships/{id}"),
-            a,
-            unknown_user,
-        ));
-        cases.push(get(
-            &format!("DELETE relationship {id}"),
-            "/users/@me/relationships/{user_id}",
-            format!("/users/@me/relationships/{id}"),
-            a,
-            unknown_user,
-        ));
-        cases.push(get(
-            &format!("GET profile {id}"),
-            "/users/{user_id}/profile",
-            format!("/users/{id}/profile"),
-            a,
-            unknown_user,
-        ));
-        cases.push(get(
-            &format!("GET guild {id}"),
-            "/guilds/{guild_id}",
-            format!("/guilds/{id}"),
-            a,
-            Want::Code(404, 10004),
-        ));
-        cases.push(get(
-            &format!("GET member {id}"),
-            "/users/@me/guilds/{guild_id}/member",
-            format!("/users/@me/guilds/{id}/member"),
-            a,
-            Want::Code(404, 10004),
-        ));
-        cases.push(get(
-            &format!("DELETE guild {id}"),
-            "/users/@me/guilds/{guild_id}",
-            format!("/users/@me/guilds/{id}"),
-            a,
-            Want::Code(404, 10004),
-        ));
-        cases.push(get(
-            &format!("PUT guild member {id}"),
-            "/guilds/{guild_id}/members/{user_id}",
-            format!("/guilds/{}/members/{id}", p.guild),
-            a,
-            unknown_user,
-        ));
-        cases.push(get(
-            &format!("DELETE channel {id}"),
-            "/channels/{channel_id}",
-            format!("/channels/{id}"),
-            a,
-            Want::Code(404, 10003),
-        ));
-        cases.push(get(
-            &format!("PUT recipient channel {id}"),
-            "/channels/{channel_id}/recipients/{user_id}",
-            format!("/channels/{id}/recipients/{}", p.b.1),
-            a,
-            Want::Code(404, 10003),
-        ));
-        cases.push(get(
-            &format!("PUT recipient user {id}"),
-            "/channels/{channel_id}/recipients/{user_id}",
-            format!("/channels/{}/recipients/{id}", p.group),
-            a,
-            unknown_user,
-        ));
-        cases.push(get(
-            &format!("DELETE recipient user {id}"),
-            "/channels/{channel_id}/recipients/{user_id}",
-            format!("/channels/{}/recipients/{id}", p.group),
-            a,
-            unknown_user,
-        ));
-        cases.push(get(
-            &format!("POST invite {id}"),
-            "/invites/{code}",
-            format!("/invites/{id}"),
-            a,
-            Want::Code(404, 10006),
-        ));
+        for (method, template, bad, want) in operations {
+            let mut path = template.replace(&format!("{{{bad}}}"), id);
+            for (param, valid) in
+                [("guild_id", &p.guild), ("channel_id", &p.group), ("user_id", &p.b.1)]
+            {
+                path = path.replace(&format!("{{{param}}}"), valid);
+            }
+            cases.push(get(&format!("{method} {template}, {bad} {id}"), template, path, a, want));
+        }
     }
     for query in [
         "limit=-1",
@@ -581,31 +538,14 @@ async fn bad_input_catalogue(app: TestApp) {
     let twenty_mb = format!("data:image/png;base64,{}", "A".repeat(20 << 20));
     for field in ["avatar", "banner"] {
         for (what, value) in [("zero-byte", json!("")), ("20 MB", json!(twenty_mb))] {
-            cases.push(Case {
-                name: format!("PATCH /users/@me: {what} {field}"),
-                method: "PATCH",
-                template: "/users/@me",
-                path: "/users/@me".into(),
-                auth: Some(p.a.0.clone()),
-                content_type: Some("application/json"),
-                body: json_bytes(&json!({field: value})),
-                want: Want::Field(field, "IMAGE_INVALID"),
-            });
+            let body = json_bytes(&json!({field: value}));
+            let want = Want::Field(field, "IMAGE_INVALID");
+            cases.push(patch_me(&p, &format!("{what} {field}"), body, want));
         }
     }
     // Over the default body limit: 413, before the body is read.
-    cases.push(Case {
-        name: "PATCH /users/@me: body over the 32 MiB limit".into(),
-        method: "PATCH",
-        template: "/users/@me",
-        path: "/users/@me".into(),
-        auth: Some(p.a.0.clone()),
-        content_type: Some("application/json"),
-        body: json_bytes(
-            &json!({"avatar": "A".repeat(astral_server::config::DEFAULT_MAX_BODY_BYTES)}),
-        ),
-        want: Want::Code(413, 40005),
-    });
+    let huge = json_bytes(&json!({"avatar": "A".repeat(DEFAULT_MAX_BODY_BYTES)}));
+    cases.push(patch_me(&p, "body over the 32 MiB limit", huge, Want::Code(413, 40005)));
     // Duplicate keys: the last one counts, whole-body validation still applies.
     for (body, want) in [
         (
@@ -614,16 +554,7 @@ async fn bad_input_catalogue(app: TestApp) {
         ),
         (r#"{"locale": "no-such-locale", "locale": "da"}"#, Want::Success),
     ] {
-        cases.push(Case {
-            name: format!("PATCH /users/@me: duplicate keys {body}"),
-            method: "PATCH",
-            template: "/users/@me",
-            path: "/users/@me".into(),
-            auth: Some(p.a.0.clone()),
-            content_type: Some("application/json"),
-            body: body.as_bytes().to_vec(),
-            want,
-        });
+        cases.push(patch_me(&p, &format!("duplicate keys {body}"), body.as_bytes().to_vec(), want));
     }
     cases.extend(id_and_query_cases(&p));
 
