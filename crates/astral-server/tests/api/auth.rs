@@ -60,16 +60,8 @@ async fn login_by_email_and_wrong_password(app: TestApp) {
         assert_documented("POST", "/auth/login", status, &body);
     }
     // The email is private: register stored it, and only the owner sees it.
-    let (_, session) = app
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": "GRACE", "password": "grace compiles COBOL 1959"})),
-        )
-        .await;
-    let token = session["token"].as_str().unwrap();
-    let (_, me) = app.call("GET", "/users/@me", Some(&bot(token)), None).await;
+    let token = app.login("GRACE", "grace compiles COBOL 1959").await;
+    let (_, me) = app.call("GET", "/users/@me", Some(&bot(&token)), None).await;
     assert_eq!(me["email"], "Grace@Example.org");
     assert_eq!(me["verified"], false);
 }

@@ -113,18 +113,11 @@ async fn dm_errors(app: TestApp) {
         (json!({"recipient_id": b_id, "type": 7}), 400, 50035),
     ];
     for (body, status, code) in cases {
-        let (got, answer) = open(&app, &a, body.clone()).await;
-        assert_eq!((got, answer["code"].as_i64()), (status, Some(code)), "{body}: {answer}");
-        assert_documented("POST", "/users/@me/channels", got, &answer);
+        app.refusal("POST", "/users/@me/channels", Some(&bot(&a)), Some(body), (status, code))
+            .await;
     }
     // A user who blocked you cannot be DMed.
-    app.call(
-        "PUT",
-        &format!("/users/@me/relationships/{a_id}"),
-        Some(&bot(&b)),
-        Some(json!({"type": 2})),
-    )
-    .await;
+    app.block(&b, &a_id).await;
     let (status, answer) = open(&app, &a, json!({"recipient_id": b_id})).await;
     assert_eq!(
         (status, answer),
@@ -288,10 +281,8 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
     let (status, own) = group(&app, &stranger.0, &[&accomplice.1]).await;
     assert_eq!(status, 200, "{own}");
     for target in [&victim.1, &bot_id] {
-        let (status, body) =
-            app.call("PUT", &add_path(&own, target), Some(&bot(&stranger.0)), None).await;
-        assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
-        assert_documented("PUT", "/channels/{channel_id}/recipients/{user_id}", status, &body);
+        let path = add_path(&own, target);
+        app.refusal("PUT", &path, Some(&bot(&stranger.0)), None, (403, 50007)).await;
     }
     // A friend request the victim has not accepted is not friendship.
     app.expect(
