@@ -166,13 +166,7 @@ async fn headers_describe_the_routes_bucket_exactly() {
     );
 
     // PATCH /users/@me has its own bucket: 1 per 10 s.
-    let patch = |name: &'static str| {
-        app.http
-            .patch(format!("{}/users/@me", app.api("v10")))
-            .header("Authorization", token.clone())
-            .json(&json!({"global_name": name}))
-            .send()
-    };
+    let patch = |name: &'static str| set_global_name(&app, &token, name);
     let first = patch("One").await.unwrap();
     assert_eq!(first.status(), 200);
     assert_eq!(first.headers()["x-ratelimit-limit"], "1");
@@ -200,19 +194,27 @@ async fn headers_describe_the_routes_bucket_exactly() {
     assert_eq!(patch("Three").await.unwrap().status(), 200);
 }
 
+/// `PATCH /users/@me` setting `global_name`, for the route's own bucket (1 per 10 s).
+async fn set_global_name(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+) -> reqwest::Result<reqwest::Response> {
+    app.http
+        .patch(format!("{}/users/@me", app.api("v10")))
+        .header("Authorization", token)
+        .json(&json!({"global_name": name}))
+        .send()
+        .await
+}
+
 /// Clients such as twilight wait exactly `X-RateLimit-Reset-After` after a 429 before they
 /// retry, so it (like `retry_after`) is rounded up to the millisecond: waiting it always
 /// suffices, even when the bucket refills off the millisecond grid.
 async fn waiting_reset_after_always_suffices(db: TestDb) {
     let (app, clock) = frozen_app(db, LimiterConfig::seed_defaults()).await;
     let token = bot(&user_token(&app, "patient").await);
-    let patch = |name: &'static str| {
-        app.http
-            .patch(format!("{}/users/@me", app.api("v10")))
-            .header("Authorization", token.clone())
-            .json(&json!({"global_name": name}))
-            .send()
-    };
+    let patch = |name: &'static str| set_global_name(&app, &token, name);
     assert_eq!(patch("One").await.unwrap().status(), 200);
     // The bucket is full again 5.9994 s from now.
     clock.advance_us(4_000_600);

@@ -24,6 +24,14 @@ fn operations(doc: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// Comparing `hand` with `generated` finds exactly one difference: about `label`, saying `what`.
+fn assert_one_difference(hand: &Value, generated: &Value, label: &str, what: &str) {
+    let found = spec_compat::compare(hand, generated);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    assert!(message.starts_with(label) && message.contains(what), "{message}");
+}
+
 #[test]
 fn the_contract_and_the_handlers_agree() {
     let (hand, generated) = documents();
@@ -45,24 +53,11 @@ fn removing_any_operation_from_either_side_is_reported() {
 
         let mut without = hand.clone();
         without["paths"][&path].as_object_mut().unwrap().remove(&method);
-        let found = spec_compat::compare(&without, &generated);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(
-            found[0].message.starts_with(&label)
-                && found[0].message.contains("in the code but not in the contract"),
-            "{}",
-            found[0].message
-        );
+        assert_one_difference(&without, &generated, &label, "in the code but not in the contract");
 
         let mut undocumented_in_code = generated.clone();
         undocumented_in_code["paths"][&path].as_object_mut().unwrap().remove(&method);
-        let found = spec_compat::compare(&hand, &undocumented_in_code);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(
-            found[0].message.starts_with(&label)
-                && found[0].message.contains("in the contract but not in the code"),
-            "{}",
-            found[0].message
-        );
+        let what = "in the contract but not in the code";
+        assert_one_difference(&hand, &undocumented_in_code, &label, what);
     }
 }
