@@ -13,6 +13,7 @@ use crate::auth::{LoginRequest, RegisterRequest};
 use crate::channel::CreatePrivateChannelRequest;
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
+use crate::pride_flag::{CreatePrideFlagRequest, UpdatePrideFlagRequest};
 use crate::rules::UsernameRule;
 use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
 
@@ -86,6 +87,20 @@ fn every_documented_field_is_read_by_its_reader() {
             properties::<PatchRelationship>(),
             names_read(|| {
                 let _ = PatchRelationship::read(&body);
+            }),
+        ),
+        (
+            "CreatePrideFlagRequest",
+            properties::<CreatePrideFlagRequest>(),
+            names_read(|| {
+                let _ = CreatePrideFlagRequest::read(&body).map(|draft| draft.finish(Ok(())));
+            }),
+        ),
+        (
+            "UpdatePrideFlagRequest",
+            properties::<UpdatePrideFlagRequest>(),
+            names_read(|| {
+                let _ = UpdatePrideFlagRequest::read(&body);
             }),
         ),
         (
