@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::openapi::schema::ObjectBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::ToSchema;
 
 use crate::form::{Field, FormReader, Invalid, Length};
@@ -68,8 +68,10 @@ fn pride_flag_name_schema() -> ObjectBuilder {
 }
 
 fn new_pride_flag_description_schema() -> ObjectBuilder {
-    NEW_PRIDE_FLAG_DESCRIPTION_LENGTH
-        .nullable_schema()
+    // No `minLength: 0`: it says nothing, and the generated client would check a length < 0.
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(NEW_PRIDE_FLAG_DESCRIPTION_LENGTH.max))
         .description(Some("Description or alt text; empty or `null` means none."))
 }
 
