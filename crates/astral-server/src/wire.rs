@@ -214,6 +214,16 @@ pub fn iso8601(ms: i64) -> String {
     instant.format(DISCORD_TIMESTAMP).unwrap_or_default()
 }
 
+/// A pride flag, as its owner's library and anyone's view of their profile show it.
+pub fn pride_flag(record: &PrideFlagRecord) -> PrideFlag {
+    PrideFlag {
+        id: record.flag_id(),
+        hash: record.hash.clone(),
+        name: record.name.clone(),
+        description: record.description.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::iso8601;
@@ -242,15 +252,5 @@ mod tests {
         ] {
             assert_eq!(iso8601(ms), expected, "{ms}");
         }
-    }
-}
-
-/// A pride flag, as its owner's library and anyone's view of their profile show it.
-pub fn pride_flag(record: &PrideFlagRecord) -> PrideFlag {
-    PrideFlag {
-        id: record.flag_id(),
-        hash: record.hash.clone(),
-        name: record.name.clone(),
-        description: record.description.clone(),
     }
 }
