@@ -106,7 +106,7 @@ pub fn render(
 /// original took ~3 s and ~200 MB here, its f32 intermediate the size of the input); less
 /// than halving, where averaging would alias: a triangle filter. Takes the original by value
 /// so it is freed before the result is encoded.
-fn scale_down(image: DynamicImage, size: u32) -> DynamicImage {
+pub(crate) fn scale_down(image: DynamicImage, size: u32) -> DynamicImage {
     if image.width().max(image.height()) >= 2 * size {
         image.thumbnail(size, size)
     } else {
@@ -130,7 +130,7 @@ pub fn serves_as_is(original: &[u8], format: OutputFormat, size: Option<u32>) ->
 
 /// Takes the image by value so that a conversion replaces it rather than copying it: a 4096²
 /// image is 48–64 MiB per copy, and that is what bounds a render's memory.
-fn encode(image: DynamicImage, format: OutputFormat) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn encode(image: DynamicImage, format: OutputFormat) -> Result<Vec<u8>, RenderError> {
     use image::ColorType;
     let mut out = Cursor::new(Vec::new());
     if format == OutputFormat::Gif {

@@ -87,8 +87,41 @@ fn refuse(message: impl Into<String>) -> UploadError {
     UploadError(message.into())
 }
 
-/// `data:image/png;base64,AAAA…` or raw base64 → a validated image.
+/// Every kind an avatar or banner may be.
+pub const ALL_KINDS: [ImageKind; 4] =
+    [ImageKind::Png, ImageKind::Jpeg, ImageKind::Gif, ImageKind::WebP];
+
+impl ImageKind {
+    fn name(self) -> &'static str {
+        match self {
+            ImageKind::Png => "PNG",
+            ImageKind::Jpeg => "JPEG",
+            ImageKind::Gif => "GIF",
+            ImageKind::WebP => "WebP",
+        }
+    }
+}
+
+/// "PNG, JPEG or WebP".
+fn kind_list(kinds: &[ImageKind]) -> String {
+    match kinds.split_last() {
+        Some((last, [])) => last.name().to_owned(),
+        Some((last, rest)) => {
+            let rest: Vec<&str> = rest.iter().map(|k| k.name()).collect();
+            format!("{} or {}", rest.join(", "), last.name())
+        }
+        None => String::new(),
+    }
+}
+
+/// `data:image/png;base64,AAAA…` or raw base64 → a validated image (PNG, JPEG, GIF or WebP).
 pub fn decode_upload(value: &str) -> Result<Upload, UploadError> {
+    decode_upload_of(value, &ALL_KINDS)
+}
+
+/// Like [`decode_upload`], accepting only `kinds`: another format is refused from its sniffed
+/// bytes, before anything of it is decoded.
+pub fn decode_upload_of(value: &str, kinds: &[ImageKind]) -> Result<Upload, UploadError> {
     let payload = match value.strip_prefix("data:") {
         Some(rest) => {
             let (header, data) =
@@ -124,8 +157,12 @@ pub fn decode_upload(value: &str) -> Result<Upload, UploadError> {
             MAX_IMAGE_BYTES / 1024 / 1024
         )));
     }
-    let kind = ImageKind::sniff(&bytes)
-        .ok_or_else(|| refuse("The image must be a PNG, JPEG, GIF or WebP."))?;
+    let kind = ImageKind::sniff(&bytes).filter(|kind| kinds.contains(kind)).ok_or_else(|| {
+        let sniffed = ImageKind::sniff(&bytes)
+            .map(|kind| format!(" (this one is a {})", kind.name()))
+            .unwrap_or_default();
+        refuse(format!("The image must be a {}{sniffed}.", kind_list(kinds)))
+    })?;
 
     // Dimensions from the header alone, before any pixel is decoded.
     let (width, height) = ImageReader::with_format(Cursor::new(&bytes), kind.format())

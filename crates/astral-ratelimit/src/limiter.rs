@@ -82,6 +82,14 @@ impl LimiterConfig {
                     path: "/users/@me/relationships",
                     quota: Quota::new(3, Duration::from_secs(1)),
                 },
+                // Each creation decodes and re-encodes an image: a few at once (a user adding
+                // a set of flags), then one every 2 s.
+                RouteLimit {
+                    name: "create_pride_flag",
+                    method: "POST",
+                    path: "/users/@me/flags",
+                    quota: Quota::new(5, Duration::from_secs(10)),
+                },
             ],
             redis_url: None,
             namespace: "astral".into(),

@@ -107,6 +107,9 @@ pub struct SettingsArgs {
     /// `GET /users/@me/relationships` [default: 3/1s].
     #[arg(long, env = "ASTRAL_RATE_LIMIT_LIST_MY_RELATIONSHIPS")]
     pub rate_limit_list_my_relationships: Option<String>,
+    /// `POST /users/@me/flags` [default: 5/10s].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_CREATE_PRIDE_FLAG")]
+    pub rate_limit_create_pride_flag: Option<String>,
     /// Directory for uploaded avatars and banners (created if missing) [default: media].
     #[arg(long, env = "ASTRAL_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
@@ -285,6 +288,9 @@ impl SettingsArgs {
                             "rate_limit_list_my_relationships",
                             pick!(rate_limit_list_my_relationships),
                         ),
+                        "create_pride_flag" => {
+                            ("rate_limit_create_pride_flag", pick!(rate_limit_create_pride_flag))
+                        }
                         other => {
                             return Err(invalid(
                                 "rate_limits",
@@ -536,6 +542,7 @@ mod tests {
         let args = SettingsArgs {
             rate_limit_update_my_user: Some("7/7s".into()),
             rate_limit_list_my_relationships: Some("9/9s".into()),
+            rate_limit_create_pride_flag: Some("4/4s".into()),
             ..SettingsArgs::default()
         };
         let limits = args.resolve().unwrap().rate_limits.unwrap();
@@ -545,6 +552,7 @@ mod tests {
             [
                 ("update_my_user", "7/7s".parse().unwrap()),
                 ("list_my_relationships", "9/9s".parse().unwrap()),
+                ("create_pride_flag", "4/4s".parse().unwrap()),
             ],
             "each route its own setting, and no route without one"
         );

@@ -5,7 +5,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::handlers::{
-    auth, channels, gateway, guilds, health, images, invites, relationships, users,
+    auth, channels, gateway, guilds, health, images, invites, pride_flags, relationships, users,
 };
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
@@ -30,6 +30,10 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(guilds::get_my_guild_member::get_my_guild_member)
         .service(guilds::leave_guild::leave_guild)
         .service(guilds::leave_guild::leave_community)
+        .service(pride_flags::list_my_pride_flags::list_my_pride_flags)
+        .service(pride_flags::create_pride_flag::create_pride_flag)
+        .service(pride_flags::update_pride_flag::update_pride_flag)
+        .service(pride_flags::delete_pride_flag::delete_pride_flag)
         .service(users::get_my_user::get_my_user)
         .service(users::update_my_user::update_my_user)
         .service(users::get_user_profile::get_user_profile)
@@ -51,5 +55,6 @@ pub fn configure_root(cfg: &mut ServiceConfig) {
     cfg.service(health::get_health)
         .service(images::get_user_avatar::get_user_avatar)
         .service(images::get_user_banner::get_user_banner)
-        .service(images::get_default_avatar::get_default_avatar);
+        .service(images::get_default_avatar::get_default_avatar)
+        .service(images::get_pride_flag_image::get_pride_flag_image);
 }

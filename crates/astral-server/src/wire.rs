@@ -3,10 +3,11 @@
 
 use astral_store::{
     ChannelRecord, GuildRecord, GuildWithCount, InviteRecord, ListedGuild, MemberRecord,
-    ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
+    PrideFlagRecord, ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
 };
 use astral_types::channel::PrivateChannel;
 use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
+use astral_types::pride_flag::PrideFlag;
 use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
 use astral_types::UserId;
 use time::format_description::FormatItem;
@@ -211,6 +212,16 @@ pub fn iso8601(ms: i64) -> String {
     // Formatting into a string fails only for a component the description cannot hold, and
     // every instant of the years 1–9999 fits it.
     instant.format(DISCORD_TIMESTAMP).unwrap_or_default()
+}
+
+/// A pride flag, as its owner's library and anyone's view of their profile show it.
+pub fn pride_flag(record: &PrideFlagRecord) -> PrideFlag {
+    PrideFlag {
+        id: record.flag_id(),
+        hash: record.hash.clone(),
+        name: record.name.clone(),
+        description: record.description.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod conn;
 mod error;
 mod guilds;
 mod migrate;
+mod pride_flags;
 mod relationships;
 pub mod schema;
 #[cfg(feature = "testing")]
@@ -30,6 +31,7 @@ pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,
     MemberRecord,
 };
+pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
 pub use users::{ImageSlot, NewUser, ProfileRecord, UserChanges, UserRecord};

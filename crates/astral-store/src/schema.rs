@@ -44,6 +44,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     guild_invites,
     channels,
     channel_recipients,
+    pride_flags,
+    user_pride_flags,
 );
 
 diesel::table! {
@@ -115,3 +117,24 @@ diesel::table! {
 }
 
 diesel::joinable!(channel_recipients -> channels (channel_id));
+
+diesel::table! {
+    pride_flags (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        hash -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_pride_flags (user_id, position) {
+        user_id -> BigInt,
+        position -> Integer,
+        flag_id -> BigInt,
+    }
+}
+
+diesel::joinable!(pride_flags -> users (user_id));
+diesel::joinable!(user_pride_flags -> pride_flags (flag_id));

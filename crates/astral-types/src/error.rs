@@ -87,6 +87,9 @@ error_catalogue! {
     TooManyGroupDms = 400, 30011, "Maximum number of group DMs reached (10)";
     /// The invites-per-guild cap.
     TooManyInvites = 400, 30016, "Maximum number of invites reached (1000)";
+    /// The pride-flags-per-user cap (`pride_flag::MAX_PRIDE_FLAGS`). Not a Discord code
+    /// (Discord has no pride flags): one of Astral's own in Discord's "maximum reached" range.
+    TooManyPrideFlags = 400, 30080, "Maximum number of pride flags reached (500)";
     /// A group DM action asked of a 1:1 DM.
     DmChannelAction = 400, 50003, "Cannot execute action on a DM channel";
     /// A DM recipient that does not exist.
@@ -113,6 +116,9 @@ error_catalogue! {
     UnknownGuild = 404, 10004, "Unknown Guild";
     UnknownInvite = 404, 10006, "Unknown Invite";
     UnknownUser = 404, 10013, "Unknown User";
+    /// A pride flag that does not exist, or is another user's. Astral's own code, in
+    /// Discord's "unknown resource" range.
+    UnknownPrideFlag = 404, 10080, "Unknown Pride Flag";
     /// A known path, asked with a method it does not serve (the server adds `Allow`).
     MethodNotAllowed = 405, 0, "405: Method Not Allowed";
     /// The body arrived too slowly.

@@ -13,6 +13,7 @@ use crate::auth::{LoginRequest, RegisterRequest};
 use crate::channel::CreatePrivateChannelRequest;
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
+use crate::pride_flag::{CreatePrideFlagRequest, UpdatePrideFlagRequest};
 use crate::rules::UsernameRule;
 use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
 
@@ -56,6 +57,10 @@ fn every_documented_field_is_read_by_its_reader() {
         body::<FriendRequest, _>(|| FriendRequest::read(&empty)),
         body::<PutRelationship, _>(|| PutRelationship::read(&empty)),
         body::<PatchRelationship, _>(|| PatchRelationship::read(&empty)),
+        body::<CreatePrideFlagRequest, _>(|| {
+            CreatePrideFlagRequest::read(&empty).map(|draft| draft.finish(Ok(())))
+        }),
+        body::<UpdatePrideFlagRequest, _>(|| UpdatePrideFlagRequest::read(&empty)),
         query::<GuildListQuery, _>(|| GuildListQuery::read(&[])),
         query::<ProfileQuery, _>(|| ProfileQuery::read(&[])),
     ];

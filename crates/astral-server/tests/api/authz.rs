@@ -92,6 +92,12 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     ("delete_channel", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), E(404, 10003), S(200)]),
     // Bots are in no group DM and add nobody (Discord: only with the users' OAuth2 grants).
     ("add_group_dm_recipient", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), BOTS_REFUSED, S(204)]),
+    // A pronouns.cc feature for people: bots have no flags. Another user's flag is unknown.
+    ("list_my_pride_flags", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)]),
+    ("create_pride_flag", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)]),
+    ("update_pride_flag", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10080), BOTS_REFUSED, S(200)]),
+    ("delete_pride_flag", [UNAUTHORIZED, UNAUTHORIZED, E(404, 10080), BOTS_REFUSED, S(204)]),
+    ("get_pride_flag_image", ANYONE),
     (
         "remove_group_dm_recipient",
         [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), E(404, 10003), S(204)],
@@ -168,6 +174,8 @@ struct Fixture {
     group_id: String,
     avatar: String,
     banner: String,
+    flag_id: String,
+    flag_hash: String,
     counter: AtomicUsize,
 }
 
@@ -213,6 +221,15 @@ impl Fixture {
             "/users/@me",
             &owner.token,
             Some(json!({"avatar": png(1), "banner": png(2), "locale": "fr"})),
+            200,
+        )
+        .await;
+        let flag = expect(
+            app,
+            "POST",
+            "/users/@me/flags",
+            &owner.token,
+            Some(json!({"flag": png(3), "name": "Owner's flag", "description": "alt"})),
             200,
         )
         .await;
@@ -302,6 +319,8 @@ impl Fixture {
         Fixture {
             avatar: me["avatar"].as_str().unwrap().to_owned(),
             banner: me["banner"].as_str().unwrap().to_owned(),
+            flag_id: flag["id"].as_str().unwrap().to_owned(),
+            flag_hash: flag["hash"].as_str().unwrap().to_owned(),
             owner,
             revoked,
             other,
@@ -364,7 +383,17 @@ impl Fixture {
                     .cloned(),
             );
         }
-        json!({"me": me, "relationships": relationships, "guild": guild, "member": member, "channels": channels})
+        // The owner's own calls in the matrix add and delete flags of their own; this one is
+        // the fixture's.
+        let (_, flags) = app.call("GET", "/users/@me/flags", t, None).await;
+        let flag: Vec<Value> = flags
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == json!(self.flag_id))
+            .cloned()
+            .collect();
+        json!({"me": me, "relationships": relationships, "guild": guild, "member": member, "channels": channels, "flag": flag})
     }
 }
 
@@ -466,6 +495,20 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
             };
             r("DELETE", format!("/channels/{group}/recipients/{target}"), None)
         }
+        "list_my_pride_flags" => r("GET", "/users/@me/flags".into(), None),
+        "create_pride_flag" => r("POST", "/users/@me/flags".into(), Some(json!({"flag": png(4), "name": f.fresh("Flag ")}))),
+        // The owner renames the fixture's flag to what it is (no change).
+        "update_pride_flag" => r("PATCH", format!("/users/@me/flags/{}", f.flag_id), Some(json!({"name": "Owner's flag"}))),
+        "delete_pride_flag" => {
+            let flag = if class == Class::Owner {
+                let made = expect(app, "POST", "/users/@me/flags", owner, Some(json!({"flag": png(5), "name": f.fresh("Doomed ")})), 200).await;
+                made["id"].as_str().unwrap().to_owned()
+            } else {
+                f.flag_id.clone()
+            };
+            r("DELETE", format!("/users/@me/flags/{flag}"), None)
+        }
+        "get_pride_flag_image" => r("GET", format!("/flags/{}.webp", f.flag_hash), None),
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
 }

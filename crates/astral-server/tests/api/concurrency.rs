@@ -1,6 +1,7 @@
 //! 64 clients at once: racing PATCHes on one user, DM creation between one pair from both
-//! sides, and friend requests in both directions end in one consistent state. And a use case
-//! racing another that undoes it: a bot leaving a guild while its owner adds it.
+//! sides, friend requests in both directions and pride flag creations at the per-user cap end
+//! in one consistent state. And a use case racing another that undoes it: a bot leaving a guild
+//! while its owner adds it.
 
 use futures_util::future::join_all;
 use serde_json::{json, Value};
@@ -205,4 +206,46 @@ async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app: Tes
     }
     println!("{added} of {ADD_LEAVE_ROUNDS} adds answered 201");
     assert!(added > 0, "no round added the bot: the race was never run");
+}
+
+backend_test!(sixty_four_flag_creations_at_the_cap_make_exactly_the_room_left);
+async fn sixty_four_flag_creations_at_the_cap_make_exactly_the_room_left(app: TestApp) {
+    const ROOM: usize = 8;
+    let cap = astral_types::pride_flag::MAX_PRIDE_FLAGS as usize;
+    let (token, _) = app.register("flag-racer").await;
+    let flag = {
+        use base64::Engine;
+        let img = image::RgbImage::from_pixel(3, 2, image::Rgb([1, 2, 3]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
+    };
+    for i in 0..cap - ROOM {
+        let body = json!({"flag": flag, "name": format!("Before {i}")});
+        app.expect("POST", "/users/@me/flags", Some(&token), Some(body), 200).await;
+    }
+    let answers = join_all((0..CLIENTS).map(|i| {
+        let body = json!({"flag": flag, "name": format!("Racer {i}")});
+        send(&app, "POST", "/users/@me/flags".into(), &token, body)
+    }))
+    .await;
+    let (mut created, mut refused, mut busy) = (0, 0, 0);
+    for (status, retry_after, body) in &answers {
+        match (*status, body["code"].as_i64()) {
+            (200, _) => created += 1,
+            (400, Some(30080)) => refused += 1,
+            (503, _) if retry_after.is_some() => busy += 1,
+            other => panic!("{other:?}: {body}"),
+        }
+        check_response_body("POST", "/users/@me/flags", *status, body).unwrap();
+    }
+    println!("POST /users/@me/flags at the cap: {created} created, {refused} refused, {busy} busy");
+    // The count is taken under the user's lock: the racers never pass the cap together, and
+    // unless some were turned away busy, exactly the room left is filled.
+    assert!(created <= ROOM, "{created} created with room for {ROOM}");
+    if busy == 0 {
+        assert_eq!((created, refused), (ROOM, CLIENTS - ROOM));
+    }
+    let (_, list) = app.call("GET", "/users/@me/flags", Some(&token), None).await;
+    assert_eq!(list.as_array().unwrap().len(), cap - ROOM + created);
 }

@@ -28,6 +28,7 @@ mod image_attacks;
 mod images;
 mod logs;
 mod passwords;
+mod pride_flags;
 mod process;
 mod rate_limit_identity;
 mod rate_limits;

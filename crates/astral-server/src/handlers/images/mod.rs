@@ -1,5 +1,6 @@
 //! Discord's CDN paths, served from the root: `/avatars/{user_id}/{hash}.{ext}`,
-//! `/banners/{user_id}/{hash}.{ext}` and `/embed/avatars/{index}.png`, each with `?size=`.
+//! `/banners/{user_id}/{hash}.{ext}` and `/embed/avatars/{index}.png`, each with `?size=`; and
+//! pride flags' images at `/flags/{hash}.webp`.
 //!
 //! A hash is served only under the id of the user who uploaded it (any hash they ever had, so
 //! old URLs keep working). Images are immutable under their names: long-lived caching and an
@@ -10,6 +11,7 @@
 //! threads: a request that finds them busy past their queue timeout answers 503.
 
 pub mod get_default_avatar;
+pub mod get_pride_flag_image;
 pub mod get_user_avatar;
 pub mod get_user_banner;
 pub mod limit;

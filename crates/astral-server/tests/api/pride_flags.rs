@@ -1,0 +1,349 @@
+//! Pride flags: the caller's library at `/users/@me/flags` (create, list, edit, delete), the
+//! images at `/flags/{hash}.webp`, the per-user cap, and who may touch whose flags.
+
+use std::io::Cursor;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use image::{ImageFormat, Rgb, RgbImage};
+use serde_json::{json, Value};
+
+use crate::support::{assert_matches_contract, backend_test, bot, TestApp};
+
+const MAX_PRIDE_FLAGS: usize = astral_types::pride_flag::MAX_PRIDE_FLAGS as usize;
+
+fn encoded(w: u32, h: u32, shade: u8, format: ImageFormat) -> Vec<u8> {
+    let img = RgbImage::from_fn(w, h, |x, _| Rgb([shade, (x % 256) as u8, 90]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// A small distinct PNG as a data URI.
+fn png(shade: u8) -> String {
+    format!("data:image/png;base64,{}", STANDARD.encode(encoded(6, 4, shade, ImageFormat::Png)))
+}
+
+async fn fetch(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let r = app.http.get(format!("{}{path}", app.root)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.bytes().await.unwrap().to_vec())
+}
+
+async fn create(app: &TestApp, auth: &str, body: Value) -> Value {
+    app.expect("POST", "/users/@me/flags", Some(auth), Some(body), 200).await
+}
+
+backend_test!(flags_round_trip_through_the_generated_client);
+async fn flags_round_trip_through_the_generated_client(app: TestApp) {
+    use astral_client::types::{CreatePrideFlagRequest, UpdatePrideFlagRequest};
+
+    let (token, _) = app.register("flagbearer").await;
+    let auth = bot(&token);
+    let client = app.client(Some(&auth));
+    assert!(client.list_my_pride_flags().await.unwrap().into_inner().is_empty());
+
+    // A JPEG sent as raw base64 (no data URI), larger than a stored flag.
+    let jpeg = STANDARD.encode(encoded(1024, 640, 3, ImageFormat::Jpeg));
+    let body = CreatePrideFlagRequest {
+        flag: jpeg,
+        name: "Transgender 🏳️‍⚧️".parse().unwrap(),
+        description: Some("Five stripes".parse().unwrap()),
+    };
+    let flag = client.create_pride_flag(&body).await.unwrap().into_inner();
+    assert_eq!(
+        (flag.name.as_str(), flag.description.as_deref()),
+        ("Transgender 🏳️‍⚧️", Some("Five stripes"))
+    );
+    assert!(astral_media::is_hash(&flag.hash) && !flag.hash.starts_with("a_"), "{}", flag.hash);
+
+    // Served normalised: WebP, scaled to fit 512×512, immutable.
+    let (status, headers, bytes) = fetch(&app, &format!("/flags/{}.webp", flag.hash)).await;
+    assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, "image/webp"));
+    assert!(headers["cache-control"].to_str().unwrap().contains("immutable"));
+    let img = image::load_from_memory_with_format(&bytes, ImageFormat::WebP).unwrap();
+    assert_eq!((img.width(), img.height()), (512, 320));
+    let (status, _, bytes) = fetch(&app, &format!("/flags/{}.webp?size=64", flag.hash)).await;
+    assert_eq!(status, 200);
+    assert_eq!(image::load_from_memory(&bytes).unwrap().width(), 64);
+
+    // Edit: the name alone, then the description cleared.
+    let id = flag.id.to_string();
+    let patch = UpdatePrideFlagRequest { name: Some("Trans".parse().unwrap()), description: None };
+    let edited = client.update_pride_flag(&id, &patch).await.unwrap().into_inner();
+    assert_eq!(
+        (edited.name.as_str(), edited.description.as_deref()),
+        ("Trans", Some("Five stripes"))
+    );
+    let cleared = app
+        .expect(
+            "PATCH",
+            &format!("/users/@me/flags/{id}"),
+            Some(&auth),
+            Some(json!({"description": null})),
+            200,
+        )
+        .await;
+    assert_matches_contract("PrideFlag", &cleared);
+    assert_eq!((cleared["name"].as_str(), &cleared["description"]), (Some("Trans"), &Value::Null));
+
+    let second =
+        create(&app, &auth, json!({"flag": png(9), "name": "Bi", "description": ""})).await;
+    assert_eq!(second["description"], Value::Null, "an empty description is none");
+    let listed = client.list_my_pride_flags().await.unwrap().into_inner();
+    let names: Vec<&str> = listed.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["Trans", "Bi"], "oldest first, edits stored");
+
+    client.delete_pride_flag(&id).await.unwrap();
+    let listed = app.expect("GET", "/users/@me/flags", Some(&auth), None, 200).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], second["id"]);
+    // Its image is no longer served: no flag has it.
+    let (status, _, _) = fetch(&app, &format!("/flags/{}.webp", flag.hash)).await;
+    assert_eq!(status, 404);
+    app.refusal("DELETE", &format!("/users/@me/flags/{id}"), Some(&auth), None, (404, 10080)).await;
+}
+
+backend_test!(names_and_descriptions_are_checked_at_their_limits);
+async fn names_and_descriptions_are_checked_at_their_limits(app: TestApp) {
+    let (token, _) = app.register("limits").await;
+    let auth = bot(&token);
+    let at = |n: usize| "ß".repeat(n);
+    let ok =
+        create(&app, &auth, json!({"flag": png(1), "name": at(100), "description": at(500)})).await;
+    assert_eq!(
+        (
+            ok["name"].as_str().unwrap().chars().count(),
+            ok["description"].as_str().unwrap().chars().count()
+        ),
+        (100, 500)
+    );
+    let path = format!("/users/@me/flags/{}", ok["id"].as_str().unwrap());
+
+    let bad_creates = [
+        (json!({"flag": png(2), "name": at(101)}), "name", "BASE_TYPE_BAD_LENGTH"),
+        (json!({"flag": png(2), "name": ""}), "name", "BASE_TYPE_BAD_LENGTH"),
+        (
+            json!({"flag": png(2), "name": "x", "description": at(501)}),
+            "description",
+            "BASE_TYPE_BAD_LENGTH",
+        ),
+        (json!({"name": "x"}), "flag", "BASE_TYPE_REQUIRED"),
+        (json!({"flag": png(2)}), "name", "BASE_TYPE_REQUIRED"),
+        (json!({"flag": png(2), "name": null}), "name", "BASE_TYPE_REQUIRED"),
+        (json!({"flag": 7, "name": "x"}), "flag", "STRING_TYPE_CONVERT"),
+    ];
+    for (body, field, code) in bad_creates {
+        let refused = app
+            .refusal("POST", "/users/@me/flags", Some(&auth), Some(body.clone()), (400, 50035))
+            .await;
+        assert_eq!(refused["errors"][field]["_errors"][0]["code"], code, "{body}: {refused}");
+    }
+    // Both required fields missing: both reported at once.
+    let refused =
+        app.refusal("POST", "/users/@me/flags", Some(&auth), Some(json!({})), (400, 50035)).await;
+    assert_eq!(refused["errors"]["flag"]["_errors"][0]["code"], "BASE_TYPE_REQUIRED");
+    assert_eq!(refused["errors"]["name"]["_errors"][0]["code"], "BASE_TYPE_REQUIRED");
+
+    let edited = app
+        .expect("PATCH", &path, Some(&auth), Some(json!({"name": "ü", "description": "ä"})), 200)
+        .await;
+    assert_eq!((edited["name"].as_str(), edited["description"].as_str()), (Some("ü"), Some("ä")));
+    let bad_edits = [
+        (json!({"name": at(101)}), "name"),
+        (json!({"name": ""}), "name"),
+        (json!({"name": null}), "name"),
+        (json!({"description": ""}), "description"),
+        (json!({"description": at(501)}), "description"),
+        (json!({"name": "fine", "description": ""}), "description"),
+    ];
+    for (body, field) in bad_edits {
+        let refused =
+            app.refusal("PATCH", &path, Some(&auth), Some(body.clone()), (400, 50035)).await;
+        assert!(refused["errors"][field]["_errors"].is_array(), "{body}: {refused}");
+    }
+    // Nothing was written by a refused edit.
+    let listed = app.expect("GET", "/users/@me/flags", Some(&auth), None, 200).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (listed[0]["name"].as_str(), listed[0]["description"].as_str()),
+        (Some("ü"), Some("ä"))
+    );
+}
+
+backend_test!(only_png_jpeg_and_webp_images_are_flags);
+async fn only_png_jpeg_and_webp_images_are_flags(app: TestApp) {
+    let (token, _) = app.register("imagery").await;
+    let auth = bot(&token);
+    let gif =
+        format!("data:image/gif;base64,{}", STANDARD.encode(encoded(8, 8, 1, ImageFormat::Gif)));
+    let refused = app
+        .refusal(
+            "POST",
+            "/users/@me/flags",
+            Some(&auth),
+            Some(json!({"flag": gif, "name": "Animated", "description": "alt text"})),
+            (400, 50035),
+        )
+        .await;
+    let error = &refused["errors"]["flag"]["_errors"][0];
+    assert_eq!(error["code"], "IMAGE_INVALID");
+    assert_eq!(error["message"], "The image must be a PNG, JPEG or WebP (this one is a GIF).");
+
+    let garbage = [
+        json!("data:image/png;base64,"),
+        json!("data:image/png;base64,@@@@"),
+        json!(STANDARD.encode(b"definitely not an image")),
+        json!(format!(
+            "data:image/png;base64,{}",
+            STANDARD.encode(&encoded(8, 8, 1, ImageFormat::Png)[..40])
+        )),
+    ];
+    for flag in garbage {
+        let body = json!({"flag": flag, "name": "Broken"});
+        let refused =
+            app.refusal("POST", "/users/@me/flags", Some(&auth), Some(body), (400, 50035)).await;
+        assert_eq!(refused["errors"]["flag"]["_errors"][0]["code"], "IMAGE_INVALID", "{refused}");
+    }
+    // A bad image and a bad name are reported together.
+    let refused = app
+        .refusal(
+            "POST",
+            "/users/@me/flags",
+            Some(&auth),
+            Some(json!({"flag": "@@", "name": ""})),
+            (400, 50035),
+        )
+        .await;
+    assert!(
+        refused["errors"]["flag"].is_object() && refused["errors"]["name"].is_object(),
+        "{refused}"
+    );
+
+    // WebP is accepted, and the same picture as PNG is the same stored image.
+    let webp = STANDARD.encode(encoded(10, 6, 4, ImageFormat::WebP));
+    let png = STANDARD.encode(encoded(10, 6, 4, ImageFormat::Png));
+    let a = create(&app, &auth, json!({"flag": webp, "name": "A"})).await;
+    let b = create(&app, &auth, json!({"flag": png, "name": "B"})).await;
+    assert_eq!(a["hash"], b["hash"]);
+    assert_ne!(a["id"], b["id"]);
+    let listed = app.expect("GET", "/users/@me/flags", Some(&auth), None, 200).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "no refused image left a flag behind");
+}
+
+backend_test!(another_users_flags_are_unknown);
+async fn another_users_flags_are_unknown(app: TestApp) {
+    let (owner, _) = app.register("owner").await;
+    let (other, _) = app.register("other").await;
+    let (owner, other) = (bot(&owner), bot(&other));
+    let flag = create(&app, &owner, json!({"flag": png(5), "name": "Mine"})).await;
+    let path = format!("/users/@me/flags/{}", flag["id"].as_str().unwrap());
+
+    app.refusal("PATCH", &path, Some(&other), Some(json!({"name": "Stolen"})), (404, 10080)).await;
+    app.refusal("DELETE", &path, Some(&other), None, (404, 10080)).await;
+    let listed = app.expect("GET", "/users/@me/flags", Some(&other), None, 200).await;
+    assert_eq!(listed, json!([]));
+    // Unknown and non-snowflake ids alike.
+    for id in ["1", "123456789012345678", "not-a-flag", "-1"] {
+        let path = format!("/users/@me/flags/{id}");
+        app.refusal("PATCH", &path, Some(&owner), Some(json!({"name": "x"})), (404, 10080)).await;
+        app.refusal("DELETE", &path, Some(&owner), None, (404, 10080)).await;
+    }
+    // The owner's flag is untouched.
+    let listed = app.expect("GET", "/users/@me/flags", Some(&owner), None, 200).await;
+    assert_eq!(listed, json!([flag]));
+}
+
+backend_test!(bots_cannot_use_the_flag_routes);
+async fn bots_cannot_use_the_flag_routes(app: TestApp) {
+    let (token, _) = app.create_bot("flagbot");
+    let auth = bot(&token);
+    let body = json!({"flag": png(1), "name": "Bot flag"});
+    app.refusal("GET", "/users/@me/flags", Some(&auth), None, (403, 20001)).await;
+    app.refusal("POST", "/users/@me/flags", Some(&auth), Some(body), (403, 20001)).await;
+    app.refusal(
+        "PATCH",
+        "/users/@me/flags/1",
+        Some(&auth),
+        Some(json!({"name": "x"})),
+        (403, 20001),
+    )
+    .await;
+    app.refusal("DELETE", "/users/@me/flags/1", Some(&auth), None, (403, 20001)).await;
+}
+
+backend_test!(the_cdn_serves_flag_images_only);
+async fn the_cdn_serves_flag_images_only(app: TestApp) {
+    let (token, _) = app.register("cdnuser").await;
+    let auth = bot(&token);
+    // An avatar's hash is not a flag's.
+    let me =
+        app.expect("PATCH", "/users/@me", Some(&auth), Some(json!({"avatar": png(8)})), 200).await;
+    let avatar = me["avatar"].as_str().unwrap();
+    let flag = create(&app, &auth, json!({"flag": png(8), "name": "Served"})).await;
+    let hash = flag["hash"].as_str().unwrap();
+    for path in [
+        format!("/flags/{avatar}.webp"),
+        "/flags/0123456789abcdef0123456789abcdef.webp".into(),
+        format!("/flags/{hash}.png"),
+        format!("/flags/{hash}"),
+        "/flags/..%2F..%2Fetc.webp".into(),
+    ] {
+        let (status, _, body) = fetch(&app, &path).await;
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        assert_eq!((status, &body["code"]), (404, &json!(0)), "{path}: {body}");
+    }
+    let (status, headers, _) = fetch(&app, &format!("/flags/{hash}.webp")).await;
+    assert_eq!(status, 200);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let r = app
+        .http
+        .get(format!("{}/flags/{hash}.webp", app.root))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 304);
+    let (status, _, _) = fetch(&app, &format!("/flags/{hash}.webp?size=17")).await;
+    assert_eq!(status, 400);
+}
+
+backend_test!(nobody_has_more_than_the_cap);
+async fn nobody_has_more_than_the_cap(app: TestApp) {
+    let (token, _) = app.register("collector").await;
+    let auth = bot(&token);
+    // One image for all of them: the cap counts flags, not images.
+    let flag = png(3);
+    for i in 0..MAX_PRIDE_FLAGS {
+        create(&app, &auth, json!({"flag": flag, "name": format!("Flag {i}")})).await;
+    }
+    let refused = app
+        .refusal(
+            "POST",
+            "/users/@me/flags",
+            Some(&auth),
+            Some(json!({"flag": flag, "name": "One more"})),
+            (400, 30080),
+        )
+        .await;
+    assert_eq!(
+        refused["message"],
+        format!("Maximum number of pride flags reached ({MAX_PRIDE_FLAGS})")
+    );
+    let listed = app.expect("GET", "/users/@me/flags", Some(&auth), None, 200).await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), MAX_PRIDE_FLAGS);
+    // Deleting one makes room for one.
+    let path = format!("/users/@me/flags/{}", listed[0]["id"].as_str().unwrap());
+    app.expect("DELETE", &path, Some(&auth), None, 204).await;
+    create(&app, &auth, json!({"flag": flag, "name": "Room again"})).await;
+    app.refusal(
+        "POST",
+        "/users/@me/flags",
+        Some(&auth),
+        Some(json!({"flag": flag, "name": "Over"})),
+        (400, 30080),
+    )
+    .await;
+}

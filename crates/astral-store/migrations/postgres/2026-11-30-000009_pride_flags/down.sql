@@ -1,0 +1,2 @@
+DROP TABLE user_pride_flags;
+DROP TABLE pride_flags;
