@@ -32,6 +32,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(guilds::leave_guild::leave_community)
         .service(users::get_my_user::get_my_user)
         .service(users::update_my_user::update_my_user)
+        .service(users::reroll_my_short_id::reroll_my_short_id)
+        .service(users::reroll_my_short_id_post::reroll_my_short_id_post)
         .service(users::get_user_profile::get_user_profile)
         .service(users::get_user::get_user)
         .service(guilds::create_guild::create_guild)

@@ -18,10 +18,13 @@ pub mod guild;
 pub mod ids;
 pub mod locale;
 pub mod password;
+pub mod profile;
 pub mod rules;
 pub mod user;
 
-pub use error::{ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit};
+pub use error::{
+    Cooldown, ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit,
+};
 pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};
 
 #[cfg(test)]
