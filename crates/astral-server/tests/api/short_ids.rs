@@ -90,7 +90,10 @@ async fn a_reroll_waits_an_hour(db: TestDb) {
     assert!(is_sid(&json!(rerolled.sid)), "{}", rerolled.sid);
     assert_eq!(rerolled.last_sid_reroll.as_deref(), Some(T0_ISO));
     let now = me(&app, &auth).await;
-    assert_eq!((now["sid"].as_str(), now["last_sid_reroll"].as_str()), (Some(&*rerolled.sid), Some(T0_ISO)));
+    assert_eq!(
+        (now["sid"].as_str(), now["last_sid_reroll"].as_str()),
+        (Some(&*rerolled.sid), Some(T0_ISO))
+    );
 
     // Within the hour, by either method: 403, Astral's code 2004, and the wait in seconds.
     for method in ["GET", "POST"] {
@@ -109,12 +112,16 @@ async fn a_reroll_waits_an_hour(db: TestDb) {
 
     // A HEAD is served as GET everywhere, but here changes nothing.
     clock.advance_us(1_000);
-    let head = app.http.head(format!("{}/users/@me/reroll", app.api("v10"))).header("Authorization", &auth);
+    let head = app
+        .http
+        .head(format!("{}/users/@me/reroll", app.api("v10")))
+        .header("Authorization", &auth);
     let response = head.send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(me(&app, &auth).await, now, "HEAD rerolled");
     // Without a token, HEAD is refused like GET.
-    let response = app.http.head(format!("{}/users/@me/reroll", app.api("v10"))).send().await.unwrap();
+    let response =
+        app.http.head(format!("{}/users/@me/reroll", app.api("v10"))).send().await.unwrap();
     assert_eq!(response.status(), 401);
 
     // An hour after the reroll, the generated client's POST works.
@@ -139,10 +146,8 @@ async fn concurrent_rerolls_stay_unique(db: TestDb) {
         tokens.push(bot(&app.register(&format!("racer{i}")).await.0));
     }
     // Every user at once: all succeed, all short ids distinct.
-    let answers = join_all(
-        tokens.iter().map(|t| app.call("POST", "/users/@me/reroll", Some(t), None)),
-    )
-    .await;
+    let answers =
+        join_all(tokens.iter().map(|t| app.call("POST", "/users/@me/reroll", Some(t), None))).await;
     let mut sids = BTreeSet::new();
     for (status, body) in &answers {
         assert_eq!(*status, 200, "{body}");
@@ -176,9 +181,20 @@ async fn get_user_finds_by_id_username_or_short_id(app: TestApp) {
     let auth = bot(&token);
     let sid = me(&app, &auth).await["sid"].as_str().unwrap().to_owned();
     let client = app.client(None);
-    for name in [id.clone(), "Lookup.Me".into(), "lookup.me".into(), "LOOKUP.ME".into(), sid.clone(), sid.to_uppercase()] {
+    for name in [
+        id.clone(),
+        "Lookup.Me".into(),
+        "lookup.me".into(),
+        "LOOKUP.ME".into(),
+        sid.clone(),
+        sid.to_uppercase(),
+    ] {
         let found = client.get_user(&name).await.unwrap().into_inner();
-        assert_eq!((found.id.to_string(), found.sid.as_str()), (id.clone(), sid.as_str()), "{name}");
+        assert_eq!(
+            (found.id.to_string(), found.sid.as_str()),
+            (id.clone(), sid.as_str()),
+            "{name}"
+        );
     }
 
     // An all-digit username is a snowflake too: tried as an id first, then as a name.
@@ -193,7 +209,8 @@ async fn get_user_finds_by_id_username_or_short_id(app: TestApp) {
 
     // A username that is someone else's short id: the name wins (names are looked up first).
     let (shadow_token, shadow_id) = app.register(&sid).await;
-    let found = app.expect("GET", &format!("/users/{sid}"), Some(&bot(&shadow_token)), None, 200).await;
+    let found =
+        app.expect("GET", &format!("/users/{sid}"), Some(&bot(&shadow_token)), None, 200).await;
     assert_eq!(found["id"], json!(shadow_id));
     assert_ne!(shadow_id, id);
 
@@ -238,7 +255,10 @@ async fn anonymous_profiles_are_charged_to_the_address(db: TestDb) {
     for remaining in ["2", "1", "0"] {
         let r = get(None).await.unwrap();
         assert_eq!(r.status(), 200);
-        assert_eq!((header(&r, "x-ratelimit-limit"), header(&r, "x-ratelimit-remaining")), ("3".to_owned(), remaining.to_owned()));
+        assert_eq!(
+            (header(&r, "x-ratelimit-limit"), header(&r, "x-ratelimit-remaining")),
+            ("3".to_owned(), remaining.to_owned())
+        );
         anonymous_bucket = header(&r, "x-ratelimit-bucket");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["username"], "public-person");
@@ -256,7 +276,10 @@ async fn anonymous_profiles_are_charged_to_the_address(db: TestDb) {
     assert_ne!(header(&r, "x-ratelimit-limit"), "3");
 }
 
-backend_db_test!(anonymous_profiles_are_charged_to_the_address, anonymous_profiles_are_charged_to_the_address);
+backend_db_test!(
+    anonymous_profiles_are_charged_to_the_address,
+    anonymous_profiles_are_charged_to_the_address
+);
 
 backend_test!(a_bad_token_is_still_401_on_get_user);
 async fn a_bad_token_is_still_401_on_get_user(app: TestApp) {
@@ -284,7 +307,10 @@ async fn badges_and_admin_are_set_through_the_cli(app: TestApp) {
     let out = astral(&["users", "set-badges", "DECORATED", "5", "--database-url", &url]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(printed, json!({"id": id, "username": "decorated", "sid": sid, "badges": 5, "is_admin": false}));
+    assert_eq!(
+        printed,
+        json!({"id": id, "username": "decorated", "sid": sid, "badges": 5, "is_admin": false})
+    );
     let out = astral(&["users", "set-admin", &sid, "true", "--database-url", &url]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
@@ -296,7 +322,9 @@ async fn badges_and_admin_are_set_through_the_cli(app: TestApp) {
     assert!(raw.get("is_admin").is_none(), "{raw}");
     // is_admin grants no API power: an administrator is refused another's guild like anyone.
     let (owner, _) = app.register("guild-owner").await;
-    let guild = app.expect("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Theirs"})), 201).await;
+    let guild = app
+        .expect("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Theirs"})), 201)
+        .await;
     let path = format!("/guilds/{}", guild["id"].as_str().unwrap());
     app.refusal("GET", &path, Some(&auth), None, (403, 50001)).await;
 
