@@ -64,3 +64,17 @@ pub(crate) async fn user_in_path(state: &AppState, user_id: &str) -> Result<User
     let id = user_id_in_path(user_id).ok_or_else(unknown_user)?;
     state.run(move |store| store.user_by_id(id)).await?.ok_or_else(unknown_user)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use astral_types::Cooldown;
+
+    /// The catalogue's message names the cooldown; a changed cooldown must change it too.
+    #[test]
+    fn the_reroll_refusal_names_the_cooldown() {
+        let entry = ErrorKind::ShortIdRerollTooSoon(Cooldown { retry_after_ms: 1 }).entry();
+        assert_eq!(SID_REROLL_COOLDOWN_MS, 60 * 60 * 1000);
+        assert!(entry.message.contains("once an hour"), "{}", entry.message);
+    }
+}
