@@ -196,6 +196,29 @@ impl FromRequest for Caller {
     }
 }
 
+/// The caller of an operation that also serves anonymous clients (`GET /users/{user_id}`):
+/// `None` without an `Authorization` header (or with a blank one, which the rate limits charge
+/// like none), the [`Caller`] otherwise; a token that does not authenticate is still 401.
+#[derive(Debug, Clone)]
+pub struct OptionalCaller(pub Option<Caller>);
+
+impl FromRequest for OptionalCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<OptionalCaller, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .is_some_and(|v| v.to_str().map_or(true, |v| !v.trim().is_empty()));
+        if !presented {
+            return Box::pin(async { Ok(OptionalCaller(None)) });
+        }
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalCaller(Some(caller.await?))) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
-//! The `astral` command line: `serve`, `migrate`, `users create`.
+//! The `astral` command line: `serve`, `migrate`, `users create`, `users set-badges`,
+//! `users set-admin`.
 
 use std::io::IsTerminal;
 use std::net::TcpListener;
@@ -52,6 +53,28 @@ pub enum UsersCommand {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Set a user's badges bitmask (shown in `badges`; it grants nothing) and print the user's
+    /// `{"id", "username", "sid", "badges", "is_admin"}` as one JSON line.
+    SetBadges {
+        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
+        user: String,
+        /// The new bitmask, a non-negative integer (0 clears every badge).
+        #[arg(value_parser = clap::value_parser!(i64).range(0..))]
+        badges: i64,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Mark a user as an administrator (`is_admin`, shown to the user only; it grants no API
+    /// power) or not, and print the user as `set-badges` does.
+    SetAdmin {
+        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
+        user: String,
+        /// `true` or `false`.
+        #[arg(action = clap::ArgAction::Set)]
+        is_admin: bool,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
 }
 
 pub fn main_with_args(cli: Cli) -> Result<(), String> {
@@ -83,7 +106,43 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
             let store = open_store(&settings)?;
             create_user(&settings, &store, username, bot, password)
         }
+        Command::Users(UsersCommand::SetBadges { user, badges, settings }) => {
+            let store = open_store(&resolve(&settings)?)?;
+            set_admin_field(&store, &user, |store, id| store.set_badges(id, badges))
+        }
+        Command::Users(UsersCommand::SetAdmin { user, is_admin, settings }) => {
+            let store = open_store(&resolve(&settings)?)?;
+            set_admin_field(&store, &user, |store, id| store.set_admin(id, is_admin))
+        }
     }
+}
+
+/// Finds `user` (id, username or short id) and applies `set` to it; prints the result.
+fn set_admin_field(
+    store: &Store,
+    user: &str,
+    set: impl FnOnce(&Store, astral_types::UserId) -> Result<astral_store::UserRecord, StoreError>,
+) -> Result<(), String> {
+    let lookup = crate::handlers::users::user_lookup_in_path(user);
+    let found = store
+        .find_user(lookup)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {user:?} (by id, username or short id)"))?;
+    let updated = set(store, found.user_id()).map_err(|e| match e {
+        StoreError::NotFound => format!("user {user:?} was deleted meanwhile"),
+        other => other.to_string(),
+    })?;
+    println!(
+        "{}",
+        json!({
+            "id": updated.user_id().to_string(),
+            "username": updated.username,
+            "sid": updated.sid,
+            "badges": updated.badges,
+            "is_admin": updated.is_admin,
+        })
+    );
+    Ok(())
 }
 
 fn resolve(args: &SettingsArgs) -> Result<Settings, String> {
@@ -156,6 +215,7 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
             ))
         }),
         max_friends: crate::handlers::relationships::MAX_FRIENDS,
+        clock: Arc::new(astral_ratelimit::SystemClock),
         store: Arc::new(store),
         username_rule: settings.username_rule.clone(),
         max_body_bytes: settings.max_body_bytes,

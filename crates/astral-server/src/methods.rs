@@ -16,7 +16,7 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderValue, ALLOW};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{App, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use utoipa::openapi::path::PathItem;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
@@ -105,15 +105,21 @@ pub async fn unrouted(req: HttpRequest) -> HttpResponse {
     response
 }
 
+/// Marks a request that arrived as `HEAD` and is routed as `GET`.
+#[derive(Debug, Clone, Copy)]
+pub struct ServedAsHead;
+
 /// Serves `HEAD` as `GET` (RFC 9110: the same answer without the body). Routing then treats it
 /// as the `GET` it stands for; the HTTP layer remembers the request was `HEAD` and sends the
-/// headers only.
+/// headers only. The request keeps [`ServedAsHead`] in its extensions, for the one `GET` that
+/// changes something (`GET /users/@me/reroll`), which must not act on a `HEAD`.
 pub async fn head_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.method() == Method::HEAD {
         req.head_mut().method = Method::GET;
+        req.extensions_mut().insert(ServedAsHead);
     }
     next.call(req).await
 }

@@ -36,6 +36,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(pride_flags::delete_pride_flag::delete_pride_flag)
         .service(users::get_my_user::get_my_user)
         .service(users::update_my_user::update_my_user)
+        .service(users::reroll_my_short_id::reroll_my_short_id)
+        .service(users::reroll_my_short_id_post::reroll_my_short_id_post)
         .service(users::get_user_profile::get_user_profile)
         .service(users::get_user::get_user)
         .service(guilds::create_guild::create_guild)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use astral_media::ImageWorkers;
-use astral_ratelimit::Limiter;
+use astral_ratelimit::{Clock, Limiter};
 use astral_store::{Store, StoreError};
 
 use crate::error::{ApiError, ErrorKind};
@@ -29,6 +29,9 @@ pub struct AppState {
     pub images: Arc<ImageWorkers>,
     /// The per-address limit on the CDN routes; `None` when off.
     pub image_rate_limit: Option<Arc<crate::handlers::images::AddressLimit>>,
+    /// "Now" for the rules that depend on time (the short-id reroll's cooldown); tests move a
+    /// `ManualClock` by hand.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -43,6 +46,11 @@ impl AppState {
         actix_web::web::block(move || f(&store))
             .await
             .map_err(|e| ApiError::with_cause(ErrorKind::Internal, e))
+    }
+
+    /// Now, in milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        i64::try_from(self.clock.now_us() / 1000).unwrap_or(i64::MAX)
     }
 
     /// Like [`AppState::db`], for calls whose errors need no special mapping.

@@ -8,6 +8,7 @@ use astral_store::{
 use astral_types::channel::PrivateChannel;
 use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
 use astral_types::pride_flag::PrideFlag;
+use astral_types::profile::UserWithProfile;
 use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
 use astral_types::UserId;
 use time::format_description::FormatItem;
@@ -72,6 +73,44 @@ pub fn private_user(record: &UserRecord) -> PrivateUser {
         premium_type: record.premium_type,
         email: record.email.clone(),
         verified: record.verified,
+        sid: record.sid.clone(),
+        badges: record.badges,
+        is_admin: record.is_admin,
+        last_sid_reroll: record.last_sid_reroll_ms.map(iso8601),
+    }
+}
+
+/// A user with their public profile (`GET /users/{user_id}`), as anyone may see it.
+pub fn user_with_profile(record: &UserRecord) -> UserWithProfile {
+    let User {
+        id,
+        username,
+        discriminator,
+        global_name,
+        avatar,
+        bot,
+        system,
+        banner,
+        accent_color,
+        public_flags,
+        flags,
+        primary_guild,
+    } = public_user(record);
+    UserWithProfile {
+        id,
+        username,
+        discriminator,
+        global_name,
+        avatar,
+        bot,
+        system,
+        banner,
+        accent_color,
+        public_flags,
+        flags,
+        primary_guild,
+        sid: record.sid.clone(),
+        badges: record.badges,
     }
 }
 

@@ -36,6 +36,8 @@ pub enum StoreError {
 pub enum UniqueField {
     Username,
     Email,
+    /// `sid`: the store retries with another short id, so this never reaches a client.
+    ShortId,
     Other,
 }
 
@@ -44,6 +46,7 @@ impl std::fmt::Display for UniqueField {
         f.write_str(match self {
             UniqueField::Username => "username",
             UniqueField::Email => "email",
+            UniqueField::ShortId => "short id",
             UniqueField::Other => "value",
         })
     }
@@ -60,6 +63,8 @@ impl From<DieselError> for StoreError {
                     UniqueField::Username
                 } else if text.contains("email_key") {
                     UniqueField::Email
+                } else if text.contains("users_sid") || text.contains("users.sid") {
+                    UniqueField::ShortId
                 } else {
                     UniqueField::Other
                 };

@@ -34,7 +34,10 @@ pub use guilds::{
 pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
-pub use users::{ImageSlot, NewUser, ProfileRecord, UserChanges, UserRecord};
+pub use users::{
+    is_sid, random_sid, ImageSlot, NewUser, ProfileRecord, RerollRefusal, UserChanges, UserLookup,
+    UserRecord, SID_ATTEMPTS, SID_LENGTH,
+};
 
 use astral_types::SnowflakeGenerator;
 

@@ -22,6 +22,10 @@ diesel::table! {
         mfa_enabled -> Bool,
         flags -> BigInt,
         premium_type -> Integer,
+        sid -> Text,
+        badges -> BigInt,
+        is_admin -> Bool,
+        last_sid_reroll_ms -> Nullable<BigInt>,
     }
 }
 

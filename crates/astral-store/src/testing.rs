@@ -91,6 +91,24 @@ impl crate::Store {
         const CHUNK: usize = 500;
         let mut conn = self.conn()?;
         crate::conn::write_transaction(&mut conn, |conn| {
+            // Short ids counted up (base 26) past the ones already taken: random ones would
+            // collide among thousands of rows.
+            let taken: std::collections::HashSet<String> =
+                users::table.select(users::sid).load::<String>(conn)?.into_iter().collect();
+            let mut next_sid = 0u32;
+            let mut fresh_sid = || loop {
+                let mut n = next_sid;
+                next_sid += 1;
+                let mut sid = [b'a'; crate::SID_LENGTH];
+                for letter in sid.iter_mut().rev() {
+                    *letter = b'a' + (n % 26) as u8;
+                    n /= 26;
+                }
+                let sid = String::from_utf8_lossy(&sid).into_owned();
+                if !taken.contains(&sid) {
+                    return sid;
+                }
+            };
             let mut done = 0;
             while done < count {
                 let n = CHUNK.min(count - done);
@@ -107,6 +125,7 @@ impl crate::Store {
                             users::discriminator.eq("0"),
                             users::locale.eq("en-US"),
                             users::bot.eq(false),
+                            users::sid.eq(fresh_sid()),
                         )
                     })
                     .collect();

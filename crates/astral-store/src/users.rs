@@ -5,11 +5,11 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::{read_transaction, write_transaction};
+use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, UniqueField};
 
 /// A user row, without the password hash.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -31,6 +31,14 @@ pub struct UserRecord {
     pub mfa_enabled: bool,
     pub flags: i64,
     pub premium_type: i32,
+    /// pronouns.cc's short id: 5 lowercase ASCII letters, unique.
+    pub sid: String,
+    /// Badges bitmask, set by an administrator through the CLI; it grants nothing.
+    pub badges: i64,
+    /// Set through the CLI; it grants no API power.
+    pub is_admin: bool,
+    /// When the short id was last rerolled (epoch ms); `None` if never.
+    pub last_sid_reroll_ms: Option<i64>,
 }
 
 /// `users.id` read straight into a typed id.
@@ -92,6 +100,14 @@ struct UserChangeset {
     banner: Option<Option<String>>,
 }
 
+/// The columns only an administrator sets (through the CLI).
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct AdminFields {
+    badges: Option<i64>,
+    is_admin: Option<bool>,
+}
+
 /// A user's profile as another user sees it.
 #[derive(Debug, Clone)]
 pub struct ProfileRecord {
@@ -131,6 +147,7 @@ struct UserInsert {
     email_key: Option<String>,
     password_hash: Option<String>,
     bot: bool,
+    sid: String,
 }
 
 /// Usernames and emails are unique ignoring case: the key column holds the lowercased form.
@@ -142,12 +159,66 @@ fn random_discriminator() -> String {
     format!("{:04}", rand::thread_rng().gen_range(1..=9999))
 }
 
+/// How many short ids a use case tries before giving up. Each try collides with probability
+/// (users / 26^5): with the space a tenth full, 10 collisions in a row happen once in 10^10
+/// tries; only a nearly full space (about 11.9 million users) makes them likely, and then the
+/// answer is 503 with the cause logged (docs/profiles.md#short-ids says what an operator does).
+pub const SID_ATTEMPTS: usize = 10;
+
+/// Letters in a short id.
+pub const SID_LENGTH: usize = 5;
+
+/// A random short id: 5 lowercase ASCII letters (26^5 = 11,881,376 of them).
+pub fn random_sid() -> String {
+    let mut rng = rand::thread_rng();
+    (0..SID_LENGTH).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
+}
+
+/// Whether `value` has the form of a short id.
+pub fn is_sid(value: &str) -> bool {
+    value.len() == SID_LENGTH && value.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Runs `attempt` with fresh random short ids until one is not taken (the unique index
+/// decides, so concurrent writers cannot both win), at most [`SID_ATTEMPTS`] times. Each attempt
+/// is its own transaction: on PostgreSQL a unique violation aborts the transaction it happens in.
+fn with_fresh_sid<T>(
+    mut attempt: impl FnMut(String) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    for _ in 0..SID_ATTEMPTS {
+        match attempt(random_sid()) {
+            Err(StoreError::Conflict(UniqueField::ShortId)) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Unavailable(format!(
+        "no free short id after {SID_ATTEMPTS} attempts: the 26^5 short-id space is nearly full"
+    )))
+}
+
+/// What `GET /users/{user_id}` names: an id, a username or a short id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserLookup {
+    /// A snowflake: that id, then (all-digit usernames exist) that username.
+    Id(UserId, String),
+    /// Anything else: that username (ignoring case), then that short id.
+    Name(String),
+}
+
+/// Why a short-id reroll was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RerollRefusal {
+    /// The last reroll was less than the cooldown ago; retry in this many milliseconds.
+    TooSoon { retry_after_ms: i64 },
+}
+
 impl Store {
     /// Creates a user. A taken username or email is `Conflict`, decided by the database's
     /// unique indexes (so two concurrent registrations cannot both win).
+    /// Its short id is random, retried on collision ([`SID_ATTEMPTS`]).
     pub fn create_user(&self, new: NewUser) -> Result<UserRecord, StoreError> {
         let id = UserId(self.ids.next_id());
-        let insert = UserInsert {
+        let mut insert = UserInsert {
             id: id.as_i64(),
             username_key: fold_case(&new.username),
             username: new.username,
@@ -158,10 +229,98 @@ impl Store {
             email: new.email,
             password_hash: new.password_hash,
             bot: new.bot,
+            sid: String::new(),
         };
         let mut conn = self.conn()?;
+        with_fresh_sid(|sid| {
+            insert.sid = sid;
+            write_transaction(&mut conn, |conn| {
+                diesel::insert_into(users::table).values(&insert).execute(conn)?;
+                Ok(select_user(conn, id)?)
+            })
+        })
+    }
+
+    /// The user `lookup` names: see [`UserLookup`] for the order. One snapshot.
+    pub fn find_user(&self, lookup: UserLookup) -> Result<Option<UserRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        read_transaction(&mut conn, |conn| {
+            let by_name = |conn: &mut crate::AnyConnection, name: &str| {
+                users::table
+                    .filter(users::username_key.eq(fold_case(name)))
+                    .select(UserRecord::as_select())
+                    .first(conn)
+                    .optional()
+            };
+            Ok(match lookup {
+                UserLookup::Id(id, text) => match select_user(conn, id).optional()? {
+                    Some(user) => Some(user),
+                    None => by_name(conn, &text)?,
+                },
+                UserLookup::Name(name) => match by_name(conn, &name)? {
+                    Some(user) => Some(user),
+                    None if is_sid(&fold_case(&name)) => users::table
+                        .filter(users::sid.eq(fold_case(&name)))
+                        .select(UserRecord::as_select())
+                        .first(conn)
+                        .optional()?,
+                    None => None,
+                },
+            })
+        })
+    }
+
+    /// Gives `id` a new random short id unless its last reroll is less than `cooldown_ms` before
+    /// `now_ms`; records `now_ms` as the reroll's time. The check and the write are one
+    /// transaction on the locked user row, so two concurrent rerolls of one user cannot both
+    /// pass; the unique index keeps concurrent rerolls of different users apart. `NotFound` if
+    /// the user is gone.
+    pub fn reroll_sid(
+        &self,
+        id: UserId,
+        now_ms: i64,
+        cooldown_ms: i64,
+    ) -> Result<Result<UserRecord, RerollRefusal>, StoreError> {
+        let mut conn = self.conn()?;
+        with_fresh_sid(|sid| {
+            write_transaction(&mut conn, |conn| {
+                lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
+                let last = users::table
+                    .find(id.as_i64())
+                    .select(users::last_sid_reroll_ms)
+                    .first::<Option<i64>>(conn)?;
+                if let Some(last) = last {
+                    let next = last.saturating_add(cooldown_ms);
+                    if now_ms < next {
+                        return Ok(Err(RerollRefusal::TooSoon { retry_after_ms: next - now_ms }));
+                    }
+                }
+                diesel::update(users::table.find(id.as_i64()))
+                    .set((users::sid.eq(&sid), users::last_sid_reroll_ms.eq(Some(now_ms))))
+                    .execute(conn)?;
+                Ok(Ok(select_user(conn, id)?))
+            })
+        })
+    }
+
+    /// Sets a user's badges bitmask (the CLI). `NotFound` if there is no such user.
+    pub fn set_badges(&self, id: UserId, badges: i64) -> Result<UserRecord, StoreError> {
+        self.set_admin_fields(id, AdminFields { badges: Some(badges), is_admin: None })
+    }
+
+    /// Marks a user as an administrator or not (the CLI). `NotFound` if there is no such user.
+    pub fn set_admin(&self, id: UserId, is_admin: bool) -> Result<UserRecord, StoreError> {
+        self.set_admin_fields(id, AdminFields { badges: None, is_admin: Some(is_admin) })
+    }
+
+    fn set_admin_fields(&self, id: UserId, fields: AdminFields) -> Result<UserRecord, StoreError> {
+        let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            diesel::insert_into(users::table).values(&insert).execute(conn)?;
+            let updated =
+                diesel::update(users::table.find(id.as_i64())).set(&fields).execute(conn)?;
+            if updated == 0 {
+                return Err(StoreError::NotFound);
+            }
             Ok(select_user(conn, id)?)
         })
     }

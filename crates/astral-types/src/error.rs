@@ -108,6 +108,9 @@ error_catalogue! {
     CannotMessageUser = 403, 50007, "Cannot send messages to this user";
     /// An action only a guild's or group DM's owner may take.
     MissingPermissions = 403, 50013, "Missing Permissions";
+    /// A second short-id reroll within the cooldown (an hour). Astral's own code, not
+    /// Discord's: pronouns.cc's number for this refusal (docs/api.md).
+    ShortIdRerollTooSoon(Cooldown) = 403, 2004, "You can only reroll your short ID once an hour.";
     /// No route matched (and unknown CDN images).
     RouteNotFound = 404, 0, "404: Not Found";
     /// `/gateway` and `/gateway/bot`: Astral is REST-only.
@@ -144,7 +147,7 @@ impl ErrorKind {
             retry_after: None,
             global: None,
         };
-        // Only these two kinds carry details (see the table).
+        // Only these kinds carry details (see the table).
         match self {
             ErrorKind::InvalidForm(errors) => {
                 body.errors = Some(Value::Object(errors.root.clone()))
@@ -152,6 +155,9 @@ impl ErrorKind {
             ErrorKind::RateLimited(limit) => {
                 body.retry_after = Some(limit.retry_after_ms as f64 / 1000.0);
                 body.global = Some(limit.global);
+            }
+            ErrorKind::ShortIdRerollTooSoon(cooldown) => {
+                body.retry_after = Some(cooldown.retry_after_ms as f64 / 1000.0);
             }
             _ => {}
         }
@@ -179,6 +185,14 @@ impl RateLimit {
     }
 }
 
+/// How long a refused action must wait (the short-id reroll's cooldown), sent as `retry_after`
+/// in seconds like a 429's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Cooldown {
+    /// Milliseconds until the action is allowed again.
+    pub retry_after_ms: u64,
+}
+
 /// Every error Astral sends: Discord's error object. `errors` carries per-field errors (50035),
 /// `retry_after` and `global` the rate-limit details (429).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -193,7 +207,8 @@ pub struct ErrorBody {
     #[schema(value_type = Option<Object>, nullable = false)]
     pub errors: Option<Value>,
     /// Seconds until the refusing bucket is full again, rounded up to the millisecond: after this
-    /// wait its whole burst is admitted (429 only).
+    /// wait its whole burst is admitted (429); on a refused short-id reroll (403, 2004), seconds
+    /// until a reroll is allowed again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub retry_after: Option<f64>,

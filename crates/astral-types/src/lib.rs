@@ -19,10 +19,13 @@ pub mod ids;
 pub mod locale;
 pub mod password;
 pub mod pride_flag;
+pub mod profile;
 pub mod rules;
 pub mod user;
 
-pub use error::{ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit};
+pub use error::{
+    Cooldown, ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit,
+};
 pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};
 
 #[cfg(test)]

@@ -83,6 +83,17 @@ pub struct PrivateUser {
     pub email: Option<String>,
     /// Whether the email was verified.
     pub verified: bool,
+    // pronouns.cc's short id and admin fields (docs/profiles.md#short-ids).
+    /// The user's short id: 5 lowercase ASCII letters, unique; `GET /users/{user_id}` finds the
+    /// user by it.
+    pub sid: String,
+    /// Badges bitmask, set by an administrator through the `astral` CLI; it grants nothing.
+    pub badges: i64,
+    /// Set through the `astral` CLI; it grants no API power.
+    pub is_admin: bool,
+    /// When the short id was last rerolled (ISO 8601), `null` if never.
+    #[schema(required = true)]
+    pub last_sid_reroll: Option<String>,
 }
 
 /// Discord's `UserPrimaryGuildResponse`.

@@ -10,7 +10,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::support::{
-    backend_test, check_response_body, contract_properties, documented, matches_template, TestApp,
+    backend_test, bot, check_response_body, contract_properties, documented, matches_template,
+    TestApp,
 };
 
 /// Who calls. "Owner" is the owner of the resource the request is about: the account itself
@@ -60,7 +61,12 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     ("logout", [UNAUTHORIZED, UNAUTHORIZED, S(204), S(204), S(204)]),
     ("get_my_user", SIGNED_IN),
     ("update_my_user", SIGNED_IN),
-    ("get_user", SIGNED_IN),
+    // A public profile: no token needed, but a token that does not authenticate is 401.
+    ("get_user", [S(200), UNAUTHORIZED, S(200), S(200), S(200)]),
+    // Others reroll their own short id (each cell on a fresh account); the owner rerolled in
+    // the fixture, so within the hour: 403 / 2004.
+    ("reroll_my_short_id", [UNAUTHORIZED, UNAUTHORIZED, S(200), S(200), E(403, 2004)]),
+    ("reroll_my_short_id_post", [UNAUTHORIZED, UNAUTHORIZED, S(200), S(200), E(403, 2004)]),
     ("get_user_avatar", ANYONE),
     ("get_user_banner", ANYONE),
     ("get_default_avatar", ANYONE),
@@ -233,6 +239,9 @@ impl Fixture {
             200,
         )
         .await;
+        // The owner's one reroll of the hour: the matrix's own rerolls by the owner are refused,
+        // so the owner's short id stays as it was.
+        expect(app, "POST", "/users/@me/reroll", &owner.token, None, 200).await;
         let revoked = app.login("owner", OWNER_PASSWORD).await;
         expect(app, "POST", "/auth/logout", &revoked, None, 204).await;
 
@@ -430,6 +439,17 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         "get_my_user" => r("GET", "/users/@me".into(), None),
         "update_my_user" => r("PATCH", "/users/@me".into(), Some(json!({"locale": "fr"}))),
         "get_user" => r("GET", format!("/users/{}", f.owner.id), None),
+        "reroll_my_short_id" | "reroll_my_short_id_post" => {
+            // A reroll is allowed once an hour per account: other callers use a fresh account
+            // per cell (the same cell runs under three prefixes).
+            let auth = match class {
+                Class::Other => Some(app.register(&f.fresh("reroller")).await.0),
+                Class::Bot => Some(bot(&app.create_bot(&f.fresh("reroll-bot")).0)),
+                Class::NoToken | Class::Revoked | Class::Owner => auth.clone(),
+            };
+            let method = if op == "reroll_my_short_id" { "GET" } else { "POST" };
+            Request { method, path: "/users/@me/reroll".into(), body: None, auth }
+        }
         "get_user_avatar" => r("GET", format!("/avatars/{}/{}.png", f.owner.id, f.avatar), None),
         "get_user_banner" => r("GET", format!("/banners/{}/{}.png", f.owner.id, f.banner), None),
         "get_default_avatar" => r("GET", "/embed/avatars/0.png".into(), None),
@@ -526,13 +546,20 @@ struct Secrets {
 impl Secrets {
     fn of(f: &Fixture) -> Secrets {
         let secret_part = |token: &str| token.rsplit('.').next().unwrap_or_default().to_owned();
+        // Public: Discord's user and the public profile (`GET /users/{user_id}`).
+        let public_keys: BTreeSet<String> = contract_properties("User")
+            .union(&contract_properties("UserWithProfile"))
+            .cloned()
+            .collect();
         let private_keys: BTreeSet<String> = contract_properties("PrivateUser")
-            .difference(&contract_properties("User"))
+            .difference(&public_keys)
             .cloned()
             .chain(["phone", "password", "token"].map(String::from))
             .collect();
         assert!(
-            private_keys.contains("email") && private_keys.contains("verified"),
+            ["email", "verified", "is_admin", "last_sid_reroll"]
+                .iter()
+                .all(|k| private_keys.contains(*k)),
             "{private_keys:?}"
         );
         Secrets {

@@ -50,6 +50,7 @@ async fn known_paths_asked_with_another_method_are_discord_405s(app: TestApp) {
     let api = [
         ("DELETE", "/users/@me", "GET, HEAD, PATCH"),
         ("PUT", "/users/@me", "GET, HEAD, PATCH"),
+        ("DELETE", "/users/@me/reroll", "GET, HEAD, POST"),
         ("POST", user_path.as_str(), "GET, HEAD"),
         ("GET", "/auth/login", "POST"),
         ("PATCH", "/users/@me/channels", "GET, HEAD, POST"),
@@ -86,7 +87,7 @@ async fn known_paths_asked_with_another_method_are_discord_405s(app: TestApp) {
             );
         }
     }
-    assert_eq!(cases.len(), 30);
+    assert_eq!(cases.len(), 33);
 }
 
 backend_test!(head_is_served_wherever_get_is);

@@ -33,6 +33,7 @@ mod process;
 mod rate_limit_identity;
 mod rate_limits;
 mod relationships;
+mod short_ids;
 mod shutdown;
 mod spec_check;
 mod users;

@@ -125,7 +125,7 @@ pub struct TestOptions {
     pub pool_timeout_secs: u64,
     /// Off by default, so that tests of other features are not throttled.
     pub rate_limits: Option<LimiterConfig>,
-    /// The limiter's clock; the system clock when `None`.
+    /// The limiter's and the app's clock (`AppState::clock`); the system clock when `None`.
     pub clock: Option<Arc<ManualClock>>,
     /// Discord's 1000 by default; small to test the limit.
     pub max_friends: i64,
@@ -179,6 +179,10 @@ impl TestApp {
             std::time::Duration::from_millis(options.sqlite_busy_timeout_ms);
         let store = Store::open(&config).expect("open store");
         store.migrate().expect("migrate");
+        let clock: Arc<dyn astral_ratelimit::Clock> = match &options.clock {
+            Some(clock) => clock.clone(),
+            None => Arc::new(astral_ratelimit::SystemClock),
+        };
         let limiter = options.rate_limits.map(|config| {
             let limiter = match options.clock {
                 Some(clock) => Limiter::with_clock(config, clock),
@@ -206,6 +210,7 @@ impl TestApp {
                 ))
             }),
             max_friends: options.max_friends,
+            clock,
             store: Arc::new(store),
             username_rule: UsernameRule::default(),
             max_body_bytes: options.max_body_bytes,

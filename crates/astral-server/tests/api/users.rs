@@ -67,7 +67,7 @@ async fn get_user_is_the_public_projection(app: TestApp) {
         app.call("GET", &format!("/users/{target_id}"), Some(&bot(&token)), None).await;
     assert_eq!(status, 200);
     assert_documented("GET", "/users/{user_id}", status, &body);
-    assert_matches_contract("User", &body);
+    assert_matches_contract("UserWithProfile", &body);
     assert_matches_discord("UserResponse", &body);
     assert_eq!(body["username"], "target");
     assert_eq!(body["global_name"], "Tee");

@@ -66,6 +66,8 @@ pub(crate) fn conflict(field: UniqueField) -> ApiError {
         UniqueField::Email => {
             ApiError::field("email", "EMAIL_ALREADY_REGISTERED", "Email is already registered.")
         }
+        // The store retries short ids itself; one here would be a bug.
+        UniqueField::ShortId => ApiError::internal("a short-id collision escaped the store"),
         UniqueField::Username | UniqueField::Other => ApiError::field(
             "username",
             "USERNAME_ALREADY_TAKEN",

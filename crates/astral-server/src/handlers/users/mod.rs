@@ -3,13 +3,42 @@
 pub mod get_my_user;
 pub mod get_user;
 pub mod get_user_profile;
+pub mod reroll_my_short_id;
+pub mod reroll_my_short_id_post;
 pub mod update_my_user;
 
-use astral_store::UserRecord;
+use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};
+use astral_types::user::PrivateUser;
+use astral_types::Cooldown;
 use astral_types::UserId;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
+use crate::wire;
+
+/// How long after a short-id reroll the next one is refused (pronouns.cc: once an hour; the
+/// catalogue's message for `ShortIdRerollTooSoon` says so).
+pub const SID_REROLL_COOLDOWN_MS: i64 = 60 * 60 * 1000;
+
+/// `GET` and `POST /users/@me/reroll`: a new short id, or 403 / 2004 with `retry_after` within
+/// the cooldown. Time comes from `AppState::clock`.
+pub(crate) async fn reroll_short_id(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<actix_web::web::Json<PrivateUser>, ApiError> {
+    let (id, now_ms) = (caller.id(), state.now_ms());
+    match state.db(move |store| store.reroll_sid(id, now_ms, SID_REROLL_COOLDOWN_MS)).await? {
+        Ok(Ok(user)) => Ok(actix_web::web::Json(wire::private_user(&user))),
+        Ok(Err(RerollRefusal::TooSoon { retry_after_ms })) => {
+            let retry_after_ms = u64::try_from(retry_after_ms).unwrap_or(0);
+            Err(ApiError::new(ErrorKind::ShortIdRerollTooSoon(Cooldown { retry_after_ms })))
+        }
+        // The account was deleted between authentication and the reroll.
+        Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
+        Err(e) => Err(e.into()),
+    }
+}
 
 pub(crate) fn unknown_user() -> ApiError {
     ApiError::new(ErrorKind::UnknownUser)
@@ -21,8 +50,31 @@ pub(crate) fn user_id_in_path(user_id: &str) -> Option<UserId> {
     user_id.parse().ok()
 }
 
+/// What `GET /users/{user_id}` names: a snowflake is an id (then a username), anything else
+/// a username (then a short id). The other routes with a `{user_id}` take ids only.
+pub(crate) fn user_lookup_in_path(value: &str) -> UserLookup {
+    match user_id_in_path(value) {
+        Some(id) => UserLookup::Id(id, value.to_owned()),
+        None => UserLookup::Name(value.to_owned()),
+    }
+}
+
 /// The user a path names, or 404 / 10013.
 pub(crate) async fn user_in_path(state: &AppState, user_id: &str) -> Result<UserRecord, ApiError> {
     let id = user_id_in_path(user_id).ok_or_else(unknown_user)?;
     state.run(move |store| store.user_by_id(id)).await?.ok_or_else(unknown_user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use astral_types::Cooldown;
+
+    /// The catalogue's message names the cooldown; a changed cooldown must change it too.
+    #[test]
+    fn the_reroll_refusal_names_the_cooldown() {
+        let entry = ErrorKind::ShortIdRerollTooSoon(Cooldown { retry_after_ms: 1 }).entry();
+        assert_eq!(SID_REROLL_COOLDOWN_MS, 60 * 60 * 1000);
+        assert!(entry.message.contains("once an hour"), "{}", entry.message);
+    }
 }

@@ -1,0 +1,37 @@
+use actix_web::{get, web, web::Json, HttpMessage, HttpRequest};
+use astral_types::user::PrivateUser;
+use astral_types::ErrorBody;
+
+use super::reroll_short_id;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::methods::ServedAsHead;
+use crate::state::AppState;
+use crate::wire;
+
+/// Reroll the current user's short id.
+///
+/// pronouns.cc's `GET /users/@me/reroll` (also served as `POST`): gives the caller a new
+/// random, unique short id (`sid`) and returns the updated user. At most one reroll an hour: a
+/// second one within the hour is refused with 403 / 2004 and `retry_after` (seconds). A
+/// `HEAD` changes nothing: it answers as `GET /users/@me` would.
+#[utoipa::path(
+    operation_id = "reroll_my_short_id",
+    tag = "users",
+    responses(
+        (status = 200, description = "The updated user, with its new short id.", body = PrivateUser),
+        (status = 403, description = "Rerolled less than an hour ago (2004, with `retry_after`).", body = ErrorBody),
+    )
+)]
+#[get("/users/@me/reroll")]
+pub async fn reroll_my_short_id(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<Json<PrivateUser>, ApiError> {
+    // HEAD is served as GET everywhere; here GET changes something, so HEAD must not.
+    if req.extensions().get::<ServedAsHead>().is_some() {
+        return Ok(Json(wire::private_user(&caller.user)));
+    }
+    reroll_short_id(&state, &caller).await
+}
