@@ -18,6 +18,7 @@ pub mod guild;
 pub mod ids;
 pub mod locale;
 pub mod password;
+pub mod profile;
 pub mod rules;
 pub mod user;
 
