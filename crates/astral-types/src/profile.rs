@@ -156,7 +156,11 @@ fn preference_tooltip_schema() -> ObjectBuilder {
 
 /// A status: a built-in one or a custom preference's id.
 pub fn status_schema() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).description(Some(format!(
+    let id = PREFERENCE_ID_PATTERN.trim_start_matches('^').trim_end_matches('$');
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^({}|{id})$", STATUSES.join("|"))))
+        .description(Some(format!(
         "One of `{}`, or the id of one of the owner's custom preferences.",
         STATUSES.join("`, `")
     )))
@@ -649,7 +653,7 @@ pub fn read_timezone(
 /// `timezone` schema: nullable, see [`read_timezone`].
 pub fn timezone_schema() -> ObjectBuilder {
     TIMEZONE_LENGTH.nullable_schema().description(Some(
-        "An IANA time zone name (e.g. `Europe/Berlin`); `null` when none is set.",
+        "An IANA time zone name (e.g. `Europe/Berlin`), or `null` for none (on PATCH: clears it).",
     ))
 }
 

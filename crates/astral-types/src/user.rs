@@ -60,40 +60,6 @@ pub struct User {
     pub primary_guild: Option<PrimaryGuild>,
 }
 
-/// The caller's own account (`GET /users/@me`): the public fields plus the private ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PrivateUser {
-    pub id: UserId,
-    pub username: String,
-    pub discriminator: String,
-    #[schema(required = true)]
-    pub global_name: Option<String>,
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub bot: bool,
-    pub system: bool,
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    #[schema(required = true)]
-    pub accent_color: Option<i32>,
-    pub public_flags: i32,
-    pub flags: i64,
-    #[schema(required = true)]
-    pub primary_guild: Option<PrimaryGuild>,
-    /// Whether two-factor authentication is enabled.
-    pub mfa_enabled: bool,
-    /// One of Discord's locales; `en-US` by default.
-    #[schema(value_type = AvailableLocalesEnum)]
-    pub locale: String,
-    /// 0 none, 1 Nitro Classic, 2 Nitro, 3 Nitro Basic.
-    pub premium_type: i32,
-    /// The account's email, if one was given.
-    #[schema(required = true)]
-    pub email: Option<String>,
-    /// Whether the email was verified.
-    pub verified: bool,
-}
-
 /// A user with their pronouns.cc profile (`GET /users/{user_id}`, a profile's `user`):
 /// Discord's public user plus the profile fields; `created_at`, `timezone` and `list_private`
 /// only when the caller is that user.
