@@ -329,7 +329,8 @@ impl Store {
             else {
                 return Err(StoreError::NotFound);
             };
-            let preferences = profile.custom_preferences.as_ref().unwrap_or(&stored.custom_preferences.0);
+            let preferences =
+                profile.custom_preferences.as_ref().unwrap_or(&stored.custom_preferences.0);
             let mut errors = FormErrors::new();
             if profile.check_statuses(&mut errors, preferences).is_err() {
                 return Ok(Err(UserUpdateRefusal::UnknownStatuses(errors)));
@@ -343,7 +344,9 @@ impl Store {
                 let mut kept_names = stored.names.0.clone();
                 let mut kept_pronouns = stored.pronoun_entries.0.clone();
                 let mut kept_fields = stored.fields.0.clone();
-                if names.is_none() && reset_unknown_statuses(&mut kept_names, &mut [], &mut [], preferences) {
+                if names.is_none()
+                    && reset_unknown_statuses(&mut kept_names, &mut [], &mut [], preferences)
+                {
                     names = Some(kept_names);
                 }
                 if pronoun_entries.is_none()
@@ -351,7 +354,9 @@ impl Store {
                 {
                     pronoun_entries = Some(kept_pronouns);
                 }
-                if fields.is_none() && reset_unknown_statuses(&mut [], &mut [], &mut kept_fields, preferences) {
+                if fields.is_none()
+                    && reset_unknown_statuses(&mut [], &mut [], &mut kept_fields, preferences)
+                {
                     fields = Some(kept_fields);
                 }
             }

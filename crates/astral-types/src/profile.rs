@@ -161,9 +161,9 @@ pub fn status_schema() -> ObjectBuilder {
         .schema_type(Type::String)
         .pattern(Some(format!("^({}|{id})$", STATUSES.join("|"))))
         .description(Some(format!(
-        "One of `{}`, or the id of one of the owner's custom preferences.",
-        STATUSES.join("`, `")
-    )))
+            "One of `{}`, or the id of one of the owner's custom preferences.",
+            STATUSES.join("`, `")
+        )))
 }
 
 /// Helpers for the `ToSchema` of lists of these shapes.
@@ -228,7 +228,12 @@ impl Path {
     }
 
     /// Records an error here.
-    pub fn refuse(&self, errors: &mut FormErrors, code: &str, message: impl Into<String>) -> Invalid {
+    pub fn refuse(
+        &self,
+        errors: &mut FormErrors,
+        code: &str,
+        message: impl Into<String>,
+    ) -> Invalid {
         let segments: Vec<&str> = self.0.iter().map(String::as_str).collect();
         refuse_at(errors, &segments, code, message)
     }
@@ -292,7 +297,11 @@ fn not_a_string(errors: &mut FormErrors, path: &Path, value: &Value) -> Invalid 
 }
 
 /// A boolean, present.
-pub fn read_bool(errors: &mut FormErrors, path: &Path, value: Option<&Value>) -> Result<bool, Invalid> {
+pub fn read_bool(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&Value>,
+) -> Result<bool, Invalid> {
     match value {
         Some(Value::Bool(b)) => Ok(*b),
         None | Some(Value::Null) => Err(path.refuse(errors, REQUIRED.0, REQUIRED.1)),
@@ -411,9 +420,10 @@ fn unknown_status(errors: &mut FormErrors, path: &Path) -> Invalid {
 pub fn is_preference_id(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
-            group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit())
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// One of `names` or of a field's `entries`.
@@ -692,7 +702,8 @@ mod tests {
             {"value": "", "status": "okay"},
             {"value": "y", "status": "maybe"},
         ]}]);
-        let read = read_list(&mut errors, &Path::root("fields"), &body, MAX_FIELDS, read_profile_field);
+        let read =
+            read_list(&mut errors, &Path::root("fields"), &body, MAX_FIELDS, read_profile_field);
         assert!(read.is_err());
         let errors = errors_of(errors);
         let entries = &errors["fields"]["0"]["entries"];
@@ -716,7 +727,10 @@ mod tests {
         let lists = StatusLists { names: Some(("names", &names)), ..Default::default() };
         let mut errors = FormErrors::new();
         assert!(check_statuses(&mut errors, &lists, &CustomPreferences::new()).is_err());
-        assert_eq!(errors_of(errors)["names"]["0"]["status"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
+        assert_eq!(
+            errors_of(errors)["names"]["0"]["status"]["_errors"][0]["code"],
+            "BASE_TYPE_CHOICES"
+        );
         let mut preferences = CustomPreferences::new();
         preferences.insert(
             id.to_owned(),
@@ -751,7 +765,9 @@ mod tests {
     fn preference_ids_are_uuids() {
         assert!(is_preference_id("3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"));
         assert!(is_preference_id("3F2B8E4A-1C2D-4E5F-8A9B-0C1D2E3F4A5B"));
-        for bad in ["", "okay", "3f2b8e4a1c2d4e5f8a9b0c1d2e3f4a5b", "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5g"] {
+        for bad in
+            ["", "okay", "3f2b8e4a1c2d4e5f8a9b0c1d2e3f4a5b", "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5g"]
+        {
             assert!(!is_preference_id(bad), "{bad}");
         }
     }

@@ -14,9 +14,9 @@ use crate::locale::AvailableLocalesEnum;
 use crate::profile::{
     check_statuses, custom_preferences_schema, fields_schema, links_schema, names_schema,
     pronoun_entries_schema, read_custom_preferences, read_field_entry, read_link, read_list,
-    read_profile_field, read_pronoun_entry, read_timezone, timezone_schema,
-    CustomPreferences, FieldEntry, Path, ProfileField, PronounEntry, StatusLists, BIO_LENGTH,
-    MAX_FIELDS, MAX_LINKS, MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
+    read_profile_field, read_pronoun_entry, read_timezone, timezone_schema, CustomPreferences,
+    FieldEntry, Path, ProfileField, PronounEntry, StatusLists, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
+    MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
 };
 use crate::rules::{check_locale, UsernameRule};
 use crate::{FormErrors, UserId};
@@ -316,9 +316,9 @@ fn pronouns_alias_schema() -> ArrayBuilder {
 }
 
 fn pride_flags_schema() -> ArrayBuilder {
-    ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)).description(Some(
-        "Pride flag ids: not supported yet (50035 `FIELD_NOT_SUPPORTED`).",
-    ))
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some("Pride flag ids: not supported yet (50035 `FIELD_NOT_SUPPORTED`)."))
 }
 
 /// Where a field is sent under two names.
@@ -340,9 +340,9 @@ impl UpdateMyUserRequest {
         // A value that is not a string is recorded here and changes nothing.
         let avatar = form.string("avatar").unwrap_or_default();
         let banner = form.string("banner").unwrap_or_default();
-        let bio = form.string("bio").and_then(|field| {
-            field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v))
-        });
+        let bio = form
+            .string("bio")
+            .and_then(|field| field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v)));
         let member_title = form.string("member_title").and_then(|field| {
             field.check(|v| MEMBER_TITLE_LENGTH.check(form.errors(), "member_title", v))
         });
@@ -366,16 +366,13 @@ impl UpdateMyUserRequest {
         };
         let custom_preferences = match form.value("custom_preferences") {
             None => Ok(None),
-            Some(v) => {
-                read_custom_preferences(form.errors(), &Path::root("custom_preferences"), v)
-                    .map(Some)
-            }
+            Some(v) => read_custom_preferences(form.errors(), &Path::root("custom_preferences"), v)
+                .map(Some),
         };
         for key in ["pride_flags", "flags"] {
             let value = form.value(key);
             // Discord's `flags` is an integer that a PATCH cannot set: ignored, as on Discord.
-            if matches!(value, Some(Value::Array(_))) || (key == "pride_flags" && value.is_some())
-            {
+            if matches!(value, Some(Value::Array(_))) || (key == "pride_flags" && value.is_some()) {
                 form.refuse(
                     key,
                     NOT_SUPPORTED,

@@ -29,6 +29,7 @@ mod images;
 mod logs;
 mod passwords;
 mod process;
+mod profiles;
 mod rate_limit_identity;
 mod rate_limits;
 mod relationships;
