@@ -35,8 +35,9 @@ pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideF
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
 pub use users::{
-    is_sid, random_sid, ImageSlot, NewUser, ProfileRecord, RerollRefusal, UserChanges, UserLookup,
-    UserRecord, SID_ATTEMPTS, SID_LENGTH,
+    is_sid, random_sid, ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal,
+    UserChanges, UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord, SID_ATTEMPTS,
+    SID_LENGTH,
 };
 
 use astral_types::SnowflakeGenerator;

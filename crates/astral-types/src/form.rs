@@ -57,6 +57,17 @@ pub(crate) fn refuse(
     Invalid(())
 }
 
+/// Records an error at a nested `path` (`["fields", "0", "name"]`) and returns the proof of it.
+pub(crate) fn refuse_at(
+    errors: &mut FormErrors,
+    path: &[&str],
+    code: &str,
+    message: impl Into<String>,
+) -> Invalid {
+    errors.add(path, code, message);
+    Invalid(())
+}
+
 /// The read value when nothing was recorded, every recorded error otherwise. `build` puts the
 /// fields together with `?`: a field that is `Invalid` had its error recorded, so the answer
 /// is never an empty 50035.

@@ -1,48 +1,774 @@
-//! The profile answers: a user with pronouns.cc's profile fields on top of Discord's public
-//! user. Users embedded elsewhere (relationships, DM recipients, guild members) stay Discord's
-//! plain [`User`](crate::user::User).
+//! pronouns.cc's profile shapes (names, pronoun entries, fields, links, custom preferences)
+//! with their limits and readers. A user has them (`PATCH /users/@me`), and so will a
+//! pronouns.cc member: every reader here takes the path it reads at and records its errors
+//! there (`errors.fields.0.entries.3.value._errors`), so a member's reader can reuse them.
+//!
+//! A `status` is one of [`STATUSES`] or the id of one of the owner's custom preferences. The
+//! ids are UUIDs, stored and answered in lowercase; a status naming a preference that is
+//! deleted later becomes `okay` ([`reset_unknown_statuses`]).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::user::PrimaryGuild;
-use crate::UserId;
+use crate::form::{refuse_at, Invalid, Length};
+use crate::FormErrors;
 
-/// A user as anyone may see them, with their public profile (`GET /users/{user_id}`):
-/// Discord's public user fields, then pronouns.cc's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct UserWithProfile {
-    // Discord's public user (the fields of `User`).
-    pub id: UserId,
-    /// Unique (ignoring case) account name.
-    pub username: String,
-    /// Random 4-digit tag, e.g. `"0007"`.
-    pub discriminator: String,
-    /// Display name, if set.
-    #[schema(required = true)]
-    pub global_name: Option<String>,
-    /// Avatar hash, if set.
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub bot: bool,
-    pub system: bool,
-    /// Banner hash, if set.
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    /// Banner colour as an integer `0xRRGGBB`, if set.
-    #[schema(required = true)]
-    pub accent_color: Option<i32>,
-    /// Public flags bitfield.
-    pub public_flags: i32,
-    /// Flags bitfield (on public objects: the public flags).
-    pub flags: i64,
-    /// The user's primary guild tag. Astral has none yet, so this is always `null`.
-    #[schema(required = true)]
-    pub primary_guild: Option<PrimaryGuild>,
-    // pronouns.cc's short id and badges (docs/profiles.md#short-ids).
-    /// The user's short id: 5 lowercase ASCII letters, unique; this operation finds the user
-    /// by it.
-    pub sid: String,
-    /// Badges bitmask, set by an administrator through the `astral` CLI; it grants nothing.
-    pub badges: i64,
+/// `bio`: pronouns.cc's limit (Fluxer's 320 is reconciled by the account issue).
+pub const BIO_LENGTH: Length = Length::new(1, 1000);
+/// `member_title` (`null` means "Members").
+pub const MEMBER_TITLE_LENGTH: Length = Length::new(1, 150);
+/// At most this many `links`.
+pub const MAX_LINKS: usize = 25;
+/// One link.
+pub const LINK_LENGTH: Length = Length::new(1, 256);
+/// At most this many `names`.
+pub const MAX_NAMES: usize = 50;
+/// A name's or a field entry's `value`.
+pub const ENTRY_VALUE_LENGTH: Length = Length::new(1, 100);
+/// At most this many `pronoun_entries`.
+pub const MAX_PRONOUN_ENTRIES: usize = 50;
+/// A pronoun entry's `pronouns` (e.g. `they/them/their/theirs/themself`).
+pub const PRONOUNS_LENGTH: Length = Length::new(1, 100);
+/// A pronoun entry's `display_text`.
+pub const PRONOUN_DISPLAY_TEXT_LENGTH: Length = Length::new(1, 100);
+/// At most this many `fields`.
+pub const MAX_FIELDS: usize = 25;
+/// A field's `name`.
+pub const FIELD_NAME_LENGTH: Length = Length::new(1, 100);
+/// At most this many entries in one field.
+pub const MAX_FIELD_ENTRIES: usize = 100;
+/// At most this many `custom_preferences`.
+pub const MAX_CUSTOM_PREFERENCES: usize = 50;
+/// A custom preference's `icon` (an icon name, e.g. `heart-fill`).
+pub const PREFERENCE_ICON_LENGTH: Length = Length::new(1, 50);
+/// A custom preference's `tooltip`.
+pub const PREFERENCE_TOOLTIP_LENGTH: Length = Length::new(1, 100);
+
+/// `timezone`: an IANA zone name (the longest today is 32 characters).
+pub const TIMEZONE_LENGTH: Length = Length::new(1, 64);
+
+/// The built-in statuses; any other status is a custom preference's id.
+pub const STATUSES: [&str; 5] = ["favourite", "okay", "jokingly", "friends_only", "avoid"];
+/// What a status becomes when the custom preference it named is gone.
+pub const DEFAULT_STATUS: &str = "okay";
+/// A custom preference's id: a UUID (any case on the way in, lowercase once read).
+pub const PREFERENCE_ID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// A name or a field entry with how the owner feels about it (pronouns.cc's `field_entry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldEntry {
+    #[schema(schema_with = entry_value_schema)]
+    pub value: String,
+    #[schema(schema_with = status_schema)]
+    pub status: String,
+}
+
+/// A set of pronouns (pronouns.cc's `pronoun_entry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PronounEntry {
+    /// The forms, slash-separated, e.g. `they/them/their/theirs/themself`.
+    #[schema(schema_with = pronouns_schema)]
+    pub pronouns: String,
+    /// What to show instead of `pronouns`, e.g. `they/them`; absent or `null` when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = display_text_schema)]
+    pub display_text: Option<String>,
+    #[schema(schema_with = status_schema)]
+    pub status: String,
+}
+
+/// A labelled list of entries (pronouns.cc's `field`), e.g. "Honorifics".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProfileField {
+    #[schema(schema_with = field_name_schema)]
+    pub name: String,
+    #[schema(schema_with = field_entries_schema)]
+    pub entries: Vec<FieldEntry>,
+}
+
+/// How big a custom preference shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PreferenceSize {
+    Large,
+    Normal,
+    Small,
+}
+
+impl PreferenceSize {
+    const ALL: [(PreferenceSize, &'static str); 3] = [
+        (PreferenceSize::Large, "large"),
+        (PreferenceSize::Normal, "normal"),
+        (PreferenceSize::Small, "small"),
+    ];
+}
+
+/// A status of the owner's own making, usable wherever a status is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustomPreference {
+    /// An icon's name (pronouns.cc uses Bootstrap Icons names, e.g. `heart-fill`).
+    #[schema(schema_with = preference_icon_schema)]
+    pub icon: String,
+    #[schema(schema_with = preference_tooltip_schema)]
+    pub tooltip: String,
+    pub size: PreferenceSize,
+    /// Shown greyed out.
+    pub muted: bool,
+    /// Listed among the favourites.
+    pub favourite: bool,
+}
+
+/// Custom preferences by id (a lowercase UUID).
+pub type CustomPreferences = BTreeMap<String, CustomPreference>;
+
+fn entry_value_schema() -> ObjectBuilder {
+    ENTRY_VALUE_LENGTH.schema()
+}
+
+fn pronouns_schema() -> ObjectBuilder {
+    PRONOUNS_LENGTH.schema()
+}
+
+fn display_text_schema() -> ObjectBuilder {
+    PRONOUN_DISPLAY_TEXT_LENGTH.nullable_schema()
+}
+
+fn field_name_schema() -> ObjectBuilder {
+    FIELD_NAME_LENGTH.schema()
+}
+
+fn field_entries_schema() -> ArrayBuilder {
+    ArrayBuilder::new().items(FieldEntry::schema_ref()).max_items(Some(MAX_FIELD_ENTRIES))
+}
+
+fn preference_icon_schema() -> ObjectBuilder {
+    PREFERENCE_ICON_LENGTH.schema()
+}
+
+fn preference_tooltip_schema() -> ObjectBuilder {
+    PREFERENCE_TOOLTIP_LENGTH.schema()
+}
+
+/// A status: a built-in one or a custom preference's id.
+pub fn status_schema() -> ObjectBuilder {
+    let id = PREFERENCE_ID_PATTERN.trim_start_matches('^').trim_end_matches('$');
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^({}|{id})$", STATUSES.join("|"))))
+        .description(Some(format!(
+            "One of `{}`, or the id of one of the owner's custom preferences.",
+            STATUSES.join("`, `")
+        )))
+}
+
+/// Helpers for the `ToSchema` of lists of these shapes.
+trait SchemaRef {
+    fn schema_ref() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>;
+}
+
+impl<T: ToSchema> SchemaRef for T {
+    fn schema_ref() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::Ref::from_schema_name(T::name()).into()
+    }
+}
+
+/// `links`, as a request or an answer carries them.
+pub fn links_schema() -> ArrayBuilder {
+    ArrayBuilder::new().items(LINK_LENGTH.schema()).max_items(Some(MAX_LINKS))
+}
+
+/// `names`.
+pub fn names_schema() -> ArrayBuilder {
+    ArrayBuilder::new().items(FieldEntry::schema_ref()).max_items(Some(MAX_NAMES))
+}
+
+/// `pronoun_entries`.
+pub fn pronoun_entries_schema() -> ArrayBuilder {
+    ArrayBuilder::new().items(PronounEntry::schema_ref()).max_items(Some(MAX_PRONOUN_ENTRIES))
+}
+
+/// `fields`.
+pub fn fields_schema() -> ArrayBuilder {
+    ArrayBuilder::new().items(ProfileField::schema_ref()).max_items(Some(MAX_FIELDS))
+}
+
+/// `custom_preferences`.
+pub fn custom_preferences_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(CustomPreference::schema_ref()))
+        .max_properties(Some(MAX_CUSTOM_PREFERENCES))
+        .description(Some(
+            "Custom preferences by id (a UUID, answered in lowercase); usable as a `status`.",
+        ))
+}
+
+/// A path inside a body, e.g. `["fields", "0", "entries", "3", "value"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path(Vec<String>);
+
+impl Path {
+    pub fn root(name: &str) -> Self {
+        Path(vec![name.to_owned()])
+    }
+
+    pub fn key(&self, key: &str) -> Self {
+        let mut path = self.0.clone();
+        path.push(key.to_owned());
+        Path(path)
+    }
+
+    pub fn index(&self, index: usize) -> Self {
+        self.key(&index.to_string())
+    }
+
+    /// Records an error here.
+    pub fn refuse(
+        &self,
+        errors: &mut FormErrors,
+        code: &str,
+        message: impl Into<String>,
+    ) -> Invalid {
+        let segments: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        refuse_at(errors, &segments, code, message)
+    }
+}
+
+const REQUIRED: (&str, &str) = ("BASE_TYPE_REQUIRED", "This field is required");
+
+/// A string of `length` characters, present and not null.
+pub fn read_string(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&Value>,
+    length: Length,
+) -> Result<String, Invalid> {
+    match value {
+        Some(Value::String(s)) => checked_string(errors, path, s, length),
+        other => Err(missing_or_not_a_string(errors, path, other)),
+    }
+}
+
+/// A string of `length` characters, or `null` / absent (`None`).
+pub fn read_optional_string(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&Value>,
+    length: Length,
+) -> Result<Option<String>, Invalid> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => checked_string(errors, path, s, length).map(Some),
+        Some(other) => Err(not_a_string(errors, path, other)),
+    }
+}
+
+fn checked_string(
+    errors: &mut FormErrors,
+    path: &Path,
+    s: &str,
+    length: Length,
+) -> Result<String, Invalid> {
+    if s.contains('\0') {
+        // PostgreSQL cannot store NUL in text.
+        return Err(path.refuse(
+            errors,
+            "STRING_TYPE_INVALID_CHARACTERS",
+            "Must not contain NUL characters.",
+        ));
+    }
+    if !length.contains(s) {
+        return Err(path.refuse(errors, "BASE_TYPE_BAD_LENGTH", length.message()));
+    }
+    Ok(s.to_owned())
+}
+
+fn not_a_string(errors: &mut FormErrors, path: &Path, value: &Value) -> Invalid {
+    path.refuse(
+        errors,
+        "STRING_TYPE_CONVERT",
+        format!("Could not interpret \"{}\" as string.", short(value)),
+    )
+}
+
+/// A boolean, present.
+pub fn read_bool(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&Value>,
+) -> Result<bool, Invalid> {
+    match value {
+        Some(Value::Bool(b)) => Ok(*b),
+        None | Some(Value::Null) => Err(path.refuse(errors, REQUIRED.0, REQUIRED.1)),
+        Some(other) => Err(path.refuse(
+            errors,
+            "BOOLEAN_TYPE_CONVERT",
+            format!("Could not interpret \"{}\" as boolean.", short(other)),
+        )),
+    }
+}
+
+fn object<'v>(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&'v Value>,
+) -> Result<&'v Map<String, Value>, Invalid> {
+    match value {
+        Some(Value::Object(map)) => Ok(map),
+        None | Some(Value::Null) => Err(path.refuse(errors, REQUIRED.0, REQUIRED.1)),
+        Some(_) => Err(path.refuse(
+            errors,
+            "DICT_TYPE_CONVERT",
+            "Only dictionaries may be used in a DictType",
+        )),
+    }
+}
+
+/// A list of at most `max` items, each read by `item`; every item's errors are recorded.
+/// `null` is refused: `[]` empties a list.
+pub fn read_list<T>(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+    max: usize,
+    mut item: impl FnMut(&mut FormErrors, &Path, &Value) -> Result<T, Invalid>,
+) -> Result<Vec<T>, Invalid> {
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Null => {
+            return Err(path.refuse(
+                errors,
+                REQUIRED.0,
+                "This field cannot be null; send [] to empty it.",
+            ))
+        }
+        _ => {
+            return Err(path.refuse(
+                errors,
+                "LIST_TYPE_CONVERT",
+                "Only iterables may be used in a ListType",
+            ))
+        }
+    };
+    if items.len() > max {
+        // Items past the cap are not read: their number is the client's to choose.
+        return Err(path.refuse(
+            errors,
+            "BASE_TYPE_MAX_LENGTH",
+            format!("Must be {max} or fewer in length."),
+        ));
+    }
+    let mut read = Vec::with_capacity(items.len());
+    let mut invalid = None;
+    for (i, v) in items.iter().enumerate() {
+        match item(errors, &path.index(i), v) {
+            Ok(value) => read.push(value),
+            Err(e) => invalid = Some(e),
+        }
+    }
+    match invalid {
+        Some(e) => Err(e),
+        None => Ok(read),
+    }
+}
+
+/// A status as sent: a built-in one or a well-formed preference id (lowercased). Whether the
+/// id names one of the owner's preferences is [`check_statuses`]'s to say.
+fn read_status(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&Value>,
+) -> Result<String, Invalid> {
+    let status = match value {
+        Some(Value::String(s)) => s,
+        other => return Err(missing_or_not_a_string(errors, path, other)),
+    };
+    if STATUSES.contains(&status.as_str()) {
+        return Ok(status.clone());
+    }
+    if is_preference_id(status) {
+        return Ok(status.to_ascii_lowercase());
+    }
+    Err(unknown_status(errors, path))
+}
+
+/// The error for a value that should have been a string.
+fn missing_or_not_a_string(errors: &mut FormErrors, path: &Path, value: Option<&Value>) -> Invalid {
+    match value {
+        None | Some(Value::Null) => path.refuse(errors, REQUIRED.0, REQUIRED.1),
+        Some(other) => not_a_string(errors, path, other),
+    }
+}
+
+fn unknown_status(errors: &mut FormErrors, path: &Path) -> Invalid {
+    path.refuse(
+        errors,
+        "BASE_TYPE_CHOICES",
+        format!(
+            "Value must be one of ('{}') or the id of one of your custom preferences.",
+            STATUSES.join("', '")
+        ),
+    )
+}
+
+/// Whether `s` is a UUID in its hyphenated form (any case).
+pub fn is_preference_id(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// One of `names` or of a field's `entries`.
+pub fn read_field_entry(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+) -> Result<FieldEntry, Invalid> {
+    let map = object(errors, path, Some(value))?;
+    let entry_value = read_string(errors, &path.key("value"), map.get("value"), ENTRY_VALUE_LENGTH);
+    let status = read_status(errors, &path.key("status"), map.get("status"));
+    Ok(FieldEntry { value: entry_value?, status: status? })
+}
+
+/// One of `pronoun_entries`.
+pub fn read_pronoun_entry(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+) -> Result<PronounEntry, Invalid> {
+    let map = object(errors, path, Some(value))?;
+    let pronouns = read_string(errors, &path.key("pronouns"), map.get("pronouns"), PRONOUNS_LENGTH);
+    let display_text = read_optional_string(
+        errors,
+        &path.key("display_text"),
+        map.get("display_text"),
+        PRONOUN_DISPLAY_TEXT_LENGTH,
+    );
+    let status = read_status(errors, &path.key("status"), map.get("status"));
+    Ok(PronounEntry { pronouns: pronouns?, display_text: display_text?, status: status? })
+}
+
+/// One of `fields`.
+pub fn read_profile_field(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+) -> Result<ProfileField, Invalid> {
+    let map = object(errors, path, Some(value))?;
+    let name = read_string(errors, &path.key("name"), map.get("name"), FIELD_NAME_LENGTH);
+    let entries_path = path.key("entries");
+    let entries = match map.get("entries") {
+        None => Err(entries_path.refuse(errors, REQUIRED.0, REQUIRED.1)),
+        Some(v) => read_list(errors, &entries_path, v, MAX_FIELD_ENTRIES, read_field_entry),
+    };
+    Ok(ProfileField { name: name?, entries: entries? })
+}
+
+/// One link.
+pub fn read_link(errors: &mut FormErrors, path: &Path, value: &Value) -> Result<String, Invalid> {
+    read_string(errors, path, Some(value), LINK_LENGTH)
+}
+
+/// `custom_preferences`: an object of at most [`MAX_CUSTOM_PREFERENCES`] preferences by id.
+pub fn read_custom_preferences(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+) -> Result<CustomPreferences, Invalid> {
+    let map = match value {
+        Value::Object(map) => map,
+        Value::Null => {
+            return Err(path.refuse(
+                errors,
+                REQUIRED.0,
+                "This field cannot be null; send {} to remove every custom preference.",
+            ))
+        }
+        _ => {
+            return Err(path.refuse(
+                errors,
+                "DICT_TYPE_CONVERT",
+                "Only dictionaries may be used in a DictType",
+            ))
+        }
+    };
+    if map.len() > MAX_CUSTOM_PREFERENCES {
+        return Err(path.refuse(
+            errors,
+            "BASE_TYPE_MAX_LENGTH",
+            format!("Must be {MAX_CUSTOM_PREFERENCES} or fewer in length."),
+        ));
+    }
+    let mut read = CustomPreferences::new();
+    let mut invalid = None;
+    for (id, v) in map {
+        let here = path.key(id);
+        if !is_preference_id(id) {
+            invalid = Some(here.refuse(
+                errors,
+                "BASE_TYPE_INVALID_UUID",
+                "A custom preference's id must be a UUID.",
+            ));
+            continue;
+        }
+        if read.contains_key(&id.to_ascii_lowercase()) {
+            invalid = Some(here.refuse(
+                errors,
+                "BASE_TYPE_DUPLICATE",
+                "This id is sent twice (ids are compared ignoring case).",
+            ));
+            continue;
+        }
+        match read_custom_preference(errors, &here, v) {
+            Ok(preference) => {
+                read.insert(id.to_ascii_lowercase(), preference);
+            }
+            Err(e) => invalid = Some(e),
+        }
+    }
+    match invalid {
+        Some(e) => Err(e),
+        None => Ok(read),
+    }
+}
+
+fn read_custom_preference(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+) -> Result<CustomPreference, Invalid> {
+    let map = object(errors, path, Some(value))?;
+    let icon = read_string(errors, &path.key("icon"), map.get("icon"), PREFERENCE_ICON_LENGTH);
+    let tooltip =
+        read_string(errors, &path.key("tooltip"), map.get("tooltip"), PREFERENCE_TOOLTIP_LENGTH);
+    let size_path = path.key("size");
+    let size = match map.get("size") {
+        Some(Value::String(s)) => match PreferenceSize::ALL.iter().find(|(_, name)| name == s) {
+            Some((size, _)) => Ok(*size),
+            None => Err(size_path.refuse(
+                errors,
+                "BASE_TYPE_CHOICES",
+                "Value must be one of ('large', 'normal', 'small').",
+            )),
+        },
+        other => Err(missing_or_not_a_string(errors, &size_path, other)),
+    };
+    let muted = read_bool(errors, &path.key("muted"), map.get("muted"));
+    let favourite = read_bool(errors, &path.key("favourite"), map.get("favourite"));
+    Ok(CustomPreference {
+        icon: icon?,
+        tooltip: tooltip?,
+        size: size?,
+        muted: muted?,
+        favourite: favourite?,
+    })
+}
+
+/// Lists whose statuses name custom preferences, each with the name it was sent under.
+#[derive(Debug, Default)]
+pub struct StatusLists<'a> {
+    pub names: Option<(&'a str, &'a [FieldEntry])>,
+    pub pronoun_entries: Option<(&'a str, &'a [PronounEntry])>,
+    pub fields: Option<(&'a str, &'a [ProfileField])>,
+}
+
+/// Records a field error at every status that is a preference id not in `preferences` (the
+/// preferences in effect once the change is made).
+pub fn check_statuses(
+    errors: &mut FormErrors,
+    lists: &StatusLists<'_>,
+    preferences: &CustomPreferences,
+) -> Result<(), Invalid> {
+    let mut invalid = None;
+    let known = |status: &str| STATUSES.contains(&status) || preferences.contains_key(status);
+    let mut check = |errors: &mut FormErrors, status: &str, path: Path| {
+        if !known(status) {
+            invalid = Some(unknown_status(errors, &path));
+        }
+    };
+    if let Some((name, entries)) = lists.names {
+        for (i, entry) in entries.iter().enumerate() {
+            check(errors, &entry.status, Path::root(name).index(i).key("status"));
+        }
+    }
+    if let Some((name, entries)) = lists.pronoun_entries {
+        for (i, entry) in entries.iter().enumerate() {
+            check(errors, &entry.status, Path::root(name).index(i).key("status"));
+        }
+    }
+    if let Some((name, fields)) = lists.fields {
+        for (i, field) in fields.iter().enumerate() {
+            for (j, entry) in field.entries.iter().enumerate() {
+                let path = Path::root(name).index(i).key("entries").index(j).key("status");
+                check(errors, &entry.status, path);
+            }
+        }
+    }
+    match invalid {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Turns every status naming a preference not in `preferences` into [`DEFAULT_STATUS`]: what
+/// deleting a custom preference does to the entries that used it. Answers whether anything
+/// changed.
+pub fn reset_unknown_statuses(
+    names: &mut [FieldEntry],
+    pronoun_entries: &mut [PronounEntry],
+    fields: &mut [ProfileField],
+    preferences: &CustomPreferences,
+) -> bool {
+    let mut changed = false;
+    let mut reset = |status: &mut String| {
+        if !STATUSES.contains(&status.as_str()) && !preferences.contains_key(status.as_str()) {
+            *status = DEFAULT_STATUS.to_owned();
+            changed = true;
+        }
+    };
+    names.iter_mut().for_each(|e| reset(&mut e.status));
+    pronoun_entries.iter_mut().for_each(|e| reset(&mut e.status));
+    fields.iter_mut().flat_map(|f| f.entries.iter_mut()).for_each(|e| reset(&mut e.status));
+    changed
+}
+
+/// `timezone`: an IANA zone name known to the time-zone database bundled with the server
+/// (jiff's copy of the tz database), answered in its canonical spelling; `null` clears it.
+pub fn read_timezone(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: Option<&Value>,
+) -> Result<Option<String>, Invalid> {
+    let Some(name) = read_optional_string(errors, path, value, TIMEZONE_LENGTH)? else {
+        return Ok(None);
+    };
+    match jiff::tz::db().get(&name) {
+        Ok(zone) => Ok(Some(zone.iana_name().map_or(name, str::to_owned))),
+        Err(_) => Err(path.refuse(
+            errors,
+            "TIMEZONE_INVALID",
+            "Must be an IANA time zone name, e.g. \"Europe/Berlin\".",
+        )),
+    }
+}
+
+/// `timezone` schema: nullable, see [`read_timezone`].
+pub fn timezone_schema() -> ObjectBuilder {
+    TIMEZONE_LENGTH.nullable_schema().description(Some(
+        "An IANA time zone name (e.g. `Europe/Berlin`), or `null` for none (on PATCH: clears it).",
+    ))
+}
+
+/// The offset from UTC in seconds of `timezone` at `now`, daylight saving included; `None`
+/// for a name the bundled tz database does not know (no stored name is: each was checked).
+pub fn utc_offset(timezone: &str, now: jiff::Timestamp) -> Option<i32> {
+    let zone = jiff::tz::db().get(timezone).ok()?;
+    Some(zone.to_offset(now).seconds())
+}
+
+/// A bounded rendering of a bad value for an error message.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 64 {
+        let cut: String = s.chars().take(61).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errors_of(errors: FormErrors) -> Value {
+        serde_json::to_value(errors.into_body()).unwrap()["errors"].clone()
+    }
+
+    #[test]
+    fn field_errors_carry_their_exact_path() {
+        let mut errors = FormErrors::new();
+        let body = json!([{"name": "a", "entries": [
+            {"value": "x", "status": "okay"},
+            {"value": "", "status": "okay"},
+            {"value": "y", "status": "maybe"},
+        ]}]);
+        let read =
+            read_list(&mut errors, &Path::root("fields"), &body, MAX_FIELDS, read_profile_field);
+        assert!(read.is_err());
+        let errors = errors_of(errors);
+        let entries = &errors["fields"]["0"]["entries"];
+        assert_eq!(entries["1"]["value"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
+        assert_eq!(entries["2"]["status"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
+        assert!(entries.get("0").is_none());
+    }
+
+    #[test]
+    fn statuses_name_builtins_or_existing_preferences() {
+        let id = "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+        let mut errors = FormErrors::new();
+        let entry = read_field_entry(
+            &mut errors,
+            &Path::root("names").index(0),
+            &json!({"value": "Ada", "status": id.to_uppercase()}),
+        )
+        .unwrap();
+        assert_eq!(entry.status, id);
+        let names = [entry];
+        let lists = StatusLists { names: Some(("names", &names)), ..Default::default() };
+        let mut errors = FormErrors::new();
+        assert!(check_statuses(&mut errors, &lists, &CustomPreferences::new()).is_err());
+        assert_eq!(
+            errors_of(errors)["names"]["0"]["status"]["_errors"][0]["code"],
+            "BASE_TYPE_CHOICES"
+        );
+        let mut preferences = CustomPreferences::new();
+        preferences.insert(
+            id.to_owned(),
+            CustomPreference {
+                icon: "heart".into(),
+                tooltip: "Love".into(),
+                size: PreferenceSize::Normal,
+                muted: false,
+                favourite: true,
+            },
+        );
+        let mut errors = FormErrors::new();
+        assert!(check_statuses(&mut errors, &lists, &preferences).is_ok() && errors.is_empty());
+        let mut names = names.to_vec();
+        assert!(reset_unknown_statuses(&mut names, &mut [], &mut [], &CustomPreferences::new()));
+        assert_eq!(names[0].status, DEFAULT_STATUS);
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        let mut errors = FormErrors::new();
+        let path = Path::root("timezone");
+        let read = read_timezone(&mut errors, &path, Some(&json!("asia/kolkata"))).unwrap();
+        assert_eq!(read.as_deref(), Some("Asia/Kolkata"));
+        assert_eq!(utc_offset("Asia/Kolkata", jiff::Timestamp::now()), Some(19800));
+        assert!(read_timezone(&mut errors, &path, Some(&json!("Mars/Olympus"))).is_err());
+        assert!(read_timezone(&mut errors, &path, Some(&json!("+05:00"))).is_err());
+        assert_eq!(read_timezone(&mut FormErrors::new(), &path, Some(&Value::Null)), Ok(None));
+    }
+
+    #[test]
+    fn preference_ids_are_uuids() {
+        assert!(is_preference_id("3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"));
+        assert!(is_preference_id("3F2B8E4A-1C2D-4E5F-8A9B-0C1D2E3F4A5B"));
+        for bad in
+            ["", "okay", "3f2b8e4a1c2d4e5f8a9b0c1d2e3f4a5b", "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5g"]
+        {
+            assert!(!is_preference_id(bad), "{bad}");
+        }
+    }
 }

@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::support::{
-    backend_test, bot, check_response_body, contract_properties, documented, matches_template,
-    TestApp,
+    backend_test, bot, check_response_body, contract_properties, contract_required, documented,
+    matches_template, TestApp,
 };
 
 /// Who calls. "Owner" is the owner of the resource the request is about: the account itself
@@ -546,20 +546,25 @@ struct Secrets {
 impl Secrets {
     fn of(f: &Fixture) -> Secrets {
         let secret_part = |token: &str| token.rsplit('.').next().unwrap_or_default().to_owned();
-        // Public: Discord's user and the public profile (`GET /users/{user_id}`).
-        let public_keys: BTreeSet<String> = contract_properties("User")
-            .union(&contract_properties("UserWithProfile"))
-            .cloned()
-            .collect();
-        let private_keys: BTreeSet<String> = contract_properties("PrivateUser")
-            .difference(&public_keys)
+        // Private: what the caller's own account carries beyond what a user with a profile
+        // always carries (the self-only `created_at`, `timezone`, `list_private` included).
+        let private_keys: BTreeSet<String> = contract_properties("PrivateUserWithProfile")
+            .difference(&contract_required("UserWithProfile"))
             .cloned()
             .chain(["phone", "password", "token"].map(String::from))
             .collect();
         assert!(
-            ["email", "verified", "is_admin", "last_sid_reroll"]
-                .iter()
-                .all(|k| private_keys.contains(*k)),
+            [
+                "email",
+                "verified",
+                "created_at",
+                "timezone",
+                "list_private",
+                "is_admin",
+                "last_sid_reroll"
+            ]
+            .iter()
+            .all(|key| private_keys.contains(*key)),
             "{private_keys:?}"
         );
         Secrets {

@@ -49,7 +49,7 @@ async fn every_new_user_has_a_distinct_five_letter_sid(app: TestApp) {
     let mut sids = BTreeSet::new();
     for token in &tokens {
         let me = me(&app, token).await;
-        assert_matches_contract("PrivateUser", &me);
+        assert_matches_contract("PrivateUserWithProfile", &me);
         assert_matches_discord("UserPIIResponse", &me);
         assert!(is_sid(&me["sid"]), "{me}");
         assert_eq!(

@@ -8,7 +8,7 @@ pub mod reroll_my_short_id_post;
 pub mod update_my_user;
 
 use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};
-use astral_types::user::PrivateUser;
+use astral_types::user::PrivateUserWithProfile;
 use astral_types::Cooldown;
 use astral_types::UserId;
 
@@ -26,10 +26,10 @@ pub const SID_REROLL_COOLDOWN_MS: i64 = 60 * 60 * 1000;
 pub(crate) async fn reroll_short_id(
     state: &AppState,
     caller: &Caller,
-) -> Result<actix_web::web::Json<PrivateUser>, ApiError> {
+) -> Result<actix_web::web::Json<PrivateUserWithProfile>, ApiError> {
     let (id, now_ms) = (caller.id(), state.now_ms());
     match state.db(move |store| store.reroll_sid(id, now_ms, SID_REROLL_COOLDOWN_MS)).await? {
-        Ok(Ok(user)) => Ok(actix_web::web::Json(wire::private_user(&user))),
+        Ok(Ok(user)) => Ok(actix_web::web::Json(wire::private_user_with_profile(&user))),
         Ok(Err(RerollRefusal::TooSoon { retry_after_ms })) => {
             let retry_after_ms = u64::try_from(retry_after_ms).unwrap_or(0);
             Err(ApiError::new(ErrorKind::ShortIdRerollTooSoon(Cooldown { retry_after_ms })))
@@ -38,6 +38,20 @@ pub(crate) async fn reroll_short_id(
         Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The caller's own account with its profile (`GET /users/@me`).
+pub(crate) async fn my_user(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<actix_web::web::Json<PrivateUserWithProfile>, ApiError> {
+    let me = caller.id();
+    let user = state
+        .run(move |store| store.user_with_profile(me))
+        .await?
+        // The account was deleted since its token was looked up.
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(actix_web::web::Json(wire::private_user_with_profile(&user)))
 }
 
 pub(crate) fn unknown_user() -> ApiError {

@@ -1,13 +1,12 @@
 use actix_web::{get, web, web::Json, HttpMessage, HttpRequest};
-use astral_types::user::PrivateUser;
+use astral_types::user::PrivateUserWithProfile;
 use astral_types::ErrorBody;
 
-use super::reroll_short_id;
+use super::{my_user, reroll_short_id};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::methods::ServedAsHead;
 use crate::state::AppState;
-use crate::wire;
 
 /// Reroll the current user's short id.
 ///
@@ -19,7 +18,7 @@ use crate::wire;
     operation_id = "reroll_my_short_id",
     tag = "users",
     responses(
-        (status = 200, description = "The updated user, with its new short id.", body = PrivateUser),
+        (status = 200, description = "The updated user, with its new short id.", body = PrivateUserWithProfile),
         (status = 403, description = "Rerolled less than an hour ago (2004, with `retry_after`).", body = ErrorBody),
     )
 )]
@@ -28,10 +27,10 @@ pub async fn reroll_my_short_id(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-) -> Result<Json<PrivateUser>, ApiError> {
+) -> Result<Json<PrivateUserWithProfile>, ApiError> {
     // HEAD is served as GET everywhere; here GET changes something, so HEAD must not.
     if req.extensions().get::<ServedAsHead>().is_some() {
-        return Ok(Json(wire::private_user(&caller.user)));
+        return my_user(&state, &caller).await;
     }
     reroll_short_id(&state, &caller).await
 }

@@ -1,5 +1,5 @@
 use actix_web::{post, web, web::Json};
-use astral_types::user::PrivateUser;
+use astral_types::user::PrivateUserWithProfile;
 use astral_types::ErrorBody;
 
 use super::reroll_short_id;
@@ -15,7 +15,7 @@ use crate::state::AppState;
     operation_id = "reroll_my_short_id_post",
     tag = "users",
     responses(
-        (status = 200, description = "The updated user, with its new short id.", body = PrivateUser),
+        (status = 200, description = "The updated user, with its new short id.", body = PrivateUserWithProfile),
         (status = 403, description = "Rerolled less than an hour ago (2004, with `retry_after`).", body = ErrorBody),
     )
 )]
@@ -23,6 +23,6 @@ use crate::state::AppState;
 pub async fn reroll_my_short_id_post(
     state: web::Data<AppState>,
     caller: Caller,
-) -> Result<Json<PrivateUser>, ApiError> {
+) -> Result<Json<PrivateUserWithProfile>, ApiError> {
     reroll_short_id(&state, &caller).await
 }
