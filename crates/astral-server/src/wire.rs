@@ -3,9 +3,10 @@
 
 use astral_store::{
     ChannelRecord, GuildRecord, GuildWithCount, InviteRecord, ListedGuild, MemberRecord,
-    ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
+    ProfileMemberRecord, ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
 };
 use astral_types::channel::PrivateChannel;
+use astral_types::member::{PartialProfileMember, ProfileMember};
 use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
 use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
 use astral_types::UserId;
@@ -190,6 +191,48 @@ pub fn user_profile(
         mutual_friends_count: friends
             .filter(|_| with_friends_count)
             .map(|friends| friends.len() as i64),
+    }
+}
+
+/// A list the store keeps as JSON text. The store only ever holds what the request readers
+/// checked and serialised, so a value that does not read back is a bug: logged, shown empty.
+fn stored_list<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Vec<T> {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::error!(error = %e, what, "a stored member list does not read back");
+        Vec::new()
+    })
+}
+
+/// A member (pronouns.cc's), as anyone allowed to see it sees it.
+pub fn profile_member(record: &ProfileMemberRecord) -> ProfileMember {
+    ProfileMember {
+        id: record.member_id(),
+        sid: record.sid.clone(),
+        owner_id: record.owner(),
+        name: record.name.clone(),
+        display_name: record.display_name.clone(),
+        bio: record.bio.clone(),
+        avatar: record.avatar.clone(),
+        links: stored_list(&record.links, "links"),
+        names: stored_list(&record.names, "names"),
+        pronoun_entries: stored_list(&record.pronoun_entries, "pronoun_entries"),
+        fields: stored_list(&record.fields, "fields"),
+        hidden: record.hidden,
+    }
+}
+
+/// pronouns.cc's "partial member", as a profile's `members` lists them.
+pub fn partial_member(record: &ProfileMemberRecord) -> PartialProfileMember {
+    PartialProfileMember {
+        id: record.member_id(),
+        sid: record.sid.clone(),
+        name: record.name.clone(),
+        display_name: record.display_name.clone(),
+        bio: record.bio.clone(),
+        avatar: record.avatar.clone(),
+        links: stored_list(&record.links, "links"),
+        names: stored_list(&record.names, "names"),
+        pronoun_entries: stored_list(&record.pronoun_entries, "pronoun_entries"),
     }
 }
 

@@ -9,6 +9,7 @@ mod channels;
 mod conn;
 mod error;
 mod guilds;
+mod members;
 mod migrate;
 mod relationships;
 pub mod schema;
@@ -29,6 +30,10 @@ pub use error::{StoreError, UniqueField};
 pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,
     MemberRecord,
+};
+pub use members::{
+    random_short_id, MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
+    ProfileMemberRecord, MEMBER_SID_LENGTH,
 };
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;

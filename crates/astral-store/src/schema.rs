@@ -44,6 +44,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     guild_invites,
     channels,
     channel_recipients,
+    profile_members,
+    profile_member_images,
 );
 
 diesel::table! {
@@ -115,3 +117,31 @@ diesel::table! {
 }
 
 diesel::joinable!(channel_recipients -> channels (channel_id));
+
+diesel::table! {
+    profile_members (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        sid -> Text,
+        name -> Text,
+        name_key -> Text,
+        display_name -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        avatar -> Nullable<Text>,
+        links -> Text,
+        names -> Text,
+        pronoun_entries -> Text,
+        fields -> Text,
+        hidden -> Bool,
+    }
+}
+
+diesel::table! {
+    profile_member_images (member_id, hash) {
+        member_id -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(profile_members -> users (owner_id));
+diesel::joinable!(profile_member_images -> profile_members (member_id));

@@ -87,6 +87,9 @@ error_catalogue! {
     TooManyGroupDms = 400, 30011, "Maximum number of group DMs reached (10)";
     /// The invites-per-guild cap.
     TooManyInvites = 400, 30016, "Maximum number of invites reached (1000)";
+    /// The members-per-user cap (`handlers::members::MAX_MEMBERS`). Astral's own code: Discord's
+    /// "maximum" digit 3, then 9 for Astral (Discord's maximums are 30xxx).
+    TooManyMembers = 400, 39001, "Maximum number of members reached (500)";
     /// A group DM action asked of a 1:1 DM.
     DmChannelAction = 400, 50003, "Cannot execute action on a DM channel";
     /// A DM recipient that does not exist.
@@ -113,6 +116,10 @@ error_catalogue! {
     UnknownGuild = 404, 10004, "Unknown Guild";
     UnknownInvite = 404, 10006, "Unknown Invite";
     UnknownUser = 404, 10013, "Unknown User";
+    /// A pronouns.cc member (a profile a user keeps, not a guild member: Discord's 10007) that
+    /// does not exist or that the caller may not see or change. Astral's own code: Discord's
+    /// "unknown" digit 1, then 9 for Astral (Discord's unknowns are 10xxx).
+    UnknownMember = 404, 19001, "Unknown Member";
     /// A known path, asked with a method it does not serve (the server adds `Allow`).
     MethodNotAllowed = 405, 0, "405: Method Not Allowed";
     /// The body arrived too slowly.

@@ -46,6 +46,11 @@ impl<T> Field<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Invalid(());
 
+/// The proof that an error was just recorded at a nested path (`FormErrors::add`).
+pub(crate) fn invalid() -> Invalid {
+    Invalid(())
+}
+
 /// Records an error under the top-level field `name` and returns the proof of it.
 pub(crate) fn refuse(
     errors: &mut FormErrors,

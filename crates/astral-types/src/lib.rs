@@ -17,7 +17,9 @@ pub mod form;
 pub mod guild;
 pub mod ids;
 pub mod locale;
+pub mod member;
 pub mod password;
+pub mod profile;
 pub mod rules;
 pub mod user;
 
