@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
 use crate::profile::{
-    bio_schema, links_schema, read_bio, read_field_entries, read_fields, read_links,
+    bio_schema, fields_schema, links_schema, names_schema, pronoun_entries_schema, read_bio, read_field_entries, read_fields, read_links,
     read_pronoun_entries, FieldEntry, ProfileField, PronounEntry, StatusChoices,
 };
 use crate::{FormErrors, Snowflake, UserId};
@@ -93,18 +93,18 @@ pub struct ProfileMemberRequest {
     #[schema(schema_with = links_schema)]
     pub links: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(schema_with = names_schema)]
     pub names: Option<Vec<FieldEntry>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(schema_with = pronoun_entries_schema)]
     pub pronoun_entries: Option<Vec<PronounEntry>>,
     /// pronouns.cc clients' spelling of `pronoun_entries` (an array); sending both with
     /// different values is a field error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(schema_with = pronoun_entries_schema)]
     pub pronouns: Option<Vec<PronounEntry>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(schema_with = fields_schema)]
     pub fields: Option<Vec<ProfileField>>,
     /// Seen by the owner alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]

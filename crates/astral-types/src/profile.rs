@@ -39,6 +39,7 @@ pub const BUILT_IN_STATUSES: [&str; 5] = ["favourite", "okay", "jokingly", "frie
 /// `{value, status}`: a name or a field's entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldEntry {
+    #[schema(schema_with = entry_value_schema)]
     pub value: String,
     /// `favourite`, `okay`, `jokingly`, `friends_only`, `avoid`, or a custom preference's uuid.
     pub status: String,
@@ -47,17 +48,21 @@ pub struct FieldEntry {
 /// `{pronouns, display_text?, status}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PronounEntry {
+    #[schema(schema_with = pronouns_schema)]
     pub pronouns: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(schema_with = display_text_schema)]
     pub display_text: Option<String>,
+    /// `favourite`, `okay`, `jokingly`, `friends_only`, `avoid`, or a custom preference's uuid.
     pub status: String,
 }
 
 /// `{name, entries[]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProfileField {
+    #[schema(schema_with = field_name_schema)]
     pub name: String,
+    #[schema(schema_with = field_entries_schema)]
     pub entries: Vec<FieldEntry>,
 }
 
@@ -75,6 +80,42 @@ impl StatusChoices {
 
 pub fn bio_schema() -> ObjectBuilder {
     BIO_LENGTH.nullable_schema().description(Some("`null` clears it."))
+}
+
+fn list_of(schema: &str, max: usize) -> ArrayBuilder {
+    ArrayBuilder::new().items(utoipa::openapi::Ref::from_schema_name(schema)).max_items(Some(max))
+}
+
+pub fn names_schema() -> ArrayBuilder {
+    list_of("FieldEntry", MAX_NAMES)
+}
+
+pub fn pronoun_entries_schema() -> ArrayBuilder {
+    list_of("PronounEntry", MAX_PRONOUN_ENTRIES)
+}
+
+pub fn fields_schema() -> ArrayBuilder {
+    list_of("ProfileField", MAX_FIELDS)
+}
+
+fn entry_value_schema() -> ObjectBuilder {
+    ENTRY_VALUE_LENGTH.schema()
+}
+
+fn pronouns_schema() -> ObjectBuilder {
+    PRONOUNS_LENGTH.schema()
+}
+
+fn display_text_schema() -> ObjectBuilder {
+    DISPLAY_TEXT_LENGTH.schema()
+}
+
+fn field_name_schema() -> ObjectBuilder {
+    FIELD_NAME_LENGTH.schema()
+}
+
+fn field_entries_schema() -> ArrayBuilder {
+    list_of("FieldEntry", MAX_FIELD_ENTRIES)
 }
 
 pub fn links_schema() -> ArrayBuilder {

@@ -13,6 +13,8 @@ use crate::auth::{LoginRequest, RegisterRequest};
 use crate::channel::CreatePrivateChannelRequest;
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
+use crate::member::{MemberListQuery, ProfileMemberRequest};
+use crate::profile::StatusChoices;
 use crate::rules::UsernameRule;
 use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
 
@@ -89,6 +91,29 @@ fn every_documented_field_is_read_by_its_reader() {
             }),
         ),
         (
+            "ProfileMemberRequest (create)",
+            properties::<ProfileMemberRequest>(),
+            names_read(|| {
+                let statuses = StatusChoices::default();
+                let _ = ProfileMemberRequest::read(&body, true, &statuses).map(|d| d.finish());
+            }),
+        ),
+        (
+            "ProfileMemberRequest (update)",
+            properties::<ProfileMemberRequest>(),
+            names_read(|| {
+                let statuses = StatusChoices::default();
+                let _ = ProfileMemberRequest::read(&body, false, &statuses).map(|d| d.finish());
+            }),
+        ),
+        (
+            "MemberListQuery",
+            parameters::<MemberListQuery>(),
+            names_read(|| {
+                let _ = MemberListQuery::read(&[]);
+            }),
+        ),
+        (
             "GuildListQuery",
             parameters::<GuildListQuery>(),
             names_read(|| {
@@ -139,4 +164,31 @@ fn a_user_update_is_refused_whole() {
     let update = draft.finish(&UsernameRule::default()).unwrap();
     assert_eq!(update.global_name, Some(None));
     assert_eq!(update.username, None);
+}
+
+#[test]
+fn a_member_body_is_refused_whole_with_exact_paths() {
+    let statuses = StatusChoices::default();
+    let body = json!({
+        "name": "ok",
+        "fields": [{"name": "f", "entries": [
+            {"value": "a", "status": "okay"}, {"value": "b", "status": "okay"},
+            {"value": "c", "status": "okay"}, {"value": "", "status": "okay"}
+        ]}],
+        "pronouns": [{"pronouns": "they/them", "status": "nope"}],
+        "links": ["x", ""],
+        "hidden": "yes"
+    });
+    let errors = ProfileMemberRequest::read(&body, true, &statuses).unwrap().finish().unwrap_err();
+    let body = serde_json::to_value(errors.into_body()).unwrap();
+    let e = &body["errors"];
+    assert_eq!(e["fields"]["0"]["entries"]["3"]["value"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
+    assert_eq!(e["pronouns"]["0"]["status"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
+    assert_eq!(e["links"]["1"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
+    assert_eq!(e["hidden"]["_errors"][0]["code"], "BOOLEAN_TYPE_CONVERT");
+    assert!(e.get("name").is_none(), "{e}");
+    let missing = ProfileMemberRequest::read(&json!({}), true, &statuses).unwrap().finish();
+    assert!(missing.unwrap_err().has_field("name"));
+    let patch = ProfileMemberRequest::read(&json!({"bio": null}), false, &statuses).unwrap();
+    assert_eq!(patch.finish().unwrap().bio, Some(None));
 }
