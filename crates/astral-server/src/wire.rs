@@ -6,8 +6,8 @@ use astral_store::{
     ProfileMemberRecord, ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
 };
 use astral_types::channel::PrivateChannel;
-use astral_types::member::{PartialProfileMember, ProfileMember};
 use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
+use astral_types::member::{PartialProfileMember, ProfileMember};
 use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
 use astral_types::UserId;
 use time::format_description::FormatItem;

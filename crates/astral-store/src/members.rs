@@ -216,8 +216,7 @@ fn sid_taken(conn: &mut AnyConnection, sid: &str) -> QueryResult<bool> {
 
 /// Records that `member` has had avatar `hash` (once).
 fn remember_image(conn: &mut AnyConnection, member: i64, hash: &str) -> QueryResult<()> {
-    let known: i64 =
-        profile_member_images::table.find((member, hash)).count().get_result(conn)?;
+    let known: i64 = profile_member_images::table.find((member, hash)).count().get_result(conn)?;
     if known == 0 {
         diesel::insert_into(profile_member_images::table)
             .values((
@@ -389,10 +388,8 @@ impl Store {
     ) -> Result<Option<Vec<ProfileMemberRecord>>, StoreError> {
         let mut conn = self.conn()?;
         read_transaction(&mut conn, |conn| {
-            let exists: i64 = crate::schema::users::table
-                .find(owner.as_i64())
-                .count()
-                .get_result(conn)?;
+            let exists: i64 =
+                crate::schema::users::table.find(owner.as_i64()).count().get_result(conn)?;
             if exists == 0 {
                 return Ok(None);
             }

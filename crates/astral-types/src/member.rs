@@ -9,8 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
 use crate::profile::{
-    bio_schema, fields_schema, links_schema, names_schema, pronoun_entries_schema, read_bio, read_field_entries, read_fields, read_links,
-    read_pronoun_entries, FieldEntry, ProfileField, PronounEntry, StatusChoices,
+    bio_schema, fields_schema, links_schema, names_schema, pronoun_entries_schema, read_bio,
+    read_field_entries, read_fields, read_links, read_pronoun_entries, FieldEntry, ProfileField,
+    PronounEntry, StatusChoices,
 };
 use crate::{FormErrors, Snowflake, UserId};
 
@@ -300,4 +301,3 @@ fn member_list_limit_schema() -> ObjectBuilder {
 pub fn is_member_sid(value: &str) -> bool {
     value.len() == 6 && value.bytes().all(|b| b.is_ascii_lowercase())
 }
-

@@ -122,7 +122,6 @@ pub fn links_schema() -> ArrayBuilder {
     ArrayBuilder::new().items(LINK_LENGTH.schema()).max_items(Some(MAX_LINKS))
 }
 
-
 pub fn read_bio(form: &mut FormReader<'_>, name: &str) -> Result<Field<String>, Invalid> {
     let bio = form.string(name)?;
     bio.check(|v| BIO_LENGTH.check(form.errors(), name, v))
@@ -303,16 +302,13 @@ fn pronoun_entries_at(
             failed = Some(crate::form::invalid());
             continue;
         };
-        let pronouns = string_at(
-            errors,
-            &[name, &index, "pronouns"],
-            object.get("pronouns"),
-            PRONOUNS_LENGTH,
-        );
+        let pronouns =
+            string_at(errors, &[name, &index, "pronouns"], object.get("pronouns"), PRONOUNS_LENGTH);
         let display_text = match object.get("display_text") {
             None | Some(Value::Null) => Ok(None),
-            v => string_at(errors, &[name, &index, "display_text"], v, DISPLAY_TEXT_LENGTH)
-                .map(Some),
+            v => {
+                string_at(errors, &[name, &index, "display_text"], v, DISPLAY_TEXT_LENGTH).map(Some)
+            }
         };
         let status = status_at(errors, &[name, &index, "status"], object.get("status"), statuses);
         match (pronouns, display_text, status) {

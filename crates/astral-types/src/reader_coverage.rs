@@ -182,7 +182,10 @@ fn a_member_body_is_refused_whole_with_exact_paths() {
     let errors = ProfileMemberRequest::read(&body, true, &statuses).unwrap().finish().unwrap_err();
     let body = serde_json::to_value(errors.into_body()).unwrap();
     let e = &body["errors"];
-    assert_eq!(e["fields"]["0"]["entries"]["3"]["value"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
+    assert_eq!(
+        e["fields"]["0"]["entries"]["3"]["value"]["_errors"][0]["code"],
+        "BASE_TYPE_BAD_LENGTH"
+    );
     assert_eq!(e["pronouns"]["0"]["status"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
     assert_eq!(e["links"]["1"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
     assert_eq!(e["hidden"]["_errors"][0]["code"], "BOOLEAN_TYPE_CONVERT");

@@ -404,11 +404,8 @@ impl Fixture {
             );
         }
         // The fixture's members (the owner's cells add members of their own after them).
-        let members = format!(
-            "/users/{}/members?before={}",
-            self.owner.id,
-            next_id(&self.hidden_member_id)
-        );
+        let members =
+            format!("/users/{}/members?before={}", self.owner.id, next_id(&self.hidden_member_id));
         let (_, members) = app.call("GET", &members, t, None).await;
         let (_, shown) = app.call("GET", &format!("/members/{}", self.member_id), t, None).await;
         json!({"me": me, "relationships": relationships, "guild": guild, "member": member, "channels": channels, "members": members, "shown": shown})

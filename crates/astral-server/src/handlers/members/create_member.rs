@@ -43,8 +43,8 @@ pub async fn create_member(
     if caller.user.bot {
         return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
-    let draft = ProfileMemberRequest::read(&body.0, true, &statuses_of(&caller))
-        .map_err(ApiError::form)?;
+    let draft =
+        ProfileMemberRequest::read(&body.0, true, &statuses_of(&caller)).map_err(ApiError::form)?;
     let (input, avatar) = read_member_body(&state, draft, None).await?;
     let new = NewProfileMember {
         // `read` requires it on create.

@@ -83,7 +83,9 @@ pub(crate) async fn read_member_body(
         Field::Absent => AvatarField::Unchanged,
         Field::Null => AvatarField::Clear,
         Field::Value(v) if current.as_deref() == Some(v.as_str()) => AvatarField::Unchanged,
-        Field::Value(v) => state.images.decode(move || read_avatar(&v)).await.map_err(image_error)?,
+        Field::Value(v) => {
+            state.images.decode(move || read_avatar(&v)).await.map_err(image_error)?
+        }
     };
     let (avatar, upload) = match avatar {
         AvatarField::Unchanged => (None, None),
@@ -98,7 +100,11 @@ pub(crate) async fn read_member_body(
     // Stored before a member row points at it. Content-addressed: should the write fail, an
     // unreferenced file is harmless, and a retry finds it in place.
     if let Some(upload) = upload {
-        state.images.store_originals(vec![(upload.hash, upload.bytes)]).await.map_err(image_error)?;
+        state
+            .images
+            .store_originals(vec![(upload.hash, upload.bytes)])
+            .await
+            .map_err(image_error)?;
     }
     Ok((input, avatar))
 }

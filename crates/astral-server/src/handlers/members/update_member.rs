@@ -3,7 +3,9 @@ use astral_types::form::Field;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
 use astral_types::ErrorBody;
 
-use super::{changes, member_in_path, member_refused, read_member_body, statuses_of, unknown_member};
+use super::{
+    changes, member_in_path, member_refused, read_member_body, statuses_of, unknown_member,
+};
 use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::ApiError;
