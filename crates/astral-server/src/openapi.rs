@@ -31,7 +31,17 @@ pub static CONTRACT: LazyLock<serde_json::Value> = LazyLock::new(|| {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Astral", description = "Discord-compatible users API."),
-    components(schemas(astral_types::ErrorBody, astral_types::FieldError)),
+    // The profile shapes are referenced from `schema_with` functions, which utoipa does not
+    // follow to collect them.
+    components(schemas(
+        astral_types::ErrorBody,
+        astral_types::FieldError,
+        astral_types::profile::FieldEntry,
+        astral_types::profile::PronounEntry,
+        astral_types::profile::ProfileField,
+        astral_types::profile::CustomPreference,
+        astral_types::profile::PreferenceSize,
+    )),
     // Every operation needs a token unless its annotation says `security()` (public).
     security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = [])),
     modifiers(&SecuritySchemes)

@@ -3,12 +3,18 @@
 
 use astral_store::{
     ChannelRecord, GuildRecord, GuildWithCount, InviteRecord, ListedGuild, MemberRecord,
-    ProfileMemberRecord, ProfileRecord, Relationship as RelationshipRecord, UserRecord, DM,
+    ProfileColumns, ProfileMemberRecord, ProfileRecord, Relationship as RelationshipRecord,
+    UserRecord, UserWithProfileRecord, DM,
 };
 use astral_types::channel::PrivateChannel;
-use astral_types::guild::{Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile};
+use astral_types::guild::{
+    Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile, UserProfileMetadata,
+};
 use astral_types::member::{PartialProfileMember, ProfileMember};
-use astral_types::user::{PrivateUser, Relationship, User, PUBLIC_FLAGS_MASK};
+use astral_types::profile::utc_offset;
+use astral_types::user::{
+    PrivateUserWithProfile, Relationship, User, UserWithProfile, PUBLIC_FLAGS_MASK,
+};
 use astral_types::UserId;
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -37,9 +43,24 @@ pub fn public_user(record: &UserRecord) -> User {
     }
 }
 
-/// The caller's own account: the public projection plus the private fields, with all flags
-/// rather than only the public ones.
-pub fn private_user(record: &UserRecord) -> PrivateUser {
+/// When the account was created: its id's timestamp, in Discord's form.
+fn created_at(record: &UserRecord) -> String {
+    let ms = record.user_id().0.timestamp_ms();
+    iso8601(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// The offset of the profile's time zone from UTC now, in seconds.
+fn current_utc_offset(profile: &ProfileColumns) -> Option<i32> {
+    profile.timezone.as_deref().and_then(|zone| utc_offset(zone, jiff::Timestamp::now()))
+}
+
+/// A user with their profile as `viewer` sees it: the self-only fields (`created_at`,
+/// `timezone`, `list_private`) only when the viewer is that user.
+pub fn user_with_profile(
+    record: &UserRecord,
+    profile: &ProfileColumns,
+    viewer: Option<UserId>,
+) -> UserWithProfile {
     let User {
         id,
         username,
@@ -51,10 +72,11 @@ pub fn private_user(record: &UserRecord) -> PrivateUser {
         banner,
         accent_color,
         public_flags,
-        flags: _,
+        flags,
         primary_guild,
     } = public_user(record);
-    PrivateUser {
+    let is_self = viewer == Some(id);
+    UserWithProfile {
         id,
         username,
         discriminator,
@@ -65,13 +87,56 @@ pub fn private_user(record: &UserRecord) -> PrivateUser {
         banner,
         accent_color,
         public_flags,
-        flags: record.flags,
+        flags,
         primary_guild,
-        mfa_enabled: record.mfa_enabled,
-        locale: record.locale.clone(),
-        premium_type: record.premium_type,
-        email: record.email.clone(),
-        verified: record.verified,
+        bio: profile.bio.clone(),
+        member_title: profile.member_title.clone(),
+        links: profile.links.0.clone(),
+        names: profile.names.0.clone(),
+        pronoun_entries: profile.pronoun_entries.0.clone(),
+        fields: profile.fields.0.clone(),
+        utc_offset: current_utc_offset(profile),
+        custom_preferences: profile.custom_preferences.0.clone(),
+        created_at: is_self.then(|| created_at(record)),
+        timezone: is_self.then(|| profile.timezone.clone()),
+        list_private: is_self.then_some(profile.list_private),
+    }
+}
+
+/// The caller's own account with their profile: the public projection plus the private and
+/// self-only fields, with all flags rather than only the public ones.
+pub fn private_user_with_profile(record: &UserWithProfileRecord) -> PrivateUserWithProfile {
+    let UserWithProfileRecord { user, profile } = record;
+    let public = public_user(user);
+    PrivateUserWithProfile {
+        id: public.id,
+        username: public.username,
+        discriminator: public.discriminator,
+        global_name: public.global_name,
+        avatar: public.avatar,
+        bot: public.bot,
+        system: public.system,
+        banner: public.banner,
+        accent_color: public.accent_color,
+        public_flags: public.public_flags,
+        flags: user.flags,
+        primary_guild: public.primary_guild,
+        mfa_enabled: user.mfa_enabled,
+        locale: user.locale.clone(),
+        premium_type: user.premium_type,
+        email: user.email.clone(),
+        verified: user.verified,
+        bio: profile.bio.clone(),
+        member_title: profile.member_title.clone(),
+        links: profile.links.0.clone(),
+        names: profile.names.0.clone(),
+        pronoun_entries: profile.pronoun_entries.0.clone(),
+        fields: profile.fields.0.clone(),
+        utc_offset: current_utc_offset(profile),
+        custom_preferences: profile.custom_preferences.0.clone(),
+        created_at: created_at(user),
+        timezone: profile.timezone.clone(),
+        list_private: profile.list_private,
     }
 }
 
@@ -171,16 +236,18 @@ pub fn relationship(record: &RelationshipRecord) -> Relationship {
     }
 }
 
-/// What a profile shows: the public user, and what the caller shares with them as far as it
+/// What a profile shows: the user with their profile (as `viewer` sees it), and what the caller shares with them as far as it
 /// was asked for (the friends themselves, their number, or both) and shown.
 pub fn user_profile(
     record: &ProfileRecord,
+    viewer: UserId,
     with_friends: bool,
     with_friends_count: bool,
 ) -> UserProfile {
     let friends = record.mutual_friends.as_deref();
     UserProfile {
-        user: public_user(&record.user),
+        user: user_with_profile(&record.user, &record.profile, Some(viewer)),
+        user_profile: UserProfileMetadata { bio: record.profile.bio.clone() },
         mutual_guilds: record
             .mutual_guilds
             .as_ref()
@@ -194,15 +261,6 @@ pub fn user_profile(
     }
 }
 
-/// A list the store keeps as JSON text. The store only ever holds what the request readers
-/// checked and serialised, so a value that does not read back is a bug: logged, shown empty.
-fn stored_list<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Vec<T> {
-    serde_json::from_str(text).unwrap_or_else(|e| {
-        tracing::error!(error = %e, what, "a stored member list does not read back");
-        Vec::new()
-    })
-}
-
 /// A member (pronouns.cc's), as anyone allowed to see it sees it.
 pub fn profile_member(record: &ProfileMemberRecord) -> ProfileMember {
     ProfileMember {
@@ -213,10 +271,10 @@ pub fn profile_member(record: &ProfileMemberRecord) -> ProfileMember {
         display_name: record.display_name.clone(),
         bio: record.bio.clone(),
         avatar: record.avatar.clone(),
-        links: stored_list(&record.links, "links"),
-        names: stored_list(&record.names, "names"),
-        pronoun_entries: stored_list(&record.pronoun_entries, "pronoun_entries"),
-        fields: stored_list(&record.fields, "fields"),
+        links: record.links.0.clone(),
+        names: record.names.0.clone(),
+        pronoun_entries: record.pronoun_entries.0.clone(),
+        fields: record.fields.0.clone(),
         hidden: record.hidden,
     }
 }
@@ -230,9 +288,9 @@ pub fn partial_member(record: &ProfileMemberRecord) -> PartialProfileMember {
         display_name: record.display_name.clone(),
         bio: record.bio.clone(),
         avatar: record.avatar.clone(),
-        links: stored_list(&record.links, "links"),
-        names: stored_list(&record.names, "names"),
-        pronoun_entries: stored_list(&record.pronoun_entries, "pronoun_entries"),
+        links: record.links.0.clone(),
+        names: record.names.0.clone(),
+        pronoun_entries: record.pronoun_entries.0.clone(),
     }
 }
 

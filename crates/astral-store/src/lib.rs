@@ -37,7 +37,10 @@ pub use members::{
 };
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
-pub use users::{ImageSlot, NewUser, ProfileRecord, UserChanges, UserRecord};
+pub use users::{
+    ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, UserChanges, UserRecord,
+    UserUpdateRefusal, UserWithProfileRecord,
+};
 
 use astral_types::SnowflakeGenerator;
 

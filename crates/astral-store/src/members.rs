@@ -1,12 +1,16 @@
 //! pronouns.cc's members: profiles a user keeps under their account (not guild members). One
 //! method per use case, each deciding who may see or change a member inside its transaction.
 
-use astral_types::{Snowflake, UserId};
+use astral_types::profile::{
+    check_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry, StatusLists,
+};
+use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
-use crate::schema::{profile_member_images, profile_members};
+use crate::schema::{profile_member_images, profile_members, users};
+use crate::users::{to_json, Json};
 use crate::{AnyConnection, Store, StoreError, UniqueField};
 
 /// A member's short id: 6 lowercase letters (pronouns.cc's; users have 5).
@@ -23,7 +27,7 @@ pub fn random_short_id(len: usize) -> String {
     (0..len).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
 }
 
-/// A member row. The lists are the JSON text they are stored as (astral-types reads them).
+/// A member row. The lists are stored as JSON text (as a user's profile lists are).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = profile_members)]
 pub struct ProfileMemberRecord {
@@ -34,14 +38,14 @@ pub struct ProfileMemberRecord {
     pub display_name: Option<String>,
     pub bio: Option<String>,
     pub avatar: Option<String>,
-    /// JSON array of strings.
-    pub links: String,
-    /// JSON array of `{value, status}`.
-    pub names: String,
-    /// JSON array of `{pronouns, display_text?, status}`.
-    pub pronoun_entries: String,
-    /// JSON array of `{name, entries[]}`.
-    pub fields: String,
+    #[diesel(deserialize_as = String)]
+    pub links: Json<Vec<String>>,
+    #[diesel(deserialize_as = String)]
+    pub names: Json<Vec<FieldEntry>>,
+    #[diesel(deserialize_as = String)]
+    pub pronoun_entries: Json<Vec<PronounEntry>>,
+    #[diesel(deserialize_as = String)]
+    pub fields: Json<Vec<ProfileField>>,
     pub hidden: bool,
 }
 
@@ -61,7 +65,8 @@ pub enum MemberKey {
     Sid(String),
 }
 
-/// A new member, checked. The lists are JSON text.
+/// A new member, checked but for the statuses naming custom preferences (the store checks
+/// those against the owner's).
 #[derive(Debug, Clone)]
 pub struct NewProfileMember {
     pub name: String,
@@ -69,10 +74,12 @@ pub struct NewProfileMember {
     pub bio: Option<String>,
     /// The avatar's hash, its image already stored.
     pub avatar: Option<String>,
-    pub links: String,
-    pub names: String,
-    pub pronoun_entries: String,
-    pub fields: String,
+    pub links: Vec<String>,
+    pub names: Vec<FieldEntry>,
+    pub pronoun_entries: Vec<PronounEntry>,
+    /// The name `pronoun_entries` was sent under, for the path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Vec<ProfileField>,
     pub hidden: bool,
 }
 
@@ -83,10 +90,12 @@ pub struct ProfileMemberChanges {
     pub display_name: Option<Option<String>>,
     pub bio: Option<Option<String>>,
     pub avatar: Option<Option<String>>,
-    pub links: Option<String>,
-    pub names: Option<String>,
-    pub pronoun_entries: Option<String>,
-    pub fields: Option<String>,
+    pub links: Option<Vec<String>>,
+    pub names: Option<Vec<FieldEntry>>,
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// The name `pronoun_entries` was sent under, for the path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Option<Vec<ProfileField>>,
     pub hidden: Option<bool>,
 }
 
@@ -119,20 +128,20 @@ struct MemberChangeset {
     hidden: Option<bool>,
 }
 
-impl From<ProfileMemberChanges> for MemberChangeset {
-    fn from(c: ProfileMemberChanges) -> Self {
-        MemberChangeset {
+impl MemberChangeset {
+    fn of(c: ProfileMemberChanges) -> Result<Self, StoreError> {
+        Ok(MemberChangeset {
             name_key: c.name.as_deref().map(name_key),
             name: c.name,
             display_name: c.display_name,
             bio: c.bio,
             avatar: c.avatar,
-            links: c.links,
-            names: c.names,
-            pronoun_entries: c.pronoun_entries,
-            fields: c.fields,
+            links: c.links.as_ref().map(to_json).transpose()?,
+            names: c.names.as_ref().map(to_json).transpose()?,
+            pronoun_entries: c.pronoun_entries.as_ref().map(to_json).transpose()?,
+            fields: c.fields.as_ref().map(to_json).transpose()?,
             hidden: c.hidden,
-        }
+        })
     }
 }
 
@@ -145,8 +154,10 @@ pub struct MemberPage {
 }
 
 /// Why a member use case did not happen, decided inside its transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum MemberRefusal {
+    /// Statuses naming none of the owner's custom preferences (field errors at their paths).
+    UnknownStatuses(FormErrors),
     /// No such member, or one the caller may not see or change: the same answer, so a
     /// member's existence does not leak.
     UnknownMember,
@@ -174,9 +185,32 @@ fn find_member(
 }
 
 /// Whether `owner` keeps their member list private (pronouns.cc's `list_private`).
-fn lists_privately(_conn: &mut AnyConnection, _owner: i64) -> QueryResult<bool> {
-    // The `users.list_private` column comes with the profile fields (branch `profile`).
-    Ok(false)
+fn lists_privately(conn: &mut AnyConnection, owner: i64) -> QueryResult<bool> {
+    Ok(users::table
+        .find(owner)
+        .select(users::list_private)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The owner's custom preferences: what a status other than the built-in ones may name.
+fn preferences_of(conn: &mut AnyConnection, owner: i64) -> Result<CustomPreferences, StoreError> {
+    let text: String = users::table.find(owner).select(users::custom_preferences).first(conn)?;
+    Json::<CustomPreferences>::try_from(text)
+        .map(|json| json.0)
+        .map_err(|e| StoreError::Internal(format!("custom_preferences of {owner}: {e}")))
+}
+
+/// Field errors at every status of `lists` that names none of the owner's preferences.
+fn unknown_statuses(
+    conn: &mut AnyConnection,
+    owner: i64,
+    lists: &StatusLists<'_>,
+) -> Result<Option<FormErrors>, StoreError> {
+    let preferences = preferences_of(conn, owner)?;
+    let mut errors = FormErrors::new();
+    Ok(check_statuses(&mut errors, lists, &preferences).is_err().then_some(errors))
 }
 
 /// Whether `viewer` may see `member`: its owner always; anyone else only a member that is
@@ -260,6 +294,14 @@ impl Store {
                 if count >= max_members {
                     return Ok(Err(MemberRefusal::TooManyMembers));
                 }
+                let lists = StatusLists {
+                    names: Some(("names", &new.names)),
+                    pronoun_entries: Some((new.pronouns_key, &new.pronoun_entries)),
+                    fields: Some(("fields", &new.fields)),
+                };
+                if let Some(errors) = unknown_statuses(conn, owner.as_i64(), &lists)? {
+                    return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
+                }
                 if name_taken(conn, owner.as_i64(), &key, None)? {
                     return Ok(Err(MemberRefusal::NameTaken));
                 }
@@ -276,10 +318,10 @@ impl Store {
                         profile_members::display_name.eq(&new.display_name),
                         profile_members::bio.eq(&new.bio),
                         profile_members::avatar.eq(&new.avatar),
-                        profile_members::links.eq(&new.links),
-                        profile_members::names.eq(&new.names),
-                        profile_members::pronoun_entries.eq(&new.pronoun_entries),
-                        profile_members::fields.eq(&new.fields),
+                        profile_members::links.eq(to_json(&new.links)?),
+                        profile_members::names.eq(to_json(&new.names)?),
+                        profile_members::pronoun_entries.eq(to_json(&new.pronoun_entries)?),
+                        profile_members::fields.eq(to_json(&new.fields)?),
                         profile_members::hidden.eq(new.hidden),
                     ))
                     .execute(conn)?;
@@ -328,7 +370,11 @@ impl Store {
     ) -> Result<Result<ProfileMemberRecord, MemberRefusal>, StoreError> {
         let new_avatar = changes.avatar.clone().flatten();
         let empty = changes.is_empty();
-        let changes = MemberChangeset::from(changes);
+        let lists = StatusLists {
+            names: changes.names.as_deref().map(|l| ("names", l)),
+            pronoun_entries: changes.pronoun_entries.as_deref().map(|l| (changes.pronouns_key, l)),
+            fields: changes.fields.as_deref().map(|l| ("fields", l)),
+        };
         let mut conn = self.conn()?;
         let outcome = write_transaction(&mut conn, |conn| {
             let Some(member) = find_member(conn, &key)? else {
@@ -340,12 +386,18 @@ impl Store {
             if empty {
                 return Ok(Ok(member));
             }
-            if let Some(key) = &changes.name_key {
-                if name_taken(conn, member.owner_id, key, Some(member.id))? {
+            // The owner's row is locked so their preferences cannot change under the check.
+            lock_rows(conn, LockedRows::Users, &[member.owner_id])?;
+            if let Some(errors) = unknown_statuses(conn, member.owner_id, &lists)? {
+                return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
+            }
+            if let Some(key) = changes.name.as_deref().map(name_key) {
+                if name_taken(conn, member.owner_id, &key, Some(member.id))? {
                     return Ok(Err(MemberRefusal::NameTaken));
                 }
             }
-            diesel::update(profile_members::table.find(member.id)).set(&changes).execute(conn)?;
+            let changeset = MemberChangeset::of(changes.clone())?;
+            diesel::update(profile_members::table.find(member.id)).set(&changeset).execute(conn)?;
             if let Some(hash) = &new_avatar {
                 remember_image(conn, member.id, hash)?;
             }

@@ -22,6 +22,15 @@ diesel::table! {
         mfa_enabled -> Bool,
         flags -> BigInt,
         premium_type -> Integer,
+        bio -> Nullable<Text>,
+        member_title -> Nullable<Text>,
+        links -> Text,
+        names -> Text,
+        pronoun_entries -> Text,
+        fields -> Text,
+        timezone -> Nullable<Text>,
+        list_private -> Bool,
+        custom_preferences -> Text,
     }
 }
 

@@ -1,11 +1,17 @@
 //! Users: creation, lookup and profile changes.
 
 use astral_types::locale::DEFAULT_LOCALE;
-use astral_types::{Snowflake, UserId};
+use astral_types::profile::{
+    reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry,
+};
+use astral_types::user::ProfileUpdate;
+use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use crate::conn::{read_transaction, write_transaction};
+use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
@@ -31,6 +37,59 @@ pub struct UserRecord {
     pub mfa_enabled: bool,
     pub flags: i64,
     pub premium_type: i32,
+}
+
+/// A value stored as JSON text (the same on both backends). Only values of astral-types'
+/// checked shapes are written, so a row that does not parse is a broken database: the read
+/// fails (a 500 with its cause logged) rather than showing an empty profile.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned> TryFrom<String> for Json<T> {
+    type Error = serde_json::Error;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&text).map(Json)
+    }
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// A user's pronouns.cc profile columns. Read only where a profile is answered: users listed
+/// elsewhere (friends, recipients, members) are plain [`UserRecord`]s.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct ProfileColumns {
+    pub bio: Option<String>,
+    pub member_title: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub links: Json<Vec<String>>,
+    #[diesel(deserialize_as = String)]
+    pub names: Json<Vec<FieldEntry>>,
+    #[diesel(deserialize_as = String)]
+    pub pronoun_entries: Json<Vec<PronounEntry>>,
+    #[diesel(deserialize_as = String)]
+    pub fields: Json<Vec<ProfileField>>,
+    pub timezone: Option<String>,
+    pub list_private: bool,
+    #[diesel(deserialize_as = String)]
+    pub custom_preferences: Json<CustomPreferences>,
+}
+
+/// A user with their profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserWithProfileRecord {
+    pub user: UserRecord,
+    pub profile: ProfileColumns,
+}
+
+/// Why `update_user` changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserUpdateRefusal {
+    /// Statuses naming none of the user's custom preferences (field errors at their paths).
+    UnknownStatuses(FormErrors),
 }
 
 /// `users.id` read straight into a typed id.
@@ -69,6 +128,8 @@ pub struct UserChanges {
     /// A new avatar hash (its image already stored), or `Some(None)` to clear.
     pub avatar: Option<Option<String>>,
     pub banner: Option<Option<String>>,
+    /// The pronouns.cc fields, checked but for statuses naming stored custom preferences.
+    pub profile: ProfileUpdate,
 }
 
 impl UserChanges {
@@ -78,6 +139,7 @@ impl UserChanges {
             && self.locale.is_none()
             && self.avatar.is_none()
             && self.banner.is_none()
+            && self.profile.is_empty()
     }
 }
 
@@ -90,12 +152,22 @@ struct UserChangeset {
     locale: Option<String>,
     avatar: Option<Option<String>>,
     banner: Option<Option<String>>,
+    bio: Option<Option<String>>,
+    member_title: Option<Option<String>>,
+    links: Option<String>,
+    names: Option<String>,
+    pronoun_entries: Option<String>,
+    fields: Option<String>,
+    timezone: Option<Option<String>>,
+    list_private: Option<bool>,
+    custom_preferences: Option<String>,
 }
 
 /// A user's profile as another user sees it.
 #[derive(Debug, Clone)]
 pub struct ProfileRecord {
     pub user: UserRecord,
+    pub profile: ProfileColumns,
     /// The guilds both are in; `None` when not asked for, or when the user blocked the viewer.
     pub mutual_guilds: Option<Vec<Snowflake>>,
     /// The friends both have; `None` when not asked for, or when the user blocked the viewer.
@@ -171,6 +243,15 @@ impl Store {
         Ok(select_user(&mut conn, id).optional()?)
     }
 
+    /// A user with their profile, `None` if there is no such user.
+    pub fn user_with_profile(
+        &self,
+        id: UserId,
+    ) -> Result<Option<UserWithProfileRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(select_user_with_profile(&mut conn, id).optional()?)
+    }
+
     /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
     /// one snapshot; `None` if there is no such user. A user who blocked the viewer shows
     /// nothing beyond themselves.
@@ -183,7 +264,9 @@ impl Store {
     ) -> Result<Option<ProfileRecord>, StoreError> {
         let mut conn = self.conn()?;
         read_transaction(&mut conn, |conn| {
-            let Some(record) = select_user(conn, user).optional()? else {
+            let Some(UserWithProfileRecord { user: record, profile }) =
+                select_user_with_profile(conn, user).optional()?
+            else {
                 return Ok(None);
             };
             let shown = kind_of(conn, user, viewer)? != Some(RelationshipKind::Blocked);
@@ -194,7 +277,7 @@ impl Store {
             } else {
                 None
             };
-            Ok(Some(ProfileRecord { user: record, mutual_guilds, mutual_friends }))
+            Ok(Some(ProfileRecord { user: record, profile, mutual_guilds, mutual_friends }))
         })
     }
 
@@ -214,11 +297,19 @@ impl Store {
         Ok(found)
     }
 
-    /// Applies `changes` and returns the updated user. `NotFound` if the user is gone.
-    pub fn update_user(&self, id: UserId, changes: UserChanges) -> Result<UserRecord, StoreError> {
+    /// Applies `changes` and returns the updated user with their profile. `NotFound` if the
+    /// user is gone. In the one transaction, with the user's row locked: statuses of the lists
+    /// sent are checked against the custom preferences in effect afterwards (the stored ones
+    /// when the change sets none; refused as a whole: nothing is written), and when the
+    /// custom preferences change, stored statuses naming a removed one become `okay`.
+    pub fn update_user(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+    ) -> Result<Result<UserWithProfileRecord, UserUpdateRefusal>, StoreError> {
         let mut conn = self.conn()?;
         if changes.is_empty() {
-            return Ok(select_user(&mut conn, id)?);
+            return Ok(Ok(select_user_with_profile(&mut conn, id)?));
         }
         let new_images: Vec<(ImageSlot, String)> = [
             (ImageSlot::Avatar, changes.avatar.clone().flatten()),
@@ -227,15 +318,65 @@ impl Store {
         .into_iter()
         .filter_map(|(slot, hash)| hash.map(|h| (slot, h)))
         .collect();
-        let changeset = UserChangeset {
-            username_key: changes.username.as_deref().map(fold_case),
-            username: changes.username,
-            global_name: changes.global_name,
-            locale: changes.locale,
-            avatar: changes.avatar,
-            banner: changes.banner,
-        };
+        let profile = changes.profile;
         write_transaction(&mut conn, |conn| {
+            lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
+            let Some(stored) = users::table
+                .find(id.as_i64())
+                .select(ProfileColumns::as_select())
+                .first(conn)
+                .optional()?
+            else {
+                return Err(StoreError::NotFound);
+            };
+            let preferences =
+                profile.custom_preferences.as_ref().unwrap_or(&stored.custom_preferences.0);
+            let mut errors = FormErrors::new();
+            if profile.check_statuses(&mut errors, preferences).is_err() {
+                return Ok(Err(UserUpdateRefusal::UnknownStatuses(errors)));
+            }
+            let mut names = profile.names.clone();
+            let mut pronoun_entries = profile.pronoun_entries.clone();
+            let mut fields = profile.fields.clone();
+            if let Some(preferences) = &profile.custom_preferences {
+                // A list not sent keeps its entries; those naming a removed preference are
+                // reset (a list sent was checked against the new preferences above).
+                let mut kept_names = stored.names.0.clone();
+                let mut kept_pronouns = stored.pronoun_entries.0.clone();
+                let mut kept_fields = stored.fields.0.clone();
+                if names.is_none()
+                    && reset_unknown_statuses(&mut kept_names, &mut [], &mut [], preferences)
+                {
+                    names = Some(kept_names);
+                }
+                if pronoun_entries.is_none()
+                    && reset_unknown_statuses(&mut [], &mut kept_pronouns, &mut [], preferences)
+                {
+                    pronoun_entries = Some(kept_pronouns);
+                }
+                if fields.is_none()
+                    && reset_unknown_statuses(&mut [], &mut [], &mut kept_fields, preferences)
+                {
+                    fields = Some(kept_fields);
+                }
+            }
+            let changeset = UserChangeset {
+                username_key: changes.username.as_deref().map(fold_case),
+                username: changes.username.clone(),
+                global_name: changes.global_name.clone(),
+                locale: changes.locale.clone(),
+                avatar: changes.avatar.clone(),
+                banner: changes.banner.clone(),
+                bio: profile.bio.clone(),
+                member_title: profile.member_title.clone(),
+                links: profile.links.as_ref().map(to_json).transpose()?,
+                names: names.as_ref().map(to_json).transpose()?,
+                pronoun_entries: pronoun_entries.as_ref().map(to_json).transpose()?,
+                fields: fields.as_ref().map(to_json).transpose()?,
+                timezone: profile.timezone.clone(),
+                list_private: profile.list_private,
+                custom_preferences: profile.custom_preferences.as_ref().map(to_json).transpose()?,
+            };
             let updated =
                 diesel::update(users::table.find(id.as_i64())).set(&changeset).execute(conn)?;
             if updated == 0 {
@@ -257,7 +398,7 @@ impl Store {
                         .execute(conn)?;
                 }
             }
-            Ok(select_user(conn, id)?)
+            Ok(Ok(select_user_with_profile(conn, id)?))
         })
     }
 
@@ -279,4 +420,15 @@ impl Store {
 
 fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
     users::table.find(id.as_i64()).select(UserRecord::as_select()).first(conn)
+}
+
+fn select_user_with_profile(
+    conn: &mut crate::AnyConnection,
+    id: UserId,
+) -> QueryResult<UserWithProfileRecord> {
+    users::table
+        .find(id.as_i64())
+        .select((UserRecord::as_select(), ProfileColumns::as_select()))
+        .first::<(UserRecord, ProfileColumns)>(conn)
+        .map(|(user, profile)| UserWithProfileRecord { user, profile })
 }

@@ -46,11 +46,6 @@ impl<T> Field<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Invalid(());
 
-/// The proof that an error was just recorded at a nested path (`FormErrors::add`).
-pub(crate) fn invalid() -> Invalid {
-    Invalid(())
-}
-
 /// Records an error under the top-level field `name` and returns the proof of it.
 pub(crate) fn refuse(
     errors: &mut FormErrors,
@@ -59,6 +54,17 @@ pub(crate) fn refuse(
     message: impl Into<String>,
 ) -> Invalid {
     errors.field(name, code, message);
+    Invalid(())
+}
+
+/// Records an error at a nested `path` (`["fields", "0", "name"]`) and returns the proof of it.
+pub(crate) fn refuse_at(
+    errors: &mut FormErrors,
+    path: &[&str],
+    code: &str,
+    message: impl Into<String>,
+) -> Invalid {
+    errors.add(path, code, message);
     Invalid(())
 }
 

@@ -6,7 +6,7 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{FormReader, IntegerRange, Length, QueryReader};
-use crate::user::User;
+use crate::user::{User, UserWithProfile};
 use crate::{FormErrors, Snowflake, UserId};
 
 /// A guild's name.
@@ -191,10 +191,21 @@ impl ProfileQuery {
     }
 }
 
+/// Discord's `user_profile` of a profile: what Astral has of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserProfileMetadata {
+    /// The user's `bio`.
+    #[schema(required = true)]
+    pub bio: Option<String>,
+}
+
 /// `GET /users/{user_id}/profile`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UserProfile {
-    pub user: User,
+    /// The user with their pronouns.cc profile (self-only fields when it is the caller).
+    pub user: UserWithProfile,
+    /// Discord's profile metadata; its `bio` is the user's `bio`.
+    pub user_profile: UserProfileMetadata,
     /// With `with_mutual_guilds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

@@ -9,10 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
 use crate::profile::{
-    bio_schema, fields_schema, links_schema, names_schema, pronoun_entries_schema, read_bio,
-    read_field_entries, read_fields, read_links, read_pronoun_entries, FieldEntry, ProfileField,
-    PronounEntry, StatusChoices,
+    check_statuses, fields_schema, links_schema, names_schema, pronoun_entries_schema,
+    read_field_entry, read_link, read_profile_field, read_pronoun_entry, CustomPreferences,
+    FieldEntry, ProfileField, PronounEntry, StatusLists, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
+    MAX_NAMES, MAX_PRONOUN_ENTRIES,
 };
+use crate::user::{list, pronouns_key};
 use crate::{FormErrors, Snowflake, UserId};
 
 /// A member's name: 1–100 characters (pronouns.cc's), none of [`MEMBER_NAME_FORBIDDEN`].
@@ -82,7 +84,7 @@ pub struct ProfileMemberRequest {
     #[schema(schema_with = member_display_name_schema)]
     pub display_name: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = bio_schema)]
+    #[schema(schema_with = member_bio_schema)]
     pub bio: Option<Option<String>>,
     /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
     /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); the current hash (no change);
@@ -99,10 +101,9 @@ pub struct ProfileMemberRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = pronoun_entries_schema)]
     pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// pronouns.cc clients' spelling of `pronoun_entries` (an array); sending both with
-    /// different values is a field error.
+    /// pronouns.cc clients' spelling of `pronoun_entries` (an array), as on `PATCH /users/@me`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronoun_entries_schema)]
+    #[schema(schema_with = pronouns_alias_schema)]
     pub pronouns: Option<Vec<PronounEntry>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = fields_schema)]
@@ -121,6 +122,17 @@ fn member_name_schema() -> ObjectBuilder {
             "Required on create. {MEMBER_NAME_RULE}; unique among the owner's members \
              ignoring case."
         )))
+}
+
+fn member_bio_schema() -> ObjectBuilder {
+    BIO_LENGTH.nullable_schema().description(Some("The user's rule (`bio`); `null` clears it."))
+}
+
+fn pronouns_alias_schema() -> utoipa::openapi::schema::ArrayBuilder {
+    pronoun_entries_schema().description(Some(
+        "pronouns.cc's name for `pronoun_entries` (an array). Sent with `pronoun_entries`, the \
+         two must be equal. A string (plain pronouns) is not supported: 50035.",
+    ))
 }
 
 fn member_display_name_schema() -> ObjectBuilder {
@@ -143,16 +155,13 @@ fn check_member_name(errors: &mut FormErrors, name: String) -> Result<String, In
 }
 
 impl ProfileMemberRequest {
-    /// Reads a create (`name` required) or an update (every field optional) body. Decoding
-    /// `avatar` is the server's (on its image workers): it records a refused image in
-    /// [`ProfileMemberDraft::errors`], then [`ProfileMemberDraft::finish`] checks the rest.
-    /// `statuses` are the statuses an entry may have (the owner's custom preferences
-    /// included).
-    pub fn read(
-        body: &Value,
-        creating: bool,
-        statuses: &StatusChoices,
-    ) -> Result<ProfileMemberDraft, FormErrors> {
+    /// Reads a create (`name` required) or an update (every field optional) body, with the
+    /// user profile's readers and limits. Decoding `avatar` is the server's (on its image
+    /// workers): it records a refused image in [`ProfileMemberDraft::errors`], then
+    /// [`ProfileMemberDraft::finish`] checks the rest. Whether a status naming a custom
+    /// preference names one of the owner's is the store's to say
+    /// ([`ProfileMemberInput::check_statuses`]), where the owner's preferences are read.
+    pub fn read(body: &Value, creating: bool) -> Result<ProfileMemberDraft, FormErrors> {
         let mut form = FormReader::new(body)?;
         let name = if creating {
             form.required_string("name").map(Some)
@@ -160,12 +169,16 @@ impl ProfileMemberRequest {
             form.optional_string("name")
         };
         let display_name = form.string("display_name");
-        let bio = read_bio(&mut form, "bio");
+        let bio = form
+            .string("bio")
+            .and_then(|field| field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v)));
         let avatar = form.string("avatar").unwrap_or_default();
-        let links = read_links(&mut form, "links");
-        let names = read_field_entries(&mut form, "names", statuses);
-        let pronoun_entries = read_pronoun_entries(&mut form, statuses);
-        let fields = read_fields(&mut form, "fields", statuses);
+        let links = list(&mut form, "links", MAX_LINKS, read_link);
+        let names = list(&mut form, "names", MAX_NAMES, read_field_entry);
+        let pronouns_key = pronouns_key(&mut form);
+        let pronoun_entries =
+            list(&mut form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
+        let fields = list(&mut form, "fields", MAX_FIELDS, read_profile_field);
         let hidden = optional_bool(&mut form, "hidden");
         Ok(ProfileMemberDraft {
             errors: form.into_errors(),
@@ -175,6 +188,7 @@ impl ProfileMemberRequest {
             links,
             names,
             pronoun_entries,
+            pronouns_key,
             fields,
             hidden,
             avatar,
@@ -208,6 +222,7 @@ pub struct ProfileMemberDraft {
     links: Result<Option<Vec<String>>, Invalid>,
     names: Result<Option<Vec<FieldEntry>>, Invalid>,
     pronoun_entries: Result<Option<Vec<PronounEntry>>, Invalid>,
+    pronouns_key: &'static str,
     fields: Result<Option<Vec<ProfileField>>, Invalid>,
     hidden: Result<Option<bool>, Invalid>,
     /// As sent, for the server to decode.
@@ -224,8 +239,28 @@ pub struct ProfileMemberInput {
     pub links: Option<Vec<String>>,
     pub names: Option<Vec<FieldEntry>>,
     pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
+    /// path of a status error.
+    pub pronouns_key: &'static str,
     pub fields: Option<Vec<ProfileField>>,
     pub hidden: Option<bool>,
+}
+
+impl ProfileMemberInput {
+    /// Records an error at every status of the lists this body sets that names none of the
+    /// owner's custom `preferences`.
+    pub fn check_statuses(
+        &self,
+        errors: &mut FormErrors,
+        preferences: &CustomPreferences,
+    ) -> Result<(), Invalid> {
+        let lists = StatusLists {
+            names: self.names.as_deref().map(|l| ("names", l)),
+            pronoun_entries: self.pronoun_entries.as_deref().map(|l| (self.pronouns_key, l)),
+            fields: self.fields.as_deref().map(|l| ("fields", l)),
+        };
+        check_statuses(errors, &lists, preferences)
+    }
 }
 
 impl ProfileMemberDraft {
@@ -244,6 +279,7 @@ impl ProfileMemberDraft {
             links,
             names,
             pronoun_entries,
+            pronouns_key,
             fields,
             hidden,
             ..
@@ -260,6 +296,7 @@ impl ProfileMemberDraft {
                 links: links?,
                 names: names?,
                 pronoun_entries: pronoun_entries?,
+                pronouns_key,
                 fields: fields?,
                 hidden: hidden?,
             })

@@ -14,7 +14,6 @@ use crate::channel::CreatePrivateChannelRequest;
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
 use crate::member::{MemberListQuery, ProfileMemberRequest};
-use crate::profile::StatusChoices;
 use crate::rules::UsernameRule;
 use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
 
@@ -94,16 +93,14 @@ fn every_documented_field_is_read_by_its_reader() {
             "ProfileMemberRequest (create)",
             properties::<ProfileMemberRequest>(),
             names_read(|| {
-                let statuses = StatusChoices::default();
-                let _ = ProfileMemberRequest::read(&body, true, &statuses).map(|d| d.finish());
+                let _ = ProfileMemberRequest::read(&body, true).map(|d| d.finish());
             }),
         ),
         (
             "ProfileMemberRequest (update)",
             properties::<ProfileMemberRequest>(),
             names_read(|| {
-                let statuses = StatusChoices::default();
-                let _ = ProfileMemberRequest::read(&body, false, &statuses).map(|d| d.finish());
+                let _ = ProfileMemberRequest::read(&body, false).map(|d| d.finish());
             }),
         ),
         (
@@ -168,7 +165,6 @@ fn a_user_update_is_refused_whole() {
 
 #[test]
 fn a_member_body_is_refused_whole_with_exact_paths() {
-    let statuses = StatusChoices::default();
     let body = json!({
         "name": "ok",
         "fields": [{"name": "f", "entries": [
@@ -179,7 +175,7 @@ fn a_member_body_is_refused_whole_with_exact_paths() {
         "links": ["x", ""],
         "hidden": "yes"
     });
-    let errors = ProfileMemberRequest::read(&body, true, &statuses).unwrap().finish().unwrap_err();
+    let errors = ProfileMemberRequest::read(&body, true).unwrap().finish().unwrap_err();
     let body = serde_json::to_value(errors.into_body()).unwrap();
     let e = &body["errors"];
     assert_eq!(
@@ -190,8 +186,8 @@ fn a_member_body_is_refused_whole_with_exact_paths() {
     assert_eq!(e["links"]["1"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
     assert_eq!(e["hidden"]["_errors"][0]["code"], "BOOLEAN_TYPE_CONVERT");
     assert!(e.get("name").is_none(), "{e}");
-    let missing = ProfileMemberRequest::read(&json!({}), true, &statuses).unwrap().finish();
+    let missing = ProfileMemberRequest::read(&json!({}), true).unwrap().finish();
     assert!(missing.unwrap_err().has_field("name"));
-    let patch = ProfileMemberRequest::read(&json!({"bio": null}), false, &statuses).unwrap();
+    let patch = ProfileMemberRequest::read(&json!({"bio": null}), false).unwrap();
     assert_eq!(patch.finish().unwrap().bio, Some(None));
 }

@@ -46,11 +46,22 @@ impl UsernameRule {
 
     /// Passes `value` through, or records why it is refused under the field `username`.
     pub fn check(&self, errors: &mut FormErrors, value: String) -> Result<String, Invalid> {
-        let value = self.length.check(errors, "username", value)?;
+        self.check_field(errors, "username", value)
+    }
+
+    /// Like [`UsernameRule::check`], for a username sent under another name (pronouns.cc's
+    /// `name`).
+    pub fn check_field(
+        &self,
+        errors: &mut FormErrors,
+        field: &str,
+        value: String,
+    ) -> Result<String, Invalid> {
+        let value = self.length.check(errors, field, value)?;
         if !self.pattern.is_match(&value) {
             return Err(refuse(
                 errors,
-                "username",
+                field,
                 "USERNAME_INVALID_CHARACTERS",
                 format!("Username must match {}.", self.pattern.as_str()),
             ));
@@ -59,7 +70,7 @@ impl UsernameRule {
         if value.eq_ignore_ascii_case("everyone") || value.eq_ignore_ascii_case("here") {
             return Err(refuse(
                 errors,
-                "username",
+                field,
                 "USERNAME_INVALID_CONTAINS",
                 "Username cannot be \"everyone\" or \"here\".",
             ));

@@ -4,11 +4,20 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+};
 use utoipa::ToSchema;
 
 use crate::form::{finish, Field, FormReader, Invalid, Length};
 use crate::locale::AvailableLocalesEnum;
+use crate::profile::{
+    check_statuses, custom_preferences_schema, fields_schema, links_schema, names_schema,
+    pronoun_entries_schema, read_custom_preferences, read_field_entry, read_link, read_list,
+    read_profile_field, read_pronoun_entry, read_timezone, timezone_schema, CustomPreferences,
+    FieldEntry, Path, ProfileField, PronounEntry, StatusLists, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
+    MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
+};
 use crate::rules::{check_locale, UsernameRule};
 use crate::{FormErrors, UserId};
 
@@ -51,9 +60,67 @@ pub struct User {
     pub primary_guild: Option<PrimaryGuild>,
 }
 
-/// The caller's own account (`GET /users/@me`): the public fields plus the private ones.
+/// A user with their pronouns.cc profile (`GET /users/{user_id}`, a profile's `user`):
+/// Discord's public user plus the profile fields; `created_at`, `timezone` and `list_private`
+/// only when the caller is that user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PrivateUser {
+pub struct UserWithProfile {
+    pub id: UserId,
+    pub username: String,
+    pub discriminator: String,
+    #[schema(required = true)]
+    pub global_name: Option<String>,
+    #[schema(required = true)]
+    pub avatar: Option<String>,
+    pub bot: bool,
+    pub system: bool,
+    #[schema(required = true)]
+    pub banner: Option<String>,
+    #[schema(required = true)]
+    pub accent_color: Option<i32>,
+    pub public_flags: i32,
+    pub flags: i64,
+    #[schema(required = true)]
+    pub primary_guild: Option<PrimaryGuild>,
+    /// The user's description, if set.
+    #[schema(required = true, schema_with = bio_answer_schema)]
+    pub bio: Option<String>,
+    /// The member list's heading; `null` means "Members".
+    #[schema(required = true, schema_with = member_title_answer_schema)]
+    pub member_title: Option<String>,
+    #[schema(schema_with = links_schema)]
+    pub links: Vec<String>,
+    #[schema(schema_with = names_schema)]
+    pub names: Vec<FieldEntry>,
+    /// pronouns.cc's `pronouns` (Discord's `pronouns` is a plain string).
+    #[schema(schema_with = pronoun_entries_schema)]
+    pub pronoun_entries: Vec<PronounEntry>,
+    #[schema(schema_with = fields_schema)]
+    pub fields: Vec<ProfileField>,
+    /// The current offset of the user's time zone from UTC in seconds (daylight saving
+    /// included); `null` without a time zone.
+    #[schema(required = true)]
+    pub utc_offset: Option<i32>,
+    #[schema(schema_with = custom_preferences_schema)]
+    pub custom_preferences: CustomPreferences,
+    /// Self only: when the account was created (ISO 8601; from its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub created_at: Option<String>,
+    /// Self only: the IANA time zone, or `null`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = timezone_schema)]
+    pub timezone: Option<Option<String>>,
+    /// Self only: whether the member list is hidden from others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub list_private: Option<bool>,
+}
+
+/// The caller's own account with their pronouns.cc profile (`GET /users/@me`, the answer of
+/// `PATCH /users/@me`): Discord's private user plus the profile and self-only fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PrivateUserWithProfile {
     pub id: UserId,
     pub username: String,
     pub discriminator: String,
@@ -83,6 +150,35 @@ pub struct PrivateUser {
     pub email: Option<String>,
     /// Whether the email was verified.
     pub verified: bool,
+    #[schema(required = true, schema_with = bio_answer_schema)]
+    pub bio: Option<String>,
+    #[schema(required = true, schema_with = member_title_answer_schema)]
+    pub member_title: Option<String>,
+    #[schema(schema_with = links_schema)]
+    pub links: Vec<String>,
+    #[schema(schema_with = names_schema)]
+    pub names: Vec<FieldEntry>,
+    #[schema(schema_with = pronoun_entries_schema)]
+    pub pronoun_entries: Vec<PronounEntry>,
+    #[schema(schema_with = fields_schema)]
+    pub fields: Vec<ProfileField>,
+    #[schema(required = true)]
+    pub utc_offset: Option<i32>,
+    #[schema(schema_with = custom_preferences_schema)]
+    pub custom_preferences: CustomPreferences,
+    /// When the account was created (ISO 8601; from its id).
+    pub created_at: String,
+    #[schema(required = true, schema_with = timezone_schema)]
+    pub timezone: Option<String>,
+    pub list_private: bool,
+}
+
+fn bio_answer_schema() -> ObjectBuilder {
+    BIO_LENGTH.nullable_schema()
+}
+
+fn member_title_answer_schema() -> ObjectBuilder {
+    MEMBER_TITLE_LENGTH.nullable_schema()
 }
 
 /// Discord's `UserPrimaryGuildResponse`.
@@ -105,9 +201,17 @@ pub struct UpdateMyUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = new_username_schema)]
     pub username: Option<String>,
+    /// pronouns.cc's name for `username`, under the same rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = name_alias_schema)]
+    pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = new_global_name_schema)]
     pub global_name: Option<Option<String>>,
+    /// pronouns.cc's name for `global_name`, under the same rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = display_name_alias_schema)]
+    pub display_name: Option<Option<String>>,
     /// One of Discord's locales.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AvailableLocalesEnum>, nullable = false)]
@@ -122,6 +226,53 @@ pub struct UpdateMyUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub banner: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = bio_schema)]
+    pub bio: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = member_title_schema)]
+    pub member_title: Option<Option<String>>,
+    /// Replaces the links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = links_schema)]
+    pub links: Option<Vec<String>>,
+    /// Replaces the names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = names_schema)]
+    pub names: Option<Vec<FieldEntry>>,
+    /// Replaces the pronoun entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pronoun_entries_schema)]
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// pronouns.cc's name for `pronoun_entries` (an array). A string (Fluxer's and Discord's
+    /// plain pronouns) is not supported yet: 50035.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pronouns_alias_schema)]
+    pub pronouns: Option<Vec<PronounEntry>>,
+    /// Replaces the fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = fields_schema)]
+    pub fields: Option<Vec<ProfileField>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = timezone_schema)]
+    pub timezone: Option<Option<String>>,
+    /// Whether the member list is hidden from others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub list_private: Option<bool>,
+    /// Replaces the custom preferences. Statuses that named a removed preference become `okay`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = custom_preferences_schema)]
+    pub custom_preferences: Option<CustomPreferences>,
+    /// pronouns.cc's pride flags (an array of flag ids): not supported yet, 50035. A value
+    /// that is not an array (Discord's integer `flags`) is ignored, as Discord ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pride_flags_schema)]
+    pub flags: Option<Vec<String>>,
+    /// Pride flags by id: not supported yet, 50035.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pride_flags_schema)]
+    pub pride_flags: Option<Vec<String>>,
 }
 
 fn new_username_schema() -> ObjectBuilder {
@@ -129,9 +280,51 @@ fn new_username_schema() -> ObjectBuilder {
         .description(Some(format!("New username. {}", UsernameRule::DESCRIPTION)))
 }
 
+fn name_alias_schema() -> ObjectBuilder {
+    UsernameRule::default_schema().description(Some(
+        "pronouns.cc's name for `username`, under the same rule. Sent with `username`, the two \
+         must be equal.",
+    ))
+}
+
 fn new_global_name_schema() -> ObjectBuilder {
     GLOBAL_NAME_LENGTH.nullable_schema().description(Some("New display name; `null` clears it."))
 }
+
+fn display_name_alias_schema() -> ObjectBuilder {
+    GLOBAL_NAME_LENGTH.nullable_schema().description(Some(
+        "pronouns.cc's name for `global_name`, under Discord's rule (1–32, not 100). Sent with \
+         `global_name`, the two must be equal.",
+    ))
+}
+
+fn bio_schema() -> ObjectBuilder {
+    BIO_LENGTH.nullable_schema().description(Some("`null` clears it."))
+}
+
+fn member_title_schema() -> ObjectBuilder {
+    MEMBER_TITLE_LENGTH
+        .nullable_schema()
+        .description(Some("The member list's heading; `null` means \"Members\"."))
+}
+
+fn pronouns_alias_schema() -> ArrayBuilder {
+    pronoun_entries_schema().description(Some(
+        "pronouns.cc's name for `pronoun_entries` (an array). Sent with `pronoun_entries`, the \
+         two must be equal. A string (plain pronouns) is not supported yet: 50035.",
+    ))
+}
+
+fn pride_flags_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some("Pride flag ids: not supported yet (50035 `FIELD_NOT_SUPPORTED`)."))
+}
+
+/// Where a field is sent under two names.
+const ALIAS_CONFLICT: &str = "FIELD_ALIAS_CONFLICT";
+/// A field Astral documents but does not take yet.
+const NOT_SUPPORTED: &str = "FIELD_NOT_SUPPORTED";
 
 impl UpdateMyUserRequest {
     /// Reads the body's fields. Decoding `avatar` and `banner` is the server's (on its image
@@ -139,42 +332,215 @@ impl UpdateMyUserRequest {
     /// [`UserUpdateDraft::finish`] checks the rest.
     pub fn read(body: &Value) -> Result<UserUpdateDraft, FormErrors> {
         let mut form = FormReader::new(body)?;
-        let username = form.optional_string("username");
-        let global_name = form.string("global_name");
+        let username_key = alias(&mut form, "username", "name");
+        let username = form.optional_string(username_key);
+        let global_name_key = alias(&mut form, "global_name", "display_name");
+        let global_name = form.string(global_name_key);
         let locale = form.optional_string("locale");
         // A value that is not a string is recorded here and changes nothing.
         let avatar = form.string("avatar").unwrap_or_default();
         let banner = form.string("banner").unwrap_or_default();
+        let bio = form
+            .string("bio")
+            .and_then(|field| field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v)));
+        let member_title = form.string("member_title").and_then(|field| {
+            field.check(|v| MEMBER_TITLE_LENGTH.check(form.errors(), "member_title", v))
+        });
+        let links = list(&mut form, "links", MAX_LINKS, read_link);
+        let names = list(&mut form, "names", MAX_NAMES, read_field_entry);
+        let pronouns_key = pronouns_key(&mut form);
+        let pronoun_entries =
+            list(&mut form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
+        let fields = list(&mut form, "fields", MAX_FIELDS, read_profile_field);
+        let timezone = match form.value("timezone") {
+            None => Ok(None),
+            value => read_timezone(form.errors(), &Path::root("timezone"), value).map(Some),
+        };
+        let list_private = match form.value("list_private") {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => {
+                let message = format!("Could not interpret \"{other}\" as boolean.");
+                Err(form.refuse("list_private", "BOOLEAN_TYPE_CONVERT", message))
+            }
+        };
+        let custom_preferences = match form.value("custom_preferences") {
+            None => Ok(None),
+            Some(v) => read_custom_preferences(form.errors(), &Path::root("custom_preferences"), v)
+                .map(Some),
+        };
+        for key in ["pride_flags", "flags"] {
+            let value = form.value(key);
+            // Discord's `flags` is an integer that a PATCH cannot set: ignored, as on Discord.
+            if matches!(value, Some(Value::Array(_))) || (key == "pride_flags" && value.is_some()) {
+                form.refuse(
+                    key,
+                    NOT_SUPPORTED,
+                    "Pride flags are not supported yet; this field cannot be set.",
+                );
+            }
+        }
         Ok(UserUpdateDraft {
             errors: form.into_errors(),
+            username_key,
             username,
+            global_name_key,
             global_name,
             locale,
             avatar,
             banner,
+            profile: ProfileDraft {
+                bio,
+                member_title,
+                links,
+                names,
+                pronoun_entries,
+                pronouns_key,
+                fields,
+                timezone,
+                list_private,
+                custom_preferences,
+            },
         })
     }
+}
+
+/// Which of a field's two names to read: `name` if only the alias was sent, `canonical`
+/// otherwise. Both sent with different values is a field error on the alias.
+fn alias(form: &mut FormReader<'_>, canonical: &'static str, alias: &'static str) -> &'static str {
+    match (form.value(canonical), form.value(alias)) {
+        (None, Some(_)) => alias,
+        (Some(a), Some(b)) if a != b => {
+            form.refuse(
+                alias,
+                ALIAS_CONFLICT,
+                format!("`{alias}` and `{canonical}` are one field; they were sent with different values."),
+            );
+            canonical
+        }
+        _ => canonical,
+    }
+}
+
+/// `pronoun_entries`, or pronouns.cc's `pronouns` when that is an array. A `pronouns` that is
+/// not an array is Fluxer's and Discord's plain string, which is not taken yet.
+pub(crate) fn pronouns_key(form: &mut FormReader<'_>) -> &'static str {
+    match form.value("pronouns") {
+        None => "pronoun_entries",
+        Some(Value::Array(_)) => alias(form, "pronoun_entries", "pronouns"),
+        Some(_) => {
+            form.refuse(
+                "pronouns",
+                NOT_SUPPORTED,
+                "Plain-string pronouns are not supported yet; send pronoun entries as an array \
+                 (`pronoun_entries`).",
+            );
+            "pronoun_entries"
+        }
+    }
+}
+
+/// A list field: absent is `None`.
+pub(crate) fn list<T>(
+    form: &mut FormReader<'_>,
+    name: &str,
+    max: usize,
+    item: impl FnMut(&mut FormErrors, &Path, &Value) -> Result<T, Invalid>,
+) -> Result<Option<Vec<T>>, Invalid> {
+    match form.value(name) {
+        None => Ok(None),
+        Some(v) => read_list(form.errors(), &Path::root(name), v, max, item).map(Some),
+    }
+}
+
+/// The pronouns.cc fields of `PATCH /users/@me`, read (statuses not yet checked).
+#[derive(Debug)]
+struct ProfileDraft {
+    bio: Result<Field<String>, Invalid>,
+    member_title: Result<Field<String>, Invalid>,
+    links: Result<Option<Vec<String>>, Invalid>,
+    names: Result<Option<Vec<FieldEntry>>, Invalid>,
+    pronoun_entries: Result<Option<Vec<PronounEntry>>, Invalid>,
+    pronouns_key: &'static str,
+    fields: Result<Option<Vec<ProfileField>>, Invalid>,
+    timezone: Result<Option<Option<String>>, Invalid>,
+    list_private: Result<Option<bool>, Invalid>,
+    custom_preferences: Result<Option<CustomPreferences>, Invalid>,
 }
 
 /// `PATCH /users/@me` read but not yet checked (see [`UpdateMyUserRequest::read`]).
 #[derive(Debug)]
 pub struct UserUpdateDraft {
     errors: FormErrors,
+    /// The name each was sent under (`username` or `name`, `global_name` or `display_name`),
+    /// for the path of its errors.
+    username_key: &'static str,
     username: Result<Option<String>, Invalid>,
+    global_name_key: &'static str,
     global_name: Result<Field<String>, Invalid>,
     locale: Result<Option<String>, Invalid>,
     /// As sent, for the server to decode.
     pub avatar: Field<String>,
     pub banner: Field<String>,
+    profile: ProfileDraft,
 }
 
 /// The checked changes of `PATCH /users/@me` but the images: `None` leaves a field unchanged,
 /// `Some(None)` clears it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserUpdate {
     pub username: Option<String>,
     pub global_name: Option<Option<String>>,
     pub locale: Option<String>,
+    pub profile: ProfileUpdate,
+}
+
+/// The checked pronouns.cc changes of `PATCH /users/@me`. Statuses naming a custom preference
+/// were checked against `custom_preferences` when the body set them; otherwise they are
+/// checked against the stored ones where the change is made ([`ProfileUpdate::check_statuses`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileUpdate {
+    pub bio: Option<Option<String>>,
+    pub member_title: Option<Option<String>>,
+    pub links: Option<Vec<String>>,
+    pub names: Option<Vec<FieldEntry>>,
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
+    /// path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Option<Vec<ProfileField>>,
+    pub timezone: Option<Option<String>>,
+    pub list_private: Option<bool>,
+    pub custom_preferences: Option<CustomPreferences>,
+}
+
+impl ProfileUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.bio.is_none()
+            && self.member_title.is_none()
+            && self.links.is_none()
+            && self.names.is_none()
+            && self.pronoun_entries.is_none()
+            && self.fields.is_none()
+            && self.timezone.is_none()
+            && self.list_private.is_none()
+            && self.custom_preferences.is_none()
+    }
+
+    /// Records an error at every status of the lists this update sets that names none of
+    /// `preferences` (the custom preferences in effect once it is made).
+    pub fn check_statuses(
+        &self,
+        errors: &mut FormErrors,
+        preferences: &CustomPreferences,
+    ) -> Result<(), Invalid> {
+        let lists = StatusLists {
+            names: self.names.as_deref().map(|l| ("names", l)),
+            pronoun_entries: self.pronoun_entries.as_deref().map(|l| (self.pronouns_key, l)),
+            fields: self.fields.as_deref().map(|l| ("fields", l)),
+        };
+        check_statuses(errors, &lists, preferences)
+    }
 }
 
 impl UserUpdateDraft {
@@ -185,21 +551,63 @@ impl UserUpdateDraft {
 
     /// Checks the other fields; any error recorded so far fails the whole update.
     pub fn finish(self, username_rule: &UsernameRule) -> Result<UserUpdate, FormErrors> {
-        let UserUpdateDraft { mut errors, username, global_name, locale, .. } = self;
-        let username =
-            username.and_then(|v| v.map(|v| username_rule.check(&mut errors, v)).transpose());
+        let UserUpdateDraft {
+            mut errors,
+            username_key,
+            username,
+            global_name_key,
+            global_name,
+            locale,
+            profile,
+            ..
+        } = self;
+        let username = username.and_then(|v| {
+            v.map(|v| username_rule.check_field(&mut errors, username_key, v)).transpose()
+        });
         let global_name = global_name.and_then(|field| {
-            field.check(|v| GLOBAL_NAME_LENGTH.check(&mut errors, "global_name", v))
+            field.check(|v| GLOBAL_NAME_LENGTH.check(&mut errors, global_name_key, v))
         });
         let locale = locale.and_then(|v| v.map(|v| check_locale(&mut errors, v)).transpose());
+        let profile = finish_profile(&mut errors, profile);
         finish(errors, || {
             Ok(UserUpdate {
                 username: username?,
                 global_name: global_name?.into_patch(),
                 locale: locale?,
+                profile: profile?,
             })
         })
     }
+}
+
+fn finish_profile(errors: &mut FormErrors, draft: ProfileDraft) -> Result<ProfileUpdate, Invalid> {
+    // Statuses are checked against the preferences sent, whatever else is wrong, so that one
+    // answer lists every error.
+    if let Ok(Some(preferences)) = &draft.custom_preferences {
+        let lists = StatusLists {
+            names: draft.names.as_ref().ok().and_then(Option::as_deref).map(|l| ("names", l)),
+            pronoun_entries: draft
+                .pronoun_entries
+                .as_ref()
+                .ok()
+                .and_then(Option::as_deref)
+                .map(|l| (draft.pronouns_key, l)),
+            fields: draft.fields.as_ref().ok().and_then(Option::as_deref).map(|l| ("fields", l)),
+        };
+        check_statuses(errors, &lists, preferences)?;
+    }
+    Ok(ProfileUpdate {
+        bio: draft.bio?.into_patch(),
+        member_title: draft.member_title?.into_patch(),
+        links: draft.links?,
+        names: draft.names?,
+        pronoun_entries: draft.pronoun_entries?,
+        pronouns_key: draft.pronouns_key,
+        fields: draft.fields?,
+        timezone: draft.timezone?,
+        list_private: draft.list_private?,
+        custom_preferences: draft.custom_preferences?,
+    })
 }
 
 /// One of the caller's relationships (Discord numbering: 1 friend, 2 blocked, 3 incoming

@@ -10,7 +10,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::support::{
-    backend_test, check_response_body, contract_properties, documented, matches_template, TestApp,
+    backend_test, check_response_body, contract_properties, contract_required, documented,
+    matches_template, TestApp,
 };
 
 /// Who calls. "Owner" is the owner of the resource the request is about: the account itself
@@ -558,13 +559,17 @@ struct Secrets {
 impl Secrets {
     fn of(f: &Fixture) -> Secrets {
         let secret_part = |token: &str| token.rsplit('.').next().unwrap_or_default().to_owned();
-        let private_keys: BTreeSet<String> = contract_properties("PrivateUser")
-            .difference(&contract_properties("User"))
+        // Private: what the caller's own account carries beyond what a user with a profile
+        // always carries (the self-only `created_at`, `timezone`, `list_private` included).
+        let private_keys: BTreeSet<String> = contract_properties("PrivateUserWithProfile")
+            .difference(&contract_required("UserWithProfile"))
             .cloned()
             .chain(["phone", "password", "token"].map(String::from))
             .collect();
         assert!(
-            private_keys.contains("email") && private_keys.contains("verified"),
+            ["email", "verified", "created_at", "timezone", "list_private"]
+                .iter()
+                .all(|key| private_keys.contains(*key)),
             "{private_keys:?}"
         );
         Secrets {

@@ -305,8 +305,9 @@ async fn profiles_show_what_is_shared(app: TestApp) {
     assert_eq!(profile["mutual_friends"][0]["id"], json!(c_id));
     assert_eq!(profile["mutual_friends_count"], 1);
     let (_, plain) = app.call("GET", &format!("/users/{b_id}/profile"), Some(&bot(&a)), None).await;
-    assert_eq!(plain.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
-    // b blocks a: a sees only the public user.
+    // Without the query: the user and Discord's user_profile (its bio), nothing shared.
+    assert_eq!(plain.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user", "user_profile"]);
+    // b blocks a: a sees only the user (with their public profile).
     app.call(
         "PUT",
         &format!("/users/@me/relationships/{a_id}"),
@@ -316,7 +317,10 @@ async fn profiles_show_what_is_shared(app: TestApp) {
     .await;
     let (_, blocked) =
         app.call("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None).await;
-    assert_eq!(blocked.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["user"]);
+    assert_eq!(
+        blocked.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["user", "user_profile"]
+    );
     app.refusal("GET", "/users/1/profile", Some(&bot(&a)), None, (404, 10013)).await;
 }
 

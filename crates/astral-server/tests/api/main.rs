@@ -30,6 +30,7 @@ mod logs;
 mod members;
 mod passwords;
 mod process;
+mod profiles;
 mod rate_limit_identity;
 mod rate_limits;
 mod relationships;

@@ -287,10 +287,11 @@ async fn a_user_has_at_most_the_cap_of_members(app: TestApp) {
             display_name: None,
             bio: None,
             avatar: None,
-            links: "[]".into(),
-            names: "[]".into(),
-            pronoun_entries: "[]".into(),
-            fields: "[]".into(),
+            links: Vec::new(),
+            names: Vec::new(),
+            pronoun_entries: Vec::new(),
+            pronouns_key: "pronoun_entries",
+            fields: Vec::new(),
             hidden: i % 2 == 0,
         };
         store.create_profile_member(owner_id_typed, new, MAX_MEMBERS).unwrap().unwrap();
@@ -342,6 +343,46 @@ async fn hidden_members_are_the_owners_alone(app: TestApp) {
     // A token that does not authenticate is refused, not taken for anonymous.
     app.refusal("GET", &path, Some("not.a.token"), None, (401, 0)).await;
     app.refusal("GET", &list, Some("not.a.token"), None, (401, 0)).await;
+}
+
+backend_test!(a_private_list_is_the_owners_alone);
+async fn a_private_list_is_the_owners_alone(app: TestApp) {
+    let (owner, owner_id) = app.register("private").await;
+    let (other, _) = app.register("onlooker").await;
+    let shown = create(&app, &owner, json!({"name": "Shown"})).await;
+    let list = format!("/users/{owner_id}/members");
+    let path = format!("/members/{}", shown["sid"].as_str().unwrap());
+    app.expect("PATCH", "/users/@me", Some(&owner), Some(json!({"list_private": true})), 200).await;
+    // Others and anonymous callers get an empty list and 404 for each member.
+    for token in [Some(other.as_str()), None] {
+        assert_eq!(app.expect("GET", &list, token, None, 200).await, json!([]));
+        app.refusal("GET", &path, token, None, UNKNOWN_MEMBER).await;
+    }
+    assert_eq!(app.expect("GET", &list, Some(&owner), None, 200).await, json!([shown]));
+    assert_eq!(app.expect("GET", &path, Some(&owner), None, 200).await, shown);
+    app.expect("PATCH", "/users/@me", Some(&owner), Some(json!({"list_private": false})), 200)
+        .await;
+    assert_eq!(app.expect("GET", &list, None, None, 200).await, json!([shown]));
+}
+
+backend_test!(member_statuses_may_name_the_owners_custom_preferences);
+async fn member_statuses_may_name_the_owners_custom_preferences(app: TestApp) {
+    let (owner, _) = app.register("preferring").await;
+    let (other, _) = app.register("plain").await;
+    let id = "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+    let preference = json!({"icon": "heart", "tooltip": "Adored", "size": "normal", "muted": false, "favourite": true});
+    let me = json!({"custom_preferences": {id: preference}});
+    app.expect("PATCH", "/users/@me", Some(&owner), Some(me), 200).await;
+    let body = json!({"name": "Fond", "names": [{"value": "Fondling", "status": id}]});
+    let member = create(&app, &owner, body.clone()).await;
+    assert_eq!(member["names"][0]["status"], id);
+    // Another user has no such preference: a field error at the status, nothing created.
+    let answer = app.refusal("POST", "/members", Some(&other), Some(body), INVALID_FORM).await;
+    assert_eq!(error_at(&answer, &["names", "0", "status"]), "BASE_TYPE_CHOICES");
+    let fields = json!({"fields": [{"name": "f", "entries": [{"value": "v", "status": "okay"}, {"value": "w", "status": "00000000-0000-0000-0000-000000000000"}]}]});
+    let path = format!("/members/{}", member["id"].as_str().unwrap());
+    let answer = app.refusal("PATCH", &path, Some(&owner), Some(fields), INVALID_FORM).await;
+    assert_eq!(error_at(&answer, &["fields", "0", "entries", "1", "status"]), "BASE_TYPE_CHOICES");
 }
 
 backend_test!(only_the_owner_changes_a_member);

@@ -619,6 +619,16 @@ pub fn check_response_body(
     }
 }
 
+/// The properties a contract schema requires (its own `required` list).
+pub fn contract_required(schema_name: &str) -> std::collections::BTreeSet<String> {
+    CONTRACT_AS_JSON_SCHEMA["components"]["schemas"][schema_name]["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Property names of a contract schema (following `allOf`).
 pub fn contract_properties(schema_name: &str) -> std::collections::BTreeSet<String> {
     fn collect(schema: &Value, out: &mut std::collections::BTreeSet<String>) {

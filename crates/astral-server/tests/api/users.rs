@@ -29,7 +29,7 @@ async fn get_my_user_is_the_private_user_under_every_prefix(app: TestApp) {
     }
     assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
     let me = &bodies[0];
-    assert_matches_contract("PrivateUser", me);
+    assert_matches_contract("PrivateUserWithProfile", me);
     assert_matches_discord("UserPIIResponse", me);
     assert_eq!(me["id"], json!(user_id));
     assert!(me["id"].is_string());
@@ -67,11 +67,20 @@ async fn get_user_is_the_public_projection(app: TestApp) {
         app.call("GET", &format!("/users/{target_id}"), Some(&bot(&token)), None).await;
     assert_eq!(status, 200);
     assert_documented("GET", "/users/{user_id}", status, &body);
-    assert_matches_contract("User", &body);
+    assert_matches_contract("UserWithProfile", &body);
     assert_matches_discord("UserResponse", &body);
     assert_eq!(body["username"], "target");
     assert_eq!(body["global_name"], "Tee");
-    for private in ["email", "verified", "locale", "mfa_enabled", "premium_type"] {
+    for private in [
+        "email",
+        "verified",
+        "locale",
+        "mfa_enabled",
+        "premium_type",
+        "created_at",
+        "timezone",
+        "list_private",
+    ] {
         assert!(body.get(private).is_none(), "{private} leaked: {body}");
     }
     let typed = app.client(Some(&bot(&token))).get_user(&target_id).await.unwrap().into_inner();
@@ -155,9 +164,7 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
     let body = astral_client::types::UpdateMyUserRequest {
         username: Some("patcher-3".parse().unwrap()),
         global_name: Some("Typed".parse().unwrap()),
-        locale: None,
-        avatar: None,
-        banner: None,
+        ..Default::default()
     };
     let me = app.client(Some(&auth)).update_my_user(&body).await.unwrap().into_inner();
     assert_eq!(

@@ -3,7 +3,7 @@ use astral_store::NewProfileMember;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
 use astral_types::ErrorBody;
 
-use super::{json_text, member_refused, read_member_body, statuses_of, MAX_MEMBERS};
+use super::{member_refused, read_member_body, MAX_MEMBERS};
 use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::{ApiError, ErrorKind};
@@ -43,8 +43,7 @@ pub async fn create_member(
     if caller.user.bot {
         return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
-    let draft =
-        ProfileMemberRequest::read(&body.0, true, &statuses_of(&caller)).map_err(ApiError::form)?;
+    let draft = ProfileMemberRequest::read(&body.0, true).map_err(ApiError::form)?;
     let (input, avatar) = read_member_body(&state, draft, None).await?;
     let new = NewProfileMember {
         // `read` requires it on create.
@@ -52,10 +51,11 @@ pub async fn create_member(
         display_name: input.display_name.flatten(),
         bio: input.bio.flatten(),
         avatar: avatar.flatten(),
-        links: json_text(&input.links.unwrap_or_default())?,
-        names: json_text(&input.names.unwrap_or_default())?,
-        pronoun_entries: json_text(&input.pronoun_entries.unwrap_or_default())?,
-        fields: json_text(&input.fields.unwrap_or_default())?,
+        links: input.links.unwrap_or_default(),
+        names: input.names.unwrap_or_default(),
+        pronoun_entries: input.pronoun_entries.unwrap_or_default(),
+        pronouns_key: input.pronouns_key,
+        fields: input.fields.unwrap_or_default(),
         hidden: input.hidden.unwrap_or(false),
     };
     let owner = caller.id();

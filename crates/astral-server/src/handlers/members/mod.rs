@@ -17,9 +17,7 @@ use astral_media::{decode_upload, ImageKind};
 use astral_store::{MemberKey, MemberRefusal, ProfileMemberChanges};
 use astral_types::form::Field;
 use astral_types::member::{is_member_sid, ProfileMemberDraft, ProfileMemberInput};
-use astral_types::profile::StatusChoices;
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::images::image_error;
 use crate::state::AppState;
@@ -47,6 +45,7 @@ pub(crate) fn member_in_path(member_id: &str) -> Result<MemberKey, ApiError> {
 /// What a refused member use case answers.
 pub(crate) fn member_refused(refusal: MemberRefusal) -> ApiError {
     match refusal {
+        MemberRefusal::UnknownStatuses(errors) => ApiError::form(errors),
         MemberRefusal::UnknownMember => unknown_member(),
         MemberRefusal::TooManyMembers => ApiError::new(ErrorKind::TooManyMembers),
         MemberRefusal::NameTaken => ApiError::field(
@@ -55,11 +54,6 @@ pub(crate) fn member_refused(refusal: MemberRefusal) -> ApiError {
             "You already have a member with this name.",
         ),
     }
-}
-
-/// The statuses the caller's entries may have.
-pub(crate) fn statuses_of(_caller: &Caller) -> StatusChoices {
-    StatusChoices::default()
 }
 
 /// What an `avatar` field asks for.
@@ -120,25 +114,21 @@ fn read_avatar(value: &str) -> AvatarField {
     }
 }
 
-/// JSON text of a checked list, as the store keeps it.
-pub(crate) fn json_text<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(ApiError::internal)
-}
-
 /// The store's changes for a checked update body.
 pub(crate) fn changes(
     input: ProfileMemberInput,
     avatar: Option<Option<String>>,
-) -> Result<ProfileMemberChanges, ApiError> {
-    Ok(ProfileMemberChanges {
+) -> ProfileMemberChanges {
+    ProfileMemberChanges {
         name: input.name,
         display_name: input.display_name,
         bio: input.bio,
         avatar,
-        links: input.links.as_ref().map(json_text).transpose()?,
-        names: input.names.as_ref().map(json_text).transpose()?,
-        pronoun_entries: input.pronoun_entries.as_ref().map(json_text).transpose()?,
-        fields: input.fields.as_ref().map(json_text).transpose()?,
+        links: input.links,
+        names: input.names,
+        pronoun_entries: input.pronoun_entries,
+        pronouns_key: input.pronouns_key,
+        fields: input.fields,
         hidden: input.hidden,
-    })
+    }
 }

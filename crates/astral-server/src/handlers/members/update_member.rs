@@ -3,9 +3,7 @@ use astral_types::form::Field;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
 use astral_types::ErrorBody;
 
-use super::{
-    changes, member_in_path, member_refused, read_member_body, statuses_of, unknown_member,
-};
+use super::{changes, member_in_path, member_refused, read_member_body, unknown_member};
 use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::ApiError;
@@ -38,8 +36,7 @@ pub async fn update_member(
 ) -> Result<Json<ProfileMember>, ApiError> {
     let key = member_in_path(&member_id)?;
     let me = caller.id();
-    let draft = ProfileMemberRequest::read(&body.0, false, &statuses_of(&caller))
-        .map_err(ApiError::form)?;
+    let draft = ProfileMemberRequest::read(&body.0, false).map_err(ApiError::form)?;
     // Another user's member is refused before an image is decoded for it; a value equal to
     // the member's current avatar hash changes nothing. The update itself decides again.
     let current = match draft.avatar {
@@ -55,7 +52,7 @@ pub async fn update_member(
         _ => None,
     };
     let (input, avatar) = read_member_body(&state, draft, current).await?;
-    let changes = changes(input, avatar)?;
+    let changes = changes(input, avatar);
     let member = state
         .run(move |store| store.update_profile_member(me, key, changes))
         .await?

@@ -1,8 +1,8 @@
 use actix_web::{get, web, web::Json};
-use astral_types::user::User;
+use astral_types::user::UserWithProfile;
 use astral_types::ErrorBody;
 
-use super::user_in_path;
+use super::{unknown_user, user_id_in_path};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -10,23 +10,26 @@ use crate::wire;
 
 /// Get a user.
 ///
-/// Anyone's public profile; no shared guild is needed. An id that is not a snowflake is simply
-/// an unknown user (10013).
+/// Anyone's public user with their pronouns.cc profile; no shared guild is needed. The
+/// self-only fields (`created_at`, `timezone`, `list_private`) only when the caller is that
+/// user. An id that is not a snowflake is simply an unknown user (10013).
 #[utoipa::path(
     operation_id = "get_user",
     tag = "users",
     params(("user_id" = String, Path, description = "The user's id (a snowflake).")),
     responses(
-        (status = 200, description = "The user.", body = User),
+        (status = 200, description = "The user.", body = UserWithProfile),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
     )
 )]
 #[get("/users/{user_id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
     user_id: web::Path<String>,
-) -> Result<Json<User>, ApiError> {
-    let user = user_in_path(&state, &user_id).await?;
-    Ok(Json(wire::public_user(&user)))
+) -> Result<Json<UserWithProfile>, ApiError> {
+    let id = user_id_in_path(&user_id).ok_or_else(unknown_user)?;
+    let found =
+        state.run(move |store| store.user_with_profile(id)).await?.ok_or_else(unknown_user)?;
+    Ok(Json(wire::user_with_profile(&found.user, &found.profile, Some(caller.id()))))
 }

@@ -11,8 +11,9 @@ use crate::wire;
 
 /// Get a user's profile.
 ///
-/// The public user, and on request the guilds and friends the caller shares with them. A user
-/// who blocked the caller shows nothing beyond the public user.
+/// The user with their pronouns.cc profile (`user`, with the self-only fields when it is the
+/// caller; `user_profile.bio` is `user.bio`), and on request the guilds and friends the caller
+/// shares with them. A user who blocked the caller shows nothing beyond that.
 #[utoipa::path(
     operation_id = "get_user_profile",
     tag = "users",
@@ -40,5 +41,5 @@ pub async fn get_user_profile(
         .run(move |store| store.user_profile(me, them, guilds, friends || friends_count))
         .await?
         .ok_or_else(unknown_user)?;
-    Ok(Json(wire::user_profile(&profile, friends, friends_count)))
+    Ok(Json(wire::user_profile(&profile, me, friends, friends_count)))
 }

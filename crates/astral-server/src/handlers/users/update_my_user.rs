@@ -1,8 +1,8 @@
 use actix_web::{patch, web, web::Json};
 use astral_media::{decode_upload, Upload};
-use astral_store::{StoreError, UserChanges};
+use astral_store::{StoreError, UserChanges, UserUpdateRefusal};
 use astral_types::form::Field;
-use astral_types::user::{PrivateUser, UpdateMyUserRequest};
+use astral_types::user::{PrivateUserWithProfile, UpdateMyUserRequest};
 use astral_types::ErrorBody;
 
 use crate::auth::Caller;
@@ -16,17 +16,21 @@ use crate::wire;
 /// Modify the current user.
 ///
 /// Absent fields are left unchanged; `null` clears a nullable field (`global_name`, `avatar`,
-/// `banner`). `avatar` and `banner` take a PNG, JPEG, GIF or WebP image as a data URI
-/// (`data:image/png;base64,…`) or raw base64, at most 10 MiB and 4096×4096 pixels; the user
-/// object then carries its hash; an animated GIF's frames × width × height may be at most
-/// 2^26. Unknown fields are ignored. Nothing is changed unless every field is valid. Returns
-/// the updated user; 503 (with `Retry-After`) when the image workers stay busy.
+/// `banner`, `bio`, `member_title`, `timezone`). The pronouns.cc profile fields, their limits
+/// and the aliases `name`, `display_name` and `pronouns` (an array) are described in the
+/// request schema; a `status` naming none of the caller's custom preferences (those in effect
+/// after the change) is a field error at its path. `avatar` and `banner` take a PNG, JPEG,
+/// GIF or WebP image as a data URI (`data:image/png;base64,…`) or raw base64, at most 10 MiB
+/// and 4096×4096 pixels; the user object then carries its hash; an animated GIF's frames ×
+/// width × height may be at most 2^26. Unknown fields are ignored. Nothing is changed unless
+/// every field is valid. Returns the updated user; 503 (with `Retry-After`) when the image
+/// workers stay busy.
 #[utoipa::path(
     operation_id = "update_my_user",
     tag = "users",
     request_body(content = UpdateMyUserRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "The updated user.", body = PrivateUser),
+        (status = 200, description = "The updated user.", body = PrivateUserWithProfile),
         (status = 400, description = "Invalid JSON (50109) or invalid fields (50035).", body = ErrorBody),
     )
 )]
@@ -35,7 +39,7 @@ pub async fn update_my_user(
     state: web::Data<AppState>,
     caller: Caller,
     body: ImageJsonBody,
-) -> Result<Json<PrivateUser>, ApiError> {
+) -> Result<Json<PrivateUserWithProfile>, ApiError> {
     let mut draft = UpdateMyUserRequest::read(&body.0).map_err(ApiError::form)?;
     let avatar = std::mem::take(&mut draft.avatar);
     let banner = std::mem::take(&mut draft.banner);
@@ -75,6 +79,7 @@ pub async fn update_my_user(
         locale: update.locale,
         avatar,
         banner,
+        profile: update.profile,
     };
 
     // Stored before the user row points at them. Content-addressed: should the update below
@@ -86,7 +91,8 @@ pub async fn update_my_user(
 
     let user_id = caller.id();
     match state.db(move |store| store.update_user(user_id, changes)).await? {
-        Ok(user) => Ok(Json(wire::private_user(&user))),
+        Ok(Ok(user)) => Ok(Json(wire::private_user_with_profile(&user))),
+        Ok(Err(UserUpdateRefusal::UnknownStatuses(errors))) => Err(ApiError::form(errors)),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         // The account was deleted between authentication and the update.
         Err(StoreError::NotFound) => Err(ApiError::unauthorized()),

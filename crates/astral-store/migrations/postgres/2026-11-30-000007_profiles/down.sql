@@ -1,0 +1,9 @@
+ALTER TABLE users DROP COLUMN custom_preferences;
+ALTER TABLE users DROP COLUMN list_private;
+ALTER TABLE users DROP COLUMN timezone;
+ALTER TABLE users DROP COLUMN fields;
+ALTER TABLE users DROP COLUMN pronoun_entries;
+ALTER TABLE users DROP COLUMN names;
+ALTER TABLE users DROP COLUMN links;
+ALTER TABLE users DROP COLUMN member_title;
+ALTER TABLE users DROP COLUMN bio;
