@@ -264,11 +264,11 @@ pub struct UpdateMyUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = custom_preferences_schema)]
     pub custom_preferences: Option<CustomPreferences>,
-    /// pronouns.cc's pride flags (an array of flag ids): not supported yet, 50035. A value
-    /// that is not an array (Discord's integer `flags`) is ignored, as Discord ignores it.
+    /// pronouns.cc's pride flags when an array (not supported yet: 50035); Discord's integer
+    /// `flags`, which a PATCH cannot set, is ignored as Discord ignores it. Any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pride_flags_schema)]
-    pub flags: Option<Vec<String>>,
+    #[schema(schema_with = flags_schema)]
+    pub flags: Option<Value>,
     /// Pride flags by id: not supported yet, 50035.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = pride_flags_schema)]
@@ -312,6 +312,14 @@ fn pronouns_alias_schema() -> ArrayBuilder {
     pronoun_entries_schema().description(Some(
         "pronouns.cc's name for `pronoun_entries` (an array). Sent with `pronoun_entries`, the \
          two must be equal. A string (plain pronouns) is not supported yet: 50035.",
+    ))
+}
+
+fn flags_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::AnyValue).description(Some(
+        "An array is pronouns.cc's pride flag ids: not supported yet (50035 \
+         `FIELD_NOT_SUPPORTED`). Anything else (Discord's integer `flags`, which a PATCH cannot \
+         set) is ignored.",
     ))
 }
 
