@@ -196,26 +196,35 @@ impl FromRequest for Caller {
     }
 }
 
-/// The caller of an operation that also serves anonymous clients (`GET /users/{user_id}`):
-/// `None` without an `Authorization` header (or with a blank one, which the rate limits charge
-/// like none), the [`Caller`] otherwise; a token that does not authenticate is still 401.
+/// The caller of a route that also answers anonymous callers (public profiles): `None`
+/// without an `Authorization` header; a presented token must authenticate (401 otherwise, as
+/// on every route), so a client that means to be someone is never silently anonymous.
+/// Anonymous requests are charged to their address's unauthenticated bucket by the rate-limit
+/// middleware, like every request without a valid token.
 #[derive(Debug, Clone)]
 pub struct OptionalCaller(pub Option<Caller>);
+
+impl OptionalCaller {
+    pub fn id(&self) -> Option<UserId> {
+        self.0.as_ref().map(Caller::id)
+    }
+}
 
 impl FromRequest for OptionalCaller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<OptionalCaller, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .is_some_and(|v| v.to_str().map_or(true, |v| !v.trim().is_empty()));
+        let presented = req.extensions().get::<Authentication>().is_some()
+            || req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .is_some_and(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace));
         if !presented {
             return Box::pin(async { Ok(OptionalCaller(None)) });
         }
         let caller = Caller::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalCaller(Some(caller.await?))) })
+        Box::pin(async move { caller.await.map(|c| OptionalCaller(Some(c))) })
     }
 }
 

@@ -4,7 +4,8 @@
 //! - over the route's limit → 413 (40005), decided from `Content-Length` before reading when
 //!   the client sends one, and while reading otherwise (an oversize body is never read whole).
 //!   [`JsonBody`] (every route without images) allows `max_json_body_bytes` (8 KiB);
-//!   [`ImageJsonBody`] (`PATCH /users/@me`, which takes avatars and banners) `max_body_bytes`;
+//!   [`ImageJsonBody`] (`PATCH /users/@me`, which takes avatars and banners, and the member
+//!   routes, which take member avatars) `max_body_bytes`;
 //! - arriving too slowly → 408 (code 0): a body must be complete within `body_timeout`, plus
 //!   one second per `body_min_bytes_per_sec` bytes received, so a client trickling bytes
 //!   cannot hold a connection (and its memory) open;

@@ -5,7 +5,8 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::handlers::{
-    auth, channels, gateway, guilds, health, images, invites, pride_flags, relationships, users,
+    auth, channels, gateway, guilds, health, images, invites, members, pride_flags, relationships,
+    users,
 };
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
@@ -39,7 +40,12 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(users::reroll_my_short_id::reroll_my_short_id)
         .service(users::reroll_my_short_id_post::reroll_my_short_id_post)
         .service(users::get_user_profile::get_user_profile)
+        .service(members::list_user_members::list_user_members)
         .service(users::get_user::get_user)
+        .service(members::create_member::create_member)
+        .service(members::get_member::get_member)
+        .service(members::update_member::update_member)
+        .service(members::delete_member::delete_member)
         .service(guilds::create_guild::create_guild)
         .service(guilds::get_guild::get_guild)
         .service(guilds::create_guild_invite::create_guild_invite)
@@ -57,6 +63,7 @@ pub fn configure_root(cfg: &mut ServiceConfig) {
     cfg.service(health::get_health)
         .service(images::get_user_avatar::get_user_avatar)
         .service(images::get_user_banner::get_user_banner)
+        .service(images::get_member_avatar::get_member_avatar)
         .service(images::get_default_avatar::get_default_avatar)
         .service(images::get_pride_flag_image::get_pride_flag_image);
 }

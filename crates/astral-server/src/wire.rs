@@ -3,13 +3,14 @@
 
 use astral_store::{
     ChannelRecord, GuildRecord, GuildWithCount, InviteRecord, ListedGuild, MemberRecord,
-    PrideFlagRecord, ProfileColumns, ProfileRecord, Relationship as RelationshipRecord, UserRecord,
-    UserWithProfileRecord, DM,
+    PrideFlagRecord, ProfileColumns, ProfileMemberRecord, ProfileRecord,
+    Relationship as RelationshipRecord, UserRecord, UserWithProfileRecord, DM,
 };
 use astral_types::channel::PrivateChannel;
 use astral_types::guild::{
     Guild, GuildMember, Invite, MutualGuild, MyGuild, UserProfile, UserProfileMetadata,
 };
+use astral_types::member::{PartialProfileMember, ProfileMember};
 use astral_types::pride_flag::PrideFlag;
 use astral_types::profile::utc_offset;
 use astral_types::user::{
@@ -267,6 +268,39 @@ pub fn user_profile(
         mutual_friends_count: friends
             .filter(|_| with_friends_count)
             .map(|friends| friends.len() as i64),
+    }
+}
+
+/// A member (pronouns.cc's), as anyone allowed to see it sees it.
+pub fn profile_member(record: &ProfileMemberRecord) -> ProfileMember {
+    ProfileMember {
+        id: record.member_id(),
+        sid: record.sid.clone(),
+        owner_id: record.owner(),
+        name: record.name.clone(),
+        display_name: record.display_name.clone(),
+        bio: record.bio.clone(),
+        avatar: record.avatar.clone(),
+        links: record.links.0.clone(),
+        names: record.names.0.clone(),
+        pronoun_entries: record.pronoun_entries.0.clone(),
+        fields: record.fields.0.clone(),
+        hidden: record.hidden,
+    }
+}
+
+/// pronouns.cc's "partial member", as a profile's `members` lists them.
+pub fn partial_member(record: &ProfileMemberRecord) -> PartialProfileMember {
+    PartialProfileMember {
+        id: record.member_id(),
+        sid: record.sid.clone(),
+        name: record.name.clone(),
+        display_name: record.display_name.clone(),
+        bio: record.bio.clone(),
+        avatar: record.avatar.clone(),
+        links: record.links.0.clone(),
+        names: record.names.0.clone(),
+        pronoun_entries: record.pronoun_entries.0.clone(),
     }
 }
 

@@ -38,6 +38,10 @@ pub enum UniqueField {
     Email,
     /// `sid`: the store retries with another short id, so this never reaches a client.
     ShortId,
+    /// A member name its owner already uses (ignoring case).
+    MemberName,
+    /// A member short id (drawn again).
+    MemberSid,
     Other,
 }
 
@@ -47,6 +51,8 @@ impl std::fmt::Display for UniqueField {
             UniqueField::Username => "username",
             UniqueField::Email => "email",
             UniqueField::ShortId => "short id",
+            UniqueField::MemberName => "member name",
+            UniqueField::MemberSid => "member short id",
             UniqueField::Other => "value",
         })
     }
@@ -59,7 +65,16 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 // PostgreSQL names the constraint; SQLite says "UNIQUE constraint failed: users.username_key".
                 let text = format!("{} {}", info.constraint_name().unwrap_or(""), info.message());
-                let field = if text.contains("username_key") {
+                // Member keys first: `profile_members_name_key` ends like other key names.
+                let field = if text.contains("profile_members_name_key")
+                    || text.contains("profile_members.name_key")
+                {
+                    UniqueField::MemberName
+                } else if text.contains("profile_members_sid_key")
+                    || text.contains("profile_members.sid")
+                {
+                    UniqueField::MemberSid
+                } else if text.contains("username_key") {
                     UniqueField::Username
                 } else if text.contains("email_key") {
                     UniqueField::Email

@@ -9,6 +9,7 @@ mod channels;
 mod conn;
 mod error;
 mod guilds;
+mod members;
 mod migrate;
 mod pride_flags;
 mod relationships;
@@ -30,6 +31,10 @@ pub use error::{StoreError, UniqueField};
 pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,
     MemberRecord,
+};
+pub use members::{
+    random_short_id, MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
+    ProfileMemberRecord, MEMBER_SID_LENGTH,
 };
 pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};

@@ -59,6 +59,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     channel_recipients,
     pride_flags,
     user_pride_flags,
+    profile_members,
+    profile_member_images,
 );
 
 diesel::table! {
@@ -142,6 +144,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    profile_members (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        sid -> Text,
+        name -> Text,
+        name_key -> Text,
+        display_name -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        avatar -> Nullable<Text>,
+        links -> Text,
+        names -> Text,
+        pronoun_entries -> Text,
+        fields -> Text,
+        hidden -> Bool,
+    }
+}
+
+diesel::table! {
     user_pride_flags (user_id, position) {
         user_id -> BigInt,
         position -> Integer,
@@ -151,3 +171,13 @@ diesel::table! {
 
 diesel::joinable!(pride_flags -> users (user_id));
 diesel::joinable!(user_pride_flags -> pride_flags (flag_id));
+
+diesel::table! {
+    profile_member_images (member_id, hash) {
+        member_id -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(profile_members -> users (owner_id));
+diesel::joinable!(profile_member_images -> profile_members (member_id));

@@ -61,7 +61,7 @@ impl<T: DeserializeOwned> TryFrom<String> for Json<T> {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 

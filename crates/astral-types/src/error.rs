@@ -90,6 +90,9 @@ error_catalogue! {
     /// The pride-flags-per-user cap (`pride_flag::MAX_PRIDE_FLAGS`). Not a Discord code
     /// (Discord has no pride flags): one of Astral's own in Discord's "maximum reached" range.
     TooManyPrideFlags = 400, 30080, "Maximum number of pride flags reached (500)";
+    /// The members-per-user cap (`handlers::members::MAX_MEMBERS`). Astral's own code: Discord's
+    /// "maximum" digit 3, then 9 for Astral (Discord's maximums are 30xxx).
+    TooManyMembers = 400, 39001, "Maximum number of members reached (500)";
     /// A group DM action asked of a 1:1 DM.
     DmChannelAction = 400, 50003, "Cannot execute action on a DM channel";
     /// A DM recipient that does not exist.
@@ -122,6 +125,10 @@ error_catalogue! {
     /// A pride flag that does not exist, or is another user's. Astral's own code, in
     /// Discord's "unknown resource" range.
     UnknownPrideFlag = 404, 10080, "Unknown Pride Flag";
+    /// A pronouns.cc member (a profile a user keeps, not a guild member: Discord's 10007) that
+    /// does not exist or that the caller may not see or change. Astral's own code: Discord's
+    /// "unknown" digit 1, then 9 for Astral (Discord's unknowns are 10xxx).
+    UnknownMember = 404, 19001, "Unknown Member";
     /// A known path, asked with a method it does not serve (the server adds `Allow`).
     MethodNotAllowed = 405, 0, "405: Method Not Allowed";
     /// The body arrived too slowly.

@@ -17,6 +17,7 @@ pub mod form;
 pub mod guild;
 pub mod ids;
 pub mod locale;
+pub mod member;
 pub mod password;
 pub mod pride_flag;
 pub mod profile;

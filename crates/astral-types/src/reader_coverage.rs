@@ -13,6 +13,7 @@ use crate::auth::{LoginRequest, RegisterRequest};
 use crate::channel::CreatePrivateChannelRequest;
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
+use crate::member::{MemberListQuery, ProfileMemberRequest};
 use crate::pride_flag::{CreatePrideFlagRequest, UpdatePrideFlagRequest};
 use crate::rules::UsernameRule;
 use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
@@ -61,6 +62,13 @@ fn every_documented_field_is_read_by_its_reader() {
             CreatePrideFlagRequest::read(&empty).map(|draft| draft.finish(Ok(())))
         }),
         body::<UpdatePrideFlagRequest, _>(|| UpdatePrideFlagRequest::read(&empty)),
+        body::<ProfileMemberRequest, _>(|| {
+            ProfileMemberRequest::read(&empty, true).map(|d| d.finish())
+        }),
+        body::<ProfileMemberRequest, _>(|| {
+            ProfileMemberRequest::read(&empty, false).map(|d| d.finish())
+        }),
+        query::<MemberListQuery, _>(|| MemberListQuery::read(&[])),
         query::<GuildListQuery, _>(|| GuildListQuery::read(&[])),
         query::<ProfileQuery, _>(|| ProfileQuery::read(&[])),
     ];
@@ -100,4 +108,33 @@ fn a_user_update_is_refused_whole() {
     let update = draft.finish(&UsernameRule::default()).unwrap();
     assert_eq!(update.global_name, Some(None));
     assert_eq!(update.username, None);
+}
+
+#[test]
+fn a_member_body_is_refused_whole_with_exact_paths() {
+    let body = json!({
+        "name": "ok",
+        "fields": [{"name": "f", "entries": [
+            {"value": "a", "status": "okay"}, {"value": "b", "status": "okay"},
+            {"value": "c", "status": "okay"}, {"value": "", "status": "okay"}
+        ]}],
+        "pronouns": [{"pronouns": "they/them", "status": "nope"}],
+        "links": ["x", ""],
+        "hidden": "yes"
+    });
+    let errors = ProfileMemberRequest::read(&body, true).unwrap().finish().unwrap_err();
+    let body = serde_json::to_value(errors.into_body()).unwrap();
+    let e = &body["errors"];
+    assert_eq!(
+        e["fields"]["0"]["entries"]["3"]["value"]["_errors"][0]["code"],
+        "BASE_TYPE_BAD_LENGTH"
+    );
+    assert_eq!(e["pronouns"]["0"]["status"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
+    assert_eq!(e["links"]["1"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
+    assert_eq!(e["hidden"]["_errors"][0]["code"], "BOOLEAN_TYPE_CONVERT");
+    assert!(e.get("name").is_none(), "{e}");
+    let missing = ProfileMemberRequest::read(&json!({}), true).unwrap().finish();
+    assert!(missing.unwrap_err().has_field("name"));
+    let patch = ProfileMemberRequest::read(&json!({"bio": null}), false).unwrap();
+    assert_eq!(patch.finish().unwrap().bio, Some(None));
 }

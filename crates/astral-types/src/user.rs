@@ -457,7 +457,7 @@ fn alias(form: &mut FormReader<'_>, canonical: &'static str, alias: &'static str
 
 /// `pronoun_entries`, or pronouns.cc's `pronouns` when that is an array. A `pronouns` that is
 /// not an array is Fluxer's and Discord's plain string, which is not taken yet.
-fn pronouns_key(form: &mut FormReader<'_>) -> &'static str {
+pub(crate) fn pronouns_key(form: &mut FormReader<'_>) -> &'static str {
     match form.value("pronouns") {
         None => "pronoun_entries",
         Some(Value::Array(_)) => alias(form, "pronoun_entries", "pronouns"),
@@ -474,7 +474,7 @@ fn pronouns_key(form: &mut FormReader<'_>) -> &'static str {
 }
 
 /// A list field: absent is `None`.
-fn list<T>(
+pub(crate) fn list<T>(
     form: &mut FormReader<'_>,
     name: &str,
     max: usize,

@@ -9,6 +9,7 @@ pub mod guilds;
 pub mod health;
 pub mod images;
 pub mod invites;
+pub mod members;
 pub mod pride_flags;
 pub mod relationships;
 pub mod users;
@@ -28,6 +29,7 @@ mod tests {
             (ErrorKind::TooManyRecipients, super::channels::MAX_GROUP_DM_MEMBERS),
             (ErrorKind::TooManyGroupDms, super::channels::MAX_GROUP_DMS),
             (ErrorKind::TooManyPrideFlags, astral_types::pride_flag::MAX_PRIDE_FLAGS),
+            (ErrorKind::TooManyMembers, super::members::MAX_MEMBERS),
         ] {
             let message = kind.entry().message;
             assert!(message.ends_with(&format!("({cap})")), "{message} vs cap {cap}");

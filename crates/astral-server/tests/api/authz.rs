@@ -47,6 +47,7 @@ use Want::{Err as E, Ok as S};
 const UNAUTHORIZED: Want = E(401, 0);
 const BOTS_REFUSED: Want = E(403, 20001);
 const ANYONE: [Want; 5] = [S(200); 5];
+const UNKNOWN_MEMBER: Want = E(404, 19001);
 const SIGNED_IN: [Want; 5] = [UNAUTHORIZED, UNAUTHORIZED, S(200), S(200), S(200)];
 
 /// operationId → the result for [no token, revoked token, other user, bot, owner].
@@ -108,11 +109,23 @@ const MATRIX: &[(&str, [Want; 5])] = &[
         "remove_group_dm_recipient",
         [UNAUTHORIZED, UNAUTHORIZED, E(404, 10003), E(404, 10003), S(204)],
     ),
+    // pronouns.cc's members. Bots have none.
+    ("create_member", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)]),
+    // Public without a token, but a presented token must be valid. The row asks for the
+    // owner's hidden member: found by the owner alone, 404 (not 403) for everyone else.
+    ("get_member", [UNKNOWN_MEMBER, UNAUTHORIZED, UNKNOWN_MEMBER, UNKNOWN_MEMBER, S(200)]),
+    // Others and bots are refused another user's member as if it did not exist.
+    ("update_member", [UNAUTHORIZED, UNAUTHORIZED, UNKNOWN_MEMBER, UNKNOWN_MEMBER, S(200)]),
+    ("delete_member", [UNAUTHORIZED, UNAUTHORIZED, UNKNOWN_MEMBER, UNKNOWN_MEMBER, S(204)]),
+    // The owner's list: everyone gets it (others without the hidden member).
+    ("list_user_members", [S(200), UNAUTHORIZED, S(200), S(200), S(200)]),
+    ("get_member_avatar", ANYONE),
 ];
 
 const OWNER_PASSWORD: &str = "owner's own passphrase 9";
 const OWNER_EMAIL: &str = "Owner.Private@Example.org";
 const OWNER_NICKNAME: &str = "owner-only-nickname";
+const HIDDEN_MEMBER_NAME: &str = "owner-only-hidden-member";
 const BOT_PASSWORD: &str = "bot login passphrase 4";
 const PASSWORD: &str = "correct horse battery";
 
@@ -182,6 +195,10 @@ struct Fixture {
     banner: String,
     flag_id: String,
     flag_hash: String,
+    /// The owner's member everyone may see (with an avatar), and their hidden one.
+    member_id: String,
+    member_avatar: String,
+    hidden_member_id: String,
     counter: AtomicUsize,
 }
 
@@ -325,7 +342,29 @@ impl Fixture {
         )
         .await;
 
+        let member = expect(
+            app,
+            "POST",
+            "/members",
+            &owner.token,
+            Some(json!({"name": "Shown", "avatar": png(3), "bio": "everyone sees this one"})),
+            200,
+        )
+        .await;
+        let hidden = expect(
+            app,
+            "POST",
+            "/members",
+            &owner.token,
+            Some(json!({"name": HIDDEN_MEMBER_NAME, "hidden": true})),
+            200,
+        )
+        .await;
+
         Fixture {
+            member_id: member["id"].as_str().unwrap().to_owned(),
+            member_avatar: member["avatar"].as_str().unwrap().to_owned(),
+            hidden_member_id: hidden["id"].as_str().unwrap().to_owned(),
             avatar: me["avatar"].as_str().unwrap().to_owned(),
             banner: me["banner"].as_str().unwrap().to_owned(),
             flag_id: flag["id"].as_str().unwrap().to_owned(),
@@ -402,7 +441,12 @@ impl Fixture {
             .filter(|f| f["id"] == json!(self.flag_id))
             .cloned()
             .collect();
-        json!({"me": me, "relationships": relationships, "guild": guild, "member": member, "channels": channels, "flag": flag})
+        // The fixture's members (the owner's cells add members of their own after them).
+        let members =
+            format!("/users/{}/members?before={}", self.owner.id, next_id(&self.hidden_member_id));
+        let (_, members) = app.call("GET", &members, t, None).await;
+        let (_, shown) = app.call("GET", &format!("/members/{}", self.member_id), t, None).await;
+        json!({"me": me, "relationships": relationships, "guild": guild, "member": member, "channels": channels, "members": members, "shown": shown, "flag": flag})
     }
 }
 
@@ -529,8 +573,39 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
             r("DELETE", format!("/users/@me/flags/{flag}"), None)
         }
         "get_pride_flag_image" => r("GET", format!("/flags/{}.webp", f.flag_hash), None),
+        "create_member" => r("POST", "/members".into(), Some(json!({"name": f.fresh("Member "), "pronouns": [{"pronouns": "she/her", "status": "favourite"}]}))),
+        "get_member" => r("GET", format!("/members/{}", f.hidden_member_id), None),
+        "update_member" => {
+            // The owner changes a member of the cell's own; others try the fixture's.
+            let member = if class == Class::Owner {
+                let body = json!({"name": f.fresh("Edited ")});
+                let m = expect(app, "POST", "/members", owner, Some(body), 200).await;
+                m["id"].as_str().unwrap().to_owned()
+            } else {
+                f.member_id.clone()
+            };
+            r("PATCH", format!("/members/{member}"), Some(json!({"bio": "changed"})))
+        }
+        "delete_member" => {
+            let member = if class == Class::Owner {
+                let body = json!({"name": f.fresh("Doomed ")});
+                let m = expect(app, "POST", "/members", owner, Some(body), 200).await;
+                m["id"].as_str().unwrap().to_owned()
+            } else {
+                f.member_id.clone()
+            };
+            r("DELETE", format!("/members/{member}"), None)
+        }
+        // A page that ends before the cells' own members (ids after the fixture's).
+        "list_user_members" => r("GET", format!("/users/{}/members?before={}", f.owner.id, next_id(&f.hidden_member_id)), None),
+        "get_member_avatar" => r("GET", format!("/member-avatars/{}/{}.webp", f.member_id, f.member_avatar), None),
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
+}
+
+/// The id right after `id`: a `before` bound that takes in `id` and what came before it.
+fn next_id(id: &str) -> u64 {
+    id.parse::<u64>().unwrap() + 1
 }
 
 /// What no answer to anyone but the owner may contain.
@@ -585,6 +660,8 @@ impl Secrets {
                 ("the owner's friend", f.friend.id.clone()),
                 ("the user the owner blocked", f.blockee.id.clone()),
                 ("the owner's incoming request", f.admirer.id.clone()),
+                ("the owner's hidden member", f.hidden_member_id.clone()),
+                ("the owner's hidden member's name", HIDDEN_MEMBER_NAME.to_owned()),
             ],
             private_keys,
         }

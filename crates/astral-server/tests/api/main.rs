@@ -27,6 +27,7 @@ mod guilds;
 mod image_attacks;
 mod images;
 mod logs;
+mod members;
 mod passwords;
 mod pride_flags;
 mod process;

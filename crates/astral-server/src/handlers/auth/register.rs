@@ -73,5 +73,10 @@ pub(crate) fn conflict(field: UniqueField) -> ApiError {
             "USERNAME_ALREADY_TAKEN",
             "Username is unavailable. Try adding numbers, letters, underscores _ , or periods.",
         ),
+        // Member keys are the members' handlers' (`handlers::members`); a user write cannot
+        // meet them.
+        UniqueField::MemberName | UniqueField::MemberSid => {
+            ApiError::internal(format!("a user write collided on a {field}"))
+        }
     }
 }

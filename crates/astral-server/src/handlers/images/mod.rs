@@ -1,6 +1,7 @@
 //! Discord's CDN paths, served from the root: `/avatars/{user_id}/{hash}.{ext}`,
 //! `/banners/{user_id}/{hash}.{ext}` and `/embed/avatars/{index}.png`, each with `?size=`; and
-//! pride flags' images at `/flags/{hash}.webp`.
+//! pride flags' images at `/flags/{hash}.webp`; and in their style pronouns.cc members' avatars,
+//! `/member-avatars/{member_id}/{hash}.{ext}`.
 //!
 //! A hash is served only under the id of the user who uploaded it (any hash they ever had, so
 //! old URLs keep working). Images are immutable under their names: long-lived caching and an
@@ -11,6 +12,7 @@
 //! threads: a request that finds them busy past their queue timeout answers 503.
 
 pub mod get_default_avatar;
+pub mod get_member_avatar;
 pub mod get_pride_flag_image;
 pub mod get_user_avatar;
 pub mod get_user_banner;
@@ -140,17 +142,38 @@ pub(crate) async fn serve_user_image(
     user_id: &str,
     file: &str,
 ) -> Result<HttpResponse, ApiError> {
+    let user_id: Option<UserId> = user_id.parse().ok();
+    serve_image(state, req, file, move |store, hash| match user_id {
+        Some(user_id) => store.user_has_image(user_id, slot, hash),
+        None => Ok(false),
+    })
+    .await
+}
+
+/// Serves an image `HASH.EXT` that `uploaded(store, hash)` says was uploaded under the path's
+/// owner (a user, a member). The per-address limit and `size` come first; `uploaded` runs on
+/// the database's threads, only for a well-formed hash.
+pub(crate) async fn serve_image<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    file: &str,
+    uploaded: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&astral_store::Store, &str) -> Result<bool, astral_store::StoreError>
+        + Send
+        + 'static,
+{
     if let Some(refusal) = limit::refuse(state, req) {
         return Ok(refusal);
     }
     let size = size(req)?;
     let (hash, format) = split_file(file).ok_or_else(not_found)?;
-    let user_id: UserId = user_id.parse().map_err(|_| not_found())?;
     if !is_hash(hash) {
         return Err(not_found());
     }
     let owned = hash.to_owned();
-    if !state.run(move |store| store.user_has_image(user_id, slot, &owned)).await? {
+    if !state.run(move |store| uploaded(store, &owned)).await? {
         return Err(not_found());
     }
     let name = format!("{hash}-{}.{}", size.unwrap_or(0), format.extension());

@@ -1,0 +1,61 @@
+use actix_web::{patch, web, web::Json};
+use astral_types::form::Field;
+use astral_types::member::{ProfileMember, ProfileMemberRequest};
+use astral_types::ErrorBody;
+
+use super::{changes, member_in_path, member_refused, read_member_body, unknown_member};
+use crate::auth::Caller;
+use crate::body::ImageJsonBody;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::wire;
+
+/// Modify a member.
+///
+/// By id or short id; the owner's only (anyone else gets 404 / 19001, as for a member that
+/// does not exist). Absent fields are unchanged; `null` clears `display_name`, `bio` and
+/// `avatar`. A new `name` must not be another of the owner's members' (50035
+/// `MEMBER_NAME_ALREADY_TAKEN`). Nothing is changed unless every field is valid.
+#[utoipa::path(
+    operation_id = "update_member",
+    tag = "members",
+    params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
+    request_body(content = ProfileMemberRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated member.", body = ProfileMember),
+        (status = 400, description = "Invalid JSON (50109) or invalid fields (50035).", body = ErrorBody),
+        (status = 404, description = "Unknown member, or another user's (19001).", body = ErrorBody),
+    )
+)]
+#[patch("/members/{member_id}")]
+pub async fn update_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    member_id: web::Path<String>,
+    body: ImageJsonBody,
+) -> Result<Json<ProfileMember>, ApiError> {
+    let key = member_in_path(&member_id)?;
+    let me = caller.id();
+    let draft = ProfileMemberRequest::read(&body.0, false).map_err(ApiError::form)?;
+    // Another user's member is refused before an image is decoded for it; a value equal to
+    // the member's current avatar hash changes nothing. The update itself decides again.
+    let current = match draft.avatar {
+        Field::Value(_) => {
+            let lookup = key.clone();
+            let member = state
+                .run(move |store| store.profile_member(Some(me), lookup))
+                .await?
+                .filter(|m| m.owner() == me)
+                .ok_or_else(unknown_member)?;
+            member.avatar
+        }
+        _ => None,
+    };
+    let (input, avatar) = read_member_body(&state, draft, current).await?;
+    let changes = changes(input, avatar);
+    let member = state
+        .run(move |store| store.update_profile_member(me, key, changes))
+        .await?
+        .map_err(member_refused)?;
+    Ok(Json(wire::profile_member(&member)))
+}

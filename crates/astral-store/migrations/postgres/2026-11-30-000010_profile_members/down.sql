@@ -1,0 +1,2 @@
+DROP TABLE profile_member_images;
+DROP TABLE profile_members;

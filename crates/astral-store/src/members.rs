@@ -1,0 +1,514 @@
+//! pronouns.cc's members: profiles a user keeps under their account (not guild members). One
+//! method per use case, each deciding who may see or change a member inside its transaction.
+
+use astral_types::profile::{
+    check_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry, StatusLists,
+};
+use astral_types::{FormErrors, Snowflake, UserId};
+use diesel::prelude::*;
+use rand::Rng;
+
+use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::schema::{profile_member_images, profile_members, users};
+use crate::users::{to_json, Json};
+use crate::{AnyConnection, Store, StoreError, UniqueField};
+
+/// A member's short id: 6 lowercase letters (pronouns.cc's; users have 5).
+pub const MEMBER_SID_LENGTH: usize = 6;
+
+/// Draws before a create gives up on finding a free short id. With 26⁶ ≈ 3.1 × 10⁸ ids, even
+/// a table holding a third of them fails eight draws in a row with probability 3⁻⁸ ≈ 0.02 %.
+const SID_DRAWS: usize = 8;
+
+/// `len` random lowercase ASCII letters: a short id (members' 6, users' 5). Uniqueness is the
+/// caller's: a unique index, and a new draw on collision.
+pub fn random_short_id(len: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..len).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
+}
+
+/// A member row. The lists are stored as JSON text (as a user's profile lists are).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = profile_members)]
+pub struct ProfileMemberRecord {
+    pub id: i64,
+    pub owner_id: i64,
+    pub sid: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub links: Json<Vec<String>>,
+    #[diesel(deserialize_as = String)]
+    pub names: Json<Vec<FieldEntry>>,
+    #[diesel(deserialize_as = String)]
+    pub pronoun_entries: Json<Vec<PronounEntry>>,
+    #[diesel(deserialize_as = String)]
+    pub fields: Json<Vec<ProfileField>>,
+    pub hidden: bool,
+}
+
+impl ProfileMemberRecord {
+    pub fn member_id(&self) -> Snowflake {
+        Snowflake::from_i64(self.id)
+    }
+    pub fn owner(&self) -> UserId {
+        UserId::from_i64(self.owner_id)
+    }
+}
+
+/// How a path names a member: its id, or its short id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberKey {
+    Id(Snowflake),
+    Sid(String),
+}
+
+/// A new member, checked but for the statuses naming custom preferences (the store checks
+/// those against the owner's).
+#[derive(Debug, Clone)]
+pub struct NewProfileMember {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    /// The avatar's hash, its image already stored.
+    pub avatar: Option<String>,
+    pub links: Vec<String>,
+    pub names: Vec<FieldEntry>,
+    pub pronoun_entries: Vec<PronounEntry>,
+    /// The name `pronoun_entries` was sent under, for the path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Vec<ProfileField>,
+    pub hidden: bool,
+}
+
+/// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileMemberChanges {
+    pub name: Option<String>,
+    pub display_name: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub avatar: Option<Option<String>>,
+    pub links: Option<Vec<String>>,
+    pub names: Option<Vec<FieldEntry>>,
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// The name `pronoun_entries` was sent under, for the path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Option<Vec<ProfileField>>,
+    pub hidden: Option<bool>,
+}
+
+impl ProfileMemberChanges {
+    fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.display_name.is_none()
+            && self.bio.is_none()
+            && self.avatar.is_none()
+            && self.links.is_none()
+            && self.names.is_none()
+            && self.pronoun_entries.is_none()
+            && self.fields.is_none()
+            && self.hidden.is_none()
+    }
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = profile_members)]
+struct MemberChangeset {
+    name: Option<String>,
+    name_key: Option<String>,
+    display_name: Option<Option<String>>,
+    bio: Option<Option<String>>,
+    avatar: Option<Option<String>>,
+    links: Option<String>,
+    names: Option<String>,
+    pronoun_entries: Option<String>,
+    fields: Option<String>,
+    hidden: Option<bool>,
+}
+
+impl MemberChangeset {
+    fn of(c: ProfileMemberChanges) -> Result<Self, StoreError> {
+        Ok(MemberChangeset {
+            name_key: c.name.as_deref().map(name_key),
+            name: c.name,
+            display_name: c.display_name,
+            bio: c.bio,
+            avatar: c.avatar,
+            links: c.links.as_ref().map(to_json).transpose()?,
+            names: c.names.as_ref().map(to_json).transpose()?,
+            pronoun_entries: c.pronoun_entries.as_ref().map(to_json).transpose()?,
+            fields: c.fields.as_ref().map(to_json).transpose()?,
+            hidden: c.hidden,
+        })
+    }
+}
+
+/// Which page of a user's members (ordered by id): Discord's `before` / `after` / `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberPage {
+    pub before: Option<Snowflake>,
+    pub after: Option<Snowflake>,
+    pub limit: i64,
+}
+
+/// Why a member use case did not happen, decided inside its transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberRefusal {
+    /// Statuses naming none of the owner's custom preferences (field errors at their paths).
+    UnknownStatuses(FormErrors),
+    /// No such member, or one the caller may not see or change: the same answer, so a
+    /// member's existence does not leak.
+    UnknownMember,
+    /// The owner has a member of this name (ignoring case) already.
+    NameTaken,
+    /// The owner has the maximum number of members already.
+    TooManyMembers,
+}
+
+/// Member names are unique per owner ignoring case: the key column holds the lowercased form.
+fn name_key(name: &str) -> String {
+    crate::users::fold_case(name)
+}
+
+fn find_member(
+    conn: &mut AnyConnection,
+    key: &MemberKey,
+) -> QueryResult<Option<ProfileMemberRecord>> {
+    let query = profile_members::table.select(ProfileMemberRecord::as_select()).into_boxed();
+    let query = match key {
+        MemberKey::Id(id) => query.filter(profile_members::id.eq(id.as_i64())),
+        MemberKey::Sid(sid) => query.filter(profile_members::sid.eq(sid.as_str())),
+    };
+    query.first(conn).optional()
+}
+
+/// Whether `owner` keeps their member list private (pronouns.cc's `list_private`).
+fn lists_privately(conn: &mut AnyConnection, owner: i64) -> QueryResult<bool> {
+    Ok(users::table
+        .find(owner)
+        .select(users::list_private)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The owner's custom preferences: what a status other than the built-in ones may name.
+fn preferences_of(conn: &mut AnyConnection, owner: i64) -> Result<CustomPreferences, StoreError> {
+    let text: String = users::table.find(owner).select(users::custom_preferences).first(conn)?;
+    Json::<CustomPreferences>::try_from(text)
+        .map(|json| json.0)
+        .map_err(|e| StoreError::Internal(format!("custom_preferences of {owner}: {e}")))
+}
+
+/// Field errors at every status of `lists` that names none of the owner's preferences.
+fn unknown_statuses(
+    conn: &mut AnyConnection,
+    owner: i64,
+    lists: &StatusLists<'_>,
+) -> Result<Option<FormErrors>, StoreError> {
+    let preferences = preferences_of(conn, owner)?;
+    let mut errors = FormErrors::new();
+    Ok(check_statuses(&mut errors, lists, &preferences).is_err().then_some(errors))
+}
+
+/// Whether `viewer` may see `member`: its owner always; anyone else only a member that is
+/// not hidden, of an owner whose list is not private.
+fn visible(
+    conn: &mut AnyConnection,
+    member: &ProfileMemberRecord,
+    viewer: Option<UserId>,
+) -> QueryResult<bool> {
+    if viewer == Some(member.owner()) {
+        return Ok(true);
+    }
+    Ok(!member.hidden && !lists_privately(conn, member.owner_id)?)
+}
+
+fn name_taken(
+    conn: &mut AnyConnection,
+    owner: i64,
+    key: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
+    let mut query = profile_members::table
+        .filter(profile_members::owner_id.eq(owner))
+        .filter(profile_members::name_key.eq(key))
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(profile_members::id.ne(id));
+    }
+    Ok(query.count().get_result::<i64>(conn)? > 0)
+}
+
+fn sid_taken(conn: &mut AnyConnection, sid: &str) -> QueryResult<bool> {
+    let n: i64 =
+        profile_members::table.filter(profile_members::sid.eq(sid)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Records that `member` has had avatar `hash` (once).
+fn remember_image(conn: &mut AnyConnection, member: i64, hash: &str) -> QueryResult<()> {
+    let known: i64 = profile_member_images::table.find((member, hash)).count().get_result(conn)?;
+    if known == 0 {
+        diesel::insert_into(profile_member_images::table)
+            .values((
+                profile_member_images::member_id.eq(member),
+                profile_member_images::hash.eq(hash),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A unique index turned a write down: which refusal it means.
+fn refusal_for_conflict(e: StoreError) -> Result<MemberRefusal, StoreError> {
+    match e {
+        StoreError::Conflict(UniqueField::MemberName) => Ok(MemberRefusal::NameTaken),
+        other => Err(other),
+    }
+}
+
+impl Store {
+    /// `owner` creates a member, unless they have `max_members` already or one of that name
+    /// (ignoring case). Both are decided under a lock on the owner's row, so concurrent creates
+    /// run one after the other; the unique index on `(owner_id, name_key)` backs the name rule.
+    pub fn create_profile_member(
+        &self,
+        owner: UserId,
+        new: NewProfileMember,
+        max_members: i64,
+    ) -> Result<Result<ProfileMemberRecord, MemberRefusal>, StoreError> {
+        let id = self.ids.next_id().as_i64();
+        let key = name_key(&new.name);
+        let mut conn = self.conn()?;
+        for _ in 0..SID_DRAWS {
+            let sid = random_short_id(MEMBER_SID_LENGTH);
+            let created = write_transaction(&mut conn, |conn| {
+                lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
+                let count: i64 = profile_members::table
+                    .filter(profile_members::owner_id.eq(owner.as_i64()))
+                    .count()
+                    .get_result(conn)?;
+                if count >= max_members {
+                    return Ok(Err(MemberRefusal::TooManyMembers));
+                }
+                let lists = StatusLists {
+                    names: Some(("names", &new.names)),
+                    pronoun_entries: Some((new.pronouns_key, &new.pronoun_entries)),
+                    fields: Some(("fields", &new.fields)),
+                };
+                if let Some(errors) = unknown_statuses(conn, owner.as_i64(), &lists)? {
+                    return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
+                }
+                if name_taken(conn, owner.as_i64(), &key, None)? {
+                    return Ok(Err(MemberRefusal::NameTaken));
+                }
+                if sid_taken(conn, &sid)? {
+                    return Err(StoreError::Conflict(UniqueField::MemberSid));
+                }
+                diesel::insert_into(profile_members::table)
+                    .values((
+                        profile_members::id.eq(id),
+                        profile_members::owner_id.eq(owner.as_i64()),
+                        profile_members::sid.eq(&sid),
+                        profile_members::name.eq(&new.name),
+                        profile_members::name_key.eq(&key),
+                        profile_members::display_name.eq(&new.display_name),
+                        profile_members::bio.eq(&new.bio),
+                        profile_members::avatar.eq(&new.avatar),
+                        profile_members::links.eq(to_json(&new.links)?),
+                        profile_members::names.eq(to_json(&new.names)?),
+                        profile_members::pronoun_entries.eq(to_json(&new.pronoun_entries)?),
+                        profile_members::fields.eq(to_json(&new.fields)?),
+                        profile_members::hidden.eq(new.hidden),
+                    ))
+                    .execute(conn)?;
+                if let Some(hash) = &new.avatar {
+                    remember_image(conn, id, hash)?;
+                }
+                let record = find_member(conn, &MemberKey::Id(Snowflake::from_i64(id)))?;
+                record.map(Ok).ok_or(StoreError::NotFound)
+            });
+            match created {
+                // Another member holds this short id (found, or inserted concurrently): draw
+                // again.
+                Err(StoreError::Conflict(UniqueField::MemberSid)) => continue,
+                Err(e) => return refusal_for_conflict(e).map(Err),
+                Ok(outcome) => return Ok(outcome),
+            }
+        }
+        Err(StoreError::Internal(format!(
+            "no free member short id in {SID_DRAWS} draws: the {MEMBER_SID_LENGTH}-letter space \
+             is filling up"
+        )))
+    }
+
+    /// The member a path names, if `viewer` (`None`: anonymous) may see it.
+    pub fn profile_member(
+        &self,
+        viewer: Option<UserId>,
+        key: MemberKey,
+    ) -> Result<Option<ProfileMemberRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        read_transaction(&mut conn, |conn| {
+            let Some(member) = find_member(conn, &key)? else {
+                return Ok(None);
+            };
+            Ok(visible(conn, &member, viewer)?.then_some(member))
+        })
+    }
+
+    /// The owner changes their member. Anyone else's member, like one that does not exist, is
+    /// `UnknownMember`. A new name must not be another of the owner's members' (ignoring case).
+    pub fn update_profile_member(
+        &self,
+        owner: UserId,
+        key: MemberKey,
+        changes: ProfileMemberChanges,
+    ) -> Result<Result<ProfileMemberRecord, MemberRefusal>, StoreError> {
+        let new_avatar = changes.avatar.clone().flatten();
+        let empty = changes.is_empty();
+        let lists = StatusLists {
+            names: changes.names.as_deref().map(|l| ("names", l)),
+            pronoun_entries: changes.pronoun_entries.as_deref().map(|l| (changes.pronouns_key, l)),
+            fields: changes.fields.as_deref().map(|l| ("fields", l)),
+        };
+        let mut conn = self.conn()?;
+        let outcome = write_transaction(&mut conn, |conn| {
+            let Some(member) = find_member(conn, &key)? else {
+                return Ok(Err(MemberRefusal::UnknownMember));
+            };
+            if member.owner() != owner {
+                return Ok(Err(MemberRefusal::UnknownMember));
+            }
+            if empty {
+                return Ok(Ok(member));
+            }
+            // The owner's row is locked so their preferences cannot change under the check.
+            lock_rows(conn, LockedRows::Users, &[member.owner_id])?;
+            if let Some(errors) = unknown_statuses(conn, member.owner_id, &lists)? {
+                return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
+            }
+            if let Some(key) = changes.name.as_deref().map(name_key) {
+                if name_taken(conn, member.owner_id, &key, Some(member.id))? {
+                    return Ok(Err(MemberRefusal::NameTaken));
+                }
+            }
+            let changeset = MemberChangeset::of(changes.clone())?;
+            diesel::update(profile_members::table.find(member.id)).set(&changeset).execute(conn)?;
+            if let Some(hash) = &new_avatar {
+                remember_image(conn, member.id, hash)?;
+            }
+            let id = MemberKey::Id(member.member_id());
+            find_member(conn, &id)?.map(Ok).ok_or(StoreError::NotFound)
+        });
+        match outcome {
+            Err(e) => refusal_for_conflict(e).map(Err),
+            ok => ok,
+        }
+    }
+
+    /// The owner deletes their member; anyone else's is `UnknownMember`.
+    pub fn delete_profile_member(
+        &self,
+        owner: UserId,
+        key: MemberKey,
+    ) -> Result<Result<(), MemberRefusal>, StoreError> {
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, |conn| {
+            let Some(member) = find_member(conn, &key)? else {
+                return Ok(Err(MemberRefusal::UnknownMember));
+            };
+            if member.owner() != owner {
+                return Ok(Err(MemberRefusal::UnknownMember));
+            }
+            diesel::delete(profile_members::table.find(member.id)).execute(conn)?;
+            Ok(Ok(()))
+        })
+    }
+
+    /// One page of `owner`'s members as `viewer` sees them, ascending by id; `None` if there is
+    /// no such user. Others see the members that are not hidden, and none at all when the
+    /// owner's list is private. An index range on `(owner_id, id)`: the cost is the page's.
+    pub fn user_profile_members(
+        &self,
+        viewer: Option<UserId>,
+        owner: UserId,
+        page: MemberPage,
+    ) -> Result<Option<Vec<ProfileMemberRecord>>, StoreError> {
+        let mut conn = self.conn()?;
+        read_transaction(&mut conn, |conn| {
+            let exists: i64 =
+                crate::schema::users::table.find(owner.as_i64()).count().get_result(conn)?;
+            if exists == 0 {
+                return Ok(None);
+            }
+            let is_owner = viewer == Some(owner);
+            if !is_owner && lists_privately(conn, owner.as_i64())? {
+                return Ok(Some(Vec::new()));
+            }
+            Ok(Some(page_of_members(conn, owner, is_owner, page)?))
+        })
+    }
+
+    /// The members a profile shows: the first `limit` of `owner`'s by id, hidden ones only
+    /// for the owner, none for others when the owner's list is private.
+    pub fn profile_members(
+        &self,
+        owner: UserId,
+        viewer_is_owner: bool,
+        limit: i64,
+    ) -> Result<Vec<ProfileMemberRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        read_transaction(&mut conn, |conn| {
+            if !viewer_is_owner && lists_privately(conn, owner.as_i64())? {
+                return Ok(Vec::new());
+            }
+            let page = MemberPage { before: None, after: None, limit };
+            Ok(page_of_members(conn, owner, viewer_is_owner, page)?)
+        })
+    }
+
+    /// Whether `member` ever had `hash` as its avatar.
+    pub fn member_has_image(&self, member: Snowflake, hash: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let n: i64 = profile_member_images::table
+            .find((member.as_i64(), hash))
+            .count()
+            .get_result(&mut conn)?;
+        Ok(n > 0)
+    }
+}
+
+/// With `before`, the page that ends just before it; otherwise the page that starts just after
+/// `after` (as `Store::my_guilds`).
+fn page_of_members(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    with_hidden: bool,
+    page: MemberPage,
+) -> QueryResult<Vec<ProfileMemberRecord>> {
+    let mut query = profile_members::table
+        .filter(profile_members::owner_id.eq(owner.as_i64()))
+        .select(ProfileMemberRecord::as_select())
+        .limit(page.limit)
+        .into_boxed();
+    if !with_hidden {
+        query = query.filter(profile_members::hidden.eq(false));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(profile_members::id.gt(after.as_i64()));
+    }
+    if let Some(before) = page.before {
+        let mut rows: Vec<ProfileMemberRecord> = query
+            .filter(profile_members::id.lt(before.as_i64()))
+            .order(profile_members::id.desc())
+            .load(conn)?;
+        rows.reverse();
+        Ok(rows)
+    } else {
+        query.order(profile_members::id.asc()).load(conn)
+    }
+}

@@ -1,0 +1,340 @@
+//! pronouns.cc's members (`ProfileMember`): profiles a user keeps under their account, not
+//! guild members. Their profile-shaped fields (links, names, pronoun entries, fields) have the
+//! user profile's shapes and rules.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::ObjectBuilder;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
+use crate::profile::{
+    check_statuses, fields_schema, links_schema, names_schema, pronoun_entries_schema,
+    read_field_entry, read_link, read_profile_field, read_pronoun_entry, CustomPreferences,
+    FieldEntry, ProfileField, PronounEntry, StatusLists, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
+    MAX_NAMES, MAX_PRONOUN_ENTRIES,
+};
+use crate::user::{list, pronouns_key};
+use crate::{FormErrors, Snowflake, UserId};
+
+/// A member's name: 1–100 characters (pronouns.cc's), none of [`MEMBER_NAME_FORBIDDEN`].
+pub const MEMBER_NAME_LENGTH: Length = Length::new(1, 100);
+/// A member's display name (pronouns.cc's 1–100; a member has no Discord rule to follow).
+pub const MEMBER_DISPLAY_NAME_LENGTH: Length = Length::new(1, 100);
+/// Characters a member name may not hold: it is a path segment of pronouns.cc's profile URLs
+/// (`/@user/member`), so nothing a URL gives a meaning to (`/`, `\`, `?`, `#`, `@`), and no
+/// control character. Every other character, letters of any script and emoji included, is
+/// allowed.
+pub const MEMBER_NAME_FORBIDDEN: [char; 5] = ['/', '\\', '?', '#', '@'];
+
+const MEMBER_NAME_RULE: &str = "1–100 characters; not `/`, `\\`, `?`, `#`, `@` nor control \
+                                characters, and not `.` or `..` (a name is a URL path segment)";
+
+/// A member as its owner, and anyone allowed to see it, sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProfileMember {
+    pub id: Snowflake,
+    /// 6 lowercase letters, unique: `GET /members/{member_id}` takes it in place of the id.
+    pub sid: String,
+    /// The user whose member this is.
+    pub owner_id: UserId,
+    /// Unique among the owner's members, ignoring case.
+    pub name: String,
+    #[schema(required = true)]
+    pub display_name: Option<String>,
+    #[schema(required = true)]
+    pub bio: Option<String>,
+    /// Avatar hash, served at `/member-avatars/{member_id}/{hash}.{ext}`.
+    #[schema(required = true)]
+    pub avatar: Option<String>,
+    pub links: Vec<String>,
+    pub names: Vec<FieldEntry>,
+    /// pronouns.cc's `pronouns` (structured entries; `pronouns` is a plain string elsewhere).
+    pub pronoun_entries: Vec<PronounEntry>,
+    pub fields: Vec<ProfileField>,
+    /// Seen by the owner alone (others never see a hidden member, so they always see `false`).
+    pub hidden: bool,
+}
+
+/// pronouns.cc's "partial member", as a profile's `members` lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PartialProfileMember {
+    pub id: Snowflake,
+    pub sid: String,
+    pub name: String,
+    #[schema(required = true)]
+    pub display_name: Option<String>,
+    #[schema(required = true)]
+    pub bio: Option<String>,
+    #[schema(required = true)]
+    pub avatar: Option<String>,
+    pub links: Vec<String>,
+    pub names: Vec<FieldEntry>,
+    pub pronoun_entries: Vec<PronounEntry>,
+}
+
+/// `POST /members` (and, every field optional, `PATCH /members/{member_id}`). Read by
+/// [`ProfileMemberRequest::read`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProfileMemberRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = member_name_schema)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = member_display_name_schema)]
+    pub display_name: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = member_bio_schema)]
+    pub bio: Option<Option<String>>,
+    /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
+    /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); the current hash (no change);
+    /// or `null` to remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub avatar: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = links_schema)]
+    pub links: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = names_schema)]
+    pub names: Option<Vec<FieldEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pronoun_entries_schema)]
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// pronouns.cc clients' spelling of `pronoun_entries` (an array), as on `PATCH /users/@me`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pronouns_alias_schema)]
+    pub pronouns: Option<Vec<PronounEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = fields_schema)]
+    pub fields: Option<Vec<ProfileField>>,
+    /// Seen by the owner alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub hidden: Option<bool>,
+}
+
+fn member_name_schema() -> ObjectBuilder {
+    MEMBER_NAME_LENGTH
+        .schema()
+        .pattern(Some("^(?!\\.{1,2}$)[^/\\\\?#@\\u0000-\\u001f\\u007f-\\u009f]*$"))
+        .description(Some(format!(
+            "Required on create. {MEMBER_NAME_RULE}; unique among the owner's members \
+             ignoring case."
+        )))
+}
+
+fn member_bio_schema() -> ObjectBuilder {
+    BIO_LENGTH.nullable_schema().description(Some("The user's rule (`bio`); `null` clears it."))
+}
+
+fn pronouns_alias_schema() -> utoipa::openapi::schema::ArrayBuilder {
+    pronoun_entries_schema().description(Some(
+        "pronouns.cc's name for `pronoun_entries` (an array). Sent with `pronoun_entries`, the \
+         two must be equal. A string (plain pronouns) is not supported: 50035.",
+    ))
+}
+
+fn member_display_name_schema() -> ObjectBuilder {
+    MEMBER_DISPLAY_NAME_LENGTH.nullable_schema().description(Some("`null` clears it."))
+}
+
+/// A member name as [`MEMBER_NAME_LENGTH`] and [`MEMBER_NAME_FORBIDDEN`] allow it.
+fn check_member_name(errors: &mut FormErrors, name: String) -> Result<String, Invalid> {
+    let name = MEMBER_NAME_LENGTH.check(errors, "name", name)?;
+    let bad = name.chars().any(|c| MEMBER_NAME_FORBIDDEN.contains(&c) || c.is_control());
+    if bad || name == "." || name == ".." {
+        return Err(crate::form::refuse(
+            errors,
+            "name",
+            "MEMBER_NAME_INVALID_CHARACTERS",
+            format!("Member names are {MEMBER_NAME_RULE}."),
+        ));
+    }
+    Ok(name)
+}
+
+impl ProfileMemberRequest {
+    /// Reads a create (`name` required) or an update (every field optional) body, with the
+    /// user profile's readers and limits. Decoding `avatar` is the server's (on its image
+    /// workers): it records a refused image in [`ProfileMemberDraft::errors`], then
+    /// [`ProfileMemberDraft::finish`] checks the rest. Whether a status naming a custom
+    /// preference names one of the owner's is the store's to say
+    /// ([`ProfileMemberInput::check_statuses`]), where the owner's preferences are read.
+    pub fn read(body: &Value, creating: bool) -> Result<ProfileMemberDraft, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let name = if creating {
+            form.required_string("name").map(Some)
+        } else {
+            form.optional_string("name")
+        };
+        let display_name = form.string("display_name");
+        let bio = form
+            .string("bio")
+            .and_then(|field| field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v)));
+        let avatar = form.string("avatar").unwrap_or_default();
+        let links = list(&mut form, "links", MAX_LINKS, read_link);
+        let names = list(&mut form, "names", MAX_NAMES, read_field_entry);
+        let pronouns_key = pronouns_key(&mut form);
+        let pronoun_entries =
+            list(&mut form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
+        let fields = list(&mut form, "fields", MAX_FIELDS, read_profile_field);
+        let hidden = optional_bool(&mut form, "hidden");
+        Ok(ProfileMemberDraft {
+            errors: form.into_errors(),
+            name,
+            display_name,
+            bio,
+            links,
+            names,
+            pronoun_entries,
+            pronouns_key,
+            fields,
+            hidden,
+            avatar,
+        })
+    }
+}
+
+/// A boolean that may be absent but, when present, is not null.
+fn optional_bool(form: &mut FormReader<'_>, name: &str) -> Result<Option<bool>, Invalid> {
+    match form.value(name) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Null) => {
+            Err(form.refuse(name, "BASE_TYPE_REQUIRED", "This field cannot be null"))
+        }
+        Some(other) => Err(form.refuse(
+            name,
+            "BOOLEAN_TYPE_CONVERT",
+            format!("Value \"{other}\" is not a boolean."),
+        )),
+    }
+}
+
+/// A member body read but not yet checked (see [`ProfileMemberRequest::read`]).
+#[derive(Debug)]
+pub struct ProfileMemberDraft {
+    errors: FormErrors,
+    name: Result<Option<String>, Invalid>,
+    display_name: Result<Field<String>, Invalid>,
+    bio: Result<Field<String>, Invalid>,
+    links: Result<Option<Vec<String>>, Invalid>,
+    names: Result<Option<Vec<FieldEntry>>, Invalid>,
+    pronoun_entries: Result<Option<Vec<PronounEntry>>, Invalid>,
+    pronouns_key: &'static str,
+    fields: Result<Option<Vec<ProfileField>>, Invalid>,
+    hidden: Result<Option<bool>, Invalid>,
+    /// As sent, for the server to decode.
+    pub avatar: Field<String>,
+}
+
+/// The checked fields of a member body but the avatar: `None` leaves a field unchanged (on
+/// create: empty or unset), `Some(None)` clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileMemberInput {
+    pub name: Option<String>,
+    pub display_name: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub links: Option<Vec<String>>,
+    pub names: Option<Vec<FieldEntry>>,
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
+    /// path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Option<Vec<ProfileField>>,
+    pub hidden: Option<bool>,
+}
+
+impl ProfileMemberInput {
+    /// Records an error at every status of the lists this body sets that names none of the
+    /// owner's custom `preferences`.
+    pub fn check_statuses(
+        &self,
+        errors: &mut FormErrors,
+        preferences: &CustomPreferences,
+    ) -> Result<(), Invalid> {
+        let lists = StatusLists {
+            names: self.names.as_deref().map(|l| ("names", l)),
+            pronoun_entries: self.pronoun_entries.as_deref().map(|l| (self.pronouns_key, l)),
+            fields: self.fields.as_deref().map(|l| ("fields", l)),
+        };
+        check_statuses(errors, &lists, preferences)
+    }
+}
+
+impl ProfileMemberDraft {
+    /// Where the server records a refused image.
+    pub fn errors(&mut self) -> &mut FormErrors {
+        &mut self.errors
+    }
+
+    /// Checks the other fields; any error recorded so far fails the whole body.
+    pub fn finish(self) -> Result<ProfileMemberInput, FormErrors> {
+        let ProfileMemberDraft {
+            mut errors,
+            name,
+            display_name,
+            bio,
+            links,
+            names,
+            pronoun_entries,
+            pronouns_key,
+            fields,
+            hidden,
+            ..
+        } = self;
+        let name = name.and_then(|v| v.map(|v| check_member_name(&mut errors, v)).transpose());
+        let display_name = display_name.and_then(|field| {
+            field.check(|v| MEMBER_DISPLAY_NAME_LENGTH.check(&mut errors, "display_name", v))
+        });
+        finish(errors, || {
+            Ok(ProfileMemberInput {
+                name: name?,
+                display_name: display_name?.into_patch(),
+                bio: bio?.into_patch(),
+                links: links?,
+                names: names?,
+                pronoun_entries: pronoun_entries?,
+                pronouns_key,
+                fields: fields?,
+                hidden: hidden?,
+            })
+        })
+    }
+}
+
+/// Discord-style paging of `GET /users/{user_id}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberListQuery {
+    /// Members with ids before this one.
+    pub before: Option<Snowflake>,
+    /// Members with ids after this one.
+    pub after: Option<Snowflake>,
+    #[param(schema_with = member_list_limit_schema)]
+    pub limit: i64,
+}
+
+impl MemberListQuery {
+    /// Members per page.
+    pub const LIMIT: IntegerRange = IntegerRange { min: 1, max: 100, default: 100 };
+
+    /// `pairs`: the query string's decoded `name=value` pairs.
+    pub fn read(pairs: &[(String, String)]) -> Result<MemberListQuery, FormErrors> {
+        let mut query = QueryReader::new(pairs);
+        let before = query.snowflake_bound("before");
+        let after = query.snowflake_bound("after");
+        let limit = query.integer("limit", Self::LIMIT);
+        query.finish(|| Ok(MemberListQuery { before: before?, after: after?, limit: limit? }))
+    }
+}
+
+fn member_list_limit_schema() -> ObjectBuilder {
+    MemberListQuery::LIMIT.schema()
+}
+
+/// A member's short id: 6 lowercase ASCII letters.
+pub fn is_member_sid(value: &str) -> bool {
+    value.len() == 6 && value.bytes().all(|b| b.is_ascii_lowercase())
+}
