@@ -5,7 +5,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::handlers::{
-    auth, channels, gateway, guilds, health, images, invites, relationships, users,
+    auth, channels, gateway, guilds, health, images, invites, readiness, relationships, users,
 };
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
@@ -49,6 +49,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
 /// Routes at the root only.
 pub fn configure_root(cfg: &mut ServiceConfig) {
     cfg.service(health::get_health)
+        .service(readiness::get_readiness)
         .service(images::get_user_avatar::get_user_avatar)
         .service(images::get_user_banner::get_user_banner)
         .service(images::get_default_avatar::get_default_avatar);

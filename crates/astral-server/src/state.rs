@@ -29,6 +29,10 @@ pub struct AppState {
     pub images: Arc<ImageWorkers>,
     /// The per-address limit on the CDN routes; `None` when off.
     pub image_rate_limit: Option<Arc<crate::handlers::images::AddressLimit>>,
+    /// Prometheus series of this instance (`crate::metrics`), served on the metrics listener.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Set when shutdown has begun (SIGTERM): `/readyz` answers 503 from then on.
+    pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {

@@ -9,6 +9,7 @@ pub mod guilds;
 pub mod health;
 pub mod images;
 pub mod invites;
+pub mod readiness;
 pub mod relationships;
 pub mod users;
 
