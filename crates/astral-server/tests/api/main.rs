@@ -26,6 +26,7 @@ mod gateway;
 mod guilds;
 mod image_attacks;
 mod images;
+mod instances;
 mod logs;
 mod metrics;
 mod passwords;
