@@ -27,4 +27,4 @@ pub use upload::{
     decode_upload, decode_upload_of, is_hash, ImageKind, Upload, UploadError, MAX_DECODE_ALLOC,
     MAX_GIF_FRAMES, MAX_GIF_WORK, MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE,
 };
-pub use workers::{ImageError, ImageWorkers, WorkerSettings};
+pub use workers::{ImageError, ImageWorkers, JobObserver, LaneState, WorkerSettings};

@@ -15,9 +15,9 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{oneshot, watch, Semaphore};
@@ -73,15 +73,48 @@ impl WorkerSettings {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Told about each job that got a thread: its lane's name, the phase (`queue`: the wait for a
+/// slot, `work`: running), and how long that took (the server's metrics).
+pub type JobObserver = Arc<dyn Fn(&'static str, &'static str, Duration) + Send + Sync>;
+
+/// A lane's jobs at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct LaneState {
+    /// `image` (decode and render) or `media-io` (the media store's files).
+    pub name: &'static str,
+    /// Jobs waiting for a slot.
+    pub queued: usize,
+    /// Jobs holding a slot (running, or about to).
+    pub running: usize,
+}
+
 /// A fixed set of threads with a slot per thread. The threads exit when the lane is dropped.
 struct Lane {
+    name: &'static str,
+    threads: usize,
     slots: Arc<Semaphore>,
     jobs: mpsc::Sender<Job>,
     queue_timeout: Duration,
+    waiting: AtomicUsize,
+    observer: Arc<OnceLock<JobObserver>>,
+}
+
+/// Counts a job as waiting for as long as it is alive, however the wait ends.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Lane {
-    fn new(name: &str, threads: usize, queue_timeout: Duration) -> Lane {
+    fn new(
+        name: &'static str,
+        threads: usize,
+        queue_timeout: Duration,
+        observer: Arc<OnceLock<JobObserver>>,
+    ) -> Lane {
         let threads = threads.max(1);
         let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
@@ -102,7 +135,23 @@ impl Lane {
                 eprintln!("astral-media: cannot start an image thread: {e}");
             }
         }
-        Lane { slots: Arc::new(Semaphore::new(threads)), jobs: sender, queue_timeout }
+        Lane {
+            name,
+            threads,
+            slots: Arc::new(Semaphore::new(threads)),
+            jobs: sender,
+            queue_timeout,
+            waiting: AtomicUsize::new(0),
+            observer,
+        }
+    }
+
+    fn state(&self) -> LaneState {
+        LaneState {
+            name: self.name,
+            queued: self.waiting.load(Ordering::Relaxed),
+            running: self.threads.saturating_sub(self.slots.available_permits()),
+        }
     }
 
     /// Runs `f` on one of the lane's threads once a slot is free (waiting at most the queue
@@ -112,14 +161,27 @@ impl Lane {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        let queued_at = Instant::now();
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let waiting = Waiting(&self.waiting);
         let slot =
             tokio::time::timeout(self.queue_timeout, Arc::clone(&self.slots).acquire_owned())
                 .await
                 .map_err(|_| ImageError::Busy)?
                 .map_err(|_| ImageError::Busy)?;
+        drop(waiting);
+        let observer = self.observer.get().cloned();
+        let name = self.name;
+        if let Some(observer) = &observer {
+            observer(name, "queue", queued_at.elapsed());
+        }
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
+            let started = Instant::now();
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(f));
+            if let Some(observer) = &observer {
+                observer(name, "work", started.elapsed());
+            }
             // Freed when the work ends, whether or not anyone still waits for it.
             drop(slot);
             let _ = done.send(outcome);
@@ -164,13 +226,25 @@ pub struct ImageWorkers {
     media: Arc<dyn MediaStore>,
     defaults: Mutex<HashMap<(u64, u32), Bytes>>,
     renders: AtomicU64,
+    observer: Arc<OnceLock<JobObserver>>,
 }
 
 impl ImageWorkers {
     pub fn new(media: Arc<dyn MediaStore>, settings: WorkerSettings) -> Arc<ImageWorkers> {
+        let observer = Arc::new(OnceLock::new());
         Arc::new(ImageWorkers {
-            decode: Lane::new("image", settings.threads, settings.queue_timeout),
-            files: Lane::new("media-io", settings.file_threads, settings.queue_timeout),
+            decode: Lane::new(
+                "image",
+                settings.threads,
+                settings.queue_timeout,
+                Arc::clone(&observer),
+            ),
+            files: Lane::new(
+                "media-io",
+                settings.file_threads,
+                settings.queue_timeout,
+                Arc::clone(&observer),
+            ),
             flights: Flights {
                 waiting: Mutex::new(HashMap::new()),
                 max: settings.max_in_flight.max(1),
@@ -178,7 +252,18 @@ impl ImageWorkers {
             media,
             defaults: Mutex::new(HashMap::new()),
             renders: AtomicU64::new(0),
+            observer,
         })
+    }
+
+    /// Sets who is told about each job's wait and work (once; later calls are ignored).
+    pub fn observe_jobs(&self, observer: JobObserver) {
+        let _ = self.observer.set(observer);
+    }
+
+    /// Both lanes' queued and running jobs now.
+    pub fn lanes(&self) -> [LaneState; 2] {
+        [self.decode.state(), self.files.state()]
     }
 
     /// CPU-heavy work (e.g. validating uploads) on a decode thread.

@@ -218,6 +218,11 @@ impl Limiter {
         self.redis_failures.load(Ordering::Relaxed)
     }
 
+    /// Whether Redis answers a `PING` now; `None` when the buckets are kept in process.
+    pub async fn ping_redis(&self) -> Option<bool> {
+        Some(self.redis.as_ref()?.ping().await.is_ok())
+    }
+
     pub fn configured_store(&self) -> StoreKind {
         if self.redis.is_some() {
             StoreKind::Redis

@@ -150,6 +150,21 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// A `PING` round trip (the metrics' health gauge); `Err` when Redis does not answer
+    /// within the connection's timeout.
+    pub async fn ping(&self) -> Result<(), String> {
+        let runtime = self.runtime.as_ref().ok_or("the Redis store is shut down")?;
+        let mut manager = self.manager.clone();
+        runtime
+            .spawn(async move { redis::cmd("PING").query_async::<String>(&mut manager).await })
+            .await
+            .map_err(|e| format!("Redis task failed: {e}"))?
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
 impl Drop for RedisStore {
     fn drop(&mut self) {
         // Dropping a runtime inside another runtime panics; hand it to a plain thread.

@@ -55,7 +55,8 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-/// Binds and starts the server; the returned future runs until shutdown.
+/// Binds and starts the server; the returned future runs until shutdown. Signals are not
+/// handled here: [`stop_on_signals`] does it (readiness first, then the listener).
 pub fn run_server(
     settings: &Settings,
     state: web::Data<AppState>,
@@ -63,10 +64,65 @@ pub fn run_server(
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(settings.workers)
-        // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for this long, exit.
+        // Once stopped gracefully: stop accepting, let in-flight requests finish for this
+        // long, exit.
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .worker_max_blocking_threads(settings.blocking_threads)
+        .disable_signals()
         .listen(listener)?
         .run();
     Ok(server)
+}
+
+/// The metrics listener (`crate::metrics`): `/metrics` of the same state, one worker.
+pub fn run_metrics_server(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).configure(crate::metrics::configure)
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// SIGTERM: mark the instance not ready (`/readyz` answers 503) and keep serving for
+/// `delay`, so a load balancer stops sending traffic before the listener closes; then stop
+/// gracefully (in-flight requests get the shutdown timeout). SIGINT and SIGQUIT stop at once,
+/// as actix-web does by default.
+pub async fn stop_on_signals(
+    state: web::Data<AppState>,
+    delay: std::time::Duration,
+    servers: Vec<actix_web::dev::ServerHandle>,
+) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int), Ok(mut quit)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::quit()),
+    ) else {
+        tracing::error!("cannot listen for signals; stop the server with SIGKILL");
+        return;
+    };
+    let graceful = tokio::select! {
+        _ = term.recv() => true,
+        _ = int.recv() => false,
+        _ = quit.recv() => false,
+    };
+    if graceful {
+        state.shutting_down.store(true, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!(
+            delay_secs = delay.as_secs(),
+            "SIGTERM: not ready; stopping after the delay"
+        );
+        tokio::time::sleep(delay).await;
+    } else {
+        tracing::info!("SIGINT/SIGQUIT: stopping now");
+    }
+    for server in servers {
+        server.stop(graceful).await;
+    }
 }

@@ -186,6 +186,12 @@ pub fn open_store(settings: &Settings) -> Result<Store, String> {
 fn serve(settings: Settings, store: Store) -> Result<(), String> {
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
+    let metrics_listener = match &settings.metrics_bind {
+        Some(bind) => Some(
+            TcpListener::bind(bind).map_err(|e| format!("cannot bind metrics_bind {bind}: {e}"))?,
+        ),
+        None => None,
+    };
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let backend = store.backend().name();
     let limiter = match &settings.rate_limits {
@@ -220,10 +226,29 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         username_rule: settings.username_rule.clone(),
         max_body_bytes: settings.max_body_bytes,
         limiter,
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     });
+    state.metrics.observe(&state.store, &state.images);
     tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
     actix_web::rt::System::new()
-        .block_on(async move { crate::app::run_server(&settings, state, listener)?.await })
+        .block_on(async move {
+            let server = crate::app::run_server(&settings, state.clone(), listener)?;
+            let mut handles = vec![server.handle()];
+            if let Some(listener) = metrics_listener {
+                let metrics_address = listener.local_addr()?;
+                let metrics = crate::app::run_metrics_server(state.clone(), listener)?;
+                handles.push(metrics.handle());
+                actix_web::rt::spawn(metrics);
+                tracing::info!(address = %metrics_address, "metrics at http://{metrics_address}/metrics");
+            }
+            actix_web::rt::spawn(crate::app::stop_on_signals(
+                state,
+                settings.shutdown_delay,
+                handles,
+            ));
+            server.await
+        })
         .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())

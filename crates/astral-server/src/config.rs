@@ -85,6 +85,14 @@ pub struct SettingsArgs {
     /// their connections and exits [default: 30].
     #[arg(long, env = "ASTRAL_SHUTDOWN_TIMEOUT_SECS")]
     pub shutdown_timeout_secs: Option<u64>,
+    /// Seconds between SIGTERM and closing the listener, during which `/readyz` answers 503 and
+    /// requests are still served, so a load balancer stops sending traffic first [default: 0].
+    #[arg(long, env = "ASTRAL_SHUTDOWN_DELAY_SECS")]
+    pub shutdown_delay_secs: Option<u64>,
+    /// Address of the Prometheus listener (`/metrics` only, never on `bind`), e.g.
+    /// 127.0.0.1:9464 [default: none, no metrics listener].
+    #[arg(long, env = "ASTRAL_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     /// Milliseconds a PostgreSQL statement may run (`statement_timeout`) before the request gets
     /// 503 [default: 5000].
     #[arg(long, env = "ASTRAL_DB_STATEMENT_TIMEOUT_MS")]
@@ -181,6 +189,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish once shutdown starts.
     pub shutdown_timeout: Duration,
+    /// How long after SIGTERM the listener stays open (readiness 503) before shutdown starts.
+    pub shutdown_delay: Duration,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_bind: Option<String>,
     /// `None` when rate limiting is off.
     pub rate_limits: Option<LimiterConfig>,
     pub media_dir: PathBuf,
@@ -373,6 +385,8 @@ impl SettingsArgs {
                 }
             },
             shutdown_timeout: Duration::from_secs(pick!(shutdown_timeout_secs).unwrap_or(30)),
+            shutdown_delay: Duration::from_secs(pick!(shutdown_delay_secs).unwrap_or(0)),
+            metrics_bind: pick!(metrics_bind).filter(|b| !b.trim().is_empty()),
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod methods;
+pub mod metrics;
 pub mod openapi;
 pub mod pool;
 pub mod query;

@@ -19,6 +19,7 @@ use astral_ratelimit::{client_ip, BucketKind, Check, IpNet, Refusal, Subject};
 
 use crate::auth::{authenticate, Authentication};
 use crate::error::{ApiError, ErrorKind, RateLimit};
+use crate::metrics::RefusedBy;
 use crate::state::AppState;
 
 /// The address a request is charged to (after the trusted-proxy rules), for handlers that
@@ -113,7 +114,22 @@ pub async fn rate_limit(
 pub fn refused(refusal: &Refusal, check: &Check) -> HttpResponse {
     let mut response = too_many_requests(refusal);
     describe(response.headers_mut(), check);
+    response.extensions_mut().insert(RefusedBy(bucket_name(refusal.kind)));
     response
+}
+
+/// The refusing bucket's name in the metrics (`astral_rate_limit_refusals_total{bucket}`).
+fn bucket_name(kind: BucketKind) -> &'static str {
+    match kind {
+        BucketKind::Global => "global",
+        BucketKind::Unauthenticated => "unauthenticated",
+        // The route's own limit; which route is the request's `operation` label.
+        BucketKind::Route => "route",
+        BucketKind::InvalidRequests => "invalid_requests",
+        BucketKind::TokenChecks => "token_checks",
+        BucketKind::FailedLoginsPerAddress => "failed_logins_per_address",
+        BucketKind::FailedLoginsPerAccount => "failed_logins_per_account",
+    }
 }
 
 /// Seconds with 3 decimals, rounded up to the millisecond: clients (twilight among them) wait

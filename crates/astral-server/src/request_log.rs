@@ -8,7 +8,8 @@
 //!
 //! When the answer is ready, one line is logged (target `astral_server::request`): request id,
 //! method, path (never the query string), matched route, status, latency, the authenticated
-//! user's id when there is one, and for 5xx the cause. What is never logged: headers (so no
+//! user's id when there is one, and for 5xx the cause. The same facts feed the request
+//! metrics (`crate::metrics`). What is never logged: headers (so no
 //! `Authorization`), bodies (so no passwords or images), tokens in any form.
 
 use std::time::Instant;
@@ -21,6 +22,8 @@ use actix_web::HttpMessage;
 use astral_types::UserId;
 use rand::Rng;
 use tracing::Instrument;
+
+use crate::metrics::RefusedBy;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -86,6 +89,16 @@ pub async fn request_log(
     let user_id =
         response.request().extensions().get::<AuthenticatedUser>().map(|u| u.0.to_string());
     let cause = response.response().extensions().get::<FailureCause>().map(|c| c.0.clone());
+    if let Some(state) = response.request().app_data::<actix_web::web::Data<crate::AppState>>() {
+        let refused_by = response.response().extensions().get::<RefusedBy>().copied();
+        state.metrics.record_request(
+            method.as_str(),
+            route.as_deref(),
+            status,
+            started.elapsed(),
+            refused_by,
+        );
+    }
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(

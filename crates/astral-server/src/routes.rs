@@ -5,8 +5,8 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::handlers::{
-    auth, channels, gateway, guilds, health, images, invites, members, pride_flags, relationships,
-    users,
+    auth, channels, gateway, guilds, health, images, invites, members, pride_flags, readiness,
+    relationships, users,
 };
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
@@ -61,6 +61,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
 /// Routes at the root only.
 pub fn configure_root(cfg: &mut ServiceConfig) {
     cfg.service(health::get_health)
+        .service(readiness::get_readiness)
         .service(images::get_user_avatar::get_user_avatar)
         .service(images::get_user_banner::get_user_banner)
         .service(images::get_member_avatar::get_member_avatar)

@@ -32,6 +32,10 @@ pub struct AppState {
     /// "Now" for the rules that depend on time (the short-id reroll's cooldown); tests move a
     /// `ManualClock` by hand.
     pub clock: Arc<dyn Clock>,
+    /// Prometheus series of this instance (`crate::metrics`), served on the metrics listener.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Set when shutdown has begun (SIGTERM): `/readyz` answers 503 from then on.
+    pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {

@@ -88,6 +88,21 @@ pub struct Store {
     pool_timeout: Duration,
     /// The SQLite file as opened, to notice when it is removed or replaced.
     sqlite_file: Option<SqliteFile>,
+    /// Told how long each checkout waited and whether it got a connection (the server's
+    /// metrics); unset, checkouts are not timed.
+    checkout_observer: std::sync::OnceLock<CheckoutObserver>,
+}
+
+/// Called after each checkout with the time waited and whether a connection was had.
+pub type CheckoutObserver = Arc<dyn Fn(Duration, bool) + Send + Sync>;
+
+/// The pool's state at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    /// Open connections, in use and idle.
+    pub connections: u32,
+    pub idle_connections: u32,
+    pub max_size: u32,
 }
 
 /// A SQLite database file and the identity (inode) it had when the store opened it.
@@ -170,6 +185,7 @@ impl Store {
             health,
             pool_timeout: config.pool_timeout,
             sqlite_file,
+            checkout_observer: std::sync::OnceLock::new(),
         })
     }
 
@@ -183,6 +199,31 @@ impl Store {
     /// the connect in the background (backing off up to half the pool timeout), and the first
     /// success clears the outage, so service resumes by itself.
     pub(crate) fn conn(&self) -> Result<PooledConnection, StoreError> {
+        let Some(observer) = self.checkout_observer.get() else {
+            return self.checkout();
+        };
+        let started = Instant::now();
+        let conn = self.checkout();
+        observer(started.elapsed(), conn.is_ok());
+        conn
+    }
+
+    /// Sets who is told about checkouts (once; later calls are ignored).
+    pub fn observe_checkouts(&self, observer: CheckoutObserver) {
+        let _ = self.checkout_observer.set(observer);
+    }
+
+    /// Open and idle connections now.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle_connections: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
+    fn checkout(&self) -> Result<PooledConnection, StoreError> {
         if let Some(file) = &self.sqlite_file {
             file.check()?;
         }

@@ -32,4 +32,20 @@ impl Store {
         };
         Ok(applied)
     }
+
+    /// The migrations this binary has that the database has not applied yet: not empty while
+    /// another instance is still migrating, or when nothing has migrated this database to this
+    /// binary's schema (readiness, docs/operations.md). Reads the migrations table only.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn()?;
+        let pending = match &mut *conn {
+            AnyConnection::Sqlite(c) => c
+                .pending_migrations(SQLITE)
+                .map(|v| v.iter().map(|m| m.name().to_string()).collect()),
+            AnyConnection::Postgresql(c) => c
+                .pending_migrations(POSTGRES)
+                .map(|v| v.iter().map(|m| m.name().to_string()).collect()),
+        };
+        pending.map_err(|e| StoreError::Unavailable(format!("cannot read applied migrations: {e}")))
+    }
 }

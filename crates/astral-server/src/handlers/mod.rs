@@ -11,6 +11,7 @@ pub mod images;
 pub mod invites;
 pub mod members;
 pub mod pride_flags;
+pub mod readiness;
 pub mod relationships;
 pub mod users;
 

@@ -53,6 +53,7 @@ const SIGNED_IN: [Want; 5] = [UNAUTHORIZED, UNAUTHORIZED, S(200), S(200), S(200)
 /// operationId → the result for [no token, revoked token, other user, bot, owner].
 const MATRIX: &[(&str, [Want; 5])] = &[
     ("get_health", ANYONE),
+    ("get_readiness", ANYONE),
     // REST-only: the gateway routes answer the same documented 404 to everyone.
     ("get_gateway", [E(404, 0); 5]),
     ("get_bot_gateway", [E(404, 0); 5]),
@@ -135,7 +136,7 @@ struct Operation {
     id: String,
     method: String,
     template: String,
-    /// Served at the root (CDN paths, /healthz), not under `/api/v*`.
+    /// Served at the root (CDN paths, /healthz, /readyz), not under `/api/v*`.
     root_only: bool,
 }
 
@@ -466,6 +467,7 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
     let r = |method, path: String, body| Request { method, path, body, auth: auth.clone() };
     match op {
         "get_health" => r("GET", "/healthz".into(), None),
+        "get_readiness" => r("GET", "/readyz".into(), None),
         "get_gateway" => r("GET", "/gateway".into(), None),
         "get_bot_gateway" => r("GET", "/gateway/bot".into(), None),
         "register" => r("POST", "/auth/register".into(), Some(json!({"username": f.fresh("newcomer"), "password": PASSWORD}))),

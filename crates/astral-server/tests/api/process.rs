@@ -49,7 +49,7 @@ pub fn command(database_url: &str, media_dir: &std::path::Path, env: &[(&str, &s
     cmd
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 

@@ -162,6 +162,8 @@ pub struct TestApp {
     pub media_dir: tempfile::TempDir,
     /// Its image workers (their render count shows single-flight at work).
     pub images: Arc<astral_media::ImageWorkers>,
+    /// Its state (metrics, the shutting-down flag).
+    pub state: web::Data<AppState>,
     // Last, so the database outlives the server.
     pub db: TestDb,
 }
@@ -215,9 +217,13 @@ impl TestApp {
             username_rule: UsernameRule::default(),
             max_body_bytes: options.max_body_bytes,
             limiter,
+            metrics: Arc::new(astral_server::metrics::Metrics::new()),
+            shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         });
+        state.metrics.observe(&state.store, &state.images);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
+        let app_state = state.clone();
         let server = HttpServer::new(move || astral_server::build_app(state.clone()))
             .workers(1)
             .disable_signals()
@@ -232,8 +238,20 @@ impl TestApp {
             server: handle,
             media_dir,
             images,
+            state: app_state,
             db,
         }
+    }
+
+    /// Starts this instance's metrics listener (as `metrics_bind` does in `astral serve`) on a
+    /// free port; returns its root, `http://127.0.0.1:PORT`.
+    pub async fn start_metrics(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server =
+            astral_server::app::run_metrics_server(self.state.clone(), listener).expect("listen");
+        actix_web::rt::spawn(server);
+        format!("http://127.0.0.1:{port}")
     }
 
     /// A second server instance on the same database (as when several instances run behind a

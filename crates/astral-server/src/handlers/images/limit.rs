@@ -59,7 +59,9 @@ pub(crate) fn refuse(state: &AppState, req: &HttpRequest) -> Option<HttpResponse
         crate::ratelimit::client_address(req.peer_addr(), req.headers(), &limit.trusted_proxies);
     let retry_after_us = limit.check(ip).err()?;
     let limit = RateLimit::after_micros(retry_after_us, false);
-    Some(ApiError::new(ErrorKind::RateLimited(limit)).error_response())
+    let mut response = ApiError::new(ErrorKind::RateLimited(limit)).error_response();
+    response.extensions_mut().insert(crate::metrics::RefusedBy("cdn_address"));
+    Some(response)
 }
 
 #[cfg(test)]
