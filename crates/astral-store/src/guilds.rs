@@ -279,6 +279,10 @@ impl Store {
         user: UserId,
         max_guilds: i64,
     ) -> Result<Result<InviteRecord, GuildRefusal>, StoreError> {
+        // PostgreSQL refuses NUL in text (an error, not "no row"); no code contains one.
+        if code.contains('\0') {
+            return Ok(Err(GuildRefusal::UnknownInvite));
+        }
         let mut conn = self.conn()?;
         let mut guild_id = None;
         let outcome = write_transaction(&mut conn, |conn| {
