@@ -1,6 +1,8 @@
 //! pronouns.cc's members: profiles a user keeps under their account (not guild members). One
 //! method per use case, each deciding who may see or change a member inside its transaction.
 
+use astral_types::form::Invalid;
+use astral_types::member::ProfileMemberInput;
 use astral_types::profile::{
     check_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry, StatusLists,
 };
@@ -83,33 +85,17 @@ pub struct NewProfileMember {
     pub hidden: bool,
 }
 
-/// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
+/// A partial update: the body's checked fields, and the avatar's hash (its image already
+/// stored; `Some(None)` clears it).
 #[derive(Debug, Clone, Default)]
 pub struct ProfileMemberChanges {
-    pub name: Option<String>,
-    pub display_name: Option<Option<String>>,
-    pub bio: Option<Option<String>>,
+    pub input: ProfileMemberInput,
     pub avatar: Option<Option<String>>,
-    pub links: Option<Vec<String>>,
-    pub names: Option<Vec<FieldEntry>>,
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// The name `pronoun_entries` was sent under, for the path of a status error.
-    pub pronouns_key: &'static str,
-    pub fields: Option<Vec<ProfileField>>,
-    pub hidden: Option<bool>,
 }
 
 impl ProfileMemberChanges {
     fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.display_name.is_none()
-            && self.bio.is_none()
-            && self.avatar.is_none()
-            && self.links.is_none()
-            && self.names.is_none()
-            && self.pronoun_entries.is_none()
-            && self.fields.is_none()
-            && self.hidden.is_none()
+        self.input.is_empty() && self.avatar.is_none()
     }
 }
 
@@ -129,13 +115,14 @@ struct MemberChangeset {
 }
 
 impl MemberChangeset {
-    fn of(c: ProfileMemberChanges) -> Result<Self, StoreError> {
+    fn of(changes: ProfileMemberChanges) -> Result<Self, StoreError> {
+        let c = changes.input;
         Ok(MemberChangeset {
             name_key: c.name.as_deref().map(name_key),
             name: c.name,
             display_name: c.display_name,
             bio: c.bio,
-            avatar: c.avatar,
+            avatar: changes.avatar,
             links: c.links.as_ref().map(to_json).transpose()?,
             names: c.names.as_ref().map(to_json).transpose()?,
             pronoun_entries: c.pronoun_entries.as_ref().map(to_json).transpose()?,
@@ -202,15 +189,16 @@ fn preferences_of(conn: &mut AnyConnection, owner: i64) -> Result<CustomPreferen
         .map_err(|e| StoreError::Internal(format!("custom_preferences of {owner}: {e}")))
 }
 
-/// Field errors at every status of `lists` that names none of the owner's preferences.
+/// Field errors at every status that `check` finds naming none of the owner's custom
+/// preferences.
 fn unknown_statuses(
     conn: &mut AnyConnection,
     owner: i64,
-    lists: &StatusLists<'_>,
+    check: impl FnOnce(&mut FormErrors, &CustomPreferences) -> Result<(), Invalid>,
 ) -> Result<Option<FormErrors>, StoreError> {
     let preferences = preferences_of(conn, owner)?;
     let mut errors = FormErrors::new();
-    Ok(check_statuses(&mut errors, lists, &preferences).is_err().then_some(errors))
+    Ok(check(&mut errors, &preferences).is_err().then_some(errors))
 }
 
 /// Whether `viewer` may see `member`: its owner always; anyone else only a member that is
@@ -299,7 +287,9 @@ impl Store {
                     pronoun_entries: Some((new.pronouns_key, &new.pronoun_entries)),
                     fields: Some(("fields", &new.fields)),
                 };
-                if let Some(errors) = unknown_statuses(conn, owner.as_i64(), &lists)? {
+                let check =
+                    |errors: &mut _, preferences: &_| check_statuses(errors, &lists, preferences);
+                if let Some(errors) = unknown_statuses(conn, owner.as_i64(), check)? {
                     return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
                 }
                 if name_taken(conn, owner.as_i64(), &key, None)? {
@@ -370,11 +360,6 @@ impl Store {
     ) -> Result<Result<ProfileMemberRecord, MemberRefusal>, StoreError> {
         let new_avatar = changes.avatar.clone().flatten();
         let empty = changes.is_empty();
-        let lists = StatusLists {
-            names: changes.names.as_deref().map(|l| ("names", l)),
-            pronoun_entries: changes.pronoun_entries.as_deref().map(|l| (changes.pronouns_key, l)),
-            fields: changes.fields.as_deref().map(|l| ("fields", l)),
-        };
         let mut conn = self.conn()?;
         let outcome = write_transaction(&mut conn, |conn| {
             let Some(member) = find_member(conn, &key)? else {
@@ -388,10 +373,12 @@ impl Store {
             }
             // The owner's row is locked so their preferences cannot change under the check.
             lock_rows(conn, LockedRows::Users, &[member.owner_id])?;
-            if let Some(errors) = unknown_statuses(conn, member.owner_id, &lists)? {
+            let check =
+                |errors: &mut _, preferences: &_| changes.input.check_statuses(errors, preferences);
+            if let Some(errors) = unknown_statuses(conn, member.owner_id, check)? {
                 return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
             }
-            if let Some(key) = changes.name.as_deref().map(name_key) {
+            if let Some(key) = changes.input.name.as_deref().map(name_key) {
                 if name_taken(conn, member.owner_id, &key, Some(member.id))? {
                     return Ok(Err(MemberRefusal::NameTaken));
                 }

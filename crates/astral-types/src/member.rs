@@ -247,6 +247,18 @@ pub struct ProfileMemberInput {
 }
 
 impl ProfileMemberInput {
+    /// Whether the body sets nothing (`pronouns_key` only says how the body spelled a field).
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.display_name.is_none()
+            && self.bio.is_none()
+            && self.links.is_none()
+            && self.names.is_none()
+            && self.pronoun_entries.is_none()
+            && self.fields.is_none()
+            && self.hidden.is_none()
+    }
+
     /// Records an error at every status of the lists this body sets that names none of the
     /// owner's custom `preferences`.
     pub fn check_statuses(

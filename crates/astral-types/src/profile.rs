@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::form::{refuse_at, Invalid, Length};
+use crate::form::{refuse_at, short, Invalid, Length};
 use crate::FormErrors;
 
 /// `bio`: pronouns.cc's limit (Fluxer's 320 is reconciled by the account issue).
@@ -672,17 +672,6 @@ pub fn timezone_schema() -> ObjectBuilder {
 pub fn utc_offset(timezone: &str, now: jiff::Timestamp) -> Option<i32> {
     let zone = jiff::tz::db().get(timezone).ok()?;
     Some(zone.to_offset(now).seconds())
-}
-
-/// A bounded rendering of a bad value for an error message.
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 64 {
-        let cut: String = s.chars().take(61).collect();
-        format!("{cut}...")
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

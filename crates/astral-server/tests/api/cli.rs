@@ -4,15 +4,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{backend_test, bot, TestApp};
-
-fn astral(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_astral"))
-        .args(args)
-        .env_remove("ASTRAL_CONFIG")
-        .output()
-        .expect("run astral")
-}
+use crate::support::{astral, backend_test, bot, TestApp};
 
 backend_test!(users_create_prints_a_working_bot_token);
 async fn users_create_prints_a_working_bot_token(app: TestApp) {

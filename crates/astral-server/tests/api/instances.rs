@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
 use crate::rate_limits::redis_url;
-use crate::support::TestDb;
+use crate::support::{request, TestDb};
 
 /// Registrations across both instances. 1,000 argon2 hashes (and strength checks) in a debug
 /// build on a 2-core machine, both servers sharing those cores, took 84 s there; 600 took 43 s
@@ -57,14 +57,7 @@ async fn send(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = http.request(method.parse().unwrap(), url);
-    if let Some(token) = token {
-        request = request.header("Authorization", token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
+    let response = request(http, method, url, token, body).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }

@@ -493,40 +493,15 @@ async fn pronouns_cc_names_are_aliases(app: TestApp) {
         (Some("Same"), Some("re2"))
     );
     // Both with different values, or the alias under the canonical field's rule.
-    refused_at(
-        &app,
-        &auth,
-        json!({"display_name": "A", "global_name": "B"}),
-        "display_name",
-        "FIELD_ALIAS_CONFLICT",
-    )
-    .await;
-    refused_at(
-        &app,
-        &auth,
-        json!({"display_name": null, "global_name": "B"}),
-        "display_name",
-        "FIELD_ALIAS_CONFLICT",
-    )
-    .await;
-    refused_at(
-        &app,
-        &auth,
-        json!({"name": "one", "username": "two"}),
-        "name",
-        "FIELD_ALIAS_CONFLICT",
-    )
-    .await;
-    refused_at(
-        &app,
-        &auth,
-        json!({"display_name": "d".repeat(33)}),
-        "display_name",
-        "BASE_TYPE_BAD_LENGTH",
-    )
-    .await;
-    refused_at(&app, &auth, json!({"name": "bad/name"}), "name", "USERNAME_INVALID_CHARACTERS")
-        .await;
+    for (body, path, code) in [
+        (json!({"display_name": "A", "global_name": "B"}), "display_name", "FIELD_ALIAS_CONFLICT"),
+        (json!({"display_name": null, "global_name": "B"}), "display_name", "FIELD_ALIAS_CONFLICT"),
+        (json!({"name": "one", "username": "two"}), "name", "FIELD_ALIAS_CONFLICT"),
+        (json!({"display_name": "d".repeat(33)}), "display_name", "BASE_TYPE_BAD_LENGTH"),
+        (json!({"name": "bad/name"}), "name", "USERNAME_INVALID_CHARACTERS"),
+    ] {
+        refused_at(&app, &auth, body, path, code).await;
+    }
     // display_name null clears the display name.
     assert_eq!(
         accepted(&app, &auth, json!({"display_name": null})).await["global_name"],
@@ -539,20 +514,16 @@ async fn pronouns_cc_names_are_aliases(app: TestApp) {
     assert_eq!(answer["pronoun_entries"], entries);
     assert!(answer.get("pronouns").is_none(), "{answer}");
     accepted(&app, &auth, json!({"pronouns": entries, "pronoun_entries": entries})).await;
-    refused_at(
-        &app,
-        &auth,
-        json!({"pronouns": [], "pronoun_entries": entries}),
-        "pronouns",
-        "FIELD_ALIAS_CONFLICT",
-    )
-    .await;
-    refused_at(&app, &auth, json!({"pronouns": "she/her"}), "pronouns", "FIELD_NOT_SUPPORTED")
-        .await;
-    // Pride flags are not taken yet; Discord's integer `flags` is ignored, as Discord does.
-    refused_at(&app, &auth, json!({"flags": ["123"]}), "flags", "FIELD_NOT_SUPPORTED").await;
-    refused_at(&app, &auth, json!({"pride_flags": ["123"]}), "pride_flags", "FIELD_NOT_SUPPORTED")
-        .await;
+    // Conflicting aliases, `pronouns` as a string and pride flags (not taken yet) are refused;
+    // Discord's integer `flags` is ignored, as Discord does.
+    for (body, path, code) in [
+        (json!({"pronouns": [], "pronoun_entries": entries}), "pronouns", "FIELD_ALIAS_CONFLICT"),
+        (json!({"pronouns": "she/her"}), "pronouns", "FIELD_NOT_SUPPORTED"),
+        (json!({"flags": ["123"]}), "flags", "FIELD_NOT_SUPPORTED"),
+        (json!({"pride_flags": ["123"]}), "pride_flags", "FIELD_NOT_SUPPORTED"),
+    ] {
+        refused_at(&app, &auth, body, path, code).await;
+    }
     let answer = accepted(&app, &auth, json!({"flags": 4})).await;
     assert_eq!(answer["flags"], 0);
 }

@@ -19,22 +19,30 @@ async fn readiness(http: &reqwest::Client, root: &str) -> (u16, Value, Option<St
     (status, body, retry_after)
 }
 
+/// `GET /readyz` answers `status` with exactly `body` and this `Retry-After`.
+async fn expect_readiness(app: &TestApp, status: u16, body: Value, retry_after: Option<&str>) {
+    let (got_status, got_body, got_retry_after) = readiness(&app.http, &app.root).await;
+    assert_eq!(got_status, status, "{got_body}");
+    assert_eq!(got_body, body);
+    assert_eq!(got_retry_after.as_deref(), retry_after);
+}
+
 backend_test!(a_migrated_reachable_instance_is_ready);
 
 async fn a_migrated_reachable_instance_is_ready(app: TestApp) {
-    let (status, body, retry_after) = readiness(&app.http, &app.root).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body,
+    expect_readiness(
+        &app,
+        200,
         json!({
             "status": "ready",
             "database_status": "up",
             "schema": "current",
             "pending_migrations": 0,
             "shutting_down": false
-        })
-    );
-    assert_eq!(retry_after, None);
+        }),
+        None,
+    )
+    .await;
 }
 
 backend_test!(a_schema_missing_the_last_migration_is_not_ready);
@@ -54,19 +62,19 @@ async fn a_schema_missing_the_last_migration_is_not_ready(app: TestApp) {
             diesel::sql_query(forget_last).execute(&mut conn).unwrap();
         }
     }
-    let (status, body, retry_after) = readiness(&app.http, &app.root).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(
-        body,
+    expect_readiness(
+        &app,
+        503,
         json!({
             "status": "not_ready",
             "database_status": "up",
             "schema": "behind",
             "pending_migrations": 1,
             "shutting_down": false
-        })
-    );
-    assert_eq!(retry_after.as_deref(), Some("1"));
+        }),
+        Some("1"),
+    )
+    .await;
     // Alive all the same: liveness does not depend on the schema.
     assert_eq!(app.health().await["status"], "ok");
 }
@@ -78,19 +86,19 @@ async fn an_unreachable_database_is_not_ready() {
     // The file taken away (faults.rs does the same under load; PostgreSQL is cut there by a
     // proxy): every checkout is refused at once.
     std::fs::rename(&path, format!("{path}.away")).unwrap();
-    let (status, body, retry_after) = readiness(&app.http, &app.root).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(
-        body,
+    expect_readiness(
+        &app,
+        503,
         json!({
             "status": "not_ready",
             "database_status": "down",
             "schema": "unknown",
             "pending_migrations": 0,
             "shutting_down": false
-        })
-    );
-    assert_eq!(retry_after.as_deref(), Some("1"));
+        }),
+        Some("1"),
+    )
+    .await;
     std::fs::rename(format!("{path}.away"), &path).unwrap();
     assert_eq!(readiness(&app.http, &app.root).await.0, 200, "ready again once it is back");
 }

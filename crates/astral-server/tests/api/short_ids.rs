@@ -5,7 +5,6 @@
 //! CLI.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::sync::Arc;
 
 use astral_ratelimit::{LimiterConfig, ManualClock};
@@ -13,7 +12,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_documented, assert_matches_contract, assert_matches_discord, backend_db_test,
+    assert_documented, assert_matches_contract, assert_matches_discord, astral, backend_db_test,
     backend_test, bot, TestApp, TestDb, TestOptions,
 };
 
@@ -24,14 +23,6 @@ const HOUR_US: u64 = 3_600_000_000;
 
 fn is_sid(value: &Value) -> bool {
     value.as_str().is_some_and(|s| s.len() == 5 && s.bytes().all(|b| b.is_ascii_lowercase()))
-}
-
-fn astral(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_astral"))
-        .args(args)
-        .env_remove("ASTRAL_CONFIG")
-        .output()
-        .expect("run astral")
 }
 
 async fn me(app: &TestApp, token: &str) -> Value {

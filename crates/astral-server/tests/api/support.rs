@@ -426,6 +426,15 @@ impl Drop for TestApp {
     }
 }
 
+/// Runs the `astral` binary with `args`, whatever `ASTRAL_CONFIG` the tests run under.
+pub fn astral(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
+        .args(args)
+        .env_remove("ASTRAL_CONFIG")
+        .output()
+        .expect("run astral")
+}
+
 /// A request to `url`, with `token` as its `Authorization` and `body` as its JSON, when given.
 pub fn request(
     http: &reqwest::Client,

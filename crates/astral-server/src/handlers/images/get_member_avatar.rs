@@ -1,7 +1,7 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use astral_types::{ErrorBody, Snowflake};
 
-use super::{ImageFile, SizeQuery};
+use super::{serve_image, split_file, ImageFile, SizeQuery};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -36,7 +36,7 @@ pub async fn get_member_avatar(
 ) -> Result<HttpResponse, ApiError> {
     let (member_id, file) = path.into_inner();
     let member: Option<Snowflake> = member_id.parse().ok();
-    super::serve_image(&state, &req, &file, move |store, hash| match member {
+    serve_image(&state, &req, split_file(&file), "", move |store, hash| match member {
         Some(member) => store.member_has_image(member, hash),
         None => Ok(false),
     })

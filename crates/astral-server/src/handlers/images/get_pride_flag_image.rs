@@ -1,10 +1,8 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use astral_media::{is_hash, OutputFormat};
+use astral_media::OutputFormat;
 use astral_types::ErrorBody;
 
-use super::{
-    image_error, image_response, limit, not_found, not_modified, size, ImageFile, SizeQuery,
-};
+use super::{serve_image, ImageFile, SizeQuery};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -31,25 +29,9 @@ pub async fn get_pride_flag_image(
     req: HttpRequest,
     file: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refusal) = limit::refuse(&state, &req) {
-        return Ok(refusal);
-    }
-    let size = size(&req)?;
-    let hash = file.strip_suffix(".webp").filter(|hash| is_hash(hash)).ok_or_else(not_found)?;
-    let owned = hash.to_owned();
-    if !state.run(move |store| store.pride_flag_image_exists(&owned)).await? {
-        return Err(not_found());
-    }
-    let format = OutputFormat::WebP;
-    let name = format!("flag-{hash}-{}.{}", size.unwrap_or(0), format.extension());
-    if let Some(answer) = not_modified(&req, &name) {
-        return Ok(answer);
-    }
-    let bytes = state
-        .images
-        .variant(hash, format, size)
+    // Flags are stored as WebP only. Their cache names (ETags) start `flag-` as they always
+    // have, so what clients cached stays valid.
+    let file = file.strip_suffix(".webp").map(|hash| (hash, OutputFormat::WebP));
+    serve_image(&state, &req, file, "flag-", |store, hash| store.pride_flag_image_exists(hash))
         .await
-        .map_err(image_error)?
-        .ok_or_else(not_found)?;
-    Ok(image_response(bytes, format, &name))
 }

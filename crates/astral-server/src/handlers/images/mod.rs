@@ -143,20 +143,23 @@ pub(crate) async fn serve_user_image(
     file: &str,
 ) -> Result<HttpResponse, ApiError> {
     let user_id: Option<UserId> = user_id.parse().ok();
-    serve_image(state, req, file, move |store, hash| match user_id {
+    serve_image(state, req, split_file(file), "", move |store, hash| match user_id {
         Some(user_id) => store.user_has_image(user_id, slot, hash),
         None => Ok(false),
     })
     .await
 }
 
-/// Serves an image `HASH.EXT` that `uploaded(store, hash)` says was uploaded under the path's
-/// owner (a user, a member). The per-address limit and `size` come first; `uploaded` runs on
-/// the database's threads, only for a well-formed hash.
+/// Serves the image `file` (its hash and output format, `None` when the route's file name is
+/// malformed) that `uploaded(store, hash)` says was uploaded under the path's owner (a user, a
+/// member) or is in use (a pride flag). The per-address limit and `size` come first, so a bad
+/// size is a 400 even on a malformed name; `uploaded` runs on the database's threads, only for
+/// a well-formed hash. `cache_prefix` starts the image's cache name (its `ETag`).
 pub(crate) async fn serve_image<F>(
     state: &AppState,
     req: &HttpRequest,
-    file: &str,
+    file: Option<(&str, OutputFormat)>,
+    cache_prefix: &str,
     uploaded: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -168,7 +171,7 @@ where
         return Ok(refusal);
     }
     let size = size(req)?;
-    let (hash, format) = split_file(file).ok_or_else(not_found)?;
+    let (hash, format) = file.ok_or_else(not_found)?;
     if !is_hash(hash) {
         return Err(not_found());
     }
@@ -176,7 +179,7 @@ where
     if !state.run(move |store| uploaded(store, &owned)).await? {
         return Err(not_found());
     }
-    let name = format!("{hash}-{}.{}", size.unwrap_or(0), format.extension());
+    let name = format!("{cache_prefix}{hash}-{}.{}", size.unwrap_or(0), format.extension());
     if let Some(answer) = not_modified(req, &name) {
         return Ok(answer);
     }

@@ -14,7 +14,7 @@ pub mod list_user_members;
 pub mod update_member;
 
 use astral_media::{decode_upload, ImageKind};
-use astral_store::{MemberKey, MemberRefusal, ProfileMemberChanges};
+use astral_store::{MemberKey, MemberRefusal};
 use astral_types::form::Field;
 use astral_types::member::{is_member_sid, ProfileMemberDraft, ProfileMemberInput};
 
@@ -111,24 +111,5 @@ fn read_avatar(value: &str) -> AvatarField {
         }
         Ok(upload) => AvatarField::Upload(upload),
         Err(e) => AvatarField::Invalid(e.0),
-    }
-}
-
-/// The store's changes for a checked update body.
-pub(crate) fn changes(
-    input: ProfileMemberInput,
-    avatar: Option<Option<String>>,
-) -> ProfileMemberChanges {
-    ProfileMemberChanges {
-        name: input.name,
-        display_name: input.display_name,
-        bio: input.bio,
-        avatar,
-        links: input.links,
-        names: input.names,
-        pronoun_entries: input.pronoun_entries,
-        pronouns_key: input.pronouns_key,
-        fields: input.fields,
-        hidden: input.hidden,
     }
 }

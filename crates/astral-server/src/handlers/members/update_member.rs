@@ -1,9 +1,10 @@
 use actix_web::{patch, web, web::Json};
+use astral_store::ProfileMemberChanges;
 use astral_types::form::Field;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
 use astral_types::ErrorBody;
 
-use super::{changes, member_in_path, member_refused, read_member_body, unknown_member};
+use super::{member_in_path, member_refused, read_member_body, unknown_member};
 use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::ApiError;
@@ -52,7 +53,7 @@ pub async fn update_member(
         _ => None,
     };
     let (input, avatar) = read_member_body(&state, draft, current).await?;
-    let changes = changes(input, avatar);
+    let changes = ProfileMemberChanges { input, avatar };
     let member = state
         .run(move |store| store.update_profile_member(me, key, changes))
         .await?
