@@ -578,10 +578,9 @@ fn find_user_in(
     lookup: UserLookup,
 ) -> QueryResult<Option<UserRecord>> {
     // PostgreSQL refuses NUL in text (an error, not "no row"); no name or short id has one.
-    if let UserLookup::Id(_, text) | UserLookup::Name(text) = &lookup {
-        if text.contains('\0') {
-            return Ok(None);
-        }
+    let (UserLookup::Id(_, text) | UserLookup::Name(text)) = &lookup;
+    if text.contains('\0') {
+        return Ok(None);
     }
     let by_name = |conn: &mut crate::AnyConnection, name: &str| {
         users::table
