@@ -13,6 +13,7 @@ mod members;
 mod migrate;
 mod pride_flags;
 mod relationships;
+pub mod short_ids;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -33,16 +34,19 @@ pub use guilds::{
     MemberRecord,
 };
 pub use members::{
-    random_short_id, MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
-    ProfileMemberRecord, MEMBER_SID_LENGTH,
+    MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
+    ProfileMemberRecord,
 };
 pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use tokens::TokenOwner;
 pub use users::{
-    is_sid, random_sid, ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal,
-    UserChanges, UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord, SID_ATTEMPTS,
-    SID_LENGTH,
+    ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal, UserChanges,
+    UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,
+};
+pub use short_ids::{
+    is_sid, random_short_id, ShortIdKind, MEMBER_SHORT_ID, MEMBER_SID_LENGTH, SHORT_ID_ATTEMPTS,
+    SID_LENGTH, USER_SHORT_ID,
 };
 
 use astral_types::SnowflakeGenerator;

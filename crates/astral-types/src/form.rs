@@ -327,7 +327,7 @@ impl<'a> QueryReader<'a> {
 }
 
 /// A bounded rendering of a bad value for an error message.
-fn short(v: &Value) -> String {
+pub(crate) fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.chars().count() > 64 {
         let cut: String = s.chars().take(61).collect();
