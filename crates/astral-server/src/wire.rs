@@ -58,7 +58,10 @@ fn current_utc_offset(profile: &ProfileColumns) -> Option<i32> {
 /// A user with their profile as `viewer` sees it: the self-only fields (`created_at`,
 /// `timezone`, `list_private`, `is_admin`, `last_sid_reroll`) only when the viewer is that
 /// user. The members are those the store read for that viewer.
-pub fn user_with_profile(record: &UserWithProfileRecord, viewer: Option<UserId>) -> UserWithProfile {
+pub fn user_with_profile(
+    record: &UserWithProfileRecord,
+    viewer: Option<UserId>,
+) -> UserWithProfile {
     let UserWithProfileRecord { user: record, profile, pride_flags, members } = record;
     let User {
         id,

@@ -13,8 +13,8 @@ mod members;
 mod migrate;
 mod pride_flags;
 mod relationships;
-pub mod short_ids;
 pub mod schema;
+pub mod short_ids;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -39,14 +39,14 @@ pub use members::{
 };
 pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
+pub use short_ids::{
+    is_sid, random_short_id, ShortIdKind, MEMBER_SHORT_ID, MEMBER_SID_LENGTH, SHORT_ID_ATTEMPTS,
+    SID_LENGTH, USER_SHORT_ID,
+};
 pub use tokens::TokenOwner;
 pub use users::{
     ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal, UserChanges,
     UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,
-};
-pub use short_ids::{
-    is_sid, random_short_id, ShortIdKind, MEMBER_SHORT_ID, MEMBER_SID_LENGTH, SHORT_ID_ATTEMPTS,
-    SID_LENGTH, USER_SHORT_ID,
 };
 
 use astral_types::SnowflakeGenerator;

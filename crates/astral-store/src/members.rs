@@ -3,7 +3,8 @@
 
 use astral_types::member::MAX_PROFILE_MEMBERS;
 use astral_types::profile::{
-    check_statuses, reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry, StatusLists,
+    check_statuses, reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField,
+    PronounEntry, StatusLists,
 };
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;

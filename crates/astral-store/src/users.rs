@@ -1,10 +1,10 @@
 //! Users: creation, lookup and profile changes.
 
 use astral_types::locale::DEFAULT_LOCALE;
+use astral_types::pride_flag::SelectionError;
 use astral_types::profile::{
     reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry,
 };
-use astral_types::pride_flag::SelectionError;
 use astral_types::user::ProfileUpdate;
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
-use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::members::{members_on_profile, reset_member_statuses};
 use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
+use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
 use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
 use crate::{PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
@@ -500,8 +500,12 @@ impl Store {
             if let Some(ids) = &profile.pride_flags {
                 for refusal in selection_refusals(conn, id, ids)? {
                     let error = match refusal {
-                        PrideFlagRefusal::NotYourFlag { index } => SelectionError::NotYours { index },
-                        PrideFlagRefusal::Duplicate { index } => SelectionError::Duplicate { index },
+                        PrideFlagRefusal::NotYourFlag { index } => {
+                            SelectionError::NotYours { index }
+                        }
+                        PrideFlagRefusal::Duplicate { index } => {
+                            SelectionError::Duplicate { index }
+                        }
                         // The reader bounds the list; said here so the rule does not rest on it.
                         PrideFlagRefusal::TooManySelected => SelectionError::TooMany,
                         PrideFlagRefusal::UnknownFlag | PrideFlagRefusal::TooManyFlags => continue,

@@ -220,11 +220,14 @@ fn shown_pride_flags_schema() -> ArrayBuilder {
 }
 
 fn shown_members_schema() -> ArrayBuilder {
-    ArrayBuilder::new().items(PartialProfileMember::schema_ref()).max_items(Some(MAX_PROFILE_MEMBERS)).description(Some(format!(
-        "The user's members that are not hidden (to everyone, the user included), the first \
+    ArrayBuilder::new()
+        .items(PartialProfileMember::schema_ref())
+        .max_items(Some(MAX_PROFILE_MEMBERS))
+        .description(Some(format!(
+            "The user's members that are not hidden (to everyone, the user included), the first \
          {MAX_PROFILE_MEMBERS} by id; none for others when the user's `list_private` is set. \
          The full list, paged, is `GET /users/{{user_id}}/members`."
-    )))
+        )))
 }
 
 fn bio_answer_schema() -> ObjectBuilder {
@@ -378,12 +381,15 @@ fn flags_schema() -> ObjectBuilder {
 }
 
 fn pride_flags_schema() -> ArrayBuilder {
-    ArrayBuilder::new().items(Snowflake::schema_ref()).max_items(Some(MAX_PROFILE_PRIDE_FLAGS)).description(Some(
-        "The pride flags the profile shows, in this order: ids of the caller's own flags \
+    ArrayBuilder::new()
+        .items(Snowflake::schema_ref())
+        .max_items(Some(MAX_PROFILE_PRIDE_FLAGS))
+        .description(Some(
+            "The pride flags the profile shows, in this order: ids of the caller's own flags \
          (`GET /users/@me/flags`), each once; `[]` shows none. An id that is not one of the \
          caller's flags, or one listed twice, is a field error at its index \
          (`pride_flags.N`); nothing is changed.",
-    ))
+        ))
 }
 
 /// Where a field is sent under two names.
