@@ -41,6 +41,8 @@ pub static CONTRACT: LazyLock<serde_json::Value> = LazyLock::new(|| {
         astral_types::profile::ProfileField,
         astral_types::profile::CustomPreference,
         astral_types::profile::PreferenceSize,
+        astral_types::pride_flag::PrideFlag,
+        astral_types::member::PartialProfileMember,
     )),
     // Every operation needs a token unless its annotation says `security()` (public).
     security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = [])),

@@ -57,12 +57,12 @@ fn current_utc_offset(profile: &ProfileColumns) -> Option<i32> {
 
 /// A user with their profile as `viewer` sees it: the self-only fields (`created_at`,
 /// `timezone`, `list_private`, `is_admin`, `last_sid_reroll`) only when the viewer is that
-/// user.
+/// user. The members are those the store read for that viewer.
 pub fn user_with_profile(
-    record: &UserRecord,
-    profile: &ProfileColumns,
+    record: &UserWithProfileRecord,
     viewer: Option<UserId>,
 ) -> UserWithProfile {
+    let UserWithProfileRecord { user: record, profile, pride_flags, members } = record;
     let User {
         id,
         username,
@@ -101,6 +101,8 @@ pub fn user_with_profile(
         fields: profile.fields.0.clone(),
         utc_offset: current_utc_offset(profile),
         custom_preferences: profile.custom_preferences.0.clone(),
+        pride_flags: pride_flags.iter().map(pride_flag).collect(),
+        members: members.iter().map(partial_member).collect(),
         created_at: is_self.then(|| created_at(record)),
         timezone: is_self.then(|| profile.timezone.clone()),
         list_private: is_self.then_some(profile.list_private),
@@ -112,7 +114,7 @@ pub fn user_with_profile(
 /// The caller's own account with their profile: the public projection plus the private and
 /// self-only fields, with all flags rather than only the public ones.
 pub fn private_user_with_profile(record: &UserWithProfileRecord) -> PrivateUserWithProfile {
-    let UserWithProfileRecord { user, profile } = record;
+    let UserWithProfileRecord { user, profile, pride_flags, members } = record;
     let public = public_user(user);
     PrivateUserWithProfile {
         id: public.id,
@@ -144,6 +146,8 @@ pub fn private_user_with_profile(record: &UserWithProfileRecord) -> PrivateUserW
         fields: profile.fields.0.clone(),
         utc_offset: current_utc_offset(profile),
         custom_preferences: profile.custom_preferences.0.clone(),
+        pride_flags: pride_flags.iter().map(pride_flag).collect(),
+        members: members.iter().map(partial_member).collect(),
         created_at: created_at(user),
         timezone: profile.timezone.clone(),
         list_private: profile.list_private,
@@ -256,8 +260,8 @@ pub fn user_profile(
 ) -> UserProfile {
     let friends = record.mutual_friends.as_deref();
     UserProfile {
-        user: user_with_profile(&record.user, &record.profile, Some(viewer)),
-        user_profile: UserProfileMetadata { bio: record.profile.bio.clone() },
+        user: user_with_profile(&record.user, Some(viewer)),
+        user_profile: UserProfileMetadata { bio: record.user.profile.bio.clone() },
         mutual_guilds: record
             .mutual_guilds
             .as_ref()

@@ -14,6 +14,7 @@ mod migrate;
 mod pride_flags;
 mod relationships;
 pub mod schema;
+pub mod short_ids;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -33,16 +34,19 @@ pub use guilds::{
     MemberRecord,
 };
 pub use members::{
-    random_short_id, MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
-    ProfileMemberRecord, MEMBER_SID_LENGTH,
+    MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
+    ProfileMemberRecord,
 };
 pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
+pub use short_ids::{
+    is_sid, random_short_id, ShortIdKind, MEMBER_SHORT_ID, MEMBER_SID_LENGTH, SHORT_ID_ATTEMPTS,
+    SID_LENGTH, USER_SHORT_ID,
+};
 pub use tokens::TokenOwner;
 pub use users::{
-    is_sid, random_sid, ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal,
-    UserChanges, UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord, SID_ATTEMPTS,
-    SID_LENGTH,
+    ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal, UserChanges,
+    UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,
 };
 
 use astral_types::SnowflakeGenerator;

@@ -3,31 +3,19 @@
 
 use astral_types::form::Invalid;
 use astral_types::member::ProfileMemberInput;
+use astral_types::member::MAX_PROFILE_MEMBERS;
 use astral_types::profile::{
-    check_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry, StatusLists,
+    check_statuses, reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField,
+    PronounEntry, StatusLists,
 };
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
-use rand::Rng;
 
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::schema::{profile_member_images, profile_members, users};
+use crate::short_ids::{with_fresh_short_id, MEMBER_SHORT_ID};
 use crate::users::{to_json, Json};
 use crate::{AnyConnection, Store, StoreError, UniqueField};
-
-/// A member's short id: 6 lowercase letters (pronouns.cc's; users have 5).
-pub const MEMBER_SID_LENGTH: usize = 6;
-
-/// Draws before a create gives up on finding a free short id. With 26⁶ ≈ 3.1 × 10⁸ ids, even
-/// a table holding a third of them fails eight draws in a row with probability 3⁻⁸ ≈ 0.02 %.
-const SID_DRAWS: usize = 8;
-
-/// `len` random lowercase ASCII letters: a short id (members' 6, users' 5). Uniqueness is the
-/// caller's: a unique index, and a new draw on collision.
-pub fn random_short_id(len: usize) -> String {
-    let mut rng = rand::thread_rng();
-    (0..len).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
-}
 
 /// A member row. The lists are stored as JSON text (as a user's profile lists are).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -271,9 +259,10 @@ impl Store {
         let id = self.ids.next_id().as_i64();
         let key = name_key(&new.name);
         let mut conn = self.conn()?;
-        for _ in 0..SID_DRAWS {
-            let sid = random_short_id(MEMBER_SID_LENGTH);
-            let created = write_transaction(&mut conn, |conn| {
+        // Another member holding the drawn short id (found, or inserted concurrently) is
+        // `Conflict(MemberSid)`: drawn again.
+        let created = with_fresh_short_id(MEMBER_SHORT_ID, |sid| {
+            write_transaction(&mut conn, |conn| {
                 lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
                 let count: i64 = profile_members::table
                     .filter(profile_members::owner_id.eq(owner.as_i64()))
@@ -320,19 +309,12 @@ impl Store {
                 }
                 let record = find_member(conn, &MemberKey::Id(Snowflake::from_i64(id)))?;
                 record.map(Ok).ok_or(StoreError::NotFound)
-            });
-            match created {
-                // Another member holds this short id (found, or inserted concurrently): draw
-                // again.
-                Err(StoreError::Conflict(UniqueField::MemberSid)) => continue,
-                Err(e) => return refusal_for_conflict(e).map(Err),
-                Ok(outcome) => return Ok(outcome),
-            }
+            })
+        });
+        match created {
+            Err(e) => refusal_for_conflict(e).map(Err),
+            Ok(outcome) => Ok(outcome),
         }
-        Err(StoreError::Internal(format!(
-            "no free member short id in {SID_DRAWS} draws: the {MEMBER_SID_LENGTH}-letter space \
-             is filling up"
-        )))
     }
 
     /// The member a path names, if `viewer` (`None`: anonymous) may see it.
@@ -440,24 +422,6 @@ impl Store {
         })
     }
 
-    /// The members a profile shows: the first `limit` of `owner`'s by id, hidden ones only
-    /// for the owner, none for others when the owner's list is private.
-    pub fn profile_members(
-        &self,
-        owner: UserId,
-        viewer_is_owner: bool,
-        limit: i64,
-    ) -> Result<Vec<ProfileMemberRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
-            if !viewer_is_owner && lists_privately(conn, owner.as_i64())? {
-                return Ok(Vec::new());
-            }
-            let page = MemberPage { before: None, after: None, limit };
-            Ok(page_of_members(conn, owner, viewer_is_owner, page)?)
-        })
-    }
-
     /// Whether `member` ever had `hash` as its avatar.
     pub fn member_has_image(&self, member: Snowflake, hash: &str) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
@@ -467,6 +431,55 @@ impl Store {
             .get_result(&mut conn)?;
         Ok(n > 0)
     }
+}
+
+/// The members `owner`'s profile shows (its `members`): the first
+/// [`MAX_PROFILE_MEMBERS`] by id that are not hidden — for the owner too, as pronouns.cc's
+/// profile lists them; the full list, hidden ones included for the owner, is
+/// `GET /users/{user_id}/members` — and none for others when the owner's list is private.
+pub(crate) fn members_on_profile(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    viewer_is_owner: bool,
+) -> QueryResult<Vec<ProfileMemberRecord>> {
+    if !viewer_is_owner && lists_privately(conn, owner.as_i64())? {
+        return Ok(Vec::new());
+    }
+    // A small constant (50): the cast cannot truncate.
+    let page = MemberPage { before: None, after: None, limit: MAX_PROFILE_MEMBERS as i64 };
+    page_of_members(conn, owner, false, page)
+}
+
+/// Turns every status of `owner`'s members that names none of `preferences` into `okay`: the
+/// owner deleted that custom preference (`update_user`, in its transaction, under the owner's
+/// row lock, which member writes take too). Only the members that change are written.
+pub(crate) fn reset_member_statuses(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    preferences: &CustomPreferences,
+) -> Result<(), StoreError> {
+    let members: Vec<ProfileMemberRecord> = profile_members::table
+        .filter(profile_members::owner_id.eq(owner.as_i64()))
+        .select(ProfileMemberRecord::as_select())
+        .load(conn)?;
+    for mut member in members {
+        let changed = reset_unknown_statuses(
+            &mut member.names.0,
+            &mut member.pronoun_entries.0,
+            &mut member.fields.0,
+            preferences,
+        );
+        if changed {
+            diesel::update(profile_members::table.find(member.id))
+                .set((
+                    profile_members::names.eq(to_json(&member.names.0)?),
+                    profile_members::pronoun_entries.eq(to_json(&member.pronoun_entries.0)?),
+                    profile_members::fields.eq(to_json(&member.fields.0)?),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// With `before`, the page that ends just before it; otherwise the page that starts just after

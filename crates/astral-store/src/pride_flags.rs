@@ -2,6 +2,8 @@
 //! ordered selection of them that their profile shows. One method per use case, each deciding
 //! inside one transaction.
 
+use std::collections::HashSet;
+
 use astral_types::pride_flag::MAX_PROFILE_PRIDE_FLAGS;
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
@@ -180,51 +182,19 @@ impl Store {
     /// Replaces the flags `user`'s profile shows with `ids`, in that order. Refuses (and
     /// changes nothing) when there are more than [`MAX_PROFILE_PRIDE_FLAGS`], or when an id
     /// is not one of the user's flags or repeats an earlier one, naming the first such index.
+    /// `PATCH /users/@me` applies the same rules inside its own transaction (`update_user`).
     pub fn set_profile_pride_flags(
         &self,
         user: UserId,
         ids: &[Snowflake],
     ) -> Result<Result<(), PrideFlagRefusal>, StoreError> {
-        if ids.len() > MAX_PROFILE_PRIDE_FLAGS {
-            return Ok(Err(PrideFlagRefusal::TooManySelected));
-        }
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            // Under the user's lock, a flag deleted concurrently is either gone before the
-            // check below or removed (by its cascade) after the insert.
             lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
-            let wanted: Vec<i64> = ids.iter().map(|id| id.as_i64()).collect();
-            let owned: std::collections::HashSet<i64> = pride_flags::table
-                .filter(pride_flags::user_id.eq(user.as_i64()))
-                .filter(pride_flags::id.eq_any(&wanted))
-                .select(pride_flags::id)
-                .load::<i64>(conn)?
-                .into_iter()
-                .collect();
-            let mut seen = std::collections::HashSet::new();
-            for (index, id) in wanted.iter().enumerate() {
-                if !owned.contains(id) {
-                    return Ok(Err(PrideFlagRefusal::NotYourFlag { index }));
-                }
-                if !seen.insert(*id) {
-                    return Ok(Err(PrideFlagRefusal::Duplicate { index }));
-                }
+            if let Some(refusal) = selection_refusals(conn, user, ids)?.into_iter().next() {
+                return Ok(Err(refusal));
             }
-            diesel::delete(
-                user_pride_flags::table.filter(user_pride_flags::user_id.eq(user.as_i64())),
-            )
-            .execute(conn)?;
-            // At most MAX_PROFILE_PRIDE_FLAGS rows (checked above), so the position fits an
-            // i32; one statement each keeps to what both backends insert alike.
-            for (position, id) in wanted.iter().enumerate() {
-                diesel::insert_into(user_pride_flags::table)
-                    .values((
-                        user_pride_flags::user_id.eq(user.as_i64()),
-                        user_pride_flags::position.eq(position as i32),
-                        user_pride_flags::flag_id.eq(*id),
-                    ))
-                    .execute(conn)?;
-            }
+            replace_selection(conn, user, ids)?;
             Ok(Ok(()))
         })
     }
@@ -232,14 +202,7 @@ impl Store {
     /// The flags `user`'s profile shows, in their order.
     pub fn profile_pride_flags(&self, user: UserId) -> Result<Vec<PrideFlagRecord>, StoreError> {
         let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
-            Ok(user_pride_flags::table
-                .inner_join(pride_flags::table)
-                .filter(user_pride_flags::user_id.eq(user.as_i64()))
-                .order(user_pride_flags::position.asc())
-                .select(PrideFlagRecord::as_select())
-                .load(conn)?)
-        })
+        read_transaction(&mut conn, |conn| Ok(selected_flags(conn, user)?))
     }
 
     /// Whether some user's flag has the image `hash` (the CDN route serves only those).
@@ -253,4 +216,71 @@ impl Store {
             .len();
         Ok(n > 0)
     }
+}
+
+/// Every reason `ids` cannot be `user`'s selection, in index order (empty: it can): too many,
+/// or for each index an id that is not one of the user's flags or repeats an earlier one. The
+/// caller holds the user's row lock, so a flag deleted concurrently is either gone before
+/// this check or removed (by the delete's transaction and its cascade) after the write.
+pub(crate) fn selection_refusals(
+    conn: &mut AnyConnection,
+    user: UserId,
+    ids: &[Snowflake],
+) -> QueryResult<Vec<PrideFlagRefusal>> {
+    if ids.len() > MAX_PROFILE_PRIDE_FLAGS {
+        return Ok(vec![PrideFlagRefusal::TooManySelected]);
+    }
+    let wanted: Vec<i64> = ids.iter().map(|id| id.as_i64()).collect();
+    let owned: HashSet<i64> = pride_flags::table
+        .filter(pride_flags::user_id.eq(user.as_i64()))
+        .filter(pride_flags::id.eq_any(&wanted))
+        .select(pride_flags::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let mut seen = HashSet::new();
+    let mut refusals = Vec::new();
+    for (index, id) in wanted.iter().enumerate() {
+        if !owned.contains(id) {
+            refusals.push(PrideFlagRefusal::NotYourFlag { index });
+        } else if !seen.insert(*id) {
+            refusals.push(PrideFlagRefusal::Duplicate { index });
+        }
+    }
+    Ok(refusals)
+}
+
+/// Replaces `user`'s selection with `ids` (checked by [`selection_refusals`]).
+pub(crate) fn replace_selection(
+    conn: &mut AnyConnection,
+    user: UserId,
+    ids: &[Snowflake],
+) -> QueryResult<()> {
+    diesel::delete(user_pride_flags::table.filter(user_pride_flags::user_id.eq(user.as_i64())))
+        .execute(conn)?;
+    // At most MAX_PROFILE_PRIDE_FLAGS rows (checked before), so the position fits an i32;
+    // one statement each keeps to what both backends insert alike.
+    for (position, id) in ids.iter().enumerate() {
+        diesel::insert_into(user_pride_flags::table)
+            .values((
+                user_pride_flags::user_id.eq(user.as_i64()),
+                user_pride_flags::position.eq(position as i32),
+                user_pride_flags::flag_id.eq(id.as_i64()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The flags `user`'s profile shows, in their order (at most [`MAX_PROFILE_PRIDE_FLAGS`]).
+pub(crate) fn selected_flags(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> QueryResult<Vec<PrideFlagRecord>> {
+    user_pride_flags::table
+        .inner_join(pride_flags::table)
+        .filter(user_pride_flags::user_id.eq(user.as_i64()))
+        .order(user_pride_flags::position.asc())
+        .select(PrideFlagRecord::as_select())
+        .load(conn)
 }

@@ -1,6 +1,7 @@
 //! Users: creation, lookup and profile changes.
 
 use astral_types::locale::DEFAULT_LOCALE;
+use astral_types::pride_flag::SelectionError;
 use astral_types::profile::{
     reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry,
 };
@@ -13,9 +14,12 @@ use serde::Serialize;
 
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
+use crate::members::{members_on_profile, reset_member_statuses};
+use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
-use crate::{Store, StoreError, UniqueField};
+use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
+use crate::{PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
 
 /// A user row, without the password hash.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -86,18 +90,25 @@ pub struct ProfileColumns {
     pub custom_preferences: Json<CustomPreferences>,
 }
 
-/// A user with their profile.
+/// A user with their profile as one viewer sees it, read in one snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserWithProfileRecord {
     pub user: UserRecord,
     pub profile: ProfileColumns,
+    /// The pride flags the profile shows, in the user's order.
+    pub pride_flags: Vec<PrideFlagRecord>,
+    /// The members the profile shows to the viewer it was read for
+    /// (`members::members_on_profile`).
+    pub members: Vec<ProfileMemberRecord>,
 }
 
 /// Why `update_user` changed nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UserUpdateRefusal {
-    /// Statuses naming none of the user's custom preferences (field errors at their paths).
-    UnknownStatuses(FormErrors),
+    /// Fields the database decides on were refused (field errors at their paths): statuses
+    /// naming none of the user's custom preferences, pride flags that are not the user's or
+    /// are listed twice.
+    FieldErrors(FormErrors),
 }
 
 /// `users.id` read straight into a typed id.
@@ -171,6 +182,43 @@ struct UserChangeset {
     custom_preferences: Option<String>,
 }
 
+impl UserChangeset {
+    fn is_empty(&self) -> bool {
+        let UserChangeset {
+            username,
+            username_key,
+            global_name,
+            locale,
+            avatar,
+            banner,
+            bio,
+            member_title,
+            links,
+            names,
+            pronoun_entries,
+            fields,
+            timezone,
+            list_private,
+            custom_preferences,
+        } = self;
+        username.is_none()
+            && username_key.is_none()
+            && global_name.is_none()
+            && locale.is_none()
+            && avatar.is_none()
+            && banner.is_none()
+            && bio.is_none()
+            && member_title.is_none()
+            && links.is_none()
+            && names.is_none()
+            && pronoun_entries.is_none()
+            && fields.is_none()
+            && timezone.is_none()
+            && list_private.is_none()
+            && custom_preferences.is_none()
+    }
+}
+
 /// The columns only an administrator sets (through the CLI).
 #[derive(AsChangeset)]
 #[diesel(table_name = users)]
@@ -182,8 +230,7 @@ struct AdminFields {
 /// A user's profile as another user sees it.
 #[derive(Debug, Clone)]
 pub struct ProfileRecord {
-    pub user: UserRecord,
-    pub profile: ProfileColumns,
+    pub user: UserWithProfileRecord,
     /// The guilds both are in; `None` when not asked for, or when the user blocked the viewer.
     pub mutual_guilds: Option<Vec<Snowflake>>,
     /// The friends both have; `None` when not asked for, or when the user blocked the viewer.
@@ -231,43 +278,6 @@ fn random_discriminator() -> String {
     format!("{:04}", rand::thread_rng().gen_range(1..=9999))
 }
 
-/// How many short ids a use case tries before giving up. Each try collides with probability
-/// (users / 26^5): with the space a tenth full, 10 collisions in a row happen once in 10^10
-/// tries; only a nearly full space (about 11.9 million users) makes them likely, and then the
-/// answer is 503 with the cause logged (docs/profiles.md#short-ids says what an operator does).
-pub const SID_ATTEMPTS: usize = 10;
-
-/// Letters in a short id.
-pub const SID_LENGTH: usize = 5;
-
-/// A random short id: 5 lowercase ASCII letters (26^5 = 11,881,376 of them).
-pub fn random_sid() -> String {
-    let mut rng = rand::thread_rng();
-    (0..SID_LENGTH).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
-}
-
-/// Whether `value` has the form of a short id.
-pub fn is_sid(value: &str) -> bool {
-    value.len() == SID_LENGTH && value.bytes().all(|b| b.is_ascii_lowercase())
-}
-
-/// Runs `attempt` with fresh random short ids until one is not taken (the unique index
-/// decides, so concurrent writers cannot both win), at most [`SID_ATTEMPTS`] times. Each attempt
-/// is its own transaction: on PostgreSQL a unique violation aborts the transaction it happens in.
-fn with_fresh_sid<T>(
-    mut attempt: impl FnMut(String) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    for _ in 0..SID_ATTEMPTS {
-        match attempt(random_sid()) {
-            Err(StoreError::Conflict(UniqueField::ShortId)) => continue,
-            other => return other,
-        }
-    }
-    Err(StoreError::Unavailable(format!(
-        "no free short id after {SID_ATTEMPTS} attempts: the 26^5 short-id space is nearly full"
-    )))
-}
-
 /// What `GET /users/{user_id}` names: an id, a username or a short id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserLookup {
@@ -287,7 +297,7 @@ pub enum RerollRefusal {
 impl Store {
     /// Creates a user. A taken username or email is `Conflict`, decided by the database's
     /// unique indexes (so two concurrent registrations cannot both win).
-    /// Its short id is random, retried on collision ([`SID_ATTEMPTS`]).
+    /// Its short id is random, drawn again on a collision ([`with_fresh_short_id`]).
     pub fn create_user(&self, new: NewUser) -> Result<UserRecord, StoreError> {
         let id = UserId(self.ids.next_id());
         let mut insert = UserInsert {
@@ -304,7 +314,7 @@ impl Store {
             sid: String::new(),
         };
         let mut conn = self.conn()?;
-        with_fresh_sid(|sid| {
+        with_fresh_short_id(USER_SHORT_ID, |sid| {
             insert.sid = sid;
             write_transaction(&mut conn, |conn| {
                 diesel::insert_into(users::table).values(&insert).execute(conn)?;
@@ -319,15 +329,17 @@ impl Store {
         read_transaction(&mut conn, |conn| Ok(find_user_in(conn, lookup)?))
     }
 
-    /// [`Store::find_user`] with the user's profile, in one snapshot.
+    /// [`Store::find_user`] with the user's profile as `viewer` (`None`: anonymous) sees it,
+    /// in one snapshot.
     pub fn find_user_with_profile(
         &self,
         lookup: UserLookup,
+        viewer: Option<UserId>,
     ) -> Result<Option<UserWithProfileRecord>, StoreError> {
         let mut conn = self.conn()?;
         read_transaction(&mut conn, |conn| {
             Ok(match find_user_in(conn, lookup)? {
-                Some(user) => select_user_with_profile(conn, user.user_id()).optional()?,
+                Some(user) => select_user_with_profile(conn, user.user_id(), viewer)?,
                 None => None,
             })
         })
@@ -345,7 +357,7 @@ impl Store {
         cooldown_ms: i64,
     ) -> Result<Result<UserWithProfileRecord, RerollRefusal>, StoreError> {
         let mut conn = self.conn()?;
-        with_fresh_sid(|sid| {
+        with_fresh_short_id(USER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
                 lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
                 let last = users::table
@@ -361,7 +373,7 @@ impl Store {
                 diesel::update(users::table.find(id.as_i64()))
                     .set((users::sid.eq(&sid), users::last_sid_reroll_ms.eq(Some(now_ms))))
                     .execute(conn)?;
-                Ok(Ok(select_user_with_profile(conn, id)?))
+                Ok(Ok(own_profile(conn, id)?))
             })
         })
     }
@@ -393,13 +405,14 @@ impl Store {
         Ok(select_user(&mut conn, id).optional()?)
     }
 
-    /// A user with their profile, `None` if there is no such user.
+    /// A user with their profile as they see it themselves, in one snapshot; `None` if there
+    /// is no such user.
     pub fn user_with_profile(
         &self,
         id: UserId,
     ) -> Result<Option<UserWithProfileRecord>, StoreError> {
         let mut conn = self.conn()?;
-        Ok(select_user_with_profile(&mut conn, id).optional()?)
+        read_transaction(&mut conn, |conn| Ok(select_user_with_profile(conn, id, Some(id))?))
     }
 
     /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
@@ -414,9 +427,7 @@ impl Store {
     ) -> Result<Option<ProfileRecord>, StoreError> {
         let mut conn = self.conn()?;
         read_transaction(&mut conn, |conn| {
-            let Some(UserWithProfileRecord { user: record, profile }) =
-                select_user_with_profile(conn, user).optional()?
-            else {
+            let Some(record) = select_user_with_profile(conn, user, Some(viewer))? else {
                 return Ok(None);
             };
             let shown = kind_of(conn, user, viewer)? != Some(RelationshipKind::Blocked);
@@ -427,7 +438,7 @@ impl Store {
             } else {
                 None
             };
-            Ok(Some(ProfileRecord { user: record, profile, mutual_guilds, mutual_friends }))
+            Ok(Some(ProfileRecord { user: record, mutual_guilds, mutual_friends }))
         })
     }
 
@@ -450,8 +461,10 @@ impl Store {
     /// Applies `changes` and returns the updated user with their profile. `NotFound` if the
     /// user is gone. In the one transaction, with the user's row locked: statuses of the lists
     /// sent are checked against the custom preferences in effect afterwards (the stored ones
-    /// when the change sets none; refused as a whole: nothing is written), and when the
-    /// custom preferences change, stored statuses naming a removed one become `okay`.
+    /// when the change sets none), and the pride flags to show must be the user's own, each
+    /// once; any refusal refuses the whole update (every such field error at once, nothing
+    /// written). When the custom preferences change, stored statuses naming a removed one
+    /// become `okay`, in the user's own lists and in their members'.
     pub fn update_user(
         &self,
         id: UserId,
@@ -459,7 +472,7 @@ impl Store {
     ) -> Result<Result<UserWithProfileRecord, UserUpdateRefusal>, StoreError> {
         let mut conn = self.conn()?;
         if changes.is_empty() {
-            return Ok(Ok(select_user_with_profile(&mut conn, id)?));
+            return read_transaction(&mut conn, |conn| Ok(Ok(own_profile(conn, id)?)));
         }
         let new_images: Vec<(ImageSlot, String)> = [
             (ImageSlot::Avatar, changes.avatar.clone().flatten()),
@@ -482,8 +495,26 @@ impl Store {
             let preferences =
                 profile.custom_preferences.as_ref().unwrap_or(&stored.custom_preferences.0);
             let mut errors = FormErrors::new();
-            if profile.check_statuses(&mut errors, preferences).is_err() {
-                return Ok(Err(UserUpdateRefusal::UnknownStatuses(errors)));
+            // Both checks run, so that one answer lists every error.
+            let _ = profile.check_statuses(&mut errors, preferences);
+            if let Some(ids) = &profile.pride_flags {
+                for refusal in selection_refusals(conn, id, ids)? {
+                    let error = match refusal {
+                        PrideFlagRefusal::NotYourFlag { index } => {
+                            SelectionError::NotYours { index }
+                        }
+                        PrideFlagRefusal::Duplicate { index } => {
+                            SelectionError::Duplicate { index }
+                        }
+                        // The reader bounds the list; said here so the rule does not rest on it.
+                        PrideFlagRefusal::TooManySelected => SelectionError::TooMany,
+                        PrideFlagRefusal::UnknownFlag | PrideFlagRefusal::TooManyFlags => continue,
+                    };
+                    let _ = profile.refuse_pride_flag(&mut errors, error);
+                }
+            }
+            if !errors.is_empty() {
+                return Ok(Err(UserUpdateRefusal::FieldErrors(errors)));
             }
             let mut names = profile.names.clone();
             let mut pronoun_entries = profile.pronoun_entries.clone();
@@ -527,10 +558,16 @@ impl Store {
                 list_private: profile.list_private,
                 custom_preferences: profile.custom_preferences.as_ref().map(to_json).transpose()?,
             };
-            let updated =
+            // A change of the pride flags alone leaves the row as it is (and diesel refuses an
+            // empty changeset); the row's existence was checked above, under its lock.
+            if !changeset.is_empty() {
                 diesel::update(users::table.find(id.as_i64())).set(&changeset).execute(conn)?;
-            if updated == 0 {
-                return Err(StoreError::NotFound);
+            }
+            if let Some(ids) = &profile.pride_flags {
+                replace_selection(conn, id, ids)?;
+            }
+            if let Some(preferences) = &profile.custom_preferences {
+                reset_member_statuses(conn, id, preferences)?;
             }
             for (slot, hash) in &new_images {
                 // Uploading an image the user had before records nothing new.
@@ -548,7 +585,7 @@ impl Store {
                         .execute(conn)?;
                 }
             }
-            Ok(Ok(select_user_with_profile(conn, id)?))
+            Ok(Ok(own_profile(conn, id)?))
         })
     }
 
@@ -606,13 +643,30 @@ fn find_user_in(
     })
 }
 
+/// User `id` with their profile as `viewer` sees it: the row, the pride flags shown and the
+/// members shown. Several queries: the caller runs them in one transaction (one snapshot).
 fn select_user_with_profile(
     conn: &mut crate::AnyConnection,
     id: UserId,
-) -> QueryResult<UserWithProfileRecord> {
-    users::table
+    viewer: Option<UserId>,
+) -> QueryResult<Option<UserWithProfileRecord>> {
+    let Some((user, profile)) = users::table
         .find(id.as_i64())
         .select((UserRecord::as_select(), ProfileColumns::as_select()))
         .first::<(UserRecord, ProfileColumns)>(conn)
-        .map(|(user, profile)| UserWithProfileRecord { user, profile })
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let pride_flags = selected_flags(conn, id)?;
+    let members = members_on_profile(conn, id, viewer == Some(id))?;
+    Ok(Some(UserWithProfileRecord { user, profile, pride_flags, members }))
+}
+
+/// The user's own profile, as they see it; `NotFound` if they are gone.
+fn own_profile(
+    conn: &mut crate::AnyConnection,
+    id: UserId,
+) -> Result<UserWithProfileRecord, StoreError> {
+    select_user_with_profile(conn, id, Some(id))?.ok_or(StoreError::NotFound)
 }

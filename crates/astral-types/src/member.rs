@@ -27,6 +27,11 @@ pub const MEMBER_DISPLAY_NAME_LENGTH: Length = Length::new(1, 100);
 /// allowed.
 pub const MEMBER_NAME_FORBIDDEN: [char; 5] = ['/', '\\', '?', '#', '@'];
 
+/// At most this many members in a profile's `members` (`UserWithProfile`,
+/// `PrivateUserWithProfile`): the first by id that are not hidden. The full list is paged at
+/// `GET /users/{user_id}/members`; the cap bounds a profile's answer.
+pub const MAX_PROFILE_MEMBERS: usize = 50;
+
 const MEMBER_NAME_RULE: &str = "1–100 characters; not `/`, `\\`, `?`, `#`, `@` nor control \
                                 characters, and not `.` or `..` (a name is a URL path segment)";
 

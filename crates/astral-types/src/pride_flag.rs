@@ -7,7 +7,8 @@ use serde_json::Value;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::ToSchema;
 
-use crate::form::{Field, FormReader, Invalid, Length};
+use crate::form::{short, Field, FormReader, Invalid, Length};
+use crate::profile::Path;
 use crate::{FormErrors, Snowflake};
 
 /// A flag's name (pronouns.cc: 1–100).
@@ -23,6 +24,42 @@ pub const MAX_PRIDE_FLAGS: i64 = 500;
 /// How many of their flags a user may show on their profile (`pride_flags`), in order: more
 /// than a profile can sensibly show, and it bounds the profile answer.
 pub const MAX_PROFILE_PRIDE_FLAGS: usize = 100;
+
+/// Why a flag id of `PATCH /users/@me`'s `pride_flags` was refused by the store, which decides
+/// ownership and repeats in the update's transaction. Recorded with
+/// `ProfileUpdate::refuse_pride_flag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectionError {
+    /// The id at `index` is not one of the user's flags (another user's, or none at all).
+    NotYours { index: usize },
+    /// The id at `index` was listed earlier already.
+    Duplicate { index: usize },
+    /// More than [`MAX_PROFILE_PRIDE_FLAGS`] ids.
+    TooMany,
+}
+
+/// One id of `PATCH /users/@me`'s `pride_flags`: a snowflake as a string (Discord's form; a
+/// JSON number would lose digits in JavaScript clients).
+pub(crate) fn read_pride_flag_id(
+    errors: &mut FormErrors,
+    path: &Path,
+    value: &Value,
+) -> Result<Snowflake, Invalid> {
+    match value {
+        Value::String(s) => s.parse::<Snowflake>().map_err(|_| {
+            path.refuse(
+                errors,
+                "NUMBER_TYPE_COERCE",
+                format!("Value \"{}\" is not snowflake.", short(value)),
+            )
+        }),
+        other => Err(path.refuse(
+            errors,
+            "STRING_TYPE_CONVERT",
+            format!("Could not interpret \"{}\" as string.", short(other)),
+        )),
+    }
+}
 
 /// A pride flag (`GET /users/@me/flags`, and the profile's `pride_flags`). The image is at
 /// `/flags/{hash}.webp` (server root).

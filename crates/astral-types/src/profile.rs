@@ -167,7 +167,7 @@ pub fn status_schema() -> ObjectBuilder {
 }
 
 /// Helpers for the `ToSchema` of lists of these shapes.
-trait SchemaRef {
+pub(crate) trait SchemaRef {
     fn schema_ref() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>;
 }
 

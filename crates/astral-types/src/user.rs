@@ -11,6 +11,9 @@ use utoipa::ToSchema;
 
 use crate::form::{finish, Field, FormReader, Invalid, Length};
 use crate::locale::AvailableLocalesEnum;
+use crate::member::{PartialProfileMember, MAX_PROFILE_MEMBERS};
+use crate::pride_flag::{read_pride_flag_id, PrideFlag, SelectionError, MAX_PROFILE_PRIDE_FLAGS};
+use crate::profile::SchemaRef;
 use crate::profile::{
     check_statuses, custom_preferences_schema, fields_schema, links_schema, names_schema,
     pronoun_entries_schema, read_custom_preferences, read_field_entry, read_link, read_list,
@@ -19,7 +22,7 @@ use crate::profile::{
     MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
 };
 use crate::rules::{check_locale, UsernameRule};
-use crate::{FormErrors, UserId};
+use crate::{FormErrors, Snowflake, UserId};
 
 /// A display name (`global_name`).
 pub const GLOBAL_NAME_LENGTH: Length = Length::new(1, 32);
@@ -108,6 +111,10 @@ pub struct UserWithProfile {
     pub utc_offset: Option<i32>,
     #[schema(schema_with = custom_preferences_schema)]
     pub custom_preferences: CustomPreferences,
+    #[schema(schema_with = shown_pride_flags_schema)]
+    pub pride_flags: Vec<PrideFlag>,
+    #[schema(schema_with = shown_members_schema)]
+    pub members: Vec<PartialProfileMember>,
     /// Self only: when the account was created (ISO 8601; from its id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -191,11 +198,36 @@ pub struct PrivateUserWithProfile {
     pub utc_offset: Option<i32>,
     #[schema(schema_with = custom_preferences_schema)]
     pub custom_preferences: CustomPreferences,
+    #[schema(schema_with = shown_pride_flags_schema)]
+    pub pride_flags: Vec<PrideFlag>,
+    #[schema(schema_with = shown_members_schema)]
+    pub members: Vec<PartialProfileMember>,
     /// When the account was created (ISO 8601; from its id).
     pub created_at: String,
     #[schema(required = true, schema_with = timezone_schema)]
     pub timezone: Option<String>,
     pub list_private: bool,
+}
+
+fn shown_pride_flags_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(PrideFlag::schema_ref())
+        .max_items(Some(MAX_PROFILE_PRIDE_FLAGS))
+        .description(Some(
+            "pronouns.cc's `flags`: the pride flags the profile shows, in the user's order \
+             (`PATCH /users/@me`'s `pride_flags`).",
+        ))
+}
+
+fn shown_members_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(PartialProfileMember::schema_ref())
+        .max_items(Some(MAX_PROFILE_MEMBERS))
+        .description(Some(format!(
+            "The user's members that are not hidden (to everyone, the user included), the first \
+         {MAX_PROFILE_MEMBERS} by id; none for others when the user's `list_private` is set. \
+         The full list, paged, is `GET /users/{{user_id}}/members`."
+        )))
 }
 
 fn bio_answer_schema() -> ObjectBuilder {
@@ -289,12 +321,12 @@ pub struct UpdateMyUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = custom_preferences_schema)]
     pub custom_preferences: Option<CustomPreferences>,
-    /// pronouns.cc's pride flags when an array (not supported yet: 50035); Discord's integer
-    /// `flags`, which a PATCH cannot set, is ignored as Discord ignores it. Any JSON value.
+    /// pronouns.cc's name for `pride_flags` when an array; Discord's integer `flags`, which a
+    /// PATCH cannot set, is ignored as Discord ignores it. Any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = flags_schema)]
     pub flags: Option<Value>,
-    /// Pride flags by id: not supported yet, 50035.
+    /// Replaces the pride flags the profile shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = pride_flags_schema)]
     pub pride_flags: Option<Vec<String>>,
@@ -342,16 +374,22 @@ fn pronouns_alias_schema() -> ArrayBuilder {
 
 fn flags_schema() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(SchemaType::AnyValue).description(Some(
-        "An array is pronouns.cc's pride flag ids: not supported yet (50035 \
-         `FIELD_NOT_SUPPORTED`). Anything else (Discord's integer `flags`, which a PATCH cannot \
-         set) is ignored.",
+        "An array is pronouns.cc's name for `pride_flags`, under the same rules (errors at \
+         `flags.N`); sent with `pride_flags`, the two must be equal. Anything else (Discord's \
+         integer `flags`, which a PATCH cannot set) is ignored.",
     ))
 }
 
 fn pride_flags_schema() -> ArrayBuilder {
     ArrayBuilder::new()
-        .items(ObjectBuilder::new().schema_type(Type::String))
-        .description(Some("Pride flag ids: not supported yet (50035 `FIELD_NOT_SUPPORTED`)."))
+        .items(Snowflake::schema_ref())
+        .max_items(Some(MAX_PROFILE_PRIDE_FLAGS))
+        .description(Some(
+            "The pride flags the profile shows, in this order: ids of the caller's own flags \
+         (`GET /users/@me/flags`), each once; `[]` shows none. An id that is not one of the \
+         caller's flags, or one listed twice, is a field error at its index \
+         (`pride_flags.N`); nothing is changed.",
+        ))
 }
 
 /// Where a field is sent under two names.
@@ -402,17 +440,9 @@ impl UpdateMyUserRequest {
             Some(v) => read_custom_preferences(form.errors(), &Path::root("custom_preferences"), v)
                 .map(Some),
         };
-        for key in ["pride_flags", "flags"] {
-            let value = form.value(key);
-            // Discord's `flags` is an integer that a PATCH cannot set: ignored, as on Discord.
-            if matches!(value, Some(Value::Array(_))) || (key == "pride_flags" && value.is_some()) {
-                form.refuse(
-                    key,
-                    NOT_SUPPORTED,
-                    "Pride flags are not supported yet; this field cannot be set.",
-                );
-            }
-        }
+        let pride_flags_key = pride_flags_key(&mut form);
+        let pride_flags =
+            list(&mut form, pride_flags_key, MAX_PROFILE_PRIDE_FLAGS, read_pride_flag_id);
         Ok(UserUpdateDraft {
             errors: form.into_errors(),
             username_key,
@@ -433,6 +463,8 @@ impl UpdateMyUserRequest {
                 timezone,
                 list_private,
                 custom_preferences,
+                pride_flags,
+                pride_flags_key,
             },
         })
     }
@@ -473,6 +505,15 @@ pub(crate) fn pronouns_key(form: &mut FormReader<'_>) -> &'static str {
     }
 }
 
+/// `pride_flags`, or pronouns.cc's `flags` when that is an array. Any other `flags` is
+/// Discord's integer bitfield, which a PATCH cannot set: ignored, as on Discord.
+fn pride_flags_key(form: &mut FormReader<'_>) -> &'static str {
+    match form.value("flags") {
+        Some(Value::Array(_)) => alias(form, "pride_flags", "flags"),
+        _ => "pride_flags",
+    }
+}
+
 /// A list field: absent is `None`.
 pub(crate) fn list<T>(
     form: &mut FormReader<'_>,
@@ -499,6 +540,8 @@ struct ProfileDraft {
     timezone: Result<Option<Option<String>>, Invalid>,
     list_private: Result<Option<bool>, Invalid>,
     custom_preferences: Result<Option<CustomPreferences>, Invalid>,
+    pride_flags: Result<Option<Vec<Snowflake>>, Invalid>,
+    pride_flags_key: &'static str,
 }
 
 /// `PATCH /users/@me` read but not yet checked (see [`UpdateMyUserRequest::read`]).
@@ -545,6 +588,13 @@ pub struct ProfileUpdate {
     pub timezone: Option<Option<String>>,
     pub list_private: Option<bool>,
     pub custom_preferences: Option<CustomPreferences>,
+    /// The pride flags to show, in order; well formed and at most
+    /// [`MAX_PROFILE_PRIDE_FLAGS`], but whether each is the user's own, and listed once, is
+    /// decided where the change is made ([`ProfileUpdate::refuse_pride_flag`]).
+    pub pride_flags: Option<Vec<Snowflake>>,
+    /// The name `pride_flags` was sent under (`pride_flags` or `flags`), for the path of an
+    /// error.
+    pub pride_flags_key: &'static str,
 }
 
 impl ProfileUpdate {
@@ -558,6 +608,30 @@ impl ProfileUpdate {
             && self.timezone.is_none()
             && self.list_private.is_none()
             && self.custom_preferences.is_none()
+            && self.pride_flags.is_none()
+    }
+
+    /// Records the store's refusal of a listed pride flag, at its index under the name the
+    /// list was sent as (`pride_flags.2` or `flags.2`).
+    pub fn refuse_pride_flag(&self, errors: &mut FormErrors, error: SelectionError) -> Invalid {
+        let path = Path::root(self.pride_flags_key);
+        match error {
+            SelectionError::NotYours { index } => path.index(index).refuse(
+                errors,
+                "BASE_TYPE_CHOICES",
+                "Value must be the id of one of your pride flags.",
+            ),
+            SelectionError::Duplicate { index } => path.index(index).refuse(
+                errors,
+                "BASE_TYPE_DUPLICATE",
+                "This pride flag is listed already.",
+            ),
+            SelectionError::TooMany => path.refuse(
+                errors,
+                "BASE_TYPE_MAX_LENGTH",
+                format!("Must be {MAX_PROFILE_PRIDE_FLAGS} or fewer in length."),
+            ),
+        }
     }
 
     /// Records an error at every status of the lists this update sets that names none of
@@ -640,6 +714,8 @@ fn finish_profile(errors: &mut FormErrors, draft: ProfileDraft) -> Result<Profil
         timezone: draft.timezone?,
         list_private: draft.list_private?,
         custom_preferences: draft.custom_preferences?,
+        pride_flags: draft.pride_flags?,
+        pride_flags_key: draft.pride_flags_key,
     })
 }
 

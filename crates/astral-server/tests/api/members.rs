@@ -517,3 +517,130 @@ async fn member_avatars_are_uploaded_and_served(app: TestApp) {
         app.expect("PATCH", &path, Some(&owner), Some(json!({"avatar": null})), 200).await;
     assert_eq!(cleared["avatar"], Value::Null);
 }
+
+/// The short ids of a profile answer's `members`, in order.
+fn listed(user: &Value) -> Vec<String> {
+    let members = user["members"].as_array().unwrap_or_else(|| panic!("{user}"));
+    members.iter().map(|m| m["sid"].as_str().unwrap().to_owned()).collect()
+}
+
+fn sid(member: &Value) -> String {
+    member["sid"].as_str().unwrap().to_owned()
+}
+
+backend_test!(the_profile_lists_members_that_are_not_hidden);
+async fn the_profile_lists_members_that_are_not_hidden(app: TestApp) {
+    let (owner, owner_id) = app.register("plural").await;
+    let (other, _) = app.register("friendly").await;
+    let shown = create(&app, &owner, json!({"name": "Shown", "bio": "Hi"})).await;
+    let hidden = create(&app, &owner, json!({"name": "Hidden", "hidden": true})).await;
+    let user = format!("/users/{owner_id}");
+    let profile = format!("/users/{owner_id}/profile");
+    // Hidden members are left out for everyone, the owner included (their full list is
+    // /users/{id}/members); each listed one is pronouns.cc's partial member.
+    let mine = app.expect("GET", "/users/@me", Some(&owner), None, 200).await;
+    assert_eq!(listed(&mine), [sid(&shown)]);
+    let partial = &mine["members"][0];
+    assert_eq!(
+        partial.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["avatar", "bio", "display_name", "id", "links", "name", "names", "pronoun_entries", "sid"]
+    );
+    assert_eq!((&partial["id"], &partial["bio"]), (&shown["id"], &json!("Hi")));
+    for viewer in [Some(owner.as_str()), Some(other.as_str()), None] {
+        assert_eq!(listed(&app.expect("GET", &user, viewer, None, 200).await), [sid(&shown)]);
+    }
+    let theirs = app.expect("GET", &profile, Some(&other), None, 200).await;
+    assert_eq!(listed(&theirs["user"]), [sid(&shown)]);
+    assert!(!listed(&mine).contains(&sid(&hidden)));
+
+    // A private list: the owner still sees their members, nobody else does.
+    let private = json!({"list_private": true});
+    let answer = app.expect("PATCH", "/users/@me", Some(&owner), Some(private), 200).await;
+    assert_eq!(listed(&answer), [sid(&shown)]);
+    assert_eq!(listed(&app.expect("GET", &user, Some(&owner), None, 200).await), [sid(&shown)]);
+    for viewer in [Some(other.as_str()), None] {
+        let seen = app.expect("GET", &user, viewer, None, 200).await;
+        assert_eq!(seen["members"], json!([]), "{seen}");
+    }
+    let theirs = app.expect("GET", &profile, Some(&other), None, 200).await;
+    assert_eq!(theirs["user"]["members"], json!([]));
+    let reroll = app.expect("POST", "/users/@me/reroll", Some(&owner), None, 200).await;
+    assert_eq!(listed(&reroll), [sid(&shown)]);
+}
+
+backend_test!(the_profile_lists_at_most_the_cap_of_members);
+async fn the_profile_lists_at_most_the_cap_of_members(app: TestApp) {
+    use astral_server::handlers::members::MAX_MEMBERS;
+    use astral_types::member::MAX_PROFILE_MEMBERS;
+    let (owner, owner_id) = app.register("crowded").await;
+    // Through the store: a request each would only be slow. One hidden member among them.
+    let store = astral_store::Store::open(&astral_store::StoreConfig::new(app.db.url())).unwrap();
+    let owner_typed: astral_types::UserId = owner_id.parse().unwrap();
+    let add = |i: usize, hidden: bool| {
+        let new = astral_store::NewProfileMember {
+            name: format!("m{i}"),
+            display_name: None,
+            bio: None,
+            avatar: None,
+            links: Vec::new(),
+            names: Vec::new(),
+            pronoun_entries: Vec::new(),
+            pronouns_key: "pronoun_entries",
+            fields: Vec::new(),
+            hidden,
+        };
+        store.create_profile_member(owner_typed, new, MAX_MEMBERS).unwrap().unwrap()
+    };
+    add(0, true);
+    let visible: Vec<String> = (1..=MAX_PROFILE_MEMBERS).map(|i| add(i, false).sid).collect();
+    // At the cap: all of them.
+    let user = format!("/users/{owner_id}");
+    assert_eq!(listed(&app.expect("GET", &user, None, None, 200).await), visible);
+    // One more: still the cap, the first by id; the rest are paged at /users/{id}/members.
+    add(MAX_PROFILE_MEMBERS + 1, false);
+    let mine = app.expect("GET", "/users/@me", Some(&owner), None, 200).await;
+    assert_eq!(listed(&mine), visible);
+    assert_eq!(listed(&app.expect("GET", &user, None, None, 200).await), visible);
+    let all = app.expect("GET", &format!("{user}/members"), Some(&owner), None, 200).await;
+    assert_eq!(all.as_array().unwrap().len(), MAX_PROFILE_MEMBERS + 2);
+}
+
+backend_test!(deleting_a_custom_preference_resets_members_statuses);
+async fn deleting_a_custom_preference_resets_members_statuses(app: TestApp) {
+    let (owner, _) = app.register("curator").await;
+    let (kept, gone) =
+        ("3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "0b7e3c1a-9d8f-4a6b-b5c4-d3e2f1a0b9c8");
+    let preference = json!({"icon": "heart", "tooltip": "Adored", "size": "normal", "muted": false, "favourite": true});
+    let both = json!({"custom_preferences": {kept: preference, gone: preference}});
+    app.expect("PATCH", "/users/@me", Some(&owner), Some(both), 200).await;
+    let body = json!({
+        "name": "Statused",
+        "names": [{"value": "a", "status": gone}, {"value": "b", "status": kept}],
+        "pronoun_entries": [{"pronouns": "they/them", "status": gone}],
+        "fields": [{"name": "f", "entries": [{"value": "v", "status": gone}, {"value": "w", "status": "avoid"}]}]
+    });
+    let member = create(&app, &owner, body).await;
+    let untouched =
+        create(&app, &owner, json!({"name": "Plain", "names": [{"value": "c", "status": kept}]}))
+            .await;
+    // Removing `gone` turns every member status naming it into `okay`, in the same PATCH.
+    let one = json!({"custom_preferences": {kept: preference}});
+    app.expect("PATCH", "/users/@me", Some(&owner), Some(one), 200).await;
+    let after =
+        app.expect("GET", &format!("/members/{}", id(&member)), Some(&owner), None, 200).await;
+    assert_eq!(
+        after["names"],
+        json!([{"value": "a", "status": "okay"}, {"value": "b", "status": kept}])
+    );
+    assert_eq!(after["pronoun_entries"], json!([{"pronouns": "they/them", "status": "okay"}]));
+    assert_eq!(
+        after["fields"],
+        json!([{"name": "f", "entries": [{"value": "v", "status": "okay"}, {"value": "w", "status": "avoid"}]}])
+    );
+    let path = format!("/members/{}", id(&untouched));
+    assert_eq!(app.expect("GET", &path, Some(&owner), None, 200).await, untouched);
+    // A refused PATCH (a bad field beside the deletion) resets nothing.
+    let refused = json!({"custom_preferences": {}, "bio": ""});
+    app.refusal("PATCH", "/users/@me", Some(&owner), Some(refused), INVALID_FORM).await;
+    assert_eq!(app.expect("GET", &path, Some(&owner), None, 200).await, untouched);
+}

@@ -347,3 +347,162 @@ async fn nobody_has_more_than_the_cap(app: TestApp) {
     )
     .await;
 }
+
+/// The ids of a profile answer's `pride_flags`, in order.
+fn shown(user: &Value) -> Vec<String> {
+    let flags = user["pride_flags"].as_array().unwrap_or_else(|| panic!("{user}"));
+    flags.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The one field error of a 50035, as `(dotted path, code)`.
+fn only_error(answer: &Value) -> (String, String) {
+    fn walk(node: &Value, path: &str, out: &mut Vec<(String, String)>) {
+        if let Value::Object(map) = node {
+            for (key, value) in map {
+                if key == "_errors" {
+                    out.push((path.to_owned(), value[0]["code"].as_str().unwrap().to_owned()));
+                } else {
+                    let next = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    walk(value, &next, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&answer["errors"], "", &mut out);
+    assert_eq!(out.len(), 1, "{answer}");
+    out.remove(0)
+}
+
+async fn me(app: &TestApp, auth: &str) -> Value {
+    app.expect("GET", "/users/@me", Some(auth), None, 200).await
+}
+
+/// A PATCH refused with one field error `code` at `path`, changing nothing.
+async fn refused(app: &TestApp, auth: &str, body: Value, path: &str, code: &str) {
+    let before = me(app, auth).await;
+    let answer =
+        app.refusal("PATCH", "/users/@me", Some(auth), Some(body.clone()), (400, 50035)).await;
+    assert_eq!(only_error(&answer), (path.to_owned(), code.to_owned()), "{body}");
+    assert_eq!(me(app, auth).await, before, "{body} changed the user");
+}
+
+backend_test!(the_profile_shows_the_selected_flags_in_order);
+async fn the_profile_shows_the_selected_flags_in_order(app: TestApp) {
+    let (token, my_id) = app.register("selective").await;
+    let auth = bot(&token);
+    let (their_token, _) = app.register("neighbour").await;
+    let flags: Vec<Value> = {
+        let mut made = Vec::new();
+        for (shade, name) in [(1, "A"), (2, "B"), (3, "C")] {
+            made.push(create(&app, &auth, json!({"flag": png(shade), "name": name})).await);
+        }
+        made
+    };
+    let ids: Vec<String> = flags.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect();
+    let theirs = create(&app, &bot(&their_token), json!({"flag": png(9), "name": "Theirs"})).await;
+    assert_eq!(shown(&me(&app, &auth).await), Vec::<String>::new());
+
+    // The order sent, not the order made; each shown as the library shows it.
+    let order = json!([ids[2], ids[0], ids[1]]);
+    let answer = app
+        .expect("PATCH", "/users/@me", Some(&auth), Some(json!({"pride_flags": order})), 200)
+        .await;
+    assert_eq!(shown(&answer), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
+    assert_eq!(answer["pride_flags"][1], flags[0]);
+    assert_matches_contract("PrivateUserWithProfile", &answer);
+    assert_eq!(shown(&me(&app, &auth).await), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
+    // Others (and anonymous callers) see the same flags on the profile.
+    for viewer in [Some(bot(&their_token)), None] {
+        let user =
+            app.expect("GET", &format!("/users/{my_id}"), viewer.as_deref(), None, 200).await;
+        assert_eq!(shown(&user), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
+    }
+    let profile = format!("/users/{my_id}/profile");
+    let profile = app.expect("GET", &profile, Some(&bot(&their_token)), None, 200).await;
+    assert_eq!(shown(&profile["user"]), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
+
+    // pronouns.cc's `flags` as an array is the same field; the same value twice is fine.
+    let answer =
+        app.expect("PATCH", "/users/@me", Some(&auth), Some(json!({"flags": [ids[1]]})), 200).await;
+    assert_eq!(shown(&answer), [ids[1].as_str()]);
+    let both = json!({"flags": [ids[0]], "pride_flags": [ids[0]]});
+    let answer = app.expect("PATCH", "/users/@me", Some(&auth), Some(both), 200).await;
+    assert_eq!(shown(&answer), [ids[0].as_str()]);
+    let conflict = json!({"flags": [ids[1]], "pride_flags": [ids[0]]});
+    refused(&app, &auth, conflict, "flags", "FIELD_ALIAS_CONFLICT").await;
+
+    // Another user's flag, an unknown id: refused at its index under the name sent, and the
+    // other fields of the same PATCH are not written either.
+    let foreign = json!({"bio": "Changed", "pride_flags": [ids[1], theirs["id"]]});
+    refused(&app, &auth, foreign, "pride_flags.1", "BASE_TYPE_CHOICES").await;
+    let unknown = json!({"global_name": "Changed", "flags": ["42"]});
+    refused(&app, &auth, unknown, "flags.0", "BASE_TYPE_CHOICES").await;
+    let repeated = json!({"bio": "Changed", "pride_flags": [ids[0], ids[1], ids[0]]});
+    refused(&app, &auth, repeated, "pride_flags.2", "BASE_TYPE_DUPLICATE").await;
+    // Shapes are the reader's.
+    refused(
+        &app,
+        &auth,
+        json!({"pride_flags": [ids[0], 7]}),
+        "pride_flags.1",
+        "STRING_TYPE_CONVERT",
+    )
+    .await;
+    refused(&app, &auth, json!({"pride_flags": ["01"]}), "pride_flags.0", "NUMBER_TYPE_COERCE")
+        .await;
+    refused(&app, &auth, json!({"pride_flags": ids[0]}), "pride_flags", "LIST_TYPE_CONVERT").await;
+    refused(&app, &auth, json!({"pride_flags": null}), "pride_flags", "BASE_TYPE_REQUIRED").await;
+    let max = astral_types::pride_flag::MAX_PROFILE_PRIDE_FLAGS;
+    let too_many = json!({"pride_flags": vec![ids[0].clone(); max + 1]});
+    refused(&app, &auth, too_many, "pride_flags", "BASE_TYPE_MAX_LENGTH").await;
+    // At the cap the shape passes and the store judges the repeats.
+    let at_cap = json!({"pride_flags": vec![ids[0].clone(); max]});
+    let answer = app.refusal("PATCH", "/users/@me", Some(&auth), Some(at_cap), (400, 50035)).await;
+    let errors = answer["errors"]["pride_flags"].as_object().unwrap();
+    assert_eq!(errors.len(), max - 1, "every repeat, not the first: {answer}");
+    assert_eq!(errors[&(max - 1).to_string()]["_errors"][0]["code"], "BASE_TYPE_DUPLICATE");
+    // Statuses and flags are judged together: both errors in one answer.
+    let both = json!({"names": [{"value": "n", "status": "0b7e3c1a-9d8f-4a6b-b5c4-d3e2f1a0b9c8"}], "pride_flags": ["42"]});
+    let answer = app.refusal("PATCH", "/users/@me", Some(&auth), Some(both), (400, 50035)).await;
+    assert_eq!(answer["errors"]["names"]["0"]["status"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
+    assert_eq!(answer["errors"]["pride_flags"]["0"]["_errors"][0]["code"], "BASE_TYPE_CHOICES");
+    assert_eq!(shown(&me(&app, &auth).await), [ids[0].as_str()]);
+
+    // Deleting a shown flag takes it off the profile; the rest keep their order.
+    let all = json!({"pride_flags": [ids[2], ids[0], ids[1]]});
+    app.expect("PATCH", "/users/@me", Some(&auth), Some(all), 200).await;
+    let path = format!("/users/@me/flags/{}", ids[0]);
+    app.expect("DELETE", &path, Some(&auth), None, 204).await;
+    assert_eq!(shown(&me(&app, &auth).await), [ids[2].as_str(), ids[1].as_str()]);
+    // `[]` shows none.
+    let answer =
+        app.expect("PATCH", "/users/@me", Some(&auth), Some(json!({"pride_flags": []})), 200).await;
+    assert_eq!(shown(&answer), Vec::<String>::new());
+}
+
+backend_test!(flags_and_members_are_read_through_the_generated_client);
+async fn flags_and_members_are_read_through_the_generated_client(app: TestApp) {
+    use astral_client::types::UpdateMyUserRequest;
+
+    let (token, my_id) = app.register("clientele").await;
+    let auth = bot(&token);
+    let client = app.client(Some(&auth));
+    let flag = create(&app, &auth, json!({"flag": png(4), "name": "Bisexual"})).await;
+    let member =
+        app.expect("POST", "/members", Some(&auth), Some(json!({"name": "Alt"})), 200).await;
+    let body: UpdateMyUserRequest =
+        serde_json::from_value(json!({"pride_flags": [flag["id"]]})).unwrap();
+    let updated = client.update_my_user(&body).await.unwrap().into_inner();
+    assert_eq!(updated.pride_flags.len(), 1);
+    assert_eq!(updated.pride_flags[0].name, "Bisexual");
+    assert_eq!(updated.pride_flags[0].id.to_string(), flag["id"].as_str().unwrap());
+    assert_eq!(updated.members.len(), 1);
+    assert_eq!(updated.members[0].sid, member["sid"].as_str().unwrap());
+    let mine = client.get_my_user().await.unwrap().into_inner();
+    assert_eq!((mine.pride_flags.len(), mine.members.len()), (1, 1));
+    let anonymous = app.client(None);
+    let user = anonymous.get_user(&my_id).await.unwrap().into_inner();
+    assert_eq!(user.pride_flags[0].hash, flag["hash"].as_str().unwrap());
+    assert_eq!(user.members[0].name, "Alt");
+}

@@ -514,18 +514,18 @@ async fn pronouns_cc_names_are_aliases(app: TestApp) {
     assert_eq!(answer["pronoun_entries"], entries);
     assert!(answer.get("pronouns").is_none(), "{answer}");
     accepted(&app, &auth, json!({"pronouns": entries, "pronoun_entries": entries})).await;
-    // Conflicting aliases, `pronouns` as a string and pride flags (not taken yet) are refused;
-    // Discord's integer `flags` is ignored, as Discord does.
+    // Conflicting aliases and `pronouns` as a string are refused; `flags` as an array is
+    // pride_flags (tests/api/pride_flags.rs has the rest); Discord's integer `flags` is ignored,
+    // as Discord does.
     for (body, path, code) in [
         (json!({"pronouns": [], "pronoun_entries": entries}), "pronouns", "FIELD_ALIAS_CONFLICT"),
         (json!({"pronouns": "she/her"}), "pronouns", "FIELD_NOT_SUPPORTED"),
-        (json!({"flags": ["123"]}), "flags", "FIELD_NOT_SUPPORTED"),
-        (json!({"pride_flags": ["123"]}), "pride_flags", "FIELD_NOT_SUPPORTED"),
+        (json!({"flags": ["123"]}), "flags.0", "BASE_TYPE_CHOICES"),
     ] {
         refused_at(&app, &auth, body, path, code).await;
     }
     let answer = accepted(&app, &auth, json!({"flags": 4})).await;
-    assert_eq!(answer["flags"], 0);
+    assert_eq!((&answer["flags"], &answer["pride_flags"]), (&json!(0), &json!([])));
 }
 
 backend_test!(time_zones_give_the_current_utc_offset);

@@ -41,10 +41,10 @@ pub async fn get_user(
     user_id: web::Path<String>,
 ) -> Result<Json<UserWithProfile>, ApiError> {
     let lookup = user_lookup_in_path(&user_id);
+    let viewer = caller.0.map(|caller| caller.id());
     let found = state
-        .run(move |store| store.find_user_with_profile(lookup))
+        .run(move |store| store.find_user_with_profile(lookup, viewer))
         .await?
         .ok_or_else(unknown_user)?;
-    let viewer = caller.0.map(|caller| caller.id());
-    Ok(Json(wire::user_with_profile(&found.user, &found.profile, viewer)))
+    Ok(Json(wire::user_with_profile(&found, viewer)))
 }

@@ -17,9 +17,10 @@ use crate::wire;
 ///
 /// Absent fields are left unchanged; `null` clears a nullable field (`global_name`, `avatar`,
 /// `banner`, `bio`, `member_title`, `timezone`). The pronouns.cc profile fields, their limits
-/// and the aliases `name`, `display_name` and `pronouns` (an array) are described in the
-/// request schema; a `status` naming none of the caller's custom preferences (those in effect
-/// after the change) is a field error at its path. `avatar` and `banner` take a PNG, JPEG,
+/// and the aliases `name`, `display_name`, `pronouns` and `flags` (both as arrays) are
+/// described in the request schema; a `status` naming none of the caller's custom preferences
+/// (those in effect after the change) is a field error at its path, and so is a `pride_flags`
+/// id that is not one of the caller's flags or is listed twice. `avatar` and `banner` take a PNG, JPEG,
 /// GIF or WebP image as a data URI (`data:image/png;base64,…`) or raw base64, at most 10 MiB
 /// and 4096×4096 pixels; the user object then carries its hash; an animated GIF's frames ×
 /// width × height may be at most 2^26. Unknown fields are ignored. Nothing is changed unless
@@ -92,7 +93,7 @@ pub async fn update_my_user(
     let user_id = caller.id();
     match state.db(move |store| store.update_user(user_id, changes)).await? {
         Ok(Ok(user)) => Ok(Json(wire::private_user_with_profile(&user))),
-        Ok(Err(UserUpdateRefusal::UnknownStatuses(errors))) => Err(ApiError::form(errors)),
+        Ok(Err(UserUpdateRefusal::FieldErrors(errors))) => Err(ApiError::form(errors)),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         // The account was deleted between authentication and the update.
         Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
