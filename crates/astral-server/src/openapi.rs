@@ -9,7 +9,7 @@ use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -45,32 +45,24 @@ pub static CONTRACT: LazyLock<serde_json::Value> = LazyLock::new(|| {
         astral_types::member::PartialProfileMember,
     )),
     // Every operation needs a token unless its annotation says `security()` (public).
-    security(("BotToken" = []), ("BearerToken" = []), ("UserToken" = [])),
+    security(("Token" = [])),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
 
+/// One scheme: Bot and user tokens travel in the same header, and only its value differs, so
+/// Swagger UI's "Authorize" dialog has one field, filled with the whole header value.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "BotToken",
+            "Token",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "Authorization",
-                "`Bot <token>`",
-            ))),
-        );
-        components.add_security_scheme(
-            "BearerToken",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "UserToken",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "Authorization",
-                "`<token>` (a user token without scheme)",
+                "The `Authorization` header, entered whole: `Bot <token>` for a bot, the token \
+                 alone for a person.",
             ))),
         );
     }

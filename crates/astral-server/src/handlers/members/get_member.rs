@@ -22,7 +22,7 @@ use crate::wire;
         (status = 200, description = "The member.", body = ProfileMember),
         (status = 404, description = "Unknown member, or one the caller may not see (19001).", body = ErrorBody),
     ),
-    security((), ("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    security((), ("Token" = []))
 )]
 #[get("/members/{member_id}")]
 pub async fn get_member(

@@ -28,7 +28,7 @@ use crate::wire;
         (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
         (status = 404, description = "Unknown user (10013).", body = ErrorBody),
     ),
-    security((), ("BotToken" = []), ("BearerToken" = []), ("UserToken" = []))
+    security((), ("Token" = []))
 )]
 #[get("/users/{user_id}/members")]
 pub async fn list_user_members(

@@ -20,7 +20,7 @@ use crate::wire;
 #[utoipa::path(
     operation_id = "get_user",
     tag = "users",
-    security((), ("BotToken" = []), ("BearerToken" = []), ("UserToken" = [])),
+    security((), ("Token" = [])),
     params((
         "user_id" = String,
         Path,
