@@ -534,6 +534,26 @@ pub fn assert_matches_contract(schema_name: &str, instance: &Value) {
     }
 }
 
+/// The contract as JSON Schema (see [`CONTRACT_AS_JSON_SCHEMA`]), for tests that walk it.
+pub fn contract_as_json_schema() -> &'static Value {
+    &CONTRACT_AS_JSON_SCHEMA
+}
+
+/// Why `instance` does not match `schema`, a schema taken from [`contract_as_json_schema`]
+/// (its `$ref`s resolve against the contract); empty when it matches.
+pub fn contract_schema_errors(schema: &Value, instance: &Value) -> Vec<String> {
+    let mut root = CONTRACT_AS_JSON_SCHEMA.clone();
+    root["allOf"] = json!([schema]);
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    match jsonschema::validator_for(&root) {
+        Ok(validator) => validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect(),
+        Err(e) => vec![format!("bad schema {schema}: {e}")],
+    }
+}
+
 /// Validates `instance` against a component schema of Discord's published spec.
 pub fn assert_matches_discord(schema_name: &str, instance: &Value) {
     let reference = DISCORD_REFERENCE.as_ref().unwrap_or_else(|e| panic!("{e}"));
