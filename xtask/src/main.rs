@@ -10,6 +10,8 @@
 //!   SQLite and PostgreSQL. See docs/discord-libraries.md.
 //! - `api-fuzz`: Schemathesis against a running server and the contract. See docs/api-fuzz.md.
 //! - `msrv-check`: the declared `rust-version` covers every locked dependency's.
+//! - `swagger-check`: Swagger UI (`/docs/`) in headless Chromium against a running server.
+//!   See tools/swagger-check/README.md.
 
 mod api_fuzz;
 mod compat;
@@ -18,6 +20,7 @@ mod msrv_check;
 mod pinned;
 mod server;
 mod spec_check;
+mod swagger_check;
 
 use std::process::ExitCode;
 
@@ -29,9 +32,10 @@ fn main() -> ExitCode {
         Some("api-fuzz") => api_fuzz::run(),
         Some("compat") => compat::run(&args[1..]),
         Some("msrv-check") => msrv_check::run(),
+        Some("swagger-check") => swagger_check::run(),
         _ => {
             eprintln!(
-                "usage: cargo xtask spec-check | fmt-contract [--check] | msrv-check | api-fuzz | compat [discord.py|discordjs-rest|twilight]…"
+                "usage: cargo xtask spec-check | fmt-contract [--check] | msrv-check | api-fuzz | swagger-check | compat [discord.py|discordjs-rest|twilight]…"
             );
             ExitCode::FAILURE
         }
