@@ -78,7 +78,46 @@ pub struct PartialProfileMember {
     pub pronoun_entries: Vec<PronounEntry>,
 }
 
-/// `POST /members` (and, every field optional, `PATCH /members/{member_id}`). Read by
+/// `POST /members`: `name` is required, the rest optional. Read by
+/// [`CreateProfileMemberRequest::read`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreateProfileMemberRequest {
+    #[schema(schema_with = member_name_schema)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = member_display_name_schema)]
+    pub display_name: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = member_bio_schema)]
+    pub bio: Option<Option<String>>,
+    /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
+    /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); absent or `null` for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub avatar: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = links_schema)]
+    pub links: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = names_schema)]
+    pub names: Option<Vec<FieldEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pronoun_entries_schema)]
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// pronouns.cc clients' spelling of `pronoun_entries` (an array), as on `PATCH /users/@me`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = pronouns_alias_schema)]
+    pub pronouns: Option<Vec<PronounEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = fields_schema)]
+    pub fields: Option<Vec<ProfileField>>,
+    /// Seen by the owner alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub hidden: Option<bool>,
+}
+
+/// `PATCH /members/{member_id}`: every field optional, absent ones unchanged. Read by
 /// [`ProfileMemberRequest::read`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ProfileMemberRequest {
@@ -124,8 +163,7 @@ fn member_name_schema() -> ObjectBuilder {
         .schema()
         .pattern(Some("^(?!\\.{1,2}$)[^/\\\\?#@\\u0000-\\u001f\\u007f-\\u009f]*$"))
         .description(Some(format!(
-            "Required on create. {MEMBER_NAME_RULE}; unique among the owner's members \
-             ignoring case."
+            "{MEMBER_NAME_RULE}; unique among the owner's members ignoring case."
         )))
 }
 
@@ -157,6 +195,13 @@ fn check_member_name(errors: &mut FormErrors, name: String) -> Result<String, In
         ));
     }
     Ok(name)
+}
+
+impl CreateProfileMemberRequest {
+    /// Reads a create body: [`ProfileMemberRequest::read`] with `name` required.
+    pub fn read(body: &Value) -> Result<ProfileMemberDraft, FormErrors> {
+        ProfileMemberRequest::read(body, true)
+    }
 }
 
 impl ProfileMemberRequest {

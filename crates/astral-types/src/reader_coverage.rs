@@ -13,7 +13,7 @@ use crate::auth::{LoginRequest, RegisterRequest};
 use crate::channel::CreatePrivateChannelRequest;
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
-use crate::member::{MemberListQuery, ProfileMemberRequest};
+use crate::member::{CreateProfileMemberRequest, MemberListQuery, ProfileMemberRequest};
 use crate::pride_flag::{CreatePrideFlagRequest, UpdatePrideFlagRequest};
 use crate::rules::UsernameRule;
 use crate::user::{FriendRequest, PatchRelationship, PutRelationship, UpdateMyUserRequest};
@@ -62,8 +62,8 @@ fn every_documented_field_is_read_by_its_reader() {
             CreatePrideFlagRequest::read(&empty).map(|draft| draft.finish(Ok(())))
         }),
         body::<UpdatePrideFlagRequest, _>(|| UpdatePrideFlagRequest::read(&empty)),
-        body::<ProfileMemberRequest, _>(|| {
-            ProfileMemberRequest::read(&empty, true).map(|d| d.finish())
+        body::<CreateProfileMemberRequest, _>(|| {
+            CreateProfileMemberRequest::read(&empty).map(|d| d.finish())
         }),
         body::<ProfileMemberRequest, _>(|| {
             ProfileMemberRequest::read(&empty, false).map(|d| d.finish())
@@ -122,7 +122,7 @@ fn a_member_body_is_refused_whole_with_exact_paths() {
         "links": ["x", ""],
         "hidden": "yes"
     });
-    let errors = ProfileMemberRequest::read(&body, true).unwrap().finish().unwrap_err();
+    let errors = CreateProfileMemberRequest::read(&body).unwrap().finish().unwrap_err();
     let body = serde_json::to_value(errors.into_body()).unwrap();
     let e = &body["errors"];
     assert_eq!(
@@ -133,7 +133,7 @@ fn a_member_body_is_refused_whole_with_exact_paths() {
     assert_eq!(e["links"]["1"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
     assert_eq!(e["hidden"]["_errors"][0]["code"], "BOOLEAN_TYPE_CONVERT");
     assert!(e.get("name").is_none(), "{e}");
-    let missing = ProfileMemberRequest::read(&json!({}), true).unwrap().finish();
+    let missing = CreateProfileMemberRequest::read(&json!({})).unwrap().finish();
     assert!(missing.unwrap_err().has_field("name"));
     let patch = ProfileMemberRequest::read(&json!({"bio": null}), false).unwrap();
     assert_eq!(patch.finish().unwrap().bio, Some(None));

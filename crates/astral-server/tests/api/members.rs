@@ -50,7 +50,7 @@ backend_test!(members_round_trip_through_the_client);
 async fn members_round_trip_through_the_client(app: TestApp) {
     let (owner, owner_id) = app.register("ada").await;
     let client = app.client(Some(&bot(&owner)));
-    let body: astral_client::types::ProfileMemberRequest = serde_json::from_value(json!({
+    let body: astral_client::types::CreateProfileMemberRequest = serde_json::from_value(json!({
         "name": "Grace",
         "display_name": "Grace ✨",
         "bio": "A member of Ada's.",

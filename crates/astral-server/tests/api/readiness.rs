@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, RunQueryDsl};
 use serde_json::{json, Value};
 
+use crate::faults::Proxy;
 use crate::process::{command, ServerProcess};
-use crate::support::{assert_matches_contract, backend_db_test, backend_test, TestApp, TestDb};
+use crate::support::{
+    assert_matches_contract, backend_db_test, backend_test, TestApp, TestDb, TestOptions,
+};
 
 async fn readiness(http: &reqwest::Client, root: &str) -> (u16, Value, Option<String>) {
     let response = http.get(format!("{root}/readyz")).send().await.unwrap();
@@ -79,28 +82,138 @@ async fn a_schema_missing_the_last_migration_is_not_ready(app: TestApp) {
     assert_eq!(app.health().await["status"], "ok");
 }
 
-#[actix_web::test]
-async fn an_unreachable_database_is_not_ready() {
-    let app = TestApp::start(TestDb::sqlite()).await;
-    let path = app.db.sqlite_path().unwrap();
-    // The file taken away (faults.rs does the same under load; PostgreSQL is cut there by a
-    // proxy): every checkout is refused at once.
-    std::fs::rename(&path, format!("{path}.away")).unwrap();
-    expect_readiness(
-        &app,
-        503,
-        json!({
-            "status": "not_ready",
-            "database_status": "down",
-            "schema": "unknown",
-            "pending_migrations": 0,
-            "shutting_down": false
+backend_db_test!(an_unreachable_database_is_not_ready_until_it_is_back, unreachable_database);
+
+/// How long the app waits for a pooled connection (`TestOptions::pool_timeout_secs`): a
+/// readiness check while the database is away answers within it.
+const POOL_TIMEOUT_SECS: u64 = 2;
+
+/// The database is taken away under a running `TestApp` and brought back. PostgreSQL: the app
+/// reaches it through a TCP proxy the test owns (faults.rs), cut (every connection closed, new
+/// ones refused, as a stopped server would) and restored; the shared server is never touched.
+/// SQLite: its file renamed away (every checkout is refused) and back. (Making the file
+/// unreadable instead proves nothing when the tests run as root, whom no mode stops.)
+enum Outage {
+    Proxy(ProxyOnItsOwnRuntime),
+    Renamed(String),
+}
+
+impl Outage {
+    fn cut(&self) {
+        match self {
+            Outage::Proxy(proxy) => proxy.proxy.cut(),
+            Outage::Renamed(path) => std::fs::rename(path, format!("{path}.away")).unwrap(),
+        }
+    }
+
+    fn restore(&self) {
+        match self {
+            Outage::Proxy(proxy) => proxy.proxy.restore(),
+            Outage::Renamed(path) => std::fs::rename(format!("{path}.away"), path).unwrap(),
+        }
+    }
+}
+
+/// faults.rs's proxy, forwarding on a runtime of its own: `TestApp::start` connects to the
+/// database synchronously on the test's thread, which therefore cannot forward for it.
+struct ProxyOnItsOwnRuntime {
+    proxy: Proxy,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl ProxyOnItsOwnRuntime {
+    async fn start(upstream: String) -> ProxyOnItsOwnRuntime {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let proxy = runtime.spawn(Proxy::start(upstream)).await.unwrap();
+        ProxyOnItsOwnRuntime { proxy, runtime: Some(runtime) }
+    }
+}
+
+impl Drop for ProxyOnItsOwnRuntime {
+    fn drop(&mut self) {
+        // Dropped in async context: a runtime may not block there.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn unreachable_database(db: TestDb) {
+    let backend = db.backend();
+    let options = || TestOptions { pool_timeout_secs: POOL_TIMEOUT_SECS, ..TestOptions::default() };
+    // `db` outlives `app` (declared first, dropped last): it owns the PostgreSQL schema.
+    let (app, outage) = match db.sqlite_path() {
+        Some(path) => (TestApp::start_with(TestDb::Shared { url: db.url() }, options()).await, {
+            Outage::Renamed(path)
         }),
-        Some("1"),
-    )
-    .await;
-    std::fs::rename(format!("{path}.away"), &path).unwrap();
-    assert_eq!(readiness(&app.http, &app.root).await.0, 200, "ready again once it is back");
+        None => {
+            let mut url = url::Url::parse(&db.url()).unwrap();
+            let upstream =
+                format!("{}:{}", url.host_str().unwrap_or("127.0.0.1"), url.port().unwrap_or(5432));
+            let proxy = ProxyOnItsOwnRuntime::start(upstream).await;
+            url.set_host(Some("127.0.0.1")).unwrap();
+            url.set_port(Some(proxy.proxy.addr.port())).unwrap();
+            let app = TestApp::start_with(TestDb::Shared { url: url.into() }, options()).await;
+            (app, Outage::Proxy(proxy))
+        }
+    };
+    let ready = json!({
+        "status": "ready",
+        "database_status": "up",
+        "schema": "current",
+        "pending_migrations": 0,
+        "shutting_down": false
+    });
+    let down = json!({
+        "status": "not_ready",
+        "database_status": "down",
+        "schema": "unknown",
+        "pending_migrations": 0,
+        "shutting_down": false
+    });
+    // Ready through the proxy: the app's connections do go through it.
+    expect_readiness(&app, 200, ready.clone(), None).await;
+
+    outage.cut();
+    // Twice: the first check meets the connections the outage broke, the second finds none to
+    // be had. Each answers within the pool timeout (plus slack for a loaded machine).
+    let mut latencies = Vec::new();
+    for _ in 0..2 {
+        let asked = Instant::now();
+        expect_readiness(&app, 503, down.clone(), Some("1")).await;
+        latencies.push(asked.elapsed());
+    }
+    let bound = Duration::from_secs(POOL_TIMEOUT_SECS + 2);
+    assert!(latencies.iter().all(|l| *l < bound), "{backend}: {latencies:?}");
+    // `/healthz` agrees.
+    let health = app.health().await;
+    assert_eq!(
+        (&health["status"], &health["database_status"]),
+        (&json!("unavailable"), &json!("down")),
+        "{health}"
+    );
+
+    outage.restore();
+    let restored = Instant::now();
+    let recovery = loop {
+        let (status, body, _) = readiness(&app.http, &app.root).await;
+        if status == 200 {
+            assert_eq!(body, ready);
+            break restored.elapsed();
+        }
+        assert_eq!((status, &body), (503, &down), "{backend}: while coming back");
+        assert!(restored.elapsed() < Duration::from_secs(10), "{backend}: still not ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    println!(
+        "readiness {backend}: database cut off: 503 in {:?} and {:?}; ready {recovery:?} after \
+         it was back",
+        latencies[0], latencies[1]
+    );
 }
 
 const SHUTDOWN_DELAY_SECS: u64 = 2;

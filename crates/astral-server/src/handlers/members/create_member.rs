@@ -1,6 +1,6 @@
 use actix_web::{post, web, web::Json};
 use astral_store::NewProfileMember;
-use astral_types::member::{ProfileMember, ProfileMemberRequest};
+use astral_types::member::{CreateProfileMemberRequest, ProfileMember};
 use astral_types::ErrorBody;
 
 use super::{member_refused, read_member_body, MAX_MEMBERS};
@@ -21,7 +21,7 @@ use crate::wire;
 #[utoipa::path(
     operation_id = "create_member",
     tag = "members",
-    request_body(content = ProfileMemberRequest, content_type = "application/json"),
+    request_body(content = CreateProfileMemberRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The new member.", body = ProfileMember,
             links(
@@ -43,7 +43,7 @@ pub async fn create_member(
     if caller.user.bot {
         return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
-    let draft = ProfileMemberRequest::read(&body.0, true).map_err(ApiError::form)?;
+    let draft = CreateProfileMemberRequest::read(&body.0).map_err(ApiError::form)?;
     let (input, avatar) = read_member_body(&state, draft, None).await?;
     let new = NewProfileMember {
         // `read` requires it on create.
