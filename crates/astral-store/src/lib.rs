@@ -5,6 +5,7 @@
 //! thread pool. Methods take typed ids and return plain records; the wire format lives in
 //! `astral-types`, not here.
 
+mod admin;
 mod channels;
 mod conn;
 mod error;
@@ -23,6 +24,7 @@ mod users;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use admin::{AdminUser, SuspendOutcome, Suspension, ADMIN_PAGE_MAX};
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
     read_transaction, write_transaction, AnyConnection, AstralConnectionManager, Backend,

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod admin_cli;
 mod auth;
 mod authz;
 mod bad_input;
