@@ -1,5 +1,5 @@
 //! The `astral` command line: `serve`, `migrate`, the operators' commands (`users`, `tokens`,
-//! `bots`: [`accounts`]).
+//! `bots`: [`accounts`]) and `copy-to-postgres` ([`copy`]).
 //!
 //! Every command but `serve` takes only the database's settings as flags (`--config`,
 //! `--database-url`) and reads the rest as `astral serve` does (environment, then the file), so
@@ -7,6 +7,7 @@
 //! exit 1; usage errors exit 2 (clap).
 
 mod accounts;
+mod copy;
 
 use std::io::IsTerminal;
 use std::net::TcpListener;
@@ -22,6 +23,7 @@ use crate::pool::BoundedPool;
 use crate::state::AppState;
 
 pub use accounts::{BotsCommand, TokensCommand, UsersCommand};
+pub use copy::CopyArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "astral", version, about = "Astral: a Discord-compatible users service")]
@@ -45,6 +47,9 @@ pub enum Command {
     /// Bot accounts: create one, replace its token.
     #[command(subcommand)]
     Bots(BotsCommand),
+    /// Copy every table of a SQLite database into a new, empty PostgreSQL database, in one
+    /// transaction, and print each table's row count.
+    CopyToPostgres(CopyArgs),
 }
 
 /// The database a command works on: the same settings `astral serve` reads (flag, then
@@ -104,6 +109,7 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
         Command::Users(command) => accounts::users(command),
         Command::Tokens(command) => accounts::tokens(command),
         Command::Bots(command) => accounts::bots(command),
+        Command::CopyToPostgres(args) => copy::run(args),
     }
 }
 

@@ -8,6 +8,7 @@
 mod admin;
 mod channels;
 mod conn;
+mod copy;
 mod error;
 mod guilds;
 mod members;
@@ -30,6 +31,7 @@ pub use conn::{
     read_transaction, write_transaction, AnyConnection, AstralConnectionManager, Backend,
     ConnectHealth, ConnectionOptions, DatabaseUrl,
 };
+pub use copy::TableCopy;
 pub use error::{StoreError, UniqueField};
 pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,

@@ -357,6 +357,7 @@ fn every_command_s_help_shows_its_own_options_each_described() {
         &["tokens", "revoke"],
         &["bots", "create"],
         &["bots", "reset-token"],
+        &["copy-to-postgres"],
         &["serve"],
     ];
     for command in commands {

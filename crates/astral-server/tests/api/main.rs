@@ -18,6 +18,7 @@ mod cli;
 mod client_errors;
 mod concurrency;
 mod contract;
+mod copy;
 mod crash;
 mod error_catalogue;
 mod errors;
