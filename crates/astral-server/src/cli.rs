@@ -1,20 +1,29 @@
-//! The `astral` command line: `serve`, `migrate`, `users create`, `users set-badges`,
-//! `users set-admin`.
+//! The `astral` command line: `serve`, `migrate`, the operators' commands (`users`, `tokens`,
+//! `bots`: [`accounts`]) and `copy-to-postgres` ([`copy`]).
+//!
+//! Every command but `serve` takes only the database's settings as flags (`--config`,
+//! `--database-url`) and reads the rest as `astral serve` does (environment, then the file), so
+//! `--help` shows each command's own options. Failures print one readable line on stderr and
+//! exit 1; usage errors exit 2 (clap).
+
+mod accounts;
+mod copy;
 
 use std::io::IsTerminal;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::web;
-use astral_store::{NewUser, Store, StoreError};
-use astral_types::FormErrors;
-use clap::{Parser, Subcommand};
-use serde_json::json;
+use astral_store::Store;
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
-use crate::auth::{hash_password, issue_token};
 use crate::config::{LogFormat, Settings, SettingsArgs};
 use crate::pool::BoundedPool;
 use crate::state::AppState;
+
+pub use accounts::{BotsCommand, TokensCommand, UsersCommand};
+pub use copy::CopyArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "astral", version, about = "Astral: a Discord-compatible users service")]
@@ -26,55 +35,63 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (migrates the database first).
-    Serve(SettingsArgs),
+    Serve(Box<SettingsArgs>),
     /// Apply pending database migrations and exit.
-    Migrate(SettingsArgs),
-    /// Manage accounts.
+    Migrate(DatabaseArgs),
+    /// Accounts: create, list, show, find, reset passwords, suspend, badges, administrators.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// API tokens: revoke one, or every token of a user.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Bot accounts: create one, replace its token.
+    #[command(subcommand)]
+    Bots(BotsCommand),
+    /// Copy every table of a SQLite database into a new, empty PostgreSQL database, in one
+    /// transaction, and print each table's row count.
+    CopyToPostgres(CopyArgs),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum UsersCommand {
-    /// Create an account and print `{"id", "username", "token"}` as one JSON line.
-    Create {
-        #[arg(long)]
-        username: String,
-        /// Create a bot account.
-        #[arg(long)]
-        bot: bool,
-        /// Password for logging in with /auth/login (bots usually have none). Visible in the
-        /// process list and shell history: prefer --password-stdin.
-        #[arg(long, conflicts_with = "password_stdin")]
-        password: Option<String>,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-        #[command(flatten)]
-        settings: SettingsArgs,
-    },
-    /// Set a user's badges bitmask (shown in `badges`; it grants nothing) and print the user's
-    /// `{"id", "username", "sid", "badges", "is_admin"}` as one JSON line.
-    SetBadges {
-        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
-        user: String,
-        /// The new bitmask, a non-negative integer (0 clears every badge).
-        #[arg(value_parser = clap::value_parser!(i64).range(0..))]
-        badges: i64,
-        #[command(flatten)]
-        settings: SettingsArgs,
-    },
-    /// Mark a user as an administrator (`is_admin`, shown to the user only; it grants no API
-    /// power) or not, and print the user as `set-badges` does.
-    SetAdmin {
-        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
-        user: String,
-        /// `true` or `false`.
-        #[arg(action = clap::ArgAction::Set)]
-        is_admin: bool,
-        #[command(flatten)]
-        settings: SettingsArgs,
-    },
+/// The database a command works on: the same settings `astral serve` reads (flag, then
+/// environment, then the file). The other settings (the username rule, timeouts) come from the
+/// environment and the file, as for `astral serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DatabaseArgs {
+    /// TOML file of `astral serve`'s settings; its `database_url` and username rule are used.
+    #[arg(long, env = "ASTRAL_CONFIG", hide_env_values = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// postgres://…, postgresql://…, sqlite://PATH or a file path [default: sqlite://astral.db].
+    #[arg(long, env = "ASTRAL_DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    /// The settings `astral serve` would run with, these flags included.
+    fn settings(&self) -> Result<Settings, String> {
+        let from_environment = settings_from_environment()?;
+        resolve(&SettingsArgs {
+            config: self.config.clone(),
+            database_url: self.database_url.clone(),
+            ..from_environment
+        })
+    }
+
+    /// The settings and the store they name, migrated.
+    fn open(&self) -> Result<(Settings, Store), String> {
+        let settings = self.settings()?;
+        let store = open_store(&settings)?;
+        Ok((settings, store))
+    }
+}
+
+/// Every setting's environment variable (`ASTRAL_…`), read as `astral serve` reads them.
+fn settings_from_environment() -> Result<SettingsArgs, String> {
+    let command = <SettingsArgs as Args>::augment_args(clap::Command::new("astral"));
+    let matches = command
+        .try_get_matches_from(["astral"])
+        .map_err(|e| format!("invalid setting in the environment: {e}"))?;
+    SettingsArgs::from_arg_matches(&matches)
+        .map_err(|e| format!("invalid setting in the environment: {e}"))
 }
 
 pub fn main_with_args(cli: Cli) -> Result<(), String> {
@@ -85,64 +102,15 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
             serve(settings, store)
         }
         Command::Migrate(args) => {
-            let settings = resolve(&args)?;
-            let store = open_store(&settings)?;
+            let (_, store) = args.open()?;
             eprintln!("database is up to date ({})", store.backend().name());
             Ok(())
         }
-        Command::Users(UsersCommand::Create {
-            username,
-            bot,
-            password,
-            password_stdin,
-            settings,
-        }) => {
-            let password = if password_stdin {
-                Some(read_password_line(std::io::stdin().lock())?)
-            } else {
-                password
-            };
-            let settings = resolve(&settings)?;
-            let store = open_store(&settings)?;
-            create_user(&settings, &store, username, bot, password)
-        }
-        Command::Users(UsersCommand::SetBadges { user, badges, settings }) => {
-            let store = open_store(&resolve(&settings)?)?;
-            set_admin_field(&store, &user, |store, id| store.set_badges(id, badges))
-        }
-        Command::Users(UsersCommand::SetAdmin { user, is_admin, settings }) => {
-            let store = open_store(&resolve(&settings)?)?;
-            set_admin_field(&store, &user, |store, id| store.set_admin(id, is_admin))
-        }
+        Command::Users(command) => accounts::users(command),
+        Command::Tokens(command) => accounts::tokens(command),
+        Command::Bots(command) => accounts::bots(command),
+        Command::CopyToPostgres(args) => copy::run(args),
     }
-}
-
-/// Finds `user` (id, username or short id) and applies `set` to it; prints the result.
-fn set_admin_field(
-    store: &Store,
-    user: &str,
-    set: impl FnOnce(&Store, astral_types::UserId) -> Result<astral_store::UserRecord, StoreError>,
-) -> Result<(), String> {
-    let lookup = crate::handlers::users::user_lookup_in_path(user);
-    let found = store
-        .find_user(lookup)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user {user:?} (by id, username or short id)"))?;
-    let updated = set(store, found.user_id()).map_err(|e| match e {
-        StoreError::NotFound => format!("user {user:?} was deleted meanwhile"),
-        other => other.to_string(),
-    })?;
-    println!(
-        "{}",
-        json!({
-            "id": updated.user_id().to_string(),
-            "username": updated.username,
-            "sid": updated.sid,
-            "badges": updated.badges,
-            "is_admin": updated.is_admin,
-        })
-    );
-    Ok(())
 }
 
 fn resolve(args: &SettingsArgs) -> Result<Settings, String> {
@@ -154,7 +122,7 @@ fn resolve(args: &SettingsArgs) -> Result<Settings, String> {
 fn init_logging(filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Logs go to stderr so that `users create` keeps stdout for its JSON line.
+    // Logs go to stderr so that the commands keep stdout for what they print.
     // Colours only for a person at a terminal; a file or a log collector gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -252,72 +220,4 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The first line of `input`, without its line ending (a password may contain spaces).
-fn read_password_line(mut input: impl std::io::BufRead) -> Result<String, String> {
-    let mut line = String::new();
-    input
-        .read_line(&mut line)
-        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-    let password = line.strip_suffix('\n').unwrap_or(&line);
-    let password = password.strip_suffix('\r').unwrap_or(password);
-    if password.is_empty() {
-        return Err("--password-stdin: standard input held no password".to_owned());
-    }
-    Ok(password.to_owned())
-}
-
-/// Validates like `/auth/register` does, so the CLI cannot create what the API would refuse.
-fn create_user(
-    settings: &Settings,
-    store: &Store,
-    username: String,
-    bot: bool,
-    password: Option<String>,
-) -> Result<(), String> {
-    // The same rules as `/auth/register` (`astral_types::password`, `UsernameRule`); the
-    // password is optional here (bots log in with their token).
-    let mut errors = FormErrors::new();
-    let password = password
-        .map(|p| {
-            let account =
-                astral_types::password::Account { username: Some(&username), email: None };
-            astral_types::password::check(&mut errors, p, account)
-        })
-        .transpose();
-    let username = settings.username_rule.check(&mut errors, username);
-    let (username, password) = astral_types::form::finish(errors, || Ok((username?, password?)))
-        .map_err(|errors| {
-            let body = serde_json::to_string(&errors.into_body()).unwrap_or_default();
-            format!("invalid account: {body}")
-        })?;
-    let password_hash =
-        password.map(|p| hash_password(&p)).transpose().map_err(|e| e.to_string())?;
-    let user = store
-        .create_user(NewUser { username, password_hash, email: None, global_name: None, bot })
-        .map_err(|e| match e {
-            StoreError::Conflict(field) => format!("{field} is already taken"),
-            other => other.to_string(),
-        })?;
-    let token = issue_token(store, user.user_id()).map_err(|e| e.to_string())?;
-    println!(
-        "{}",
-        json!({"id": user.user_id().to_string(), "username": user.username, "token": token})
-    );
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::read_password_line;
-
-    #[test]
-    fn the_password_is_the_first_line_without_its_ending() {
-        assert_eq!(read_password_line(&b"correct horse\r\nrest"[..]).unwrap(), "correct horse");
-        assert_eq!(read_password_line(&b" spaced  \n"[..]).unwrap(), " spaced  ");
-        assert_eq!(read_password_line(&b"no newline"[..]).unwrap(), "no newline");
-        assert!(read_password_line(&b"\n"[..]).is_err());
-        assert!(read_password_line(&b""[..]).is_err());
-    }
 }

@@ -5,8 +5,10 @@
 //! thread pool. Methods take typed ids and return plain records; the wire format lives in
 //! `astral-types`, not here.
 
+mod admin;
 mod channels;
 mod conn;
+mod copy;
 mod error;
 mod guilds;
 mod members;
@@ -23,11 +25,13 @@ mod users;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use admin::{AdminUser, SuspendOutcome, Suspension, ADMIN_PAGE_MAX};
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
     read_transaction, write_transaction, AnyConnection, AstralConnectionManager, Backend,
     ConnectHealth, ConnectionOptions, DatabaseUrl,
 };
+pub use copy::TableCopy;
 pub use error::{StoreError, UniqueField};
 pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,

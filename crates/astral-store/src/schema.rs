@@ -61,6 +61,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_pride_flags,
     profile_members,
     profile_member_images,
+    user_suspensions,
+    bot_owners,
 );
 
 diesel::table! {
@@ -181,3 +183,20 @@ diesel::table! {
 
 diesel::joinable!(profile_members -> users (owner_id));
 diesel::joinable!(profile_member_images -> profile_members (member_id));
+
+diesel::table! {
+    user_suspensions (user_id) {
+        user_id -> BigInt,
+        suspended_at_ms -> BigInt,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(user_suspensions -> users (user_id));
+
+diesel::table! {
+    bot_owners (bot_id) {
+        bot_id -> BigInt,
+        owner_id -> BigInt,
+    }
+}

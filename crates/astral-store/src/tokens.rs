@@ -4,7 +4,7 @@
 use astral_types::{TokenId, UserId};
 use diesel::prelude::*;
 
-use crate::schema::{tokens, users};
+use crate::schema::{tokens, user_suspensions, users};
 use crate::users::UserRecord;
 use crate::{Store, StoreError};
 
@@ -31,12 +31,18 @@ impl Store {
         Ok(id)
     }
 
-    /// The token with this secret hash and its user, if it exists (revoked tokens don't).
+    /// The token with this secret hash and its user, if it exists (revoked tokens don't) and
+    /// its user is not suspended (`astral users suspend`): a suspended user's tokens do not
+    /// authenticate, and authenticate again once the suspension is lifted.
     pub fn token_owner(&self, secret_hash: &str) -> Result<Option<TokenOwner>, StoreError> {
+        use diesel::dsl::{exists, not};
         let mut conn = self.conn()?;
+        let suspended =
+            exists(user_suspensions::table.filter(user_suspensions::user_id.eq(tokens::user_id)));
         let found = tokens::table
             .inner_join(users::table)
             .filter(tokens::secret_hash.eq(secret_hash))
+            .filter(not(suspended))
             .select((tokens::id, UserRecord::as_select()))
             .first::<(i64, UserRecord)>(&mut conn)
             .optional()?;

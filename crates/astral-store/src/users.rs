@@ -17,7 +17,7 @@ use crate::guilds::mutual_guilds;
 use crate::members::{members_on_profile, reset_member_statuses};
 use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
-use crate::schema::{user_images, users};
+use crate::schema::{bot_owners, user_images, users};
 use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
 use crate::{PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
 
@@ -299,6 +299,20 @@ impl Store {
     /// unique indexes (so two concurrent registrations cannot both win).
     /// Its short id is random, drawn again on a collision ([`with_fresh_short_id`]).
     pub fn create_user(&self, new: NewUser) -> Result<UserRecord, StoreError> {
+        self.insert_user(new, None)
+    }
+
+    /// Creates a bot account (`astral bots create`), recording `owner` as the person who runs
+    /// it, in the same transaction. `NotFound` if the owner is gone.
+    pub fn create_bot(
+        &self,
+        new: NewUser,
+        owner: Option<UserId>,
+    ) -> Result<UserRecord, StoreError> {
+        self.insert_user(NewUser { bot: true, ..new }, owner)
+    }
+
+    fn insert_user(&self, new: NewUser, owner: Option<UserId>) -> Result<UserRecord, StoreError> {
         let id = UserId(self.ids.next_id());
         let mut insert = UserInsert {
             id: id.as_i64(),
@@ -318,6 +332,18 @@ impl Store {
             insert.sid = sid;
             write_transaction(&mut conn, |conn| {
                 diesel::insert_into(users::table).values(&insert).execute(conn)?;
+                if let Some(owner) = owner {
+                    lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
+                    if select_user(conn, owner).optional()?.is_none() {
+                        return Err(StoreError::NotFound);
+                    }
+                    diesel::insert_into(bot_owners::table)
+                        .values((
+                            bot_owners::bot_id.eq(id.as_i64()),
+                            bot_owners::owner_id.eq(owner.as_i64()),
+                        ))
+                        .execute(conn)?;
+                }
                 Ok(select_user(conn, id)?)
             })
         })

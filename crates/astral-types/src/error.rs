@@ -105,6 +105,11 @@ error_catalogue! {
     Unauthorized = 401, 0, "401: Unauthorized";
     /// The endpoint is for user accounts only (Discord refuses bots on it).
     BotsCannotUse = 403, 20001, "Bots cannot use this endpoint";
+    /// Logging in, with the right password, to an account an administrator suspended
+    /// (`astral users suspend`). Discord's code for a disabled account (discord-userdoccers'
+    /// login: "account disabled (20013)"); its tokens answer 401 meanwhile, as a suspended
+    /// Discord account's do.
+    AccountDisabled = 403, 20013, "This account is disabled";
     /// A guild the caller is not a member of.
     MissingAccess = 403, 50001, "Missing Access";
     /// Someone who blocked the caller, or is not their friend, in a group DM.

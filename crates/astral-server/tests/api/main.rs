@@ -8,6 +8,7 @@
 
 mod support;
 
+mod admin_cli;
 mod auth;
 mod authz;
 mod bad_input;
@@ -17,6 +18,7 @@ mod cli;
 mod client_errors;
 mod concurrency;
 mod contract;
+mod copy;
 mod crash;
 mod error_catalogue;
 mod errors;

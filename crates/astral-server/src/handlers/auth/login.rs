@@ -1,6 +1,6 @@
 use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse};
 use astral_types::auth::{LoginRequest, TokenResponse};
-use astral_types::{ErrorBody, FormErrors};
+use astral_types::{ErrorBody, ErrorKind, FormErrors};
 
 use crate::auth::{issue_token, verify_password};
 use crate::body::JsonBody;
@@ -16,6 +16,9 @@ use crate::state::AppState;
 /// (`X-RateLimit-Scope: user` for the address, `shared` for the account) before the password is
 /// checked. The owner logging in from an address without recent failures is never refused for
 /// the account's count (docs/rate-limits.md).
+///
+/// An account an administrator suspended (`astral users suspend`) cannot log in: the right
+/// password answers 403 `This account is disabled` (20013), a wrong one 400 as for anyone.
 #[utoipa::path(
     operation_id = "login",
     tag = "auth",
@@ -23,6 +26,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Logged in.", body = TokenResponse),
         (status = 400, description = "Invalid JSON (50109), missing fields or wrong credentials (50035 `INVALID_LOGIN`).", body = ErrorBody),
+        (status = 403, description = "The account is suspended by an administrator (20013), said only after the password checked out.", body = ErrorBody),
     ),
     security()
 )]
@@ -74,6 +78,11 @@ pub async fn login(
         limiter.login_succeeded(attempt).await;
     }
     let user_id = user.user_id();
+    // Said only to whoever knows the password. A suspension that lands after this check still
+    // holds: the token issued below does not authenticate while it lasts.
+    if state.run(move |store| store.is_suspended(user_id)).await? {
+        return Err(ApiError::new(ErrorKind::AccountDisabled));
+    }
     let token = state.run(move |store| issue_token(store, user_id)).await?;
     Ok(HttpResponse::Ok().json(TokenResponse { token, user_id }))
 }
