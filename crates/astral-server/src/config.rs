@@ -34,136 +34,136 @@ pub const DEFAULT_IMAGE_RATE_LIMIT: &str = "200/10s";
 #[serde(deny_unknown_fields)]
 pub struct SettingsArgs {
     /// TOML file with any of the settings below (keys in snake_case).
-    #[arg(long, env = "ASTRAL_CONFIG", value_name = "FILE")]
+    #[arg(long, env = "ASTRAL_CONFIG", hide_env_values = true, value_name = "FILE")]
     // Not a key of the file itself: a file naming another file would be refused as unknown.
     #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "ASTRAL_BIND")]
+    #[arg(long, env = "ASTRAL_BIND", hide_env_values = true)]
     pub bind: Option<String>,
     /// postgres://…, postgresql://…, sqlite://PATH or a file path [default: sqlite://astral.db].
-    #[arg(long, env = "ASTRAL_DATABASE_URL")]
+    #[arg(long, env = "ASTRAL_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Maximum pooled database connections [default: 2 × cores].
-    #[arg(long, env = "ASTRAL_DB_POOL_SIZE")]
+    #[arg(long, env = "ASTRAL_DB_POOL_SIZE", hide_env_values = true)]
     pub db_pool_size: Option<u32>,
     /// Seconds a request waits for a database connection before it gets 503 [default: 5].
-    #[arg(long, env = "ASTRAL_DB_POOL_TIMEOUT_SECS")]
+    #[arg(long, env = "ASTRAL_DB_POOL_TIMEOUT_SECS", hide_env_values = true)]
     pub db_pool_timeout_secs: Option<u64>,
     /// Milliseconds SQLite waits for a lock before reporting busy [default: 5000].
-    #[arg(long, env = "ASTRAL_SQLITE_BUSY_TIMEOUT_MS")]
+    #[arg(long, env = "ASTRAL_SQLITE_BUSY_TIMEOUT_MS", hide_env_values = true)]
     pub sqlite_busy_timeout_ms: Option<u64>,
     /// HTTP worker threads [default: cores].
-    #[arg(long, env = "ASTRAL_WORKERS")]
+    #[arg(long, env = "ASTRAL_WORKERS", hide_env_values = true)]
     pub workers: Option<usize>,
     /// Blocking (database) threads per worker [default: the pool size].
-    #[arg(long, env = "ASTRAL_BLOCKING_THREADS")]
+    #[arg(long, env = "ASTRAL_BLOCKING_THREADS", hide_env_values = true)]
     pub blocking_threads: Option<usize>,
     /// 0–31; distinguishes instances sharing one database in generated ids [default: 0].
-    #[arg(long, env = "ASTRAL_WORKER_ID")]
+    #[arg(long, env = "ASTRAL_WORKER_ID", hide_env_values = true)]
     pub worker_id: Option<u8>,
     /// Largest accepted request body in bytes where images are accepted (`PATCH /users/@me`);
     /// larger → 413 [default: 33554432].
-    #[arg(long, env = "ASTRAL_MAX_BODY_BYTES")]
+    #[arg(long, env = "ASTRAL_MAX_BODY_BYTES", hide_env_values = true)]
     pub max_body_bytes: Option<usize>,
     /// Shortest username [default: 2].
-    #[arg(long, env = "ASTRAL_USERNAME_MIN_LENGTH")]
+    #[arg(long, env = "ASTRAL_USERNAME_MIN_LENGTH", hide_env_values = true)]
     pub username_min_length: Option<usize>,
     /// Longest username [default: 32].
-    #[arg(long, env = "ASTRAL_USERNAME_MAX_LENGTH")]
+    #[arg(long, env = "ASTRAL_USERNAME_MAX_LENGTH", hide_env_values = true)]
     pub username_max_length: Option<usize>,
     /// Regular expression a username must match [default: ^[A-Za-z0-9_.-]+$].
-    #[arg(long, env = "ASTRAL_USERNAME_PATTERN")]
+    #[arg(long, env = "ASTRAL_USERNAME_PATTERN", hide_env_values = true)]
     pub username_pattern: Option<String>,
     /// Log filter, e.g. `info` or `astral_server=debug` [default: info].
-    #[arg(long, env = "ASTRAL_LOG")]
+    #[arg(long, env = "ASTRAL_LOG", hide_env_values = true)]
     pub log: Option<String>,
     /// `text` (one human-readable line per event) or `json` (one JSON object per line) [default: text].
-    #[arg(long, env = "ASTRAL_LOG_FORMAT")]
+    #[arg(long, env = "ASTRAL_LOG_FORMAT", hide_env_values = true)]
     pub log_format: Option<String>,
     /// Seconds `astral serve` lets in-flight requests finish after SIGTERM before it closes
     /// their connections and exits [default: 30].
-    #[arg(long, env = "ASTRAL_SHUTDOWN_TIMEOUT_SECS")]
+    #[arg(long, env = "ASTRAL_SHUTDOWN_TIMEOUT_SECS", hide_env_values = true)]
     pub shutdown_timeout_secs: Option<u64>,
     /// Seconds between SIGTERM and closing the listener, during which `/readyz` answers 503 and
     /// requests are still served, so a load balancer stops sending traffic first [default: 0].
-    #[arg(long, env = "ASTRAL_SHUTDOWN_DELAY_SECS")]
+    #[arg(long, env = "ASTRAL_SHUTDOWN_DELAY_SECS", hide_env_values = true)]
     pub shutdown_delay_secs: Option<u64>,
     /// Address of the Prometheus listener (`/metrics` only, never on `bind`), e.g.
     /// 127.0.0.1:9464 [default: none, no metrics listener].
-    #[arg(long, env = "ASTRAL_METRICS_BIND")]
+    #[arg(long, env = "ASTRAL_METRICS_BIND", hide_env_values = true)]
     pub metrics_bind: Option<String>,
     /// Milliseconds a PostgreSQL statement may run (`statement_timeout`) before the request gets
     /// 503 [default: 5000].
-    #[arg(long, env = "ASTRAL_DB_STATEMENT_TIMEOUT_MS")]
+    #[arg(long, env = "ASTRAL_DB_STATEMENT_TIMEOUT_MS", hide_env_values = true)]
     pub db_statement_timeout_ms: Option<u64>,
     /// `on` or `off`; `off` switches rate limiting off entirely [default: on].
-    #[arg(long, env = "ASTRAL_RATE_LIMITS")]
+    #[arg(long, env = "ASTRAL_RATE_LIMITS", hide_env_values = true)]
     pub rate_limits: Option<String>,
     /// Per-token limit over all routes, BURST/PERIOD [default: 10/2s, i.e. 5/s with a burst of 10].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_GLOBAL")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_GLOBAL", hide_env_values = true)]
     pub rate_limit_global: Option<String>,
     /// Per-IP limit for requests without a token [default: 10/10s].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_UNAUTHENTICATED")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_UNAUTHENTICATED", hide_env_values = true)]
     pub rate_limit_unauthenticated: Option<String>,
     /// Per-IP allowance of 401/403/429 answers before every request is refused [default: 10000/10m].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_INVALID_REQUESTS")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_INVALID_REQUESTS", hide_env_values = true)]
     pub rate_limit_invalid_requests: Option<String>,
     /// `PATCH /users/@me` [default: 1/10s].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_UPDATE_MY_USER")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_UPDATE_MY_USER", hide_env_values = true)]
     pub rate_limit_update_my_user: Option<String>,
     /// `GET /users/@me/relationships` [default: 3/1s].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_LIST_MY_RELATIONSHIPS")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_LIST_MY_RELATIONSHIPS", hide_env_values = true)]
     pub rate_limit_list_my_relationships: Option<String>,
     /// `POST /users/@me/flags` [default: 5/10s].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_CREATE_PRIDE_FLAG")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_CREATE_PRIDE_FLAG", hide_env_values = true)]
     pub rate_limit_create_pride_flag: Option<String>,
     /// Directory for uploaded avatars and banners (created if missing) [default: media].
-    #[arg(long, env = "ASTRAL_MEDIA_DIR")]
+    #[arg(long, env = "ASTRAL_MEDIA_DIR", hide_env_values = true)]
     pub media_dir: Option<PathBuf>,
     /// Keep rate-limit buckets in this Redis (redis://…) so instances share them [default: in process].
-    #[arg(long, env = "ASTRAL_REDIS_URL")]
+    #[arg(long, env = "ASTRAL_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
     /// Per client address: requests that present a token, before the token is looked up [default: 100/1s].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_TOKEN_CHECKS")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_TOKEN_CHECKS", hide_env_values = true)]
     pub rate_limit_token_checks: Option<String>,
     /// Per client address: failed logins [default: 10/10m].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ADDRESS")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ADDRESS", hide_env_values = true)]
     pub rate_limit_failed_logins_per_address: Option<String>,
     /// Per account: failed logins; once full, one attempt per address per interval of its own bucket [default: 10/10m].
-    #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT")]
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT", hide_env_values = true)]
     pub rate_limit_failed_logins_per_account: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` name the client: addresses or CIDRs,
     /// comma-separated [default: none, the headers are ignored].
-    #[arg(long, env = "ASTRAL_TRUSTED_PROXIES")]
+    #[arg(long, env = "ASTRAL_TRUSTED_PROXIES", hide_env_values = true)]
     pub trusted_proxies: Option<String>,
     /// Largest JSON body of the routes that take no images; larger → 413 [default: 8192].
-    #[arg(long, env = "ASTRAL_MAX_JSON_BODY_BYTES")]
+    #[arg(long, env = "ASTRAL_MAX_JSON_BODY_BYTES", hide_env_values = true)]
     pub max_json_body_bytes: Option<usize>,
     /// Seconds any request body may take to arrive before the minimum rate applies; a body
     /// slower than that gets 408 and its connection is closed [default: 10].
-    #[arg(long, env = "ASTRAL_BODY_TIMEOUT_SECS")]
+    #[arg(long, env = "ASTRAL_BODY_TIMEOUT_SECS", hide_env_values = true)]
     pub body_timeout_secs: Option<u64>,
     /// After the body timeout, the average rate (bytes/s since the body started) below which
     /// the body gets 408 [default: 1024].
-    #[arg(long, env = "ASTRAL_BODY_MIN_BYTES_PER_SEC")]
+    #[arg(long, env = "ASTRAL_BODY_MIN_BYTES_PER_SEC", hide_env_values = true)]
     pub body_min_bytes_per_sec: Option<u64>,
     /// Threads hashing and checking passwords (argon2, the strength estimate), apart from the
     /// database's threads [default: cores].
-    #[arg(long, env = "ASTRAL_PASSWORD_THREADS")]
+    #[arg(long, env = "ASTRAL_PASSWORD_THREADS", hide_env_values = true)]
     pub password_threads: Option<usize>,
     /// Milliseconds a password hash or check may wait and run before the request gets 503
     /// [default: 5000].
-    #[arg(long, env = "ASTRAL_PASSWORD_TIMEOUT_MS")]
+    #[arg(long, env = "ASTRAL_PASSWORD_TIMEOUT_MS", hide_env_values = true)]
     pub password_timeout_ms: Option<u64>,
     /// Threads that decode uploads and render images; at most this many run at once [default: half the cores, at least 1].
-    #[arg(long, env = "ASTRAL_IMAGE_THREADS")]
+    #[arg(long, env = "ASTRAL_IMAGE_THREADS", hide_env_values = true)]
     pub image_threads: Option<usize>,
     /// Milliseconds a request waits for a free image thread before it gets 503 [default: 5000].
-    #[arg(long, env = "ASTRAL_IMAGE_QUEUE_TIMEOUT_MS")]
+    #[arg(long, env = "ASTRAL_IMAGE_QUEUE_TIMEOUT_MS", hide_env_values = true)]
     pub image_queue_timeout_ms: Option<u64>,
     /// Per-address limit on the CDN routes (/avatars, /banners, /embed/avatars), BURST/PERIOD or `off` [default: 200/10s].
-    #[arg(long, env = "ASTRAL_IMAGE_RATE_LIMIT")]
+    #[arg(long, env = "ASTRAL_IMAGE_RATE_LIMIT", hide_env_values = true)]
     pub image_rate_limit: Option<String>,
 }
 

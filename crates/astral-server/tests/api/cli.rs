@@ -66,6 +66,30 @@ fn a_postgres_url_whose_server_is_down_reports_the_postgres_error() {
     assert!(!stderr.to_lowercase().contains("sqlite"), "{stderr}");
 }
 
+/// `--help` names each setting's environment variable but never prints its value: a
+/// `ASTRAL_DATABASE_URL` may hold a database password, and help output ends up in terminals,
+/// logs and bug reports.
+#[test]
+fn help_names_environment_variables_without_printing_their_values() {
+    let secret = "postgres://astral:hunter2-secret@127.0.0.1:1/db";
+    for command in [&["serve", "--help"][..], &["migrate", "--help"], &["users", "list", "--help"]]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_astral"))
+            .args(command)
+            .env("ASTRAL_DATABASE_URL", secret)
+            .env("ASTRAL_MEDIA_DIR", "/secret-media-dir")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command:?}: {:?}", out.status);
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("[env: ASTRAL_DATABASE_URL]"), "{command:?}: {help}");
+        assert!(
+            !help.contains("hunter2") && !help.contains("/secret-media-dir"),
+            "{command:?}: {help}"
+        );
+    }
+}
+
 /// One setting (`database_url`) given by the file, by the environment and by a flag: each is
 /// read, and flag > environment > file (the database `astral migrate` creates tells which).
 #[test]
