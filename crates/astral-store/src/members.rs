@@ -112,9 +112,9 @@ impl MemberChangeset {
             bio: c.bio,
             avatar: changes.avatar,
             links: c.links.as_ref().map(to_json).transpose()?,
-            names: c.names.as_ref().map(to_json).transpose()?,
-            pronoun_entries: c.pronoun_entries.as_ref().map(to_json).transpose()?,
-            fields: c.fields.as_ref().map(to_json).transpose()?,
+            names: c.lists.names.as_ref().map(to_json).transpose()?,
+            pronoun_entries: c.lists.pronoun_entries.as_ref().map(to_json).transpose()?,
+            fields: c.lists.fields.as_ref().map(to_json).transpose()?,
             hidden: c.hidden,
         })
     }
@@ -356,7 +356,7 @@ impl Store {
             // The owner's row is locked so their preferences cannot change under the check.
             lock_rows(conn, LockedRows::Users, &[member.owner_id])?;
             let check =
-                |errors: &mut _, preferences: &_| changes.input.check_statuses(errors, preferences);
+                |errors: &mut _, preferences: &_| changes.input.lists.check_statuses(errors, preferences);
             if let Some(errors) = unknown_statuses(conn, member.owner_id, check)? {
                 return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
             }

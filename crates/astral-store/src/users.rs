@@ -496,7 +496,7 @@ impl Store {
                 profile.custom_preferences.as_ref().unwrap_or(&stored.custom_preferences.0);
             let mut errors = FormErrors::new();
             // Both checks run, so that one answer lists every error.
-            let _ = profile.check_statuses(&mut errors, preferences);
+            let _ = profile.lists.check_statuses(&mut errors, preferences);
             if let Some(ids) = &profile.pride_flags {
                 for refusal in selection_refusals(conn, id, ids)? {
                     let error = match refusal {
@@ -516,9 +516,9 @@ impl Store {
             if !errors.is_empty() {
                 return Ok(Err(UserUpdateRefusal::FieldErrors(errors)));
             }
-            let mut names = profile.names.clone();
-            let mut pronoun_entries = profile.pronoun_entries.clone();
-            let mut fields = profile.fields.clone();
+            let mut names = profile.lists.names.clone();
+            let mut pronoun_entries = profile.lists.pronoun_entries.clone();
+            let mut fields = profile.lists.fields.clone();
             if let Some(preferences) = &profile.custom_preferences {
                 // A list not sent keeps its entries; those naming a removed preference are
                 // reset (a list sent was checked against the new preferences above).

@@ -52,10 +52,10 @@ pub async fn create_member(
         bio: input.bio.flatten(),
         avatar: avatar.flatten(),
         links: input.links.unwrap_or_default(),
-        names: input.names.unwrap_or_default(),
-        pronoun_entries: input.pronoun_entries.unwrap_or_default(),
-        pronouns_key: input.pronouns_key,
-        fields: input.fields.unwrap_or_default(),
+        names: input.lists.names.unwrap_or_default(),
+        pronoun_entries: input.lists.pronoun_entries.unwrap_or_default(),
+        pronouns_key: input.lists.pronouns_key,
+        fields: input.lists.fields.unwrap_or_default(),
         hidden: input.hidden.unwrap_or(false),
     };
     let owner = caller.id();
