@@ -19,7 +19,7 @@ use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{user_images, users};
 use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
-use crate::{PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
+use crate::{Decided, PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
 
 /// A user row, without the password hash.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -325,8 +325,7 @@ impl Store {
 
     /// The user `lookup` names: see [`UserLookup`] for the order. One snapshot.
     pub fn find_user(&self, lookup: UserLookup) -> Result<Option<UserRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| Ok(find_user_in(conn, lookup)?))
+        self.read(|conn| Ok(find_user_in(conn, lookup)?))
     }
 
     /// [`Store::find_user`] with the user's profile as `viewer` (`None`: anonymous) sees it,
@@ -336,8 +335,7 @@ impl Store {
         lookup: UserLookup,
         viewer: Option<UserId>,
     ) -> Result<Option<UserWithProfileRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             Ok(match find_user_in(conn, lookup)? {
                 Some(user) => select_user_with_profile(conn, user.user_id(), viewer)?,
                 None => None,
@@ -355,7 +353,7 @@ impl Store {
         id: UserId,
         now_ms: i64,
         cooldown_ms: i64,
-    ) -> Result<Result<UserWithProfileRecord, RerollRefusal>, StoreError> {
+    ) -> Decided<UserWithProfileRecord, RerollRefusal> {
         let mut conn = self.conn()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
@@ -389,8 +387,7 @@ impl Store {
     }
 
     fn set_admin_fields(&self, id: UserId, fields: AdminFields) -> Result<UserRecord, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+        self.write(|conn| {
             let updated =
                 diesel::update(users::table.find(id.as_i64())).set(&fields).execute(conn)?;
             if updated == 0 {
@@ -411,8 +408,7 @@ impl Store {
         &self,
         id: UserId,
     ) -> Result<Option<UserWithProfileRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| Ok(select_user_with_profile(conn, id, Some(id))?))
+        self.read(|conn| Ok(select_user_with_profile(conn, id, Some(id))?))
     }
 
     /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
@@ -425,8 +421,7 @@ impl Store {
         with_guilds: bool,
         with_friends: bool,
     ) -> Result<Option<ProfileRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             let Some(record) = select_user_with_profile(conn, user, Some(viewer))? else {
                 return Ok(None);
             };
@@ -469,7 +464,7 @@ impl Store {
         &self,
         id: UserId,
         changes: UserChanges,
-    ) -> Result<Result<UserWithProfileRecord, UserUpdateRefusal>, StoreError> {
+    ) -> Decided<UserWithProfileRecord, UserUpdateRefusal> {
         let mut conn = self.conn()?;
         if changes.is_empty() {
             return read_transaction(&mut conn, |conn| Ok(Ok(own_profile(conn, id)?)));
