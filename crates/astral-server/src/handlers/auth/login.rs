@@ -1,12 +1,12 @@
-use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{post, HttpMessage, HttpRequest, HttpResponse};
 use astral_types::auth::{LoginRequest, TokenResponse};
 use astral_types::{ErrorBody, FormErrors};
 
 use crate::auth::{issue_token, verify_password};
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::handlers::{Reply, State};
 use crate::ratelimit::ClientAddress;
-use crate::state::AppState;
 
 /// Log in with a username or email and a password.
 ///
@@ -17,7 +17,6 @@ use crate::state::AppState;
 /// checked. The owner logging in from an address without recent failures is never refused for
 /// the account's count (docs/rate-limits.md).
 #[utoipa::path(
-    operation_id = "login",
     tag = "auth",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
@@ -27,11 +26,7 @@ use crate::state::AppState;
     security()
 )]
 #[post("/auth/login")]
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
     let LoginRequest { login, password } = LoginRequest::read(&body.0).map_err(ApiError::form)?;
 
     let login_key = login.to_lowercase();

@@ -10,6 +10,7 @@ use astral_store::ChannelRefusal;
 use astral_types::Snowflake;
 
 use crate::error::{ApiError, ErrorKind};
+use crate::handlers::path::PathKind;
 use crate::handlers::users::unknown_user;
 
 /// Discord's group DM limit: 10 members in all.
@@ -25,8 +26,14 @@ pub(crate) fn unknown_channel() -> ApiError {
 }
 
 /// The channel id in a path; one that is not a snowflake is an unknown channel (404 / 10003).
-pub(crate) fn channel_id_in_path(channel_id: &str) -> Result<Snowflake, ApiError> {
-    channel_id.parse().map_err(|_| unknown_channel())
+pub(crate) enum Channel {}
+
+impl PathKind for Channel {
+    const NAMES: &'static [&'static str] = &["channel_id"];
+    type Value = Result<Snowflake, ApiError>;
+    fn read(segment: &str) -> Self::Value {
+        segment.parse().map_err(|_| unknown_channel())
+    }
 }
 
 pub(crate) fn cannot_message() -> ApiError {

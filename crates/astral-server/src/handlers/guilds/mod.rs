@@ -13,6 +13,7 @@ use astral_store::GuildRefusal;
 use astral_types::{FormErrors, Snowflake};
 
 use crate::error::{ApiError, ErrorKind};
+use crate::handlers::path::PathKind;
 use crate::handlers::users::unknown_user;
 
 /// Discord's limit on guilds per user (JSON code 30001, "Maximum number of guilds reached
@@ -54,7 +55,14 @@ pub(crate) fn missing_access() -> ApiError {
     ApiError::new(ErrorKind::MissingAccess)
 }
 
-/// The guild id in a path; one that is not a snowflake is an unknown guild (404 / 10004).
-pub(crate) fn guild_id_in_path(guild_id: &str) -> Result<Snowflake, ApiError> {
-    guild_id.parse().map_err(|_| unknown_guild())
+/// A guild id in a path (`community_id` on Saryno's routes); one that is not a snowflake is
+/// an unknown guild (404 / 10004).
+pub(crate) enum Guild {}
+
+impl PathKind for Guild {
+    const NAMES: &'static [&'static str] = &["guild_id", "community_id"];
+    type Value = Result<Snowflake, ApiError>;
+    fn read(segment: &str) -> Self::Value {
+        segment.parse().map_err(|_| unknown_guild())
+    }
 }
