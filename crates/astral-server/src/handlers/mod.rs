@@ -62,6 +62,23 @@ macro_rules! operations {
     };
 }
 
+/// Declares a kind of id that is a snowflake: the route parameters that carry it and what a
+/// segment that is not a snowflake answers (it names nothing, exactly as an id nobody has).
+macro_rules! snowflake_in_path {
+    ($(#[$doc:meta])* $kind:ident = [$($name:literal),+] else $unknown:path) => {
+        $(#[$doc])*
+        pub(crate) enum $kind {}
+
+        impl $crate::handlers::path::PathKind for $kind {
+            const NAMES: &'static [&'static str] = &[$($name),+];
+            type Value = Result<astral_types::Snowflake, $crate::error::ApiError>;
+            fn read(segment: &str) -> Self::Value {
+                segment.parse().map_err(|_| $unknown())
+            }
+        }
+    };
+}
+
 pub mod auth;
 pub mod channels;
 pub mod gateway;

@@ -10,10 +10,9 @@ pub mod leave_guild;
 pub mod list_my_guilds;
 
 use astral_store::GuildRefusal;
-use astral_types::{FormErrors, Snowflake};
+use astral_types::FormErrors;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::handlers::path::PathKind;
 use crate::handlers::users::unknown_user;
 
 /// Discord's limit on guilds per user (JSON code 30001, "Maximum number of guilds reached
@@ -55,14 +54,8 @@ pub(crate) fn missing_access() -> ApiError {
     ApiError::new(ErrorKind::MissingAccess)
 }
 
-/// A guild id in a path (`community_id` on Saryno's routes); one that is not a snowflake is
-/// an unknown guild (404 / 10004).
-pub(crate) enum Guild {}
-
-impl PathKind for Guild {
-    const NAMES: &'static [&'static str] = &["guild_id", "community_id"];
-    type Value = Result<Snowflake, ApiError>;
-    fn read(segment: &str) -> Self::Value {
-        segment.parse().map_err(|_| unknown_guild())
-    }
-}
+snowflake_in_path!(
+    /// A guild id in a path (`community_id` on Saryno's routes); one that is not a snowflake
+    /// is an unknown guild (404 / 10004).
+    Guild = ["guild_id", "community_id"] else unknown_guild
+);
