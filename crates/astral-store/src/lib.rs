@@ -231,8 +231,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn()?;
-        conn::write_transaction(&mut conn, f)
+        conn::write_transaction(&mut *self.conn()?, f)
     }
 
     /// Runs `f` in a read-only snapshot ([`conn::read_transaction`]) on a connection of the
@@ -241,8 +240,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn()?;
-        conn::read_transaction(&mut conn, f)
+        conn::read_transaction(&mut *self.conn()?, f)
     }
 
     /// Sets who is told about checkouts (once; later calls are ignored).
