@@ -55,6 +55,11 @@ impl Default for BodyLimits {
 /// Parsing this much JSON takes well under a millisecond: not worth a thread hop.
 pub const PARSE_INLINE_MAX: usize = 64 * 1024;
 
+/// The 400 of an operation whose only bad input is its JSON body, for its annotation.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 400, description = "Invalid JSON (50109) or invalid fields (50035).")]
+pub struct InvalidBody(pub astral_types::ErrorBody);
+
 /// The JSON body of a route that takes no images (limit: `max_json_body_bytes`).
 pub struct JsonBody(pub Value);
 

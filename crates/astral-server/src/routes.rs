@@ -38,7 +38,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(users::get_my_user::get_my_user)
         .service(users::update_my_user::update_my_user)
         .service(users::reroll_my_short_id::reroll_my_short_id)
-        .service(users::reroll_my_short_id_post::reroll_my_short_id_post)
+        .service(users::reroll_my_short_id::reroll_my_short_id_post)
         .service(users::get_user_profile::get_user_profile)
         .service(members::list_user_members::list_user_members)
         .service(users::get_user::get_user)
@@ -55,7 +55,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(channels::add_group_dm_recipient::add_group_dm_recipient)
         .service(channels::remove_group_dm_recipient::remove_group_dm_recipient)
         .service(gateway::get_gateway::get_gateway)
-        .service(gateway::get_bot_gateway::get_bot_gateway);
+        .service(gateway::get_gateway::get_bot_gateway);
 }
 
 /// Routes at the root only.
@@ -63,7 +63,7 @@ pub fn configure_root(cfg: &mut ServiceConfig) {
     cfg.service(health::get_health)
         .service(readiness::get_readiness)
         .service(images::get_user_avatar::get_user_avatar)
-        .service(images::get_user_banner::get_user_banner)
+        .service(images::get_user_avatar::get_user_banner)
         .service(images::get_member_avatar::get_member_avatar)
         .service(images::get_default_avatar::get_default_avatar)
         .service(images::get_pride_flag_image::get_pride_flag_image);

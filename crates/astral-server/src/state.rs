@@ -65,4 +65,29 @@ impl AppState {
     {
         Ok(self.db(f).await??)
     }
+
+    /// Like [`AppState::run`], for a use case that answers its outcome or a refusal enum
+    /// (`GuildRefusal`, …): the refusal is answered as `refused` maps it.
+    pub async fn decide<T, R, F>(
+        &self,
+        f: F,
+        refused: impl FnOnce(R) -> ApiError,
+    ) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Store) -> Result<Result<T, R>, StoreError> + Send + 'static,
+        T: Send + 'static,
+        R: Send + 'static,
+    {
+        self.run(f).await?.map_err(refused)
+    }
+
+    /// Like [`AppState::run`], for a read that may find nothing: nothing is answered as
+    /// `missing` says (an unknown guild, member, user, …).
+    pub async fn find<T, F>(&self, f: F, missing: impl FnOnce() -> ApiError) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Store) -> Result<Option<T>, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(f).await?.ok_or_else(missing)
+    }
 }

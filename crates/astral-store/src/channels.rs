@@ -7,7 +7,7 @@ use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::relationships::{kind_of, RelationshipKind};
 use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
-use crate::{AnyConnection, Store, StoreError};
+use crate::{AnyConnection, Decided, Store, StoreError};
 
 pub const DM: i32 = 1;
 pub const GROUP_DM: i32 = 3;
@@ -135,11 +135,7 @@ fn add_recipient(conn: &mut AnyConnection, id: i64, user: UserId, open: bool) ->
 impl Store {
     /// The DM between `me` and `other`: created if there is none, reopened for `me` if closed.
     /// Refused if `other` does not exist or blocked `me`.
-    pub fn open_dm(
-        &self,
-        me: UserId,
-        other: UserId,
-    ) -> Result<Result<ChannelRecord, ChannelRefusal>, StoreError> {
+    pub fn open_dm(&self, me: UserId, other: UserId) -> Decided<ChannelRecord, ChannelRefusal> {
         let key = dm_key(me, other);
         let new_id = self.ids.next_id().as_i64();
         let mut conn = self.conn()?;
@@ -196,14 +192,13 @@ impl Store {
         members: &[UserId],
         max_members: i64,
         max_groups: i64,
-    ) -> Result<Result<ChannelRecord, ChannelRefusal>, StoreError> {
+    ) -> Decided<ChannelRecord, ChannelRefusal> {
         if members.len() as i64 > max_members {
             return Ok(Err(ChannelRefusal::Full));
         }
         let id = self.ids.next_id().as_i64();
         let ids: Vec<i64> = members.iter().map(|m| m.as_i64()).collect();
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+        self.write(|conn| {
             lock_rows(conn, LockedRows::Users, &ids)?;
             if existing_users(conn, &ids)? < ids.len() {
                 return Ok(Err(ChannelRefusal::InvalidRecipients));
@@ -288,8 +283,7 @@ impl Store {
         id: Snowflake,
         me: UserId,
     ) -> Result<Option<ChannelRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+        self.write(|conn| {
             // Leaving may pass the ownership on: locked as for every other change of the group.
             lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
             let Some(record) = load(conn, id.as_i64())? else {
@@ -321,9 +315,8 @@ impl Store {
         user: Option<UserId>,
         max_members: i64,
         max_groups: i64,
-    ) -> Result<Result<bool, ChannelRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    ) -> Decided<bool, ChannelRefusal> {
+        self.write(|conn| {
             lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
             if !is_recipient(conn, id.as_i64(), by)? {
                 return Ok(Err(ChannelRefusal::UnknownChannel));
@@ -364,9 +357,8 @@ impl Store {
         id: Snowflake,
         by: UserId,
         user: Option<UserId>,
-    ) -> Result<Result<(), ChannelRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    ) -> Decided<(), ChannelRefusal> {
+        self.write(|conn| {
             lock_rows(conn, LockedRows::Channels, &[id.as_i64()])?;
             if !is_recipient(conn, id.as_i64(), by)? {
                 return Ok(Err(ChannelRefusal::UnknownChannel));

@@ -8,10 +8,10 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, write_transaction, LockedRows};
 use crate::schema::{guild_invites, guild_members, guilds, users};
 use crate::users::UserRecord;
-use crate::{AnyConnection, Store, StoreError};
+use crate::{AnyConnection, Decided, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = guilds)]
@@ -32,13 +32,8 @@ impl GuildRecord {
     }
 }
 
-/// Which page of a user's guilds (ordered by id): Discord's `before` / `after` / `limit`.
-#[derive(Debug, Clone, Copy)]
-pub struct GuildPage {
-    pub before: Option<Snowflake>,
-    pub after: Option<Snowflake>,
-    pub limit: i64,
-}
+/// Which page of a user's guilds (ordered by id).
+pub type GuildPage = crate::IdPage;
 
 /// A guild and how many members it has, read together.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,7 +151,7 @@ impl Store {
         owner: UserId,
         name: String,
         max_guilds: i64,
-    ) -> Result<Result<GuildWithCount, GuildRefusal>, StoreError> {
+    ) -> Decided<GuildWithCount, GuildRefusal> {
         let guild = GuildRecord {
             id: self.ids.next_id().as_i64(),
             name,
@@ -164,8 +159,7 @@ impl Store {
             banner: None,
             owner_id: owner.as_i64(),
         };
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+        self.write(|conn| {
             lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
             if guild_count(conn, owner)? >= max_guilds {
                 return Ok(Err(GuildRefusal::TooManyGuilds));
@@ -188,10 +182,9 @@ impl Store {
         &self,
         guild: Snowflake,
         user: UserId,
-    ) -> Result<Result<GuildWithCount, GuildRefusal>, StoreError> {
-        let mut conn = self.conn()?;
+    ) -> Decided<GuildWithCount, GuildRefusal> {
         // The membership and the count are one snapshot.
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             let Some(record) = find_guild(conn, guild)? else {
                 return Ok(Err(GuildRefusal::UnknownGuild));
             };
@@ -234,9 +227,8 @@ impl Store {
         guild: Snowflake,
         by: UserId,
         bot: Option<UserId>,
-    ) -> Result<Result<BotAdded, GuildRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        let outcome = write_transaction(&mut conn, |conn| {
+    ) -> Decided<BotAdded, GuildRefusal> {
+        let outcome = self.write(|conn| {
             let Some(record) = find_guild(conn, guild)? else {
                 return Ok(Err(GuildRefusal::UnknownGuild));
             };
@@ -278,7 +270,7 @@ impl Store {
         code: &str,
         user: UserId,
         max_guilds: i64,
-    ) -> Result<Result<InviteRecord, GuildRefusal>, StoreError> {
+    ) -> Decided<InviteRecord, GuildRefusal> {
         // PostgreSQL refuses NUL in text (an error, not "no row"); no code contains one.
         if code.contains('\0') {
             return Ok(Err(GuildRefusal::UnknownInvite));
@@ -315,13 +307,8 @@ impl Store {
 
     /// `user` leaves `guild`. Refused as unknown for a guild that does not exist or that they
     /// are not in; the owner cannot leave.
-    pub fn leave_guild(
-        &self,
-        guild: Snowflake,
-        user: UserId,
-    ) -> Result<Result<(), GuildRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    pub fn leave_guild(&self, guild: Snowflake, user: UserId) -> Decided<(), GuildRefusal> {
+        self.write(|conn| {
             let Some(record) = find_guild(conn, guild)? else {
                 return Ok(Err(GuildRefusal::UnknownGuild));
             };
@@ -344,9 +331,8 @@ impl Store {
         page: GuildPage,
         with_counts: bool,
     ) -> Result<Vec<ListedGuild>, StoreError> {
-        let mut conn = self.conn()?;
         // The page and its counts are one snapshot.
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             let mut query = guild_members::table
                 .inner_join(guilds::table)
                 .filter(guild_members::user_id.eq(user.as_i64()))
@@ -393,7 +379,7 @@ impl Store {
         guild: Snowflake,
         inviter: UserId,
         max_invites: i64,
-    ) -> Result<Result<InviteRecord, GuildRefusal>, StoreError> {
+    ) -> Decided<InviteRecord, GuildRefusal> {
         let mut conn = self.conn()?;
         loop {
             let code = invite_code();

@@ -53,7 +53,20 @@ pub use users::{
     UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,
 };
 
-use astral_types::SnowflakeGenerator;
+use astral_types::{Snowflake, SnowflakeGenerator};
+
+/// What a use case that may be refused answers: its outcome, or why it did not happen (a
+/// refusal enum: `GuildRefusal`, `ChannelRefusal`, …), decided inside its transaction.
+pub type Decided<T, R> = Result<Result<T, R>, StoreError>;
+
+/// Which page of a list ordered by id (a user's guilds, a user's members): Discord's
+/// `before` / `after` / `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct IdPage {
+    pub before: Option<Snowflake>,
+    pub after: Option<Snowflake>,
+    pub limit: i64,
+}
 
 pub type Pool = r2d2::Pool<AstralConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<AstralConnectionManager>;
@@ -214,6 +227,24 @@ impl Store {
         let conn = self.checkout();
         observer(started.elapsed(), conn.is_ok());
         conn
+    }
+
+    /// Runs `f` in a write transaction ([`conn::write_transaction`]) on a connection of the
+    /// pool: the shape of every use case that changes something.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        conn::write_transaction(&mut *self.conn()?, f)
+    }
+
+    /// Runs `f` in a read-only snapshot ([`conn::read_transaction`]) on a connection of the
+    /// pool: a use case that reads in several queries.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        conn::read_transaction(&mut *self.conn()?, f)
     }
 
     /// Sets who is told about checkouts (once; later calls are ignored).

@@ -11,11 +11,11 @@ use astral_types::profile::{
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, write_transaction, LockedRows};
 use crate::schema::{profile_member_images, profile_members, users};
 use crate::short_ids::{with_fresh_short_id, MEMBER_SHORT_ID};
 use crate::users::{to_json, Json};
-use crate::{AnyConnection, Store, StoreError, UniqueField};
+use crate::{AnyConnection, Decided, Store, StoreError, UniqueField};
 
 /// A member row. The lists are stored as JSON text (as a user's profile lists are).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -112,21 +112,16 @@ impl MemberChangeset {
             bio: c.bio,
             avatar: changes.avatar,
             links: c.links.as_ref().map(to_json).transpose()?,
-            names: c.names.as_ref().map(to_json).transpose()?,
-            pronoun_entries: c.pronoun_entries.as_ref().map(to_json).transpose()?,
-            fields: c.fields.as_ref().map(to_json).transpose()?,
+            names: c.lists.names.as_ref().map(to_json).transpose()?,
+            pronoun_entries: c.lists.pronoun_entries.as_ref().map(to_json).transpose()?,
+            fields: c.lists.fields.as_ref().map(to_json).transpose()?,
             hidden: c.hidden,
         })
     }
 }
 
-/// Which page of a user's members (ordered by id): Discord's `before` / `after` / `limit`.
-#[derive(Debug, Clone, Copy)]
-pub struct MemberPage {
-    pub before: Option<Snowflake>,
-    pub after: Option<Snowflake>,
-    pub limit: i64,
-}
+/// Which page of a user's members (ordered by id).
+pub type MemberPage = crate::IdPage;
 
 /// Why a member use case did not happen, decided inside its transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,7 +250,7 @@ impl Store {
         owner: UserId,
         new: NewProfileMember,
         max_members: i64,
-    ) -> Result<Result<ProfileMemberRecord, MemberRefusal>, StoreError> {
+    ) -> Decided<ProfileMemberRecord, MemberRefusal> {
         let id = self.ids.next_id().as_i64();
         let key = name_key(&new.name);
         let mut conn = self.conn()?;
@@ -323,8 +318,7 @@ impl Store {
         viewer: Option<UserId>,
         key: MemberKey,
     ) -> Result<Option<ProfileMemberRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             let Some(member) = find_member(conn, &key)? else {
                 return Ok(None);
             };
@@ -339,11 +333,10 @@ impl Store {
         owner: UserId,
         key: MemberKey,
         changes: ProfileMemberChanges,
-    ) -> Result<Result<ProfileMemberRecord, MemberRefusal>, StoreError> {
+    ) -> Decided<ProfileMemberRecord, MemberRefusal> {
         let new_avatar = changes.avatar.clone().flatten();
         let empty = changes.is_empty();
-        let mut conn = self.conn()?;
-        let outcome = write_transaction(&mut conn, |conn| {
+        let outcome = self.write(|conn| {
             let Some(member) = find_member(conn, &key)? else {
                 return Ok(Err(MemberRefusal::UnknownMember));
             };
@@ -355,8 +348,9 @@ impl Store {
             }
             // The owner's row is locked so their preferences cannot change under the check.
             lock_rows(conn, LockedRows::Users, &[member.owner_id])?;
-            let check =
-                |errors: &mut _, preferences: &_| changes.input.check_statuses(errors, preferences);
+            let check = |errors: &mut _, preferences: &_| {
+                changes.input.lists.check_statuses(errors, preferences)
+            };
             if let Some(errors) = unknown_statuses(conn, member.owner_id, check)? {
                 return Ok(Err(MemberRefusal::UnknownStatuses(errors)));
             }
@@ -384,9 +378,8 @@ impl Store {
         &self,
         owner: UserId,
         key: MemberKey,
-    ) -> Result<Result<(), MemberRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    ) -> Decided<(), MemberRefusal> {
+        self.write(|conn| {
             let Some(member) = find_member(conn, &key)? else {
                 return Ok(Err(MemberRefusal::UnknownMember));
             };
@@ -407,8 +400,7 @@ impl Store {
         owner: UserId,
         page: MemberPage,
     ) -> Result<Option<Vec<ProfileMemberRecord>>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             let exists: i64 =
                 crate::schema::users::table.find(owner.as_i64()).count().get_result(conn)?;
             if exists == 0 {

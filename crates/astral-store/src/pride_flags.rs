@@ -8,9 +8,9 @@ use astral_types::pride_flag::MAX_PROFILE_PRIDE_FLAGS;
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, LockedRows};
 use crate::schema::{pride_flags, user_pride_flags};
-use crate::{AnyConnection, Store, StoreError};
+use crate::{AnyConnection, Decided, Store, StoreError};
 
 /// A stored pride flag.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -89,7 +89,7 @@ impl Store {
         user: UserId,
         new: NewPrideFlagRecord,
         max_flags: i64,
-    ) -> Result<Result<PrideFlagRecord, PrideFlagRefusal>, StoreError> {
+    ) -> Decided<PrideFlagRecord, PrideFlagRefusal> {
         let record = PrideFlagRecord {
             id: self.ids.next_id().as_i64(),
             user_id: user.as_i64(),
@@ -97,8 +97,7 @@ impl Store {
             name: new.name,
             description: new.description,
         };
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+        self.write(|conn| {
             lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
             if flag_count(conn, user)? >= max_flags {
                 return Ok(Err(PrideFlagRefusal::TooManyFlags));
@@ -132,9 +131,8 @@ impl Store {
         user: UserId,
         flag: Snowflake,
         edit: PrideFlagEdit,
-    ) -> Result<Result<PrideFlagRecord, PrideFlagRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    ) -> Decided<PrideFlagRecord, PrideFlagRefusal> {
+        self.write(|conn| {
             let Some(mut record) = own_flag(conn, user, flag)? else {
                 return Ok(Err(PrideFlagRefusal::UnknownFlag));
             };
@@ -159,9 +157,8 @@ impl Store {
         &self,
         user: UserId,
         flag: Snowflake,
-    ) -> Result<Result<(), PrideFlagRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    ) -> Decided<(), PrideFlagRefusal> {
+        self.write(|conn| {
             // The foreign key cascades too; said here so the rule does not rest on it alone.
             diesel::delete(
                 user_pride_flags::table
@@ -187,9 +184,8 @@ impl Store {
         &self,
         user: UserId,
         ids: &[Snowflake],
-    ) -> Result<Result<(), PrideFlagRefusal>, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+    ) -> Decided<(), PrideFlagRefusal> {
+        self.write(|conn| {
             lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
             if let Some(refusal) = selection_refusals(conn, user, ids)?.into_iter().next() {
                 return Ok(Err(refusal));
@@ -201,8 +197,7 @@ impl Store {
 
     /// The flags `user`'s profile shows, in their order.
     pub fn profile_pride_flags(&self, user: UserId) -> Result<Vec<PrideFlagRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| Ok(selected_flags(conn, user)?))
+        self.read(|conn| Ok(selected_flags(conn, user)?))
     }
 
     /// Whether some user's flag has the image `hash` (the CDN route serves only those).

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::conn::write_transaction;
 use crate::schema::{relationships, users};
 use crate::users::UserRecord;
-use crate::{AnyConnection, Store, StoreError};
+use crate::{AnyConnection, Decided, Store, StoreError};
 
 /// Discord's relationship types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +171,7 @@ impl Store {
         from: UserId,
         to: UserId,
         max_friends: i64,
-    ) -> Result<Result<RelationshipKind, FriendRequestRefusal>, StoreError> {
+    ) -> Decided<RelationshipKind, FriendRequestRefusal> {
         with_retry(self, |conn| {
             if kind_of(conn, to, from)? == Some(RelationshipKind::Blocked) {
                 return Ok(Err(FriendRequestRefusal::BlockedByTarget));

@@ -19,7 +19,7 @@ use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
 use crate::schema::{bot_owners, user_images, users};
 use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
-use crate::{PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
+use crate::{Decided, PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
 
 /// A user row, without the password hash.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -351,8 +351,7 @@ impl Store {
 
     /// The user `lookup` names: see [`UserLookup`] for the order. One snapshot.
     pub fn find_user(&self, lookup: UserLookup) -> Result<Option<UserRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| Ok(find_user_in(conn, lookup)?))
+        self.read(|conn| Ok(find_user_in(conn, lookup)?))
     }
 
     /// [`Store::find_user`] with the user's profile as `viewer` (`None`: anonymous) sees it,
@@ -362,8 +361,7 @@ impl Store {
         lookup: UserLookup,
         viewer: Option<UserId>,
     ) -> Result<Option<UserWithProfileRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             Ok(match find_user_in(conn, lookup)? {
                 Some(user) => select_user_with_profile(conn, user.user_id(), viewer)?,
                 None => None,
@@ -381,7 +379,7 @@ impl Store {
         id: UserId,
         now_ms: i64,
         cooldown_ms: i64,
-    ) -> Result<Result<UserWithProfileRecord, RerollRefusal>, StoreError> {
+    ) -> Decided<UserWithProfileRecord, RerollRefusal> {
         let mut conn = self.conn()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
@@ -415,8 +413,7 @@ impl Store {
     }
 
     fn set_admin_fields(&self, id: UserId, fields: AdminFields) -> Result<UserRecord, StoreError> {
-        let mut conn = self.conn()?;
-        write_transaction(&mut conn, |conn| {
+        self.write(|conn| {
             let updated =
                 diesel::update(users::table.find(id.as_i64())).set(&fields).execute(conn)?;
             if updated == 0 {
@@ -437,8 +434,7 @@ impl Store {
         &self,
         id: UserId,
     ) -> Result<Option<UserWithProfileRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| Ok(select_user_with_profile(conn, id, Some(id))?))
+        self.read(|conn| Ok(select_user_with_profile(conn, id, Some(id))?))
     }
 
     /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
@@ -451,8 +447,7 @@ impl Store {
         with_guilds: bool,
         with_friends: bool,
     ) -> Result<Option<ProfileRecord>, StoreError> {
-        let mut conn = self.conn()?;
-        read_transaction(&mut conn, |conn| {
+        self.read(|conn| {
             let Some(record) = select_user_with_profile(conn, user, Some(viewer))? else {
                 return Ok(None);
             };
@@ -495,7 +490,7 @@ impl Store {
         &self,
         id: UserId,
         changes: UserChanges,
-    ) -> Result<Result<UserWithProfileRecord, UserUpdateRefusal>, StoreError> {
+    ) -> Decided<UserWithProfileRecord, UserUpdateRefusal> {
         let mut conn = self.conn()?;
         if changes.is_empty() {
             return read_transaction(&mut conn, |conn| Ok(Ok(own_profile(conn, id)?)));
@@ -522,7 +517,7 @@ impl Store {
                 profile.custom_preferences.as_ref().unwrap_or(&stored.custom_preferences.0);
             let mut errors = FormErrors::new();
             // Both checks run, so that one answer lists every error.
-            let _ = profile.check_statuses(&mut errors, preferences);
+            let _ = profile.lists.check_statuses(&mut errors, preferences);
             if let Some(ids) = &profile.pride_flags {
                 for refusal in selection_refusals(conn, id, ids)? {
                     let error = match refusal {
@@ -542,9 +537,9 @@ impl Store {
             if !errors.is_empty() {
                 return Ok(Err(UserUpdateRefusal::FieldErrors(errors)));
             }
-            let mut names = profile.names.clone();
-            let mut pronoun_entries = profile.pronoun_entries.clone();
-            let mut fields = profile.fields.clone();
+            let mut names = profile.lists.names.clone();
+            let mut pronoun_entries = profile.lists.pronoun_entries.clone();
+            let mut fields = profile.lists.fields.clone();
             if let Some(preferences) = &profile.custom_preferences {
                 // A list not sent keeps its entries; those naming a removed preference are
                 // reset (a list sent was checked against the new preferences above).

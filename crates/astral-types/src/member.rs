@@ -9,10 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
 use crate::profile::{
-    check_statuses, fields_schema, links_schema, names_schema, pronoun_entries_schema,
-    read_field_entry, read_link, read_profile_field, read_pronoun_entry, CustomPreferences,
-    FieldEntry, ProfileField, PronounEntry, StatusLists, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
-    MAX_NAMES, MAX_PRONOUN_ENTRIES,
+    fields_schema, links_schema, names_schema, pronoun_entries_schema, read_field_entry, read_link,
+    read_profile_field, read_pronoun_entry, FieldEntry, ProfileField, ProfileLists, PronounEntry,
+    BIO_LENGTH, MAX_FIELDS, MAX_LINKS, MAX_NAMES, MAX_PRONOUN_ENTRIES,
 };
 use crate::user::{list, pronouns_key};
 use crate::{FormErrors, Snowflake, UserId};
@@ -210,7 +209,7 @@ impl ProfileMemberRequest {
     /// workers): it records a refused image in [`ProfileMemberDraft::errors`], then
     /// [`ProfileMemberDraft::finish`] checks the rest. Whether a status naming a custom
     /// preference names one of the owner's is the store's to say
-    /// ([`ProfileMemberInput::check_statuses`]), where the owner's preferences are read.
+    /// ([`ProfileLists::check_statuses`]), where the owner's preferences are read.
     pub fn read(body: &Value, creating: bool) -> Result<ProfileMemberDraft, FormErrors> {
         let mut form = FormReader::new(body)?;
         let name = if creating {
@@ -287,41 +286,21 @@ pub struct ProfileMemberInput {
     pub display_name: Option<Option<String>>,
     pub bio: Option<Option<String>>,
     pub links: Option<Vec<String>>,
-    pub names: Option<Vec<FieldEntry>>,
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
-    /// path of a status error.
-    pub pronouns_key: &'static str,
-    pub fields: Option<Vec<ProfileField>>,
+    /// Names, pronoun entries and fields; their statuses are checked against the owner's
+    /// custom preferences where the change is made ([`ProfileLists::check_statuses`]).
+    pub lists: ProfileLists,
     pub hidden: Option<bool>,
 }
 
 impl ProfileMemberInput {
-    /// Whether the body sets nothing (`pronouns_key` only says how the body spelled a field).
+    /// Whether the body sets nothing.
     pub fn is_empty(&self) -> bool {
         self.name.is_none()
             && self.display_name.is_none()
             && self.bio.is_none()
             && self.links.is_none()
-            && self.names.is_none()
-            && self.pronoun_entries.is_none()
-            && self.fields.is_none()
+            && self.lists.is_empty()
             && self.hidden.is_none()
-    }
-
-    /// Records an error at every status of the lists this body sets that names none of the
-    /// owner's custom `preferences`.
-    pub fn check_statuses(
-        &self,
-        errors: &mut FormErrors,
-        preferences: &CustomPreferences,
-    ) -> Result<(), Invalid> {
-        let lists = StatusLists {
-            names: self.names.as_deref().map(|l| ("names", l)),
-            pronoun_entries: self.pronoun_entries.as_deref().map(|l| (self.pronouns_key, l)),
-            fields: self.fields.as_deref().map(|l| ("fields", l)),
-        };
-        check_statuses(errors, &lists, preferences)
     }
 }
 
@@ -356,10 +335,12 @@ impl ProfileMemberDraft {
                 display_name: display_name?.into_patch(),
                 bio: bio?.into_patch(),
                 links: links?,
-                names: names?,
-                pronoun_entries: pronoun_entries?,
-                pronouns_key,
-                fields: fields?,
+                lists: ProfileLists {
+                    names: names?,
+                    pronoun_entries: pronoun_entries?,
+                    pronouns_key,
+                    fields: fields?,
+                },
                 hidden: hidden?,
             })
         })

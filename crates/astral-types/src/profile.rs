@@ -237,6 +237,27 @@ impl Path {
         let segments: Vec<&str> = self.0.iter().map(String::as_str).collect();
         refuse_at(errors, &segments, code, message)
     }
+
+    /// Records that the list or object here has more than `max` entries.
+    pub fn too_long(&self, errors: &mut FormErrors, max: usize) -> Invalid {
+        self.refuse(errors, "BASE_TYPE_MAX_LENGTH", format!("Must be {max} or fewer in length."))
+    }
+
+    /// Records why `value` is not the list or object expected here: `null` is refused with
+    /// `null_message` (which says how to empty it), any other type with `convert` (code,
+    /// message).
+    fn not_a(
+        &self,
+        errors: &mut FormErrors,
+        value: &Value,
+        null_message: &str,
+        convert: (&str, &str),
+    ) -> Invalid {
+        match value {
+            Value::Null => self.refuse(errors, REQUIRED.0, null_message),
+            _ => self.refuse(errors, convert.0, convert.1),
+        }
+    }
 }
 
 const REQUIRED: (&str, &str) = ("BASE_TYPE_REQUIRED", "This field is required");
@@ -338,30 +359,14 @@ pub fn read_list<T>(
     max: usize,
     mut item: impl FnMut(&mut FormErrors, &Path, &Value) -> Result<T, Invalid>,
 ) -> Result<Vec<T>, Invalid> {
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Null => {
-            return Err(path.refuse(
-                errors,
-                REQUIRED.0,
-                "This field cannot be null; send [] to empty it.",
-            ))
-        }
-        _ => {
-            return Err(path.refuse(
-                errors,
-                "LIST_TYPE_CONVERT",
-                "Only iterables may be used in a ListType",
-            ))
-        }
+    let Value::Array(items) = value else {
+        let null = "This field cannot be null; send [] to empty it.";
+        let convert = ("LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
+        return Err(path.not_a(errors, value, null, convert));
     };
     if items.len() > max {
         // Items past the cap are not read: their number is the client's to choose.
-        return Err(path.refuse(
-            errors,
-            "BASE_TYPE_MAX_LENGTH",
-            format!("Must be {max} or fewer in length."),
-        ));
+        return Err(path.too_long(errors, max));
     }
     let mut read = Vec::with_capacity(items.len());
     let mut invalid = None;
@@ -483,29 +488,13 @@ pub fn read_custom_preferences(
     path: &Path,
     value: &Value,
 ) -> Result<CustomPreferences, Invalid> {
-    let map = match value {
-        Value::Object(map) => map,
-        Value::Null => {
-            return Err(path.refuse(
-                errors,
-                REQUIRED.0,
-                "This field cannot be null; send {} to remove every custom preference.",
-            ))
-        }
-        _ => {
-            return Err(path.refuse(
-                errors,
-                "DICT_TYPE_CONVERT",
-                "Only dictionaries may be used in a DictType",
-            ))
-        }
+    let Value::Object(map) = value else {
+        let null = "This field cannot be null; send {} to remove every custom preference.";
+        let convert = ("DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType");
+        return Err(path.not_a(errors, value, null, convert));
     };
     if map.len() > MAX_CUSTOM_PREFERENCES {
-        return Err(path.refuse(
-            errors,
-            "BASE_TYPE_MAX_LENGTH",
-            format!("Must be {MAX_CUSTOM_PREFERENCES} or fewer in length."),
-        ));
+        return Err(path.too_long(errors, MAX_CUSTOM_PREFERENCES));
     }
     let mut read = CustomPreferences::new();
     let mut invalid = None;
@@ -570,6 +559,41 @@ fn read_custom_preference(
         muted: muted?,
         favourite: favourite?,
     })
+}
+
+/// The lists a change sets whose entries carry a status (names, pronoun entries, fields):
+/// `None` leaves a list unchanged. A user's profile update (`PATCH /users/@me`) and a member's
+/// body (`POST`/`PATCH /members`) both hold one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileLists {
+    pub names: Option<Vec<FieldEntry>>,
+    pub pronoun_entries: Option<Vec<PronounEntry>>,
+    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
+    /// path of a status error.
+    pub pronouns_key: &'static str,
+    pub fields: Option<Vec<ProfileField>>,
+}
+
+impl ProfileLists {
+    /// Whether no list is set (`pronouns_key` only says how the body spelled one).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_none() && self.pronoun_entries.is_none() && self.fields.is_none()
+    }
+
+    /// Records an error at every status of the lists this change sets that names none of
+    /// `preferences` (the custom preferences in effect once it is made).
+    pub fn check_statuses(
+        &self,
+        errors: &mut FormErrors,
+        preferences: &CustomPreferences,
+    ) -> Result<(), Invalid> {
+        let lists = StatusLists {
+            names: self.names.as_deref().map(|l| ("names", l)),
+            pronoun_entries: self.pronoun_entries.as_deref().map(|l| (self.pronouns_key, l)),
+            fields: self.fields.as_deref().map(|l| ("fields", l)),
+        };
+        check_statuses(errors, &lists, preferences)
+    }
 }
 
 /// Lists whose statuses name custom preferences, each with the name it was sent under.

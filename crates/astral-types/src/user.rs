@@ -18,8 +18,8 @@ use crate::profile::{
     check_statuses, custom_preferences_schema, fields_schema, links_schema, names_schema,
     pronoun_entries_schema, read_custom_preferences, read_field_entry, read_link, read_list,
     read_profile_field, read_pronoun_entry, read_timezone, timezone_schema, CustomPreferences,
-    FieldEntry, Path, ProfileField, PronounEntry, StatusLists, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
-    MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
+    FieldEntry, Path, ProfileField, ProfileLists, PronounEntry, StatusLists, BIO_LENGTH,
+    MAX_FIELDS, MAX_LINKS, MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
 };
 use crate::rules::{check_locale, UsernameRule};
 use crate::{FormErrors, Snowflake, UserId};
@@ -573,18 +573,14 @@ pub struct UserUpdate {
 
 /// The checked pronouns.cc changes of `PATCH /users/@me`. Statuses naming a custom preference
 /// were checked against `custom_preferences` when the body set them; otherwise they are
-/// checked against the stored ones where the change is made ([`ProfileUpdate::check_statuses`]).
+/// checked against the stored ones where the change is made ([`ProfileLists::check_statuses`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProfileUpdate {
     pub bio: Option<Option<String>>,
     pub member_title: Option<Option<String>>,
     pub links: Option<Vec<String>>,
-    pub names: Option<Vec<FieldEntry>>,
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
-    /// path of a status error.
-    pub pronouns_key: &'static str,
-    pub fields: Option<Vec<ProfileField>>,
+    /// Names, pronoun entries and fields ([`ProfileLists::check_statuses`]).
+    pub lists: ProfileLists,
     pub timezone: Option<Option<String>>,
     pub list_private: Option<bool>,
     pub custom_preferences: Option<CustomPreferences>,
@@ -602,9 +598,7 @@ impl ProfileUpdate {
         self.bio.is_none()
             && self.member_title.is_none()
             && self.links.is_none()
-            && self.names.is_none()
-            && self.pronoun_entries.is_none()
-            && self.fields.is_none()
+            && self.lists.is_empty()
             && self.timezone.is_none()
             && self.list_private.is_none()
             && self.custom_preferences.is_none()
@@ -626,27 +620,8 @@ impl ProfileUpdate {
                 "BASE_TYPE_DUPLICATE",
                 "This pride flag is listed already.",
             ),
-            SelectionError::TooMany => path.refuse(
-                errors,
-                "BASE_TYPE_MAX_LENGTH",
-                format!("Must be {MAX_PROFILE_PRIDE_FLAGS} or fewer in length."),
-            ),
+            SelectionError::TooMany => path.too_long(errors, MAX_PROFILE_PRIDE_FLAGS),
         }
-    }
-
-    /// Records an error at every status of the lists this update sets that names none of
-    /// `preferences` (the custom preferences in effect once it is made).
-    pub fn check_statuses(
-        &self,
-        errors: &mut FormErrors,
-        preferences: &CustomPreferences,
-    ) -> Result<(), Invalid> {
-        let lists = StatusLists {
-            names: self.names.as_deref().map(|l| ("names", l)),
-            pronoun_entries: self.pronoun_entries.as_deref().map(|l| (self.pronouns_key, l)),
-            fields: self.fields.as_deref().map(|l| ("fields", l)),
-        };
-        check_statuses(errors, &lists, preferences)
     }
 }
 
@@ -707,10 +682,12 @@ fn finish_profile(errors: &mut FormErrors, draft: ProfileDraft) -> Result<Profil
         bio: draft.bio?.into_patch(),
         member_title: draft.member_title?.into_patch(),
         links: draft.links?,
-        names: draft.names?,
-        pronoun_entries: draft.pronoun_entries?,
-        pronouns_key: draft.pronouns_key,
-        fields: draft.fields?,
+        lists: ProfileLists {
+            names: draft.names?,
+            pronoun_entries: draft.pronoun_entries?,
+            pronouns_key: draft.pronouns_key,
+            fields: draft.fields?,
+        },
         timezone: draft.timezone?,
         list_private: draft.list_private?,
         custom_preferences: draft.custom_preferences?,

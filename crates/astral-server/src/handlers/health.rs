@@ -1,12 +1,14 @@
 //! `GET /healthz` (root only): is the server up and can it reach its database?
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, HttpResponse};
+use astral_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::ApiError;
+use crate::handlers::State;
 use crate::request_log::FailureCause;
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -29,7 +31,6 @@ pub struct Health {
 /// `database_status: down`) and `Retry-After` when it does not, within the pool timeout (at
 /// once while new connections are being refused) or SQLite's busy timeout.
 #[utoipa::path(
-    operation_id = "get_health",
     tag = "health",
     responses(
         (status = 200, description = "The server and its database are up.", body = Health),
@@ -38,20 +39,15 @@ pub struct Health {
     security()
 )]
 #[get("/healthz")]
-pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_health(state: State) -> HttpResponse {
     let backend = state.store.backend();
-    let ping = state.db(|store| store.ping()).await;
+    let failure = round_trip(state.db(|store| store.ping()).await).err();
     let (rate_limits, failures) = match &state.limiter {
         None => ("off", 0),
         Some(l) => match l.configured_store() {
             astral_ratelimit::StoreKind::Memory => ("memory", 0),
             astral_ratelimit::StoreKind::Redis => ("redis", l.redis_failures()),
         },
-    };
-    let failure = match ping {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
-        Err(e) => Some(e.to_string()),
     };
     let mut health = Health {
         status: "ok".into(),
@@ -60,14 +56,31 @@ pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
         rate_limits: rate_limits.into(),
         rate_limit_store_failures: i64::try_from(failures).unwrap_or(i64::MAX),
     };
+    if failure.is_some() {
+        health.status = "unavailable".into();
+        health.database_status = "down".into();
+    }
+    check_answer(health, failure.map(|cause| format!("health check failed: {cause}")))
+}
+
+/// A database round trip's outcome, its failure as the message to log.
+pub(crate) fn round_trip<T>(outcome: Result<Result<T, StoreError>, ApiError>) -> Result<T, String> {
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The answer of a check (`/healthz`, `/readyz`): 200 with `body` without a failure; otherwise
+/// 503 with the same body and `Retry-After`. The failure stays in the log (with the request
+/// id), out of the public body.
+pub(crate) fn check_answer(body: impl Serialize, failure: Option<String>) -> HttpResponse {
     let Some(cause) = failure else {
-        return HttpResponse::Ok().json(health);
+        return HttpResponse::Ok().json(body);
     };
-    health.status = "unavailable".into();
-    health.database_status = "down".into();
     let mut response =
-        HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "1")).json(health);
-    // The driver's message stays in the log (with the request id), out of the public body.
-    response.extensions_mut().insert(FailureCause(format!("health check failed: {cause}")));
+        HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "1")).json(body);
+    response.extensions_mut().insert(FailureCause(cause));
     response
 }

@@ -1,6 +1,83 @@
 //! One handler per file, grouped by resource. Handlers are thin: read the body or query with
 //! its request type's reader (`astral_types`: it answers the typed, checked value or every
 //! field error), call the store through `AppState`, map the store's answer to the wire.
+//!
+//! The shape every handler shares is stated here once: [`State`] and [`Reply`] for its
+//! signature, [`path::InPath`] for the ids its path names, [`no_content`] for a 204, and
+//! [`operations!`] for one use case served under several operations (aliases).
+
+use actix_web::{web, HttpResponse};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What a handler reaches the store, the images and the settings through.
+pub(crate) type State = web::Data<AppState>;
+
+/// What a handler answers: its success (an `HttpResponse` unless it says otherwise, such as
+/// `Json<…>`), or an error through the one error enum.
+pub(crate) type Reply<T = HttpResponse> = Result<T, ApiError>;
+
+/// The answer of a change that returns nothing (204).
+pub(crate) fn no_content() -> Reply {
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One use case served under several operations, each with its own route, operationId (the
+/// function's name, as for every handler) and doc comment, from ONE annotation: the shared
+/// parts of `#[utoipa::path]` (tag, responses, and `security`/`params` where they are shared)
+/// and the body are written once. An operation whose route names its parameter differently
+/// adds its own `params(...)`; one that differs from the others in a value names it after
+/// `where` (`pub async fn get_user_banner where slot = ImageSlot::Banner;`), for the body.
+///
+/// ```ignore
+/// operations! {
+///     [tag = "guilds", responses(...)]
+///     fn(state: State, caller: Caller) -> Reply { ... }
+///     /// Discord's name.
+///     #[get("/users/@me/guilds")]
+///     pub async fn list_my_guilds;
+///     /// Saryno's name.
+///     #[get("/users/@me/communities")]
+///     pub async fn list_my_communities;
+/// }
+/// ```
+macro_rules! operations {
+    (@one [$($shared:tt)*] $args:tt $ret:ty, $body:block,
+        $(#[$($attr:tt)*])* $(params $params:tt)?
+        pub async fn $name:ident $(where $var:ident = $value:expr)?;) => {
+        #[utoipa::path($($shared)* $(, params $params)?)]
+        $(#[$($attr)*])*
+        pub async fn $name $args -> $ret {
+            $(let $var = $value;)?
+            $body
+        }
+    };
+    ($shared:tt fn $args:tt -> $ret:ty $body:block
+        $($(#[$($attr:tt)*])* $(params $params:tt)?
+        pub async fn $name:ident $(where $var:ident = $value:expr)?;)+) => {
+        $(operations!(@one $shared $args $ret, $body,
+            $(#[$($attr)*])* $(params $params)?
+            pub async fn $name $(where $var = $value)?;);)+
+    };
+}
+
+/// Declares a kind of id that is a snowflake: the route parameters that carry it and what a
+/// segment that is not a snowflake answers (it names nothing, exactly as an id nobody has).
+macro_rules! snowflake_in_path {
+    ($(#[$doc:meta])* $kind:ident = [$($name:literal),+] else $unknown:path) => {
+        $(#[$doc])*
+        pub(crate) enum $kind {}
+
+        impl $crate::handlers::path::PathKind for $kind {
+            const NAMES: &'static [&'static str] = &[$($name),+];
+            type Value = Result<astral_types::Snowflake, $crate::error::ApiError>;
+            fn read(segment: &str) -> Self::Value {
+                segment.parse().map_err(|_| $unknown())
+            }
+        }
+    };
+}
 
 pub mod auth;
 pub mod channels;
@@ -10,6 +87,7 @@ pub mod health;
 pub mod images;
 pub mod invites;
 pub mod members;
+pub mod path;
 pub mod pride_flags;
 pub mod readiness;
 pub mod relationships;

@@ -3,13 +3,12 @@
 
 use std::sync::atomic::Ordering;
 
-use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::request_log::FailureCause;
-use crate::state::AppState;
+use crate::handlers::health::{check_answer, round_trip};
+use crate::handlers::State;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
@@ -35,7 +34,6 @@ pub struct Readiness {
 /// migration of this binary, and shutdown has not begun. Otherwise 503 with the same body
 /// (`status: not_ready`) and `Retry-After`. One read of the migrations table; no other work.
 #[utoipa::path(
-    operation_id = "get_readiness",
     tag = "health",
     responses(
         (status = 200, description = "Ready for traffic.", body = Readiness),
@@ -49,33 +47,25 @@ pub struct Readiness {
     security()
 )]
 #[get("/readyz")]
-pub async fn get_readiness(state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_readiness(state: State) -> HttpResponse {
     let shutting_down = state.shutting_down.load(Ordering::SeqCst);
-    let pending = state.db(|store| store.pending_migrations()).await;
+    let pending = round_trip(state.db(|store| store.pending_migrations()).await);
     let (database_status, schema, pending_migrations, failure) = match pending {
-        Ok(Ok(pending)) if pending.is_empty() => ("up", "current", 0, None),
-        Ok(Ok(pending)) => {
+        Ok(pending) if pending.is_empty() => ("up", "current", 0, None),
+        Ok(pending) => {
             let cause = format!("schema behind: pending {}", pending.join(", "));
             ("up", "behind", i64::try_from(pending.len()).unwrap_or(i64::MAX), Some(cause))
         }
-        Ok(Err(e)) => ("down", "unknown", 0, Some(e.to_string())),
-        Err(e) => ("down", "unknown", 0, Some(e.to_string())),
+        Err(cause) => ("down", "unknown", 0, Some(cause)),
     };
-    let ready = failure.is_none() && !shutting_down;
+    let failure = failure.or_else(|| shutting_down.then(|| "shutting down".to_owned()));
     let body = Readiness {
-        status: if ready { "ready" } else { "not_ready" }.into(),
+        status: if failure.is_none() { "ready" } else { "not_ready" }.into(),
         database_status: database_status.into(),
         schema: schema.into(),
         pending_migrations,
         shutting_down,
     };
-    if ready {
-        return HttpResponse::Ok().json(body);
-    }
-    let mut response =
-        HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "1")).json(body);
-    let cause = failure.unwrap_or_else(|| "shutting down".to_owned());
-    // Logged with the request id; the body says only which condition failed.
-    response.extensions_mut().insert(FailureCause(format!("not ready: {cause}")));
-    response
+    // The body says only which condition failed; the log says why.
+    check_answer(body, failure.map(|cause| format!("not ready: {cause}")))
 }

@@ -454,7 +454,7 @@ async fn tens_of_thousands_of_channels_list_correctly_and_fast(app: TestApp) {
     const LARGE: usize = 33_000;
     let (token, me) = app.register("hoarder").await;
     let me: astral_types::UserId = me.parse().unwrap();
-    let store = astral_store::Store::open(&astral_store::StoreConfig::new(app.db.url())).unwrap();
+    let store = app.store();
     let app = &app;
     let timed = |expected: usize| {
         let token = token.clone();

@@ -2,6 +2,7 @@
 //! lookup by id and short id, limits at their boundaries, names unique per owner, the cap,
 //! who sees hidden members, paging, and member avatars.
 
+use std::fmt::Display;
 use std::io::Cursor;
 
 use base64::engine::general_purpose::STANDARD;
@@ -279,22 +280,9 @@ async fn a_user_has_at_most_the_cap_of_members(app: TestApp) {
     use astral_server::handlers::members::MAX_MEMBERS;
     let (owner, owner_id) = app.register("collector").await;
     // Up to two short of the cap through the store (500 requests would only be slow).
-    let store = astral_store::Store::open(&astral_store::StoreConfig::new(app.db.url())).unwrap();
-    let owner_id_typed: astral_types::UserId = owner_id.parse().unwrap();
+    let store = app.store();
     for i in 0..MAX_MEMBERS - 2 {
-        let new = astral_store::NewProfileMember {
-            name: format!("m{i}"),
-            display_name: None,
-            bio: None,
-            avatar: None,
-            links: Vec::new(),
-            names: Vec::new(),
-            pronoun_entries: Vec::new(),
-            pronouns_key: "pronoun_entries",
-            fields: Vec::new(),
-            hidden: i % 2 == 0,
-        };
-        store.create_profile_member(owner_id_typed, new, MAX_MEMBERS).unwrap().unwrap();
+        add_member(&store, &owner_id, i, i % 2 == 0);
     }
     // Eight at once for the last two places: exactly two win.
     let results = futures_util::future::join_all((0..8).map(|i| {
@@ -519,6 +507,26 @@ async fn member_avatars_are_uploaded_and_served(app: TestApp) {
 }
 
 /// The short ids of a profile answer's `members`, in order.
+/// Gives `owner` a member named `m{i}` through the store (a request each would only be slow
+/// where a test needs hundreds); returns its short id.
+fn add_member(store: &astral_store::Store, owner: &str, i: impl Display, hidden: bool) -> String {
+    use astral_server::handlers::members::MAX_MEMBERS;
+    let new = astral_store::NewProfileMember {
+        name: format!("m{i}"),
+        display_name: None,
+        bio: None,
+        avatar: None,
+        links: Vec::new(),
+        names: Vec::new(),
+        pronoun_entries: Vec::new(),
+        pronouns_key: "pronoun_entries",
+        fields: Vec::new(),
+        hidden,
+    };
+    let owner = owner.parse().expect("a user id");
+    store.create_profile_member(owner, new, MAX_MEMBERS).expect("store").expect("created").sid
+}
+
 fn listed(user: &Value) -> Vec<String> {
     let members = user["members"].as_array().unwrap_or_else(|| panic!("{user}"));
     members.iter().map(|m| m["sid"].as_str().unwrap().to_owned()).collect()
@@ -570,29 +578,13 @@ async fn the_profile_lists_members_that_are_not_hidden(app: TestApp) {
 
 backend_test!(the_profile_lists_at_most_the_cap_of_members);
 async fn the_profile_lists_at_most_the_cap_of_members(app: TestApp) {
-    use astral_server::handlers::members::MAX_MEMBERS;
     use astral_types::member::MAX_PROFILE_MEMBERS;
     let (owner, owner_id) = app.register("crowded").await;
     // Through the store: a request each would only be slow. One hidden member among them.
-    let store = astral_store::Store::open(&astral_store::StoreConfig::new(app.db.url())).unwrap();
-    let owner_typed: astral_types::UserId = owner_id.parse().unwrap();
-    let add = |i: usize, hidden: bool| {
-        let new = astral_store::NewProfileMember {
-            name: format!("m{i}"),
-            display_name: None,
-            bio: None,
-            avatar: None,
-            links: Vec::new(),
-            names: Vec::new(),
-            pronoun_entries: Vec::new(),
-            pronouns_key: "pronoun_entries",
-            fields: Vec::new(),
-            hidden,
-        };
-        store.create_profile_member(owner_typed, new, MAX_MEMBERS).unwrap().unwrap()
-    };
+    let store = app.store();
+    let add = |i: usize, hidden: bool| add_member(&store, &owner_id, i, hidden);
     add(0, true);
-    let visible: Vec<String> = (1..=MAX_PROFILE_MEMBERS).map(|i| add(i, false).sid).collect();
+    let visible: Vec<String> = (1..=MAX_PROFILE_MEMBERS).map(|i| add(i, false)).collect();
     // At the cap: all of them.
     let user = format!("/users/{owner_id}");
     assert_eq!(listed(&app.expect("GET", &user, None, None, 200).await), visible);

@@ -290,6 +290,11 @@ impl TestApp {
         (created.token, created.user_id.to_string())
     }
 
+    /// A store on the app's database, for setup that would take too many requests.
+    pub fn store(&self) -> astral_store::Store {
+        astral_store::Store::open(&astral_store::StoreConfig::new(self.db.url())).expect("store")
+    }
+
     /// `GET /healthz` as JSON.
     pub async fn health(&self) -> Value {
         let response =

@@ -1,12 +1,12 @@
-use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{post, HttpMessage, HttpRequest, HttpResponse};
 use astral_types::auth::{LoginRequest, TokenResponse};
 use astral_types::{ErrorBody, ErrorKind, FormErrors};
 
 use crate::auth::{issue_token, verify_password};
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::handlers::{Reply, State};
 use crate::ratelimit::ClientAddress;
-use crate::state::AppState;
 
 /// Log in with a username or email and a password.
 ///
@@ -20,7 +20,6 @@ use crate::state::AppState;
 /// An account an administrator suspended (`astral users suspend`) cannot log in: the right
 /// password answers 403 `This account is disabled` (20013), a wrong one 400 as for anyone.
 #[utoipa::path(
-    operation_id = "login",
     tag = "auth",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
@@ -31,11 +30,7 @@ use crate::state::AppState;
     security()
 )]
 #[post("/auth/login")]
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
     let LoginRequest { login, password } = LoginRequest::read(&body.0).map_err(ApiError::form)?;
 
     let login_key = login.to_lowercase();

@@ -1,4 +1,4 @@
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, HttpResponse};
 use astral_store::{NewUser, StoreError, UniqueField};
 use astral_types::auth::{RegisterRequest, TokenResponse};
 use astral_types::ErrorBody;
@@ -6,13 +6,12 @@ use astral_types::ErrorBody;
 use crate::auth::{hash_password, issue_token};
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 
 /// Create an account.
 ///
 /// Returns a token for the new account (shown once; only its hash is stored).
 #[utoipa::path(
-    operation_id = "register",
     tag = "auth",
     request_body(content = RegisterRequest, content_type = "application/json"),
     responses(
@@ -28,10 +27,7 @@ use crate::state::AppState;
     security()
 )]
 #[post("/auth/register")]
-pub async fn register(
-    state: web::Data<AppState>,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
+pub async fn register(state: State, body: JsonBody) -> Reply {
     let draft = RegisterRequest::read(&body.0).map_err(ApiError::form)?;
     // The strength estimate costs milliseconds of CPU: on the password pool.
     let refusal = match draft.password_check() {

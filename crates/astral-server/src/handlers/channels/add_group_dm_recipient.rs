@@ -1,11 +1,13 @@
-use actix_web::{put, web, HttpResponse};
+use actix_web::put;
+use astral_store::Store;
 use astral_types::ErrorBody;
 
-use super::{channel_id_in_path, channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
+use super::{channel_refused, Channel, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
-use crate::handlers::users::user_id_in_path;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::users::User;
+use crate::handlers::{no_content, Reply, State};
 
 /// Add a user to a group DM.
 ///
@@ -13,7 +15,6 @@ use crate::state::AppState;
 /// members in all (400 / 30004); nobody can be in more than 10 group DMs (400 / 30011). Bots
 /// cannot add anyone (403 / 20001). Adding a member again changes nothing (204).
 #[utoipa::path(
-    operation_id = "add_group_dm_recipient",
     tag = "channels",
     params(
         ("channel_id" = String, Path, description = "The group DM's id."),
@@ -28,25 +29,21 @@ use crate::state::AppState;
 )]
 #[put("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn add_group_dm_recipient(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (channel_id, user_id) = path.into_inner();
+    channel: InPath<Channel>,
+    user: InPath<User>,
+) -> Reply {
     // Bots are never in a group DM they could add to: Discord lets them only manage groups
     // made with the users' OAuth2 grants, which Astral does not have.
     if caller.user.bot {
         return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
-    let channel = channel_id_in_path(&channel_id)?;
-    let (me, user) = (caller.id(), user_id_in_path(&user_id));
+    let (channel, me, user) = (channel.get()?, caller.id(), user.get());
     // Whether the caller is in the group, who the user is and every limit are decided in the
     // transaction that adds them.
-    state
-        .run(move |store| {
-            store.add_group_recipient(channel, me, user, MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS)
-        })
-        .await?
-        .map_err(channel_refused)?;
-    Ok(HttpResponse::NoContent().finish())
+    let (members, groups) = (MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS);
+    let add = move |store: &Store| store.add_group_recipient(channel, me, user, members, groups);
+    state.decide(add, channel_refused).await?;
+    no_content()
 }

@@ -1,4 +1,4 @@
-use actix_web::{post, web, web::Json};
+use actix_web::{post, web::Json};
 use astral_types::channel::{CreatePrivateChannelRequest, NewPrivateChannel, PrivateChannel};
 use astral_types::{ErrorBody, UserId};
 
@@ -6,7 +6,7 @@ use super::{channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ErrorKind};
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Open a DM or create a group DM.
@@ -18,7 +18,6 @@ use crate::wire;
 /// nobody can be in more than 10 group DMs (400 / 30011). Bots may open DMs but not create
 /// group DMs (403 / 20001: Discord lets them only with the users' OAuth2 grants).
 #[utoipa::path(
-    operation_id = "create_dm",
     tag = "channels",
     request_body(content = CreatePrivateChannelRequest, content_type = "application/json"),
     responses(
@@ -35,10 +34,10 @@ use crate::wire;
 )]
 #[post("/users/@me/channels")]
 pub async fn create_dm(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
     body: JsonBody,
-) -> Result<Json<PrivateChannel>, ApiError> {
+) -> Reply<Json<PrivateChannel>> {
     let NewPrivateChannel { recipients, group } =
         CreatePrivateChannelRequest::read(&body.0).map_err(ApiError::form)?;
     let me = caller.id();

@@ -1,11 +1,11 @@
-use actix_web::{delete, web, web::Json};
+use actix_web::{delete, web::Json};
 use astral_types::channel::PrivateChannel;
 use astral_types::ErrorBody;
 
-use super::{channel_id_in_path, unknown_channel};
+use super::{unknown_channel, Channel};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Close a DM or leave a group DM.
@@ -13,7 +13,6 @@ use crate::wire;
 /// A closed DM leaves the caller's list and reopens with the next `POST /users/@me/channels`.
 /// Leaving a group DM passes its ownership on. Returns the channel.
 #[utoipa::path(
-    operation_id = "delete_channel",
     tag = "channels",
     params(("channel_id" = String, Path, description = "The channel's id.")),
     responses(
@@ -23,13 +22,11 @@ use crate::wire;
 )]
 #[delete("/channels/{channel_id}")]
 pub async fn delete_channel(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    channel_id: web::Path<String>,
-) -> Result<Json<PrivateChannel>, ApiError> {
-    let id = channel_id_in_path(&channel_id)?;
-    let me = caller.id();
-    let record =
-        state.run(move |store| store.close_channel(id, me)).await?.ok_or_else(unknown_channel)?;
+    channel: InPath<Channel>,
+) -> Reply<Json<PrivateChannel>> {
+    let (id, me) = (channel.get()?, caller.id());
+    let record = state.find(move |store| store.close_channel(id, me), unknown_channel).await?;
     Ok(Json(wire::private_channel(&record, me)))
 }

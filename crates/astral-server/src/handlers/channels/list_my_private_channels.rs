@@ -1,16 +1,14 @@
-use actix_web::{get, web, web::Json};
+use actix_web::{get, web::Json};
 use astral_types::channel::PrivateChannel;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// List the current user's open DMs and group DMs.
 ///
 /// All of them, by id (Discord does not page this list).
 #[utoipa::path(
-    operation_id = "list_my_private_channels",
     tag = "channels",
     responses(
         (status = 200, description = "The channels.", body = Vec<PrivateChannel>),
@@ -18,9 +16,9 @@ use crate::wire;
 )]
 #[get("/users/@me/channels")]
 pub async fn list_my_private_channels(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-) -> Result<Json<Vec<PrivateChannel>>, ApiError> {
+) -> Reply<Json<Vec<PrivateChannel>>> {
     let me = caller.id();
     let channels = state.run(move |store| store.my_channels(me)).await?;
     Ok(Json(channels.iter().map(|c| wire::private_channel(c, me)).collect()))

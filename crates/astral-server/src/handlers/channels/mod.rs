@@ -7,7 +7,6 @@ pub mod list_my_private_channels;
 pub mod remove_group_dm_recipient;
 
 use astral_store::ChannelRefusal;
-use astral_types::Snowflake;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::users::unknown_user;
@@ -24,10 +23,10 @@ pub(crate) fn unknown_channel() -> ApiError {
     ApiError::new(ErrorKind::UnknownChannel)
 }
 
-/// The channel id in a path; one that is not a snowflake is an unknown channel (404 / 10003).
-pub(crate) fn channel_id_in_path(channel_id: &str) -> Result<Snowflake, ApiError> {
-    channel_id.parse().map_err(|_| unknown_channel())
-}
+snowflake_in_path!(
+    /// The channel id in a path; one that is not a snowflake is an unknown channel (404 / 10003).
+    Channel = ["channel_id"] else unknown_channel
+);
 
 pub(crate) fn cannot_message() -> ApiError {
     ApiError::new(ErrorKind::CannotMessageUser)

@@ -1,15 +1,14 @@
-use actix_web::{delete, web, HttpResponse};
+use actix_web::delete;
 use astral_types::ErrorBody;
 
-use super::{channel_id_in_path, channel_refused};
+use super::{channel_refused, Channel};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::handlers::users::user_id_in_path;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::users::User;
+use crate::handlers::{no_content, Reply, State};
 
 /// Remove a user from a group DM (owner only).
 #[utoipa::path(
-    operation_id = "remove_group_dm_recipient",
     tag = "channels",
     params(
         ("channel_id" = String, Path, description = "The group DM's id."),
@@ -24,16 +23,14 @@ use crate::state::AppState;
 )]
 #[delete("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn remove_group_dm_recipient(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (channel_id, user_id) = path.into_inner();
-    let channel = channel_id_in_path(&channel_id)?;
-    let (me, user) = (caller.id(), user_id_in_path(&user_id));
+    channel: InPath<Channel>,
+    user: InPath<User>,
+) -> Reply {
+    let (channel, me, user) = (channel.get()?, caller.id(), user.get());
     state
-        .run(move |store| store.remove_group_recipient(channel, me, user))
-        .await?
-        .map_err(channel_refused)?;
-    Ok(HttpResponse::NoContent().finish())
+        .decide(move |store| store.remove_group_recipient(channel, me, user), channel_refused)
+        .await?;
+    no_content()
 }

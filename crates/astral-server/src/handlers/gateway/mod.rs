@@ -2,7 +2,6 @@
 //! of a gateway URL. Discord libraries that only use REST never call them; one that does (to
 //! connect a websocket) gets a Discord-shaped error it reports, not a hang or a parse error.
 
-pub mod get_bot_gateway;
 pub mod get_gateway;
 
 use crate::error::{ApiError, ErrorKind};

@@ -1,12 +1,12 @@
-use actix_web::{put, web, HttpResponse};
+use actix_web::{put, HttpResponse};
 use astral_store::BotAdded;
 use astral_types::ErrorBody;
 
-use super::{guild_id_in_path, guild_refused};
+use super::{guild_refused, Guild};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::handlers::users::user_id_in_path;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::users::User;
+use crate::handlers::{no_content, Reply, State};
 use crate::wire;
 
 /// Add a bot to a guild (owner only).
@@ -14,7 +14,6 @@ use crate::wire;
 /// As when an owner authorises a bot: the target must be a bot account; people join by invite.
 /// 201 with the member when added, 204 when it already was one.
 #[utoipa::path(
-    operation_id = "add_guild_member",
     tag = "guilds",
     params(
         ("guild_id" = String, Path, description = "The guild's id."),
@@ -29,19 +28,17 @@ use crate::wire;
 )]
 #[put("/guilds/{guild_id}/members/{user_id}")]
 pub async fn add_guild_member(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (guild_id, user_id) = path.into_inner();
-    let guild = guild_id_in_path(&guild_id)?;
-    let (owner, bot) = (caller.id(), user_id_in_path(&user_id));
-    let outcome = state
-        .run(move |store| store.add_bot_to_guild(guild, owner, bot))
+    guild: InPath<Guild>,
+    bot: InPath<User>,
+) -> Reply {
+    let (guild, owner, bot) = (guild.get()?, caller.id(), bot.get());
+    match state
+        .decide(move |store| store.add_bot_to_guild(guild, owner, bot), guild_refused)
         .await?
-        .map_err(guild_refused)?;
-    Ok(match outcome {
-        BotAdded::Added(member) => HttpResponse::Created().json(wire::guild_member(&member)),
-        BotAdded::AlreadyMember => HttpResponse::NoContent().finish(),
-    })
+    {
+        BotAdded::Added(member) => Ok(HttpResponse::Created().json(wire::guild_member(&member))),
+        BotAdded::AlreadyMember => no_content(),
+    }
 }

@@ -1,4 +1,4 @@
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, HttpResponse};
 use astral_types::guild::{CreateGuildRequest, Guild};
 use astral_types::ErrorBody;
 
@@ -6,14 +6,13 @@ use super::{guild_refused, MAX_GUILDS};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Create a guild.
 ///
 /// The caller owns it and is its first member. Nobody is in more than 100 guilds (400 / 30001).
 #[utoipa::path(
-    operation_id = "create_guild",
     tag = "guilds",
     request_body(content = CreateGuildRequest, content_type = "application/json"),
     responses(
@@ -29,16 +28,11 @@ use crate::wire;
     )
 )]
 #[post("/guilds")]
-pub async fn create_guild(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_guild(state: State, caller: Caller, body: JsonBody) -> Reply {
     let CreateGuildRequest { name } = CreateGuildRequest::read(&body.0).map_err(ApiError::form)?;
     let owner = caller.id();
     let guild = state
-        .run(move |store| store.create_guild(owner, name, MAX_GUILDS))
-        .await?
-        .map_err(guild_refused)?;
+        .decide(move |store| store.create_guild(owner, name, MAX_GUILDS), guild_refused)
+        .await?;
     Ok(HttpResponse::Created().json(wire::guild(&guild)))
 }

@@ -1,16 +1,15 @@
-use actix_web::{post, web, web::Json};
+use actix_web::{post, web::Json};
 use astral_types::guild::Invite;
 use astral_types::ErrorBody;
 
-use super::{guild_id_in_path, guild_refused, MAX_INVITES};
+use super::{guild_refused, Guild, MAX_INVITES};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Create an invite to a guild (members only; at most 1000 per guild, 400 / 30016).
 #[utoipa::path(
-    operation_id = "create_guild_invite",
     tag = "guilds",
     params(("guild_id" = String, Path, description = "The guild's id.")),
     responses(
@@ -27,14 +26,13 @@ use crate::wire;
 )]
 #[post("/guilds/{guild_id}/invites")]
 pub async fn create_guild_invite(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    guild_id: web::Path<String>,
-) -> Result<Json<Invite>, ApiError> {
-    let (guild, inviter) = (guild_id_in_path(&guild_id)?, caller.id());
+    guild: InPath<Guild>,
+) -> Reply<Json<Invite>> {
+    let (guild, inviter) = (guild.get()?, caller.id());
     let invite = state
-        .run(move |store| store.create_invite(guild, inviter, MAX_INVITES))
-        .await?
-        .map_err(guild_refused)?;
+        .decide(move |store| store.create_invite(guild, inviter, MAX_INVITES), guild_refused)
+        .await?;
     Ok(Json(wire::invite(&invite)))
 }

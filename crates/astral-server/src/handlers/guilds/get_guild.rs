@@ -1,16 +1,15 @@
-use actix_web::{get, web, web::Json};
+use actix_web::{get, web::Json};
 use astral_types::guild::Guild;
 use astral_types::ErrorBody;
 
-use super::{guild_id_in_path, guild_refused};
+use super::guild_refused;
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Get a guild (members only).
 #[utoipa::path(
-    operation_id = "get_guild",
     tag = "guilds",
     params(("guild_id" = String, Path, description = "The guild's id.")),
     responses(
@@ -21,12 +20,11 @@ use crate::wire;
 )]
 #[get("/guilds/{guild_id}")]
 pub async fn get_guild(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    guild_id: web::Path<String>,
-) -> Result<Json<Guild>, ApiError> {
-    let (guild, me) = (guild_id_in_path(&guild_id)?, caller.id());
-    let guild =
-        state.run(move |store| store.guild_for_member(guild, me)).await?.map_err(guild_refused)?;
+    guild: InPath<super::Guild>,
+) -> Reply<Json<Guild>> {
+    let (guild, me) = (guild.get()?, caller.id());
+    let guild = state.decide(move |store| store.guild_for_member(guild, me), guild_refused).await?;
     Ok(Json(wire::guild(&guild)))
 }

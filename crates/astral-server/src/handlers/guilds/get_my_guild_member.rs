@@ -1,16 +1,15 @@
-use actix_web::{get, web, web::Json};
+use actix_web::{get, web::Json};
 use astral_types::guild::GuildMember;
 use astral_types::ErrorBody;
 
-use super::{guild_id_in_path, unknown_guild};
+use super::{unknown_guild, Guild};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// The current user's membership in a guild.
 #[utoipa::path(
-    operation_id = "get_my_guild_member",
     tag = "guilds",
     params(("guild_id" = String, Path, description = "The guild's id.")),
     responses(
@@ -20,12 +19,11 @@ use crate::wire;
 )]
 #[get("/users/@me/guilds/{guild_id}/member")]
 pub async fn get_my_guild_member(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    guild_id: web::Path<String>,
-) -> Result<Json<GuildMember>, ApiError> {
-    let (guild, me) = (guild_id_in_path(&guild_id)?, caller.id());
-    let member =
-        state.run(move |store| store.my_membership(guild, me)).await?.ok_or_else(unknown_guild)?;
+    guild: InPath<Guild>,
+) -> Reply<Json<GuildMember>> {
+    let (guild, me) = (guild.get()?, caller.id());
+    let member = state.find(move |store| store.my_membership(guild, me), unknown_guild).await?;
     Ok(Json(wire::guild_member(&member)))
 }

@@ -1,60 +1,36 @@
-use actix_web::{delete, web, HttpResponse};
+use actix_web::delete;
 use astral_types::ErrorBody;
 
-use super::{guild_id_in_path, guild_refused};
+use super::{guild_refused, Guild};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{no_content, Reply, State};
 
-async fn leave(
-    state: &AppState,
-    caller: &Caller,
-    guild_id: &str,
-) -> Result<HttpResponse, ApiError> {
-    // A guild the caller is not in is unknown to them.
-    let (guild, me) = (guild_id_in_path(guild_id)?, caller.id());
-    state.run(move |store| store.leave_guild(guild, me)).await?.map_err(guild_refused)?;
-    Ok(HttpResponse::NoContent().finish())
-}
+operations! {
+    [
+        tag = "guilds",
+        responses(
+            (status = 204, description = "Left."),
+            (status = 400, description = "The owner cannot leave (50035 `GUILD_OWNER_CANNOT_LEAVE`).", body = ErrorBody),
+            (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
+        )
+    ]
+    fn(state: State, caller: Caller, guild: InPath<Guild>) -> Reply {
+        // A guild the caller is not in is unknown to them.
+        let (guild, me) = (guild.get()?, caller.id());
+        state.decide(move |store| store.leave_guild(guild, me), guild_refused).await?;
+        no_content()
+    }
 
-/// Leave a guild.
-///
-/// The owner cannot leave (400, 50035 `GUILD_OWNER_CANNOT_LEAVE`).
-#[utoipa::path(
-    operation_id = "leave_guild",
-    tag = "guilds",
-    params(("guild_id" = String, Path, description = "The guild's id.")),
-    responses(
-        (status = 204, description = "Left."),
-        (status = 400, description = "The owner cannot leave (50035 `GUILD_OWNER_CANNOT_LEAVE`).", body = ErrorBody),
-        (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
-    )
-)]
-#[delete("/users/@me/guilds/{guild_id}")]
-pub async fn leave_guild(
-    state: web::Data<AppState>,
-    caller: Caller,
-    guild_id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    leave(&state, &caller, &guild_id).await
-}
+    /// Leave a guild.
+    ///
+    /// The owner cannot leave (400, 50035 `GUILD_OWNER_CANNOT_LEAVE`).
+    #[delete("/users/@me/guilds/{guild_id}")]
+    params(("guild_id" = String, Path, description = "The guild's id."))
+    pub async fn leave_guild;
 
-/// Leave a community (Saryno's name for `DELETE /users/@me/guilds/{guild_id}`).
-#[utoipa::path(
-    operation_id = "leave_community",
-    tag = "guilds",
-    params(("community_id" = String, Path, description = "The guild's id.")),
-    responses(
-        (status = 204, description = "Left."),
-        (status = 400, description = "The owner cannot leave (50035 `GUILD_OWNER_CANNOT_LEAVE`).", body = ErrorBody),
-        (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
-    )
-)]
-#[delete("/users/@me/communities/{community_id}")]
-pub async fn leave_community(
-    state: web::Data<AppState>,
-    caller: Caller,
-    community_id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    leave(&state, &caller, &community_id).await
+    /// Leave a community (Saryno's name for `DELETE /users/@me/guilds/{guild_id}`).
+    #[delete("/users/@me/communities/{community_id}")]
+    params(("community_id" = String, Path, description = "The guild's id."))
+    pub async fn leave_community;
 }

@@ -10,7 +10,7 @@ pub mod leave_guild;
 pub mod list_my_guilds;
 
 use astral_store::GuildRefusal;
-use astral_types::{FormErrors, Snowflake};
+use astral_types::FormErrors;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::users::unknown_user;
@@ -54,7 +54,8 @@ pub(crate) fn missing_access() -> ApiError {
     ApiError::new(ErrorKind::MissingAccess)
 }
 
-/// The guild id in a path; one that is not a snowflake is an unknown guild (404 / 10004).
-pub(crate) fn guild_id_in_path(guild_id: &str) -> Result<Snowflake, ApiError> {
-    guild_id.parse().map_err(|_| unknown_guild())
-}
+snowflake_in_path!(
+    /// A guild id in a path (`community_id` on Saryno's routes); one that is not a snowflake
+    /// is an unknown guild (404 / 10004).
+    Guild = ["guild_id", "community_id"] else unknown_guild
+);

@@ -1,19 +1,17 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest};
 use astral_media::{OutputFormat, DEFAULT_AVATAR_COUNT};
 use astral_types::ErrorBody;
 
 use super::{
     image_error, image_response, limit, not_found, not_modified, size, ImageFile, SizeQuery,
 };
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 
 /// A default avatar.
 ///
 /// `file` is `INDEX.png` with INDEX 0–5; a user without an avatar has index
 /// `(user_id >> 22) % 6` (Discord's rule).
 #[utoipa::path(
-    operation_id = "get_default_avatar",
     tag = "cdn",
     params(
         ("file" = String, Path, description = "`INDEX.png`, INDEX from 0 to 5."),
@@ -26,11 +24,7 @@ use crate::state::AppState;
     security()
 )]
 #[get("/embed/avatars/{file}")]
-pub async fn get_default_avatar(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    file: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_default_avatar(state: State, req: HttpRequest, file: web::Path<String>) -> Reply {
     if let Some(refusal) = limit::refuse(&state, &req) {
         return Ok(refusal);
     }

@@ -1,9 +1,8 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest};
 use astral_types::{ErrorBody, Snowflake};
 
 use super::{serve_image, split_file, ImageFile, SizeQuery};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 
 /// A member's avatar.
 ///
@@ -13,7 +12,6 @@ use crate::state::AppState;
 /// members' too: like Discord's CDN, a hash is the secret (128 bits), not the member's
 /// visibility.
 #[utoipa::path(
-    operation_id = "get_member_avatar",
     tag = "cdn",
     params(
         ("member_id" = String, Path, description = "The member's id."),
@@ -30,10 +28,10 @@ use crate::state::AppState;
 )]
 #[get("/member-avatars/{member_id}/{file}")]
 pub async fn get_member_avatar(
-    state: web::Data<AppState>,
+    state: State,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let (member_id, file) = path.into_inner();
     let member: Option<Snowflake> = member_id.parse().ok();
     serve_image(&state, &req, split_file(&file), "", move |store, hash| match member {

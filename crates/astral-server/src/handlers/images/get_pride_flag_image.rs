@@ -1,17 +1,15 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest};
 use astral_media::OutputFormat;
 use astral_types::ErrorBody;
 
 use super::{serve_image, ImageFile, SizeQuery};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 
 /// A pride flag's image.
 ///
 /// `file` is `HASH.webp`: flags are stored as WebP. Served while some user has a flag with
 /// this image; `?size=` scales it down.
 #[utoipa::path(
-    operation_id = "get_pride_flag_image",
     tag = "cdn",
     params(
         ("file" = String, Path, description = "`HASH.webp`, e.g. `1269e74af4df7417b13759eae50c83dc.webp`."),
@@ -25,10 +23,10 @@ use crate::state::AppState;
 )]
 #[get("/flags/{file}")]
 pub async fn get_pride_flag_image(
-    state: web::Data<AppState>,
+    state: State,
     req: HttpRequest,
     file: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     // Flags are stored as WebP only. Their cache names (ETags) start `flag-` as they always
     // have, so what clients cached stays valid.
     let file = file.strip_suffix(".webp").map(|hash| (hash, OutputFormat::WebP));

@@ -15,7 +15,6 @@ pub mod get_default_avatar;
 pub mod get_member_avatar;
 pub mod get_pride_flag_image;
 pub mod get_user_avatar;
-pub mod get_user_banner;
 pub mod limit;
 
 pub use limit::AddressLimit;

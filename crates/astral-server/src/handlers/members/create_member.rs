@@ -1,5 +1,5 @@
-use actix_web::{post, web, web::Json};
-use astral_store::NewProfileMember;
+use actix_web::{post, web::Json};
+use astral_store::{NewProfileMember, Store};
 use astral_types::member::{CreateProfileMemberRequest, ProfileMember};
 use astral_types::ErrorBody;
 
@@ -7,7 +7,7 @@ use super::{member_refused, read_member_body, MAX_MEMBERS};
 use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::{ApiError, ErrorKind};
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Create a member.
@@ -19,7 +19,6 @@ use crate::wire;
 /// Bots have no members (403 / 20001). 503 (with `Retry-After`) when the image workers stay
 /// busy.
 #[utoipa::path(
-    operation_id = "create_member",
     tag = "members",
     request_body(content = CreateProfileMemberRequest, content_type = "application/json"),
     responses(
@@ -36,10 +35,10 @@ use crate::wire;
 )]
 #[post("/members")]
 pub async fn create_member(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
     body: ImageJsonBody,
-) -> Result<Json<ProfileMember>, ApiError> {
+) -> Reply<Json<ProfileMember>> {
     if caller.user.bot {
         return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
@@ -52,16 +51,13 @@ pub async fn create_member(
         bio: input.bio.flatten(),
         avatar: avatar.flatten(),
         links: input.links.unwrap_or_default(),
-        names: input.names.unwrap_or_default(),
-        pronoun_entries: input.pronoun_entries.unwrap_or_default(),
-        pronouns_key: input.pronouns_key,
-        fields: input.fields.unwrap_or_default(),
+        names: input.lists.names.unwrap_or_default(),
+        pronoun_entries: input.lists.pronoun_entries.unwrap_or_default(),
+        pronouns_key: input.lists.pronouns_key,
+        fields: input.lists.fields.unwrap_or_default(),
         hidden: input.hidden.unwrap_or(false),
     };
     let owner = caller.id();
-    let member = state
-        .run(move |store| store.create_profile_member(owner, new, MAX_MEMBERS))
-        .await?
-        .map_err(member_refused)?;
-    Ok(Json(wire::profile_member(&member)))
+    let create = move |store: &Store| store.create_profile_member(owner, new, MAX_MEMBERS);
+    Ok(Json(wire::profile_member(&state.decide(create, member_refused).await?)))
 }

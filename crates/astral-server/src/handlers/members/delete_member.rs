@@ -1,17 +1,16 @@
-use actix_web::{delete, web, HttpResponse};
+use actix_web::delete;
 use astral_types::ErrorBody;
 
-use super::{member_in_path, member_refused};
+use super::{member_refused, Member};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{no_content, Reply, State};
 
 /// Delete a member.
 ///
 /// By id or short id; the owner's only (anyone else gets 404 / 19001, as for a member that
 /// does not exist).
 #[utoipa::path(
-    operation_id = "delete_member",
     tag = "members",
     params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
     responses(
@@ -20,13 +19,8 @@ use crate::state::AppState;
     )
 )]
 #[delete("/members/{member_id}")]
-pub async fn delete_member(
-    state: web::Data<AppState>,
-    caller: Caller,
-    member_id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let key = member_in_path(&member_id)?;
-    let me = caller.id();
-    state.run(move |store| store.delete_profile_member(me, key)).await?.map_err(member_refused)?;
-    Ok(HttpResponse::NoContent().finish())
+pub async fn delete_member(state: State, caller: Caller, member: InPath<Member>) -> Reply {
+    let (key, me) = (member.get()?, caller.id());
+    state.decide(move |store| store.delete_profile_member(me, key), member_refused).await?;
+    no_content()
 }

@@ -1,11 +1,11 @@
-use actix_web::{get, web, web::Json};
+use actix_web::{get, web::Json};
 use astral_types::member::ProfileMember;
 use astral_types::ErrorBody;
 
-use super::{member_in_path, unknown_member};
+use super::{unknown_member, Member};
 use crate::auth::OptionalCaller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Get a member.
@@ -15,7 +15,6 @@ use crate::wire;
 /// of a user whose member list is private, is found by its owner alone: anyone else gets 404
 /// (19001), as for a member that does not exist.
 #[utoipa::path(
-    operation_id = "get_member",
     tag = "members",
     params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
     responses(
@@ -26,15 +25,11 @@ use crate::wire;
 )]
 #[get("/members/{member_id}")]
 pub async fn get_member(
-    state: web::Data<AppState>,
+    state: State,
     caller: OptionalCaller,
-    member_id: web::Path<String>,
-) -> Result<Json<ProfileMember>, ApiError> {
-    let key = member_in_path(&member_id)?;
-    let viewer = caller.id();
-    let member = state
-        .run(move |store| store.profile_member(viewer, key))
-        .await?
-        .ok_or_else(unknown_member)?;
+    member: InPath<Member>,
+) -> Reply<Json<ProfileMember>> {
+    let (key, viewer) = (member.get()?, caller.id());
+    let member = state.find(move |store| store.profile_member(viewer, key), unknown_member).await?;
     Ok(Json(wire::profile_member(&member)))
 }

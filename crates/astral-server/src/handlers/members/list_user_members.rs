@@ -1,13 +1,13 @@
-use actix_web::{get, web, web::Json, HttpRequest};
-use astral_store::MemberPage;
+use actix_web::{get, web::Json, HttpRequest};
+use astral_store::{MemberPage, Store};
 use astral_types::member::{MemberListQuery, ProfileMember};
-use astral_types::ErrorBody;
 
 use crate::auth::OptionalCaller;
 use crate::error::ApiError;
-use crate::handlers::users::{unknown_user, user_id_in_path};
-use crate::query::query_pairs;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::users::{unknown_user, UnknownUser, User};
+use crate::handlers::{Reply, State};
+use crate::query::{query_pairs, InvalidQuery};
 use crate::wire;
 
 /// List a user's members.
@@ -17,7 +17,6 @@ use crate::wire;
 /// owner sees every member; anyone else sees those that are not hidden, and an empty list when
 /// the owner's member list is private.
 #[utoipa::path(
-    operation_id = "list_user_members",
     tag = "members",
     params(
         ("user_id" = String, Path, description = "The user's id (a snowflake)."),
@@ -25,26 +24,23 @@ use crate::wire;
     ),
     responses(
         (status = 200, description = "One page of members.", body = Vec<ProfileMember>),
-        (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
-        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        InvalidQuery,
+        UnknownUser,
     ),
     security((), ("Token" = []))
 )]
 #[get("/users/{user_id}/members")]
 pub async fn list_user_members(
-    state: web::Data<AppState>,
+    state: State,
     caller: OptionalCaller,
-    user_id: web::Path<String>,
+    owner: InPath<User>,
     req: HttpRequest,
-) -> Result<Json<Vec<ProfileMember>>, ApiError> {
+) -> Reply<Json<Vec<ProfileMember>>> {
     let MemberListQuery { before, after, limit } =
         MemberListQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
-    let owner = user_id_in_path(&user_id).ok_or_else(unknown_user)?;
-    let viewer = caller.id();
+    let (owner, viewer) = (owner.known()?, caller.id());
     let page = MemberPage { before, after, limit };
-    let members = state
-        .run(move |store| store.user_profile_members(viewer, owner, page))
-        .await?
-        .ok_or_else(unknown_user)?;
+    let list = move |store: &Store| store.user_profile_members(viewer, owner, page);
+    let members = state.find(list, unknown_user).await?;
     Ok(Json(members.iter().map(wire::profile_member).collect()))
 }

@@ -20,6 +20,7 @@ use astral_types::member::{is_member_sid, ProfileMemberDraft, ProfileMemberInput
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::images::image_error;
+use crate::handlers::path::PathKind;
 use crate::state::AppState;
 
 /// The most members one user may have (JSON code 39001, "Maximum number of members reached
@@ -32,13 +33,19 @@ pub(crate) fn unknown_member() -> ApiError {
 
 /// The member a path names: a snowflake is an id, 6 lowercase letters a short id; anything
 /// else names no member (404 / 19001).
-pub(crate) fn member_in_path(member_id: &str) -> Result<MemberKey, ApiError> {
-    if let Ok(id) = member_id.parse() {
-        Ok(MemberKey::Id(id))
-    } else if is_member_sid(member_id) {
-        Ok(MemberKey::Sid(member_id.to_owned()))
-    } else {
-        Err(unknown_member())
+pub(crate) enum Member {}
+
+impl PathKind for Member {
+    const NAMES: &'static [&'static str] = &["member_id"];
+    type Value = Result<MemberKey, ApiError>;
+    fn read(segment: &str) -> Self::Value {
+        if let Ok(id) = segment.parse() {
+            Ok(MemberKey::Id(id))
+        } else if is_member_sid(segment) {
+            Ok(MemberKey::Sid(segment.to_owned()))
+        } else {
+            Err(unknown_member())
+        }
     }
 }
 

@@ -1,14 +1,15 @@
-use actix_web::{patch, web, web::Json};
-use astral_store::ProfileMemberChanges;
+use actix_web::{patch, web::Json};
+use astral_store::{ProfileMemberChanges, Store};
 use astral_types::form::Field;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
 use astral_types::ErrorBody;
 
-use super::{member_in_path, member_refused, read_member_body, unknown_member};
+use super::{member_refused, read_member_body, unknown_member, Member};
 use crate::auth::Caller;
-use crate::body::ImageJsonBody;
+use crate::body::{ImageJsonBody, InvalidBody};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Modify a member.
@@ -18,25 +19,23 @@ use crate::wire;
 /// `avatar`. A new `name` must not be another of the owner's members' (50035
 /// `MEMBER_NAME_ALREADY_TAKEN`). Nothing is changed unless every field is valid.
 #[utoipa::path(
-    operation_id = "update_member",
     tag = "members",
     params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
     request_body(content = ProfileMemberRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The updated member.", body = ProfileMember),
-        (status = 400, description = "Invalid JSON (50109) or invalid fields (50035).", body = ErrorBody),
+        InvalidBody,
         (status = 404, description = "Unknown member, or another user's (19001).", body = ErrorBody),
     )
 )]
 #[patch("/members/{member_id}")]
 pub async fn update_member(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    member_id: web::Path<String>,
+    member: InPath<Member>,
     body: ImageJsonBody,
-) -> Result<Json<ProfileMember>, ApiError> {
-    let key = member_in_path(&member_id)?;
-    let me = caller.id();
+) -> Reply<Json<ProfileMember>> {
+    let (key, me) = (member.get()?, caller.id());
     let draft = ProfileMemberRequest::read(&body.0, false).map_err(ApiError::form)?;
     // Another user's member is refused before an image is decoded for it; a value equal to
     // the member's current avatar hash changes nothing. The update itself decides again.
@@ -54,9 +53,6 @@ pub async fn update_member(
     };
     let (input, avatar) = read_member_body(&state, draft, current).await?;
     let changes = ProfileMemberChanges { input, avatar };
-    let member = state
-        .run(move |store| store.update_profile_member(me, key, changes))
-        .await?
-        .map_err(member_refused)?;
-    Ok(Json(wire::profile_member(&member)))
+    let update = move |store: &Store| store.update_profile_member(me, key, changes);
+    Ok(Json(wire::profile_member(&state.decide(update, member_refused).await?)))
 }

@@ -1,6 +1,6 @@
-use actix_web::{post, web, web::Json};
+use actix_web::{post, web::Json};
 use astral_media::decode_flag;
-use astral_store::NewPrideFlagRecord;
+use astral_store::{NewPrideFlagRecord, Store};
 use astral_types::pride_flag::{CreatePrideFlagRequest, PrideFlag, MAX_PRIDE_FLAGS};
 use astral_types::ErrorBody;
 
@@ -9,8 +9,8 @@ use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::ApiError;
 use crate::handlers::images::image_error;
-use crate::handlers::relationships::users_only;
-use crate::state::AppState;
+use crate::handlers::relationships::{users_only, BotsRefused};
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Create a pride flag.
@@ -19,7 +19,6 @@ use crate::wire;
 /// 10 MiB and 4096×4096 pixels; it is stored as a lossless WebP scaled to fit 512×512 and
 /// served at `/flags/{hash}.webp`. Nobody has more than 500 flags (400 / 30080).
 #[utoipa::path(
-    operation_id = "create_pride_flag",
     tag = "pride-flags",
     request_body(content = CreatePrideFlagRequest, content_type = "application/json"),
     responses(
@@ -30,15 +29,15 @@ use crate::wire;
             )
         ),
         (status = 400, description = "Invalid JSON (50109), invalid fields (50035; a refused image is `IMAGE_INVALID` on `flag`), or the caller has 500 flags already (30080).", body = ErrorBody),
-        (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
+        BotsRefused,
     )
 )]
 #[post("/users/@me/flags")]
 pub async fn create_pride_flag(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
     body: ImageJsonBody,
-) -> Result<Json<PrideFlag>, ApiError> {
+) -> Reply<Json<PrideFlag>> {
     users_only(&caller)?;
     let mut draft = CreatePrideFlagRequest::read(&body.0).map_err(ApiError::form)?;
     // Decoded (CPU-heavy) on the image workers, never the database's threads; busy workers
@@ -64,9 +63,6 @@ pub async fn create_pride_flag(
     let record =
         NewPrideFlagRecord { hash: upload.hash, name: new.name, description: new.description };
     let me = caller.id();
-    let flag = state
-        .run(move |store| store.create_pride_flag(me, record, MAX_PRIDE_FLAGS))
-        .await?
-        .map_err(pride_flag_refused)?;
-    Ok(Json(wire::pride_flag(&flag)))
+    let create = move |store: &Store| store.create_pride_flag(me, record, MAX_PRIDE_FLAGS);
+    Ok(Json(wire::pride_flag(&state.decide(create, pride_flag_refused).await?)))
 }

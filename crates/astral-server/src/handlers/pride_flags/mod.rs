@@ -8,7 +8,6 @@ pub mod list_my_pride_flags;
 pub mod update_pride_flag;
 
 use astral_store::PrideFlagRefusal;
-use astral_types::Snowflake;
 
 use crate::error::{ApiError, ErrorKind};
 
@@ -16,10 +15,10 @@ pub(crate) fn unknown_pride_flag() -> ApiError {
     ApiError::new(ErrorKind::UnknownPrideFlag)
 }
 
-/// The flag id in a path; one that is not a snowflake names no flag (404 / 10080).
-pub(crate) fn flag_id_in_path(flag_id: &str) -> Result<Snowflake, ApiError> {
-    flag_id.parse().map_err(|_| unknown_pride_flag())
-}
+snowflake_in_path!(
+    /// The flag id in a path; one that is not a snowflake names no flag (404 / 10080).
+    Flag = ["flag_id"] else unknown_pride_flag
+);
 
 /// What a refused flag use case answers. The selection's refusals are answered by
 /// `PATCH /users/@me` as field errors under `pride_flags`, where the profile reads them.

@@ -1,35 +1,28 @@
-use actix_web::{delete, web, HttpResponse};
-use astral_types::ErrorBody;
+use actix_web::delete;
 
-use super::users_only;
+use super::{users_only, BotsRefused};
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::handlers::users::user_in_path;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::users::{UnknownUser, User};
+use crate::handlers::{no_content, Reply, State};
 
 /// Remove a relationship.
 ///
 /// Removes a friend (on both sides), cancels an outgoing or declines an incoming request, or
 /// unblocks. Removing a relationship that does not exist is not an error.
 #[utoipa::path(
-    operation_id = "delete_relationship",
     tag = "relationships",
     params(("user_id" = String, Path, description = "The other user's id.")),
     responses(
         (status = 204, description = "Done."),
-        (status = 403, description = "Bots cannot use this endpoint (20001).", body = ErrorBody),
-        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        BotsRefused,
+        UnknownUser,
     )
 )]
 #[delete("/users/@me/relationships/{user_id}")]
-pub async fn delete_relationship(
-    state: web::Data<AppState>,
-    caller: Caller,
-    user_id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_relationship(state: State, caller: Caller, user: InPath<User>) -> Reply {
     users_only(&caller)?;
-    let other = user_in_path(&state, &user_id).await?;
-    let (me, them) = (caller.id(), other.user_id());
+    let (me, them) = (caller.id(), user.record(&state).await?.user_id());
     state.run(move |store| store.remove_relationship(me, them)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    no_content()
 }

@@ -8,7 +8,7 @@ pub mod send_friend_request;
 pub mod update_relationship;
 
 use astral_store::{FriendRequestRefusal, UserRecord};
-use astral_types::{FormErrors, UserId};
+use astral_types::{ErrorBody, FormErrors, UserId};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
@@ -17,6 +17,12 @@ use crate::state::AppState;
 /// Discord's friend limit.
 pub const MAX_FRIENDS: i64 = 1000;
 
+/// [`users_only`]'s refusal, for the annotations of the operations that call it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403, description = "Bots cannot use this endpoint (20001).")]
+pub struct BotsRefused(pub ErrorBody);
+
+/// Refuses bots (403 / 20001); the operation's annotation names [`BotsRefused`].
 pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
     if caller.user.bot {
         Err(ApiError::new(ErrorKind::BotsCannotUse))

@@ -1,11 +1,11 @@
-use actix_web::{get, web, web::Json};
+use actix_web::{get, web::Json};
+use astral_store::Store;
 use astral_types::user::UserWithProfile;
-use astral_types::ErrorBody;
 
-use super::{unknown_user, user_lookup_in_path};
+use super::{unknown_user, UnknownUser, User};
 use crate::auth::OptionalCaller;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Get a user.
@@ -18,7 +18,6 @@ use crate::wire;
 /// an id, then as a username (all-digit usernames exist); anything else as a username
 /// (ignoring case), then as a short id. Nothing found is an unknown user (10013).
 #[utoipa::path(
-    operation_id = "get_user",
     tag = "users",
     security((), ("Token" = [])),
     params((
@@ -30,21 +29,18 @@ use crate::wire;
     )),
     responses(
         (status = 200, description = "The user.", body = UserWithProfile),
-        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        UnknownUser,
     )
 )]
 #[get("/users/{user_id}")]
 pub async fn get_user(
-    state: web::Data<AppState>,
+    state: State,
     // Refuses a bad token; a caller who is the user also gets the self-only fields.
     caller: OptionalCaller,
-    user_id: web::Path<String>,
-) -> Result<Json<UserWithProfile>, ApiError> {
-    let lookup = user_lookup_in_path(&user_id);
-    let viewer = caller.0.map(|caller| caller.id());
-    let found = state
-        .run(move |store| store.find_user_with_profile(lookup, viewer))
-        .await?
-        .ok_or_else(unknown_user)?;
+    user: InPath<User>,
+) -> Reply<Json<UserWithProfile>> {
+    let (lookup, viewer) = (user.lookup(), caller.id());
+    let find = move |store: &Store| store.find_user_with_profile(lookup, viewer);
+    let found = state.find(find, unknown_user).await?;
     Ok(Json(wire::user_with_profile(&found, viewer)))
 }

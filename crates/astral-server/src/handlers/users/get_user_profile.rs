@@ -1,12 +1,13 @@
-use actix_web::{get, web, web::Json, HttpRequest};
+use actix_web::{get, web::Json, HttpRequest};
+use astral_store::Store;
 use astral_types::guild::{ProfileQuery, UserProfile};
-use astral_types::ErrorBody;
 
-use super::{unknown_user, user_id_in_path};
+use super::{unknown_user, UnknownUser, User};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::query::query_pairs;
-use crate::state::AppState;
+use crate::handlers::path::InPath;
+use crate::handlers::{Reply, State};
+use crate::query::{query_pairs, InvalidQuery};
 use crate::wire;
 
 /// Get a user's profile.
@@ -15,31 +16,28 @@ use crate::wire;
 /// caller; `user_profile.bio` is `user.bio`), and on request the guilds and friends the caller
 /// shares with them. A user who blocked the caller shows nothing beyond that.
 #[utoipa::path(
-    operation_id = "get_user_profile",
     tag = "users",
     params(("user_id" = String, Path, description = "The user's id."), ProfileQuery),
     responses(
         (status = 200, description = "The profile.", body = UserProfile),
-        (status = 400, description = "Invalid query parameter (50035).", body = ErrorBody),
-        (status = 404, description = "Unknown user (10013).", body = ErrorBody),
+        InvalidQuery,
+        UnknownUser,
     )
 )]
 #[get("/users/{user_id}/profile")]
 pub async fn get_user_profile(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
-    user_id: web::Path<String>,
+    user: InPath<User>,
     req: HttpRequest,
-) -> Result<Json<UserProfile>, ApiError> {
+) -> Reply<Json<UserProfile>> {
     let ProfileQuery {
         with_mutual_guilds: guilds,
         with_mutual_friends: friends,
         with_mutual_friends_count: friends_count,
     } = ProfileQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
-    let (me, them) = (caller.id(), user_id_in_path(&user_id).ok_or_else(unknown_user)?);
-    let profile = state
-        .run(move |store| store.user_profile(me, them, guilds, friends || friends_count))
-        .await?
-        .ok_or_else(unknown_user)?;
+    let (me, them) = (caller.id(), user.known()?);
+    let read = move |store: &Store| store.user_profile(me, them, guilds, friends || friends_count);
+    let profile = state.find(read, unknown_user).await?;
     Ok(Json(wire::user_profile(&profile, me, friends, friends_count)))
 }

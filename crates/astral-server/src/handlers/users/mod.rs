@@ -4,16 +4,18 @@ pub mod get_my_user;
 pub mod get_user;
 pub mod get_user_profile;
 pub mod reroll_my_short_id;
-pub mod reroll_my_short_id_post;
 pub mod update_my_user;
 
+use actix_web::web::Json;
 use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};
 use astral_types::user::PrivateUserWithProfile;
 use astral_types::Cooldown;
-use astral_types::UserId;
+use astral_types::{ErrorBody, UserId};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
+use crate::handlers::path::{InPath, PathKind};
+use crate::handlers::Reply;
 use crate::state::AppState;
 use crate::wire;
 
@@ -26,10 +28,10 @@ pub const SID_REROLL_COOLDOWN_MS: i64 = 60 * 60 * 1000;
 pub(crate) async fn reroll_short_id(
     state: &AppState,
     caller: &Caller,
-) -> Result<actix_web::web::Json<PrivateUserWithProfile>, ApiError> {
+) -> Reply<Json<PrivateUserWithProfile>> {
     let (id, now_ms) = (caller.id(), state.now_ms());
     match state.db(move |store| store.reroll_sid(id, now_ms, SID_REROLL_COOLDOWN_MS)).await? {
-        Ok(Ok(user)) => Ok(actix_web::web::Json(wire::private_user_with_profile(&user))),
+        Ok(Ok(user)) => Ok(Json(wire::private_user_with_profile(&user))),
         Ok(Err(RerollRefusal::TooSoon { retry_after_ms })) => {
             let retry_after_ms = u64::try_from(retry_after_ms).unwrap_or(0);
             Err(ApiError::new(ErrorKind::ShortIdRerollTooSoon(Cooldown { retry_after_ms })))
@@ -44,15 +46,17 @@ pub(crate) async fn reroll_short_id(
 pub(crate) async fn my_user(
     state: &AppState,
     caller: &Caller,
-) -> Result<actix_web::web::Json<PrivateUserWithProfile>, ApiError> {
+) -> Reply<Json<PrivateUserWithProfile>> {
     let me = caller.id();
-    let user = state
-        .run(move |store| store.user_with_profile(me))
-        .await?
-        // The account was deleted since its token was looked up.
-        .ok_or_else(ApiError::unauthorized)?;
-    Ok(actix_web::web::Json(wire::private_user_with_profile(&user)))
+    // An account deleted since its token was looked up is no longer authenticated.
+    let user = state.find(move |store| store.user_with_profile(me), ApiError::unauthorized).await?;
+    Ok(Json(wire::private_user_with_profile(&user)))
 }
+
+/// [`unknown_user`], for the annotations of the operations that answer it alone as their 404.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "Unknown user (10013).")]
+pub struct UnknownUser(pub ErrorBody);
 
 pub(crate) fn unknown_user() -> ApiError {
     ApiError::new(ErrorKind::UnknownUser)
@@ -73,10 +77,33 @@ pub(crate) fn user_lookup_in_path(value: &str) -> UserLookup {
     }
 }
 
-/// The user a path names, or 404 / 10013.
-pub(crate) async fn user_in_path(state: &AppState, user_id: &str) -> Result<UserRecord, ApiError> {
-    let id = user_id_in_path(user_id).ok_or_else(unknown_user)?;
-    state.run(move |store| store.user_by_id(id)).await?.ok_or_else(unknown_user)
+/// A user id in a path: `None` for a segment that names nobody (see [`user_id_in_path`]).
+pub(crate) enum User {}
+
+impl PathKind for User {
+    const NAMES: &'static [&'static str] = &["user_id"];
+    type Value = Option<UserId>;
+    fn read(segment: &str) -> Self::Value {
+        user_id_in_path(segment)
+    }
+}
+
+impl InPath<User> {
+    /// The id, or 404 / 10013 for a segment that names nobody.
+    pub(crate) fn known(&self) -> Result<UserId, ApiError> {
+        self.get().ok_or_else(unknown_user)
+    }
+
+    /// What `GET /users/{user_id}` looks up ([`user_lookup_in_path`]).
+    pub(crate) fn lookup(&self) -> UserLookup {
+        user_lookup_in_path(self.segment())
+    }
+
+    /// The user the path names, or 404 / 10013.
+    pub(crate) async fn record(&self, state: &AppState) -> Result<UserRecord, ApiError> {
+        let id = self.known()?;
+        state.find(move |store| store.user_by_id(id), unknown_user).await
+    }
 }
 
 #[cfg(test)]

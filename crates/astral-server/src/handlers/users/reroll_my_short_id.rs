@@ -1,36 +1,41 @@
-use actix_web::{get, web, web::Json, HttpMessage, HttpRequest};
+use actix_web::{get, post, web::Json, HttpMessage, HttpRequest};
 use astral_types::user::PrivateUserWithProfile;
 use astral_types::ErrorBody;
 
 use super::{my_user, reroll_short_id};
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::handlers::{Reply, State};
 use crate::methods::ServedAsHead;
-use crate::state::AppState;
 
-/// Reroll the current user's short id.
-///
-/// pronouns.cc's `GET /users/@me/reroll` (also served as `POST`): gives the caller a new
-/// random, unique short id (`sid`) and returns the updated user. At most one reroll an hour: a
-/// second one within the hour is refused with 403 / 2004 and `retry_after` (seconds). A
-/// `HEAD` changes nothing: it answers as `GET /users/@me` would.
-#[utoipa::path(
-    operation_id = "reroll_my_short_id",
-    tag = "users",
-    responses(
-        (status = 200, description = "The updated user, with its new short id.", body = PrivateUserWithProfile),
-        (status = 403, description = "Rerolled less than an hour ago (2004, with `retry_after`).", body = ErrorBody),
-    )
-)]
-#[get("/users/@me/reroll")]
-pub async fn reroll_my_short_id(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-) -> Result<Json<PrivateUserWithProfile>, ApiError> {
-    // HEAD is served as GET everywhere; here GET changes something, so HEAD must not.
-    if req.extensions().get::<ServedAsHead>().is_some() {
-        return my_user(&state, &caller).await;
+operations! {
+    [
+        tag = "users",
+        responses(
+            (status = 200, description = "The updated user, with its new short id.", body = PrivateUserWithProfile),
+            (status = 403, description = "Rerolled less than an hour ago (2004, with `retry_after`).", body = ErrorBody),
+        )
+    ]
+    fn(state: State, caller: Caller, req: HttpRequest) -> Reply<Json<PrivateUserWithProfile>> {
+        // HEAD is served as GET everywhere; here GET changes something, so HEAD must not.
+        if req.extensions().get::<ServedAsHead>().is_some() {
+            return my_user(&state, &caller).await;
+        }
+        reroll_short_id(&state, &caller).await
     }
-    reroll_short_id(&state, &caller).await
+
+    /// Reroll the current user's short id.
+    ///
+    /// pronouns.cc's `GET /users/@me/reroll` (also served as `POST`): gives the caller a new
+    /// random, unique short id (`sid`) and returns the updated user. At most one reroll an hour: a
+    /// second one within the hour is refused with 403 / 2004 and `retry_after` (seconds). A
+    /// `HEAD` changes nothing: it answers as `GET /users/@me` would.
+    #[get("/users/@me/reroll")]
+    pub async fn reroll_my_short_id;
+
+    /// Reroll the current user's short id (`POST`).
+    ///
+    /// The same as `GET /users/@me/reroll`, for clients that rightly send a change as a `POST`.
+    /// No body is read.
+    #[post("/users/@me/reroll")]
+    pub async fn reroll_my_short_id_post;
 }

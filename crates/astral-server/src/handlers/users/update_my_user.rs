@@ -1,16 +1,15 @@
-use actix_web::{patch, web, web::Json};
+use actix_web::{patch, web::Json};
 use astral_media::{decode_upload, Upload};
 use astral_store::{StoreError, UserChanges, UserUpdateRefusal};
 use astral_types::form::Field;
 use astral_types::user::{PrivateUserWithProfile, UpdateMyUserRequest};
-use astral_types::ErrorBody;
 
 use crate::auth::Caller;
-use crate::body::ImageJsonBody;
+use crate::body::{ImageJsonBody, InvalidBody};
 use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
 use crate::handlers::images::image_error;
-use crate::state::AppState;
+use crate::handlers::{Reply, State};
 use crate::wire;
 
 /// Modify the current user.
@@ -27,20 +26,19 @@ use crate::wire;
 /// every field is valid. Returns the updated user; 503 (with `Retry-After`) when the image
 /// workers stay busy.
 #[utoipa::path(
-    operation_id = "update_my_user",
     tag = "users",
     request_body(content = UpdateMyUserRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The updated user.", body = PrivateUserWithProfile),
-        (status = 400, description = "Invalid JSON (50109) or invalid fields (50035).", body = ErrorBody),
+        InvalidBody,
     )
 )]
 #[patch("/users/@me")]
 pub async fn update_my_user(
-    state: web::Data<AppState>,
+    state: State,
     caller: Caller,
     body: ImageJsonBody,
-) -> Result<Json<PrivateUserWithProfile>, ApiError> {
+) -> Reply<Json<PrivateUserWithProfile>> {
     let mut draft = UpdateMyUserRequest::read(&body.0).map_err(ApiError::form)?;
     let avatar = std::mem::take(&mut draft.avatar);
     let banner = std::mem::take(&mut draft.banner);
