@@ -25,6 +25,21 @@ pub struct Suspension {
     pub reason: Option<String>,
 }
 
+/// How the CLI names a token: its id, or its secret's hash.
+enum TokenKey<'a> {
+    Id(TokenId),
+    SecretHash(&'a str),
+}
+
+/// `NotFound` unless the user `id` exists.
+fn require_user(conn: &mut AnyConnection, id: UserId) -> Result<(), StoreError> {
+    let known = users::table.find(id.as_i64()).count().get_result::<i64>(conn)?;
+    if known == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 /// A user as the operators' CLI shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdminUser {
@@ -152,10 +167,7 @@ impl Store {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
-            let known = users::table.find(id.as_i64()).count().get_result::<i64>(conn)?;
-            if known == 0 {
-                return Err(StoreError::NotFound);
-            }
+            require_user(conn, id)?;
             if let Some(mut current) = suspension_of(conn, id)? {
                 if let Some(reason) = reason {
                     diesel::update(user_suspensions::table.find(id.as_i64()))
@@ -184,10 +196,7 @@ impl Store {
     pub fn unsuspend_user(&self, id: UserId) -> Result<Option<Suspension>, StoreError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
-            let known = users::table.find(id.as_i64()).count().get_result::<i64>(conn)?;
-            if known == 0 {
-                return Err(StoreError::NotFound);
-            }
+            require_user(conn, id)?;
             let current = suspension_of(conn, id)?;
             diesel::delete(user_suspensions::table.find(id.as_i64())).execute(conn)?;
             Ok(current)
@@ -209,13 +218,7 @@ impl Store {
 
     /// The token with this id and its user's id, if it exists.
     pub fn token_by_id(&self, id: TokenId) -> Result<Option<(TokenId, UserId)>, StoreError> {
-        let mut conn = self.conn()?;
-        let found = tokens::table
-            .find(id.as_i64())
-            .select((tokens::id, tokens::user_id))
-            .first::<(i64, i64)>(&mut conn)
-            .optional()?;
-        Ok(found.map(|(t, u)| (TokenId::from_i64(t), UserId::from_i64(u))))
+        self.find_token(TokenKey::Id(id))
     }
 
     /// The token whose secret has this hash and its user's id, suspended or not.
@@ -223,12 +226,17 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> Result<Option<(TokenId, UserId)>, StoreError> {
+        self.find_token(TokenKey::SecretHash(secret_hash))
+    }
+
+    fn find_token(&self, key: TokenKey<'_>) -> Result<Option<(TokenId, UserId)>, StoreError> {
         let mut conn = self.conn()?;
-        let found = tokens::table
-            .filter(tokens::secret_hash.eq(secret_hash))
-            .select((tokens::id, tokens::user_id))
-            .first::<(i64, i64)>(&mut conn)
-            .optional()?;
+        let query = tokens::table.select((tokens::id, tokens::user_id)).into_boxed();
+        let query = match key {
+            TokenKey::Id(id) => query.filter(tokens::id.eq(id.as_i64())),
+            TokenKey::SecretHash(hash) => query.filter(tokens::secret_hash.eq(hash)),
+        };
+        let found = query.first::<(i64, i64)>(&mut conn).optional()?;
         Ok(found.map(|(t, u)| (TokenId::from_i64(t), UserId::from_i64(u))))
     }
 
@@ -244,10 +252,7 @@ impl Store {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
-            let known = users::table.find(id.as_i64()).count().get_result::<i64>(conn)?;
-            if known == 0 {
-                return Err(StoreError::NotFound);
-            }
+            require_user(conn, id)?;
             let revoked = diesel::delete(tokens::table.filter(tokens::user_id.eq(id.as_i64())))
                 .execute(conn)?;
             diesel::insert_into(tokens::table)

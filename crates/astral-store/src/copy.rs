@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::{PgConnection, SqliteConnection};
 
 use crate::{AnyConnection, Backend, Store, StoreError};
@@ -34,12 +34,18 @@ pub struct TableCopy {
     pub rows: i64,
 }
 
-#[derive(QueryableByName)]
-struct ColumnRow {
+/// A column of a migrated table, as its database's catalogue describes it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct CatalogColumn {
     #[diesel(sql_type = Text)]
-    table_name: String,
+    pub table_name: String,
     #[diesel(sql_type = Text)]
-    column_name: String,
+    pub column_name: String,
+    /// The type as the backend spells it: SQLite's declared type, PostgreSQL's `data_type`.
+    #[diesel(sql_type = Text)]
+    pub column_type: String,
+    #[diesel(sql_type = Bool)]
+    pub nullable: bool,
 }
 
 #[derive(QueryableByName)]
@@ -99,6 +105,16 @@ impl Store {
             tracing::warn!(error = %e, "ending the source's read transaction failed");
         }
         copied
+    }
+
+    /// Every column of every table the migrations made (diesel's bookkeeping table left out),
+    /// read from the database's catalogue: what the copy compares, and what
+    /// tests/schema_parity.rs holds to schema.rs.
+    pub fn migrated_columns(&self) -> Result<Vec<CatalogColumn>, StoreError> {
+        match &mut *self.conn()? {
+            AnyConnection::Sqlite(lite) => sqlite_columns(lite),
+            AnyConnection::Postgresql(pg) => postgres_columns(pg),
+        }
     }
 }
 
@@ -199,31 +215,39 @@ fn describe(tables: &Tables) -> String {
 
 /// The source's tables and their columns (sorted by name, so that the sides compare).
 fn sqlite_tables(lite: &mut SqliteConnection) -> Result<Tables, StoreError> {
-    let rows = diesel::sql_query(
-        "SELECT m.name AS table_name, p.name AS column_name \
-         FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p \
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> ?",
-    )
-    .bind::<Text, _>(MIGRATIONS_TABLE)
-    .load::<ColumnRow>(lite)?;
-    Ok(tables_of(rows))
+    Ok(tables_of(sqlite_columns(lite)?))
 }
 
 /// The target's tables in its current schema (the `search_path`'s first) and their columns.
 fn postgres_tables(pg: &mut PgConnection) -> Result<Tables, StoreError> {
-    let rows = diesel::sql_query(
-        "SELECT c.table_name::text AS table_name, c.column_name::text AS column_name \
+    Ok(tables_of(postgres_columns(pg)?))
+}
+
+fn sqlite_columns(lite: &mut SqliteConnection) -> Result<Vec<CatalogColumn>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT m.name AS table_name, p.name AS column_name, p.type AS column_type, \
+         p.\"notnull\" = 0 AS nullable \
+         FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> ?",
+    )
+    .bind::<Text, _>(MIGRATIONS_TABLE)
+    .load(lite)?)
+}
+
+fn postgres_columns(pg: &mut PgConnection) -> Result<Vec<CatalogColumn>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT c.table_name::text AS table_name, c.column_name::text AS column_name, \
+         c.data_type::text AS column_type, c.is_nullable::text = 'YES' AS nullable \
          FROM information_schema.columns AS c JOIN information_schema.tables AS t \
            ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
          WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
            AND c.table_name <> $1",
     )
     .bind::<Text, _>(MIGRATIONS_TABLE)
-    .load::<ColumnRow>(pg)?;
-    Ok(tables_of(rows))
+    .load(pg)?)
 }
 
-fn tables_of(rows: Vec<ColumnRow>) -> Tables {
+fn tables_of(rows: Vec<CatalogColumn>) -> Tables {
     let mut tables = Tables::new();
     for row in rows {
         tables.entry(row.table_name).or_default().push(row.column_name);

@@ -31,7 +31,7 @@ pub use conn::{
     read_transaction, write_transaction, AnyConnection, AstralConnectionManager, Backend,
     ConnectHealth, ConnectionOptions, DatabaseUrl,
 };
-pub use copy::TableCopy;
+pub use copy::{CatalogColumn, TableCopy};
 pub use error::{StoreError, UniqueField};
 pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,

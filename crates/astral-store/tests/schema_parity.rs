@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use astral_store::{Store, StoreConfig};
+use astral_store::{CatalogColumn, Store, StoreConfig};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sql_types::{Integer, Text};
 
 /// A table as diesel sees it: the primary key's columns in order, and each column's diesel SQL
 /// type (`BigInt`, `Text`, …) and whether it is nullable.
@@ -63,18 +63,6 @@ fn declared() -> Tables {
 }
 
 #[derive(QueryableByName)]
-struct ColumnRow {
-    #[diesel(sql_type = Text)]
-    table_name: String,
-    #[diesel(sql_type = Text)]
-    column_name: String,
-    #[diesel(sql_type = Text)]
-    column_type: String,
-    #[diesel(sql_type = Bool)]
-    nullable: bool,
-}
-
-#[derive(QueryableByName)]
 struct KeyRow {
     #[diesel(sql_type = Text)]
     table_name: String,
@@ -85,7 +73,11 @@ struct KeyRow {
 }
 
 /// The tables read back from a migrated database, types normalised by `diesel_type`.
-fn migrated(columns: Vec<ColumnRow>, keys: Vec<KeyRow>, diesel_type: fn(&str) -> &str) -> Tables {
+fn migrated(
+    columns: Vec<CatalogColumn>,
+    keys: Vec<KeyRow>,
+    diesel_type: fn(&str) -> &str,
+) -> Tables {
     let mut tables = Tables::new();
     for c in columns {
         let ty = diesel_type(&c.column_type).to_owned();
@@ -177,29 +169,25 @@ fn assert_parity(backend: &str, migrated: &Tables) {
     );
 }
 
-fn migrate(url: &str) {
+/// Migrates the database at `url`; returns its columns as the catalogue reads them.
+fn migrate(url: &str) -> Vec<CatalogColumn> {
     let store = Store::open(&StoreConfig::new(url)).unwrap_or_else(|e| panic!("open {url}: {e}"));
     store.migrate().unwrap_or_else(|e| panic!("migrate {url}: {e}"));
+    store.migrated_columns().unwrap_or_else(|e| panic!("columns of {url}: {e}"))
 }
 
 #[test]
 fn sqlite_migrations_match_schema_rs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parity.db").display().to_string();
-    migrate(&format!("sqlite://{path}"));
+    let columns = migrate(&format!("sqlite://{path}"));
     let mut conn = SqliteConnection::establish(&path).unwrap();
-    let tables = "FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p \
-                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
-                  AND m.name <> '__diesel_schema_migrations'";
-    let columns = diesel::sql_query(format!(
-        "SELECT m.name AS table_name, p.name AS column_name, p.type AS column_type, \
-         p.\"notnull\" = 0 AS nullable {tables}"
-    ))
-    .load::<ColumnRow>(&mut conn)
-    .unwrap();
-    let keys = diesel::sql_query(format!(
-        "SELECT m.name AS table_name, p.name AS column_name, p.pk AS position {tables} AND p.pk > 0"
-    ))
+    let keys = diesel::sql_query(
+        "SELECT m.name AS table_name, p.name AS column_name, p.pk AS position \
+         FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+         AND m.name <> '__diesel_schema_migrations' AND p.pk > 0",
+    )
     .load::<KeyRow>(&mut conn)
     .unwrap();
     assert_parity("SQLite", &migrated(columns, keys, sqlite_type));
@@ -209,16 +197,8 @@ fn sqlite_migrations_match_schema_rs() {
 #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 fn postgres_migrations_match_schema_rs() {
     let schema = astral_store::testing::PostgresSchema::for_tests();
-    migrate(&schema.url);
+    let columns = migrate(&schema.url);
     let mut conn = PgConnection::establish(&schema.url).unwrap();
-    let columns = diesel::sql_query(
-        "SELECT table_name::text, column_name::text, data_type::text AS column_type, \
-         is_nullable::text = 'YES' AS nullable \
-         FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'",
-    )
-    .load::<ColumnRow>(&mut conn)
-    .unwrap();
     let keys = diesel::sql_query(
         "SELECT k.table_name::text, k.column_name::text, k.ordinal_position::integer AS position \
          FROM information_schema.table_constraints AS c \

@@ -2,32 +2,16 @@
 //! both backends: `users list|show|find|reset-password|suspend|unsuspend`, `tokens revoke`,
 //! `bots create|reset-token`, and every command's `--help`.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::{json, Value};
 
-use crate::support::{astral, backend_test, bot, TestApp};
+use crate::support::{astral, astral_with_stdin, backend_test, bot, TestApp};
 
 /// `astral ARGS --database-url URL`, with `stdin` written to its standard input.
 fn run(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
     let url = app.db.url();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_astral"))
-        .args(args)
-        .args(["--database-url", &url])
-        .env_remove("ASTRAL_CONFIG")
-        .env_remove("ASTRAL_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run astral");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).expect("write stdin");
-    }
-    drop(input);
-    child.wait_with_output().expect("astral exits")
+    astral_with_stdin(&[args, &["--database-url", &url]].concat(), stdin)
 }
 
 /// Runs a command that must succeed; returns its stdout.
@@ -196,14 +180,7 @@ async fn reset_password_takes_stdin_under_the_password_rule_and_revokes_every_to
     assert_eq!(reset["tokens_revoked"], json!(2));
     assert_eq!(me_status(&app, &first).await, 401);
     assert_eq!(me_status(&app, &second).await, 401);
-    let (status, _) = app
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": "reset-me-now", "password": "correct horse battery"})),
-        )
-        .await;
+    let (status, _) = app.try_login("reset-me-now", "correct horse battery").await;
     assert_eq!(status, 400, "the old password no longer works");
     let fresh = app.login("reset-me-now", "violet staple orbit").await;
     assert_eq!(me_status(&app, &fresh).await, 200);
@@ -231,8 +208,7 @@ async fn a_suspended_account_s_tokens_and_login_are_refused_until_unsuspended(ap
         .refusal("POST", "/auth/login", None, Some(login("correct horse battery")), (403, 20013))
         .await;
     assert_eq!(refusal["message"], "This account is disabled");
-    let (status, wrong) =
-        app.call("POST", "/auth/login", None, Some(login("not the password"))).await;
+    let (status, wrong) = app.try_login("suspect", "not the password").await;
     assert_eq!(status, 400, "{wrong}");
 
     let shown = one_json(&ok(&app, &["users", "show", "suspect", "--json"], None));

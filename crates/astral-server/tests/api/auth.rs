@@ -1,8 +1,17 @@
 //! Registration, login, logout and token handling.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::support::{assert_documented, backend_test, bot, TestApp};
+
+/// A registration body: a password long enough to pass, and `fields` (which may replace it).
+fn registration(fields: Value) -> Value {
+    let mut body = json!({"password": "long enough to pass"});
+    if let (Some(all), Value::Object(fields)) = (body.as_object_mut(), fields) {
+        all.extend(fields);
+    }
+    body
+}
 
 backend_test!(register_login_logout_round_trip);
 async fn register_login_logout_round_trip(app: TestApp) {
@@ -37,22 +46,13 @@ async fn login_by_email_and_wrong_password(app: TestApp) {
         "username": "grace", "password": "grace compiles COBOL 1959", "email": "Grace@Example.org"
     });
     app.expect("POST", "/auth/register", None, Some(grace), 201).await;
-    let (status, body) = app
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": "grace@example.org", "password": "grace compiles COBOL 1959"})),
-        )
-        .await;
+    let (status, body) = app.try_login("grace@example.org", "grace compiles COBOL 1959").await;
     assert_eq!(status, 200, "{body}");
     assert_documented("POST", "/auth/login", status, &body);
 
     for (login, password) in [("grace", "wrong-password"), ("nobody", "grace compiles COBOL 1959")]
     {
-        let (status, body) = app
-            .call("POST", "/auth/login", None, Some(json!({"login": login, "password": password})))
-            .await;
+        let (status, body) = app.try_login(login, password).await;
         assert_eq!(status, 400);
         assert_eq!(body["code"], 50035);
         assert_eq!(body["errors"]["login"]["_errors"][0]["code"], "INVALID_LOGIN");
@@ -70,40 +70,24 @@ backend_test!(registration_is_validated);
 async fn registration_is_validated(app: TestApp) {
     app.register("taken").await;
     let cases = [
+        (registration(json!({"username": "TAKEN"})), "username", "USERNAME_ALREADY_TAKEN"),
+        (registration(json!({"username": "x"})), "username", "BASE_TYPE_BAD_LENGTH"),
+        (registration(json!({"username": "no spaces"})), "username", "USERNAME_INVALID_CHARACTERS"),
+        (registration(json!({"username": "everyone"})), "username", "USERNAME_INVALID_CONTAINS"),
+        (registration(json!({})), "username", "BASE_TYPE_REQUIRED"),
+        (registration(json!({"username": 42})), "username", "STRING_TYPE_CONVERT"),
         (
-            json!({"username": "TAKEN", "password": "long enough to pass"}),
-            "username",
-            "USERNAME_ALREADY_TAKEN",
-        ),
-        (
-            json!({"username": "x", "password": "long enough to pass"}),
-            "username",
+            registration(json!({"username": "fine", "password": "short"})),
+            "password",
             "BASE_TYPE_BAD_LENGTH",
         ),
         (
-            json!({"username": "no spaces", "password": "long enough to pass"}),
-            "username",
-            "USERNAME_INVALID_CHARACTERS",
-        ),
-        (
-            json!({"username": "everyone", "password": "long enough to pass"}),
-            "username",
-            "USERNAME_INVALID_CONTAINS",
-        ),
-        (json!({"password": "long enough to pass"}), "username", "BASE_TYPE_REQUIRED"),
-        (
-            json!({"username": 42, "password": "long enough to pass"}),
-            "username",
-            "STRING_TYPE_CONVERT",
-        ),
-        (json!({"username": "fine", "password": "short"}), "password", "BASE_TYPE_BAD_LENGTH"),
-        (
-            json!({"username": "fine", "password": "long enough to pass", "email": "not-an-email"}),
+            registration(json!({"username": "fine", "email": "not-an-email"})),
             "email",
             "EMAIL_TYPE_INVALID_EMAIL",
         ),
         (
-            json!({"username": "fine", "password": "long enough to pass", "global_name": ""}),
+            registration(json!({"username": "fine", "global_name": ""})),
             "global_name",
             "BASE_TYPE_BAD_LENGTH",
         ),
@@ -117,25 +101,10 @@ async fn registration_is_validated(app: TestApp) {
         assert_documented("POST", "/auth/register", status, &answer);
     }
     // Email uniqueness ignores case too.
-    app.expect(
-        "POST",
-        "/auth/register",
-        None,
-        Some(json!({"username": "first", "password": "long enough to pass", "email": "a@b.co"})),
-        201,
-    )
-    .await;
-    let answer = app
-        .expect(
-            "POST",
-            "/auth/register",
-            None,
-            Some(
-                json!({"username": "second", "password": "long enough to pass", "email": "A@B.CO"}),
-            ),
-            400,
-        )
-        .await;
+    let first = registration(json!({"username": "first", "email": "a@b.co"}));
+    app.expect("POST", "/auth/register", None, Some(first), 201).await;
+    let second = registration(json!({"username": "second", "email": "A@B.CO"}));
+    let answer = app.expect("POST", "/auth/register", None, Some(second), 400).await;
     assert_eq!(answer["errors"]["email"]["_errors"][0]["code"], "EMAIL_ALREADY_REGISTERED");
 }
 
@@ -143,12 +112,7 @@ backend_test!(concurrent_registrations_of_one_name_admit_exactly_one);
 async fn concurrent_registrations_of_one_name_admit_exactly_one(app: TestApp) {
     let attempts = (0..8).map(|i| {
         let name = if i % 2 == 0 { "racer" } else { "RACER" };
-        app.call(
-            "POST",
-            "/auth/register",
-            None,
-            Some(json!({"username": name, "password": "long enough to pass"})),
-        )
+        app.call("POST", "/auth/register", None, Some(registration(json!({"username": name}))))
     });
     let results = futures_util::future::join_all(attempts).await;
     let created = results.iter().filter(|(s, _)| *s == 201).count();

@@ -5,19 +5,6 @@ use serde_json::{json, Value};
 
 use crate::support::{assert_documented, backend_test, bot, TestApp, TestDb, TestOptions};
 
-async fn raw(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    content_type: Option<&str>,
-    body: Vec<u8>,
-) -> (u16, Value) {
-    let (status, _, answer) =
-        app.send_raw(method, "/api/v10", path, token, content_type, body).await;
-    (status, serde_json::from_slice(&answer).unwrap_or(Value::Null))
-}
-
 backend_test!(unknown_routes_are_discord_404s);
 async fn unknown_routes_are_discord_404s(app: TestApp) {
     let (token, _) = app.register("wanderer").await;
@@ -125,9 +112,8 @@ async fn bodies_over_the_limit_are_413() {
     )
     .await;
     let (token, _) = app.register("bulky").await;
-    let big = json!({"global_name": "x".repeat(4096)}).to_string().into_bytes();
-    let (status, answer) =
-        raw(&app, "PATCH", "/users/@me", Some(&bot(&token)), Some("application/json"), big).await;
+    let big = json!({"global_name": "x".repeat(4096)});
+    let (status, answer) = app.call("PATCH", "/users/@me", Some(&bot(&token)), Some(big)).await;
     assert_eq!(status, 413);
     assert_eq!(answer, json!({"code": 40005, "message": "Request entity too large"}));
     assert_documented("PATCH", "/users/@me", status, &answer);

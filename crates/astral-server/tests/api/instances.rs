@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::process::{command, ServerProcess};
 use crate::rate_limits::redis_url;
-use crate::support::{request, TestDb};
+use crate::support::{send, TestDb};
 
 /// Registrations across both instances. 1,000 argon2 hashes (and strength checks) in a debug
 /// build on a 2-core machine, both servers sharing those cores, took 84 s there; 600 took 43 s
@@ -50,16 +50,10 @@ fn instance(
     )
 }
 
-async fn send(
-    http: &reqwest::Client,
-    method: &str,
-    url: String,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let response = request(http, method, url, token, body).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+/// `POST /auth/register` of `username` through the instance at `api`.
+async fn register_at(http: &reqwest::Client, api: &str, username: &str) -> (u16, Value) {
+    let body = json!({"username": username, "password": "correct horse battery"});
+    send(http, "POST", format!("{api}/auth/register"), None, Some(body)).await
 }
 
 #[actix_web::test]
@@ -84,14 +78,7 @@ async fn two_instances_share_one_postgresql_and_one_redis() {
         reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
 
     // A write through one is read through the other at once.
-    let (status, created) = send(
-        &http,
-        "POST",
-        format!("{}/auth/register", a.api()),
-        None,
-        Some(json!({"username": "shared", "password": "correct horse battery"})),
-    )
-    .await;
+    let (status, created) = register_at(&http, &a.api(), "shared").await;
     assert_eq!(status, 201, "{created}");
     let token = created["token"].as_str().unwrap().to_owned();
     let patch = json!({"global_name": "Written through A"});
@@ -118,9 +105,8 @@ async fn two_instances_share_one_postgresql_and_one_redis() {
     let results: Vec<(u16, Value)> = futures_util::stream::iter(0..count)
         .map(|i| {
             let http = http.clone();
-            let url = format!("{}/auth/register", apis[i % 2]);
-            let body = json!({"username": format!("many{i}"), "password": "correct horse battery"});
-            async move { send(&http, "POST", url, None, Some(body)).await }
+            let api = &apis[i % 2];
+            async move { register_at(&http, api, &format!("many{i}")).await }
         })
         .buffer_unordered(IN_FLIGHT)
         .collect()
@@ -144,13 +130,6 @@ async fn two_instances_share_one_postgresql_and_one_redis() {
     assert!(exit.success(), "{exit:?}\n{}", a.logs());
     let (status, me) = send(&http, "GET", url_b, Some(&token), None).await;
     assert_eq!((status, &me["global_name"]), (200, &json!("Written through A")));
-    let (status, _) = send(
-        &http,
-        "POST",
-        format!("{}/auth/register", b.api()),
-        None,
-        Some(json!({"username": "after", "password": "correct horse battery"})),
-    )
-    .await;
+    let (status, _) = register_at(&http, &b.api(), "after").await;
     assert_eq!(status, 201);
 }

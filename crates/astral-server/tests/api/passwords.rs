@@ -3,12 +3,11 @@
 //! set — `POST /auth/register` and `astral users create --password/--password-stdin` — with a
 //! 50035 field error `PASSWORD_TOO_WEAK`; argon2 and the strength check run on the password pool.
 
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, backend_test, bot, TestApp};
+use crate::support::{assert_documented, astral_with_stdin, backend_test, bot, TestApp};
 
 fn password_error(answer: &Value) -> &str {
     answer["errors"]["password"]["_errors"][0]["code"].as_str().unwrap_or_default()
@@ -16,21 +15,7 @@ fn password_error(answer: &Value) -> &str {
 
 /// `astral users create` with `args`, and `stdin` piped in when given.
 fn users_create(url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_astral"))
-        .args(["users", "create", "--database-url", url])
-        .args(args)
-        .env_remove("ASTRAL_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run astral");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(text) = stdin {
-        std::io::Write::write_all(&mut input, text.as_bytes()).expect("write stdin");
-    }
-    drop(input);
-    child.wait_with_output().expect("wait astral")
+    astral_with_stdin(&[&["users", "create", "--database-url", url], args].concat(), stdin)
 }
 
 backend_test!(weak_passwords_are_refused_at_registration);
@@ -87,14 +72,8 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
     assert_eq!((status, password_error(&answer)), (400, "BASE_TYPE_BAD_LENGTH"), "{answer}");
     // Nothing was created.
     for name in ["weak-one", "weak-two", "Grace.Hopper-1906", "ada-l", "too-long"] {
-        app.expect(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": name, "password": "correct horse battery"})),
-            400,
-        )
-        .await;
+        let (status, answer) = app.try_login(name, "correct horse battery").await;
+        assert_eq!(status, 400, "{name}: {answer}");
     }
     // The README's example passes, and logs in.
     app.expect(
@@ -108,14 +87,7 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
     let token = app.login("ada", "correct horse battery").await;
     app.expect("GET", "/users/@me", Some(&bot(&token)), None, 200).await;
     // A login attempt with a password over the maximum is refused like any wrong one.
-    let (status, answer) = app
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": "ada", "password": "x".repeat(4000)})),
-        )
-        .await;
+    let (status, answer) = app.try_login("ada", &"x".repeat(4000)).await;
     assert_eq!(
         (status, answer["errors"]["login"]["_errors"][0]["code"].as_str()),
         (400, Some("INVALID_LOGIN"))

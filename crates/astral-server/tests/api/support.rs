@@ -357,11 +357,15 @@ impl TestApp {
         (status, content_type, response.bytes().await.expect("body").to_vec())
     }
 
+    /// `POST /auth/login` with `login` and `password`: `(status, json body)`.
+    pub async fn try_login(&self, login: &str, password: &str) -> (u16, Value) {
+        self.call("POST", "/auth/login", None, Some(json!({"login": login, "password": password})))
+            .await
+    }
+
     /// Logs in through the API; returns a new token.
     pub async fn login(&self, login: &str, password: &str) -> String {
-        let (status, session) = self
-            .call("POST", "/auth/login", None, Some(json!({"login": login, "password": password})))
-            .await;
+        let (status, session) = self.try_login(login, password).await;
         assert_eq!(status, 200, "login {login}: {session}");
         session["token"].as_str().unwrap_or_default().to_owned()
     }
@@ -416,11 +420,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let url = format!("{}{path}", self.api("v10"));
-        let response = request(&self.http, method, url, token, body).send().await.expect("send");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        send(&self.http, method, format!("{}{path}", self.api("v10")), token, body).await
     }
 }
 
@@ -431,13 +431,30 @@ impl Drop for TestApp {
     }
 }
 
-/// Runs the `astral` binary with `args`, whatever `ASTRAL_CONFIG` the tests run under.
+/// Runs the `astral` binary with `args`, whatever `ASTRAL_CONFIG` or `ASTRAL_DATABASE_URL`
+/// the tests run under.
 pub fn astral(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
+    astral_with_stdin(args, None)
+}
+
+/// [`astral`] with `stdin` written to its standard input when given.
+pub fn astral_with_stdin(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
         .args(args)
         .env_remove("ASTRAL_CONFIG")
-        .output()
-        .expect("run astral")
+        .env_remove("ASTRAL_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run astral");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        std::io::Write::write_all(&mut input, text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("astral exits")
 }
 
 /// A request to `url`, with `token` as its `Authorization` and `body` as its JSON, when given.
@@ -456,6 +473,20 @@ pub fn request(
         req = req.json(&b);
     }
     req
+}
+
+/// [`request`], sent: `(status, json body)`; a non-JSON body is `Value::Null`.
+pub async fn send(
+    http: &reqwest::Client,
+    method: &str,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let response = request(http, method, url, token, body).send().await.expect("send");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// A client that drops idle connections before the server's keep-alive (5 s) closes them, so
