@@ -62,15 +62,18 @@ macro_rules! operations {
     };
 }
 
-/// Declares a kind of id that is a snowflake: the route parameters that carry it and what a
-/// segment that is not a snowflake answers (it names nothing, exactly as an id nobody has).
+/// Declares a kind of id that is a snowflake: the route parameters that carry it, how the
+/// annotations describe it, and what a segment that is not a snowflake answers (it names
+/// nothing, exactly as an id nobody has).
 macro_rules! snowflake_in_path {
-    ($(#[$doc:meta])* $kind:ident = [$($name:literal),+] else $unknown:path) => {
+    ($(#[$doc:meta])* $kind:ident = [$($name:literal),+], $description:literal,
+        else $unknown:path) => {
         $(#[$doc])*
         pub(crate) enum $kind {}
 
         impl $crate::handlers::path::PathKind for $kind {
             const NAMES: &'static [&'static str] = &[$($name),+];
+            const DESCRIPTION: &'static str = $description;
             type Value = Result<astral_types::Snowflake, $crate::error::ApiError>;
             fn read(segment: &str) -> Self::Value {
                 segment.parse().map_err(|_| $unknown())

@@ -18,6 +18,9 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::Visitor;
 use serde::{Deserialize, Deserializer};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::Required;
+use utoipa::{IntoParams, PartialSchema};
 
 use crate::error::ApiError;
 
@@ -25,6 +28,8 @@ use crate::error::ApiError;
 pub(crate) trait PathKind {
     /// The route parameters that carry it (the first one the route has is read).
     const NAMES: &'static [&'static str];
+    /// What the annotations say of it (`params(InPath<K>)`), under the first of [`Self::NAMES`].
+    const DESCRIPTION: &'static str;
     /// What a segment reads as: the typed id, or the answer for one that names nothing.
     type Value;
     fn read(segment: &str) -> Self::Value;
@@ -64,6 +69,21 @@ impl<K: PathKind> FromRequest for InPath<K> {
     }
 }
 
+/// `params(InPath<K>)` in an annotation: the kind's first route parameter, a string, with the
+/// kind's description. A route that names it otherwise, or describes it otherwise, lists its
+/// parameter itself.
+impl<K: PathKind> IntoParams for InPath<K> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let parameter = ParameterBuilder::new()
+            .name(K::NAMES[0])
+            .parameter_in(ParameterIn::Path)
+            .description(Some(K::DESCRIPTION))
+            .required(Required::True)
+            .schema(Some(String::schema()));
+        vec![parameter.build()]
+    }
+}
+
 /// A route parameter's name: actix's path deserializer hands names over as identifiers only.
 #[derive(PartialEq, Eq, Hash)]
 struct ParamName(String);
@@ -94,6 +114,7 @@ mod tests {
 
     impl PathKind for Segment {
         const NAMES: &'static [&'static str] = &["user_id", "community_id"];
+        const DESCRIPTION: &'static str = "A segment.";
         type Value = String;
         fn read(segment: &str) -> String {
             segment.to_owned()

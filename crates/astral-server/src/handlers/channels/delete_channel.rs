@@ -14,7 +14,7 @@ use crate::wire;
 /// Leaving a group DM passes its ownership on. Returns the channel.
 #[utoipa::path(
     tag = "channels",
-    params(("channel_id" = String, Path, description = "The channel's id.")),
+    params(InPath<Channel>),
     responses(
         (status = 200, description = "The channel, as it was.", body = PrivateChannel),
         (status = 404, description = "Unknown channel, or not in it (10003).", body = ErrorBody),

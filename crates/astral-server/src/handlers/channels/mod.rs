@@ -25,7 +25,7 @@ pub(crate) fn unknown_channel() -> ApiError {
 
 snowflake_in_path!(
     /// The channel id in a path; one that is not a snowflake is an unknown channel (404 / 10003).
-    Channel = ["channel_id"] else unknown_channel
+    Channel = ["channel_id"], "The channel's id.", else unknown_channel
 );
 
 pub(crate) fn cannot_message() -> ApiError {

@@ -16,7 +16,7 @@ use crate::wire;
 #[utoipa::path(
     tag = "guilds",
     params(
-        ("guild_id" = String, Path, description = "The guild's id."),
+        InPath<Guild>,
         ("user_id" = String, Path, description = "The bot's id."),
     ),
     responses(

@@ -2,7 +2,7 @@ use actix_web::{post, web::Json};
 use astral_types::guild::Invite;
 use astral_types::ErrorBody;
 
-use super::{guild_refused, Guild, MAX_INVITES};
+use super::{guild_refused, Guild, NotAGuildMember, UnknownGuild, MAX_INVITES};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::{Reply, State};
@@ -11,7 +11,7 @@ use crate::wire;
 /// Create an invite to a guild (members only; at most 1000 per guild, 400 / 30016).
 #[utoipa::path(
     tag = "guilds",
-    params(("guild_id" = String, Path, description = "The guild's id.")),
+    params(InPath<Guild>),
     responses(
         (status = 200, description = "The invite; `POST /invites/{code}` joins with it.", body = Invite,
             links(
@@ -20,8 +20,8 @@ use crate::wire;
             )
         ),
         (status = 400, description = "The guild has 1000 invites already (30016).", body = ErrorBody),
-        (status = 403, description = "Not a member (50001).", body = ErrorBody),
-        (status = 404, description = "Unknown guild (10004).", body = ErrorBody),
+        NotAGuildMember,
+        UnknownGuild,
     )
 )]
 #[post("/guilds/{guild_id}/invites")]

@@ -1,8 +1,7 @@
 use actix_web::{get, web::Json};
 use astral_types::guild::Guild;
-use astral_types::ErrorBody;
 
-use super::guild_refused;
+use super::{guild_refused, NotAGuildMember, UnknownGuild};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::{Reply, State};
@@ -11,11 +10,11 @@ use crate::wire;
 /// Get a guild (members only).
 #[utoipa::path(
     tag = "guilds",
-    params(("guild_id" = String, Path, description = "The guild's id.")),
+    params(InPath<super::Guild>),
     responses(
         (status = 200, description = "The guild.", body = Guild),
-        (status = 403, description = "Not a member (50001).", body = ErrorBody),
-        (status = 404, description = "Unknown guild (10004).", body = ErrorBody),
+        NotAGuildMember,
+        UnknownGuild,
     )
 )]
 #[get("/guilds/{guild_id}")]

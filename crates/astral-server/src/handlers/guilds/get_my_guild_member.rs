@@ -1,8 +1,7 @@
 use actix_web::{get, web::Json};
 use astral_types::guild::GuildMember;
-use astral_types::ErrorBody;
 
-use super::{unknown_guild, Guild};
+use super::{unknown_guild, Guild, NotInGuild};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::{Reply, State};
@@ -11,10 +10,10 @@ use crate::wire;
 /// The current user's membership in a guild.
 #[utoipa::path(
     tag = "guilds",
-    params(("guild_id" = String, Path, description = "The guild's id.")),
+    params(InPath<Guild>),
     responses(
         (status = 200, description = "The member.", body = GuildMember),
-        (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
+        NotInGuild,
     )
 )]
 #[get("/users/@me/guilds/{guild_id}/member")]

@@ -1,7 +1,7 @@
 use actix_web::delete;
 use astral_types::ErrorBody;
 
-use super::{guild_refused, Guild};
+use super::{guild_refused, Guild, NotInGuild};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::{no_content, Reply, State};
@@ -12,7 +12,7 @@ operations! {
         responses(
             (status = 204, description = "Left."),
             (status = 400, description = "The owner cannot leave (50035 `GUILD_OWNER_CANNOT_LEAVE`).", body = ErrorBody),
-            (status = 404, description = "Unknown guild, or not a member (10004).", body = ErrorBody),
+            NotInGuild,
         )
     ]
     fn(state: State, caller: Caller, guild: InPath<Guild>) -> Reply {
@@ -26,7 +26,7 @@ operations! {
     ///
     /// The owner cannot leave (400, 50035 `GUILD_OWNER_CANNOT_LEAVE`).
     #[delete("/users/@me/guilds/{guild_id}")]
-    params(("guild_id" = String, Path, description = "The guild's id."))
+    params(InPath<Guild>)
     pub async fn leave_guild;
 
     /// Leave a community (Saryno's name for `DELETE /users/@me/guilds/{guild_id}`).

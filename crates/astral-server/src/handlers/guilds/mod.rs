@@ -10,7 +10,7 @@ pub mod leave_guild;
 pub mod list_my_guilds;
 
 use astral_store::GuildRefusal;
-use astral_types::FormErrors;
+use astral_types::{ErrorBody, FormErrors};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::users::unknown_user;
@@ -46,6 +46,21 @@ pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
     }
 }
 
+/// [`unknown_guild`], for the operations that answer it alone as their 404.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "Unknown guild (10004).")]
+pub struct UnknownGuild(pub ErrorBody);
+
+/// [`unknown_guild`] where a guild the caller is not in is unknown to them.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "Unknown guild, or not a member (10004).")]
+pub struct NotInGuild(pub ErrorBody);
+
+/// [`missing_access`]: the guild exists but the caller is not in it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403, description = "Not a member (50001).")]
+pub struct NotAGuildMember(pub ErrorBody);
+
 pub(crate) fn unknown_guild() -> ApiError {
     ApiError::new(ErrorKind::UnknownGuild)
 }
@@ -57,5 +72,5 @@ pub(crate) fn missing_access() -> ApiError {
 snowflake_in_path!(
     /// A guild id in a path (`community_id` on Saryno's routes); one that is not a snowflake
     /// is an unknown guild (404 / 10004).
-    Guild = ["guild_id", "community_id"] else unknown_guild
+    Guild = ["guild_id", "community_id"], "The guild's id.", else unknown_guild
 );

@@ -1,10 +1,8 @@
-use actix_web::delete;
-use astral_types::ErrorBody;
-
-use super::{member_refused, Member};
+use super::{member_refused, Member, UnknownMember};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::{no_content, Reply, State};
+use actix_web::delete;
 
 /// Delete a member.
 ///
@@ -12,10 +10,10 @@ use crate::handlers::{no_content, Reply, State};
 /// does not exist).
 #[utoipa::path(
     tag = "members",
-    params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
+    params(InPath<Member>),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 404, description = "Unknown member, or another user's (19001).", body = ErrorBody),
+        UnknownMember,
     )
 )]
 #[delete("/members/{member_id}")]

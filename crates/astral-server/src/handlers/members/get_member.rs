@@ -16,7 +16,7 @@ use crate::wire;
 /// (19001), as for a member that does not exist.
 #[utoipa::path(
     tag = "members",
-    params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
+    params(InPath<Member>),
     responses(
         (status = 200, description = "The member.", body = ProfileMember),
         (status = 404, description = "Unknown member, or one the caller may not see (19001).", body = ErrorBody),

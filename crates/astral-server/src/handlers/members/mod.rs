@@ -17,6 +17,7 @@ use astral_media::{decode_upload, ImageKind};
 use astral_store::{MemberKey, MemberRefusal};
 use astral_types::form::Field;
 use astral_types::member::{is_member_sid, ProfileMemberDraft, ProfileMemberInput};
+use astral_types::ErrorBody;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::images::image_error;
@@ -31,12 +32,19 @@ pub(crate) fn unknown_member() -> ApiError {
     ApiError::new(ErrorKind::UnknownMember)
 }
 
+/// [`unknown_member`] as the owner's writes document it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "Unknown member, or another user's (19001).")]
+pub struct UnknownMember(pub ErrorBody);
+
 /// The member a path names: a snowflake is an id, 6 lowercase letters a short id; anything
 /// else names no member (404 / 19001).
 pub(crate) enum Member {}
 
 impl PathKind for Member {
     const NAMES: &'static [&'static str] = &["member_id"];
+    const DESCRIPTION: &'static str =
+        "The member's id (a snowflake) or short id (6 lowercase letters).";
     type Value = Result<MemberKey, ApiError>;
     fn read(segment: &str) -> Self::Value {
         if let Ok(id) = segment.parse() {

@@ -2,9 +2,8 @@ use actix_web::{patch, web::Json};
 use astral_store::{ProfileMemberChanges, Store};
 use astral_types::form::Field;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
-use astral_types::ErrorBody;
 
-use super::{member_refused, read_member_body, unknown_member, Member};
+use super::{member_refused, read_member_body, unknown_member, Member, UnknownMember};
 use crate::auth::Caller;
 use crate::body::{ImageJsonBody, InvalidBody};
 use crate::error::ApiError;
@@ -20,12 +19,12 @@ use crate::wire;
 /// `MEMBER_NAME_ALREADY_TAKEN`). Nothing is changed unless every field is valid.
 #[utoipa::path(
     tag = "members",
-    params(("member_id" = String, Path, description = "The member's id (a snowflake) or short id (6 lowercase letters).")),
+    params(InPath<Member>),
     request_body(content = ProfileMemberRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The updated member.", body = ProfileMember),
         InvalidBody,
-        (status = 404, description = "Unknown member, or another user's (19001).", body = ErrorBody),
+        UnknownMember,
     )
 )]
 #[patch("/members/{member_id}")]

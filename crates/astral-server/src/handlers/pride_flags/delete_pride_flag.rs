@@ -1,11 +1,9 @@
-use actix_web::delete;
-use astral_types::ErrorBody;
-
-use super::{pride_flag_refused, Flag};
+use super::{pride_flag_refused, Flag, UnknownPrideFlag};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::relationships::{users_only, BotsRefused};
 use crate::handlers::{no_content, Reply, State};
+use actix_web::delete;
 
 /// Delete one of the current user's pride flags.
 ///
@@ -13,11 +11,11 @@ use crate::handlers::{no_content, Reply, State};
 /// (404 / 10080).
 #[utoipa::path(
     tag = "pride-flags",
-    params(("flag_id" = String, Path, description = "The flag's id.")),
+    params(InPath<Flag>),
     responses(
         (status = 204, description = "Deleted."),
         BotsRefused,
-        (status = 404, description = "No such flag of the caller's (10080).", body = ErrorBody),
+        UnknownPrideFlag,
     )
 )]
 #[delete("/users/@me/flags/{flag_id}")]

@@ -9,15 +9,22 @@ pub mod update_pride_flag;
 
 use astral_store::PrideFlagRefusal;
 
+use astral_types::ErrorBody;
+
 use crate::error::{ApiError, ErrorKind};
 
 pub(crate) fn unknown_pride_flag() -> ApiError {
     ApiError::new(ErrorKind::UnknownPrideFlag)
 }
 
+/// [`unknown_pride_flag`] as the operations on one of the caller's flags document it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "No such flag of the caller's (10080).")]
+pub struct UnknownPrideFlag(pub ErrorBody);
+
 snowflake_in_path!(
     /// The flag id in a path; one that is not a snowflake names no flag (404 / 10080).
-    Flag = ["flag_id"] else unknown_pride_flag
+    Flag = ["flag_id"], "The flag's id.", else unknown_pride_flag
 );
 
 /// What a refused flag use case answers. The selection's refusals are answered by

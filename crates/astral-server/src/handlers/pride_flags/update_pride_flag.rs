@@ -1,9 +1,8 @@
 use actix_web::{patch, web::Json};
 use astral_store::{PrideFlagEdit, Store};
 use astral_types::pride_flag::{PrideFlag, UpdatePrideFlagRequest};
-use astral_types::ErrorBody;
 
-use super::{pride_flag_refused, Flag};
+use super::{pride_flag_refused, Flag, UnknownPrideFlag};
 use crate::auth::Caller;
 use crate::body::{InvalidBody, JsonBody};
 use crate::error::ApiError;
@@ -18,13 +17,13 @@ use crate::wire;
 /// (create a new flag). Another user's flag is unknown (404 / 10080).
 #[utoipa::path(
     tag = "pride-flags",
-    params(("flag_id" = String, Path, description = "The flag's id.")),
+    params(InPath<Flag>),
     request_body(content = UpdatePrideFlagRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The updated flag.", body = PrideFlag),
         InvalidBody,
         BotsRefused,
-        (status = 404, description = "No such flag of the caller's (10080).", body = ErrorBody),
+        UnknownPrideFlag,
     )
 )]
 #[patch("/users/@me/flags/{flag_id}")]

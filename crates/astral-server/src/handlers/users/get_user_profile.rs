@@ -17,7 +17,7 @@ use crate::wire;
 /// shares with them. A user who blocked the caller shows nothing beyond that.
 #[utoipa::path(
     tag = "users",
-    params(("user_id" = String, Path, description = "The user's id."), ProfileQuery),
+    params(InPath<User>, ProfileQuery),
     responses(
         (status = 200, description = "The profile.", body = UserProfile),
         InvalidQuery,

@@ -82,6 +82,7 @@ pub(crate) enum User {}
 
 impl PathKind for User {
     const NAMES: &'static [&'static str] = &["user_id"];
+    const DESCRIPTION: &'static str = "The user's id.";
     type Value = Option<UserId>;
     fn read(segment: &str) -> Self::Value {
         user_id_in_path(segment)
