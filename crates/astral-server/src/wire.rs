@@ -55,6 +55,43 @@ fn current_utc_offset(profile: &ProfileColumns) -> Option<i32> {
     profile.timezone.as_deref().and_then(|zone| utc_offset(zone, jiff::Timestamp::now()))
 }
 
+/// A user with their profile, built once for both shapes (`UserWithProfile`,
+/// `PrivateUserWithProfile`): the fields of `$public` (a [`User`]), the record's `sid` and
+/// `badges`, its profile and the lists read with it, then the shape's own fields.
+macro_rules! with_profile {
+    ($wire:ident from $public:ident, $record:ident { $($field:ident: $value:expr),* $(,)? }) => {{
+        let UserWithProfileRecord { user, profile, pride_flags, members } = $record;
+        let public: User = $public;
+        $wire {
+            id: public.id,
+            username: public.username,
+            discriminator: public.discriminator,
+            global_name: public.global_name,
+            avatar: public.avatar,
+            bot: public.bot,
+            system: public.system,
+            banner: public.banner,
+            accent_color: public.accent_color,
+            public_flags: public.public_flags,
+            flags: public.flags,
+            primary_guild: public.primary_guild,
+            sid: user.sid.clone(),
+            badges: user.badges,
+            bio: profile.bio.clone(),
+            member_title: profile.member_title.clone(),
+            links: profile.links.0.clone(),
+            names: profile.names.0.clone(),
+            pronoun_entries: profile.pronoun_entries.0.clone(),
+            fields: profile.fields.0.clone(),
+            utc_offset: current_utc_offset(profile),
+            custom_preferences: profile.custom_preferences.0.clone(),
+            pride_flags: pride_flags.iter().map(pride_flag).collect(),
+            members: members.iter().map(partial_member).collect(),
+            $($field: $value),*
+        }
+    }};
+}
+
 /// A user with their profile as `viewer` sees it: the self-only fields (`created_at`,
 /// `timezone`, `list_private`, `is_admin`, `last_sid_reroll`) only when the viewer is that
 /// user. The members are those the store read for that viewer.
@@ -62,96 +99,35 @@ pub fn user_with_profile(
     record: &UserWithProfileRecord,
     viewer: Option<UserId>,
 ) -> UserWithProfile {
-    let UserWithProfileRecord { user: record, profile, pride_flags, members } = record;
-    let User {
-        id,
-        username,
-        discriminator,
-        global_name,
-        avatar,
-        bot,
-        system,
-        banner,
-        accent_color,
-        public_flags,
-        flags,
-        primary_guild,
-    } = public_user(record);
-    let is_self = viewer == Some(id);
-    UserWithProfile {
-        id,
-        username,
-        discriminator,
-        global_name,
-        avatar,
-        bot,
-        system,
-        banner,
-        accent_color,
-        public_flags,
-        flags,
-        primary_guild,
-        sid: record.sid.clone(),
-        badges: record.badges,
-        bio: profile.bio.clone(),
-        member_title: profile.member_title.clone(),
-        links: profile.links.0.clone(),
-        names: profile.names.0.clone(),
-        pronoun_entries: profile.pronoun_entries.0.clone(),
-        fields: profile.fields.0.clone(),
-        utc_offset: current_utc_offset(profile),
-        custom_preferences: profile.custom_preferences.0.clone(),
-        pride_flags: pride_flags.iter().map(pride_flag).collect(),
-        members: members.iter().map(partial_member).collect(),
-        created_at: is_self.then(|| created_at(record)),
+    let (user, profile) = (&record.user, &record.profile);
+    let public = public_user(user);
+    let is_self = viewer == Some(public.id);
+    with_profile!(UserWithProfile from public, record {
+        created_at: is_self.then(|| created_at(user)),
         timezone: is_self.then(|| profile.timezone.clone()),
         list_private: is_self.then_some(profile.list_private),
-        is_admin: is_self.then_some(record.is_admin),
-        last_sid_reroll: is_self.then(|| record.last_sid_reroll_ms.map(iso8601)),
-    }
+        is_admin: is_self.then_some(user.is_admin),
+        last_sid_reroll: is_self.then(|| user.last_sid_reroll_ms.map(iso8601)),
+    })
 }
 
 /// The caller's own account with their profile: the public projection plus the private and
 /// self-only fields, with all flags rather than only the public ones.
 pub fn private_user_with_profile(record: &UserWithProfileRecord) -> PrivateUserWithProfile {
-    let UserWithProfileRecord { user, profile, pride_flags, members } = record;
-    let public = public_user(user);
-    PrivateUserWithProfile {
-        id: public.id,
-        username: public.username,
-        discriminator: public.discriminator,
-        global_name: public.global_name,
-        avatar: public.avatar,
-        bot: public.bot,
-        system: public.system,
-        banner: public.banner,
-        accent_color: public.accent_color,
-        public_flags: public.public_flags,
-        flags: user.flags,
-        primary_guild: public.primary_guild,
+    let (user, profile) = (&record.user, &record.profile);
+    let public = User { flags: user.flags, ..public_user(user) };
+    with_profile!(PrivateUserWithProfile from public, record {
         mfa_enabled: user.mfa_enabled,
         locale: user.locale.clone(),
         premium_type: user.premium_type,
         email: user.email.clone(),
         verified: user.verified,
-        sid: user.sid.clone(),
-        badges: user.badges,
         is_admin: user.is_admin,
         last_sid_reroll: user.last_sid_reroll_ms.map(iso8601),
-        bio: profile.bio.clone(),
-        member_title: profile.member_title.clone(),
-        links: profile.links.0.clone(),
-        names: profile.names.0.clone(),
-        pronoun_entries: profile.pronoun_entries.0.clone(),
-        fields: profile.fields.0.clone(),
-        utc_offset: current_utc_offset(profile),
-        custom_preferences: profile.custom_preferences.0.clone(),
-        pride_flags: pride_flags.iter().map(pride_flag).collect(),
-        members: members.iter().map(partial_member).collect(),
         created_at: created_at(user),
         timezone: profile.timezone.clone(),
         list_private: profile.list_private,
-    }
+    })
 }
 
 /// Every permission bit Discord defines (`(1 << 51) - 1`): what an owner has.
@@ -275,37 +251,37 @@ pub fn user_profile(
     }
 }
 
+/// A member's fields both of its shapes (`ProfileMember`, `PartialProfileMember`) carry, then
+/// the shape's own.
+macro_rules! member {
+    ($wire:ident from $record:ident { $($field:ident: $value:expr),* $(,)? }) => {
+        $wire {
+            id: $record.member_id(),
+            sid: $record.sid.clone(),
+            name: $record.name.clone(),
+            display_name: $record.display_name.clone(),
+            bio: $record.bio.clone(),
+            avatar: $record.avatar.clone(),
+            links: $record.links.0.clone(),
+            names: $record.names.0.clone(),
+            pronoun_entries: $record.pronoun_entries.0.clone(),
+            $($field: $value),*
+        }
+    };
+}
+
 /// A member (pronouns.cc's), as anyone allowed to see it sees it.
 pub fn profile_member(record: &ProfileMemberRecord) -> ProfileMember {
-    ProfileMember {
-        id: record.member_id(),
-        sid: record.sid.clone(),
+    member!(ProfileMember from record {
         owner_id: record.owner(),
-        name: record.name.clone(),
-        display_name: record.display_name.clone(),
-        bio: record.bio.clone(),
-        avatar: record.avatar.clone(),
-        links: record.links.0.clone(),
-        names: record.names.0.clone(),
-        pronoun_entries: record.pronoun_entries.0.clone(),
         fields: record.fields.0.clone(),
         hidden: record.hidden,
-    }
+    })
 }
 
 /// pronouns.cc's "partial member", as a profile's `members` lists them.
 pub fn partial_member(record: &ProfileMemberRecord) -> PartialProfileMember {
-    PartialProfileMember {
-        id: record.member_id(),
-        sid: record.sid.clone(),
-        name: record.name.clone(),
-        display_name: record.display_name.clone(),
-        bio: record.bio.clone(),
-        avatar: record.avatar.clone(),
-        links: record.links.0.clone(),
-        names: record.names.0.clone(),
-        pronoun_entries: record.pronoun_entries.0.clone(),
-    }
+    member!(PartialProfileMember from record {})
 }
 
 /// Discord's timestamp form: milliseconds and an explicit `+00:00`.
