@@ -58,22 +58,10 @@ pub enum Command {
 #[derive(Debug, Clone, Default, Args)]
 pub struct DatabaseArgs {
     /// TOML file of `astral serve`'s settings; its `database_url` and username rule are used.
-    #[arg(
-        long,
-        env = "ASTRAL_CONFIG",
-        hide_env_values = true,
-        hide_env_values = true,
-        value_name = "FILE"
-    )]
+    #[arg(long, env = "ASTRAL_CONFIG", hide_env_values = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// postgres://…, postgresql://…, sqlite://PATH or a file path [default: sqlite://astral.db].
-    #[arg(
-        long,
-        env = "ASTRAL_DATABASE_URL",
-        hide_env_values = true,
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    #[arg(long, env = "ASTRAL_DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub database_url: Option<String>,
 }
 

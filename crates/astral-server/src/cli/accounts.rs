@@ -196,8 +196,7 @@ pub(super) fn users(command: UsersCommand) -> Result<(), String> {
             Ok(())
         }
         UsersCommand::Show { user, json, database } => {
-            let (_, store) = database.open()?;
-            let found = find(&store, &user)?;
+            let (store, found) = open_and_find(&database, &user)?;
             let account = store
                 .admin_user(found.user_id())
                 .map_err(store_error)?
@@ -222,8 +221,7 @@ pub(super) fn users(command: UsersCommand) -> Result<(), String> {
         }
         UsersCommand::ResetPassword { user, database } => {
             let password = read_line(std::io::stdin().lock(), "the new password")?;
-            let (_, store) = database.open()?;
-            let found = find(&store, &user)?;
+            let (store, found) = open_and_find(&database, &user)?;
             let account = astral_types::password::Account {
                 username: Some(&found.username),
                 email: found.email.as_deref(),
@@ -238,16 +236,16 @@ pub(super) fn users(command: UsersCommand) -> Result<(), String> {
             let revoked = store
                 .reset_password(found.user_id(), &hash)
                 .map_err(|e| not_found_as_deleted(e, &user))?;
-            print_line(&json!({
-                "id": found.user_id().to_string(),
-                "username": found.username,
-                "tokens_revoked": revoked,
-            }));
+            print_user(
+                &found,
+                json!({
+                    "tokens_revoked": revoked,
+                }),
+            );
             Ok(())
         }
         UsersCommand::Suspend { user, reason, database } => {
-            let (_, store) = database.open()?;
-            let found = find(&store, &user)?;
+            let (store, found) = open_and_find(&database, &user)?;
             let now_ms = jiff::Timestamp::now().as_millisecond();
             let outcome = store
                 .suspend_user(found.user_id(), now_ms, reason.as_deref())
@@ -259,29 +257,30 @@ pub(super) fn users(command: UsersCommand) -> Result<(), String> {
             if already {
                 eprintln!("{} was already suspended; the suspension is unchanged", found.username);
             }
-            print_line(&json!({
-                "id": found.user_id().to_string(),
-                "username": found.username,
-                "suspended": true,
-                "suspended_at": time_text(suspension.suspended_at_ms),
-                "reason": suspension.reason,
-            }));
+            print_user(
+                &found,
+                json!({
+                    "suspended": true,
+                    "suspended_at": time_text(suspension.suspended_at_ms),
+                    "reason": suspension.reason,
+                }),
+            );
             Ok(())
         }
         UsersCommand::Unsuspend { user, database } => {
-            let (_, store) = database.open()?;
-            let found = find(&store, &user)?;
+            let (store, found) = open_and_find(&database, &user)?;
             let lifted = store
                 .unsuspend_user(found.user_id())
                 .map_err(|e| not_found_as_deleted(e, &user))?;
             if lifted.is_none() {
                 eprintln!("{} was not suspended", found.username);
             }
-            print_line(&json!({
-                "id": found.user_id().to_string(),
-                "username": found.username,
-                "suspended": false,
-            }));
+            print_user(
+                &found,
+                json!({
+                    "suspended": false,
+                }),
+            );
             Ok(())
         }
         UsersCommand::SetBadges { user, badges, database } => {
@@ -347,8 +346,7 @@ pub(super) fn bots(command: BotsCommand) -> Result<(), String> {
             Ok(())
         }
         BotsCommand::ResetToken { bot, database } => {
-            let (_, store) = database.open()?;
-            let found = find(&store, &bot)?;
+            let (store, found) = open_and_find(&database, &bot)?;
             if !found.bot {
                 return Err(format!(
                     "{bot:?} is not a bot: a person gets a new token by logging in \
@@ -359,12 +357,13 @@ pub(super) fn bots(command: BotsCommand) -> Result<(), String> {
             let (_, revoked) = store
                 .replace_tokens(found.user_id(), &issued.secret_hash)
                 .map_err(|e| not_found_as_deleted(e, &bot))?;
-            print_line(&json!({
-                "id": found.user_id().to_string(),
-                "username": found.username,
-                "token": issued.token,
-                "revoked": revoked,
-            }));
+            print_user(
+                &found,
+                json!({
+                    "token": issued.token,
+                    "revoked": revoked,
+                }),
+            );
             Ok(())
         }
     }
@@ -388,6 +387,13 @@ fn named_token(store: &Store, text: &str) -> Result<(TokenId, UserId), String> {
         Some((token_id, user_id)) if user_id == presented.user_id => Ok((token_id, user_id)),
         _ => Err("that token does not exist (revoked already, or never issued)".to_owned()),
     }
+}
+
+/// The database's store and the user `user` names in it.
+fn open_and_find(database: &DatabaseArgs, user: &str) -> Result<(Store, UserRecord), String> {
+    let (_, store) = database.open()?;
+    let found = find(&store, user)?;
+    Ok((store, found))
 }
 
 /// The user `user` names (id, username or short id), or a readable refusal.
@@ -422,14 +428,24 @@ fn set_admin_field(
 ) -> Result<(), String> {
     let found = find(store, user)?;
     let updated = set(store, found.user_id()).map_err(|e| not_found_as_deleted(e, user))?;
-    print_line(&json!({
-        "id": updated.user_id().to_string(),
-        "username": updated.username,
-        "sid": updated.sid,
-        "badges": updated.badges,
-        "is_admin": updated.is_admin,
-    }));
+    print_user(
+        &updated,
+        json!({
+            "sid": updated.sid,
+            "badges": updated.badges,
+            "is_admin": updated.is_admin,
+        }),
+    );
     Ok(())
+}
+
+/// Prints `user`'s id and username, then `fields` (a JSON object), on one line.
+fn print_user(user: &UserRecord, fields: Value) {
+    let mut line = json!({"id": user.user_id().to_string(), "username": user.username});
+    if let (Some(line), Value::Object(fields)) = (line.as_object_mut(), fields) {
+        line.extend(fields);
+    }
+    print_line(&line);
 }
 
 fn print_line(value: &Value) {
