@@ -2,9 +2,7 @@ use actix_web::{get, web, HttpRequest};
 use astral_media::{OutputFormat, DEFAULT_AVATAR_COUNT};
 use astral_types::ErrorBody;
 
-use super::{
-    image_error, image_response, limit, not_found, not_modified, size, ImageFile, SizeQuery,
-};
+use super::{answer_image, limit, not_found, size, ImageFile, SizeQuery};
 use crate::handlers::{Reply, State};
 
 /// A default avatar.
@@ -35,15 +33,6 @@ pub async fn get_default_avatar(state: State, req: HttpRequest, file: web::Path<
         .filter(|i| *i < DEFAULT_AVATAR_COUNT)
         .ok_or_else(not_found)?;
     let name = format!("default-{index}-{size}.png");
-    if let Some(answer) = not_modified(&req, &name) {
-        return Ok(answer);
-    }
     // Rendered once per index and size, then served from memory.
-    let bytes = state
-        .images
-        .default_avatar(index, size)
-        .await
-        .map_err(image_error)?
-        .ok_or_else(not_found)?;
-    Ok(image_response(bytes, OutputFormat::Png, &name))
+    answer_image(&req, &name, OutputFormat::Png, || state.images.default_avatar(index, size)).await
 }

@@ -19,6 +19,8 @@ pub mod limit;
 
 pub use limit::AddressLimit;
 
+use std::future::Future;
+
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -179,16 +181,26 @@ where
         return Err(not_found());
     }
     let name = format!("{cache_prefix}{hash}-{}.{}", size.unwrap_or(0), format.extension());
-    if let Some(answer) = not_modified(req, &name) {
+    answer_image(req, &name, format, || state.images.variant(hash, format, size)).await
+}
+
+/// The answer for the image cached as `name`: 304 when `If-None-Match` names it (nothing is
+/// read or rendered), otherwise the bytes `render` reads or renders, 404 when there are none.
+async fn answer_image<R, F>(
+    req: &HttpRequest,
+    name: &str,
+    format: OutputFormat,
+    render: R,
+) -> Result<HttpResponse, ApiError>
+where
+    R: FnOnce() -> F,
+    F: Future<Output = Result<Option<Bytes>, ImageError>>,
+{
+    if let Some(answer) = not_modified(req, name) {
         return Ok(answer);
     }
-    let bytes = state
-        .images
-        .variant(hash, format, size)
-        .await
-        .map_err(image_error)?
-        .ok_or_else(not_found)?;
-    Ok(image_response(bytes, format, &name))
+    let bytes = render().await.map_err(image_error)?.ok_or_else(not_found)?;
+    Ok(image_response(bytes, format, name))
 }
 
 /// Busy image workers are a 503 with `Retry-After` (the client may retry); anything else is a
