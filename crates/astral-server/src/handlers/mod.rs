@@ -23,6 +23,11 @@ pub(crate) fn no_content() -> Reply {
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// [`no_content`] as a delete documents it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 204, description = "Deleted.")]
+pub struct Deleted;
+
 /// One use case served under several operations, each with its own route, operationId (the
 /// function's name, as for every handler) and doc comment, from ONE annotation: the shared
 /// parts of `#[utoipa::path]` (tag, responses, and `security`/`params` where they are shared)

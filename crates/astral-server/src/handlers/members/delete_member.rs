@@ -1,7 +1,7 @@
 use super::{member_refused, Member, UnknownMember};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Deleted, Reply, State};
 use actix_web::delete;
 
 /// Delete a member.
@@ -12,7 +12,7 @@ use actix_web::delete;
     tag = "members",
     params(InPath<Member>),
     responses(
-        (status = 204, description = "Deleted."),
+        Deleted,
         UnknownMember,
     )
 )]

@@ -2,7 +2,7 @@ use super::{pride_flag_refused, Flag, UnknownPrideFlag};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::relationships::{users_only, BotsRefused};
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Deleted, Reply, State};
 use actix_web::delete;
 
 /// Delete one of the current user's pride flags.
@@ -13,7 +13,7 @@ use actix_web::delete;
     tag = "pride-flags",
     params(InPath<Flag>),
     responses(
-        (status = 204, description = "Deleted."),
+        Deleted,
         BotsRefused,
         UnknownPrideFlag,
     )

@@ -2,7 +2,7 @@ use actix_web::put;
 use astral_types::user::PutRelationship;
 use astral_types::ErrorBody;
 
-use super::{befriend, block, users_only, BotsRefused};
+use super::{befriend, block, users_only, BotsRefused, Done};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -19,7 +19,7 @@ use crate::handlers::{no_content, Reply, State};
     params(("user_id" = String, Path, description = "The other user's id.")),
     request_body(content = PutRelationship, content_type = "application/json"),
     responses(
-        (status = 204, description = "Done."),
+        Done,
         (status = 400, description = "They blocked you (80000), friend limit (30002), yourself or an invalid body (50035, 50109).", body = ErrorBody),
         BotsRefused,
         UnknownUser,

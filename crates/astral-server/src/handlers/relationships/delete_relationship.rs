@@ -1,6 +1,6 @@
 use actix_web::delete;
 
-use super::{users_only, BotsRefused};
+use super::{users_only, BotsRefused, Done};
 use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::users::{UnknownUser, User};
@@ -14,7 +14,7 @@ use crate::handlers::{no_content, Reply, State};
     tag = "relationships",
     params(("user_id" = String, Path, description = "The other user's id.")),
     responses(
-        (status = 204, description = "Done."),
+        Done,
         BotsRefused,
         UnknownUser,
     )

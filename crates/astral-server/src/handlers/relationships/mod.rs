@@ -22,6 +22,11 @@ pub const MAX_FRIENDS: i64 = 1000;
 #[response(status = 403, description = "Bots cannot use this endpoint (20001).")]
 pub struct BotsRefused(pub ErrorBody);
 
+/// The 204 every relationship write answers.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 204, description = "Done.")]
+pub struct Done;
+
 /// Refuses bots (403 / 20001); the operation's annotation names [`BotsRefused`].
 pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
     if caller.user.bot {

@@ -3,7 +3,7 @@ use astral_store::RelationshipKind;
 use astral_types::user::PatchRelationship;
 use astral_types::ErrorBody;
 
-use super::{users_only, BotsRefused};
+use super::{users_only, BotsRefused, Done};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -19,7 +19,7 @@ use crate::handlers::{no_content, Reply, State};
     params(("user_id" = String, Path, description = "The friend's id.")),
     request_body(content = PatchRelationship, content_type = "application/json"),
     responses(
-        (status = 204, description = "Done."),
+        Done,
         (status = 400, description = "Not a friend, or an invalid body (50035, 50109).", body = ErrorBody),
         BotsRefused,
         UnknownUser,
