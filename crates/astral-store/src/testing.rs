@@ -54,7 +54,10 @@ pub struct SqliteWriteLock {
 impl SqliteWriteLock {
     pub fn acquire(path: &str) -> Result<SqliteWriteLock, String> {
         let mut conn = SqliteConnection::establish(path).map_err(|e| e.to_string())?;
-        conn.batch_execute("BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+        // The server under test writes all the while: without a busy timeout `BEGIN IMMEDIATE`
+        // fails at once ("database is locked") whenever one of its writes holds the lock.
+        conn.batch_execute("PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE")
+            .map_err(|e| e.to_string())?;
         Ok(SqliteWriteLock { conn })
     }
 }
