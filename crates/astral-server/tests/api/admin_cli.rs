@@ -56,15 +56,10 @@ async fn me_status(app: &TestApp, authorization: &str) -> u16 {
 
 async fn register_with_email(app: &TestApp, username: &str, email: &str) -> (String, String) {
     let answer = app
-        .expect(
-            "POST",
-            "/auth/register",
-            None,
-            Some(
-                json!({"username": username, "password": "correct horse battery", "email": email}),
-            ),
-            201,
-        )
+        .anonymous()
+        .post("/auth/register")
+        .json(json!({"username": username, "password": "correct horse battery", "email": email}))
+        .expect(201)
         .await;
     (answer["token"].as_str().unwrap().to_owned(), answer["user_id"].as_str().unwrap().to_owned())
 }
@@ -205,7 +200,10 @@ async fn a_suspended_account_s_tokens_and_login_are_refused_until_unsuspended(ap
     // the usual 400, so the suspension is told only to whoever knows the password.
     let login = |password: &str| json!({"login": "suspect", "password": password});
     let refusal = app
-        .refusal("POST", "/auth/login", None, Some(login("correct horse battery")), (403, 20013))
+        .anonymous()
+        .post("/auth/login")
+        .json(login("correct horse battery"))
+        .refusal(403, 20013)
         .await;
     assert_eq!(refusal["message"], "This account is disabled");
     let (status, wrong) = app.try_login("suspect", "not the password").await;

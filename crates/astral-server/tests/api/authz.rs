@@ -204,14 +204,7 @@ struct Fixture {
 }
 
 fn png(shade: u8) -> String {
-    let img = image::RgbaImage::from_pixel(8, 8, image::Rgba([shade, 1, 2, 255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    use base64::Engine;
-    format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
-    )
+    crate::support::solid_png_uri([shade, 1, 2, 255])
 }
 
 async fn expect(
@@ -584,23 +577,11 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         "get_member" => r("GET", format!("/members/{}", f.hidden_member_id), None),
         "update_member" => {
             // The owner changes a member of the cell's own; others try the fixture's.
-            let member = if class == Class::Owner {
-                let body = json!({"name": f.fresh("Edited ")});
-                let m = expect(app, "POST", "/members", owner, Some(body), 200).await;
-                m["id"].as_str().unwrap().to_owned()
-            } else {
-                f.member_id.clone()
-            };
+            let member = cell_member(app, f, class, "Edited ").await;
             r("PATCH", format!("/members/{member}"), Some(json!({"bio": "changed"})))
         }
         "delete_member" => {
-            let member = if class == Class::Owner {
-                let body = json!({"name": f.fresh("Doomed ")});
-                let m = expect(app, "POST", "/members", owner, Some(body), 200).await;
-                m["id"].as_str().unwrap().to_owned()
-            } else {
-                f.member_id.clone()
-            };
+            let member = cell_member(app, f, class, "Doomed ").await;
             r("DELETE", format!("/members/{member}"), None)
         }
         // A page that ends before the cells' own members (ids after the fixture's).
@@ -611,6 +592,17 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
 }
 
 /// The id right after `id`: a `before` bound that takes in `id` and what came before it.
+/// For the owner, a member of the cell's own, made now (named `prefix` and a fresh number);
+/// for the other classes, the fixture's.
+async fn cell_member(app: &TestApp, f: &Fixture, class: Class, prefix: &str) -> String {
+    if class != Class::Owner {
+        return f.member_id.clone();
+    }
+    let body = json!({"name": f.fresh(prefix)});
+    let m = expect(app, "POST", "/members", &f.owner.token, Some(body), 200).await;
+    m["id"].as_str().unwrap().to_owned()
+}
+
 fn next_id(id: &str) -> u64 {
     id.parse::<u64>().unwrap() + 1
 }

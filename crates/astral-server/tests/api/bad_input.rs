@@ -1286,23 +1286,19 @@ async fn bad_input_catalogue(app: TestApp) {
     let b = app.register("target").await;
     let friend = app.register("pal").await;
     app.register("bystander").await;
-    app.call(
-        "PUT",
-        &format!("/users/@me/relationships/{}", friend.1),
-        Some(&a_token),
-        Some(json!({})),
-    )
-    .await;
+    app.authorized(&a_token)
+        .put(format!("/users/@me/relationships/{}", friend.1))
+        .json(json!({}))
+        .call()
+        .await;
     app.call("PUT", &format!("/users/@me/relationships/{a_id}"), Some(&friend.0), Some(json!({})))
         .await;
     // Group DMs are among friends: A's group is with A's friend.
     let (_, group) = app
-        .call(
-            "POST",
-            "/users/@me/channels",
-            Some(&a_token),
-            Some(json!({"recipients": [friend.1], "type": 3})),
-        )
+        .authorized(&a_token)
+        .post("/users/@me/channels")
+        .json(json!({"recipients": [friend.1], "type": 3}))
+        .call()
         .await;
     let (_, guild) =
         app.call("POST", "/guilds", Some(&a_token), Some(json!({"name": "Victim's"}))).await;

@@ -153,9 +153,8 @@ async fn json_routes_without_images_refuse_bodies_over_8_kib(app: TestApp) {
         assert_documented(method, template, status, &answer);
     }
     // The image route keeps the image budget: 9 KiB is fine there (a 50035, not a 413).
-    let (status, answer) = app
-        .call("PATCH", "/users/@me", Some(&bot(&token)), Some(json!({"global_name": padding})))
-        .await;
+    let (status, answer) =
+        app.as_user(&token).patch("/users/@me").json(json!({"global_name": padding})).call().await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["errors"]["global_name"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
     // A 30 MiB password never reaches argon2: refused from its Content-Length.

@@ -28,14 +28,11 @@ async fn open(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
 /// `a` and `b` become friends (a request and its acceptance).
 pub(crate) async fn befriend(app: &TestApp, a: &(String, String), b: &(String, String)) {
     for (from, to) in [(a, b), (b, a)] {
-        app.expect(
-            "PUT",
-            &format!("/users/@me/relationships/{}", to.1),
-            Some(&bot(&from.0)),
-            Some(json!({})),
-            204,
-        )
-        .await;
+        app.as_user(&from.0)
+            .put(format!("/users/@me/relationships/{}", to.1))
+            .json(json!({}))
+            .expect(204)
+            .await;
     }
 }
 
@@ -173,56 +170,30 @@ async fn group_dms(app: TestApp) {
     // Any member adds, up to 10 in all.
     let member = people[1].0.clone();
     for p in &people[3..10] {
-        app.expect(
-            "PUT",
-            &format!("/channels/{gid}/recipients/{}", p.1),
-            Some(&bot(&member)),
-            None,
-            204,
-        )
-        .await;
+        app.as_user(&member).put(format!("/channels/{gid}/recipients/{}", p.1)).expect(204).await;
     }
-    app.refusal(
-        "PUT",
-        &format!("/channels/{gid}/recipients/{}", people[10].1),
-        Some(&bot(&member)),
-        None,
-        (400, 30004),
-    )
-    .await;
+    app.as_user(&member)
+        .put(format!("/channels/{gid}/recipients/{}", people[10].1))
+        .refusal(400, 30004)
+        .await;
     let eleven: Vec<String> = people[1..].iter().map(|p| p.1.clone()).collect();
     let (status, body) = open(&app, &owner, json!({"recipients": eleven})).await;
     assert_eq!((status, body["code"].as_i64()), (400, Some(30004)));
 
     // Only the owner removes.
     let target = &people[9].1;
-    app.refusal(
-        "DELETE",
-        &format!("/channels/{gid}/recipients/{target}"),
-        Some(&bot(&member)),
-        None,
-        (403, 50013),
-    )
-    .await;
+    app.as_user(&member)
+        .delete(format!("/channels/{gid}/recipients/{target}"))
+        .refusal(403, 50013)
+        .await;
     assert_eq!(
-        app.call(
-            "DELETE",
-            &format!("/channels/{gid}/recipients/{target}"),
-            Some(&bot(&owner)),
-            None
-        )
-        .await
-        .0,
+        app.as_user(&owner).delete(format!("/channels/{gid}/recipients/{target}")).call().await.0,
         204
     );
-    app.refusal(
-        "DELETE",
-        &format!("/channels/{gid}/recipients/{target}"),
-        Some(&bot(&owner)),
-        None,
-        (404, 10013),
-    )
-    .await;
+    app.as_user(&owner)
+        .delete(format!("/channels/{gid}/recipients/{target}"))
+        .refusal(404, 10013)
+        .await;
     assert!(list(&app, &people[9].0).await.is_empty());
 
     // The owner leaves: ownership passes to the member with the smallest id.
@@ -235,14 +206,10 @@ async fn group_dms(app: TestApp) {
 
     // DM channels take no recipients.
     let (_, dm) = open(&app, &owner, json!({"recipient_id": people[1].1})).await;
-    app.refusal(
-        "PUT",
-        &format!("/channels/{}/recipients/{}", dm["id"].as_str().unwrap(), people[2].1),
-        Some(&bot(&owner)),
-        None,
-        (400, 50003),
-    )
-    .await;
+    app.as_user(&owner)
+        .put(format!("/channels/{}/recipients/{}", dm["id"].as_str().unwrap(), people[2].1))
+        .refusal(400, 50003)
+        .await;
 }
 
 /// `POST /users/@me/channels` for a group DM with `recipients`.
@@ -285,28 +252,22 @@ async fn a_stranger_cannot_put_anyone_into_a_group_dm(app: TestApp) {
         app.refusal("PUT", &path, Some(&bot(&stranger.0)), None, (403, 50007)).await;
     }
     // A friend request the victim has not accepted is not friendship.
-    app.expect(
-        "PUT",
-        &format!("/users/@me/relationships/{}", victim.1),
-        Some(&bot(&stranger.0)),
-        Some(json!({})),
-        204,
-    )
-    .await;
+    app.as_user(&stranger.0)
+        .put(format!("/users/@me/relationships/{}", victim.1))
+        .json(json!({}))
+        .expect(204)
+        .await;
     let (status, body) =
         app.call("PUT", &add_path(&own, &victim.1), Some(&bot(&stranger.0)), None).await;
     assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "{body}");
     // Nothing reached the victim.
     assert!(list(&app, &victim.0).await.is_empty());
     // Once they are friends, it works; a friend of a member is not enough for that member.
-    app.expect(
-        "PUT",
-        &format!("/users/@me/relationships/{}", stranger.1),
-        Some(&bot(&victim.0)),
-        Some(json!({})),
-        204,
-    )
-    .await;
+    app.as_user(&victim.0)
+        .put(format!("/users/@me/relationships/{}", stranger.1))
+        .json(json!({}))
+        .expect(204)
+        .await;
     app.expect("PUT", &add_path(&own, &victim.1), Some(&bot(&stranger.0)), None, 204).await;
     assert_eq!(list(&app, &victim.0).await.len(), 1);
     let newcomer = app.register("gdm-newcomer").await;
@@ -364,14 +325,10 @@ async fn group_dm_cap_holds_at_its_boundary(app: TestApp) {
     assert_eq!((status, body["code"].as_i64()), NOT_A_FRIEND, "not friends is said before the cap");
     assert_eq!(list(&app, &victim.0).await.len(), 10);
     // Leaving one makes room for one.
-    app.expect(
-        "DELETE",
-        &format!("/channels/{}", groups[9]["id"].as_str().unwrap()),
-        Some(&bot(&victim.0)),
-        None,
-        200,
-    )
-    .await;
+    app.as_user(&victim.0)
+        .delete(format!("/channels/{}", groups[9]["id"].as_str().unwrap()))
+        .expect(200)
+        .await;
     app.expect("PUT", &add_path(&theirs, &victim.1), Some(&bot(&second.0)), None, 204).await;
     let (status, body) = group(&app, &victim.0, &[&second.1]).await;
     assert_eq!((status, &body), (400, &over));
@@ -412,14 +369,10 @@ async fn concurrent_group_dms_at_the_cap_boundary_make_exactly_one(app: TestApp)
     assert_eq!(groups, 10);
 
     // The same with additions to the racers' own groups (one slot again).
-    app.expect(
-        "DELETE",
-        &format!("/channels/{}", list(&app, &victim.0).await[0]["id"].as_str().unwrap()),
-        Some(&bot(&victim.0)),
-        None,
-        200,
-    )
-    .await;
+    app.as_user(&victim.0)
+        .delete(format!("/channels/{}", list(&app, &victim.0).await[0]["id"].as_str().unwrap()))
+        .expect(200)
+        .await;
     let mut own = Vec::new();
     for (n, r) in racers.iter().enumerate() {
         let next = &racers[(n + 1) % RACERS];

@@ -164,9 +164,8 @@ backend_test!(a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership);
 async fn a_bot_leaving_while_its_owner_adds_it_gets_its_real_membership(app: TestApp) {
     let (owner, _) = app.register("bot-keeper").await;
     let (bot_token, bot_id) = app.create_bot("restless-bot");
-    let (status, guild) = app
-        .call("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Revolving Door"})))
-        .await;
+    let (status, guild) =
+        app.as_user(&owner).post("/guilds").json(json!({"name": "Revolving Door"})).call().await;
     assert_eq!(status, 201, "{guild}");
     let guild_id = guild["id"].as_str().unwrap().to_owned();
     let add = format!("/guilds/{guild_id}/members/{bot_id}");

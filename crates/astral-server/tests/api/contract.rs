@@ -15,15 +15,7 @@ async fn healthz_reports_the_database(app: TestApp) {
 
 backend_test!(openapi_json_is_the_committed_contract_and_swagger_ui_shows_it);
 async fn openapi_json_is_the_committed_contract_and_swagger_ui_shows_it(app: TestApp) {
-    let served: Value = app
-        .http
-        .get(format!("{}/openapi.json", app.root))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: Value = app.get("/openapi.json").await.json().await.unwrap();
     let committed: Value = serde_json::from_str(astral_server::openapi::CONTRACT_JSON).unwrap();
     assert_eq!(served, committed);
     assert!(served["openapi"].as_str().unwrap().starts_with("3.0."));
@@ -33,18 +25,10 @@ async fn openapi_json_is_the_committed_contract_and_swagger_ui_shows_it(app: Tes
     let bare = redirect.get(format!("{}/docs", app.root)).send().await.unwrap();
     assert_eq!(bare.status(), 308);
     assert_eq!(bare.headers()["location"], "/docs/");
-    let page = app.http.get(format!("{}/docs/", app.root)).send().await.unwrap();
+    let page = app.get("/docs/").await;
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    let init = app
-        .http
-        .get(format!("{}/docs/swagger-initializer.js", app.root))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let init = app.get("/docs/swagger-initializer.js").await.text().await.unwrap();
     assert!(init.contains("/openapi.json"), "{init}");
 }
 

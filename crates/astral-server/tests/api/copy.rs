@@ -45,14 +45,7 @@ fn rows_in_postgres(conn: &mut PgConnection, table: &str) -> i64 {
 
 /// A small distinct PNG as a data URI.
 fn png(shade: u8) -> String {
-    use base64::Engine;
-    let img = image::RgbaImage::from_pixel(8, 8, image::Rgba([shade, 7, 9, 255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
-    )
+    crate::support::solid_png_uri([shade, 7, 9, 255])
 }
 
 fn cli(db: &TestDb, args: &[&str]) -> Value {
@@ -74,35 +67,26 @@ async fn sqlite_copied_into_postgresql_serves_the_same_users_guilds_and_profiles
     let (carl, _) = lite.register("carl").await;
     let (ada, bob) = (bot(&ada), bot(&bob));
     let flag = lite
-        .expect(
-            "POST",
-            "/users/@me/flags",
-            Some(&ada),
-            Some(json!({"flag": png(1), "name": "Ace"})),
-            200,
-        )
+        .authorized(&ada)
+        .post("/users/@me/flags")
+        .json(json!({"flag": png(1), "name": "Ace"}))
+        .expect(200)
         .await;
     let profile = json!({
         "global_name": "Ada Lovelace", "avatar": png(2), "banner": png(3), "bio": "Engines.",
         "pride_flags": [flag["id"]], "links": ["https://example.org/ada"],
     });
     lite.expect("PATCH", "/users/@me", Some(&ada), Some(profile), 200).await;
-    lite.expect(
-        "PUT",
-        &format!("/users/@me/relationships/{bob_id}"),
-        Some(&ada),
-        Some(json!({})),
-        204,
-    )
-    .await;
-    lite.expect(
-        "PUT",
-        &format!("/users/@me/relationships/{ada_id}"),
-        Some(&bob),
-        Some(json!({})),
-        204,
-    )
-    .await;
+    lite.authorized(&ada)
+        .put(format!("/users/@me/relationships/{bob_id}"))
+        .json(json!({}))
+        .expect(204)
+        .await;
+    lite.authorized(&bob)
+        .put(format!("/users/@me/relationships/{ada_id}"))
+        .json(json!({}))
+        .expect(204)
+        .await;
     let guild =
         lite.expect("POST", "/guilds", Some(&ada), Some(json!({"name": "Analytical"})), 201).await;
     let guild_id = guild["id"].as_str().unwrap();
@@ -110,22 +94,16 @@ async fn sqlite_copied_into_postgresql_serves_the_same_users_guilds_and_profiles
         lite.expect("POST", &format!("/guilds/{guild_id}/invites"), Some(&ada), None, 200).await;
     let code = invite["code"].as_str().unwrap();
     lite.expect("POST", &format!("/invites/{code}"), Some(&bob), None, 200).await;
-    lite.expect(
-        "POST",
-        "/users/@me/channels",
-        Some(&ada),
-        Some(json!({"recipient_id": bob_id})),
-        200,
-    )
-    .await;
-    lite.expect(
-        "POST",
-        "/members",
-        Some(&ada),
-        Some(json!({"name": "Countess", "avatar": png(4)})),
-        200,
-    )
-    .await;
+    lite.authorized(&ada)
+        .post("/users/@me/channels")
+        .json(json!({"recipient_id": bob_id}))
+        .expect(200)
+        .await;
+    lite.authorized(&ada)
+        .post("/members")
+        .json(json!({"name": "Countess", "avatar": png(4)}))
+        .expect(200)
+        .await;
     cli(&lite.db, &["users", "suspend", "carl", "--reason", "copied too"]);
     let helper = cli(&lite.db, &["bots", "create", "engine-bot", "--owner", "ada"]);
     let helper = bot(helper["token"].as_str().unwrap());

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, backend_test, bot, TestApp, TestDb, TestOptions};
+use crate::support::{assert_documented, backend_test, bot, TestApp, TestOptions};
 
 backend_test!(unknown_routes_are_discord_404s);
 async fn unknown_routes_are_discord_404s(app: TestApp) {
@@ -106,11 +106,7 @@ async fn head_is_served_wherever_get_is(app: TestApp) {
 
 #[actix_web::test]
 async fn bodies_over_the_limit_are_413() {
-    let app = TestApp::start_with(
-        TestDb::sqlite(),
-        TestOptions { max_body_bytes: 1024, ..TestOptions::default() },
-    )
-    .await;
+    let app = TestApp::sqlite(TestOptions { max_body_bytes: 1024, ..TestOptions::default() }).await;
     let (token, _) = app.register("bulky").await;
     let big = json!({"global_name": "x".repeat(4096)});
     let (status, answer) = app.call("PATCH", "/users/@me", Some(&bot(&token)), Some(big)).await;
@@ -136,11 +132,9 @@ async fn bodies_over_the_limit_are_413() {
 /// Discord-shaped 503 with Retry-After — never a 500 — and works again once the lock is gone.
 #[actix_web::test]
 async fn sqlite_busy_is_503_not_500() {
-    let app = TestApp::start_with(
-        TestDb::sqlite(),
-        TestOptions { sqlite_busy_timeout_ms: 200, ..TestOptions::default() },
-    )
-    .await;
+    let app =
+        TestApp::sqlite(TestOptions { sqlite_busy_timeout_ms: 200, ..TestOptions::default() })
+            .await;
     let (token, _) = app.register("locked").await;
     let path = app.db.sqlite_path().unwrap();
     let lock = astral_store::testing::SqliteWriteLock::acquire(&path).unwrap();
@@ -159,7 +153,10 @@ async fn sqlite_busy_is_503_not_500() {
     assert_documented("PATCH", "/users/@me", 503, &body);
     drop(lock);
     let (status, me) = app
-        .call("PATCH", "/users/@me", Some(&bot(&token)), Some(json!({"global_name": "through"})))
+        .as_user(&token)
+        .patch("/users/@me")
+        .json(json!({"global_name": "through"}))
+        .call()
         .await;
     assert_eq!((status, me["global_name"].as_str()), (200, Some("through")));
 }

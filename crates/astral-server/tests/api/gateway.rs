@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, backend_test, bot, TestApp, TestDb, TestOptions};
+use crate::support::{assert_documented, backend_test, bot, TestApp, TestOptions};
 
 const NO_GATEWAY: &str = "404: Not Found (Astral is REST-only: there is no gateway)";
 
@@ -55,7 +55,7 @@ async fn the_gateway_answers_a_documented_503_while_the_database_is_away() {
         rate_limits: Some(astral_ratelimit::LimiterConfig::seed_defaults()),
         ..TestOptions::default()
     };
-    let app = TestApp::start_with(TestDb::sqlite(), options).await;
+    let app = TestApp::sqlite(options).await;
     let (token, _) = app.register("gateway-outage").await;
     let path = app.db.sqlite_path().unwrap();
     let away = format!("{path}.away");

@@ -114,14 +114,7 @@ async fn owners_add_bots_only(app: TestApp) {
         let path = format!("/guilds/{id}/members/{target}");
         app.refusal("PUT", &path, Some(&bot(who)), None, (status, code)).await;
     }
-    app.refusal(
-        "PUT",
-        &format!("/guilds/1/members/{bot_id}"),
-        Some(&bot(&owner)),
-        None,
-        (404, 10004),
-    )
-    .await;
+    app.as_user(&owner).put(format!("/guilds/1/members/{bot_id}")).refusal(404, 10004).await;
 }
 
 backend_test!(guild_list_pages_by_id);
@@ -152,9 +145,8 @@ async fn guild_list_pages_by_id(app: TestApp) {
     assert_eq!(communities, guilds);
 
     for with in ["true", "1", "True"] {
-        let (_, list) = app
-            .call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None)
-            .await;
+        let (_, list) =
+            app.as_user(&owner).get(format!("/users/@me/guilds?with_counts={with}")).call().await;
         for g in list.as_array().unwrap() {
             assert_matches_discord("MyGuildResponse", g);
             assert_matches_contract("MyGuild", g);
@@ -169,20 +161,12 @@ async fn guild_list_pages_by_id(app: TestApp) {
         }
     }
     for with in ["false", "0"] {
-        let (_, list) = app
-            .call("GET", &format!("/users/@me/guilds?with_counts={with}"), Some(&bot(&owner)), None)
-            .await;
+        let (_, list) =
+            app.as_user(&owner).get(format!("/users/@me/guilds?with_counts={with}")).call().await;
         assert!(list[0].get("approximate_member_count").is_none());
     }
     for bad in ["limit=0", "limit=201", "limit=x", "with_counts=yes", "after=abc", "before=-1"] {
-        app.refusal(
-            "GET",
-            &format!("/users/@me/guilds?{bad}"),
-            Some(&bot(&owner)),
-            None,
-            (400, 50035),
-        )
-        .await;
+        app.as_user(&owner).get(format!("/users/@me/guilds?{bad}")).refusal(400, 50035).await;
     }
     // A bound the snowflake pattern allows but no stored id can reach (beyond i64) lies past
     // every id: everything is before it, nothing after it.
@@ -235,14 +219,7 @@ async fn members_leave_owners_cannot(app: TestApp) {
         204
     );
     assert_eq!(my_guild_names(&app, &member, "").await, vec!["Club"]);
-    app.refusal(
-        "DELETE",
-        &format!("/users/@me/guilds/{other}"),
-        Some(&bot(&member)),
-        None,
-        (404, 10004),
-    )
-    .await;
+    app.as_user(&member).delete(format!("/users/@me/guilds/{other}")).refusal(404, 10004).await;
     let (status, body) =
         app.call("DELETE", &format!("/users/@me/guilds/{id}"), Some(&bot(&owner)), None).await;
     assert_eq!(
@@ -250,14 +227,7 @@ async fn members_leave_owners_cannot(app: TestApp) {
         (400, Some("GUILD_OWNER_CANNOT_LEAVE"))
     );
     assert_documented("DELETE", "/users/@me/guilds/{guild_id}", status, &body);
-    app.refusal(
-        "GET",
-        &format!("/users/@me/guilds/{other}/member"),
-        Some(&bot(&member)),
-        None,
-        (404, 10004),
-    )
-    .await;
+    app.as_user(&member).get(format!("/users/@me/guilds/{other}/member")).refusal(404, 10004).await;
 }
 
 backend_test!(profiles_show_what_is_shared);
@@ -269,27 +239,17 @@ async fn profiles_show_what_is_shared(app: TestApp) {
     join(&app, &a, &g, &b).await;
     // c is a friend of both a and b.
     for (x, y_id) in [(&a, &c_id), (&b, &c_id)] {
-        app.call(
-            "PUT",
-            &format!("/users/@me/relationships/{y_id}"),
-            Some(&bot(x)),
-            Some(json!({})),
-        )
-        .await;
+        app.as_user(x).put(format!("/users/@me/relationships/{y_id}")).json(json!({})).call().await;
     }
     for x_id in [&a_id, &b_id] {
-        app.call(
-            "PUT",
-            &format!("/users/@me/relationships/{x_id}"),
-            Some(&bot(&c)),
-            Some(json!({})),
-        )
-        .await;
+        app.as_user(&c)
+            .put(format!("/users/@me/relationships/{x_id}"))
+            .json(json!({}))
+            .call()
+            .await;
     }
     let query = "?with_mutual_guilds=true&with_mutual_friends=1&with_mutual_friends_count=true";
-    let profile = app
-        .expect("GET", &format!("/users/{b_id}/profile{query}"), Some(&bot(&a)), None, 200)
-        .await;
+    let profile = app.as_user(&a).get(format!("/users/{b_id}/profile{query}")).expect(200).await;
     assert_matches_contract("UserProfile", &profile);
     assert_matches_discord("UserResponse", &profile["user"]);
     assert_eq!(profile["mutual_guilds"], json!([{"id": g, "nick": null}]));

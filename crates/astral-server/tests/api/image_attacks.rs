@@ -16,13 +16,11 @@ use std::collections::HashSet;
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::process::{command, register_account, ServerProcess};
 use crate::support::{
-    assert_documented, backend_db_test, backend_test, bot, http_client, TestApp, TestDb,
+    assert_documented, backend_db_test, backend_test, bot, data_uri, http_client, TestApp, TestDb,
     TestOptions,
 };
 
@@ -64,10 +62,6 @@ fn big_png(side: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
-}
-
-fn data_uri(bytes: &[u8], mime: &str) -> String {
-    format!("data:{mime};base64,{}", STANDARD.encode(bytes))
 }
 
 /// Every variant Discord's CDN paths can ask for: 9 sizes × 4 formats.
@@ -464,13 +458,10 @@ backend_db_test!(attack_6_variant_flood_is_bounded, variant_flood);
 async fn upload(app: &TestApp, name: &str, png: &[u8]) -> (String, String) {
     let (token, user_id) = app.register(name).await;
     let me = app
-        .expect(
-            "PATCH",
-            "/users/@me",
-            Some(&bot(&token)),
-            Some(json!({"avatar": data_uri(png, "image/png")})),
-            200,
-        )
+        .as_user(&token)
+        .patch("/users/@me")
+        .json(json!({"avatar": data_uri(png, "image/png")}))
+        .expect(200)
         .await;
     (user_id, me["avatar"].as_str().unwrap().to_owned())
 }
@@ -542,12 +533,10 @@ async fn busy_image_workers_answer_503_and_leave_the_database_free(app: TestApp)
     let (token, user_id) = busy_app.register("patient").await;
     let auth = bot(&token);
     let (_, me) = busy_app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"avatar": data_uri(&big_png(64), "image/png")})),
-        )
+        .authorized(&auth)
+        .patch("/users/@me")
+        .json(json!({"avatar": data_uri(&big_png(64), "image/png")}))
+        .call()
         .await;
     let hash = me["avatar"].as_str().unwrap().to_owned();
     // Hold the only decode thread.
@@ -613,10 +602,10 @@ async fn default_avatars_are_rendered_once_per_size() {
 
 #[actix_web::test]
 async fn cdn_routes_are_limited_per_address() {
-    let app = TestApp::start_with(
-        TestDb::sqlite(),
-        TestOptions { image_rate_limit: Some("3/60s".parse().unwrap()), ..TestOptions::default() },
-    )
+    let app = TestApp::sqlite(TestOptions {
+        image_rate_limit: Some("3/60s".parse().unwrap()),
+        ..TestOptions::default()
+    })
     .await;
     let (user_id, hash) = upload(&app, "limited", &big_png(32)).await;
     let paths = [
@@ -651,14 +640,7 @@ async fn cdn_routes_are_limited_per_address() {
     let r = other.get(format!("{}/embed/avatars/2.png", app.root)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     // The API routes are not charged to the CDN bucket.
-    app.expect(
-        "GET",
-        &format!("/users/{user_id}"),
-        Some(&bot(&app.register("reader").await.0)),
-        None,
-        200,
-    )
-    .await;
+    app.as_user(&app.register("reader").await.0).get(format!("/users/{user_id}")).expect(200).await;
 }
 
 /// Behind a trusted proxy, the CDN limit is per client the proxy names, as the API's is: one
@@ -667,14 +649,11 @@ async fn cdn_routes_are_limited_per_address() {
 async fn cdn_limit_believes_only_trusted_proxies() {
     let mut limits = astral_ratelimit::LimiterConfig::seed_defaults();
     limits.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-    let app = TestApp::start_with(
-        TestDb::sqlite(),
-        TestOptions {
-            rate_limits: Some(limits),
-            image_rate_limit: Some("2/60s".parse().unwrap()),
-            ..TestOptions::default()
-        },
-    )
+    let app = TestApp::sqlite(TestOptions {
+        rate_limits: Some(limits),
+        image_rate_limit: Some("2/60s".parse().unwrap()),
+        ..TestOptions::default()
+    })
     .await;
     let url = format!("{}/embed/avatars/1.png", app.root);
     let fetch = |client: &reqwest::Client, forwarded_for: &str| {

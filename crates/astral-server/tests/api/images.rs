@@ -7,7 +7,7 @@ use base64::Engine;
 use image::{ImageFormat, Rgba, RgbaImage};
 use serde_json::{json, Value};
 
-use crate::support::{assert_documented, backend_test, bot, TestApp};
+use crate::support::{assert_documented, backend_test, bot, data_uri, TestApp};
 
 fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
     let img = RgbaImage::from_fn(w, h, |x, y| Rgba([shade, (x % 256) as u8, (y % 256) as u8, 255]));
@@ -33,10 +33,6 @@ fn animated_gif() -> Vec<u8> {
         }
     }
     out
-}
-
-fn data_uri(bytes: &[u8], mime: &str) -> String {
-    format!("data:{mime};base64,{}", STANDARD.encode(bytes))
 }
 
 async fn fetch(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {

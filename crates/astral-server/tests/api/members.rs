@@ -95,13 +95,10 @@ async fn members_round_trip_through_the_client(app: TestApp) {
     assert_eq!(changed["name"], "Grace", "absent fields are unchanged");
     // `null` clears a nullable field.
     let cleared = app
-        .expect(
-            "PATCH",
-            &format!("/members/{}", id(&member)),
-            Some(&owner),
-            Some(json!({"display_name": null, "bio": null})),
-            200,
-        )
+        .authorized(&owner)
+        .patch(format!("/members/{}", id(&member)))
+        .json(json!({"display_name": null, "bio": null}))
+        .expect(200)
         .await;
     assert_eq!(
         (cleared["display_name"].clone(), cleared["bio"].clone()),
@@ -249,13 +246,10 @@ async fn member_names_are_unique_per_owner_ignoring_case(app: TestApp) {
         .await;
     assert_eq!(error_at(&answer, &["name"]), "MEMBER_NAME_ALREADY_TAKEN");
     let renamed = app
-        .expect(
-            "PATCH",
-            &format!("/members/{}", id(&ada)),
-            Some(&a),
-            Some(json!({"name": "ADA"})),
-            200,
-        )
+        .authorized(&a)
+        .patch(format!("/members/{}", id(&ada)))
+        .json(json!({"name": "ADA"}))
+        .expect(200)
         .await;
     assert_eq!(renamed["name"], "ADA");
 
@@ -300,9 +294,8 @@ async fn a_user_has_at_most_the_cap_of_members(app: TestApp) {
     // Another user is not affected; deleting one makes room.
     let (other, _) = app.register("other").await;
     create(&app, &other, json!({"name": "mine"})).await;
-    let page = app
-        .expect("GET", &format!("/users/{owner_id}/members?limit=1"), Some(&owner), None, 200)
-        .await;
+    let page =
+        app.authorized(&owner).get(format!("/users/{owner_id}/members?limit=1")).expect(200).await;
     app.expect("DELETE", &format!("/members/{}", id(&page[0])), Some(&owner), None, 204).await;
     create(&app, &owner, json!({"name": "one more"})).await;
 }
@@ -401,14 +394,11 @@ async fn only_the_owner_changes_a_member(app: TestApp) {
         member
     );
     // Bots have no members.
-    app.refusal(
-        "POST",
-        "/members",
-        Some(&bot(&bot_token)),
-        Some(json!({"name": "Botling"})),
-        (403, 20001),
-    )
-    .await;
+    app.as_user(&bot_token)
+        .post("/members")
+        .json(json!({"name": "Botling"}))
+        .refusal(403, 20001)
+        .await;
     // Paths that name no member, and lists of nobody.
     for path in ["/members/abc", "/members/ABCDEF", "/members/abcdefg", "/members/1", "/members/-1"]
     {

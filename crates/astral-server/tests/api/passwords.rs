@@ -50,24 +50,19 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
     }
     // Every field error comes at once: a bad username and a weak password together.
     let answer = app
-        .expect(
-            "POST",
-            "/auth/register",
-            None,
-            Some(json!({"username": "no spaces", "password": "12345678"})),
-            400,
-        )
+        .anonymous()
+        .post("/auth/register")
+        .json(json!({"username": "no spaces", "password": "12345678"}))
+        .expect(400)
         .await;
     assert_eq!(password_error(&answer), "PASSWORD_TOO_WEAK");
     assert_eq!(answer["errors"]["username"]["_errors"][0]["code"], "USERNAME_INVALID_CHARACTERS");
     // Over the maximum: a length error, never hashed.
     let (status, answer) = app
-        .call(
-            "POST",
-            "/auth/register",
-            None,
-            Some(json!({"username": "too-long", "password": "correct horse ".repeat(20)})),
-        )
+        .anonymous()
+        .post("/auth/register")
+        .json(json!({"username": "too-long", "password": "correct horse ".repeat(20)}))
+        .call()
         .await;
     assert_eq!((status, password_error(&answer)), (400, "BASE_TYPE_BAD_LENGTH"), "{answer}");
     // Nothing was created.
@@ -76,14 +71,11 @@ async fn weak_passwords_are_refused_at_registration(app: TestApp) {
         assert_eq!(status, 400, "{name}: {answer}");
     }
     // The README's example passes, and logs in.
-    app.expect(
-        "POST",
-        "/auth/register",
-        None,
-        Some(json!({"username": "ada", "password": "correct horse battery"})),
-        201,
-    )
-    .await;
+    app.anonymous()
+        .post("/auth/register")
+        .json(json!({"username": "ada", "password": "correct horse battery"}))
+        .expect(201)
+        .await;
     let token = app.login("ada", "correct horse battery").await;
     app.expect("GET", "/users/@me", Some(&bot(&token)), None, 200).await;
     // A login attempt with a password over the maximum is refused like any wrong one.

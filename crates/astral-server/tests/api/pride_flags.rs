@@ -77,13 +77,10 @@ async fn flags_round_trip_through_the_generated_client(app: TestApp) {
         ("Trans", Some("Five stripes"))
     );
     let cleared = app
-        .expect(
-            "PATCH",
-            &format!("/users/@me/flags/{id}"),
-            Some(&auth),
-            Some(json!({"description": null})),
-            200,
-        )
+        .authorized(&auth)
+        .patch(format!("/users/@me/flags/{id}"))
+        .json(json!({"description": null}))
+        .expect(200)
         .await;
     assert_matches_contract("PrideFlag", &cleared);
     assert_eq!((cleared["name"].as_str(), &cleared["description"]), (Some("Trans"), &Value::Null));
@@ -136,7 +133,10 @@ async fn names_and_descriptions_are_checked_at_their_limits(app: TestApp) {
     ];
     for (body, field, code) in bad_creates {
         let refused = app
-            .refusal("POST", "/users/@me/flags", Some(&auth), Some(body.clone()), (400, 50035))
+            .authorized(&auth)
+            .post("/users/@me/flags")
+            .json(body.clone())
+            .refusal(400, 50035)
             .await;
         assert_eq!(refused["errors"][field]["_errors"][0]["code"], code, "{body}: {refused}");
     }
@@ -147,7 +147,10 @@ async fn names_and_descriptions_are_checked_at_their_limits(app: TestApp) {
     assert_eq!(refused["errors"]["name"]["_errors"][0]["code"], "BASE_TYPE_REQUIRED");
 
     let edited = app
-        .expect("PATCH", &path, Some(&auth), Some(json!({"name": "ü", "description": "ä"})), 200)
+        .authorized(&auth)
+        .patch(&path)
+        .json(json!({"name": "ü", "description": "ä"}))
+        .expect(200)
         .await;
     assert_eq!((edited["name"].as_str(), edited["description"].as_str()), (Some("ü"), Some("ä")));
     let bad_edits = [
@@ -179,13 +182,10 @@ async fn only_png_jpeg_and_webp_images_are_flags(app: TestApp) {
     let gif =
         format!("data:image/gif;base64,{}", STANDARD.encode(encoded(8, 8, 1, ImageFormat::Gif)));
     let refused = app
-        .refusal(
-            "POST",
-            "/users/@me/flags",
-            Some(&auth),
-            Some(json!({"flag": gif, "name": "Animated", "description": "alt text"})),
-            (400, 50035),
-        )
+        .authorized(&auth)
+        .post("/users/@me/flags")
+        .json(json!({"flag": gif, "name": "Animated", "description": "alt text"}))
+        .refusal(400, 50035)
         .await;
     let error = &refused["errors"]["flag"]["_errors"][0];
     assert_eq!(error["code"], "IMAGE_INVALID");
@@ -208,13 +208,10 @@ async fn only_png_jpeg_and_webp_images_are_flags(app: TestApp) {
     }
     // A bad image and a bad name are reported together.
     let refused = app
-        .refusal(
-            "POST",
-            "/users/@me/flags",
-            Some(&auth),
-            Some(json!({"flag": "@@", "name": ""})),
-            (400, 50035),
-        )
+        .authorized(&auth)
+        .post("/users/@me/flags")
+        .json(json!({"flag": "@@", "name": ""}))
+        .refusal(400, 50035)
         .await;
     assert!(
         refused["errors"]["flag"].is_object() && refused["errors"]["name"].is_object(),
@@ -262,14 +259,11 @@ async fn bots_cannot_use_the_flag_routes(app: TestApp) {
     let body = json!({"flag": png(1), "name": "Bot flag"});
     app.refusal("GET", "/users/@me/flags", Some(&auth), None, (403, 20001)).await;
     app.refusal("POST", "/users/@me/flags", Some(&auth), Some(body), (403, 20001)).await;
-    app.refusal(
-        "PATCH",
-        "/users/@me/flags/1",
-        Some(&auth),
-        Some(json!({"name": "x"})),
-        (403, 20001),
-    )
-    .await;
+    app.authorized(&auth)
+        .patch("/users/@me/flags/1")
+        .json(json!({"name": "x"}))
+        .refusal(403, 20001)
+        .await;
     app.refusal("DELETE", "/users/@me/flags/1", Some(&auth), None, (403, 20001)).await;
 }
 
@@ -319,13 +313,10 @@ async fn nobody_has_more_than_the_cap(app: TestApp) {
         create(&app, &auth, json!({"flag": flag, "name": format!("Flag {i}")})).await;
     }
     let refused = app
-        .refusal(
-            "POST",
-            "/users/@me/flags",
-            Some(&auth),
-            Some(json!({"flag": flag, "name": "One more"})),
-            (400, 30080),
-        )
+        .authorized(&auth)
+        .post("/users/@me/flags")
+        .json(json!({"flag": flag, "name": "One more"}))
+        .refusal(400, 30080)
         .await;
     assert_eq!(
         refused["message"],
@@ -338,14 +329,11 @@ async fn nobody_has_more_than_the_cap(app: TestApp) {
     let path = format!("/users/@me/flags/{}", listed[0]["id"].as_str().unwrap());
     app.expect("DELETE", &path, Some(&auth), None, 204).await;
     create(&app, &auth, json!({"flag": flag, "name": "Room again"})).await;
-    app.refusal(
-        "POST",
-        "/users/@me/flags",
-        Some(&auth),
-        Some(json!({"flag": flag, "name": "Over"})),
-        (400, 30080),
-    )
-    .await;
+    app.authorized(&auth)
+        .post("/users/@me/flags")
+        .json(json!({"flag": flag, "name": "Over"}))
+        .refusal(400, 30080)
+        .await;
 }
 
 /// The ids of a profile answer's `pride_flags`, in order.
@@ -406,7 +394,10 @@ async fn the_profile_shows_the_selected_flags_in_order(app: TestApp) {
     // The order sent, not the order made; each shown as the library shows it.
     let order = json!([ids[2], ids[0], ids[1]]);
     let answer = app
-        .expect("PATCH", "/users/@me", Some(&auth), Some(json!({"pride_flags": order})), 200)
+        .authorized(&auth)
+        .patch("/users/@me")
+        .json(json!({"pride_flags": order}))
+        .expect(200)
         .await;
     assert_eq!(shown(&answer), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
     assert_eq!(answer["pride_flags"][1], flags[0]);

@@ -596,13 +596,10 @@ async fn embedded_users_stay_plain(app: TestApp) {
         assert!(user.get(key).is_none(), "a relationship's user carries {key}: {user}");
     }
     let dm = app
-        .expect(
-            "POST",
-            "/users/@me/channels",
-            Some(&bot(&b)),
-            Some(json!({"recipient_id": a_id})),
-            200,
-        )
+        .as_user(&b)
+        .post("/users/@me/channels")
+        .json(json!({"recipient_id": a_id}))
+        .expect(200)
         .await;
     assert!(dm["recipients"][0].get("bio").is_none(), "{dm}");
 }

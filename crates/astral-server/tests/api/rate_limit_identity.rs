@@ -551,10 +551,10 @@ async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others(
 /// failed-login bucket (10 per address) would stop the next ones.
 #[actix_web::test]
 async fn sixteen_junk_header_guessers_get_at_most_the_burst_on_default_limits() {
-    let app = TestApp::start_with(
-        TestDb::sqlite(),
-        TestOptions { rate_limits: Some(LimiterConfig::seed_defaults()), ..TestOptions::default() },
-    )
+    let app = TestApp::sqlite(TestOptions {
+        rate_limits: Some(LimiterConfig::seed_defaults()),
+        ..TestOptions::default()
+    })
     .await;
     registered(&app, "guessed").await;
     let until = Instant::now() + Duration::from_secs(1);

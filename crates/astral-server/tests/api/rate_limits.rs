@@ -238,12 +238,10 @@ async fn unauthenticated_requests_are_limited_per_ip() {
     let config = limits(|c| c.unauthenticated = "2/60s".parse().unwrap());
     let (app, clock) = frozen_app(TestDb::sqlite(), config).await;
     let login = || {
-        app.call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": "nobody", "password": "guessing-1"})),
-        )
+        app.anonymous()
+            .post("/auth/login")
+            .json(json!({"login": "nobody", "password": "guessing-1"}))
+            .call()
     };
     assert_eq!(login().await.0, 400);
     assert_eq!(login().await.0, 400);

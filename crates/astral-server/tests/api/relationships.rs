@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_documented, assert_matches_contract, backend_test, bot, TestApp, TestDb, TestOptions,
+    assert_documented, assert_matches_contract, backend_test, bot, TestApp, TestOptions,
 };
 
 async fn kinds(app: &TestApp, token: &str) -> Vec<(String, i64)> {
@@ -123,14 +123,11 @@ async fn decline_cancel_and_block(app: TestApp) {
     let (status, body) = put(&app, &a, &b_id, json!({})).await;
     assert_eq!((status, body["code"].as_i64()), (400, Some(80000)));
     assert_documented("PUT", "/users/@me/relationships/{user_id}", status, &body);
-    app.refusal(
-        "POST",
-        "/users/@me/relationships",
-        Some(&bot(&a)),
-        Some(json!({"username": "dave"})),
-        (400, 80000),
-    )
-    .await;
+    app.as_user(&a)
+        .post("/users/@me/relationships")
+        .json(json!({"username": "dave"}))
+        .refusal(400, 80000)
+        .await;
     // Unblock.
     assert_eq!(
         app.call("DELETE", &format!("/users/@me/relationships/{a_id}"), Some(&bot(&b)), None)
@@ -229,11 +226,7 @@ async fn simultaneous_requests_end_as_friends(app: TestApp) {
 
 #[actix_web::test]
 async fn the_friend_limit_is_enforced_on_both_sides() {
-    let app = TestApp::start_with(
-        TestDb::sqlite(),
-        TestOptions { max_friends: 2, ..TestOptions::default() },
-    )
-    .await;
+    let app = TestApp::sqlite(TestOptions { max_friends: 2, ..TestOptions::default() }).await;
     let (hub, hub_id) = app.register("hub").await;
     for name in ["f1", "f2"] {
         let (t, id) = app.register(name).await;

@@ -313,9 +313,8 @@ async fn badges_and_admin_are_set_through_the_cli(app: TestApp) {
     assert!(raw.get("is_admin").is_none(), "{raw}");
     // is_admin grants no API power: an administrator is refused another's guild like anyone.
     let (owner, _) = app.register("guild-owner").await;
-    let guild = app
-        .expect("POST", "/guilds", Some(&bot(&owner)), Some(json!({"name": "Theirs"})), 201)
-        .await;
+    let guild =
+        app.as_user(&owner).post("/guilds").json(json!({"name": "Theirs"})).expect(201).await;
     let path = format!("/guilds/{}", guild["id"].as_str().unwrap());
     app.refusal("GET", &path, Some(&auth), None, (403, 50001)).await;
 

@@ -173,6 +173,11 @@ impl TestApp {
         Self::start_with(db, TestOptions::default()).await
     }
 
+    /// [`start_with`](Self::start_with) on a fresh SQLite database.
+    pub async fn sqlite(options: TestOptions) -> TestApp {
+        Self::start_with(TestDb::sqlite(), options).await
+    }
+
     pub async fn start_with(db: TestDb, options: TestOptions) -> TestApp {
         let mut config = StoreConfig::new(db.url());
         config.pool_size = 4;
@@ -295,11 +300,14 @@ impl TestApp {
         astral_store::Store::open(&astral_store::StoreConfig::new(self.db.url())).expect("store")
     }
 
+    /// `GET {path}` on the root (`/healthz`, `/openapi.json`, `/docs/` …), sent as is.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.root)).send().await.expect("send")
+    }
+
     /// `GET /healthz` as JSON.
     pub async fn health(&self) -> Value {
-        let response =
-            self.http.get(format!("{}/healthz", self.root)).send().await.expect("healthz");
-        response.json().await.expect("healthz is JSON")
+        self.get("/healthz").await.json().await.expect("healthz is JSON")
     }
 
     /// A bot account, made the documented way (`astral users create --bot`); returns
@@ -424,6 +432,97 @@ impl TestApp {
     }
 }
 
+/// Requests on `/api/v10` with one `Authorization` (or none), so a test says who asks once:
+/// `app.as_user(&token).put(path).json(body).refusal(404, 10004).await`.
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    authorization: Option<String>,
+}
+
+impl TestApp {
+    /// Requests sent as the user of `token` (`Authorization: Bot <token>`).
+    pub fn as_user(&self, token: &str) -> Caller<'_> {
+        Caller { app: self, authorization: Some(bot(token)) }
+    }
+
+    /// Requests sent with `Authorization: <authorization>` as given.
+    pub fn authorized(&self, authorization: &str) -> Caller<'_> {
+        Caller { app: self, authorization: Some(authorization.to_owned()) }
+    }
+
+    /// Requests sent without `Authorization`.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller { app: self, authorization: None }
+    }
+}
+
+impl<'a> Caller<'a> {
+    pub fn request(&self, method: &'static str, path: impl AsRef<str>) -> Call<'a> {
+        Call {
+            app: self.app,
+            method,
+            path: path.as_ref().to_owned(),
+            authorization: self.authorization.clone(),
+            body: None,
+        }
+    }
+
+    pub fn get(&self, path: impl AsRef<str>) -> Call<'a> {
+        self.request("GET", path)
+    }
+
+    pub fn post(&self, path: impl AsRef<str>) -> Call<'a> {
+        self.request("POST", path)
+    }
+
+    pub fn put(&self, path: impl AsRef<str>) -> Call<'a> {
+        self.request("PUT", path)
+    }
+
+    pub fn patch(&self, path: impl AsRef<str>) -> Call<'a> {
+        self.request("PATCH", path)
+    }
+
+    pub fn delete(&self, path: impl AsRef<str>) -> Call<'a> {
+        self.request("DELETE", path)
+    }
+}
+
+/// One request of a [`Caller`]; ends in [`TestApp::call`], [`TestApp::expect`] or
+/// [`TestApp::refusal`].
+pub struct Call<'a> {
+    app: &'a TestApp,
+    method: &'static str,
+    path: String,
+    authorization: Option<String>,
+    body: Option<Value>,
+}
+
+impl Call<'_> {
+    /// Sends `body` as the request's JSON.
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// `(status, json body)`, as [`TestApp::call`].
+    pub async fn call(self) -> (u16, Value) {
+        self.app.call(self.method, &self.path, self.authorization.as_deref(), self.body).await
+    }
+
+    /// Must answer `status`; returns the body, as [`TestApp::expect`].
+    pub async fn expect(self, status: u16) -> Value {
+        let token = self.authorization.as_deref();
+        self.app.expect(self.method, &self.path, token, self.body, status).await
+    }
+
+    /// Must be refused with `status` and Discord JSON `code`, as [`TestApp::refusal`].
+    pub async fn refusal(self, status: u16, code: i64) -> Value {
+        let token = self.authorization.as_deref();
+        self.app.refusal(self.method, &self.path, token, self.body, (status, code)).await
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting and let the worker thread go; the returned future need not be awaited.
@@ -495,6 +594,20 @@ pub async fn send(
 /// has a body).
 pub fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
     builder.pool_idle_timeout(std::time::Duration::from_secs(2)).build().expect("client")
+}
+
+/// An 8×8 PNG of one `rgba` colour, as a data URI.
+pub fn solid_png_uri(rgba: [u8; 4]) -> String {
+    let img = image::RgbaImage::from_pixel(8, 8, image::Rgba(rgba));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("encode PNG");
+    data_uri(&out.into_inner(), "image/png")
+}
+
+/// `bytes` as a `data:` URI of type `mime`.
+pub fn data_uri(bytes: &[u8], mime: &str) -> String {
+    use base64::Engine;
+    format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 /// `Bot <token>`.

@@ -118,12 +118,10 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
     let (token, user_id) = app.register("patcher").await;
     let auth = bot(&token);
     let (status, me) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"global_name": "Pat", "locale": "fr"})),
-        )
+        .authorized(&auth)
+        .patch("/users/@me")
+        .json(json!({"global_name": "Pat", "locale": "fr"}))
+        .call()
         .await;
     assert_eq!(status, 200, "{me}");
     assert_documented("PATCH", "/users/@me", status, &me);
@@ -135,12 +133,10 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
 
     // Absent fields stay; unknown fields are ignored.
     let (_, me) = app
-        .call(
-            "PATCH",
-            "/users/@me",
-            Some(&auth),
-            Some(json!({"username": "Patcher2", "unknown_field": [1, 2]})),
-        )
+        .authorized(&auth)
+        .patch("/users/@me")
+        .json(json!({"username": "Patcher2", "unknown_field": [1, 2]}))
+        .call()
         .await;
     assert_eq!(
         (me["global_name"].as_str(), me["locale"].as_str(), me["username"].as_str()),
@@ -200,14 +196,11 @@ async fn patch_is_validated_and_changes_nothing_on_error(app: TestApp) {
         assert_documented("PATCH", "/users/@me", status, &answer);
     }
     // A body with one good and one bad field changes nothing.
-    app.expect(
-        "PATCH",
-        "/users/@me",
-        Some(&auth),
-        Some(json!({"global_name": "Half", "locale": "bogus"})),
-        400,
-    )
-    .await;
+    app.authorized(&auth)
+        .patch("/users/@me")
+        .json(json!({"global_name": "Half", "locale": "bogus"}))
+        .expect(400)
+        .await;
     let (_, me) = app.call("GET", "/users/@me", Some(&auth), None).await;
     assert_eq!(
         (me["username"].as_str(), &me["global_name"], me["locale"].as_str()),
