@@ -8,10 +8,11 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
+use crate::profile::request_with_profile_lists;
 use crate::profile::{
-    fields_schema, links_schema, names_schema, pronoun_entries_schema, read_field_entry, read_link,
-    read_profile_field, read_pronoun_entry, FieldEntry, ProfileField, ProfileLists, PronounEntry,
-    BIO_LENGTH, MAX_FIELDS, MAX_LINKS, MAX_NAMES, MAX_PRONOUN_ENTRIES,
+    pronoun_entries_schema, read_field_entry, read_link, read_profile_field, read_pronoun_entry,
+    FieldEntry, ProfileField, ProfileLists, PronounEntry, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
+    MAX_NAMES, MAX_PRONOUN_ENTRIES,
 };
 use crate::user::{list, pronouns_key};
 use crate::{FormErrors, Snowflake, UserId};
@@ -77,84 +78,62 @@ pub struct PartialProfileMember {
     pub pronoun_entries: Vec<PronounEntry>,
 }
 
-/// `POST /members`: `name` is required, the rest optional. Read by
-/// [`CreateProfileMemberRequest::read`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CreateProfileMemberRequest {
-    #[schema(schema_with = member_name_schema)]
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = member_display_name_schema)]
-    pub display_name: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = member_bio_schema)]
-    pub bio: Option<Option<String>>,
-    /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
-    /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); absent or `null` for none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub avatar: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = links_schema)]
-    pub links: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = names_schema)]
-    pub names: Option<Vec<FieldEntry>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronoun_entries_schema)]
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// pronouns.cc clients' spelling of `pronoun_entries` (an array), as on `PATCH /users/@me`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronouns_alias_schema)]
-    pub pronouns: Option<Vec<PronounEntry>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = fields_schema)]
-    pub fields: Option<Vec<ProfileField>>,
-    /// Seen by the owner alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub hidden: Option<bool>,
+request_with_profile_lists! {
+    /// `POST /members`: `name` is required, the rest optional. Read by
+    /// [`CreateProfileMemberRequest::read`].
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct CreateProfileMemberRequest {
+        #[schema(schema_with = member_name_schema)]
+        pub name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = member_display_name_schema)]
+        pub display_name: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = member_bio_schema)]
+        pub bio: Option<Option<String>>,
+        /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
+        /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); absent or `null` for none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        pub avatar: Option<Option<String>>,
+    }
+    profile_lists
+    {
+        /// Seen by the owner alone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        pub hidden: Option<bool>,
+    }
 }
 
-/// `PATCH /members/{member_id}`: every field optional, absent ones unchanged. Read by
-/// [`ProfileMemberRequest::read`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ProfileMemberRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = member_name_schema)]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = member_display_name_schema)]
-    pub display_name: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = member_bio_schema)]
-    pub bio: Option<Option<String>>,
-    /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
-    /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); the current hash (no change);
-    /// or `null` to remove it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub avatar: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = links_schema)]
-    pub links: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = names_schema)]
-    pub names: Option<Vec<FieldEntry>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronoun_entries_schema)]
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// pronouns.cc clients' spelling of `pronoun_entries` (an array), as on `PATCH /users/@me`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronouns_alias_schema)]
-    pub pronouns: Option<Vec<PronounEntry>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = fields_schema)]
-    pub fields: Option<Vec<ProfileField>>,
-    /// Seen by the owner alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub hidden: Option<bool>,
+request_with_profile_lists! {
+    /// `PATCH /members/{member_id}`: every field optional, absent ones unchanged. Read by
+    /// [`ProfileMemberRequest::read`].
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ProfileMemberRequest {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = member_name_schema)]
+        pub name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = member_display_name_schema)]
+        pub display_name: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = member_bio_schema)]
+        pub bio: Option<Option<String>>,
+        /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
+        /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); the current hash (no change);
+        /// or `null` to remove it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        pub avatar: Option<Option<String>>,
+    }
+    profile_lists
+    {
+        /// Seen by the owner alone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        pub hidden: Option<bool>,
+    }
 }
 
 fn member_name_schema() -> ObjectBuilder {

@@ -17,6 +17,48 @@ use utoipa::ToSchema;
 use crate::form::{refuse_at, short, Invalid, Length};
 use crate::FormErrors;
 
+/// Declares a request body that takes the profile lists a user's and a member's bodies share,
+/// each optional and replacing the stored list when present: `links`, `names`,
+/// `pronoun_entries`, its pronouns.cc spelling `pronouns`, and `fields`. The body's own fields
+/// go in the brace group before `profile_lists` and the one after it, in that order on the
+/// wire and in the schema. `pronouns`' schema is the calling module's `pronouns_alias_schema`
+/// (its description names the body's own rule).
+macro_rules! request_with_profile_lists {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($before:tt)* }
+        profile_lists
+        { $($after:tt)* }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($before)*
+            /// Replaces the links.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schema(schema_with = crate::profile::links_schema)]
+            pub links: Option<Vec<String>>,
+            /// Replaces the names.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schema(schema_with = crate::profile::names_schema)]
+            pub names: Option<Vec<crate::profile::FieldEntry>>,
+            /// Replaces the pronoun entries.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schema(schema_with = crate::profile::pronoun_entries_schema)]
+            pub pronoun_entries: Option<Vec<crate::profile::PronounEntry>>,
+            /// pronouns.cc's name for `pronoun_entries` (an array).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schema(schema_with = pronouns_alias_schema)]
+            pub pronouns: Option<Vec<crate::profile::PronounEntry>>,
+            /// Replaces the fields.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schema(schema_with = crate::profile::fields_schema)]
+            pub fields: Option<Vec<crate::profile::ProfileField>>,
+            $($after)*
+        }
+    };
+}
+pub(crate) use request_with_profile_lists;
+
 /// `bio`: pronouns.cc's limit (Fluxer's 320 is reconciled by the account issue).
 pub const BIO_LENGTH: Length = Length::new(1, 1000);
 /// `member_title` (`null` means "Members").

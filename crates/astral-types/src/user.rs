@@ -13,6 +13,7 @@ use crate::form::{finish, Field, FormReader, Invalid, Length};
 use crate::locale::AvailableLocalesEnum;
 use crate::member::{PartialProfileMember, MAX_PROFILE_MEMBERS};
 use crate::pride_flag::{read_pride_flag_id, PrideFlag, SelectionError, MAX_PROFILE_PRIDE_FLAGS};
+use crate::profile::request_with_profile_lists;
 use crate::profile::SchemaRef;
 use crate::profile::{
     check_statuses, custom_preferences_schema, fields_schema, links_schema, names_schema,
@@ -63,150 +64,142 @@ pub struct User {
     pub primary_guild: Option<PrimaryGuild>,
 }
 
-/// A user with their pronouns.cc profile (`GET /users/{user_id}`, a profile's `user`):
-/// Discord's public user plus the profile fields; `created_at`, `timezone` and `list_private`
-/// only when the caller is that user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct UserWithProfile {
-    pub id: UserId,
-    pub username: String,
-    pub discriminator: String,
-    #[schema(required = true)]
-    pub global_name: Option<String>,
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub bot: bool,
-    pub system: bool,
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    #[schema(required = true)]
-    pub accent_color: Option<i32>,
-    pub public_flags: i32,
-    pub flags: i64,
-    #[schema(required = true)]
-    pub primary_guild: Option<PrimaryGuild>,
-    /// The user's short id: 5 lowercase ASCII letters, unique; `GET /users/{user_id}` finds the
-    /// user by it.
-    pub sid: String,
-    /// Badges bitmask, set by an administrator through the `astral` CLI; it grants nothing.
-    pub badges: i64,
-    /// The user's description, if set.
-    #[schema(required = true, schema_with = bio_answer_schema)]
-    pub bio: Option<String>,
-    /// The member list's heading; `null` means "Members".
-    #[schema(required = true, schema_with = member_title_answer_schema)]
-    pub member_title: Option<String>,
-    #[schema(schema_with = links_schema)]
-    pub links: Vec<String>,
-    #[schema(schema_with = names_schema)]
-    pub names: Vec<FieldEntry>,
-    /// pronouns.cc's `pronouns` (Discord's `pronouns` is a plain string).
-    #[schema(schema_with = pronoun_entries_schema)]
-    pub pronoun_entries: Vec<PronounEntry>,
-    #[schema(schema_with = fields_schema)]
-    pub fields: Vec<ProfileField>,
-    /// The current offset of the user's time zone from UTC in seconds (daylight saving
-    /// included); `null` without a time zone.
-    #[schema(required = true)]
-    pub utc_offset: Option<i32>,
-    #[schema(schema_with = custom_preferences_schema)]
-    pub custom_preferences: CustomPreferences,
-    #[schema(schema_with = shown_pride_flags_schema)]
-    pub pride_flags: Vec<PrideFlag>,
-    #[schema(schema_with = shown_members_schema)]
-    pub members: Vec<PartialProfileMember>,
-    /// Self only: when the account was created (ISO 8601; from its id).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub created_at: Option<String>,
-    /// Self only: the IANA time zone, or `null`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = timezone_schema)]
-    pub timezone: Option<Option<String>>,
-    /// Self only: whether the member list is hidden from others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub list_private: Option<bool>,
-    /// Self only: set through the `astral` CLI; it grants no API power.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub is_admin: Option<bool>,
-    /// Self only: when the short id was last rerolled (ISO 8601), `null` if never.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, nullable = true)]
-    pub last_sid_reroll: Option<Option<String>>,
+/// Declares a user answer with a pronouns.cc profile: Discord's public user fields (as on
+/// [`User`]), the answer's own fields in the first brace group, the profile fields, then the
+/// answer's fields in the second brace group. `utc_offset_doc`, when given, is `utc_offset`'s
+/// description in the schema (the contract describes it on the public answer only).
+macro_rules! user_with_profile {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($before:tt)* }
+        profile($(utc_offset_doc = $utc_offset_doc:literal)?)
+        { $($after:tt)* }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            pub id: UserId,
+            pub username: String,
+            pub discriminator: String,
+            #[schema(required = true)]
+            pub global_name: Option<String>,
+            #[schema(required = true)]
+            pub avatar: Option<String>,
+            pub bot: bool,
+            pub system: bool,
+            #[schema(required = true)]
+            pub banner: Option<String>,
+            #[schema(required = true)]
+            pub accent_color: Option<i32>,
+            pub public_flags: i32,
+            pub flags: i64,
+            #[schema(required = true)]
+            pub primary_guild: Option<PrimaryGuild>,
+            $($before)*
+            /// The user's description, if set.
+            #[schema(required = true, schema_with = bio_answer_schema)]
+            pub bio: Option<String>,
+            /// The member list's heading; `null` means "Members".
+            #[schema(required = true, schema_with = member_title_answer_schema)]
+            pub member_title: Option<String>,
+            #[schema(schema_with = links_schema)]
+            pub links: Vec<String>,
+            #[schema(schema_with = names_schema)]
+            pub names: Vec<FieldEntry>,
+            /// pronouns.cc's `pronouns` (Discord's `pronouns` is a plain string).
+            #[schema(schema_with = pronoun_entries_schema)]
+            pub pronoun_entries: Vec<PronounEntry>,
+            #[schema(schema_with = fields_schema)]
+            pub fields: Vec<ProfileField>,
+            $(#[doc = $utc_offset_doc])?
+            #[schema(required = true)]
+            pub utc_offset: Option<i32>,
+            #[schema(schema_with = custom_preferences_schema)]
+            pub custom_preferences: CustomPreferences,
+            #[schema(schema_with = shown_pride_flags_schema)]
+            pub pride_flags: Vec<PrideFlag>,
+            #[schema(schema_with = shown_members_schema)]
+            pub members: Vec<PartialProfileMember>,
+            $($after)*
+        }
+    };
 }
 
-/// The caller's own account with their pronouns.cc profile (`GET /users/@me`, the answer of
-/// `PATCH /users/@me`): Discord's private user plus the profile and self-only fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PrivateUserWithProfile {
-    pub id: UserId,
-    pub username: String,
-    pub discriminator: String,
-    #[schema(required = true)]
-    pub global_name: Option<String>,
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub bot: bool,
-    pub system: bool,
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    #[schema(required = true)]
-    pub accent_color: Option<i32>,
-    pub public_flags: i32,
-    pub flags: i64,
-    #[schema(required = true)]
-    pub primary_guild: Option<PrimaryGuild>,
-    /// Whether two-factor authentication is enabled.
-    pub mfa_enabled: bool,
-    /// One of Discord's locales; `en-US` by default.
-    #[schema(value_type = AvailableLocalesEnum)]
-    pub locale: String,
-    /// 0 none, 1 Nitro Classic, 2 Nitro, 3 Nitro Basic.
-    pub premium_type: i32,
-    /// The account's email, if one was given.
-    #[schema(required = true)]
-    pub email: Option<String>,
-    /// Whether the email was verified.
-    pub verified: bool,
-    // pronouns.cc's short id and admin fields (docs/profiles.md#short-ids).
-    /// The user's short id: 5 lowercase ASCII letters, unique; `GET /users/{user_id}` finds the
-    /// user by it.
-    pub sid: String,
-    /// Badges bitmask, set by an administrator through the `astral` CLI; it grants nothing.
-    pub badges: i64,
-    /// Set through the `astral` CLI; it grants no API power.
-    pub is_admin: bool,
-    /// When the short id was last rerolled (ISO 8601), `null` if never.
-    #[schema(required = true)]
-    pub last_sid_reroll: Option<String>,
-    // pronouns.cc's profile (docs/profiles.md).
-    #[schema(required = true, schema_with = bio_answer_schema)]
-    pub bio: Option<String>,
-    #[schema(required = true, schema_with = member_title_answer_schema)]
-    pub member_title: Option<String>,
-    #[schema(schema_with = links_schema)]
-    pub links: Vec<String>,
-    #[schema(schema_with = names_schema)]
-    pub names: Vec<FieldEntry>,
-    #[schema(schema_with = pronoun_entries_schema)]
-    pub pronoun_entries: Vec<PronounEntry>,
-    #[schema(schema_with = fields_schema)]
-    pub fields: Vec<ProfileField>,
-    #[schema(required = true)]
-    pub utc_offset: Option<i32>,
-    #[schema(schema_with = custom_preferences_schema)]
-    pub custom_preferences: CustomPreferences,
-    #[schema(schema_with = shown_pride_flags_schema)]
-    pub pride_flags: Vec<PrideFlag>,
-    #[schema(schema_with = shown_members_schema)]
-    pub members: Vec<PartialProfileMember>,
-    /// When the account was created (ISO 8601; from its id).
-    pub created_at: String,
-    #[schema(required = true, schema_with = timezone_schema)]
-    pub timezone: Option<String>,
-    pub list_private: bool,
+user_with_profile! {
+    /// A user with their pronouns.cc profile (`GET /users/{user_id}`, a profile's `user`):
+    /// Discord's public user plus the profile fields; `created_at`, `timezone` and `list_private`
+    /// only when the caller is that user.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct UserWithProfile {
+        /// The user's short id: 5 lowercase ASCII letters, unique; `GET /users/{user_id}` finds the
+        /// user by it.
+        pub sid: String,
+        /// Badges bitmask, set by an administrator through the `astral` CLI; it grants nothing.
+        pub badges: i64,
+    }
+    profile(utc_offset_doc = "The current offset of the user's time zone from UTC in seconds \
+                              (daylight saving\n\
+                              included); `null` without a time zone.")
+    {
+        /// Self only: when the account was created (ISO 8601; from its id).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        pub created_at: Option<String>,
+        /// Self only: the IANA time zone, or `null`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = timezone_schema)]
+        pub timezone: Option<Option<String>>,
+        /// Self only: whether the member list is hidden from others.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        pub list_private: Option<bool>,
+        /// Self only: set through the `astral` CLI; it grants no API power.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        pub is_admin: Option<bool>,
+        /// Self only: when the short id was last rerolled (ISO 8601), `null` if never.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>, nullable = true)]
+        pub last_sid_reroll: Option<Option<String>>,
+    }
+}
+
+user_with_profile! {
+    /// The caller's own account with their pronouns.cc profile (`GET /users/@me`, the answer of
+    /// `PATCH /users/@me`): Discord's private user plus the profile and self-only fields.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PrivateUserWithProfile {
+        /// Whether two-factor authentication is enabled.
+        pub mfa_enabled: bool,
+        /// One of Discord's locales; `en-US` by default.
+        #[schema(value_type = AvailableLocalesEnum)]
+        pub locale: String,
+        /// 0 none, 1 Nitro Classic, 2 Nitro, 3 Nitro Basic.
+        pub premium_type: i32,
+        /// The account's email, if one was given.
+        #[schema(required = true)]
+        pub email: Option<String>,
+        /// Whether the email was verified.
+        pub verified: bool,
+        // pronouns.cc's short id and admin fields (docs/profiles.md#short-ids).
+        /// The user's short id: 5 lowercase ASCII letters, unique; `GET /users/{user_id}` finds the
+        /// user by it.
+        pub sid: String,
+        /// Badges bitmask, set by an administrator through the `astral` CLI; it grants nothing.
+        pub badges: i64,
+        /// Set through the `astral` CLI; it grants no API power.
+        pub is_admin: bool,
+        /// When the short id was last rerolled (ISO 8601), `null` if never.
+        #[schema(required = true)]
+        pub last_sid_reroll: Option<String>,
+    }
+    profile()
+    {
+        /// When the account was created (ISO 8601; from its id).
+        pub created_at: String,
+        #[schema(required = true, schema_with = timezone_schema)]
+        pub timezone: Option<String>,
+        pub list_private: bool,
+    }
 }
 
 fn shown_pride_flags_schema() -> ArrayBuilder {
@@ -251,85 +244,69 @@ pub struct PrimaryGuild {
     pub badge: Option<String>,
 }
 
-/// `PATCH /users/@me`. Absent fields stay unchanged; `null` clears a nullable one.
-/// Read by [`UpdateMyUserRequest::read`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct UpdateMyUserRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = new_username_schema)]
-    pub username: Option<String>,
-    /// pronouns.cc's name for `username`, under the same rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = name_alias_schema)]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = new_global_name_schema)]
-    pub global_name: Option<Option<String>>,
-    /// pronouns.cc's name for `global_name`, under the same rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = display_name_alias_schema)]
-    pub display_name: Option<Option<String>>,
-    /// One of Discord's locales.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<AvailableLocalesEnum>, nullable = false)]
-    pub locale: Option<String>,
-    /// New avatar: a PNG, JPEG, GIF or WebP image as a data URI (`data:image/png;base64,…`) or
-    /// raw base64 (at most 10 MiB, 4096×4096 pixels); the current hash (no change); or `null`
-    /// to remove it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub avatar: Option<Option<String>>,
-    /// New banner, like `avatar`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub banner: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = bio_schema)]
-    pub bio: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = member_title_schema)]
-    pub member_title: Option<Option<String>>,
-    /// Replaces the links.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = links_schema)]
-    pub links: Option<Vec<String>>,
-    /// Replaces the names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = names_schema)]
-    pub names: Option<Vec<FieldEntry>>,
-    /// Replaces the pronoun entries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronoun_entries_schema)]
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// pronouns.cc's name for `pronoun_entries` (an array). A string (Fluxer's and Discord's
-    /// plain pronouns) is not supported yet: 50035.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pronouns_alias_schema)]
-    pub pronouns: Option<Vec<PronounEntry>>,
-    /// Replaces the fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = fields_schema)]
-    pub fields: Option<Vec<ProfileField>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = timezone_schema)]
-    pub timezone: Option<Option<String>>,
-    /// Whether the member list is hidden from others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub list_private: Option<bool>,
-    /// Replaces the custom preferences. Statuses that named a removed preference become `okay`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = custom_preferences_schema)]
-    pub custom_preferences: Option<CustomPreferences>,
-    /// pronouns.cc's name for `pride_flags` when an array; Discord's integer `flags`, which a
-    /// PATCH cannot set, is ignored as Discord ignores it. Any JSON value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = flags_schema)]
-    pub flags: Option<Value>,
-    /// Replaces the pride flags the profile shows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pride_flags_schema)]
-    pub pride_flags: Option<Vec<String>>,
+request_with_profile_lists! {
+    /// `PATCH /users/@me`. Absent fields stay unchanged; `null` clears a nullable one.
+    /// Read by [`UpdateMyUserRequest::read`].
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct UpdateMyUserRequest {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = new_username_schema)]
+        pub username: Option<String>,
+        /// pronouns.cc's name for `username`, under the same rule.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = name_alias_schema)]
+        pub name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = new_global_name_schema)]
+        pub global_name: Option<Option<String>>,
+        /// pronouns.cc's name for `global_name`, under the same rule.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = display_name_alias_schema)]
+        pub display_name: Option<Option<String>>,
+        /// One of Discord's locales.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<AvailableLocalesEnum>, nullable = false)]
+        pub locale: Option<String>,
+        /// New avatar: a PNG, JPEG, GIF or WebP image as a data URI (`data:image/png;base64,…`) or
+        /// raw base64 (at most 10 MiB, 4096×4096 pixels); the current hash (no change); or `null`
+        /// to remove it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        pub avatar: Option<Option<String>>,
+        /// New banner, like `avatar`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        pub banner: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = bio_schema)]
+        pub bio: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = member_title_schema)]
+        pub member_title: Option<Option<String>>,
+    }
+    profile_lists
+    {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = timezone_schema)]
+        pub timezone: Option<Option<String>>,
+        /// Whether the member list is hidden from others.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        pub list_private: Option<bool>,
+        /// Replaces the custom preferences. Statuses that named a removed preference become `okay`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = custom_preferences_schema)]
+        pub custom_preferences: Option<CustomPreferences>,
+        /// pronouns.cc's name for `pride_flags` when an array; Discord's integer `flags`, which a
+        /// PATCH cannot set, is ignored as Discord ignores it. Any JSON value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = flags_schema)]
+        pub flags: Option<Value>,
+        /// Replaces the pride flags the profile shows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(schema_with = pride_flags_schema)]
+        pub pride_flags: Option<Vec<String>>,
+    }
 }
 
 fn new_username_schema() -> ObjectBuilder {
