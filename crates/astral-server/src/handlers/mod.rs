@@ -2,17 +2,59 @@
 //! its request type's reader (`astral_types`: it answers the typed, checked value or every
 //! field error), call the store through `AppState`, map the store's answer to the wire.
 //!
-//! The shape every handler shares is stated here once: [`State`] and [`Reply`] for its
-//! signature, [`path::InPath`] for the ids its path names, [`no_content`] for a 204, and
-//! [`operations!`] for one use case served under several operations (aliases).
+//! The shape every handler shares is stated here once: [`Authed`] (or [`State`] on a route
+//! that needs no token) and [`Reply`] for its signature, [`path::InPath`] for the ids its path
+//! names, [`no_content`] for a 204, and [`operations!`] for one use case served under several
+//! operations (aliases).
 
-use actix_web::{web, HttpResponse};
+use std::future::Future;
+use std::pin::Pin;
 
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use astral_types::{ErrorKind, UserId};
+
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What a handler reaches the store, the images and the settings through.
 pub(crate) type State = web::Data<AppState>;
+
+/// What every handler behind a token takes together: the [`State`] and the [`Caller`] the
+/// token names (401 for a missing, malformed, unknown or revoked one, as `Caller` answers).
+pub(crate) struct Authed {
+    pub(crate) state: State,
+    pub(crate) caller: Caller,
+}
+
+impl Authed {
+    /// The caller's id.
+    pub(crate) fn me(&self) -> UserId {
+        self.caller.id()
+    }
+
+    /// The caller's id on a route for user accounts only: a bot is refused (403 / 20001), and
+    /// the operation's annotation names `relationships::BotsRefused` (or says so itself).
+    pub(crate) fn users_only(&self) -> Result<UserId, ApiError> {
+        if self.caller.user.bot {
+            return Err(ApiError::new(ErrorKind::BotsCannotUse));
+        }
+        Ok(self.me())
+    }
+}
+
+impl FromRequest for Authed {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Authed, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Each extracted exactly as when a handler took them one by one.
+        let state = State::from_request(req, payload);
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move { Ok(Authed { state: state.await?, caller: caller.await? }) })
+    }
+}
 
 /// What a handler answers: its success (an `HttpResponse` unless it says otherwise, such as
 /// `Json<…>`), or an error through the one error enum.
@@ -38,7 +80,7 @@ pub struct Deleted;
 /// ```ignore
 /// operations! {
 ///     [tag = "guilds", responses(...)]
-///     fn(state: State, caller: Caller) -> Reply { ... }
+///     fn(cx: Authed) -> Reply { ... }
 ///     /// Discord's name.
 ///     #[get("/users/@me/guilds")]
 ///     pub async fn list_my_guilds;

@@ -1,7 +1,6 @@
 use actix_web::post;
 
-use crate::auth::Caller;
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Log out: revoke the token this request was made with.
 #[utoipa::path(
@@ -11,8 +10,8 @@ use crate::handlers::{no_content, Reply, State};
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: State, caller: Caller) -> Reply {
-    let token_id = caller.token_id;
-    state.run(move |store| store.revoke_token(token_id)).await?;
+pub async fn logout(cx: Authed) -> Reply {
+    let token_id = cx.caller.token_id;
+    cx.state.run(move |store| store.revoke_token(token_id)).await?;
     no_content()
 }

@@ -3,11 +3,9 @@ use astral_store::Store;
 use astral_types::ErrorBody;
 
 use super::{channel_refused, Channel, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
-use crate::auth::Caller;
-use crate::error::{ApiError, ErrorKind};
 use crate::handlers::path::InPath;
 use crate::handlers::users::User;
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Add a user to a group DM.
 ///
@@ -29,21 +27,18 @@ use crate::handlers::{no_content, Reply, State};
 )]
 #[put("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn add_group_dm_recipient(
-    state: State,
-    caller: Caller,
+    cx: Authed,
     channel: InPath<Channel>,
     user: InPath<User>,
 ) -> Reply {
     // Bots are never in a group DM they could add to: Discord lets them only manage groups
     // made with the users' OAuth2 grants, which Astral does not have.
-    if caller.user.bot {
-        return Err(ApiError::new(ErrorKind::BotsCannotUse));
-    }
-    let (channel, me, user) = (channel.get()?, caller.id(), user.get());
+    let me = cx.users_only()?;
+    let (channel, user) = (channel.get()?, user.get());
     // Whether the caller is in the group, who the user is and every limit are decided in the
     // transaction that adds them.
     let (members, groups) = (MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS);
     let add = move |store: &Store| store.add_group_recipient(channel, me, user, members, groups);
-    state.decide(add, channel_refused).await?;
+    cx.state.decide(add, channel_refused).await?;
     no_content()
 }

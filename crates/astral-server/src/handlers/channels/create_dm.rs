@@ -3,10 +3,9 @@ use astral_types::channel::{CreatePrivateChannelRequest, NewPrivateChannel, Priv
 use astral_types::{ErrorBody, UserId};
 
 use super::{channel_refused, MAX_GROUP_DMS, MAX_GROUP_DM_MEMBERS};
-use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ErrorKind};
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Open a DM or create a group DM.
@@ -33,14 +32,10 @@ use crate::wire;
     )
 )]
 #[post("/users/@me/channels")]
-pub async fn create_dm(
-    state: State,
-    caller: Caller,
-    body: JsonBody,
-) -> Reply<Json<PrivateChannel>> {
+pub async fn create_dm(cx: Authed, body: JsonBody) -> Reply<Json<PrivateChannel>> {
     let NewPrivateChannel { recipients, group } =
         CreatePrivateChannelRequest::read(&body.0).map_err(ApiError::form)?;
-    let me = caller.id();
+    let me = cx.me();
     let others: Vec<UserId> = recipients.into_iter().filter(|id| *id != me).collect();
     if others.is_empty() {
         return Err(ApiError::field(
@@ -49,7 +44,7 @@ pub async fn create_dm(
             "You cannot open a DM with yourself.",
         ));
     }
-    if group && caller.user.bot {
+    if group && cx.caller.user.bot {
         return Err(ApiError::new(ErrorKind::BotsCannotUse));
     }
     // Who exists, blocks, friendship, bots, the group's size and the per-user cap are decided
@@ -57,14 +52,14 @@ pub async fn create_dm(
     let record = if group {
         let mut members = vec![me];
         members.extend(&others);
-        state
+        cx.state
             .run(move |store| {
                 store.create_group_dm(me, &members, MAX_GROUP_DM_MEMBERS, MAX_GROUP_DMS)
             })
             .await?
     } else {
         let other = others[0];
-        state.run(move |store| store.open_dm(me, other)).await?
+        cx.state.run(move |store| store.open_dm(me, other)).await?
     }
     .map_err(channel_refused)?;
     Ok(Json(wire::private_channel(&record, me)))

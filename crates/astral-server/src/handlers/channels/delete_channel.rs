@@ -3,9 +3,8 @@ use astral_types::channel::PrivateChannel;
 use astral_types::ErrorBody;
 
 use super::{unknown_channel, Channel};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Close a DM or leave a group DM.
@@ -21,12 +20,8 @@ use crate::wire;
     )
 )]
 #[delete("/channels/{channel_id}")]
-pub async fn delete_channel(
-    state: State,
-    caller: Caller,
-    channel: InPath<Channel>,
-) -> Reply<Json<PrivateChannel>> {
-    let (id, me) = (channel.get()?, caller.id());
-    let record = state.find(move |store| store.close_channel(id, me), unknown_channel).await?;
+pub async fn delete_channel(cx: Authed, channel: InPath<Channel>) -> Reply<Json<PrivateChannel>> {
+    let (id, me) = (channel.get()?, cx.me());
+    let record = cx.state.find(move |store| store.close_channel(id, me), unknown_channel).await?;
     Ok(Json(wire::private_channel(&record, me)))
 }

@@ -1,8 +1,7 @@
 use actix_web::{get, web::Json};
 use astral_types::channel::PrivateChannel;
 
-use crate::auth::Caller;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// List the current user's open DMs and group DMs.
@@ -15,11 +14,8 @@ use crate::wire;
     )
 )]
 #[get("/users/@me/channels")]
-pub async fn list_my_private_channels(
-    state: State,
-    caller: Caller,
-) -> Reply<Json<Vec<PrivateChannel>>> {
-    let me = caller.id();
-    let channels = state.run(move |store| store.my_channels(me)).await?;
+pub async fn list_my_private_channels(cx: Authed) -> Reply<Json<Vec<PrivateChannel>>> {
+    let me = cx.me();
+    let channels = cx.state.run(move |store| store.my_channels(me)).await?;
     Ok(Json(channels.iter().map(|c| wire::private_channel(c, me)).collect()))
 }

@@ -2,10 +2,9 @@ use actix_web::delete;
 use astral_types::ErrorBody;
 
 use super::{channel_refused, Channel};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::users::User;
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Remove a user from a group DM (owner only).
 #[utoipa::path(
@@ -23,13 +22,12 @@ use crate::handlers::{no_content, Reply, State};
 )]
 #[delete("/channels/{channel_id}/recipients/{user_id}")]
 pub async fn remove_group_dm_recipient(
-    state: State,
-    caller: Caller,
+    cx: Authed,
     channel: InPath<Channel>,
     user: InPath<User>,
 ) -> Reply {
-    let (channel, me, user) = (channel.get()?, caller.id(), user.get());
-    state
+    let (channel, me, user) = (channel.get()?, cx.me(), user.get());
+    cx.state
         .decide(move |store| store.remove_group_recipient(channel, me, user), channel_refused)
         .await?;
     no_content()

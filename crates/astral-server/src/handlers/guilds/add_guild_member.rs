@@ -3,10 +3,9 @@ use astral_store::BotAdded;
 use astral_types::ErrorBody;
 
 use super::{guild_refused, Guild};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
 use crate::handlers::users::User;
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 use crate::wire;
 
 /// Add a bot to a guild (owner only).
@@ -27,14 +26,10 @@ use crate::wire;
     )
 )]
 #[put("/guilds/{guild_id}/members/{user_id}")]
-pub async fn add_guild_member(
-    state: State,
-    caller: Caller,
-    guild: InPath<Guild>,
-    bot: InPath<User>,
-) -> Reply {
-    let (guild, owner, bot) = (guild.get()?, caller.id(), bot.get());
-    match state
+pub async fn add_guild_member(cx: Authed, guild: InPath<Guild>, bot: InPath<User>) -> Reply {
+    let (guild, owner, bot) = (guild.get()?, cx.me(), bot.get());
+    match cx
+        .state
         .decide(move |store| store.add_bot_to_guild(guild, owner, bot), guild_refused)
         .await?
     {

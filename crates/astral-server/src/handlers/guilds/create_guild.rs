@@ -3,10 +3,9 @@ use astral_types::guild::{CreateGuildRequest, Guild};
 use astral_types::ErrorBody;
 
 use super::{guild_refused, MAX_GUILDS};
-use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Create a guild.
@@ -28,10 +27,11 @@ use crate::wire;
     )
 )]
 #[post("/guilds")]
-pub async fn create_guild(state: State, caller: Caller, body: JsonBody) -> Reply {
+pub async fn create_guild(cx: Authed, body: JsonBody) -> Reply {
     let CreateGuildRequest { name } = CreateGuildRequest::read(&body.0).map_err(ApiError::form)?;
-    let owner = caller.id();
-    let guild = state
+    let owner = cx.me();
+    let guild = cx
+        .state
         .decide(move |store| store.create_guild(owner, name, MAX_GUILDS), guild_refused)
         .await?;
     Ok(HttpResponse::Created().json(wire::guild(&guild)))

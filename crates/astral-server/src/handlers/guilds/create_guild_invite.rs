@@ -3,9 +3,8 @@ use astral_types::guild::Invite;
 use astral_types::ErrorBody;
 
 use super::{guild_refused, Guild, NotAGuildMember, UnknownGuild, MAX_INVITES};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Create an invite to a guild (members only; at most 1000 per guild, 400 / 30016).
@@ -25,13 +24,10 @@ use crate::wire;
     )
 )]
 #[post("/guilds/{guild_id}/invites")]
-pub async fn create_guild_invite(
-    state: State,
-    caller: Caller,
-    guild: InPath<Guild>,
-) -> Reply<Json<Invite>> {
-    let (guild, inviter) = (guild.get()?, caller.id());
-    let invite = state
+pub async fn create_guild_invite(cx: Authed, guild: InPath<Guild>) -> Reply<Json<Invite>> {
+    let (guild, inviter) = (guild.get()?, cx.me());
+    let invite = cx
+        .state
         .decide(move |store| store.create_invite(guild, inviter, MAX_INVITES), guild_refused)
         .await?;
     Ok(Json(wire::invite(&invite)))

@@ -2,9 +2,8 @@ use actix_web::{get, web::Json};
 use astral_types::guild::Guild;
 
 use super::{guild_refused, NotAGuildMember, UnknownGuild};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Get a guild (members only).
@@ -18,12 +17,9 @@ use crate::wire;
     )
 )]
 #[get("/guilds/{guild_id}")]
-pub async fn get_guild(
-    state: State,
-    caller: Caller,
-    guild: InPath<super::Guild>,
-) -> Reply<Json<Guild>> {
-    let (guild, me) = (guild.get()?, caller.id());
-    let guild = state.decide(move |store| store.guild_for_member(guild, me), guild_refused).await?;
+pub async fn get_guild(cx: Authed, guild: InPath<super::Guild>) -> Reply<Json<Guild>> {
+    let (guild, me) = (guild.get()?, cx.me());
+    let guild =
+        cx.state.decide(move |store| store.guild_for_member(guild, me), guild_refused).await?;
     Ok(Json(wire::guild(&guild)))
 }

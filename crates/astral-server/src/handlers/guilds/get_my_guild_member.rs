@@ -2,9 +2,8 @@ use actix_web::{get, web::Json};
 use astral_types::guild::GuildMember;
 
 use super::{unknown_guild, Guild, NotInGuild};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// The current user's membership in a guild.
@@ -17,12 +16,8 @@ use crate::wire;
     )
 )]
 #[get("/users/@me/guilds/{guild_id}/member")]
-pub async fn get_my_guild_member(
-    state: State,
-    caller: Caller,
-    guild: InPath<Guild>,
-) -> Reply<Json<GuildMember>> {
-    let (guild, me) = (guild.get()?, caller.id());
-    let member = state.find(move |store| store.my_membership(guild, me), unknown_guild).await?;
+pub async fn get_my_guild_member(cx: Authed, guild: InPath<Guild>) -> Reply<Json<GuildMember>> {
+    let (guild, me) = (guild.get()?, cx.me());
+    let member = cx.state.find(move |store| store.my_membership(guild, me), unknown_guild).await?;
     Ok(Json(wire::guild_member(&member)))
 }

@@ -2,9 +2,8 @@ use actix_web::delete;
 use astral_types::ErrorBody;
 
 use super::{guild_refused, Guild, NotInGuild};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 operations! {
     [
@@ -15,10 +14,10 @@ operations! {
             NotInGuild,
         )
     ]
-    fn(state: State, caller: Caller, guild: InPath<Guild>) -> Reply {
+    fn(cx: Authed, guild: InPath<Guild>) -> Reply {
         // A guild the caller is not in is unknown to them.
-        let (guild, me) = (guild.get()?, caller.id());
-        state.decide(move |store| store.leave_guild(guild, me), guild_refused).await?;
+        let (guild, me) = (guild.get()?, cx.me());
+        cx.state.decide(move |store| store.leave_guild(guild, me), guild_refused).await?;
         no_content()
     }
 

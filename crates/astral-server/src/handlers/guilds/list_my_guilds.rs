@@ -2,9 +2,8 @@ use actix_web::{get, web::Json, HttpRequest};
 use astral_store::GuildPage;
 use astral_types::guild::{GuildListQuery, MyGuild};
 
-use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::query::{query_pairs, InvalidQuery};
 use crate::wire;
 
@@ -17,12 +16,12 @@ operations! {
             InvalidQuery,
         )
     ]
-    fn(state: State, caller: Caller, req: HttpRequest) -> Reply<Json<Vec<MyGuild>>> {
+    fn(cx: Authed, req: HttpRequest) -> Reply<Json<Vec<MyGuild>>> {
         let GuildListQuery { before, after, limit, with_counts } =
             GuildListQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
         let page = GuildPage { before, after, limit };
-        let me = caller.id();
-        let guilds = state.run(move |store| store.my_guilds(me, page, with_counts)).await?;
+        let me = cx.me();
+        let guilds = cx.state.run(move |store| store.my_guilds(me, page, with_counts)).await?;
         Ok(Json(guilds.iter().map(|g| wire::my_guild(g, me)).collect()))
     }
 

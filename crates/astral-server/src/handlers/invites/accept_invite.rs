@@ -3,10 +3,9 @@ use astral_store::Store;
 use astral_types::guild::Invite;
 use astral_types::ErrorBody;
 
-use crate::auth::Caller;
 use crate::handlers::guilds::{guild_refused, MAX_GUILDS};
-use crate::handlers::relationships::{users_only, BotsRefused};
-use crate::handlers::{Reply, State};
+use crate::handlers::relationships::BotsRefused;
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Accept an invite: join its guild (Discord's accept-invite route).
@@ -29,13 +28,8 @@ use crate::wire;
     )
 )]
 #[post("/invites/{code}")]
-pub async fn accept_invite(
-    state: State,
-    caller: Caller,
-    code: web::Path<String>,
-) -> Reply<Json<Invite>> {
-    users_only(&caller)?;
-    let (code, me) = (code.into_inner(), caller.id());
+pub async fn accept_invite(cx: Authed, code: web::Path<String>) -> Reply<Json<Invite>> {
+    let (me, code) = (cx.users_only()?, code.into_inner());
     let accept = move |store: &Store| store.accept_invite(&code, me, MAX_GUILDS);
-    Ok(Json(wire::invite(&state.decide(accept, guild_refused).await?)))
+    Ok(Json(wire::invite(&cx.state.decide(accept, guild_refused).await?)))
 }

@@ -4,10 +4,9 @@ use astral_types::member::{CreateProfileMemberRequest, ProfileMember};
 use astral_types::ErrorBody;
 
 use super::{member_refused, read_member_body, MAX_MEMBERS};
-use crate::auth::Caller;
 use crate::body::ImageJsonBody;
-use crate::error::{ApiError, ErrorKind};
-use crate::handlers::{Reply, State};
+use crate::error::ApiError;
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Create a member.
@@ -34,16 +33,10 @@ use crate::wire;
     )
 )]
 #[post("/members")]
-pub async fn create_member(
-    state: State,
-    caller: Caller,
-    body: ImageJsonBody,
-) -> Reply<Json<ProfileMember>> {
-    if caller.user.bot {
-        return Err(ApiError::new(ErrorKind::BotsCannotUse));
-    }
+pub async fn create_member(cx: Authed, body: ImageJsonBody) -> Reply<Json<ProfileMember>> {
+    let owner = cx.users_only()?;
     let draft = CreateProfileMemberRequest::read(&body.0).map_err(ApiError::form)?;
-    let (input, avatar) = read_member_body(&state, draft, None).await?;
+    let (input, avatar) = read_member_body(&cx.state, draft, None).await?;
     let new = NewProfileMember {
         // `read` requires it on create.
         name: input.name.ok_or_else(|| ApiError::internal("a member without a name"))?,
@@ -57,7 +50,6 @@ pub async fn create_member(
         fields: input.lists.fields.unwrap_or_default(),
         hidden: input.hidden.unwrap_or(false),
     };
-    let owner = caller.id();
     let create = move |store: &Store| store.create_profile_member(owner, new, MAX_MEMBERS);
-    Ok(Json(wire::profile_member(&state.decide(create, member_refused).await?)))
+    Ok(Json(wire::profile_member(&cx.state.decide(create, member_refused).await?)))
 }

@@ -1,7 +1,6 @@
 use super::{member_refused, Member, UnknownMember};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::{no_content, Deleted, Reply, State};
+use crate::handlers::{no_content, Authed, Deleted, Reply};
 use actix_web::delete;
 
 /// Delete a member.
@@ -17,8 +16,8 @@ use actix_web::delete;
     )
 )]
 #[delete("/members/{member_id}")]
-pub async fn delete_member(state: State, caller: Caller, member: InPath<Member>) -> Reply {
-    let (key, me) = (member.get()?, caller.id());
-    state.decide(move |store| store.delete_profile_member(me, key), member_refused).await?;
+pub async fn delete_member(cx: Authed, member: InPath<Member>) -> Reply {
+    let (key, me) = (member.get()?, cx.me());
+    cx.state.decide(move |store| store.delete_profile_member(me, key), member_refused).await?;
     no_content()
 }

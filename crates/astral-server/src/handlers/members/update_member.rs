@@ -4,11 +4,10 @@ use astral_types::form::Field;
 use astral_types::member::{ProfileMember, ProfileMemberRequest};
 
 use super::{member_refused, read_member_body, unknown_member, Member, UnknownMember};
-use crate::auth::Caller;
 use crate::body::{ImageJsonBody, InvalidBody};
 use crate::error::ApiError;
 use crate::handlers::path::InPath;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Modify a member.
@@ -29,19 +28,19 @@ use crate::wire;
 )]
 #[patch("/members/{member_id}")]
 pub async fn update_member(
-    state: State,
-    caller: Caller,
+    cx: Authed,
     member: InPath<Member>,
     body: ImageJsonBody,
 ) -> Reply<Json<ProfileMember>> {
-    let (key, me) = (member.get()?, caller.id());
+    let (key, me) = (member.get()?, cx.me());
     let draft = ProfileMemberRequest::read(&body.0, false).map_err(ApiError::form)?;
     // Another user's member is refused before an image is decoded for it; a value equal to
     // the member's current avatar hash changes nothing. The update itself decides again.
     let current = match draft.avatar {
         Field::Value(_) => {
             let lookup = key.clone();
-            let member = state
+            let member = cx
+                .state
                 .run(move |store| store.profile_member(Some(me), lookup))
                 .await?
                 .filter(|m| m.owner() == me)
@@ -50,8 +49,8 @@ pub async fn update_member(
         }
         _ => None,
     };
-    let (input, avatar) = read_member_body(&state, draft, current).await?;
+    let (input, avatar) = read_member_body(&cx.state, draft, current).await?;
     let changes = ProfileMemberChanges { input, avatar };
     let update = move |store: &Store| store.update_profile_member(me, key, changes);
-    Ok(Json(wire::profile_member(&state.decide(update, member_refused).await?)))
+    Ok(Json(wire::profile_member(&cx.state.decide(update, member_refused).await?)))
 }

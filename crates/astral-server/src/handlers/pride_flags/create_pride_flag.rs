@@ -5,12 +5,11 @@ use astral_types::pride_flag::{CreatePrideFlagRequest, PrideFlag, MAX_PRIDE_FLAG
 use astral_types::ErrorBody;
 
 use super::pride_flag_refused;
-use crate::auth::Caller;
 use crate::body::ImageJsonBody;
 use crate::error::ApiError;
 use crate::handlers::images::image_error;
-use crate::handlers::relationships::{users_only, BotsRefused};
-use crate::handlers::{Reply, State};
+use crate::handlers::relationships::BotsRefused;
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Create a pride flag.
@@ -33,17 +32,14 @@ use crate::wire;
     )
 )]
 #[post("/users/@me/flags")]
-pub async fn create_pride_flag(
-    state: State,
-    caller: Caller,
-    body: ImageJsonBody,
-) -> Reply<Json<PrideFlag>> {
-    users_only(&caller)?;
+pub async fn create_pride_flag(cx: Authed, body: ImageJsonBody) -> Reply<Json<PrideFlag>> {
+    let me = cx.users_only()?;
     let mut draft = CreatePrideFlagRequest::read(&body.0).map_err(ApiError::form)?;
     // Decoded (CPU-heavy) on the image workers, never the database's threads; busy workers
     // answer 503. The route's own rate-limit bucket bounds how often one token can ask.
     let image = match draft.take_flag() {
-        Ok(value) => state
+        Ok(value) => cx
+            .state
             .images
             .decode(move || decode_flag(&value))
             .await
@@ -55,14 +51,13 @@ pub async fn create_pride_flag(
 
     // Stored before the row points at it. Content-addressed: should the insert below fail or
     // be refused, an unreferenced file is harmless (and served by nobody).
-    state
+    cx.state
         .images
         .store_originals(vec![(upload.hash.clone(), upload.bytes)])
         .await
         .map_err(image_error)?;
     let record =
         NewPrideFlagRecord { hash: upload.hash, name: new.name, description: new.description };
-    let me = caller.id();
     let create = move |store: &Store| store.create_pride_flag(me, record, MAX_PRIDE_FLAGS);
-    Ok(Json(wire::pride_flag(&state.decide(create, pride_flag_refused).await?)))
+    Ok(Json(wire::pride_flag(&cx.state.decide(create, pride_flag_refused).await?)))
 }

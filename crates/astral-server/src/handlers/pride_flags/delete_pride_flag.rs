@@ -1,8 +1,7 @@
 use super::{pride_flag_refused, Flag, UnknownPrideFlag};
-use crate::auth::Caller;
 use crate::handlers::path::InPath;
-use crate::handlers::relationships::{users_only, BotsRefused};
-use crate::handlers::{no_content, Deleted, Reply, State};
+use crate::handlers::relationships::BotsRefused;
+use crate::handlers::{no_content, Authed, Deleted, Reply};
 use actix_web::delete;
 
 /// Delete one of the current user's pride flags.
@@ -19,9 +18,8 @@ use actix_web::delete;
     )
 )]
 #[delete("/users/@me/flags/{flag_id}")]
-pub async fn delete_pride_flag(state: State, caller: Caller, flag: InPath<Flag>) -> Reply {
-    users_only(&caller)?;
-    let (flag, me) = (flag.get()?, caller.id());
-    state.decide(move |store| store.delete_pride_flag(me, flag), pride_flag_refused).await?;
+pub async fn delete_pride_flag(cx: Authed, flag: InPath<Flag>) -> Reply {
+    let (me, flag) = (cx.users_only()?, flag.get()?);
+    cx.state.decide(move |store| store.delete_pride_flag(me, flag), pride_flag_refused).await?;
     no_content()
 }

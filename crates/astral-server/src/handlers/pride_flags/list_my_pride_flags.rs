@@ -1,9 +1,8 @@
 use actix_web::{get, web::Json};
 use astral_types::pride_flag::PrideFlag;
 
-use crate::auth::Caller;
-use crate::handlers::relationships::{users_only, BotsRefused};
-use crate::handlers::{Reply, State};
+use crate::handlers::relationships::BotsRefused;
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// List the current user's pride flags.
@@ -17,9 +16,8 @@ use crate::wire;
     )
 )]
 #[get("/users/@me/flags")]
-pub async fn list_my_pride_flags(state: State, caller: Caller) -> Reply<Json<Vec<PrideFlag>>> {
-    users_only(&caller)?;
-    let me = caller.id();
-    let flags = state.run(move |store| store.pride_flags(me)).await?;
+pub async fn list_my_pride_flags(cx: Authed) -> Reply<Json<Vec<PrideFlag>>> {
+    let me = cx.users_only()?;
+    let flags = cx.state.run(move |store| store.pride_flags(me)).await?;
     Ok(Json(flags.iter().map(wire::pride_flag).collect()))
 }

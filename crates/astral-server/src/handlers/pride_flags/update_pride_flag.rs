@@ -3,12 +3,11 @@ use astral_store::{PrideFlagEdit, Store};
 use astral_types::pride_flag::{PrideFlag, UpdatePrideFlagRequest};
 
 use super::{pride_flag_refused, Flag, UnknownPrideFlag};
-use crate::auth::Caller;
 use crate::body::{InvalidBody, JsonBody};
 use crate::error::ApiError;
 use crate::handlers::path::InPath;
-use crate::handlers::relationships::{users_only, BotsRefused};
-use crate::handlers::{Reply, State};
+use crate::handlers::relationships::BotsRefused;
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Edit one of the current user's pride flags.
@@ -28,15 +27,13 @@ use crate::wire;
 )]
 #[patch("/users/@me/flags/{flag_id}")]
 pub async fn update_pride_flag(
-    state: State,
-    caller: Caller,
+    cx: Authed,
     flag: InPath<Flag>,
     body: JsonBody,
 ) -> Reply<Json<PrideFlag>> {
-    users_only(&caller)?;
-    let (flag, me) = (flag.get()?, caller.id());
+    let (me, flag) = (cx.users_only()?, flag.get()?);
     let changes = UpdatePrideFlagRequest::read(&body.0).map_err(ApiError::form)?;
     let edit = PrideFlagEdit { name: changes.name, description: changes.description };
     let update = move |store: &Store| store.update_pride_flag(me, flag, edit);
-    Ok(Json(wire::pride_flag(&state.decide(update, pride_flag_refused).await?)))
+    Ok(Json(wire::pride_flag(&cx.state.decide(update, pride_flag_refused).await?)))
 }

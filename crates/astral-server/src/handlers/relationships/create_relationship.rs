@@ -2,13 +2,12 @@ use actix_web::put;
 use astral_types::user::PutRelationship;
 use astral_types::ErrorBody;
 
-use super::{befriend, block, users_only, BotsRefused, Done};
-use crate::auth::Caller;
+use super::{befriend, block, BotsRefused, Done};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::handlers::path::InPath;
 use crate::handlers::users::{UnknownUser, User};
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Befriend or block a user.
 ///
@@ -26,18 +25,13 @@ use crate::handlers::{no_content, Reply, State};
     )
 )]
 #[put("/users/@me/relationships/{user_id}")]
-pub async fn create_relationship(
-    state: State,
-    caller: Caller,
-    user: InPath<User>,
-    body: JsonBody,
-) -> Reply {
-    users_only(&caller)?;
+pub async fn create_relationship(cx: Authed, user: InPath<User>, body: JsonBody) -> Reply {
+    cx.users_only()?;
     let PutRelationship { kind } = PutRelationship::read(&body.0).map_err(ApiError::form)?;
-    let other = user.record(&state).await?;
+    let other = user.record(&cx.state).await?;
     match kind {
-        Some(PutRelationship::BLOCK) => block(&state, &caller, &other).await?,
-        _ => befriend(&state, &caller, &other).await?,
+        Some(PutRelationship::BLOCK) => block(&cx, &other).await?,
+        _ => befriend(&cx, &other).await?,
     }
     no_content()
 }

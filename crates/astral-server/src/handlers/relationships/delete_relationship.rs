@@ -1,10 +1,9 @@
 use actix_web::delete;
 
-use super::{users_only, BotsRefused, Done};
-use crate::auth::Caller;
+use super::{BotsRefused, Done};
 use crate::handlers::path::InPath;
 use crate::handlers::users::{UnknownUser, User};
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Remove a relationship.
 ///
@@ -20,9 +19,9 @@ use crate::handlers::{no_content, Reply, State};
     )
 )]
 #[delete("/users/@me/relationships/{user_id}")]
-pub async fn delete_relationship(state: State, caller: Caller, user: InPath<User>) -> Reply {
-    users_only(&caller)?;
-    let (me, them) = (caller.id(), user.record(&state).await?.user_id());
-    state.run(move |store| store.remove_relationship(me, them)).await?;
+pub async fn delete_relationship(cx: Authed, user: InPath<User>) -> Reply {
+    let me = cx.users_only()?;
+    let them = user.record(&cx.state).await?.user_id();
+    cx.state.run(move |store| store.remove_relationship(me, them)).await?;
     no_content()
 }

@@ -1,9 +1,8 @@
 use actix_web::{get, web::Json};
 use astral_types::user::Relationship;
 
-use super::{users_only, BotsRefused};
-use crate::auth::Caller;
-use crate::handlers::{Reply, State};
+use super::BotsRefused;
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// List the current user's relationships.
@@ -17,9 +16,8 @@ use crate::wire;
     )
 )]
 #[get("/users/@me/relationships")]
-pub async fn list_my_relationships(state: State, caller: Caller) -> Reply<Json<Vec<Relationship>>> {
-    users_only(&caller)?;
-    let me = caller.id();
-    let rows = state.run(move |store| store.relationships(me)).await?;
+pub async fn list_my_relationships(cx: Authed) -> Reply<Json<Vec<Relationship>>> {
+    let me = cx.users_only()?;
+    let rows = cx.state.run(move |store| store.relationships(me)).await?;
     Ok(Json(rows.iter().map(wire::relationship).collect()))
 }

@@ -2,11 +2,10 @@ use actix_web::post;
 use astral_types::user::FriendRequest;
 use astral_types::ErrorBody;
 
-use super::{befriend, users_only, BotsRefused};
-use crate::auth::Caller;
+use super::{befriend, BotsRefused};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ErrorKind};
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Send a friend request by username.
 ///
@@ -22,17 +21,18 @@ use crate::handlers::{no_content, Reply, State};
     )
 )]
 #[post("/users/@me/relationships")]
-pub async fn send_friend_request(state: State, caller: Caller, body: JsonBody) -> Reply {
-    users_only(&caller)?;
+pub async fn send_friend_request(cx: Authed, body: JsonBody) -> Reply {
+    cx.users_only()?;
     let FriendRequest { username, discriminator } =
         FriendRequest::read(&body.0).map_err(ApiError::form)?;
     let no_such_user = || ApiError::new(ErrorKind::NoUserWithTag);
-    let target = state.find(move |store| store.user_by_username(&username), no_such_user).await?;
+    let target =
+        cx.state.find(move |store| store.user_by_username(&username), no_such_user).await?;
     if let Some(d) = discriminator {
         if d != "0" && d != target.discriminator {
             return Err(no_such_user());
         }
     }
-    befriend(&state, &caller, &target).await?;
+    befriend(&cx, &target).await?;
     no_content()
 }

@@ -3,13 +3,12 @@ use astral_store::RelationshipKind;
 use astral_types::user::PatchRelationship;
 use astral_types::ErrorBody;
 
-use super::{users_only, BotsRefused, Done};
-use crate::auth::Caller;
+use super::{BotsRefused, Done};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::handlers::path::InPath;
 use crate::handlers::users::{UnknownUser, User};
-use crate::handlers::{no_content, Reply, State};
+use crate::handlers::{no_content, Authed, Reply};
 
 /// Set a friend's nickname.
 ///
@@ -26,24 +25,19 @@ use crate::handlers::{no_content, Reply, State};
     )
 )]
 #[patch("/users/@me/relationships/{user_id}")]
-pub async fn update_relationship(
-    state: State,
-    caller: Caller,
-    user: InPath<User>,
-    body: JsonBody,
-) -> Reply {
-    users_only(&caller)?;
+pub async fn update_relationship(cx: Authed, user: InPath<User>, body: JsonBody) -> Reply {
+    let me = cx.users_only()?;
     let PatchRelationship { nickname } =
         PatchRelationship::read(&body.0).map_err(ApiError::form)?;
-    let (me, them) = (caller.id(), user.record(&state).await?.user_id());
+    let them = user.record(&cx.state).await?.user_id();
     // A body without `nickname` changes nothing, but only a friend has a relationship to
     // patch: answering 204 for anyone else would report success on something that is not there.
     let friends = match nickname {
         Some(nickname) => {
-            state.run(move |store| store.set_friend_nickname(me, them, nickname)).await?
+            cx.state.run(move |store| store.set_friend_nickname(me, them, nickname)).await?
         }
         None => {
-            state.run(move |store| store.relationship_kind(me, them)).await?
+            cx.state.run(move |store| store.relationship_kind(me, them)).await?
                 == Some(RelationshipKind::Friend)
         }
     };

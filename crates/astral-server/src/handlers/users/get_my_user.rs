@@ -2,8 +2,7 @@ use actix_web::{get, web::Json};
 use astral_types::user::PrivateUserWithProfile;
 
 use super::my_user;
-use crate::auth::Caller;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 
 /// Get the current user.
 ///
@@ -16,6 +15,6 @@ use crate::handlers::{Reply, State};
     )
 )]
 #[get("/users/@me")]
-pub async fn get_my_user(state: State, caller: Caller) -> Reply<Json<PrivateUserWithProfile>> {
-    my_user(&state, &caller).await
+pub async fn get_my_user(cx: Authed) -> Reply<Json<PrivateUserWithProfile>> {
+    my_user(&cx).await
 }

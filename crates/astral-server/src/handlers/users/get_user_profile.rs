@@ -3,10 +3,9 @@ use astral_store::Store;
 use astral_types::guild::{ProfileQuery, UserProfile};
 
 use super::{unknown_user, UnknownUser, User};
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::handlers::path::InPath;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::query::{query_pairs, InvalidQuery};
 use crate::wire;
 
@@ -26,8 +25,7 @@ use crate::wire;
 )]
 #[get("/users/{user_id}/profile")]
 pub async fn get_user_profile(
-    state: State,
-    caller: Caller,
+    cx: Authed,
     user: InPath<User>,
     req: HttpRequest,
 ) -> Reply<Json<UserProfile>> {
@@ -36,8 +34,8 @@ pub async fn get_user_profile(
         with_mutual_friends: friends,
         with_mutual_friends_count: friends_count,
     } = ProfileQuery::read(&query_pairs(&req)).map_err(ApiError::form)?;
-    let (me, them) = (caller.id(), user.known()?);
+    let (me, them) = (cx.me(), user.known()?);
     let read = move |store: &Store| store.user_profile(me, them, guilds, friends || friends_count);
-    let profile = state.find(read, unknown_user).await?;
+    let profile = cx.state.find(read, unknown_user).await?;
     Ok(Json(wire::user_profile(&profile, me, friends, friends_count)))
 }

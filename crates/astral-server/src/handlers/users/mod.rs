@@ -12,10 +12,9 @@ use astral_types::user::PrivateUserWithProfile;
 use astral_types::Cooldown;
 use astral_types::{ErrorBody, UserId};
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::path::{InPath, PathKind};
-use crate::handlers::Reply;
+use crate::handlers::{Authed, Reply};
 use crate::state::AppState;
 use crate::wire;
 
@@ -25,12 +24,9 @@ pub const SID_REROLL_COOLDOWN_MS: i64 = 60 * 60 * 1000;
 
 /// `GET` and `POST /users/@me/reroll`: a new short id, or 403 / 2004 with `retry_after` within
 /// the cooldown. Time comes from `AppState::clock`.
-pub(crate) async fn reroll_short_id(
-    state: &AppState,
-    caller: &Caller,
-) -> Reply<Json<PrivateUserWithProfile>> {
-    let (id, now_ms) = (caller.id(), state.now_ms());
-    match state.db(move |store| store.reroll_sid(id, now_ms, SID_REROLL_COOLDOWN_MS)).await? {
+pub(crate) async fn reroll_short_id(cx: &Authed) -> Reply<Json<PrivateUserWithProfile>> {
+    let (id, now_ms) = (cx.me(), cx.state.now_ms());
+    match cx.state.db(move |store| store.reroll_sid(id, now_ms, SID_REROLL_COOLDOWN_MS)).await? {
         Ok(Ok(user)) => Ok(Json(wire::private_user_with_profile(&user))),
         Ok(Err(RerollRefusal::TooSoon { retry_after_ms })) => {
             let retry_after_ms = u64::try_from(retry_after_ms).unwrap_or(0);
@@ -43,13 +39,11 @@ pub(crate) async fn reroll_short_id(
 }
 
 /// The caller's own account with its profile (`GET /users/@me`).
-pub(crate) async fn my_user(
-    state: &AppState,
-    caller: &Caller,
-) -> Reply<Json<PrivateUserWithProfile>> {
-    let me = caller.id();
+pub(crate) async fn my_user(cx: &Authed) -> Reply<Json<PrivateUserWithProfile>> {
+    let me = cx.me();
     // An account deleted since its token was looked up is no longer authenticated.
-    let user = state.find(move |store| store.user_with_profile(me), ApiError::unauthorized).await?;
+    let user =
+        cx.state.find(move |store| store.user_with_profile(me), ApiError::unauthorized).await?;
     Ok(Json(wire::private_user_with_profile(&user)))
 }
 

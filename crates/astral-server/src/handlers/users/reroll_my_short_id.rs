@@ -3,8 +3,7 @@ use astral_types::user::PrivateUserWithProfile;
 use astral_types::ErrorBody;
 
 use super::{my_user, reroll_short_id};
-use crate::auth::Caller;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::methods::ServedAsHead;
 
 operations! {
@@ -15,12 +14,12 @@ operations! {
             (status = 403, description = "Rerolled less than an hour ago (2004, with `retry_after`).", body = ErrorBody),
         )
     ]
-    fn(state: State, caller: Caller, req: HttpRequest) -> Reply<Json<PrivateUserWithProfile>> {
+    fn(cx: Authed, req: HttpRequest) -> Reply<Json<PrivateUserWithProfile>> {
         // HEAD is served as GET everywhere; here GET changes something, so HEAD must not.
         if req.extensions().get::<ServedAsHead>().is_some() {
-            return my_user(&state, &caller).await;
+            return my_user(&cx).await;
         }
-        reroll_short_id(&state, &caller).await
+        reroll_short_id(&cx).await
     }
 
     /// Reroll the current user's short id.

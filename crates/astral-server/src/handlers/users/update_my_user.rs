@@ -4,12 +4,11 @@ use astral_store::{StoreError, UserChanges, UserUpdateRefusal};
 use astral_types::form::Field;
 use astral_types::user::{PrivateUserWithProfile, UpdateMyUserRequest};
 
-use crate::auth::Caller;
 use crate::body::{ImageJsonBody, InvalidBody};
 use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
 use crate::handlers::images::image_error;
-use crate::handlers::{Reply, State};
+use crate::handlers::{Authed, Reply};
 use crate::wire;
 
 /// Modify the current user.
@@ -35,8 +34,7 @@ use crate::wire;
 )]
 #[patch("/users/@me")]
 pub async fn update_my_user(
-    state: State,
-    caller: Caller,
+    cx: Authed,
     body: ImageJsonBody,
 ) -> Reply<Json<PrivateUserWithProfile>> {
     let mut draft = UpdateMyUserRequest::read(&body.0).map_err(ApiError::form)?;
@@ -46,8 +44,9 @@ pub async fn update_my_user(
     // Images are decoded (CPU-heavy) on the image workers, never the database's threads; busy
     // workers answer 503. A value equal to the current hash is a no-op, as the Astral seed's
     // PATCH example sends the hash back.
-    let current = (caller.user.avatar.clone(), caller.user.banner.clone());
-    let (avatar, banner) = state
+    let current = (cx.caller.user.avatar.clone(), cx.caller.user.banner.clone());
+    let (avatar, banner) = cx
+        .state
         .images
         .decode(move || (read_image(avatar, current.0), read_image(banner, current.1)))
         .await
@@ -71,7 +70,7 @@ pub async fn update_my_user(
     let avatar = image_change("avatar", avatar);
     let banner = image_change("banner", banner);
     // Every field error at once: a refused image is recorded above, the rest are checked here.
-    let update = draft.finish(&state.username_rule).map_err(ApiError::form)?;
+    let update = draft.finish(&cx.state.username_rule).map_err(ApiError::form)?;
     let changes = UserChanges {
         username: update.username,
         global_name: update.global_name,
@@ -85,11 +84,11 @@ pub async fn update_my_user(
     // fail, an unreferenced file is harmless, and a retry finds it in place.
     if !uploads.is_empty() {
         let originals = uploads.into_iter().map(|u| (u.hash, u.bytes)).collect();
-        state.images.store_originals(originals).await.map_err(image_error)?;
+        cx.state.images.store_originals(originals).await.map_err(image_error)?;
     }
 
-    let user_id = caller.id();
-    match state.db(move |store| store.update_user(user_id, changes)).await? {
+    let user_id = cx.me();
+    match cx.state.db(move |store| store.update_user(user_id, changes)).await? {
         Ok(Ok(user)) => Ok(Json(wire::private_user_with_profile(&user))),
         Ok(Err(UserUpdateRefusal::FieldErrors(errors))) => Err(ApiError::form(errors)),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
