@@ -14,6 +14,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
@@ -51,6 +52,17 @@ pub struct Metrics {
     up: IntGaugeVec,
 }
 
+/// `made`, registered in `registry`: each metric is defined and registered in one place, so
+/// none can be defined and left out of `/metrics`.
+fn registered<C: Collector + Clone + 'static>(
+    registry: &Registry,
+    made: Result<C, prometheus::Error>,
+) -> C {
+    let metric = must(made);
+    must(registry.register(Box::new(metric.clone())));
+    metric
+}
+
 fn must<T>(made: Result<T, prometheus::Error>) -> T {
     // Every name, label and bucket list below is a constant; the only failure `new`/`register`
     // can have is a programming error in them, which the metrics tests would show at once.
@@ -60,86 +72,103 @@ fn must<T>(made: Result<T, prometheus::Error>) -> T {
 impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
-        let requests = must(IntCounterVec::new(
-            Opts::new("astral_http_requests_total", "Requests answered, by operation and status."),
-            &["operation", "status"],
-        ));
-        let latency = must(HistogramVec::new(
-            HistogramOpts::new(
-                "astral_http_request_duration_seconds",
-                "Time from the request's arrival to its answer, by operation.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["operation"],
-        ));
-        let refusals = must(IntCounterVec::new(
-            Opts::new(
-                "astral_rate_limit_refusals_total",
-                "429 answers, by the bucket that refused (docs/rate-limits.md).",
+        let requests = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "astral_http_requests_total",
+                    "Requests answered, by operation and status.",
+                ),
+                &["operation", "status"],
             ),
-            &["bucket"],
-        ));
-        let pool_connections = must(IntGauge::new(
-            "astral_db_pool_connections",
-            "Open database connections (in use and idle).",
-        ));
-        let pool_idle =
-            must(IntGauge::new("astral_db_pool_idle_connections", "Idle database connections."));
-        let pool_size = must(IntGauge::new(
-            "astral_db_pool_max_connections",
-            "The pool's size (db_pool_size).",
-        ));
-        let pool_wait = must(Histogram::with_opts(
-            HistogramOpts::new(
-                "astral_db_pool_wait_seconds",
-                "Time spent waiting to check a database connection out of the pool.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-        ));
-        let pool_timeouts = must(IntCounter::new(
-            "astral_db_pool_checkout_failures_total",
-            "Checkouts that got no connection (pool timeout or database down): each a 503.",
-        ));
-        let image_queue = must(IntGaugeVec::new(
-            Opts::new(
-                "astral_image_jobs",
-                "Image jobs by lane (`image`: decode and render, `media-io`: files) and state \
-                 (`queued`: waiting for a thread, `running`).",
+        );
+        let latency = registered(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "astral_http_request_duration_seconds",
+                    "Time from the request's arrival to its answer, by operation.",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+                &["operation"],
             ),
-            &["lane", "state"],
-        ));
-        let image_work = must(HistogramVec::new(
-            HistogramOpts::new(
-                "astral_image_job_seconds",
-                "Image jobs: time waiting for a thread (`phase=\"queue\"`) and running \
-                 (`phase=\"work\"`), by lane.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["lane", "phase"],
-        ));
-        let up = must(IntGaugeVec::new(
-            Opts::new(
-                "astral_dependency_up",
-                "1 when a dependency answered a round trip at the last scrape, else 0 \
-                 (`database`; `redis` only when rate limits are kept there).",
+        );
+        let refusals = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "astral_rate_limit_refusals_total",
+                    "429 answers, by the bucket that refused (docs/rate-limits.md).",
+                ),
+                &["bucket"],
             ),
-            &["dependency"],
-        ));
-        for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(latency.clone()),
-            Box::new(refusals.clone()),
-            Box::new(pool_connections.clone()),
-            Box::new(pool_idle.clone()),
-            Box::new(pool_size.clone()),
-            Box::new(pool_wait.clone()),
-            Box::new(pool_timeouts.clone()),
-            Box::new(image_queue.clone()),
-            Box::new(image_work.clone()),
-            Box::new(up.clone()),
-        ] {
-            must(registry.register(collector));
-        }
+        );
+        let pool_connections = registered(
+            &registry,
+            IntGauge::new(
+                "astral_db_pool_connections",
+                "Open database connections (in use and idle).",
+            ),
+        );
+        let pool_idle = registered(
+            &registry,
+            IntGauge::new("astral_db_pool_idle_connections", "Idle database connections."),
+        );
+        let pool_size = registered(
+            &registry,
+            IntGauge::new("astral_db_pool_max_connections", "The pool's size (db_pool_size)."),
+        );
+        let pool_wait = registered(
+            &registry,
+            Histogram::with_opts(
+                HistogramOpts::new(
+                    "astral_db_pool_wait_seconds",
+                    "Time spent waiting to check a database connection out of the pool.",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            ),
+        );
+        let pool_timeouts = registered(
+            &registry,
+            IntCounter::new(
+                "astral_db_pool_checkout_failures_total",
+                "Checkouts that got no connection (pool timeout or database down): each a 503.",
+            ),
+        );
+        let image_queue = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "astral_image_jobs",
+                    "Image jobs by lane (`image`: decode and render, `media-io`: files) and state \
+                     (`queued`: waiting for a thread, `running`).",
+                ),
+                &["lane", "state"],
+            ),
+        );
+        let image_work = registered(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "astral_image_job_seconds",
+                    "Image jobs: time waiting for a thread (`phase=\"queue\"`) and running \
+                     (`phase=\"work\"`), by lane.",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+                &["lane", "phase"],
+            ),
+        );
+        let up = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "astral_dependency_up",
+                    "1 when a dependency answered a round trip at the last scrape, else 0 \
+                     (`database`; `redis` only when rate limits are kept there).",
+                ),
+                &["dependency"],
+            ),
+        );
         Metrics {
             registry,
             requests,

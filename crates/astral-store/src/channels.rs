@@ -3,7 +3,7 @@
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, read_transaction, user_at_cap, write_transaction, LockedRows};
 use crate::relationships::{kind_of, RelationshipKind};
 use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
@@ -340,8 +340,7 @@ impl Store {
             if recipient_count(conn, id.as_i64())? >= max_members {
                 return Ok(Err(ChannelRefusal::Full));
             }
-            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
-            if group_count(conn, user)? >= max_groups {
+            if user_at_cap(conn, user, max_groups, group_count)? {
                 return Ok(Err(ChannelRefusal::TooManyGroups));
             }
             add_recipient(conn, id.as_i64(), user, true)?;

@@ -423,3 +423,17 @@ pub(crate) fn lock_rows(
     }
     Ok(())
 }
+
+/// Locks `user`'s row and answers whether they already have `max` of something capped per
+/// user (guilds, group DMs, pride flags, members; `count` counts theirs). Under the lock the
+/// count stays true until this transaction has inserted, so concurrent creations cannot both
+/// pass the cap; every per-user cap is checked this one way.
+pub(crate) fn user_at_cap(
+    conn: &mut AnyConnection,
+    user: astral_types::UserId,
+    max: i64,
+    count: impl FnOnce(&mut AnyConnection, astral_types::UserId) -> QueryResult<i64>,
+) -> QueryResult<bool> {
+    lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+    Ok(count(conn, user)? >= max)
+}

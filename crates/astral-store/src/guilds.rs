@@ -8,7 +8,7 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::conn::{lock_rows, user_at_cap, write_transaction, LockedRows};
 use crate::schema::{guild_invites, guild_members, guilds, users};
 use crate::users::UserRecord;
 use crate::{AnyConnection, Decided, Store, StoreError};
@@ -23,14 +23,7 @@ pub struct GuildRecord {
     pub owner_id: i64,
 }
 
-impl GuildRecord {
-    pub fn guild_id(&self) -> Snowflake {
-        Snowflake::from_i64(self.id)
-    }
-    pub fn owner(&self) -> UserId {
-        UserId::from_i64(self.owner_id)
-    }
-}
+owned_record_ids!(GuildRecord { guild_id: id, owner: owner_id });
 
 /// Which page of a user's guilds (ordered by id).
 pub type GuildPage = crate::IdPage;
@@ -160,8 +153,7 @@ impl Store {
             owner_id: owner.as_i64(),
         };
         self.write(|conn| {
-            lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
-            if guild_count(conn, owner)? >= max_guilds {
+            if user_at_cap(conn, owner, max_guilds, guild_count)? {
                 return Ok(Err(GuildRefusal::TooManyGuilds));
             }
             diesel::insert_into(guilds::table)

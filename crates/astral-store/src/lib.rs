@@ -5,6 +5,9 @@
 //! thread pool. Methods take typed ids and return plain records; the wire format lives in
 //! `astral-types`, not here.
 
+#[macro_use]
+mod records;
+
 mod admin;
 mod channels;
 mod conn;

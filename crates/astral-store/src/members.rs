@@ -11,42 +11,29 @@ use astral_types::profile::{
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::conn::{lock_rows, user_at_cap, write_transaction, LockedRows};
 use crate::schema::{profile_member_images, profile_members, users};
 use crate::short_ids::{with_fresh_short_id, MEMBER_SHORT_ID};
 use crate::users::{to_json, Json};
 use crate::{AnyConnection, Decided, Store, StoreError, UniqueField};
 
-/// A member row. The lists are stored as JSON text (as a user's profile lists are).
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = profile_members)]
-pub struct ProfileMemberRecord {
-    pub id: i64,
-    pub owner_id: i64,
-    pub sid: String,
-    pub name: String,
-    pub display_name: Option<String>,
-    pub bio: Option<String>,
-    pub avatar: Option<String>,
-    #[diesel(deserialize_as = String)]
-    pub links: Json<Vec<String>>,
-    #[diesel(deserialize_as = String)]
-    pub names: Json<Vec<FieldEntry>>,
-    #[diesel(deserialize_as = String)]
-    pub pronoun_entries: Json<Vec<PronounEntry>>,
-    #[diesel(deserialize_as = String)]
-    pub fields: Json<Vec<ProfileField>>,
-    pub hidden: bool,
+record_with_profile_lists! {
+    /// A member row. The lists are stored as JSON text (as a user's profile lists are).
+    #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+    #[diesel(table_name = profile_members)]
+    pub struct ProfileMemberRecord {
+        pub id: i64,
+        pub owner_id: i64,
+        pub sid: String,
+        pub name: String,
+        pub display_name: Option<String>,
+        pub bio: Option<String>,
+        pub avatar: Option<String>,
+        pub hidden: bool,
+    }
 }
 
-impl ProfileMemberRecord {
-    pub fn member_id(&self) -> Snowflake {
-        Snowflake::from_i64(self.id)
-    }
-    pub fn owner(&self) -> UserId {
-        UserId::from_i64(self.owner_id)
-    }
-}
+owned_record_ids!(ProfileMemberRecord { member_id: id, owner: owner_id });
 
 /// How a path names a member: its id, or its short id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +200,14 @@ fn name_taken(
     Ok(query.count().get_result::<i64>(conn)? > 0)
 }
 
+/// How many members `owner` has (their cap is `MAX_PROFILE_MEMBERS`).
+fn member_count(conn: &mut AnyConnection, owner: UserId) -> QueryResult<i64> {
+    profile_members::table
+        .filter(profile_members::owner_id.eq(owner.as_i64()))
+        .count()
+        .get_result(conn)
+}
+
 fn sid_taken(conn: &mut AnyConnection, sid: &str) -> QueryResult<bool> {
     let n: i64 =
         profile_members::table.filter(profile_members::sid.eq(sid)).count().get_result(conn)?;
@@ -258,12 +253,7 @@ impl Store {
         // `Conflict(MemberSid)`: drawn again.
         let created = with_fresh_short_id(MEMBER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
-                lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
-                let count: i64 = profile_members::table
-                    .filter(profile_members::owner_id.eq(owner.as_i64()))
-                    .count()
-                    .get_result(conn)?;
-                if count >= max_members {
+                if user_at_cap(conn, owner, max_members, member_count)? {
                     return Ok(Err(MemberRefusal::TooManyMembers));
                 }
                 let lists = StatusLists {

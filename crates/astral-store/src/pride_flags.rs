@@ -8,7 +8,7 @@ use astral_types::pride_flag::MAX_PROFILE_PRIDE_FLAGS;
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, LockedRows};
+use crate::conn::{lock_rows, user_at_cap, LockedRows};
 use crate::schema::{pride_flags, user_pride_flags};
 use crate::{AnyConnection, Decided, Store, StoreError};
 
@@ -23,14 +23,7 @@ pub struct PrideFlagRecord {
     pub description: Option<String>,
 }
 
-impl PrideFlagRecord {
-    pub fn flag_id(&self) -> Snowflake {
-        Snowflake::from_i64(self.id)
-    }
-    pub fn owner(&self) -> UserId {
-        UserId::from_i64(self.user_id)
-    }
-}
+owned_record_ids!(PrideFlagRecord { flag_id: id, owner: user_id });
 
 /// A flag to create: its normalised image's hash (the image is stored before), name and
 /// description, as checked by `astral_types::pride_flag`.
@@ -98,8 +91,7 @@ impl Store {
             description: new.description,
         };
         self.write(|conn| {
-            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
-            if flag_count(conn, user)? >= max_flags {
+            if user_at_cap(conn, user, max_flags, flag_count)? {
                 return Ok(Err(PrideFlagRefusal::TooManyFlags));
             }
             diesel::insert_into(pride_flags::table)

@@ -82,13 +82,14 @@ impl crate::Store {
 
         // Multi-row inserts are built per backend: diesel's multi-backend connection has no
         // batch insert.
-        macro_rules! batch {
-            ($conn:expr, $insert:expr) => {
+        macro_rules! insert_batch {
+            ($conn:expr, $table:expr, $rows:expr) => {{
+                let insert = diesel::insert_into($table).values($rows);
                 match $conn {
-                    crate::AnyConnection::Postgresql(pg) => $insert.execute(pg)?,
-                    crate::AnyConnection::Sqlite(lite) => $insert.execute(lite)?,
+                    crate::AnyConnection::Postgresql(pg) => insert.execute(pg)?,
+                    crate::AnyConnection::Sqlite(lite) => insert.execute(lite)?,
                 }
-            };
+            }};
         }
         // Rows per statement: well under every backend's bound-parameter limit.
         const CHUNK: usize = 500;
@@ -115,54 +116,38 @@ impl crate::Store {
             let mut done = 0;
             while done < count {
                 let n = CHUNK.min(count - done);
-                let people: Vec<i64> = (0..n).map(|_| self.ids.next_id().as_i64()).collect();
-                let rooms: Vec<i64> = (0..n).map(|_| self.ids.next_id().as_i64()).collect();
-                let user_rows: Vec<_> = people
-                    .iter()
-                    .map(|id| {
-                        let name = format!("seed{id}");
-                        (
-                            users::id.eq(*id),
-                            users::username_key.eq(name.clone()),
-                            users::username.eq(name),
-                            users::discriminator.eq("0"),
-                            users::locale.eq("en-US"),
-                            users::bot.eq(false),
-                            users::sid.eq(fresh_sid()),
-                        )
-                    })
-                    .collect();
-                let insert = diesel::insert_into(users::table).values(user_rows);
-                batch!(conn, insert);
-                let channel_rows: Vec<_> = people
-                    .iter()
-                    .zip(&rooms)
-                    .map(|(other, room)| {
-                        let (a, b) = (me.as_i64().min(*other), me.as_i64().max(*other));
-                        (
-                            channels::id.eq(*room),
-                            channels::kind.eq(crate::DM),
-                            channels::dm_key.eq(format!("{a}:{b}")),
-                        )
-                    })
-                    .collect();
-                let insert = diesel::insert_into(channels::table).values(channel_rows);
-                batch!(conn, insert);
-                let recipient_rows: Vec<_> = people
-                    .iter()
-                    .zip(&rooms)
-                    .flat_map(|(other, room)| {
-                        [(me.as_i64(), true), (*other, false)].map(|(user, open)| {
-                            (
-                                channel_recipients::channel_id.eq(*room),
-                                channel_recipients::user_id.eq(user),
-                                channel_recipients::open.eq(open),
-                            )
-                        })
-                    })
-                    .collect();
-                let insert = diesel::insert_into(channel_recipients::table).values(recipient_rows);
-                batch!(conn, insert);
+                // Per DM: the other user, the channel, and its two recipients (open for `me`).
+                let (mut user_rows, mut channel_rows, mut recipient_rows) =
+                    (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(2 * n));
+                for _ in 0..n {
+                    let (other, room) = (self.ids.next_id().as_i64(), self.ids.next_id().as_i64());
+                    let name = format!("seed{other}");
+                    user_rows.push((
+                        users::id.eq(other),
+                        users::username_key.eq(name.clone()),
+                        users::username.eq(name),
+                        users::discriminator.eq("0"),
+                        users::locale.eq("en-US"),
+                        users::bot.eq(false),
+                        users::sid.eq(fresh_sid()),
+                    ));
+                    let (a, b) = (me.as_i64().min(other), me.as_i64().max(other));
+                    channel_rows.push((
+                        channels::id.eq(room),
+                        channels::kind.eq(crate::DM),
+                        channels::dm_key.eq(format!("{a}:{b}")),
+                    ));
+                    for (user, open) in [(me.as_i64(), true), (other, false)] {
+                        recipient_rows.push((
+                            channel_recipients::channel_id.eq(room),
+                            channel_recipients::user_id.eq(user),
+                            channel_recipients::open.eq(open),
+                        ));
+                    }
+                }
+                insert_batch!(conn, users::table, user_rows);
+                insert_batch!(conn, channels::table, channel_rows);
+                insert_batch!(conn, channel_recipients::table, recipient_rows);
                 done += n;
             }
             Ok(())

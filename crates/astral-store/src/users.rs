@@ -2,9 +2,7 @@
 
 use astral_types::locale::DEFAULT_LOCALE;
 use astral_types::pride_flag::SelectionError;
-use astral_types::profile::{
-    reset_unknown_statuses, CustomPreferences, FieldEntry, ProfileField, PronounEntry,
-};
+use astral_types::profile::{reset_unknown_statuses, CustomPreferences};
 use astral_types::user::ProfileUpdate;
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
@@ -69,25 +67,19 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-/// A user's pronouns.cc profile columns. Read only where a profile is answered: users listed
-/// elsewhere (friends, recipients, members) are plain [`UserRecord`]s.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = users)]
-pub struct ProfileColumns {
-    pub bio: Option<String>,
-    pub member_title: Option<String>,
-    #[diesel(deserialize_as = String)]
-    pub links: Json<Vec<String>>,
-    #[diesel(deserialize_as = String)]
-    pub names: Json<Vec<FieldEntry>>,
-    #[diesel(deserialize_as = String)]
-    pub pronoun_entries: Json<Vec<PronounEntry>>,
-    #[diesel(deserialize_as = String)]
-    pub fields: Json<Vec<ProfileField>>,
-    pub timezone: Option<String>,
-    pub list_private: bool,
-    #[diesel(deserialize_as = String)]
-    pub custom_preferences: Json<CustomPreferences>,
+record_with_profile_lists! {
+    /// A user's pronouns.cc profile columns. Read only where a profile is answered: users listed
+    /// elsewhere (friends, recipients, members) are plain [`UserRecord`]s.
+    #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+    #[diesel(table_name = users)]
+    pub struct ProfileColumns {
+        pub bio: Option<String>,
+        pub member_title: Option<String>,
+        pub timezone: Option<String>,
+        pub list_private: bool,
+        #[diesel(deserialize_as = String)]
+        pub custom_preferences: Json<CustomPreferences>,
+    }
 }
 
 /// A user with their profile as one viewer sees it, read in one snapshot.

@@ -143,12 +143,7 @@ fn sqlite_pride_flag_rules() {
 #[test]
 #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 fn postgres_pride_flag_rules() {
-    let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
-    assert!(
-        !base.is_empty(),
-        "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
-    );
-    let schema = PostgresSchema::create(&base).unwrap();
+    let schema = PostgresSchema::for_tests();
     let store = open(&schema.url);
     selection_rules(&store);
     cap_rules(&store);

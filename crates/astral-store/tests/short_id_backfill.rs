@@ -96,13 +96,7 @@ fn sqlite_backfill_gives_every_user_a_distinct_short_id() {
 #[test]
 #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
 fn postgres_backfill_gives_every_user_a_distinct_short_id() {
-    let base = std::env::var("ASTRAL_TEST_DATABASE_URL").unwrap_or_default();
-    assert!(
-        !base.is_empty(),
-        "ASTRAL_TEST_DATABASE_URL is not set, but PostgreSQL tests were requested (CI=true)"
-    );
-    let schema =
-        astral_store::testing::PostgresSchema::create(&base).unwrap_or_else(|e| panic!("{e}"));
+    let schema = astral_store::testing::PostgresSchema::for_tests();
     let mut conn = PgConnection::establish(&schema.url).unwrap();
     let rows = migrate_with_users_in_between!(&mut conn, POSTGRES);
     assert_valid_and_distinct("PostgreSQL", rows, USERS);

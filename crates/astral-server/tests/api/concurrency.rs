@@ -6,7 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use crate::support::{backend_test, bot, check_response_body, TestApp};
+use crate::support::{backend_test, bot, check_response_body, header_text, TestApp};
 
 const CLIENTS: usize = 64;
 const LOCALES: [&str; 8] = ["da", "de", "en-GB", "en-US", "es-ES", "fr", "hr", "it"];
@@ -28,7 +28,7 @@ async fn send(
         .await
         .unwrap();
     let status = response.status().as_u16();
-    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let retry_after = header_text(response.headers(), "retry-after").map(str::to_owned);
     let text = response.text().await.unwrap();
     (status, retry_after, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
@@ -101,15 +101,62 @@ async fn sixty_four_patches_leave_exactly_one_clients_values(app: TestApp) {
     assert!(busy < CLIENTS);
 }
 
+/// Two users racing each other from both sides.
+struct Pair {
+    a: (String, String),
+    b: (String, String),
+}
+
+impl Pair {
+    async fn register(app: &TestApp, [a, b]: [&str; 2]) -> Pair {
+        Pair { a: app.register(a).await, b: app.register(b).await }
+    }
+
+    /// Each side with the other's id: `(token, other's id)`, A's first.
+    fn sides(&self) -> [(&str, &str); 2] {
+        [(&self.a.0, &self.b.1), (&self.b.0, &self.a.1)]
+    }
+
+    /// `CLIENTS` requests at once, alternately A's and B's, each `method` to the path that
+    /// `path(other's id)` names with the body `body(other's id)`.
+    async fn race(
+        &self,
+        app: &TestApp,
+        method: &str,
+        path: impl Fn(&str) -> String,
+        body: impl Fn(&str) -> Value,
+    ) -> Vec<(u16, Option<String>, Value)> {
+        join_all((0..CLIENTS).map(|i| {
+            let (token, other) = self.sides()[i % 2];
+            send(app, method, path(other), token, body(other))
+        }))
+        .await
+    }
+
+    /// What each side's list at `path` holds, which must be one item: `(item, other's id)`.
+    async fn each_ones_only_item(&self, app: &TestApp, path: &str) -> Vec<(Value, String)> {
+        let mut items = Vec::new();
+        for (token, other) in self.sides() {
+            let (_, list) = app.call("GET", path, Some(token), None).await;
+            let list = list.as_array().unwrap();
+            assert_eq!(list.len(), 1, "{list:?}");
+            items.push((list[0].clone(), other.to_owned()));
+        }
+        items
+    }
+}
+
 backend_test!(sixty_four_dm_opens_from_both_sides_make_one_channel);
 async fn sixty_four_dm_opens_from_both_sides_make_one_channel(app: TestApp) {
-    let (a, a_id) = app.register("dm-left").await;
-    let (b, b_id) = app.register("dm-right").await;
-    let answers = join_all((0..CLIENTS).map(|i| {
-        let (token, recipient) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
-        send(&app, "POST", "/users/@me/channels".into(), token, json!({"recipient_id": recipient}))
-    }))
-    .await;
+    let pair = Pair::register(&app, ["dm-left", "dm-right"]).await;
+    let answers = pair
+        .race(
+            &app,
+            "POST",
+            |_| "/users/@me/channels".into(),
+            |other| json!({"recipient_id": other}),
+        )
+        .await;
     tally("POST /users/@me/channels", "/users/@me/channels", "POST", 200, &answers);
     let ids: std::collections::BTreeSet<String> = answers
         .iter()
@@ -117,39 +164,25 @@ async fn sixty_four_dm_opens_from_both_sides_make_one_channel(app: TestApp) {
         .map(|a| a.2["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    for (token, other) in [(&a, &b_id), (&b, &a_id)] {
-        let (_, list) = app.call("GET", "/users/@me/channels", Some(token), None).await;
-        let list = list.as_array().unwrap();
-        assert_eq!(list.len(), 1, "{list:?}");
-        assert_eq!(list[0]["id"].as_str(), ids.first().map(String::as_str));
-        assert_eq!(list[0]["recipients"][0]["id"], json!(other));
+    for (channel, other) in pair.each_ones_only_item(&app, "/users/@me/channels").await {
+        assert_eq!(channel["id"].as_str(), ids.first().map(String::as_str));
+        assert_eq!(channel["recipients"][0]["id"], json!(other));
     }
 }
 
 backend_test!(sixty_four_friend_requests_both_ways_make_one_friendship);
 async fn sixty_four_friend_requests_both_ways_make_one_friendship(app: TestApp) {
-    let (a, a_id) = app.register("mutual-a").await;
-    let (b, b_id) = app.register("mutual-b").await;
-    let answers = join_all((0..CLIENTS).map(|i| {
-        let (token, to) = if i % 2 == 0 { (&a, &b_id) } else { (&b, &a_id) };
-        send(&app, "PUT", format!("/users/@me/relationships/{to}"), token, json!({}))
-    }))
-    .await;
-    tally(
-        "PUT /users/@me/relationships/{user_id}",
-        "/users/@me/relationships/{user_id}",
-        "PUT",
-        204,
-        &answers,
-    );
-    for (token, other) in [(&a, &b_id), (&b, &a_id)] {
-        let (_, list) = app.call("GET", "/users/@me/relationships", Some(token), None).await;
-        let list = list.as_array().unwrap();
-        assert_eq!(list.len(), 1, "{list:?}");
+    let pair = Pair::register(&app, ["mutual-a", "mutual-b"]).await;
+    let answers = pair
+        .race(&app, "PUT", |other| format!("/users/@me/relationships/{other}"), |_| json!({}))
+        .await;
+    let template = "/users/@me/relationships/{user_id}";
+    tally(&format!("PUT {template}"), template, "PUT", 204, &answers);
+    for (relationship, other) in pair.each_ones_only_item(&app, "/users/@me/relationships").await {
         assert_eq!(
-            (&list[0]["id"], list[0]["type"].as_i64()),
+            (&relationship["id"], relationship["type"].as_i64()),
             (&json!(other), Some(1)),
-            "{list:?}"
+            "{relationship}"
         );
     }
 }

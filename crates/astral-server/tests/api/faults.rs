@@ -21,7 +21,7 @@ use tokio::task::AbortHandle;
 
 use astral_store::testing::SqliteWriteLock;
 
-use crate::process::{command, register_account, ServerProcess};
+use crate::process::{register_account, ServerProcess};
 use crate::support::TestDb;
 
 /// Server settings for these tests: short bounds, so a test takes seconds.
@@ -328,8 +328,7 @@ fn server_env() -> Vec<(&'static str, &'static str)> {
 async fn sqlite_file_renamed_or_write_locked_under_load() {
     let db = TestDb::sqlite();
     let path = db.sqlite_path().unwrap();
-    let media = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(command(&db.url(), media.path(), &server_env())).await;
+    let server = ServerProcess::serve(&db.url(), &server_env()).await;
 
     let away = format!("{path}.away");
     outage_under_load(
@@ -368,8 +367,7 @@ async fn postgres_cut_off_under_load() {
     let proxy = Arc::new(Proxy::start(upstream).await);
     url.set_host(Some("127.0.0.1")).unwrap();
     url.set_port(Some(proxy.addr.port())).unwrap();
-    let media = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(command(url.as_str(), media.path(), &server_env())).await;
+    let server = ServerProcess::serve(url.as_str(), &server_env()).await;
     let (p1, p2) = (Arc::clone(&proxy), Arc::clone(&proxy));
     outage_under_load(
         "postgresql cut off",

@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::process::{command, register_account, ServerProcess};
-use crate::support::{backend_test, bot, request, TestApp};
+use crate::support::{backend_test, bot, header_text, request, TestApp};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -136,11 +136,6 @@ async fn headers_of(
     (response.status().as_u16(), response.headers().clone())
 }
 
-/// Header `name`'s value, if it is there.
-fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).map(|v| v.to_str().unwrap())
-}
-
 backend_test!(answers_carry_the_security_headers);
 async fn answers_carry_the_security_headers(app: TestApp) {
     let (token, _) = app.register("headers-owner").await;
@@ -184,8 +179,12 @@ async fn answers_carry_the_security_headers(app: TestApp) {
     for (method, url, auth, body) in private {
         let (status, headers) = headers_of(&app, method, url.clone(), auth, body).await;
         assert!(status < 500, "{method} {url}: {status}");
-        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"), "{method} {url}");
-        assert_eq!(header(&headers, "cache-control"), Some("no-store"), "{method} {url}");
+        assert_eq!(
+            header_text(&headers, "x-content-type-options"),
+            Some("nosniff"),
+            "{method} {url}"
+        );
+        assert_eq!(header_text(&headers, "cache-control"), Some("no-store"), "{method} {url}");
         assert!(headers.get("content-security-policy").is_none(), "{method} {url}");
     }
     // Outside the API: nosniff; images and the contract stay cacheable.
@@ -193,17 +192,17 @@ async fn answers_carry_the_security_headers(app: TestApp) {
         let (status, headers) =
             headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
         assert!(status < 500, "{path}: {status}");
-        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"), "{path}");
-        assert_ne!(header(&headers, "cache-control"), Some("no-store"), "{path}");
+        assert_eq!(header_text(&headers, "x-content-type-options"), Some("nosniff"), "{path}");
+        assert_ne!(header_text(&headers, "cache-control"), Some("no-store"), "{path}");
     }
     // Swagger UI: its page, scripts and styles under a CSP that allows only this origin.
     for path in ["/docs/", "/docs/swagger-initializer.js", "/docs/swagger-ui.css"] {
         let (status, headers) =
             headers_of(&app, "GET", format!("{}{path}", app.root), None, None).await;
         assert_eq!(status, 200, "{path}");
-        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(header_text(&headers, "x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(
-            header(&headers, "content-security-policy"),
+            header_text(&headers, "content-security-policy"),
             Some(astral_server::security_headers::DOCS_CSP),
             "{path}"
         );

@@ -11,8 +11,8 @@ use astral_store::{AstralConnectionManager, ConnectionOptions, DatabaseUrl};
 use diesel::{QueryDsl, RunQueryDsl};
 use serde_json::{json, Value};
 
-use crate::process::{command, ServerProcess};
-use crate::support::{backend_test, request, TestApp};
+use crate::process::ServerProcess;
+use crate::support::{backend_test, header_text, request, TestApp};
 
 const LOG_FILTER: &str =
     "debug,astral_server=trace,astral_store=trace,astral_ratelimit=trace,astral_media=trace";
@@ -44,10 +44,7 @@ impl Client {
         }
         let response = req.send().await.expect("send");
         let status = response.status().as_u16();
-        let id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
+        let id = header_text(response.headers(), "x-request-id")
             .expect("every answer has X-Request-Id")
             .to_owned();
         if let Some(sent) = request_id {
@@ -69,13 +66,9 @@ fn secret_of(token: &str) -> &str {
 /// Runs the scenario against a fresh server logging in `format`; returns its log, the
 /// exchanges and the secrets it used.
 async fn scenario(db_url: &str, format: &str, tag: &str) -> (String, Vec<Exchange>, Vec<String>) {
-    let media = tempfile::tempdir().unwrap();
-    let mut server = ServerProcess::start(command(
-        db_url,
-        media.path(),
-        &[("ASTRAL_LOG", LOG_FILTER), ("ASTRAL_LOG_FORMAT", format)],
-    ))
-    .await;
+    let mut server =
+        ServerProcess::serve(db_url, &[("ASTRAL_LOG", LOG_FILTER), ("ASTRAL_LOG_FORMAT", format)])
+            .await;
     let mut c = Client { http: reqwest::Client::new(), api: server.api(), seen: Vec::new() };
     let password = format!("first-secret-password-{tag}");
     let wrong = format!("not-the-password-{tag}");
@@ -83,50 +76,39 @@ async fn scenario(db_url: &str, format: &str, tag: &str) -> (String, Vec<Exchang
     let mut secrets = vec![password.clone(), wrong.clone(), bot_password.clone()];
 
     let name = format!("logs_{tag}");
-    let (status, created) = c
-        .call(
-            "POST",
+    // The account calls, anonymous, each with the inbound request id it sends: a plain one
+    // (kept), one with a tab and one too long (both replaced), none.
+    let too_long_id = "x".repeat(65);
+    let account_calls = [
+        (
             "/auth/register",
-            None,
-            Some(json!({"username": name, "password": password, "email": format!("{tag}@example.com")})),
+            json!({"username": name, "password": password, "email": format!("{tag}@example.com")}),
             Some("client-chosen.id:1"),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let t1 = created["token"].as_str().unwrap().to_owned();
-    let (status, logged_in) = c
-        .call(
-            "POST",
+            201,
+        ),
+        (
             "/auth/login",
-            None,
-            Some(json!({"login": name, "password": password})),
+            json!({"login": name, "password": password}),
             Some("not a plain id\twith a tab"),
-        )
-        .await;
-    assert_eq!(status, 200, "{logged_in}");
-    let t2 = logged_in["token"].as_str().unwrap().to_owned();
-    let (status, _) = c
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": name, "password": wrong})),
-            Some(&"x".repeat(65)),
-        )
-        .await;
-    assert_eq!(status, 400);
-    // A password too short, and one where a string is expected: refused, never echoed.
-    let (status, _) = c
-        .call(
-            "POST",
+            200,
+        ),
+        ("/auth/login", json!({"login": name, "password": wrong}), Some(too_long_id.as_str()), 400),
+        // A password too short: refused, never echoed.
+        (
             "/auth/register",
+            json!({"username": format!("{name}2"), "password": "short1"}),
             None,
-            Some(json!({"username": format!("{name}2"), "password": "short1"})),
-            None,
-        )
-        .await;
-    assert_eq!(status, 400);
+            400,
+        ),
+    ];
+    let mut tokens = Vec::new();
+    for (path, body, request_id, want) in account_calls {
+        let (status, answer) = c.call("POST", path, None, Some(body), request_id).await;
+        assert_eq!(status, want, "POST {path}: {answer}");
+        tokens.extend(answer["token"].as_str().map(str::to_owned));
+    }
     secrets.push("short1".into());
+    let [t1, t2] = <[String; 2]>::try_from(tokens).expect("the registration's and login's tokens");
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_astral"))
         .args(["users", "create", "--bot", "--username"])

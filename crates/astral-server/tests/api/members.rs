@@ -10,7 +10,7 @@ use base64::Engine;
 use image::ImageFormat;
 use serde_json::{json, Value};
 
-use crate::support::{backend_test, bot, TestApp};
+use crate::support::{backend_test, bot, header_text, TestApp};
 
 const UNKNOWN_MEMBER: (u16, i64) = (404, 19001);
 const INVALID_FORM: (u16, i64) = (400, 50035);
@@ -449,7 +449,7 @@ async fn member_avatars_are_uploaded_and_served(app: TestApp) {
         async move {
             let answer = http.get(url).send().await.unwrap();
             let status = answer.status().as_u16();
-            let kind = answer.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+            let kind = header_text(answer.headers(), "content-type").map(str::to_owned);
             (status, kind.unwrap_or_default())
         }
     };

@@ -16,6 +16,8 @@ pub struct ServerProcess {
     pub root: String,
     lines: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
+    /// The media directory [`serve`](Self::serve) made, removed after the process.
+    _media: Option<tempfile::TempDir>,
 }
 
 /// Registers `username` (password `correct horse battery`) through `api`, a server's
@@ -75,8 +77,18 @@ impl ServerProcess {
             root: format!("http://127.0.0.1:{port}"),
             lines,
             reader: Some(reader),
+            _media: None,
         };
         server.wait_healthy(Duration::from_secs(30)).await;
+        server
+    }
+
+    /// Starts `astral serve` on `database_url` with `env` and a media directory of its own,
+    /// kept as long as the process.
+    pub async fn serve(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
+        let media = tempfile::tempdir().unwrap();
+        let mut server = ServerProcess::start(command(database_url, media.path(), env)).await;
+        server._media = Some(media);
         server
     }
 

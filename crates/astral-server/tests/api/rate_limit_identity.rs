@@ -12,7 +12,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
 use crate::rate_limits::{namespace, redis_url};
-use crate::support::{bot, request, TestApp, TestDb, TestOptions};
+use crate::support::{bot, header_text, request, TestApp, TestDb, TestOptions};
 
 /// 2023-11-14T22:13:20Z.
 const T0_US: u64 = 1_700_000_000_000_000;
@@ -105,7 +105,7 @@ struct Answer {
 
 impl Answer {
     fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+        header_text(&self.headers, name).unwrap_or_default()
     }
 }
 

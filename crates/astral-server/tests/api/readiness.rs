@@ -8,15 +8,16 @@ use diesel::{Connection, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::faults::Proxy;
-use crate::process::{command, ServerProcess};
+use crate::process::ServerProcess;
 use crate::support::{
-    assert_matches_contract, backend_db_test, backend_test, TestApp, TestDb, TestOptions,
+    assert_matches_contract, backend_db_test, backend_test, header_text, TestApp, TestDb,
+    TestOptions,
 };
 
 async fn readiness(http: &reqwest::Client, root: &str) -> (u16, Value, Option<String>) {
     let response = http.get(format!("{root}/readyz")).send().await.unwrap();
     let status = response.status().as_u16();
-    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let retry_after = header_text(response.headers(), "retry-after").map(str::to_owned);
     let body: Value = response.json().await.unwrap();
     assert_matches_contract("Readiness", &body);
     (status, body, retry_after)
@@ -221,14 +222,9 @@ const SHUTDOWN_DELAY_SECS: u64 = 2;
 backend_db_test!(sigterm_makes_the_instance_not_ready_before_the_listener_closes, sigterm);
 
 async fn sigterm(db: TestDb) {
-    let media = tempfile::tempdir().unwrap();
     let delay = SHUTDOWN_DELAY_SECS.to_string();
-    let mut server = ServerProcess::start(command(
-        &db.url(),
-        media.path(),
-        &[("ASTRAL_SHUTDOWN_DELAY_SECS", &delay)],
-    ))
-    .await;
+    let mut server =
+        ServerProcess::serve(&db.url(), &[("ASTRAL_SHUTDOWN_DELAY_SECS", &delay)]).await;
     let http = reqwest::Client::new();
     assert_eq!(readiness(&http, &server.root).await.0, 200);
     let register = json!({"username": "late", "password": "correct horse battery"});

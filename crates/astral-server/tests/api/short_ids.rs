@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::support::{
     assert_documented, assert_matches_contract, assert_matches_discord, astral, backend_db_test,
-    backend_test, bot, TestApp, TestDb, TestOptions,
+    backend_test, bot, header_text, TestApp, TestDb, TestOptions,
 };
 
 /// 2023-11-14T22:13:20Z.
@@ -239,7 +239,7 @@ async fn anonymous_profiles_are_charged_to_the_address(db: TestDb) {
         request.send()
     };
     let header = |r: &reqwest::Response, name: &str| {
-        r.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+        header_text(r.headers(), name).unwrap_or_default().to_owned()
     };
     // Anonymous: the address's unauthenticated bucket (3/60s) counts down, then 429.
     let mut anonymous_bucket = String::new();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::process::{command, register_account, ServerProcess};
+use crate::process::{register_account, ServerProcess};
 use crate::support::{backend_db_test, TestDb};
 
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
@@ -51,14 +51,9 @@ backend_db_test!(sigterm_lets_in_flight_requests_finish_and_exits_0, run);
 
 async fn run(db: TestDb) {
     let backend = db.backend();
-    let media = tempfile::tempdir().unwrap();
     let timeout = SHUTDOWN_TIMEOUT_SECS.to_string();
-    let mut server = ServerProcess::start(command(
-        &db.url(),
-        media.path(),
-        &[("ASTRAL_SHUTDOWN_TIMEOUT_SECS", &timeout)],
-    ))
-    .await;
+    let mut server =
+        ServerProcess::serve(&db.url(), &[("ASTRAL_SHUTDOWN_TIMEOUT_SECS", &timeout)]).await;
     let mut tokens = Vec::new();
     for i in 0..UPLOADS {
         let body =

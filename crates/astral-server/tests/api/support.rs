@@ -356,12 +356,8 @@ impl TestApp {
         }
         let response = req.send().await.expect("send");
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type =
+            header_text(response.headers(), "content-type").unwrap_or_default().to_owned();
         (status, content_type, response.bytes().await.expect("body").to_vec())
     }
 
@@ -554,6 +550,12 @@ pub fn astral_with_stdin(args: &[&str], stdin: Option<&str>) -> std::process::Ou
     }
     drop(input);
     child.wait_with_output().expect("astral exits")
+}
+
+/// Header `name`'s value, if the answer has it. A value that is not text fails the test: none
+/// of the server's may be.
+pub fn header_text<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).map(|v| v.to_str().expect("a header value that is text"))
 }
 
 /// A request to `url`, with `token` as its `Authorization` and `body` as its JSON, when given.
