@@ -61,14 +61,15 @@ macro_rules! error_catalogue {
 
             /// This kind's row.
             pub fn entry(&self) -> ErrorEntry {
-                match self {
-                    $(ErrorKind::$kind { .. } => ErrorEntry {
-                        name: stringify!($kind),
-                        status: $status,
-                        code: JsonCode($code),
-                        message: $message,
-                    },)+
+                /// The kinds without their details, in the table's order: a kind's number is
+                /// the index of its row in [`ErrorKind::CATALOGUE`].
+                enum Row {
+                    $($kind,)+
                 }
+                let row = match self {
+                    $(ErrorKind::$kind { .. } => Row::$kind,)+
+                };
+                Self::CATALOGUE[row as usize]
             }
         }
     };
