@@ -6,24 +6,25 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::ToSchema;
 
 use crate::form::{finish, FormReader, Invalid};
+use crate::macros::optional_fields;
 use crate::password::{self, Refusal, PASSWORD_LENGTH};
 use crate::rules::{check_email, email_schema, UsernameRule};
 use crate::user::GLOBAL_NAME_LENGTH;
 use crate::{FormErrors, UserId};
 
-/// `POST /auth/register`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct RegisterRequest {
-    #[schema(schema_with = UsernameRule::default_schema)]
-    pub username: String,
-    #[schema(schema_with = password_schema)]
-    pub password: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = email_schema)]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = global_name_schema)]
-    pub global_name: Option<String>,
+optional_fields! {
+    /// `POST /auth/register`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct RegisterRequest {
+        #[schema(schema_with = UsernameRule::default_schema)]
+        pub username: String,
+        #[schema(schema_with = password_schema)]
+        pub password: String,
+        #[schema(schema_with = email_schema)]
+        pub email: Option<String>,
+        #[schema(schema_with = global_name_schema)]
+        pub global_name: Option<String>,
+    }
 }
 
 fn password_schema() -> ObjectBuilder {

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::macros::optional_fields;
+
 /// A Discord JSON error code (0 is Discord's general code, sent with plain HTTP errors such as
 /// `401: Unauthorized`). The codes Astral answers are written in [`ErrorKind`]'s table.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -59,14 +61,15 @@ macro_rules! error_catalogue {
 
             /// This kind's row.
             pub fn entry(&self) -> ErrorEntry {
-                match self {
-                    $(ErrorKind::$kind { .. } => ErrorEntry {
-                        name: stringify!($kind),
-                        status: $status,
-                        code: JsonCode($code),
-                        message: $message,
-                    },)+
+                /// The kinds without their details, in the table's order: a kind's number is
+                /// the index of its row in [`ErrorKind::CATALOGUE`].
+                enum Row {
+                    $($kind,)+
                 }
+                let row = match self {
+                    $(ErrorKind::$kind { .. } => Row::$kind,)+
+                };
+                Self::CATALOGUE[row as usize]
             }
         }
     };
@@ -205,29 +208,26 @@ pub struct Cooldown {
     pub retry_after_ms: u64,
 }
 
-/// Every error Astral sends: Discord's error object. `errors` carries per-field errors (50035),
-/// `retry_after` and `global` the rate-limit details (429).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(as = Error)]
-pub struct ErrorBody {
-    /// Discord JSON error code (0 for generic HTTP errors such as `401: Unauthorized`).
-    pub code: i32,
-    /// Human-readable message.
-    pub message: String,
-    /// Field errors, nested by JSON path; each leaf is `{"_errors": [FieldError, ...]}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>, nullable = false)]
-    pub errors: Option<Value>,
-    /// Seconds until the refusing bucket is full again, rounded up to the millisecond: after this
-    /// wait its whole burst is admitted (429); on a refused short-id reroll (403, 2004), seconds
-    /// until a reroll is allowed again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub retry_after: Option<f64>,
-    /// Whether the global rate limit was hit (429 only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub global: Option<bool>,
+optional_fields! {
+    /// Every error Astral sends: Discord's error object. `errors` carries per-field errors (50035),
+    /// `retry_after` and `global` the rate-limit details (429).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    #[schema(as = Error)]
+    pub struct ErrorBody {
+        /// Discord JSON error code (0 for generic HTTP errors such as `401: Unauthorized`).
+        pub code: i32,
+        /// Human-readable message.
+        pub message: String,
+        /// Field errors, nested by JSON path; each leaf is `{"_errors": [FieldError, ...]}`.
+        #[schema(value_type = Option<Object>, nullable = false)]
+        pub errors: Option<Value>,
+        /// Seconds until the refusing bucket is full again, rounded up to the millisecond: after this
+        /// wait its whole burst is admitted (429); on a refused short-id reroll (403, 2004), seconds
+        /// until a reroll is allowed again.
+        pub retry_after: Option<f64>,
+        /// Whether the global rate limit was hit (429 only).
+        pub global: Option<bool>,
+    }
 }
 
 /// One entry of an `_errors` list. Codes are strings such as `BASE_TYPE_BAD_LENGTH`.

@@ -6,26 +6,41 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{FormReader, IntegerRange, Length, QueryReader};
+use crate::macros::optional_fields;
 use crate::user::{User, UserWithProfile};
 use crate::{FormErrors, Snowflake, UserId};
 
 /// A guild's name.
 pub const GUILD_NAME_LENGTH: Length = Length::new(2, 100);
 
-/// A guild (`POST /guilds`, `GET /guilds/{guild_id}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Guild {
-    pub id: Snowflake,
-    pub name: String,
-    #[schema(required = true)]
-    pub icon: Option<String>,
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    pub owner_id: UserId,
-    /// Always empty: Astral has no guild features.
-    pub features: Vec<String>,
-    /// Number of members.
-    pub approximate_member_count: i64,
+/// Declares a guild answer: Discord's partial guild fields (`id`, `name`, `icon`, `banner`), then
+/// the answer's own.
+macro_rules! partial_guild {
+    ($($item:tt)*) => {
+        optional_fields! {
+            {
+                pub id: Snowflake,
+                pub name: String,
+                #[schema(required = true)]
+                pub icon: Option<String>,
+                #[schema(required = true)]
+                pub banner: Option<String>,
+            }
+            $($item)*
+        }
+    };
+}
+
+partial_guild! {
+    /// A guild (`POST /guilds`, `GET /guilds/{guild_id}`).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct Guild {
+        pub owner_id: UserId,
+        /// Always empty: Astral has no guild features.
+        pub features: Vec<String>,
+        /// Number of members.
+        pub approximate_member_count: i64,
+    }
 }
 
 /// `POST /guilds`.
@@ -94,28 +109,20 @@ fn guild_list_limit_schema() -> ObjectBuilder {
     GuildListQuery::LIMIT.schema()
 }
 
-/// One of the caller's guilds (`GET /users/@me/guilds`): Discord's partial guild.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct MyGuild {
-    pub id: Snowflake,
-    pub name: String,
-    #[schema(required = true)]
-    pub icon: Option<String>,
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    /// Whether the caller owns the guild.
-    pub owner: bool,
-    /// The caller's permissions in the guild, as a decimal string.
-    pub permissions: String,
-    pub features: Vec<String>,
-    /// With `with_counts`: the number of members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub approximate_member_count: Option<i64>,
-    /// With `with_counts`: members online. Astral has no gateway (no presence), so 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub approximate_presence_count: Option<i64>,
+partial_guild! {
+    /// One of the caller's guilds (`GET /users/@me/guilds`): Discord's partial guild.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct MyGuild {
+        /// Whether the caller owns the guild.
+        pub owner: bool,
+        /// The caller's permissions in the guild, as a decimal string.
+        pub permissions: String,
+        pub features: Vec<String>,
+        /// With `with_counts`: the number of members.
+        pub approximate_member_count: Option<i64>,
+        /// With `with_counts`: members online. Astral has no gateway (no presence), so 0.
+        pub approximate_presence_count: Option<i64>,
+    }
 }
 
 /// A guild member (Discord's `PrivateGuildMemberResponse`).
@@ -199,23 +206,19 @@ pub struct UserProfileMetadata {
     pub bio: Option<String>,
 }
 
-/// `GET /users/{user_id}/profile`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct UserProfile {
-    /// The user with their pronouns.cc profile (self-only fields when it is the caller).
-    pub user: UserWithProfile,
-    /// Discord's profile metadata; its `bio` is the user's `bio`.
-    pub user_profile: UserProfileMetadata,
-    /// With `with_mutual_guilds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub mutual_guilds: Option<Vec<MutualGuild>>,
-    /// With `with_mutual_friends`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub mutual_friends: Option<Vec<User>>,
-    /// With `with_mutual_friends_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub mutual_friends_count: Option<i64>,
+optional_fields! {
+    /// `GET /users/{user_id}/profile`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct UserProfile {
+        /// The user with their pronouns.cc profile (self-only fields when it is the caller).
+        pub user: UserWithProfile,
+        /// Discord's profile metadata; its `bio` is the user's `bio`.
+        pub user_profile: UserProfileMetadata,
+        /// With `with_mutual_guilds`.
+        pub mutual_guilds: Option<Vec<MutualGuild>>,
+        /// With `with_mutual_friends`.
+        pub mutual_friends: Option<Vec<User>>,
+        /// With `with_mutual_friends_count`.
+        pub mutual_friends_count: Option<i64>,
+    }
 }

@@ -10,6 +10,8 @@
 //! This crate knows nothing of databases or HTTP servers, so the client side and the store can
 //! share it without pulling either in.
 
+mod macros;
+
 pub mod auth;
 pub mod channel;
 pub mod error;

@@ -8,13 +8,12 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
+use crate::macros::optional_fields;
 use crate::profile::request_with_profile_lists;
 use crate::profile::{
-    pronoun_entries_schema, read_field_entry, read_link, read_profile_field, read_pronoun_entry,
-    FieldEntry, ProfileField, ProfileLists, PronounEntry, BIO_LENGTH, MAX_FIELDS, MAX_LINKS,
-    MAX_NAMES, MAX_PRONOUN_ENTRIES,
+    pronoun_entries_schema, FieldEntry, ProfileField, ProfileLists, ProfileListsDraft,
+    PronounEntry, BIO_LENGTH,
 };
-use crate::user::{list, pronouns_key};
 use crate::{FormErrors, Snowflake, UserId};
 
 /// A member's name: 1–100 characters (pronouns.cc's), none of [`MEMBER_NAME_FORBIDDEN`].
@@ -35,105 +34,122 @@ pub const MAX_PROFILE_MEMBERS: usize = 50;
 const MEMBER_NAME_RULE: &str = "1–100 characters; not `/`, `\\`, `?`, `#`, `@` nor control \
                                 characters, and not `.` or `..` (a name is a URL path segment)";
 
-/// A member as its owner, and anyone allowed to see it, sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ProfileMember {
-    pub id: Snowflake,
-    /// 6 lowercase letters, unique: `GET /members/{member_id}` takes it in place of the id.
-    pub sid: String,
-    /// The user whose member this is.
-    pub owner_id: UserId,
-    /// Unique among the owner's members, ignoring case.
-    pub name: String,
-    #[schema(required = true)]
-    pub display_name: Option<String>,
-    #[schema(required = true)]
-    pub bio: Option<String>,
-    /// Avatar hash, served at `/member-avatars/{member_id}/{hash}.{ext}`.
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub links: Vec<String>,
-    pub names: Vec<FieldEntry>,
-    /// pronouns.cc's `pronouns` (structured entries; `pronouns` is a plain string elsewhere).
-    pub pronoun_entries: Vec<PronounEntry>,
-    pub fields: Vec<ProfileField>,
-    /// Seen by the owner alone (others never see a hidden member, so they always see `false`).
-    pub hidden: bool,
+/// Declares a member answer: pronouns.cc's partial member (`id`, `sid`, `name`, `display_name`,
+/// `bio`, `avatar`, `links`, `names`, `pronoun_entries`; each documented here once), with the
+/// full member's own fields in the first brace group (after `sid`) and in the one after
+/// `partial_member` (at the end).
+macro_rules! profile_member {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($after_sid:tt)* }
+        partial_member
+        { $($after:tt)* }
+    ) => {
+        optional_fields! {
+            $(#[$meta])*
+            pub struct $name {
+                pub id: Snowflake,
+                /// 6 lowercase letters, unique: `GET /members/{member_id}` takes it in place of the id.
+                pub sid: String,
+                $($after_sid)*
+                /// Unique among the owner's members, ignoring case.
+                pub name: String,
+                #[schema(required = true)]
+                pub display_name: Option<String>,
+                #[schema(required = true)]
+                pub bio: Option<String>,
+                /// Avatar hash, served at `/member-avatars/{member_id}/{hash}.{ext}`.
+                #[schema(required = true)]
+                pub avatar: Option<String>,
+                pub links: Vec<String>,
+                pub names: Vec<FieldEntry>,
+                /// pronouns.cc's `pronouns` (structured entries; `pronouns` is a plain string elsewhere).
+                pub pronoun_entries: Vec<PronounEntry>,
+                $($after)*
+            }
+        }
+    };
 }
 
-/// pronouns.cc's "partial member", as a profile's `members` lists them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PartialProfileMember {
-    pub id: Snowflake,
-    pub sid: String,
-    pub name: String,
-    #[schema(required = true)]
-    pub display_name: Option<String>,
-    #[schema(required = true)]
-    pub bio: Option<String>,
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub links: Vec<String>,
-    pub names: Vec<FieldEntry>,
-    pub pronoun_entries: Vec<PronounEntry>,
+profile_member! {
+    /// A member as its owner, and anyone allowed to see it, sees it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ProfileMember {
+        /// The user whose member this is.
+        pub owner_id: UserId,
+    }
+    partial_member
+    {
+        pub fields: Vec<ProfileField>,
+        /// Seen by the owner alone (others never see a hidden member, so they always see `false`).
+        pub hidden: bool,
+    }
 }
 
-request_with_profile_lists! {
+profile_member! {
+    /// pronouns.cc's "partial member", as a profile's `members` lists them.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PartialProfileMember {}
+    partial_member
+    {}
+}
+
+/// Declares a member body (`POST /members`, `PATCH /members/{member_id}`): the `name` field
+/// given (required on create), `display_name`, `bio`, `avatar` with the description given, the
+/// profile lists and `hidden`. Create and update differ in `name` and `avatar`'s description only.
+macro_rules! member_request {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($name_field:tt)* }
+        $(#[doc = $avatar_doc:literal])*
+        avatar
+    ) => {
+        request_with_profile_lists! {
+            $(#[$meta])*
+            pub struct $name {
+                $($name_field)*
+                #[schema(schema_with = member_display_name_schema)]
+                pub display_name: Option<Option<String>>,
+                #[schema(schema_with = member_bio_schema)]
+                pub bio: Option<Option<String>>,
+                $(#[doc = $avatar_doc])*
+                #[schema(value_type = Option<String>)]
+                pub avatar: Option<Option<String>>,
+            }
+            profile_lists
+            {
+                /// Seen by the owner alone.
+                pub hidden: Option<bool>,
+            }
+        }
+    };
+}
+
+member_request! {
     /// `POST /members`: `name` is required, the rest optional. Read by
     /// [`CreateProfileMemberRequest::read`].
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct CreateProfileMemberRequest {
         #[schema(schema_with = member_name_schema)]
         pub name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(schema_with = member_display_name_schema)]
-        pub display_name: Option<Option<String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(schema_with = member_bio_schema)]
-        pub bio: Option<Option<String>>,
-        /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
-        /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); absent or `null` for none.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(value_type = Option<String>)]
-        pub avatar: Option<Option<String>>,
     }
-    profile_lists
-    {
-        /// Seen by the owner alone.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(nullable = false)]
-        pub hidden: Option<bool>,
-    }
+    /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
+    /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); absent or `null` for none.
+    avatar
 }
 
-request_with_profile_lists! {
+member_request! {
     /// `PATCH /members/{member_id}`: every field optional, absent ones unchanged. Read by
     /// [`ProfileMemberRequest::read`].
     #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct ProfileMemberRequest {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = member_name_schema)]
         pub name: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(schema_with = member_display_name_schema)]
-        pub display_name: Option<Option<String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(schema_with = member_bio_schema)]
-        pub bio: Option<Option<String>>,
-        /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
-        /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); the current hash (no change);
-        /// or `null` to remove it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(value_type = Option<String>)]
-        pub avatar: Option<Option<String>>,
     }
-    profile_lists
-    {
-        /// Seen by the owner alone.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(nullable = false)]
-        pub hidden: Option<bool>,
-    }
+    /// A PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or raw base64 (at
+    /// most 10 MiB, 4096×4096 pixels; pronouns.cc takes no GIF); the current hash (no change);
+    /// or `null` to remove it.
+    avatar
 }
 
 fn member_name_schema() -> ObjectBuilder {
@@ -201,23 +217,14 @@ impl ProfileMemberRequest {
             .string("bio")
             .and_then(|field| field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v)));
         let avatar = form.string("avatar").unwrap_or_default();
-        let links = list(&mut form, "links", MAX_LINKS, read_link);
-        let names = list(&mut form, "names", MAX_NAMES, read_field_entry);
-        let pronouns_key = pronouns_key(&mut form);
-        let pronoun_entries =
-            list(&mut form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
-        let fields = list(&mut form, "fields", MAX_FIELDS, read_profile_field);
+        let lists = ProfileListsDraft::read(&mut form);
         let hidden = optional_bool(&mut form, "hidden");
         Ok(ProfileMemberDraft {
             errors: form.into_errors(),
             name,
             display_name,
             bio,
-            links,
-            names,
-            pronoun_entries,
-            pronouns_key,
-            fields,
+            lists,
             hidden,
             avatar,
         })
@@ -247,11 +254,7 @@ pub struct ProfileMemberDraft {
     name: Result<Option<String>, Invalid>,
     display_name: Result<Field<String>, Invalid>,
     bio: Result<Field<String>, Invalid>,
-    links: Result<Option<Vec<String>>, Invalid>,
-    names: Result<Option<Vec<FieldEntry>>, Invalid>,
-    pronoun_entries: Result<Option<Vec<PronounEntry>>, Invalid>,
-    pronouns_key: &'static str,
-    fields: Result<Option<Vec<ProfileField>>, Invalid>,
+    lists: ProfileListsDraft,
     hidden: Result<Option<bool>, Invalid>,
     /// As sent, for the server to decode.
     pub avatar: Field<String>,
@@ -291,35 +294,19 @@ impl ProfileMemberDraft {
 
     /// Checks the other fields; any error recorded so far fails the whole body.
     pub fn finish(self) -> Result<ProfileMemberInput, FormErrors> {
-        let ProfileMemberDraft {
-            mut errors,
-            name,
-            display_name,
-            bio,
-            links,
-            names,
-            pronoun_entries,
-            pronouns_key,
-            fields,
-            hidden,
-            ..
-        } = self;
+        let ProfileMemberDraft { mut errors, name, display_name, bio, lists, hidden, .. } = self;
         let name = name.and_then(|v| v.map(|v| check_member_name(&mut errors, v)).transpose());
         let display_name = display_name.and_then(|field| {
             field.check(|v| MEMBER_DISPLAY_NAME_LENGTH.check(&mut errors, "display_name", v))
         });
         finish(errors, || {
+            let (links, lists) = lists.finish()?;
             Ok(ProfileMemberInput {
                 name: name?,
                 display_name: display_name?.into_patch(),
                 bio: bio?.into_patch(),
-                links: links?,
-                lists: ProfileLists {
-                    names: names?,
-                    pronoun_entries: pronoun_entries?,
-                    pronouns_key,
-                    fields: fields?,
-                },
+                links,
+                lists,
                 hidden: hidden?,
             })
         })

@@ -8,6 +8,7 @@ use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::ToSchema;
 
 use crate::form::{short, Field, FormReader, Invalid, Length};
+use crate::macros::optional_fields;
 use crate::profile::Path;
 use crate::{FormErrors, Snowflake};
 
@@ -74,30 +75,31 @@ pub struct PrideFlag {
     pub description: Option<String>,
 }
 
-/// `POST /users/@me/flags`. Read by [`CreatePrideFlagRequest::read`]; decoding `flag` is the
-/// server's (on its image workers).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CreatePrideFlagRequest {
-    /// The flag image: a PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or
-    /// raw base64, at most 10 MiB and 4096×4096 pixels (GIF is refused). It is stored as a
-    /// lossless WebP scaled to fit 512×512. A refused image is 50035 `IMAGE_INVALID`.
-    pub flag: String,
-    #[schema(schema_with = pride_flag_name_schema)]
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = new_pride_flag_description_schema)]
-    pub description: Option<String>,
+optional_fields! {
+    /// `POST /users/@me/flags`. Read by [`CreatePrideFlagRequest::read`]; decoding `flag` is the
+    /// server's (on its image workers).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct CreatePrideFlagRequest {
+        /// The flag image: a PNG, JPEG or WebP image as a data URI (`data:image/png;base64,…`) or
+        /// raw base64, at most 10 MiB and 4096×4096 pixels (GIF is refused). It is stored as a
+        /// lossless WebP scaled to fit 512×512. A refused image is 50035 `IMAGE_INVALID`.
+        pub flag: String,
+        #[schema(schema_with = pride_flag_name_schema)]
+        pub name: String,
+        #[schema(schema_with = new_pride_flag_description_schema)]
+        pub description: Option<String>,
+    }
 }
 
-/// `PATCH /users/@me/flags/{flag_id}`: absent fields stay unchanged.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct UpdatePrideFlagRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pride_flag_name_schema)]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = pride_flag_description_schema)]
-    pub description: Option<Option<String>>,
+optional_fields! {
+    /// `PATCH /users/@me/flags/{flag_id}`: absent fields stay unchanged.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct UpdatePrideFlagRequest {
+        #[schema(schema_with = pride_flag_name_schema)]
+        pub name: Option<String>,
+        #[schema(schema_with = pride_flag_description_schema)]
+        pub description: Option<Option<String>>,
+    }
 }
 
 fn pride_flag_name_schema() -> ObjectBuilder {

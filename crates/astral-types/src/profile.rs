@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::form::{refuse_at, short, Invalid, Length};
+use crate::form::{refuse_at, short, FormReader, Invalid, Length};
+use crate::macros::optional_fields;
+use crate::user::{list, pronouns_key};
 use crate::FormErrors;
 
 /// Declares a request body that takes the profile lists a user's and a member's bodies share,
@@ -24,36 +26,26 @@ use crate::FormErrors;
 /// wire and in the schema. `pronouns`' schema is the calling module's `pronouns_alias_schema`
 /// (its description names the body's own rule).
 macro_rules! request_with_profile_lists {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident { $($before:tt)* }
-        profile_lists
-        { $($after:tt)* }
-    ) => {
-        $(#[$meta])*
-        pub struct $name {
-            $($before)*
-            /// Replaces the links.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schema(schema_with = crate::profile::links_schema)]
-            pub links: Option<Vec<String>>,
-            /// Replaces the names.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schema(schema_with = crate::profile::names_schema)]
-            pub names: Option<Vec<crate::profile::FieldEntry>>,
-            /// Replaces the pronoun entries.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schema(schema_with = crate::profile::pronoun_entries_schema)]
-            pub pronoun_entries: Option<Vec<crate::profile::PronounEntry>>,
-            /// pronouns.cc's name for `pronoun_entries` (an array).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schema(schema_with = pronouns_alias_schema)]
-            pub pronouns: Option<Vec<crate::profile::PronounEntry>>,
-            /// Replaces the fields.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schema(schema_with = crate::profile::fields_schema)]
-            pub fields: Option<Vec<crate::profile::ProfileField>>,
-            $($after)*
+    ($($item:tt)*) => {
+        $crate::macros::optional_fields! {
+            {
+                /// Replaces the links.
+                #[schema(schema_with = crate::profile::links_schema)]
+                pub links: Option<Vec<String>>,
+                /// Replaces the names.
+                #[schema(schema_with = crate::profile::names_schema)]
+                pub names: Option<Vec<crate::profile::FieldEntry>>,
+                /// Replaces the pronoun entries.
+                #[schema(schema_with = crate::profile::pronoun_entries_schema)]
+                pub pronoun_entries: Option<Vec<crate::profile::PronounEntry>>,
+                /// pronouns.cc's name for `pronoun_entries` (an array).
+                #[schema(schema_with = pronouns_alias_schema)]
+                pub pronouns: Option<Vec<crate::profile::PronounEntry>>,
+                /// Replaces the fields.
+                #[schema(schema_with = crate::profile::fields_schema)]
+                pub fields: Option<Vec<crate::profile::ProfileField>>,
+            }
+            $($item)*
         }
     };
 }
@@ -110,18 +102,19 @@ pub struct FieldEntry {
     pub status: String,
 }
 
-/// A set of pronouns (pronouns.cc's `pronoun_entry`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PronounEntry {
-    /// The forms, slash-separated, e.g. `they/them/their/theirs/themself`.
-    #[schema(schema_with = pronouns_schema)]
-    pub pronouns: String,
-    /// What to show instead of `pronouns`, e.g. `they/them`; absent or `null` when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = display_text_schema)]
-    pub display_text: Option<String>,
-    #[schema(schema_with = status_schema)]
-    pub status: String,
+optional_fields! {
+    /// A set of pronouns (pronouns.cc's `pronoun_entry`).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    pub struct PronounEntry {
+        /// The forms, slash-separated, e.g. `they/them/their/theirs/themself`.
+        #[schema(schema_with = pronouns_schema)]
+        pub pronouns: String,
+        /// What to show instead of `pronouns`, e.g. `they/them`; absent or `null` when none.
+        #[schema(schema_with = display_text_schema)]
+        pub display_text: Option<String>,
+        #[schema(schema_with = status_schema)]
+        pub status: String,
+    }
 }
 
 /// A labelled list of entries (pronouns.cc's `field`), e.g. "Honorifics".
@@ -635,6 +628,53 @@ impl ProfileLists {
             fields: self.fields.as_deref().map(|l| ("fields", l)),
         };
         check_statuses(errors, &lists, preferences)
+    }
+}
+
+/// The profile lists of a body declared with [`request_with_profile_lists!`] (`links`, `names`,
+/// `pronoun_entries` or `pronouns`, `fields`) as read: each item checked, the statuses naming a
+/// custom preference not yet ([`ProfileLists::check_statuses`]). A user's and a member's bodies
+/// read them with this one reader.
+#[derive(Debug)]
+pub(crate) struct ProfileListsDraft {
+    links: Result<Option<Vec<String>>, Invalid>,
+    names: Result<Option<Vec<FieldEntry>>, Invalid>,
+    pronoun_entries: Result<Option<Vec<PronounEntry>>, Invalid>,
+    pronouns_key: &'static str,
+    fields: Result<Option<Vec<ProfileField>>, Invalid>,
+}
+
+impl ProfileListsDraft {
+    pub(crate) fn read(form: &mut FormReader<'_>) -> ProfileListsDraft {
+        let links = list(form, "links", MAX_LINKS, read_link);
+        let names = list(form, "names", MAX_NAMES, read_field_entry);
+        let pronouns_key = pronouns_key(form);
+        let pronoun_entries = list(form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
+        let fields = list(form, "fields", MAX_FIELDS, read_profile_field);
+        ProfileListsDraft { links, names, pronoun_entries, pronouns_key, fields }
+    }
+
+    /// The lists that were sent and read, to check their statuses against the custom
+    /// preferences the same body sets.
+    pub(crate) fn status_lists(&self) -> StatusLists<'_> {
+        StatusLists {
+            names: self.names.as_ref().ok().and_then(Option::as_deref).map(|l| ("names", l)),
+            pronoun_entries: (self.pronoun_entries.as_ref().ok())
+                .and_then(Option::as_deref)
+                .map(|l| (self.pronouns_key, l)),
+            fields: self.fields.as_ref().ok().and_then(Option::as_deref).map(|l| ("fields", l)),
+        }
+    }
+
+    /// `links` and the other lists, once every one was read.
+    pub(crate) fn finish(self) -> Result<(Option<Vec<String>>, ProfileLists), Invalid> {
+        let lists = ProfileLists {
+            names: self.names?,
+            pronoun_entries: self.pronoun_entries?,
+            pronouns_key: self.pronouns_key,
+            fields: self.fields?,
+        };
+        Ok((self.links?, lists))
     }
 }
 

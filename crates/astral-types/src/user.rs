@@ -11,16 +11,16 @@ use utoipa::ToSchema;
 
 use crate::form::{finish, Field, FormReader, Invalid, Length};
 use crate::locale::AvailableLocalesEnum;
+use crate::macros::optional_fields;
 use crate::member::{PartialProfileMember, MAX_PROFILE_MEMBERS};
 use crate::pride_flag::{read_pride_flag_id, PrideFlag, SelectionError, MAX_PROFILE_PRIDE_FLAGS};
 use crate::profile::request_with_profile_lists;
 use crate::profile::SchemaRef;
 use crate::profile::{
     check_statuses, custom_preferences_schema, fields_schema, links_schema, names_schema,
-    pronoun_entries_schema, read_custom_preferences, read_field_entry, read_link, read_list,
-    read_profile_field, read_pronoun_entry, read_timezone, timezone_schema, CustomPreferences,
-    FieldEntry, Path, ProfileField, ProfileLists, PronounEntry, StatusLists, BIO_LENGTH,
-    MAX_FIELDS, MAX_LINKS, MAX_NAMES, MAX_PRONOUN_ENTRIES, MEMBER_TITLE_LENGTH,
+    pronoun_entries_schema, read_custom_preferences, read_list, read_timezone, timezone_schema,
+    CustomPreferences, FieldEntry, Path, ProfileField, ProfileLists, ProfileListsDraft,
+    PronounEntry, BIO_LENGTH, MEMBER_TITLE_LENGTH,
 };
 use crate::rules::{check_locale, UsernameRule};
 use crate::{FormErrors, Snowflake, UserId};
@@ -33,39 +33,53 @@ pub const NICKNAME_LENGTH: Length = Length::new(1, 32);
 /// Discord's public user flags occupy the low 32 bits; everything Astral sets today is public.
 pub const PUBLIC_FLAGS_MASK: i64 = 0xffff_ffff;
 
-/// A user as anyone may see them (`GET /users/{user_id}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct User {
-    pub id: UserId,
-    /// Unique (ignoring case) account name.
-    pub username: String,
-    /// Random 4-digit tag, e.g. `"0007"`.
-    pub discriminator: String,
-    /// Display name, if set.
-    #[schema(required = true)]
-    pub global_name: Option<String>,
-    /// Avatar hash, if set.
-    #[schema(required = true)]
-    pub avatar: Option<String>,
-    pub bot: bool,
-    pub system: bool,
-    /// Banner hash, if set.
-    #[schema(required = true)]
-    pub banner: Option<String>,
-    /// Banner colour as an integer `0xRRGGBB`, if set.
-    #[schema(required = true)]
-    pub accent_color: Option<i32>,
-    /// Public flags bitfield.
-    pub public_flags: i32,
-    /// Flags bitfield (on public objects: the public flags).
-    pub flags: i64,
-    /// The user's primary guild tag. Astral has none yet, so this is always `null`.
-    #[schema(required = true)]
-    pub primary_guild: Option<PrimaryGuild>,
+/// Declares a user answer: Discord's public user fields (its `UserResponse`), each documented
+/// here once, then the answer's own fields. [`User`] is the bare one; `user_with_profile!`
+/// adds a pronouns.cc profile.
+macro_rules! discord_user {
+    ($($item:tt)*) => {
+        optional_fields! {
+            {
+                pub id: UserId,
+                /// Unique (ignoring case) account name.
+                pub username: String,
+                /// Random 4-digit tag, e.g. `"0007"`.
+                pub discriminator: String,
+                /// Display name, if set.
+                #[schema(required = true)]
+                pub global_name: Option<String>,
+                /// Avatar hash, if set.
+                #[schema(required = true)]
+                pub avatar: Option<String>,
+                pub bot: bool,
+                pub system: bool,
+                /// Banner hash, if set.
+                #[schema(required = true)]
+                pub banner: Option<String>,
+                /// Banner colour as an integer `0xRRGGBB`, if set.
+                #[schema(required = true)]
+                pub accent_color: Option<i32>,
+                /// Public flags bitfield.
+                pub public_flags: i32,
+                /// Flags bitfield (on public objects: the public flags).
+                pub flags: i64,
+                /// The user's primary guild tag. Astral has none yet, so this is always `null`.
+                #[schema(required = true)]
+                pub primary_guild: Option<PrimaryGuild>,
+            }
+            $($item)*
+        }
+    };
 }
 
-/// Declares a user answer with a pronouns.cc profile: Discord's public user fields (as on
-/// [`User`]), the answer's own fields in the first brace group, the profile fields, then the
+discord_user! {
+    /// A user as anyone may see them (`GET /users/{user_id}`).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct User {}
+}
+
+/// Declares a user answer with a pronouns.cc profile: Discord's public user fields
+/// (`discord_user!`), the answer's own fields in the first brace group, the profile fields, then the
 /// answer's fields in the second brace group. `utc_offset_doc`, when given, is `utc_offset`'s
 /// description in the schema (the contract describes it on the public answer only).
 macro_rules! user_with_profile {
@@ -75,51 +89,36 @@ macro_rules! user_with_profile {
         profile($(utc_offset_doc = $utc_offset_doc:literal)?)
         { $($after:tt)* }
     ) => {
-        $(#[$meta])*
-        pub struct $name {
-            pub id: UserId,
-            pub username: String,
-            pub discriminator: String,
-            #[schema(required = true)]
-            pub global_name: Option<String>,
-            #[schema(required = true)]
-            pub avatar: Option<String>,
-            pub bot: bool,
-            pub system: bool,
-            #[schema(required = true)]
-            pub banner: Option<String>,
-            #[schema(required = true)]
-            pub accent_color: Option<i32>,
-            pub public_flags: i32,
-            pub flags: i64,
-            #[schema(required = true)]
-            pub primary_guild: Option<PrimaryGuild>,
-            $($before)*
-            /// The user's description, if set.
-            #[schema(required = true, schema_with = bio_answer_schema)]
-            pub bio: Option<String>,
-            /// The member list's heading; `null` means "Members".
-            #[schema(required = true, schema_with = member_title_answer_schema)]
-            pub member_title: Option<String>,
-            #[schema(schema_with = links_schema)]
-            pub links: Vec<String>,
-            #[schema(schema_with = names_schema)]
-            pub names: Vec<FieldEntry>,
-            /// pronouns.cc's `pronouns` (Discord's `pronouns` is a plain string).
-            #[schema(schema_with = pronoun_entries_schema)]
-            pub pronoun_entries: Vec<PronounEntry>,
-            #[schema(schema_with = fields_schema)]
-            pub fields: Vec<ProfileField>,
-            $(#[doc = $utc_offset_doc])?
-            #[schema(required = true)]
-            pub utc_offset: Option<i32>,
-            #[schema(schema_with = custom_preferences_schema)]
-            pub custom_preferences: CustomPreferences,
-            #[schema(schema_with = shown_pride_flags_schema)]
-            pub pride_flags: Vec<PrideFlag>,
-            #[schema(schema_with = shown_members_schema)]
-            pub members: Vec<PartialProfileMember>,
-            $($after)*
+        discord_user! {
+            $(#[$meta])*
+            pub struct $name {
+                $($before)*
+                /// The user's description, if set.
+                #[schema(required = true, schema_with = bio_answer_schema)]
+                pub bio: Option<String>,
+                /// The member list's heading; `null` means "Members".
+                #[schema(required = true, schema_with = member_title_answer_schema)]
+                pub member_title: Option<String>,
+                #[schema(schema_with = links_schema)]
+                pub links: Vec<String>,
+                #[schema(schema_with = names_schema)]
+                pub names: Vec<FieldEntry>,
+                /// pronouns.cc's `pronouns` (Discord's `pronouns` is a plain string).
+                #[schema(schema_with = pronoun_entries_schema)]
+                pub pronoun_entries: Vec<PronounEntry>,
+                #[schema(schema_with = fields_schema)]
+                pub fields: Vec<ProfileField>,
+                $(#[doc = $utc_offset_doc])?
+                #[schema(required = true)]
+                pub utc_offset: Option<i32>,
+                #[schema(schema_with = custom_preferences_schema)]
+                pub custom_preferences: CustomPreferences,
+                #[schema(schema_with = shown_pride_flags_schema)]
+                pub pride_flags: Vec<PrideFlag>,
+                #[schema(schema_with = shown_members_schema)]
+                pub members: Vec<PartialProfileMember>,
+                $($after)*
+            }
         }
     };
 }
@@ -141,23 +140,15 @@ user_with_profile! {
                               included); `null` without a time zone.")
     {
         /// Self only: when the account was created (ISO 8601; from its id).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(nullable = false)]
         pub created_at: Option<String>,
         /// Self only: the IANA time zone, or `null`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = timezone_schema)]
         pub timezone: Option<Option<String>>,
         /// Self only: whether the member list is hidden from others.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(nullable = false)]
         pub list_private: Option<bool>,
         /// Self only: set through the `astral` CLI; it grants no API power.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(nullable = false)]
         pub is_admin: Option<bool>,
         /// Self only: when the short id was last rerolled (ISO 8601), `null` if never.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(value_type = Option<String>, nullable = true)]
         pub last_sid_reroll: Option<Option<String>>,
     }
@@ -249,61 +240,46 @@ request_with_profile_lists! {
     /// Read by [`UpdateMyUserRequest::read`].
     #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct UpdateMyUserRequest {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = new_username_schema)]
         pub username: Option<String>,
         /// pronouns.cc's name for `username`, under the same rule.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = name_alias_schema)]
         pub name: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = new_global_name_schema)]
         pub global_name: Option<Option<String>>,
         /// pronouns.cc's name for `global_name`, under the same rule.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = display_name_alias_schema)]
         pub display_name: Option<Option<String>>,
         /// One of Discord's locales.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(value_type = Option<AvailableLocalesEnum>, nullable = false)]
         pub locale: Option<String>,
         /// New avatar: a PNG, JPEG, GIF or WebP image as a data URI (`data:image/png;base64,…`) or
         /// raw base64 (at most 10 MiB, 4096×4096 pixels); the current hash (no change); or `null`
         /// to remove it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(value_type = Option<String>)]
         pub avatar: Option<Option<String>>,
         /// New banner, like `avatar`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(value_type = Option<String>)]
         pub banner: Option<Option<String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = bio_schema)]
         pub bio: Option<Option<String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = member_title_schema)]
         pub member_title: Option<Option<String>>,
     }
     profile_lists
     {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = timezone_schema)]
         pub timezone: Option<Option<String>>,
         /// Whether the member list is hidden from others.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(nullable = false)]
         pub list_private: Option<bool>,
         /// Replaces the custom preferences. Statuses that named a removed preference become `okay`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = custom_preferences_schema)]
         pub custom_preferences: Option<CustomPreferences>,
         /// pronouns.cc's name for `pride_flags` when an array; Discord's integer `flags`, which a
         /// PATCH cannot set, is ignored as Discord ignores it. Any JSON value.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = flags_schema)]
         pub flags: Option<Value>,
         /// Replaces the pride flags the profile shows.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(schema_with = pride_flags_schema)]
         pub pride_flags: Option<Vec<String>>,
     }
@@ -394,12 +370,7 @@ impl UpdateMyUserRequest {
         let member_title = form.string("member_title").and_then(|field| {
             field.check(|v| MEMBER_TITLE_LENGTH.check(form.errors(), "member_title", v))
         });
-        let links = list(&mut form, "links", MAX_LINKS, read_link);
-        let names = list(&mut form, "names", MAX_NAMES, read_field_entry);
-        let pronouns_key = pronouns_key(&mut form);
-        let pronoun_entries =
-            list(&mut form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
-        let fields = list(&mut form, "fields", MAX_FIELDS, read_profile_field);
+        let lists = ProfileListsDraft::read(&mut form);
         let timezone = match form.value("timezone") {
             None => Ok(None),
             value => read_timezone(form.errors(), &Path::root("timezone"), value).map(Some),
@@ -432,11 +403,7 @@ impl UpdateMyUserRequest {
             profile: ProfileDraft {
                 bio,
                 member_title,
-                links,
-                names,
-                pronoun_entries,
-                pronouns_key,
-                fields,
+                lists,
                 timezone,
                 list_private,
                 custom_preferences,
@@ -509,11 +476,7 @@ pub(crate) fn list<T>(
 struct ProfileDraft {
     bio: Result<Field<String>, Invalid>,
     member_title: Result<Field<String>, Invalid>,
-    links: Result<Option<Vec<String>>, Invalid>,
-    names: Result<Option<Vec<FieldEntry>>, Invalid>,
-    pronoun_entries: Result<Option<Vec<PronounEntry>>, Invalid>,
-    pronouns_key: &'static str,
-    fields: Result<Option<Vec<ProfileField>>, Invalid>,
+    lists: ProfileListsDraft,
     timezone: Result<Option<Option<String>>, Invalid>,
     list_private: Result<Option<bool>, Invalid>,
     custom_preferences: Result<Option<CustomPreferences>, Invalid>,
@@ -643,28 +606,14 @@ fn finish_profile(errors: &mut FormErrors, draft: ProfileDraft) -> Result<Profil
     // Statuses are checked against the preferences sent, whatever else is wrong, so that one
     // answer lists every error.
     if let Ok(Some(preferences)) = &draft.custom_preferences {
-        let lists = StatusLists {
-            names: draft.names.as_ref().ok().and_then(Option::as_deref).map(|l| ("names", l)),
-            pronoun_entries: draft
-                .pronoun_entries
-                .as_ref()
-                .ok()
-                .and_then(Option::as_deref)
-                .map(|l| (draft.pronouns_key, l)),
-            fields: draft.fields.as_ref().ok().and_then(Option::as_deref).map(|l| ("fields", l)),
-        };
-        check_statuses(errors, &lists, preferences)?;
+        check_statuses(errors, &draft.lists.status_lists(), preferences)?;
     }
+    let (links, lists) = draft.lists.finish()?;
     Ok(ProfileUpdate {
         bio: draft.bio?.into_patch(),
         member_title: draft.member_title?.into_patch(),
-        links: draft.links?,
-        lists: ProfileLists {
-            names: draft.names?,
-            pronoun_entries: draft.pronoun_entries?,
-            pronouns_key: draft.pronouns_key,
-            fields: draft.fields?,
-        },
+        links,
+        lists,
         timezone: draft.timezone?,
         list_private: draft.list_private?,
         custom_preferences: draft.custom_preferences?,
@@ -690,14 +639,15 @@ pub struct Relationship {
     pub since: String,
 }
 
-/// `POST /users/@me/relationships`: a friend request by username.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct FriendRequest {
-    pub username: String,
-    /// Accepted for compatibility; if given and not `"0"`, it must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = true)]
-    pub discriminator: Option<String>,
+optional_fields! {
+    /// `POST /users/@me/relationships`: a friend request by username.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct FriendRequest {
+        pub username: String,
+        /// Accepted for compatibility; if given and not `"0"`, it must match.
+        #[schema(nullable = true)]
+        pub discriminator: Option<String>,
+    }
 }
 
 impl FriendRequest {
@@ -713,14 +663,16 @@ impl FriendRequest {
     }
 }
 
-/// `PUT /users/@me/relationships/{user_id}`: `{}` sends or accepts a friend request,
-/// `{"type": 2}` blocks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PutRelationship {
-    /// 1 (or absent): befriend; 2: block.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = put_relationship_type)]
-    pub kind: Option<i32>,
+optional_fields! {
+    /// `PUT /users/@me/relationships/{user_id}`: `{}` sends or accepts a friend request,
+    /// `{"type": 2}` blocks.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PutRelationship {
+        /// 1 (or absent): befriend; 2: block.
+        #[serde(rename = "type")]
+        #[schema(schema_with = put_relationship_type)]
+        pub kind: Option<i32>,
+    }
 }
 
 impl PutRelationship {
@@ -763,12 +715,13 @@ fn put_relationship_type() -> ObjectBuilder {
         .enum_values(Some(PutRelationship::KINDS.into_iter().map(Some).chain([None])))
 }
 
-/// `PATCH /users/@me/relationships/{user_id}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PatchRelationship {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = nickname_schema)]
-    pub nickname: Option<Option<String>>,
+optional_fields! {
+    /// `PATCH /users/@me/relationships/{user_id}`.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PatchRelationship {
+        #[schema(schema_with = nickname_schema)]
+        pub nickname: Option<Option<String>>,
+    }
 }
 
 fn nickname_schema() -> ObjectBuilder {
