@@ -60,17 +60,13 @@ pub struct NewProfileMember {
     pub hidden: bool,
 }
 
-/// A partial update: the body's checked fields, and the avatar's hash (its image already
-/// stored; `Some(None)` clears it).
-#[derive(Debug, Clone, Default)]
-pub struct ProfileMemberChanges {
-    pub input: ProfileMemberInput,
-    pub avatar: Option<Option<String>>,
-}
-
-impl ProfileMemberChanges {
-    fn is_empty(&self) -> bool {
-        self.input.is_empty() && self.avatar.is_none()
+astral_types::partial_update! {
+    /// A partial update: the body's checked fields, and the avatar's hash (its image already
+    /// stored; `Some(None)` clears it).
+    #[derive(Debug, Clone, Default)]
+    pub struct ProfileMemberChanges {
+        pub input: ProfileMemberInput,
+        pub avatar: Option<Option<String>>,
     }
 }
 

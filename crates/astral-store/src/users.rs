@@ -130,84 +130,40 @@ pub struct NewUser {
     pub bot: bool,
 }
 
-/// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
-#[derive(Debug, Clone, Default)]
-pub struct UserChanges {
-    pub username: Option<String>,
-    pub global_name: Option<Option<String>>,
-    pub locale: Option<String>,
-    /// A new avatar hash (its image already stored), or `Some(None)` to clear.
-    pub avatar: Option<Option<String>>,
-    pub banner: Option<Option<String>>,
-    /// The pronouns.cc fields, checked but for statuses naming stored custom preferences.
-    pub profile: ProfileUpdate,
-}
-
-impl UserChanges {
-    pub fn is_empty(&self) -> bool {
-        self.username.is_none()
-            && self.global_name.is_none()
-            && self.locale.is_none()
-            && self.avatar.is_none()
-            && self.banner.is_none()
-            && self.profile.is_empty()
+astral_types::partial_update! {
+    /// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
+    #[derive(Debug, Clone, Default)]
+    pub struct UserChanges {
+        pub username: Option<String>,
+        pub global_name: Option<Option<String>>,
+        pub locale: Option<String>,
+        /// A new avatar hash (its image already stored), or `Some(None)` to clear.
+        pub avatar: Option<Option<String>>,
+        pub banner: Option<Option<String>>,
+        /// The pronouns.cc fields, checked but for statuses naming stored custom preferences.
+        pub profile: ProfileUpdate,
     }
 }
 
-#[derive(AsChangeset)]
-#[diesel(table_name = users)]
-struct UserChangeset {
-    username: Option<String>,
-    username_key: Option<String>,
-    global_name: Option<Option<String>>,
-    locale: Option<String>,
-    avatar: Option<Option<String>>,
-    banner: Option<Option<String>>,
-    bio: Option<Option<String>>,
-    member_title: Option<Option<String>>,
-    links: Option<String>,
-    names: Option<String>,
-    pronoun_entries: Option<String>,
-    fields: Option<String>,
-    timezone: Option<Option<String>>,
-    list_private: Option<bool>,
-    custom_preferences: Option<String>,
-}
-
-impl UserChangeset {
-    fn is_empty(&self) -> bool {
-        let UserChangeset {
-            username,
-            username_key,
-            global_name,
-            locale,
-            avatar,
-            banner,
-            bio,
-            member_title,
-            links,
-            names,
-            pronoun_entries,
-            fields,
-            timezone,
-            list_private,
-            custom_preferences,
-        } = self;
-        username.is_none()
-            && username_key.is_none()
-            && global_name.is_none()
-            && locale.is_none()
-            && avatar.is_none()
-            && banner.is_none()
-            && bio.is_none()
-            && member_title.is_none()
-            && links.is_none()
-            && names.is_none()
-            && pronoun_entries.is_none()
-            && fields.is_none()
-            && timezone.is_none()
-            && list_private.is_none()
-            && custom_preferences.is_none()
+astral_types::partial_update! {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = users)]
+    struct UserChangeset {
+        username: Option<String>,
+        username_key: Option<String>,
+        global_name: Option<Option<String>>,
+        locale: Option<String>,
+        avatar: Option<Option<String>>,
+        banner: Option<Option<String>>,
+        bio: Option<Option<String>>,
+        member_title: Option<Option<String>>,
+        links: Option<String>,
+        names: Option<String>,
+        pronoun_entries: Option<String>,
+        fields: Option<String>,
+        timezone: Option<Option<String>>,
+        list_private: Option<bool>,
+        custom_preferences: Option<String>,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod guild;
 pub mod ids;
 pub mod locale;
 pub mod member;
+pub mod partial;
 pub mod password;
 pub mod pride_flag;
 pub mod profile;

@@ -260,29 +260,19 @@ pub struct ProfileMemberDraft {
     pub avatar: Field<String>,
 }
 
-/// The checked fields of a member body but the avatar: `None` leaves a field unchanged (on
-/// create: empty or unset), `Some(None)` clears it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ProfileMemberInput {
-    pub name: Option<String>,
-    pub display_name: Option<Option<String>>,
-    pub bio: Option<Option<String>>,
-    pub links: Option<Vec<String>>,
-    /// Names, pronoun entries and fields; their statuses are checked against the owner's
-    /// custom preferences where the change is made ([`ProfileLists::check_statuses`]).
-    pub lists: ProfileLists,
-    pub hidden: Option<bool>,
-}
-
-impl ProfileMemberInput {
-    /// Whether the body sets nothing.
-    pub fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.display_name.is_none()
-            && self.bio.is_none()
-            && self.links.is_none()
-            && self.lists.is_empty()
-            && self.hidden.is_none()
+crate::partial_update! {
+    /// The checked fields of a member body but the avatar: `None` leaves a field unchanged (on
+    /// create: empty or unset), `Some(None)` clears it.
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct ProfileMemberInput {
+        pub name: Option<String>,
+        pub display_name: Option<Option<String>>,
+        pub bio: Option<Option<String>>,
+        pub links: Option<Vec<String>>,
+        /// Names, pronoun entries and fields; their statuses are checked against the owner's
+        /// custom preferences where the change is made ([`ProfileLists::check_statuses`]).
+        pub lists: ProfileLists,
+        pub hidden: Option<bool>,
     }
 }
 

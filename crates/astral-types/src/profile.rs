@@ -596,25 +596,24 @@ fn read_custom_preference(
     })
 }
 
-/// The lists a change sets whose entries carry a status (names, pronoun entries, fields):
-/// `None` leaves a list unchanged. A user's profile update (`PATCH /users/@me`) and a member's
-/// body (`POST`/`PATCH /members`) both hold one.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ProfileLists {
-    pub names: Option<Vec<FieldEntry>>,
-    pub pronoun_entries: Option<Vec<PronounEntry>>,
-    /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
-    /// path of a status error.
-    pub pronouns_key: &'static str,
-    pub fields: Option<Vec<ProfileField>>,
+crate::partial_update! {
+    /// The lists a change sets whose entries carry a status (names, pronoun entries, fields):
+    /// `None` leaves a list unchanged. A user's profile update (`PATCH /users/@me`) and a member's
+    /// body (`POST`/`PATCH /members`) both hold one.
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct ProfileLists {
+        pub names: Option<Vec<FieldEntry>>,
+        pub pronoun_entries: Option<Vec<PronounEntry>>,
+        pub fields: Option<Vec<ProfileField>>,
+    }
+    spelled_as {
+        /// The name `pronoun_entries` was sent under (`pronoun_entries` or `pronouns`), for the
+        /// path of a status error.
+        pub pronouns_key: &'static str,
+    }
 }
 
 impl ProfileLists {
-    /// Whether no list is set (`pronouns_key` only says how the body spelled one).
-    pub fn is_empty(&self) -> bool {
-        self.names.is_none() && self.pronoun_entries.is_none() && self.fields.is_none()
-    }
-
     /// Records an error at every status of the lists this change sets that names none of
     /// `preferences` (the custom preferences in effect once it is made).
     pub fn check_statuses(

@@ -511,40 +511,33 @@ pub struct UserUpdate {
     pub profile: ProfileUpdate,
 }
 
-/// The checked pronouns.cc changes of `PATCH /users/@me`. Statuses naming a custom preference
-/// were checked against `custom_preferences` when the body set them; otherwise they are
-/// checked against the stored ones where the change is made ([`ProfileLists::check_statuses`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ProfileUpdate {
-    pub bio: Option<Option<String>>,
-    pub member_title: Option<Option<String>>,
-    pub links: Option<Vec<String>>,
-    /// Names, pronoun entries and fields ([`ProfileLists::check_statuses`]).
-    pub lists: ProfileLists,
-    pub timezone: Option<Option<String>>,
-    pub list_private: Option<bool>,
-    pub custom_preferences: Option<CustomPreferences>,
-    /// The pride flags to show, in order; well formed and at most
-    /// [`MAX_PROFILE_PRIDE_FLAGS`], but whether each is the user's own, and listed once, is
-    /// decided where the change is made ([`ProfileUpdate::refuse_pride_flag`]).
-    pub pride_flags: Option<Vec<Snowflake>>,
-    /// The name `pride_flags` was sent under (`pride_flags` or `flags`), for the path of an
-    /// error.
-    pub pride_flags_key: &'static str,
+crate::partial_update! {
+    /// The checked pronouns.cc changes of `PATCH /users/@me`. Statuses naming a custom preference
+    /// were checked against `custom_preferences` when the body set them; otherwise they are
+    /// checked against the stored ones where the change is made ([`ProfileLists::check_statuses`]).
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct ProfileUpdate {
+        pub bio: Option<Option<String>>,
+        pub member_title: Option<Option<String>>,
+        pub links: Option<Vec<String>>,
+        /// Names, pronoun entries and fields ([`ProfileLists::check_statuses`]).
+        pub lists: ProfileLists,
+        pub timezone: Option<Option<String>>,
+        pub list_private: Option<bool>,
+        pub custom_preferences: Option<CustomPreferences>,
+        /// The pride flags to show, in order; well formed and at most
+        /// [`MAX_PROFILE_PRIDE_FLAGS`], but whether each is the user's own, and listed once, is
+        /// decided where the change is made ([`ProfileUpdate::refuse_pride_flag`]).
+        pub pride_flags: Option<Vec<Snowflake>>,
+    }
+    spelled_as {
+        /// The name `pride_flags` was sent under (`pride_flags` or `flags`), for the path of an
+        /// error.
+        pub pride_flags_key: &'static str,
+    }
 }
 
 impl ProfileUpdate {
-    pub fn is_empty(&self) -> bool {
-        self.bio.is_none()
-            && self.member_title.is_none()
-            && self.links.is_none()
-            && self.lists.is_empty()
-            && self.timezone.is_none()
-            && self.list_private.is_none()
-            && self.custom_preferences.is_none()
-            && self.pride_flags.is_none()
-    }
-
     /// Records the store's refusal of a listed pride flag, at its index under the name the
     /// list was sent as (`pride_flags.2` or `flags.2`).
     pub fn refuse_pride_flag(&self, errors: &mut FormErrors, error: SelectionError) -> Invalid {
