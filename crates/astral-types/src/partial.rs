@@ -77,10 +77,11 @@ mod tests {
     fn a_change_is_empty_only_when_every_field_and_nested_change_is_unset() {
         assert!(Change::default().is_empty());
         // How a field was spelled is no change.
-        assert!(Change { name_key: "name", ..Change::default() }.is_empty());
+        let spelled = Change { name_key: "name", ..Change::default() };
+        assert!(spelled.is_empty() && spelled.name_key == "name");
         assert!(!Change { name: Some("x".into()), ..Change::default() }.is_empty());
         // Clearing a nested field (`Some(None)`) is a change.
         let clear = Change { inner: Inner { colour: Some(None) }, ..Change::default() };
-        assert!(!clear.is_empty());
+        assert!(!clear.is_empty() && !clear.inner.is_empty());
     }
 }
