@@ -12,6 +12,7 @@ use diesel::prelude::*;
 
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::schema::{bot_owners, tokens, user_suspensions, users};
+use crate::tokens::{delete_user_tokens, insert_token};
 use crate::users::{fold_case, UserRecord};
 use crate::{AnyConnection, Store, StoreError};
 
@@ -151,8 +152,7 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(diesel::delete(tokens::table.filter(tokens::user_id.eq(id.as_i64())))
-                .execute(conn)?)
+            Ok(delete_user_tokens(conn, id)?)
         })
     }
 
@@ -212,8 +212,7 @@ impl Store {
     /// Revokes every token of a user; returns how many there were.
     pub fn revoke_user_tokens(&self, id: UserId) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
-        Ok(diesel::delete(tokens::table.filter(tokens::user_id.eq(id.as_i64())))
-            .execute(&mut conn)?)
+        Ok(delete_user_tokens(&mut conn, id)?)
     }
 
     /// The token with this id and its user's id, if it exists.
@@ -253,15 +252,8 @@ impl Store {
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             require_user(conn, id)?;
-            let revoked = diesel::delete(tokens::table.filter(tokens::user_id.eq(id.as_i64())))
-                .execute(conn)?;
-            diesel::insert_into(tokens::table)
-                .values((
-                    tokens::id.eq(token_id.as_i64()),
-                    tokens::user_id.eq(id.as_i64()),
-                    tokens::secret_hash.eq(secret_hash),
-                ))
-                .execute(conn)?;
+            let revoked = delete_user_tokens(conn, id)?;
+            insert_token(conn, token_id, id, secret_hash)?;
             Ok((token_id, revoked))
         })
     }

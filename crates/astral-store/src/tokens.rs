@@ -21,13 +21,7 @@ impl Store {
     pub fn create_token(&self, user_id: UserId, secret_hash: &str) -> Result<TokenId, StoreError> {
         let id = TokenId(self.ids.next_id());
         let mut conn = self.conn()?;
-        diesel::insert_into(tokens::table)
-            .values((
-                tokens::id.eq(id.as_i64()),
-                tokens::user_id.eq(user_id.as_i64()),
-                tokens::secret_hash.eq(secret_hash),
-            ))
-            .execute(&mut conn)?;
+        insert_token(&mut conn, id, user_id, secret_hash)?;
         Ok(id)
     }
 
@@ -55,4 +49,30 @@ impl Store {
         diesel::delete(tokens::table.find(token_id.as_i64())).execute(&mut conn)?;
         Ok(())
     }
+}
+
+/// Writes a token row: the one place a token is recorded, by the hash of its secret.
+pub(crate) fn insert_token(
+    conn: &mut crate::AnyConnection,
+    id: TokenId,
+    user_id: UserId,
+    secret_hash: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(tokens::table)
+        .values((
+            tokens::id.eq(id.as_i64()),
+            tokens::user_id.eq(user_id.as_i64()),
+            tokens::secret_hash.eq(secret_hash),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes every token of a user (their sessions end at their next request); returns how many
+/// there were.
+pub(crate) fn delete_user_tokens(
+    conn: &mut crate::AnyConnection,
+    user_id: UserId,
+) -> QueryResult<usize> {
+    diesel::delete(tokens::table.filter(tokens::user_id.eq(user_id.as_i64()))).execute(conn)
 }
