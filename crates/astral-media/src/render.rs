@@ -65,16 +65,9 @@ impl OutputFormat {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct RenderError(pub String);
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 /// The original in `format`, scaled to fit `size`×`size` if given (never enlarged). The
 /// original itself is returned when nothing needs to change, which keeps animated GIFs

@@ -72,16 +72,9 @@ pub struct Upload {
 }
 
 /// Why an upload was refused (the message is shown to the client).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct UploadError(pub String);
-
-impl std::fmt::Display for UploadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UploadError {}
 
 fn refuse(message: impl Into<String>) -> UploadError {
     UploadError(message.into())

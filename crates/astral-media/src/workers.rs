@@ -26,24 +26,15 @@ use crate::render::{default_avatar, render, serves_as_is, OutputFormat};
 use crate::store::MediaStore;
 
 /// Why image work did not produce a result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
     /// No slot freed up within the queue timeout, or too many variants are rendering.
+    #[error("image workers busy")]
     Busy,
     /// A bug or a broken store; the text is for the log, never for the client.
+    #[error("image work failed: {0}")]
     Internal(String),
 }
-
-impl std::fmt::Display for ImageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ImageError::Busy => f.write_str("image workers busy"),
-            ImageError::Internal(cause) => write!(f, "image work failed: {cause}"),
-        }
-    }
-}
-
-impl std::error::Error for ImageError {}
 
 /// How much image work may run at once, and how long a request waits for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,16 +11,9 @@ pub struct Quota {
     pub period: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} (expected BURST/PERIOD, e.g. 10/2s, 1/10s, 3/1s, 10000/10m)")]
 pub struct QuotaError(pub String);
-
-impl fmt::Display for QuotaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (expected BURST/PERIOD, e.g. 10/2s, 1/10s, 3/1s, 10000/10m)", self.0)
-    }
-}
-
-impl std::error::Error for QuotaError {}
 
 impl Quota {
     pub const fn new(burst: u32, period: Duration) -> Quota {

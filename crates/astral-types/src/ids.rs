@@ -45,16 +45,9 @@ impl fmt::Display for Snowflake {
 }
 
 /// Why a string is not a snowflake.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a snowflake")]
 pub struct InvalidSnowflake;
-
-impl fmt::Display for InvalidSnowflake {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not a snowflake")
-    }
-}
-
-impl std::error::Error for InvalidSnowflake {}
 
 impl FromStr for Snowflake {
     type Err = InvalidSnowflake;
