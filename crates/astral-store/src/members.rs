@@ -137,6 +137,16 @@ fn find_member(
     query.first(conn).optional()
 }
 
+/// `owner`'s member under `key`; anyone else's, like one that does not exist, is `None`, so
+/// that changing a member does not tell whether another user's id exists.
+fn find_owned_member(
+    conn: &mut AnyConnection,
+    key: &MemberKey,
+    owner: UserId,
+) -> QueryResult<Option<ProfileMemberRecord>> {
+    Ok(find_member(conn, key)?.filter(|member| member.owner() == owner))
+}
+
 /// Whether `owner` keeps their member list private (pronouns.cc's `list_private`).
 fn lists_privately(conn: &mut AnyConnection, owner: i64) -> QueryResult<bool> {
     Ok(users::table
@@ -323,12 +333,9 @@ impl Store {
         let new_avatar = changes.avatar.clone().flatten();
         let empty = changes.is_empty();
         let outcome = self.write(|conn| {
-            let Some(member) = find_member(conn, &key)? else {
+            let Some(member) = find_owned_member(conn, &key, owner)? else {
                 return Ok(Err(MemberRefusal::UnknownMember));
             };
-            if member.owner() != owner {
-                return Ok(Err(MemberRefusal::UnknownMember));
-            }
             if empty {
                 return Ok(Ok(member));
             }
@@ -366,12 +373,9 @@ impl Store {
         key: MemberKey,
     ) -> Decided<(), MemberRefusal> {
         self.write(|conn| {
-            let Some(member) = find_member(conn, &key)? else {
+            let Some(member) = find_owned_member(conn, &key, owner)? else {
                 return Ok(Err(MemberRefusal::UnknownMember));
             };
-            if member.owner() != owner {
-                return Ok(Err(MemberRefusal::UnknownMember));
-            }
             diesel::delete(profile_members::table.find(member.id)).execute(conn)?;
             Ok(Ok(()))
         })
