@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::schema::{bot_owners, tokens, user_suspensions, users};
 use crate::tokens::{delete_user_tokens, insert_token};
-use crate::users::{fold_case, UserRecord};
+use crate::users::{fold_case, select_user, UserRecord};
 use crate::{AnyConnection, Store, StoreError};
 
 /// An administrator's suspension of an account.
@@ -133,11 +133,8 @@ impl Store {
     pub fn admin_user(&self, id: UserId) -> Result<Option<AdminUser>, StoreError> {
         let mut conn = self.conn()?;
         read_transaction(&mut conn, |conn| {
-            let found = users::table
-                .find(id.as_i64())
-                .select(UserRecord::as_select())
-                .load::<UserRecord>(conn)?;
-            Ok(with_admin_details(conn, found)?.pop())
+            let found = select_user(conn, id).optional()?;
+            Ok(with_admin_details(conn, found.into_iter().collect())?.pop())
         })
     }
 

@@ -10,7 +10,7 @@ use rand::Rng;
 
 use crate::conn::{lock_rows, user_at_cap, write_transaction, LockedRows};
 use crate::schema::{guild_invites, guild_members, guilds, users};
-use crate::users::UserRecord;
+use crate::users::{select_user, UserRecord};
 use crate::{AnyConnection, Decided, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -231,12 +231,7 @@ impl Store {
                 return Ok(Err(GuildRefusal::UnknownUser));
             };
             lock_rows(conn, LockedRows::Users, &[bot.as_i64()])?;
-            let Some(user) = users::table
-                .find(bot.as_i64())
-                .select(UserRecord::as_select())
-                .first(conn)
-                .optional()?
-            else {
+            let Some(user) = select_user(conn, bot).optional()? else {
                 return Ok(Err(GuildRefusal::UnknownUser));
             };
             if !user.bot {

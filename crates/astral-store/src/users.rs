@@ -574,7 +574,7 @@ impl Store {
     }
 }
 
-fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
+pub(crate) fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
     users::table.find(id.as_i64()).select(UserRecord::as_select()).first(conn)
 }
 
