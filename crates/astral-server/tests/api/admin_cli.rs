@@ -67,8 +67,7 @@ async fn register_with_email(app: &TestApp, username: &str, email: &str) -> (Str
 backend_test!(users_list_show_and_find);
 async fn users_list_show_and_find(app: TestApp) {
     let (_, ada) = register_with_email(&app, "ada", "Ada@Example.org").await;
-    let (_, grace) = app.register("grace_h").await;
-    let (_, lookalike) = app.register("gracexh").await;
+    let [(_, grace), (_, lookalike)] = app.register_all(["grace_h", "gracexh"]).await;
     let robot = one_json(&ok(&app, &["bots", "create", "robot", "--owner", "ada"], None))["id"]
         .as_str()
         .unwrap()

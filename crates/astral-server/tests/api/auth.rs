@@ -127,8 +127,7 @@ async fn concurrent_registrations_of_one_name_admit_exactly_one(app: TestApp) {
 
 backend_test!(bad_tokens_are_401_with_discords_body);
 async fn bad_tokens_are_401_with_discords_body(app: TestApp) {
-    let (token, _) = app.register("owner").await;
-    let (other_token, _) = app.register("other").await;
+    let [(token, _), (other_token, _)] = app.register_all(["owner", "other"]).await;
     // The secret of one account presented under another account's id.
     let forged = {
         let own: Vec<&str> = token.split('.').collect();

@@ -138,8 +138,7 @@ fn small_body_routes(user_id: &str) -> Vec<(&'static str, String, &'static str, 
 
 backend_test!(json_routes_without_images_refuse_bodies_over_8_kib);
 async fn json_routes_without_images_refuse_bodies_over_8_kib(app: TestApp) {
-    let (token, _) = app.register("limits-owner").await;
-    let (_, other_id) = app.register("limits-other").await;
+    let [(token, _), (_, other_id)] = app.register_all(["limits-owner", "limits-other"]).await;
     let padding = "x".repeat(9 * 1024);
     for (method, path, template, authenticated) in small_body_routes(&other_id) {
         let body = json!({"username": "limits", "login": "limits", "password": padding, "name": padding, "recipient_id": other_id});

@@ -45,8 +45,7 @@ async fn list(app: &TestApp, token: &str) -> Vec<Value> {
 
 backend_test!(one_dm_per_pair_from_either_side);
 async fn one_dm_per_pair_from_either_side(app: TestApp) {
-    let (a, a_id) = app.register("dm-a").await;
-    let (b, b_id) = app.register("dm-b").await;
+    let [(a, a_id), (b, b_id)] = app.register_all(["dm-a", "dm-b"]).await;
     let (status, first) = open(&app, &a, json!({"recipient_id": b_id})).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["type"], 1);
@@ -99,8 +98,7 @@ async fn one_dm_per_pair_from_either_side(app: TestApp) {
 
 backend_test!(dm_errors);
 async fn dm_errors(app: TestApp) {
-    let (a, a_id) = app.register("err-a").await;
-    let (b, b_id) = app.register("err-b").await;
+    let [(a, a_id), (b, b_id)] = app.register_all(["err-a", "err-b"]).await;
     let cases = [
         (json!({"recipient_id": "1"}), 400, 50033),
         (json!({"recipient_id": a_id}), 400, 50035),

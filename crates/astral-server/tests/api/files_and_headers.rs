@@ -138,8 +138,7 @@ async fn headers_of(
 
 backend_test!(answers_carry_the_security_headers);
 async fn answers_carry_the_security_headers(app: TestApp) {
-    let (token, _) = app.register("headers-owner").await;
-    let (_, friend) = app.register("headers-friend").await;
+    let [(token, _), (_, friend)] = app.register_all(["headers-owner", "headers-friend"]).await;
     let api = app.api("v10");
     // The versioned API: nosniff and no-store on every answer, errors included.
     let private = [

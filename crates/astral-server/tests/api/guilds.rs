@@ -29,9 +29,8 @@ async fn my_guild_names(app: &TestApp, token: &str, query: &str) -> Vec<String> 
 
 backend_test!(create_invite_join_get);
 async fn create_invite_join_get(app: TestApp) {
-    let (owner, owner_id) = app.register("owner").await;
-    let (guest, _) = app.register("guest").await;
-    let (stranger, _) = app.register("stranger").await;
+    let [(owner, owner_id), (guest, _), (stranger, _)] =
+        app.register_all(["owner", "guest", "stranger"]).await;
     let id = new_guild(&app, &owner, "Hall").await;
 
     let (status, guild) = app.call("GET", &format!("/guilds/{id}"), Some(&bot(&owner)), None).await;
@@ -90,8 +89,7 @@ async fn create_invite_join_get(app: TestApp) {
 
 backend_test!(owners_add_bots_only);
 async fn owners_add_bots_only(app: TestApp) {
-    let (owner, _) = app.register("keeper").await;
-    let (member, member_id) = app.register("person").await;
+    let [(owner, _), (member, member_id)] = app.register_all(["keeper", "person"]).await;
     let (_, bot_id) = app.create_bot("helper-bot");
     let id = new_guild(&app, &owner, "Workshop").await;
     join(&app, &owner, &id, &member).await;
@@ -190,8 +188,7 @@ async fn guild_list_pages_by_id(app: TestApp) {
 
 backend_test!(members_leave_owners_cannot);
 async fn members_leave_owners_cannot(app: TestApp) {
-    let (owner, _) = app.register("founder").await;
-    let (member, _) = app.register("visitor").await;
+    let [(owner, _), (member, _)] = app.register_all(["founder", "visitor"]).await;
     let (bot_token, bot_id) = app.create_bot("leaving-bot");
     let id = new_guild(&app, &owner, "Club").await;
     let other = new_guild(&app, &owner, "Other").await;
@@ -232,9 +229,7 @@ async fn members_leave_owners_cannot(app: TestApp) {
 
 backend_test!(profiles_show_what_is_shared);
 async fn profiles_show_what_is_shared(app: TestApp) {
-    let (a, a_id) = app.register("pam").await;
-    let (b, b_id) = app.register("quinn").await;
-    let (c, c_id) = app.register("rory").await;
+    let [(a, a_id), (b, b_id), (c, c_id)] = app.register_all(["pam", "quinn", "rory"]).await;
     let g = new_guild(&app, &a, "Shared").await;
     join(&app, &a, &g, &b).await;
     // c is a friend of both a and b.
@@ -280,8 +275,7 @@ async fn guild_with_invite(app: &TestApp, owner: &str, name: &str) -> String {
 // Per-user caps: Discord's 100 guilds (30001), counted over created and joined guilds alike.
 backend_test!(guild_cap_is_one_hundred);
 async fn guild_cap_is_one_hundred(app: TestApp) {
-    let (me, _) = app.register("collector").await;
-    let (host, _) = app.register("host").await;
+    let [(me, _), (host, _)] = app.register_all(["collector", "host"]).await;
     let over = json!({"code": 30001, "message": "Maximum number of guilds reached (100)"});
     for n in 0..99 {
         new_guild(&app, &me, &format!("Mine {n}")).await;
@@ -322,8 +316,7 @@ async fn guild_cap_is_one_hundred(app: TestApp) {
 backend_test!(concurrent_joins_at_the_guild_cap_make_exactly_one);
 async fn concurrent_joins_at_the_guild_cap_make_exactly_one(app: TestApp) {
     const RACERS: usize = 8;
-    let (me, _) = app.register("joiner").await;
-    let (host, _) = app.register("race-host").await;
+    let [(me, _), (host, _)] = app.register_all(["joiner", "race-host"]).await;
     for n in 0..99 {
         new_guild(&app, &me, &format!("Own {n}")).await;
     }

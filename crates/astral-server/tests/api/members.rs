@@ -225,8 +225,7 @@ async fn member_fields_are_checked_at_their_limits(app: TestApp) {
 
 backend_test!(member_names_are_unique_per_owner_ignoring_case);
 async fn member_names_are_unique_per_owner_ignoring_case(app: TestApp) {
-    let (a, _) = app.register("owner-a").await;
-    let (b, _) = app.register("owner-b").await;
+    let [(a, _), (b, _)] = app.register_all(["owner-a", "owner-b"]).await;
     let ada = create(&app, &a, json!({"name": "Ada"})).await;
     let answer =
         app.refusal("POST", "/members", Some(&a), Some(json!({"name": "ADA"})), INVALID_FORM).await;
@@ -302,8 +301,7 @@ async fn a_user_has_at_most_the_cap_of_members(app: TestApp) {
 
 backend_test!(hidden_members_are_the_owners_alone);
 async fn hidden_members_are_the_owners_alone(app: TestApp) {
-    let (owner, owner_id) = app.register("shy").await;
-    let (other, _) = app.register("curious").await;
+    let [(owner, owner_id), (other, _)] = app.register_all(["shy", "curious"]).await;
     let shown = create(&app, &owner, json!({"name": "Shown"})).await;
     let hidden = create(&app, &owner, json!({"name": "Hidden", "hidden": true})).await;
     let list = format!("/users/{owner_id}/members");
@@ -328,8 +326,7 @@ async fn hidden_members_are_the_owners_alone(app: TestApp) {
 
 backend_test!(a_private_list_is_the_owners_alone);
 async fn a_private_list_is_the_owners_alone(app: TestApp) {
-    let (owner, owner_id) = app.register("private").await;
-    let (other, _) = app.register("onlooker").await;
+    let [(owner, owner_id), (other, _)] = app.register_all(["private", "onlooker"]).await;
     let shown = create(&app, &owner, json!({"name": "Shown"})).await;
     let list = format!("/users/{owner_id}/members");
     let path = format!("/members/{}", shown["sid"].as_str().unwrap());
@@ -348,8 +345,7 @@ async fn a_private_list_is_the_owners_alone(app: TestApp) {
 
 backend_test!(member_statuses_may_name_the_owners_custom_preferences);
 async fn member_statuses_may_name_the_owners_custom_preferences(app: TestApp) {
-    let (owner, _) = app.register("preferring").await;
-    let (other, _) = app.register("plain").await;
+    let [(owner, _), (other, _)] = app.register_all(["preferring", "plain"]).await;
     let id = "3f2b8e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
     let preference = json!({"icon": "heart", "tooltip": "Adored", "size": "normal", "muted": false, "favourite": true});
     let me = json!({"custom_preferences": {id: preference}});
@@ -368,8 +364,7 @@ async fn member_statuses_may_name_the_owners_custom_preferences(app: TestApp) {
 
 backend_test!(only_the_owner_changes_a_member);
 async fn only_the_owner_changes_a_member(app: TestApp) {
-    let (owner, owner_id) = app.register("keeper").await;
-    let (other, _) = app.register("meddler").await;
+    let [(owner, owner_id), (other, _)] = app.register_all(["keeper", "meddler"]).await;
     let (bot_token, _) = app.create_bot("member-bot");
     let member = create(&app, &owner, json!({"name": "Mine"})).await;
     for key in [id(&member), member["sid"].as_str().unwrap().to_owned()] {
@@ -528,8 +523,7 @@ fn sid(member: &Value) -> String {
 
 backend_test!(the_profile_lists_members_that_are_not_hidden);
 async fn the_profile_lists_members_that_are_not_hidden(app: TestApp) {
-    let (owner, owner_id) = app.register("plural").await;
-    let (other, _) = app.register("friendly").await;
+    let [(owner, owner_id), (other, _)] = app.register_all(["plural", "friendly"]).await;
     let shown = create(&app, &owner, json!({"name": "Shown", "bio": "Hi"})).await;
     let hidden = create(&app, &owner, json!({"name": "Hidden", "hidden": true})).await;
     let user = format!("/users/{owner_id}");

@@ -231,8 +231,7 @@ async fn only_png_jpeg_and_webp_images_are_flags(app: TestApp) {
 
 backend_test!(another_users_flags_are_unknown);
 async fn another_users_flags_are_unknown(app: TestApp) {
-    let (owner, _) = app.register("owner").await;
-    let (other, _) = app.register("other").await;
+    let [(owner, _), (other, _)] = app.register_all(["owner", "other"]).await;
     let (owner, other) = (bot(&owner), bot(&other));
     let flag = create(&app, &owner, json!({"flag": png(5), "name": "Mine"})).await;
     let path = format!("/users/@me/flags/{}", flag["id"].as_str().unwrap());
@@ -272,8 +271,7 @@ async fn the_cdn_serves_flag_images_only(app: TestApp) {
     let (token, _) = app.register("cdnuser").await;
     let auth = bot(&token);
     // An avatar's hash is not a flag's.
-    let me =
-        app.expect("PATCH", "/users/@me", Some(&auth), Some(json!({"avatar": png(8)})), 200).await;
+    let me = edit_me(&app, &auth, json!({"avatar": png(8)})).await;
     let avatar = me["avatar"].as_str().unwrap();
     let flag = create(&app, &auth, json!({"flag": png(8), "name": "Served"})).await;
     let hash = flag["hash"].as_str().unwrap();
@@ -366,6 +364,11 @@ async fn me(app: &TestApp, auth: &str) -> Value {
     app.expect("GET", "/users/@me", Some(auth), None, 200).await
 }
 
+/// A PATCH of the user that must succeed; answers the user as written.
+async fn edit_me(app: &TestApp, auth: &str, body: Value) -> Value {
+    app.expect("PATCH", "/users/@me", Some(auth), Some(body), 200).await
+}
+
 /// A PATCH refused with one field error `code` at `path`, changing nothing.
 async fn refused(app: &TestApp, auth: &str, body: Value, path: &str, code: &str) {
     let before = me(app, auth).await;
@@ -393,12 +396,7 @@ async fn the_profile_shows_the_selected_flags_in_order(app: TestApp) {
 
     // The order sent, not the order made; each shown as the library shows it.
     let order = json!([ids[2], ids[0], ids[1]]);
-    let answer = app
-        .authorized(&auth)
-        .patch("/users/@me")
-        .json(json!({"pride_flags": order}))
-        .expect(200)
-        .await;
+    let answer = edit_me(&app, &auth, json!({"pride_flags": order})).await;
     assert_eq!(shown(&answer), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
     assert_eq!(answer["pride_flags"][1], flags[0]);
     assert_matches_contract("PrivateUserWithProfile", &answer);
@@ -414,11 +412,10 @@ async fn the_profile_shows_the_selected_flags_in_order(app: TestApp) {
     assert_eq!(shown(&profile["user"]), [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()]);
 
     // pronouns.cc's `flags` as an array is the same field; the same value twice is fine.
-    let answer =
-        app.expect("PATCH", "/users/@me", Some(&auth), Some(json!({"flags": [ids[1]]})), 200).await;
+    let answer = edit_me(&app, &auth, json!({"flags": [ids[1]]})).await;
     assert_eq!(shown(&answer), [ids[1].as_str()]);
     let both = json!({"flags": [ids[0]], "pride_flags": [ids[0]]});
-    let answer = app.expect("PATCH", "/users/@me", Some(&auth), Some(both), 200).await;
+    let answer = edit_me(&app, &auth, both).await;
     assert_eq!(shown(&answer), [ids[0].as_str()]);
     let conflict = json!({"flags": [ids[1]], "pride_flags": [ids[0]]});
     refused(&app, &auth, conflict, "flags", "FIELD_ALIAS_CONFLICT").await;
@@ -462,13 +459,12 @@ async fn the_profile_shows_the_selected_flags_in_order(app: TestApp) {
 
     // Deleting a shown flag takes it off the profile; the rest keep their order.
     let all = json!({"pride_flags": [ids[2], ids[0], ids[1]]});
-    app.expect("PATCH", "/users/@me", Some(&auth), Some(all), 200).await;
+    edit_me(&app, &auth, all).await;
     let path = format!("/users/@me/flags/{}", ids[0]);
     app.expect("DELETE", &path, Some(&auth), None, 204).await;
     assert_eq!(shown(&me(&app, &auth).await), [ids[2].as_str(), ids[1].as_str()]);
     // `[]` shows none.
-    let answer =
-        app.expect("PATCH", "/users/@me", Some(&auth), Some(json!({"pride_flags": []})), 200).await;
+    let answer = edit_me(&app, &auth, json!({"pride_flags": []})).await;
     assert_eq!(shown(&answer), Vec::<String>::new());
 }
 

@@ -106,8 +106,7 @@ fn uuid(i: usize) -> String {
 
 backend_test!(a_full_profile_round_trips_through_the_client);
 async fn a_full_profile_round_trips_through_the_client(app: TestApp) {
-    let (token, user_id) = app.register("ada").await;
-    let (other_token, _) = app.register("grace").await;
+    let [(token, user_id), (other_token, _)] = app.register_all(["ada", "grace"]).await;
     let auth = bot(&token);
     let patch = json!({
         "bio": "Analyst of engines. 🏳️‍🌈",
@@ -568,8 +567,7 @@ async fn time_zones_give_the_current_utc_offset(app: TestApp) {
 
 backend_test!(embedded_users_stay_plain);
 async fn embedded_users_stay_plain(app: TestApp) {
-    let (a, a_id) = app.register("plain-a").await;
-    let (b, b_id) = app.register("plain-b").await;
+    let [(a, a_id), (b, b_id)] = app.register_all(["plain-a", "plain-b"]).await;
     accepted(
         &app,
         &bot(&a),

@@ -28,8 +28,7 @@ async fn put(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Value) 
 
 backend_test!(request_accept_nickname_remove);
 async fn request_accept_nickname_remove(app: TestApp) {
-    let (a, a_id) = app.register("alice").await;
-    let (b, b_id) = app.register("bob").await;
+    let [(a, a_id), (b, b_id)] = app.register_all(["alice", "bob"]).await;
 
     // By name (case-insensitive, discriminator "0" accepted), through the generated client.
     let request = astral_client::types::FriendRequest {
@@ -97,8 +96,7 @@ async fn request_accept_nickname_remove(app: TestApp) {
 
 backend_test!(decline_cancel_and_block);
 async fn decline_cancel_and_block(app: TestApp) {
-    let (a, a_id) = app.register("carol").await;
-    let (b, b_id) = app.register("dave").await;
+    let [(a, a_id), (b, b_id)] = app.register_all(["carol", "dave"]).await;
     // Decline: the receiver deletes an incoming request; both sides clear.
     put(&app, &a, &b_id, json!({})).await;
     assert_eq!(

@@ -295,6 +295,19 @@ impl TestApp {
         (created.token, created.user_id.to_string())
     }
 
+    /// [`register`](Self::register)s each of `usernames`, in order (so their ids ascend);
+    /// returns their `(token, user_id)`s in the same order.
+    pub async fn register_all<const N: usize>(
+        &self,
+        usernames: [&str; N],
+    ) -> [(String, String); N] {
+        let mut users = Vec::with_capacity(N);
+        for username in usernames {
+            users.push(self.register(username).await);
+        }
+        users.try_into().expect("one user per name")
+    }
+
     /// A store on the app's database, for setup that would take too many requests.
     pub fn store(&self) -> astral_store::Store {
         astral_store::Store::open(&astral_store::StoreConfig::new(self.db.url())).expect("store")
