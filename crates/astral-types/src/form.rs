@@ -298,6 +298,15 @@ impl<'a> QueryReader<'a> {
         })
     }
 
+    /// The bounds of a page of ids: `before` and `after` ([`Self::snowflake_bound`]) and
+    /// `limit` within `limit` (its default when absent). Every bad one is recorded.
+    pub fn id_page(&mut self, limit: IntegerRange) -> Result<IdPageBounds, Invalid> {
+        let before = self.snowflake_bound("before");
+        let after = self.snowflake_bound("after");
+        let limit = self.integer("limit", limit);
+        Ok(IdPageBounds { before: before?, after: after?, limit: limit? })
+    }
+
     /// An integer within `range`, or its default when absent.
     pub fn integer(&mut self, name: &str, range: IntegerRange) -> Result<i64, Invalid> {
         let Some(raw) = self.raw(name) else {
@@ -324,6 +333,14 @@ impl<'a> QueryReader<'a> {
     pub fn finish<T>(self, build: impl FnOnce() -> Result<T, Invalid>) -> Result<T, FormErrors> {
         finish(self.errors, build)
     }
+}
+
+/// `before`, `after` and `limit` of a paged list query, as read ([`QueryReader::id_page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdPageBounds {
+    pub before: Option<Snowflake>,
+    pub after: Option<Snowflake>,
+    pub limit: i64,
 }
 
 /// A bounded rendering of a bad value for an error message.

@@ -5,7 +5,7 @@ use serde_json::Value;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::form::{FormReader, IntegerRange, Length, QueryReader};
+use crate::form::{FormReader, IdPageBounds, IntegerRange, Length, QueryReader};
 use crate::macros::optional_fields;
 use crate::user::{User, UserWithProfile};
 use crate::{FormErrors, Snowflake, UserId};
@@ -90,17 +90,11 @@ impl GuildListQuery {
     /// `pairs`: the query string's decoded `name=value` pairs.
     pub fn read(pairs: &[(String, String)]) -> Result<GuildListQuery, FormErrors> {
         let mut query = QueryReader::new(pairs);
-        let before = query.snowflake_bound("before");
-        let after = query.snowflake_bound("after");
-        let limit = query.integer("limit", Self::LIMIT);
+        let page = query.id_page(Self::LIMIT);
         let with_counts = query.bool("with_counts");
         query.finish(|| {
-            Ok(GuildListQuery {
-                before: before?,
-                after: after?,
-                limit: limit?,
-                with_counts: with_counts?,
-            })
+            let IdPageBounds { before, after, limit } = page?;
+            Ok(GuildListQuery { before, after, limit, with_counts: with_counts? })
         })
     }
 }

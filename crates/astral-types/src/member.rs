@@ -7,7 +7,9 @@ use serde_json::Value;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::form::{finish, Field, FormReader, IntegerRange, Invalid, Length, QueryReader};
+use crate::form::{
+    finish, Field, FormReader, IdPageBounds, IntegerRange, Invalid, Length, QueryReader,
+};
 use crate::macros::optional_fields;
 use crate::profile::request_with_profile_lists;
 use crate::profile::{
@@ -322,10 +324,11 @@ impl MemberListQuery {
     /// `pairs`: the query string's decoded `name=value` pairs.
     pub fn read(pairs: &[(String, String)]) -> Result<MemberListQuery, FormErrors> {
         let mut query = QueryReader::new(pairs);
-        let before = query.snowflake_bound("before");
-        let after = query.snowflake_bound("after");
-        let limit = query.integer("limit", Self::LIMIT);
-        query.finish(|| Ok(MemberListQuery { before: before?, after: after?, limit: limit? }))
+        let page = query.id_page(Self::LIMIT);
+        query.finish(|| {
+            let IdPageBounds { before, after, limit } = page?;
+            Ok(MemberListQuery { before, after, limit })
+        })
     }
 }
 
