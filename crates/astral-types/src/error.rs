@@ -10,6 +10,8 @@
 //! are wire format like the body itself: the form reader's 50035 is built from it too. The
 //! server adds only what HTTP needs on top (headers, the cause it logs).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -241,6 +243,9 @@ pub struct FieldError {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormErrors {
     root: Map<String, Value>,
+    /// Every error as recorded, by dotted path (empty: request-level), for the plain-text
+    /// rendering ([`fmt::Display`]) that callers outside HTTP (the CLI) show.
+    recorded: Vec<(String, FieldError)>,
 }
 
 impl FormErrors {
@@ -255,6 +260,9 @@ impl FormErrors {
     /// Records an error at `path` (object keys, or array indices as strings). An empty path is a
     /// request-level error (`errors._errors`).
     pub fn add(&mut self, path: &[&str], code: &str, message: impl Into<String>) {
+        let message = message.into();
+        let error = FieldError { code: code.to_owned(), message: message.clone() };
+        self.recorded.push((path.join("."), error));
         let mut node = &mut self.root;
         for segment in path {
             let entry =
@@ -269,7 +277,7 @@ impl FormErrors {
         }
         let list = node.entry("_errors").or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = list {
-            items.push(serde_json::json!({"code": code, "message": message.into()}));
+            items.push(serde_json::json!({"code": code, "message": message}));
         }
     }
 
@@ -289,10 +297,38 @@ impl FormErrors {
     }
 }
 
+/// `field: message (CODE)` for each error, in the order recorded, separated by `; `: what the
+/// API would answer as a 50035 body, without the JSON.
+impl fmt::Display for FormErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.recorded.is_empty() {
+            return f.write_str(ErrorKind::InvalidForm(FormErrors::new()).entry().message);
+        }
+        for (i, (path, error)) in self.recorded.iter().enumerate() {
+            let field = if path.is_empty() { "request" } else { path };
+            let separator = if i == 0 { "" } else { "; " };
+            write!(f, "{separator}{field}: {} ({})", error.message, error.code)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reads_as_plain_text_in_the_order_recorded() {
+        assert_eq!(FormErrors::new().to_string(), "Invalid Form Body");
+        let mut e = FormErrors::new();
+        e.add(&["names", "0", "value"], "BASE_TYPE_REQUIRED", "This field is required");
+        e.add(&[], "BASE_TYPE_BAD_JSON", "Bad.");
+        assert_eq!(
+            e.to_string(),
+            "names.0.value: This field is required (BASE_TYPE_REQUIRED); request: Bad. (BASE_TYPE_BAD_JSON)"
+        );
+    }
 
     #[test]
     fn nests_like_discord() {

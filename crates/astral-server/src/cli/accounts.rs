@@ -487,7 +487,7 @@ fn create_account(
         .transpose();
     let username = settings.username_rule.check(&mut errors, username);
     let (username, password) = astral_types::form::finish(errors, || Ok((username?, password?)))
-        .map_err(|errors| format!("invalid account: {}", form_errors_text(&errors)))?;
+        .map_err(|errors| format!("invalid account: {errors}"))?;
     let password_hash =
         password.map(|p| hash_password(&p)).transpose().map_err(|e| e.to_string())?;
     let new = NewUser { username, password_hash, email: None, global_name: None, bot };
@@ -504,40 +504,6 @@ fn create_account(
         line["owner_id"] = json!(owner.map(|o| o.to_string()));
     }
     Ok(line)
-}
-
-/// Field errors as `field: message (CODE)`, separated by `; ` — what the API would answer as a
-/// 50035 body, without the JSON.
-fn form_errors_text(errors: &FormErrors) -> String {
-    let body = errors.clone().into_body();
-    let mut lines = Vec::new();
-    if let Some(tree) = &body.errors {
-        collect_field_errors("", tree, &mut lines);
-    }
-    if lines.is_empty() {
-        body.message
-    } else {
-        lines.join("; ")
-    }
-}
-
-fn collect_field_errors(path: &str, node: &Value, out: &mut Vec<String>) {
-    let Some(map) = node.as_object() else {
-        return;
-    };
-    for (key, value) in map {
-        if key == "_errors" {
-            for error in value.as_array().into_iter().flatten() {
-                let message = error["message"].as_str().unwrap_or_default();
-                let code = error["code"].as_str().unwrap_or_default();
-                let field = if path.is_empty() { "request" } else { path };
-                out.push(format!("{field}: {message} ({code})"));
-            }
-        } else {
-            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-            collect_field_errors(&child, value, out);
-        }
-    }
 }
 
 /// Epoch milliseconds as `2026-11-30 14:05:09Z`.
@@ -693,7 +659,7 @@ mod tests {
         let mut errors = FormErrors::new();
         errors.field("username", "USERNAME_INVALID_CHARACTERS", "Bad characters.");
         errors.field("password", "PASSWORD_TOO_WEAK", "Too weak.");
-        let text = form_errors_text(&errors);
+        let text = errors.to_string();
         assert!(text.contains("username: Bad characters. (USERNAME_INVALID_CHARACTERS)"), "{text}");
         assert!(text.contains("password: Too weak. (PASSWORD_TOO_WEAK)"), "{text}");
         assert!(!text.contains('{'), "{text}");
