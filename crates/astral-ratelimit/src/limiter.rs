@@ -403,6 +403,34 @@ impl Limiter {
         )
     }
 
+    // issue 16 A: re-authentication (a password sent with a sensitive change) shares the
+    // account's failed-login bucket, so guessing through `PATCH /users/@me` is limited exactly
+    // as guessing through `/auth/login`. The caller is authenticated (its token was checked and
+    // its requests are charged to it), so no per-address bucket is charged here.
+    /// Holds a place in `account`'s failed-login bucket (the key [`Limiter::begin_login`] uses
+    /// for it) for a re-authentication; `refusal` is set when the bucket is full.
+    pub async fn begin_reauth(&self, account: &str) -> (Check, Option<LoginAttempt>) {
+        let bucket = Bucket {
+            key: self.key("failed_logins_account", &format!("acct:{}", hash(account))),
+            quota: self.config.failed_logins_per_account,
+            charge: true,
+        };
+        let buckets = [bucket];
+        let (decisions, now_us) = self.run(&buckets).await;
+        let decision = decisions[0];
+        let refusal = (!decision.admitted).then_some(Refusal {
+            kind: BucketKind::FailedLoginsPerAccount,
+            scope: Scope::Shared,
+            global: false,
+            retry_after_us: decision.retry_after_us,
+        });
+        let attempt = decision.admitted.then(|| LoginAttempt { buckets: buckets.to_vec() });
+        (
+            Check { decision, bucket_id: bucket_id("failed_logins_account"), now_us, refusal },
+            attempt,
+        )
+    }
+
     /// The attempt succeeded: it is not a failed login, give its places back.
     pub async fn login_succeeded(&self, attempt: LoginAttempt) {
         self.run_refund(&attempt.buckets).await;

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod pool;
 pub mod query;
 pub mod ratelimit;
+pub(crate) mod reauth; // issue 16 A
 pub mod request_log;
 pub mod routes;
 pub mod security_headers;

@@ -3,7 +3,7 @@
 
 use astral_store::{
     ChannelRecord, GuildRecord, GuildWithCount, InviteRecord, ListedGuild, MemberRecord,
-    PrideFlagRecord, ProfileColumns, ProfileMemberRecord, ProfileRecord,
+    PrideFlagRecord, PrivateUserRecord, ProfileColumns, ProfileMemberRecord, ProfileRecord,
     Relationship as RelationshipRecord, UserRecord, UserWithProfileRecord, DM,
 };
 use astral_types::channel::PrivateChannel;
@@ -15,6 +15,7 @@ use astral_types::pride_flag::PrideFlag;
 use astral_types::profile::utc_offset;
 use astral_types::user::{
     PrivateUserWithProfile, Relationship, User, UserWithProfile, PUBLIC_FLAGS_MASK,
+    REQUIRE_VERIFIED_EMAIL,
 };
 use astral_types::UserId;
 use time::format_description::FormatItem;
@@ -113,10 +114,51 @@ pub fn user_with_profile(
 
 /// The caller's own account with their profile: the public projection plus the private and
 /// self-only fields, with all flags rather than only the public ones.
-pub fn private_user_with_profile(record: &UserWithProfileRecord) -> PrivateUserWithProfile {
+pub fn private_user_with_profile(record: &PrivateUserRecord) -> PrivateUserWithProfile {
+    let account = &record.account;
+    let record = &record.user;
     let (user, profile) = (&record.user, &record.profile);
     let public = User { flags: user.flags, ..public_user(user) };
+    // issue 16 A: Astral computes no avatar colour yet, so there is no banner colour either.
+    let mean_colour = None;
+    let default_banner_colour = if user.banner.is_none() { mean_colour } else { None };
+    let email_unverified = user.email.is_some() && (!user.verified || account.email_bounced);
     with_profile!(PrivateUserWithProfile from public, record {
+        pronouns: account.pronouns.clone(),
+        avatar_color: mean_colour,
+        banner_color: default_banner_colour,
+        phone: None,
+        authenticator_types: Vec::new(),
+        is_staff: account.is_staff,
+        acls: account.acls.0.clone(),
+        traits: account.traits.0.clone(),
+        premium_since: None,
+        premium_until: None,
+        premium_will_cancel: false,
+        premium_billing_cycle: None,
+        premium_lifetime_sequence: None,
+        premium_badge_hidden: account.premium_badge_hidden,
+        premium_badge_masked: account.premium_badge_masked,
+        premium_badge_timestamp_hidden: account.premium_badge_timestamp_hidden,
+        premium_badge_sequence_hidden: account.premium_badge_sequence_hidden,
+        premium_purchase_disabled: true,
+        premium_enabled_override: account.premium_enabled_override,
+        password_last_changed_at: account.password_changed_ms.map(iso8601),
+        required_actions: if email_unverified {
+            vec![REQUIRE_VERIFIED_EMAIL.to_owned()]
+        } else {
+            Vec::new()
+        },
+        nsfw_allowed: None,
+        has_dismissed_premium_onboarding: account.has_dismissed_premium_onboarding,
+        has_ever_purchased: false,
+        has_unread_gift_inventory: account.has_unread_gift_inventory,
+        unread_gift_inventory_count: 0,
+        used_mobile_client: account.used_mobile_client,
+        pending_bulk_message_deletion: None,
+        email_bounced: account.email_bounced,
+        token: None,
+
         mfa_enabled: user.mfa_enabled,
         locale: user.locale.clone(),
         premium_type: user.premium_type,
@@ -128,6 +170,14 @@ pub fn private_user_with_profile(record: &UserWithProfileRecord) -> PrivateUserW
         timezone: profile.timezone.clone(),
         list_private: profile.list_private,
     })
+}
+
+/// [`private_user_with_profile`] with the one token that is valid after a password change.
+pub fn private_user_with_token(
+    record: &PrivateUserRecord,
+    token: String,
+) -> PrivateUserWithProfile {
+    PrivateUserWithProfile { token: Some(token), ..private_user_with_profile(record) }
 }
 
 /// Every permission bit Discord defines (`(1 << 51) - 1`): what an owner has.

@@ -8,6 +8,7 @@
 #[macro_use]
 mod records;
 
+mod accounts;
 mod admin;
 mod channels;
 mod conn;
@@ -28,6 +29,7 @@ mod users;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use accounts::{AccountRecord, PasswordChange};
 pub use admin::{AdminUser, SuspendOutcome, Suspension, ADMIN_PAGE_MAX};
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
@@ -52,8 +54,8 @@ pub use short_ids::{
 };
 pub use tokens::TokenOwner;
 pub use users::{
-    ImageSlot, Json, NewUser, ProfileColumns, ProfileRecord, RerollRefusal, UserChanges,
-    UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,
+    ImageSlot, Json, NewUser, PrivateUserRecord, ProfileColumns, ProfileRecord, RerollRefusal,
+    UserChanges, UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,
 };
 
 use astral_types::{Snowflake, SnowflakeGenerator};

@@ -63,6 +63,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     profile_member_images,
     user_suspensions,
     bot_owners,
+    user_accounts,
 );
 
 diesel::table! {
@@ -200,3 +201,26 @@ diesel::table! {
         owner_id -> BigInt,
     }
 }
+
+// issue 16 A: the private account fields (one row per user, absent = defaults).
+diesel::table! {
+    user_accounts (user_id) {
+        user_id -> BigInt,
+        pronouns -> Nullable<Text>,
+        password_changed_ms -> Nullable<BigInt>,
+        premium_badge_hidden -> Bool,
+        premium_badge_masked -> Bool,
+        premium_badge_timestamp_hidden -> Bool,
+        premium_badge_sequence_hidden -> Bool,
+        premium_enabled_override -> Bool,
+        has_dismissed_premium_onboarding -> Bool,
+        has_unread_gift_inventory -> Bool,
+        used_mobile_client -> Bool,
+        is_staff -> Bool,
+        email_bounced -> Bool,
+        acls -> Text,
+        traits -> Text,
+    }
+}
+
+diesel::joinable!(user_accounts -> users (user_id));

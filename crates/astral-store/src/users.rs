@@ -3,19 +3,23 @@
 use astral_types::locale::DEFAULT_LOCALE;
 use astral_types::pride_flag::SelectionError;
 use astral_types::profile::{reset_unknown_statuses, CustomPreferences};
-use astral_types::user::ProfileUpdate;
-use astral_types::{FormErrors, Snowflake, UserId};
+use astral_types::user::{AccountUpdate, ProfileUpdate};
+use astral_types::{FormErrors, Snowflake, TokenId, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::accounts::{
+    replace_password, select_account, write_account, AccountChangeset, AccountRecord,
+    PasswordChange,
+};
 use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
 use crate::members::{members_on_profile, reset_member_statuses};
 use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
-use crate::schema::{bot_owners, user_images, users};
+use crate::schema::{bot_owners, user_accounts, user_images, users};
 use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
 use crate::{Decided, PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
 
@@ -94,6 +98,14 @@ pub struct UserWithProfileRecord {
     pub members: Vec<ProfileMemberRecord>,
 }
 
+/// The caller's own account: their user with their profile and their account fields, read in
+/// one snapshot (`GET /users/@me`, the answer of `PATCH /users/@me`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrivateUserRecord {
+    pub user: UserWithProfileRecord,
+    pub account: AccountRecord,
+}
+
 /// Why `update_user` changed nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UserUpdateRefusal {
@@ -142,6 +154,13 @@ astral_types::partial_update! {
         pub banner: Option<Option<String>>,
         /// The pronouns.cc fields, checked but for statuses naming stored custom preferences.
         pub profile: ProfileUpdate,
+        // issue 16 A
+        /// Discriminator, accent colour, plain pronouns and the stored flags.
+        pub account: AccountUpdate,
+        /// A new email (authorized by the server), stored unverified.
+        pub email: Option<String>,
+        /// A new password: every token of the user is replaced by the one it names.
+        pub password: Option<PasswordChange>,
     }
 }
 
@@ -164,6 +183,11 @@ astral_types::partial_update! {
         timezone: Option<Option<String>>,
         list_private: Option<bool>,
         custom_preferences: Option<String>,
+        discriminator: Option<String>,
+        accent_color: Option<Option<i32>>,
+        email: Option<Option<String>>,
+        email_key: Option<Option<String>>,
+        verified: Option<bool>,
     }
 }
 
@@ -280,6 +304,16 @@ impl Store {
             insert.sid = sid;
             write_transaction(&mut conn, |conn| {
                 diesel::insert_into(users::table).values(&insert).execute(conn)?;
+                if insert.password_hash.is_some() {
+                    // issue 16 A: `password_last_changed_at` starts at the account's creation.
+                    let created_ms = i64::try_from(id.0.timestamp_ms()).unwrap_or(i64::MAX);
+                    diesel::insert_into(user_accounts::table)
+                        .values((
+                            user_accounts::user_id.eq(id.as_i64()),
+                            user_accounts::password_changed_ms.eq(Some(created_ms)),
+                        ))
+                        .execute(conn)?;
+                }
                 if let Some(owner) = owner {
                     lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
                     if select_user(conn, owner).optional()?.is_none() {
@@ -327,7 +361,7 @@ impl Store {
         id: UserId,
         now_ms: i64,
         cooldown_ms: i64,
-    ) -> Decided<UserWithProfileRecord, RerollRefusal> {
+    ) -> Decided<PrivateUserRecord, RerollRefusal> {
         let mut conn = self.conn()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
@@ -378,11 +412,11 @@ impl Store {
 
     /// A user with their profile as they see it themselves, in one snapshot; `None` if there
     /// is no such user.
-    pub fn user_with_profile(
-        &self,
-        id: UserId,
-    ) -> Result<Option<UserWithProfileRecord>, StoreError> {
-        self.read(|conn| Ok(select_user_with_profile(conn, id, Some(id))?))
+    pub fn user_with_profile(&self, id: UserId) -> Result<Option<PrivateUserRecord>, StoreError> {
+        self.read(|conn| match select_user_with_profile(conn, id, Some(id))? {
+            Some(user) => Ok(Some(PrivateUserRecord { user, account: select_account(conn, id)? })),
+            None => Ok(None),
+        })
     }
 
     /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
@@ -438,7 +472,7 @@ impl Store {
         &self,
         id: UserId,
         changes: UserChanges,
-    ) -> Decided<UserWithProfileRecord, UserUpdateRefusal> {
+    ) -> Decided<PrivateUserRecord, UserUpdateRefusal> {
         let mut conn = self.conn()?;
         if changes.is_empty() {
             return read_transaction(&mut conn, |conn| Ok(Ok(own_profile(conn, id)?)));
@@ -451,6 +485,8 @@ impl Store {
         .filter_map(|(slot, hash)| hash.map(|h| (slot, h)))
         .collect();
         let profile = changes.profile;
+        let account = &changes.account;
+        let token_id = changes.password.as_ref().map(|_| TokenId(self.ids.next_id()));
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             let Some(stored) = users::table
@@ -526,6 +562,12 @@ impl Store {
                 timezone: profile.timezone.clone(),
                 list_private: profile.list_private,
                 custom_preferences: profile.custom_preferences.as_ref().map(to_json).transpose()?,
+                discriminator: account.discriminator.clone(),
+                accent_color: account.accent_color,
+                email: changes.email.clone().map(Some),
+                email_key: changes.email.as_deref().map(|e| Some(fold_case(e))),
+                // A new address is unverified until its owner proves it (the email workstream).
+                verified: changes.email.as_ref().map(|_| false),
             };
             // A change of the pride flags alone leaves the row as it is (and diesel refuses an
             // empty changeset); the row's existence was checked above, under its lock.
@@ -537,6 +579,15 @@ impl Store {
             }
             if let Some(preferences) = &profile.custom_preferences {
                 reset_member_statuses(conn, id, preferences)?;
+            }
+            let mut account_changes = AccountChangeset::from_update(account);
+            if changes.email.is_some() {
+                // A bounce was the old address's.
+                account_changes.email_bounced = Some(false);
+            }
+            write_account(conn, id, &account_changes)?;
+            if let (Some(change), Some(token_id)) = (&changes.password, token_id) {
+                replace_password(conn, id, token_id, change)?;
             }
             for (slot, hash) in &new_images {
                 // Uploading an image the user had before records nothing new.
@@ -636,6 +687,7 @@ fn select_user_with_profile(
 fn own_profile(
     conn: &mut crate::AnyConnection,
     id: UserId,
-) -> Result<UserWithProfileRecord, StoreError> {
-    select_user_with_profile(conn, id, Some(id))?.ok_or(StoreError::NotFound)
+) -> Result<PrivateUserRecord, StoreError> {
+    let user = select_user_with_profile(conn, id, Some(id))?.ok_or(StoreError::NotFound)?;
+    Ok(PrivateUserRecord { user, account: select_account(conn, id)? })
 }

@@ -10,6 +10,9 @@
 //! This crate knows nothing of databases or HTTP servers, so the client side and the store can
 //! share it without pulling either in.
 
+// The user answers declare some 80 fields through `optional_fields!`, a token muncher.
+#![recursion_limit = "512"]
+
 mod macros;
 
 pub mod auth;

@@ -645,9 +645,19 @@ pub(crate) struct ProfileListsDraft {
 
 impl ProfileListsDraft {
     pub(crate) fn read(form: &mut FormReader<'_>) -> ProfileListsDraft {
+        Self::read_lists(form, false)
+    }
+
+    /// [`ProfileListsDraft::read`] for a body that reads a plain-string `pronouns` itself
+    /// (`PATCH /users/@me`, issue 16 A).
+    pub(crate) fn read_with_plain_pronouns(form: &mut FormReader<'_>) -> ProfileListsDraft {
+        Self::read_lists(form, true)
+    }
+
+    fn read_lists(form: &mut FormReader<'_>, plain_pronouns: bool) -> ProfileListsDraft {
         let links = list(form, "links", MAX_LINKS, read_link);
         let names = list(form, "names", MAX_NAMES, read_field_entry);
-        let pronouns_key = pronouns_key(form);
+        let pronouns_key = pronouns_key(form, plain_pronouns);
         let pronoun_entries = list(form, pronouns_key, MAX_PRONOUN_ENTRIES, read_pronoun_entry);
         let fields = list(form, "fields", MAX_FIELDS, read_profile_field);
         ProfileListsDraft { links, names, pronoun_entries, pronouns_key, fields }

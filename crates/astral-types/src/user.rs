@@ -13,6 +13,7 @@ use crate::form::{finish, Field, FormReader, Invalid, Length};
 use crate::locale::AvailableLocalesEnum;
 use crate::macros::optional_fields;
 use crate::member::{PartialProfileMember, MAX_PROFILE_MEMBERS};
+use crate::password::{length_refusal, PASSWORD_LENGTH, PASSWORD_MAX};
 use crate::pride_flag::{read_pride_flag_id, PrideFlag, SelectionError, MAX_PROFILE_PRIDE_FLAGS};
 use crate::profile::request_with_profile_lists;
 use crate::profile::SchemaRef;
@@ -22,7 +23,7 @@ use crate::profile::{
     CustomPreferences, FieldEntry, Path, ProfileField, ProfileLists, ProfileListsDraft,
     PronounEntry, BIO_LENGTH, MEMBER_TITLE_LENGTH,
 };
-use crate::rules::{check_locale, UsernameRule};
+use crate::rules::{check_email, check_locale, email_schema, UsernameRule};
 use crate::{FormErrors, Snowflake, UserId};
 
 /// A display name (`global_name`).
@@ -182,6 +183,82 @@ user_with_profile! {
         /// When the short id was last rerolled (ISO 8601), `null` if never.
         #[schema(required = true)]
         pub last_sid_reroll: Option<String>,
+        // issue 16 A: the private account fields of Fluxer's `PATCH /users/@me` answer
+        // (docs/accounts.md#the-private-user).
+        /// Discord's and Fluxer's plain-string pronouns (at most 40 characters), if set;
+        /// pronouns.cc's list is `pronoun_entries`.
+        #[schema(required = true, schema_with = plain_pronouns_answer_schema)]
+        pub pronouns: Option<String>,
+        /// The avatar's mean colour `0xRRGGBB`; Astral does not compute it yet: always `null`.
+        #[schema(required = true)]
+        pub avatar_color: Option<i32>,
+        /// The banner colour shown without a banner (`avatar_color` then); `null` otherwise.
+        #[schema(required = true)]
+        pub banner_color: Option<i32>,
+        /// Astral has no phone numbers: always `null`.
+        #[schema(required = true)]
+        pub phone: Option<String>,
+        #[schema(schema_with = authenticator_types_schema)]
+        pub authenticator_types: Vec<i32>,
+        /// Set by an administrator through the `astral` CLI; it grants no API power.
+        pub is_staff: bool,
+        #[schema(schema_with = acls_schema)]
+        pub acls: Vec<String>,
+        #[schema(schema_with = traits_schema)]
+        pub traits: Vec<String>,
+        /// Astral has no billing: always `null`.
+        #[schema(required = true)]
+        pub premium_since: Option<String>,
+        /// Astral has no billing: always `null`.
+        #[schema(required = true)]
+        pub premium_until: Option<String>,
+        /// Astral has no billing: always `false`.
+        pub premium_will_cancel: bool,
+        /// Astral has no billing: always `null`.
+        #[schema(required = true)]
+        pub premium_billing_cycle: Option<String>,
+        /// Astral has no billing: always `null`.
+        #[schema(required = true)]
+        pub premium_lifetime_sequence: Option<i32>,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub premium_badge_hidden: bool,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub premium_badge_masked: bool,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub premium_badge_timestamp_hidden: bool,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub premium_badge_sequence_hidden: bool,
+        /// Astral has no billing: always `true`.
+        pub premium_purchase_disabled: bool,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub premium_enabled_override: bool,
+        /// When the password was last changed (ISO 8601); `null` for a bot, or when it was
+        /// set before Astral recorded it.
+        #[schema(required = true)]
+        pub password_last_changed_at: Option<String>,
+        #[schema(schema_with = required_actions_schema)]
+        pub required_actions: Vec<String>,
+        /// Discord's "not yet known" (Astral has no date of birth): always `null`.
+        #[schema(required = true)]
+        pub nsfw_allowed: Option<bool>,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub has_dismissed_premium_onboarding: bool,
+        /// Astral has no billing: always `false`.
+        pub has_ever_purchased: bool,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub has_unread_gift_inventory: bool,
+        /// Astral has no gifts: always 0.
+        pub unread_gift_inventory_count: i32,
+        /// Stored as sent on `PATCH /users/@me`.
+        pub used_mobile_client: bool,
+        /// Astral has no bulk message deletion: always `null`.
+        #[schema(required = true)]
+        pub pending_bulk_message_deletion: Option<PendingBulkMessageDeletion>,
+        /// Whether mail to the email address was refused (set by the mailer).
+        pub email_bounced: bool,
+        /// Only in the answer of a `PATCH /users/@me` that changed the password: the one token
+        /// that is valid now (every earlier one was revoked).
+        pub token: Option<String>,
     }
     profile()
     {
@@ -220,6 +297,86 @@ fn bio_answer_schema() -> ObjectBuilder {
 
 fn member_title_answer_schema() -> ObjectBuilder {
     MEMBER_TITLE_LENGTH.nullable_schema()
+}
+
+// issue 16 A
+/// Fluxer's scheduled bulk deletion of a user's messages. Astral has none: the field is always
+/// `null`; the shape is documented for clients that read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PendingBulkMessageDeletion {
+    /// When the deletion runs (ISO 8601).
+    pub scheduled_at: String,
+    pub channel_count: i32,
+    pub message_count: i32,
+}
+
+/// Plain-string `pronouns` (Discord, Fluxer): at most 40 characters; `""` on PATCH clears.
+pub const PLAIN_PRONOUNS_LENGTH: Length = Length::new(0, 40);
+/// At most this many `acls` and `traits` (Fluxer's limit), each [`ACCOUNT_LABEL_LENGTH`].
+pub const MAX_ACCOUNT_LABELS: usize = 100;
+/// One `acls` or `traits` entry.
+pub const ACCOUNT_LABEL_LENGTH: Length = Length::new(1, 64);
+/// At most this many `required_actions` (Fluxer's limit).
+pub const MAX_REQUIRED_ACTIONS: usize = 20;
+/// `accent_color`: `0xRRGGBB`.
+pub const ACCENT_COLOR_MAX: i64 = 0xff_ffff;
+/// Discord's required action for an account whose email is not verified.
+pub const REQUIRE_VERIFIED_EMAIL: &str = "REQUIRE_VERIFIED_EMAIL";
+/// The field error for `mfa_method`, `mfa_code`, `webauthn_response`, `webauthn_challenge`.
+pub const MFA_METHOD_NOT_SUPPORTED: &str = "MFA_METHOD_NOT_SUPPORTED";
+/// The field error for `email: null`.
+pub const EMAIL_CANNOT_BE_REMOVED: &str = "EMAIL_CANNOT_BE_REMOVED";
+
+fn plain_pronouns_answer_schema() -> ObjectBuilder {
+    // No `minLength: 0` (it says nothing, and the generated client's check of it warns).
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(PLAIN_PRONOUNS_LENGTH.max))
+        .description(Some(
+            "Discord's and Fluxer's plain-string pronouns (at most 40 characters), if set; \
+         pronouns.cc's list is `pronoun_entries`.",
+        ))
+}
+
+fn authenticator_types_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32))),
+        )
+        .max_items(Some(10))
+        .description(Some(
+            "Discord's numbering (1 WebAuthn, 2 TOTP, 3 SMS). Astral has no two-factor \
+             authentication yet: always `[]`.",
+        ))
+}
+
+fn account_labels_schema(what: &str) -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(ACCOUNT_LABEL_LENGTH.schema())
+        .max_items(Some(MAX_ACCOUNT_LABELS))
+        .description(Some(format!(
+            "{what}, set by an administrator through the `astral` CLI; they grant no API power."
+        )))
+}
+
+fn acls_schema() -> ArrayBuilder {
+    account_labels_schema("Access-control entries")
+}
+
+fn traits_schema() -> ArrayBuilder {
+    account_labels_schema("Traits")
+}
+
+fn required_actions_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .max_items(Some(MAX_REQUIRED_ACTIONS))
+        .description(Some(
+            "What the user must do, in Discord's strings: `REQUIRE_VERIFIED_EMAIL` while an email \
+             is set but not verified; `[]` otherwise.",
+        ))
 }
 
 /// Discord's `UserPrimaryGuildResponse`.
@@ -282,7 +439,129 @@ request_with_profile_lists! {
         /// Replaces the pride flags the profile shows.
         #[schema(schema_with = pride_flags_schema)]
         pub pride_flags: Option<Vec<String>>,
+        // issue 16 A: Fluxer's account fields (docs/accounts.md).
+        #[schema(schema_with = discriminator_schema)]
+        pub discriminator: Option<String>,
+        #[schema(schema_with = current_password_schema)]
+        pub password: Option<String>,
+        #[schema(schema_with = new_password_schema)]
+        pub new_password: Option<String>,
+        #[schema(schema_with = new_email_schema)]
+        pub email: Option<String>,
+        /// Proof that the owner of a verified email agreed to change it (from the email-change
+        /// flow, which this server does not offer yet: see `email`).
+        pub email_token: Option<String>,
+        #[schema(schema_with = accent_color_schema)]
+        pub accent_color: Option<Option<i32>>,
+        /// Stored and answered.
+        pub premium_badge_hidden: Option<bool>,
+        /// Stored and answered.
+        pub premium_badge_masked: Option<bool>,
+        /// Stored and answered.
+        pub premium_badge_timestamp_hidden: Option<bool>,
+        /// Stored and answered.
+        pub premium_badge_sequence_hidden: Option<bool>,
+        /// Stored and answered (Astral has no billing; it changes nothing else).
+        pub premium_enabled_override: Option<bool>,
+        /// Stored and answered.
+        pub has_dismissed_premium_onboarding: Option<bool>,
+        /// Stored and answered.
+        pub has_unread_gift_inventory: Option<bool>,
+        /// Stored and answered.
+        pub used_mobile_client: Option<bool>,
+        #[schema(schema_with = mfa_method_schema)]
+        pub mfa_method: Option<String>,
+        #[schema(schema_with = mfa_not_supported_string)]
+        pub mfa_code: Option<String>,
+        #[schema(schema_with = webauthn_response_schema)]
+        pub webauthn_response: Option<Value>,
+        #[schema(schema_with = mfa_not_supported_string)]
+        pub webauthn_challenge: Option<String>,
     }
+}
+
+/// The discriminator rule: 1 to 4 digits, stored zero-padded (`"7"` → `"0007"`).
+pub const DISCRIMINATOR_PATTERN: &str = r"^\d{1,4}$";
+
+/// Checks a discriminator ([`DISCRIMINATOR_PATTERN`]) and answers it zero-padded.
+pub fn check_discriminator(errors: &mut FormErrors, value: String) -> Result<String, Invalid> {
+    if (1..=4).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(format!("{value:0>4}"))
+    } else {
+        Err(crate::form::refuse(
+            errors,
+            "discriminator",
+            "BASE_TYPE_REGEX_MISMATCH",
+            format!("Must match {DISCRIMINATOR_PATTERN} (1 to 4 digits)."),
+        ))
+    }
+}
+
+fn discriminator_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(DISCRIMINATOR_PATTERN))
+        .description(Some(
+        "1 to 4 digits, stored zero-padded (`\"7\"` becomes `\"0007\"`). Usernames are unique, \
+             so it never collides. A change needs `password` (people; bots need none).",
+    ))
+}
+
+fn current_password_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).max_length(Some(PASSWORD_MAX)).description(Some(
+        "The current password: required (people only) to change `username`, `name`, \
+             `discriminator`, `email` or `new_password`; checked whenever sent. Missing: 50035 \
+             `BASE_TYPE_REQUIRED`; wrong: 50035 `PASSWORD_DOES_NOT_MATCH`; too many wrong ones \
+             for the account: 429.",
+    ))
+}
+
+fn new_password_schema() -> ObjectBuilder {
+    PASSWORD_LENGTH.schema().description(Some(
+        "A new password, under the registration rule (errors at `new_password`). Needs \
+         `password`; bots are refused (20001). Every token of the account is revoked and the \
+         answer carries the one new `token`.",
+    ))
+}
+
+fn new_email_schema() -> ObjectBuilder {
+    email_schema().description(Some(
+        "A new email, stored unverified. Needs `password`; bots are refused (20001). Changing a \
+         verified email also needs `email_token` (not offered yet: 50035 `EMAIL_TOKEN_REQUIRED`). \
+         An email cannot be removed: `null` is 50035 `EMAIL_CANNOT_BE_REMOVED`.",
+    ))
+}
+
+fn accent_color_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(0))
+        .maximum(Some(ACCENT_COLOR_MAX))
+        .description(Some("The banner colour `0xRRGGBB`; `null` clears it."))
+}
+
+fn mfa_method_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["totp", "sms", "webauthn"]))
+        .description(Some(
+            "Fluxer's inline two-factor proof. This server has no two-factor authentication yet: \
+             any value is 50035 `MFA_METHOD_NOT_SUPPORTED`.",
+        ))
+}
+
+fn mfa_not_supported_string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).description(Some(
+        "Not supported by this server (no two-factor authentication yet): 50035 \
+         `MFA_METHOD_NOT_SUPPORTED`.",
+    ))
+}
+
+fn webauthn_response_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Object).description(Some(
+        "Not supported by this server (no WebAuthn): 50035 `MFA_METHOD_NOT_SUPPORTED`.",
+    ))
 }
 
 fn new_username_schema() -> ObjectBuilder {
@@ -318,10 +597,12 @@ fn member_title_schema() -> ObjectBuilder {
         .description(Some("The member list's heading; `null` means \"Members\"."))
 }
 
-fn pronouns_alias_schema() -> ArrayBuilder {
-    pronoun_entries_schema().description(Some(
-        "pronouns.cc's name for `pronoun_entries` (an array). Sent with `pronoun_entries`, the \
-         two must be equal. A string (plain pronouns) is not supported yet: 50035.",
+fn pronouns_alias_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::AnyValue).description(Some(
+        "A string (at most 40 characters) is Discord's and Fluxer's plain pronouns, answered as \
+         `pronouns`; `null` or `\"\"` clears them. An array is pronouns.cc's name for \
+         `pronoun_entries`, under the same rules; sent with `pronoun_entries`, the two must be \
+         equal.",
     ))
 }
 
@@ -370,7 +651,8 @@ impl UpdateMyUserRequest {
         let member_title = form.string("member_title").and_then(|field| {
             field.check(|v| MEMBER_TITLE_LENGTH.check(form.errors(), "member_title", v))
         });
-        let lists = ProfileListsDraft::read(&mut form);
+        // A string `pronouns` is the plain pronouns (read below), an array pronouns.cc's list.
+        let lists = ProfileListsDraft::read_with_plain_pronouns(&mut form);
         let timezone = match form.value("timezone") {
             None => Ok(None),
             value => read_timezone(form.errors(), &Path::root("timezone"), value).map(Some),
@@ -391,6 +673,7 @@ impl UpdateMyUserRequest {
         let pride_flags_key = pride_flags_key(&mut form);
         let pride_flags =
             list(&mut form, pride_flags_key, MAX_PROFILE_PRIDE_FLAGS, read_pride_flag_id);
+        let account = AccountDraft::read(&mut form);
         Ok(UserUpdateDraft {
             errors: form.into_errors(),
             username_key,
@@ -410,8 +693,177 @@ impl UpdateMyUserRequest {
                 pride_flags,
                 pride_flags_key,
             },
+            account,
         })
     }
+}
+
+// issue 16 A: the account fields of `PATCH /users/@me`.
+/// The account fields of `PATCH /users/@me` as read.
+#[derive(Debug)]
+struct AccountDraft {
+    discriminator: Result<Option<String>, Invalid>,
+    password: Result<Option<String>, Invalid>,
+    new_password: Result<Option<String>, Invalid>,
+    email: Result<Option<String>, Invalid>,
+    email_token: Result<Option<String>, Invalid>,
+    accent_color: Result<Option<Option<i32>>, Invalid>,
+    pronouns: Result<Option<Option<String>>, Invalid>,
+    toggles: Result<AccountToggles, Invalid>,
+    mfa: Result<(), Invalid>,
+}
+
+/// The MFA proofs Fluxer takes inline; this server has no MFA yet.
+const MFA_FIELDS: [&str; 4] = ["mfa_method", "mfa_code", "webauthn_response", "webauthn_challenge"];
+
+impl AccountDraft {
+    fn read(form: &mut FormReader<'_>) -> AccountDraft {
+        let discriminator = form
+            .optional_string("discriminator")
+            .and_then(|v| v.map(|d| check_discriminator(form.errors(), d)).transpose());
+        let password = form.optional_string("password");
+        let new_password = form.optional_string("new_password").and_then(|v| match v {
+            Some(p) => match length_refusal(&p) {
+                None => Ok(Some(p)),
+                Some(refusal) => Err(form.refuse("new_password", refusal.code, refusal.message)),
+            },
+            None => Ok(None),
+        });
+        let email = match form.string("email") {
+            Ok(Field::Absent) => Ok(None),
+            Ok(Field::Null) => Err(form.refuse(
+                "email",
+                EMAIL_CANNOT_BE_REMOVED,
+                "An email cannot be removed, only changed.",
+            )),
+            Ok(Field::Value(v)) => check_email(form.errors(), v).map(Some),
+            Err(invalid) => Err(invalid),
+        };
+        let email_token = form.optional_string("email_token");
+        let accent_color = match form.value("accent_color") {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::Number(n)) if n.as_i64().is_some() => {
+                let v = n.as_i64().unwrap_or_default();
+                match i32::try_from(v) {
+                    Ok(c) if (0..=ACCENT_COLOR_MAX).contains(&v) => Ok(Some(Some(c))),
+                    _ => Err(form.refuse(
+                        "accent_color",
+                        if v < 0 { "NUMBER_TYPE_MIN" } else { "NUMBER_TYPE_MAX" },
+                        format!("Must be between 0 and {ACCENT_COLOR_MAX}."),
+                    )),
+                }
+            }
+            Some(other) => Err(form.refuse(
+                "accent_color",
+                "NUMBER_TYPE_COERCE",
+                format!("Value \"{other}\" is not int."),
+            )),
+        };
+        let pronouns = match form.value("pronouns") {
+            // pronouns.cc's list, read with the other lists.
+            None | Some(Value::Array(_)) => Ok(None),
+            Some(_) => match form.string("pronouns") {
+                Ok(Field::Value(v)) => PLAIN_PRONOUNS_LENGTH
+                    .check(form.errors(), "pronouns", v)
+                    .map(|v| Some(Some(v).filter(|v| !v.is_empty()))),
+                Ok(_) => Ok(Some(None)),
+                Err(invalid) => Err(invalid),
+            },
+        };
+        let toggles = AccountToggles::read(form);
+        let mut mfa = Ok(());
+        for name in MFA_FIELDS {
+            if form.value(name).is_some_and(|v| !v.is_null()) {
+                mfa = Err(form.refuse(
+                    name,
+                    MFA_METHOD_NOT_SUPPORTED,
+                    "This server does not support two-factor authentication yet.",
+                ));
+            }
+        }
+        AccountDraft {
+            discriminator,
+            password,
+            new_password,
+            email,
+            email_token,
+            accent_color,
+            pronouns,
+            toggles,
+            mfa,
+        }
+    }
+}
+
+/// Declares the account's stored flags a PATCH may set, each read as an optional boolean.
+macro_rules! account_toggles {
+    ($($name:ident),* $(,)?) => {
+        crate::partial_update! {
+            /// The flags Fluxer's clients set on the account (`premium_badge_hidden`, …):
+            /// stored and answered, changing nothing else. `None` leaves one unchanged.
+            #[derive(Debug, Clone, PartialEq, Eq, Default)]
+            pub struct AccountToggles {
+                $(pub $name: Option<bool>,)*
+            }
+        }
+
+        impl AccountToggles {
+            fn read(form: &mut FormReader<'_>) -> Result<AccountToggles, Invalid> {
+                $(let $name = optional_bool(form, stringify!($name));)*
+                Ok(AccountToggles { $($name: $name?,)* })
+            }
+        }
+    };
+}
+
+account_toggles! {
+    premium_badge_hidden,
+    premium_badge_masked,
+    premium_badge_timestamp_hidden,
+    premium_badge_sequence_hidden,
+    premium_enabled_override,
+    has_dismissed_premium_onboarding,
+    has_unread_gift_inventory,
+    used_mobile_client,
+}
+
+/// A boolean that may be absent (`None`); `null` or another type is refused.
+fn optional_bool(form: &mut FormReader<'_>, name: &str) -> Result<Option<bool>, Invalid> {
+    match form.value(name) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => {
+            let message = format!("Could not interpret \"{other}\" as boolean.");
+            Err(form.refuse(name, "BOOLEAN_TYPE_CONVERT", message))
+        }
+    }
+}
+
+crate::partial_update! {
+    /// The checked account changes of `PATCH /users/@me` that the store writes as they are
+    /// (the sensitive ones, `email` and the password, are the server's to authorize).
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct AccountUpdate {
+        /// Zero-padded.
+        pub discriminator: Option<String>,
+        pub accent_color: Option<Option<i32>>,
+        /// The plain pronouns; `Some(None)` clears them.
+        pub pronouns: Option<Option<String>>,
+        pub toggles: AccountToggles,
+    }
+}
+
+/// The sensitive part of `PATCH /users/@me`, checked for shape: the server decides whether
+/// the caller may make it (re-authentication, bots, the email rules).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SensitiveUpdate {
+    /// The current password, as sent.
+    pub password: Option<String>,
+    /// Passed the length rule; the strength rule needs the account ([`crate::password`]).
+    pub new_password: Option<String>,
+    pub email: Option<String>,
+    pub email_token: Option<String>,
 }
 
 /// Which of a field's two names to read: `name` if only the alias was sent, `canonical`
@@ -432,11 +884,14 @@ fn alias(form: &mut FormReader<'_>, canonical: &'static str, alias: &'static str
 }
 
 /// `pronoun_entries`, or pronouns.cc's `pronouns` when that is an array. A `pronouns` that is
-/// not an array is Fluxer's and Discord's plain string, which is not taken yet.
-pub(crate) fn pronouns_key(form: &mut FormReader<'_>) -> &'static str {
+/// not an array is Fluxer's and Discord's plain string: read by the caller when
+/// `plain_pronouns` (a user's account), refused otherwise (a member has none).
+pub(crate) fn pronouns_key(form: &mut FormReader<'_>, plain_pronouns: bool) -> &'static str {
     match form.value("pronouns") {
         None => "pronoun_entries",
         Some(Value::Array(_)) => alias(form, "pronoun_entries", "pronouns"),
+        // The caller reads the plain string (`PATCH /users/@me`).
+        Some(_) if plain_pronouns => "pronoun_entries",
         Some(_) => {
             form.refuse(
                 "pronouns",
@@ -499,6 +954,7 @@ pub struct UserUpdateDraft {
     pub avatar: Field<String>,
     pub banner: Field<String>,
     profile: ProfileDraft,
+    account: AccountDraft,
 }
 
 /// The checked changes of `PATCH /users/@me` but the images: `None` leaves a field unchanged,
@@ -509,6 +965,8 @@ pub struct UserUpdate {
     pub global_name: Option<Option<String>>,
     pub locale: Option<String>,
     pub profile: ProfileUpdate,
+    pub account: AccountUpdate,
+    pub sensitive: SensitiveUpdate,
 }
 
 crate::partial_update! {
@@ -574,6 +1032,7 @@ impl UserUpdateDraft {
             global_name,
             locale,
             profile,
+            account,
             ..
         } = self;
         let username = username.and_then(|v| {
@@ -590,6 +1049,21 @@ impl UserUpdateDraft {
                 global_name: global_name?.into_patch(),
                 locale: locale?,
                 profile: profile?,
+                account: AccountUpdate {
+                    discriminator: account.discriminator?,
+                    accent_color: account.accent_color?,
+                    pronouns: account.pronouns?,
+                    toggles: account.toggles?,
+                },
+                sensitive: {
+                    account.mfa?;
+                    SensitiveUpdate {
+                        password: account.password?,
+                        new_password: account.new_password?,
+                        email: account.email?,
+                        email_token: account.email_token?,
+                    }
+                },
             })
         })
     }

@@ -124,6 +124,70 @@ pub enum UsersCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    // issue 16 A
+    /// Mark a user as staff (`is_staff`, shown to the user only; it grants no API power) or not,
+    /// and print the user's `{"id", "username", "is_staff", "acls", "traits"}` as one JSON line.
+    SetStaff {
+        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
+        user: String,
+        /// `true` or `false`.
+        #[arg(action = clap::ArgAction::Set)]
+        is_staff: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Replace a user's `acls` (shown to the user only; they grant no API power) and print the
+    /// user as `set-staff` does.
+    SetAcls {
+        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
+        user: String,
+        /// Comma-separated entries (at most 100, each 1–64 characters; duplicates dropped); an
+        /// empty argument clears them.
+        #[arg(value_parser = parse_labels)]
+        acls: Labels,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Replace a user's `traits` (shown to the user only) and print the user as `set-staff`
+    /// does.
+    SetTraits {
+        /// The user: an id, a username or a short id, looked up as `GET /users/{user_id}` does.
+        user: String,
+        /// Comma-separated entries (at most 100, each 1–64 characters; duplicates dropped); an
+        /// empty argument clears them.
+        #[arg(value_parser = parse_labels)]
+        traits: Labels,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// `acls` or `traits` as given to the CLI, checked ([`parse_labels`]).
+#[derive(Debug, Clone)]
+pub struct Labels(Vec<String>);
+
+/// `a,b,c` → the entries, each 1–64 characters, at most 100 (duplicates dropped); `""` → none.
+fn parse_labels(text: &str) -> Result<Labels, String> {
+    use astral_types::user::{ACCOUNT_LABEL_LENGTH, MAX_ACCOUNT_LABELS};
+    if text.is_empty() {
+        return Ok(Labels(Vec::new()));
+    }
+    let mut labels: Vec<String> = Vec::new();
+    for label in text.split(',') {
+        if !ACCOUNT_LABEL_LENGTH.contains(label) || label.chars().any(char::is_control) {
+            return Err(format!(
+                "each entry must be {}–{} characters without control characters: {label:?}",
+                ACCOUNT_LABEL_LENGTH.min, ACCOUNT_LABEL_LENGTH.max
+            ));
+        }
+        if !labels.iter().any(|l| l == label) {
+            labels.push(label.to_owned());
+        }
+    }
+    if labels.len() > MAX_ACCOUNT_LABELS {
+        return Err(format!("at most {MAX_ACCOUNT_LABELS} entries, not {}", labels.len()));
+    }
+    Ok(Labels(labels))
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,7 +355,39 @@ pub(super) fn users(command: UsersCommand) -> Result<(), String> {
             let (_, store) = database.open()?;
             set_admin_field(&store, &user, |store, id| store.set_admin(id, is_admin))
         }
+        UsersCommand::SetStaff { user, is_staff, database } => {
+            let (_, store) = database.open()?;
+            set_account_field(&store, &user, |store, id| store.set_staff(id, is_staff))
+        }
+        UsersCommand::SetAcls { user, acls, database } => {
+            let (_, store) = database.open()?;
+            set_account_field(&store, &user, |store, id| store.set_acls(id, &acls.0))
+        }
+        UsersCommand::SetTraits { user, traits, database } => {
+            let (_, store) = database.open()?;
+            set_account_field(&store, &user, |store, id| store.set_traits(id, &traits.0))
+        }
     }
+}
+
+/// Finds `user` and applies `set` to its account fields; prints them (issue 16 A).
+fn set_account_field(
+    store: &Store,
+    user: &str,
+    set: impl FnOnce(&Store, UserId) -> Result<UserRecord, StoreError>,
+) -> Result<(), String> {
+    let found = find(store, user)?;
+    let updated = set(store, found.user_id()).map_err(|e| not_found_as_deleted(e, user))?;
+    let account = store.account(updated.user_id()).map_err(store_error)?;
+    print_user(
+        &updated,
+        json!({
+            "is_staff": account.is_staff,
+            "acls": account.acls.0,
+            "traits": account.traits.0,
+        }),
+    );
+    Ok(())
 }
 
 pub(super) fn tokens(command: TokensCommand) -> Result<(), String> {

@@ -327,6 +327,10 @@ fn every_command_s_help_shows_its_own_options_each_described() {
         &["users", "unsuspend"],
         &["users", "set-badges"],
         &["users", "set-admin"],
+        // issue 16 A
+        &["users", "set-staff"],
+        &["users", "set-acls"],
+        &["users", "set-traits"],
         &["tokens", "revoke"],
         &["bots", "create"],
         &["bots", "reset-token"],

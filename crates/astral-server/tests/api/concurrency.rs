@@ -72,7 +72,9 @@ async fn sixty_four_patches_leave_exactly_one_clients_values(app: TestApp) {
             "PATCH",
             "/users/@me".into(),
             &token,
-            json!({"username": username, "global_name": global_name, "locale": locale}),
+            // A rename needs the password (docs/accounts.md): each writer re-authenticates.
+            json!({"username": username, "global_name": global_name, "locale": locale,
+                   "password": "correct horse battery"}),
         )
     }))
     .await;

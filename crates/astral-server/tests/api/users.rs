@@ -6,6 +6,9 @@ use crate::support::{
     assert_documented, assert_matches_contract, assert_matches_discord, backend_test, bot, TestApp,
 };
 
+/// `TestApp::register`'s password: a rename needs it (docs/accounts.md).
+const PASSWORD: &str = "correct horse battery";
+
 backend_test!(get_my_user_is_the_private_user_under_every_prefix);
 async fn get_my_user_is_the_private_user_under_every_prefix(app: TestApp) {
     let (token, user_id) = app.register("astral-user").await;
@@ -135,7 +138,7 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
     let (_, me) = app
         .authorized(&auth)
         .patch("/users/@me")
-        .json(json!({"username": "Patcher2", "unknown_field": [1, 2]}))
+        .json(json!({"username": "Patcher2", "unknown_field": [1, 2], "password": PASSWORD}))
         .call()
         .await;
     assert_eq!(
@@ -160,6 +163,7 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
     let body = astral_client::types::UpdateMyUserRequest {
         username: Some("patcher-3".parse().unwrap()),
         global_name: Some("Typed".parse().unwrap()),
+        password: Some(PASSWORD.parse().unwrap()),
         ..Default::default()
     };
     let me = app.client(Some(&auth)).update_my_user(&body).await.unwrap().into_inner();
@@ -175,7 +179,11 @@ async fn patch_is_validated_and_changes_nothing_on_error(app: TestApp) {
     let (token, _) = app.register("mover").await;
     let auth = bot(&token);
     let cases = [
-        (json!({"username": "occupied"}), "username", "USERNAME_ALREADY_TAKEN"),
+        (
+            json!({"username": "occupied", "password": PASSWORD}),
+            "username",
+            "USERNAME_ALREADY_TAKEN",
+        ),
         (json!({"username": "a"}), "username", "BASE_TYPE_BAD_LENGTH"),
         (json!({"username": "x".repeat(33)}), "username", "BASE_TYPE_BAD_LENGTH"),
         (json!({"username": "bad/name"}), "username", "USERNAME_INVALID_CHARACTERS"),
@@ -206,8 +214,8 @@ async fn patch_is_validated_and_changes_nothing_on_error(app: TestApp) {
         (me["username"].as_str(), &me["global_name"], me["locale"].as_str()),
         (Some("mover"), &serde_json::Value::Null, Some("en-US"))
     );
-    // Changing only the case of one's own name is allowed.
-    let (status, me) =
-        app.call("PATCH", "/users/@me", Some(&auth), Some(json!({"username": "MOVER"}))).await;
+    // Changing only the case of one's own name is allowed (a change: it needs the password).
+    let body = json!({"username": "MOVER", "password": PASSWORD});
+    let (status, me) = app.call("PATCH", "/users/@me", Some(&auth), Some(body)).await;
     assert_eq!((status, me["username"].as_str()), (200, Some("MOVER")));
 }

@@ -1,15 +1,20 @@
 use actix_web::{patch, web::Json};
 use astral_media::{decode_upload, Upload};
-use astral_store::{StoreError, UserChanges, UserUpdateRefusal};
+use astral_store::{PasswordChange, StoreError, UserChanges, UserUpdateRefusal};
 use astral_types::form::Field;
-use astral_types::user::{PrivateUserWithProfile, UpdateMyUserRequest};
+use astral_types::password;
+use astral_types::user::{
+    PrivateUserWithProfile, SensitiveUpdate, UpdateMyUserRequest, UserUpdate,
+};
+use astral_types::{ErrorBody, ErrorKind};
 
+use crate::auth::{hash_password, new_token};
 use crate::body::{ImageJsonBody, InvalidBody};
 use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
 use crate::handlers::images::image_error;
 use crate::handlers::{Authed, Reply};
-use crate::wire;
+use crate::{reauth, wire};
 
 /// Modify the current user.
 ///
@@ -24,12 +29,22 @@ use crate::wire;
 /// width × height may be at most 2^26. Unknown fields are ignored. Nothing is changed unless
 /// every field is valid. Returns the updated user; 503 (with `Retry-After`) when the image
 /// workers stay busy.
+///
+/// Account fields (docs/accounts.md): a person changing `username` (or `name`),
+/// `discriminator`, `email` or the password (`new_password`) sends the current `password`
+/// (missing: 50035 `BASE_TYPE_REQUIRED`; wrong: 50035 `PASSWORD_DOES_NOT_MATCH`; too many wrong
+/// ones for the account: 429); a value equal to the stored one is no change and needs none.
+/// Bots change `username`, `discriminator` and images without a password and are refused `email`
+/// and `new_password` (403 / 20001). A new password revokes every token of the account: the
+/// answer carries the one new `token`. The two-factor fields (`mfa_method`, `mfa_code`,
+/// `webauthn_*`) are 50035 `MFA_METHOD_NOT_SUPPORTED`: this server has no MFA yet.
 #[utoipa::path(
     tag = "users",
     request_body(content = UpdateMyUserRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The updated user.", body = PrivateUserWithProfile),
         InvalidBody,
+        (status = 403, description = "A bot sent `email` or `new_password` (20001).", body = ErrorBody),
     )
 )]
 #[patch("/users/@me")]
@@ -71,13 +86,23 @@ pub async fn update_my_user(
     let banner = image_change("banner", banner);
     // Every field error at once: a refused image is recorded above, the rest are checked here.
     let update = draft.finish(&cx.state.username_rule).map_err(ApiError::form)?;
+    let UserUpdate { username, global_name, locale, profile, account, sensitive } = update;
+    let (email, password) =
+        authorize_sensitive(&cx, username.as_deref(), &account, sensitive).await?;
+    let (password, token) = match password {
+        Some((change, token)) => (Some(change), Some(token)),
+        None => (None, None),
+    };
     let changes = UserChanges {
-        username: update.username,
-        global_name: update.global_name,
-        locale: update.locale,
+        username,
+        global_name,
+        locale,
         avatar,
         banner,
-        profile: update.profile,
+        profile,
+        account,
+        email,
+        password,
     };
 
     // Stored before the user row points at them. Content-addressed: should the update below
@@ -89,7 +114,10 @@ pub async fn update_my_user(
 
     let user_id = cx.me();
     match cx.state.db(move |store| store.update_user(user_id, changes)).await? {
-        Ok(Ok(user)) => Ok(Json(wire::private_user_with_profile(&user))),
+        Ok(Ok(user)) => Ok(Json(match token {
+            Some(token) => wire::private_user_with_token(&user, token),
+            None => wire::private_user_with_profile(&user),
+        })),
         Ok(Err(UserUpdateRefusal::FieldErrors(errors))) => Err(ApiError::form(errors)),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         // The account was deleted between authentication and the update.
@@ -116,4 +144,90 @@ fn read_image(field: Field<String>, current: Option<String>) -> ImageField {
             Err(e) => ImageField::Invalid(e.0),
         },
     }
+}
+
+// issue 16 A: re-authentication, email and password.
+
+/// What a sensitive change is allowed to write: the new email, and the new password ready to
+/// store with the token it leaves valid.
+type Authorized = (Option<String>, Option<(PasswordChange, String)>);
+
+/// Decides whether the caller may make the sensitive part of the change
+/// (docs/accounts.md#re-authentication) and prepares it. A field equal to the stored value is
+/// no change. People send their current password for a changed username or discriminator, an
+/// email or a new password (and any password sent is checked); bots need none for their
+/// username and are refused `email` and `new_password`.
+async fn authorize_sensitive(
+    cx: &Authed,
+    username: Option<&str>,
+    account: &astral_types::user::AccountUpdate,
+    sensitive: SensitiveUpdate,
+) -> Result<Authorized, ApiError> {
+    let me = &cx.caller.user;
+    let SensitiveUpdate { password, new_password, email, email_token } = sensitive;
+    let renames = username.is_some_and(|u| u != me.username)
+        || account.discriminator.as_ref().is_some_and(|d| *d != me.discriminator);
+    let email = email.filter(|e| me.email.as_deref() != Some(e.as_str()));
+    let account_change = email.is_some() || new_password.is_some();
+    if me.bot {
+        if account_change {
+            return Err(ApiError::new(ErrorKind::BotsCannotUse));
+        }
+    } else if renames || account_change || password.is_some() {
+        reauth::require_password(cx, password).await?;
+    }
+    if let Some(new_email) = &email {
+        if me.email.is_some() && me.verified {
+            verify_email_token(cx, new_email, email_token).await?;
+        }
+    }
+    let Some(new_password) = new_password else {
+        return Ok((email, None));
+    };
+    // The rule knows the account as it will be: its new username and email, if changed.
+    let known_username = username.unwrap_or(&me.username).to_owned();
+    let known_email = email.clone().or_else(|| me.email.clone());
+    let password_hash = cx
+        .state
+        .password_pool
+        .run(move || {
+            let account = password::Account {
+                username: Some(&known_username),
+                email: known_email.as_deref(),
+            };
+            match password::refusal(&new_password, account) {
+                Some(refusal) => {
+                    Err(ApiError::field("new_password", refusal.code, &refusal.message))
+                }
+                None => hash_password(&new_password),
+            }
+        })
+        .await??;
+    let issued = new_token(cx.me());
+    let change = PasswordChange {
+        password_hash,
+        now_ms: cx.state.now_ms(),
+        token_secret_hash: issued.secret_hash,
+    };
+    Ok((email, Some((change, issued.token))))
+}
+
+/// ISSUE 16 B REPLACES THIS FUNCTION: checks the `email_token` that proves the owner of a
+/// verified email agreed to change it (`PUT /users/@me/email` → `POST
+/// /users/@me/email/verify-code` → `email_token`, stored in `account_secrets`). Until that flow
+/// exists no token can be valid, so a verified email cannot be changed: 50035
+/// `EMAIL_TOKEN_REQUIRED` on `email` without a token, `TOKEN_INVALID` on `email_token` with one.
+async fn verify_email_token(
+    _cx: &Authed,
+    _new_email: &str,
+    email_token: Option<String>,
+) -> Result<(), ApiError> {
+    Err(match email_token {
+        None => ApiError::field(
+            "email",
+            "EMAIL_TOKEN_REQUIRED",
+            "Changing a verified email needs an `email_token` from the email-change flow.",
+        ),
+        Some(_) => ApiError::field("email_token", "TOKEN_INVALID", "Invalid or expired token."),
+    })
 }
