@@ -19,6 +19,8 @@ pub mod openapi;
 pub mod pool;
 pub mod query;
 pub mod ratelimit;
+// issue 16 D (stand-in; workstream A's file replaces it)
+pub(crate) mod reauth;
 pub mod request_log;
 pub mod routes;
 pub mod security_headers;

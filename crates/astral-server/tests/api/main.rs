@@ -44,3 +44,6 @@ mod short_ids;
 mod shutdown;
 mod spec_check;
 mod users;
+// issue 16 D
+mod lifecycle;
+mod sessions;
