@@ -126,3 +126,35 @@ pub async fn stop_on_signals(
         server.stop(graceful).await;
     }
 }
+
+// issue 16 D
+/// `astral serve`'s purge: every `interval`, the accounts whose deletion is due are purged
+/// (`Store::purge_due_accounts`, one transaction each, so instances running it at once purge
+/// each account once). Runs until the process exits; a failed run is logged and retried at
+/// the next interval.
+pub async fn purge_accounts_periodically(
+    state: web::Data<AppState>,
+    interval: std::time::Duration,
+) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let now_ms = state.now_ms();
+        match state.db(move |store| store.purge_due_accounts(now_ms)).await {
+            Ok(Ok(report)) => log_purge(&report),
+            Ok(Err(error)) => tracing::warn!(%error, "the purge of deleted accounts failed"),
+            Err(error) => tracing::warn!(%error, "the purge of deleted accounts failed"),
+        }
+    }
+}
+
+/// One line per purge run that did something; a skipped account (it owns guilds) is named.
+pub fn log_purge(report: &astral_store::PurgeReport) {
+    if !report.purged.is_empty() {
+        tracing::info!(purged = report.purged.len(), "purged deleted accounts");
+    }
+    for user in &report.skipped {
+        tracing::warn!(user_id = %user, "an account due for deletion still owns guilds: not purged");
+    }
+}

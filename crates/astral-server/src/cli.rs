@@ -8,6 +8,8 @@
 
 mod accounts;
 mod copy;
+// issue 16 D
+mod lifecycle;
 
 use std::io::IsTerminal;
 use std::net::TcpListener;
@@ -24,6 +26,8 @@ use crate::state::AppState;
 
 pub use accounts::{BotsCommand, TokensCommand, UsersCommand};
 pub use copy::CopyArgs;
+// issue 16 D
+pub use lifecycle::AccountsCommand;
 
 #[derive(Debug, Parser)]
 #[command(name = "astral", version, about = "Astral: a Discord-compatible users service")]
@@ -50,6 +54,10 @@ pub enum Command {
     /// Copy every table of a SQLite database into a new, empty PostgreSQL database, in one
     /// transaction, and print each table's row count.
     CopyToPostgres(CopyArgs),
+    // issue 16 D
+    /// The account lifecycle: purge the accounts whose deletion is due.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
 }
 
 /// The database a command works on: the same settings `astral serve` reads (flag, then
@@ -110,6 +118,8 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
         Command::Tokens(command) => accounts::tokens(command),
         Command::Bots(command) => accounts::bots(command),
         Command::CopyToPostgres(args) => copy::run(args),
+        // issue 16 D
+        Command::Accounts(command) => lifecycle::accounts(command),
     }
 }
 
@@ -196,6 +206,8 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         limiter,
         metrics: Arc::new(crate::metrics::Metrics::new()),
         shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        // issue 16 D
+        deletion_grace_ms: i64::try_from(settings.deletion_grace.as_millis()).unwrap_or(i64::MAX),
     });
     state.metrics.observe(&state.store, &state.images);
     tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
@@ -209,6 +221,13 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
                 handles.push(metrics.handle());
                 actix_web::rt::spawn(metrics);
                 tracing::info!(address = %metrics_address, "metrics at http://{metrics_address}/metrics");
+            }
+            // issue 16 D
+            if let Some(interval) = settings.purge_interval {
+                actix_web::rt::spawn(crate::app::purge_accounts_periodically(
+                    state.clone(),
+                    interval,
+                ));
             }
             actix_web::rt::spawn(crate::app::stop_on_signals(
                 state,

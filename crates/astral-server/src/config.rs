@@ -165,7 +165,22 @@ pub struct SettingsArgs {
     /// Per-address limit on the CDN routes (/avatars, /banners, /embed/avatars), BURST/PERIOD or `off` [default: 200/10s].
     #[arg(long, env = "ASTRAL_IMAGE_RATE_LIMIT", hide_env_values = true)]
     pub image_rate_limit: Option<String>,
+    // issue 16 D
+    /// Hours between `POST /users/@me/delete` and the purge of the account's data [default: 336].
+    #[arg(long, env = "ASTRAL_DELETION_GRACE_HOURS", hide_env_values = true)]
+    pub deletion_grace_hours: Option<u64>,
+    /// Seconds between runs of `astral serve`'s purge of accounts due for deletion; 0 switches
+    /// it off (then run `astral accounts purge` from cron) [default: 3600].
+    #[arg(long, env = "ASTRAL_PURGE_INTERVAL_SECS", hide_env_values = true)]
+    pub purge_interval_secs: Option<u64>,
 }
+
+/// `deletion_grace_hours`' default: 14 days, as Fluxer's grace period.
+pub const DEFAULT_DELETION_GRACE_HOURS: u64 = 336;
+/// `purge_interval_secs`' default: hourly.
+pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 3600;
+/// The longest grace period accepted (100 years): keeps the deadline within `i64` milliseconds.
+const MAX_DELETION_GRACE_HOURS: u64 = 876_000;
 
 /// How log lines are written (to stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +221,11 @@ pub struct Settings {
     pub image_rate_limit: Option<Quota>,
     /// Proxies whose `X-Forwarded-For`/`Forwarded` name the client (empty: none believed).
     pub trusted_proxies: Vec<IpNet>,
+    // issue 16 D
+    /// Between an account's deletion request and its purge.
+    pub deletion_grace: Duration,
+    /// Between runs of the in-server purge; `None`: off.
+    pub purge_interval: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -356,7 +376,17 @@ impl SettingsArgs {
                     .map_err(|e| invalid("image_rate_limit", &e.to_string()))?,
             ),
         };
+        // issue 16 D
+        let deletion_grace_hours =
+            pick!(deletion_grace_hours).unwrap_or(DEFAULT_DELETION_GRACE_HOURS);
+        if deletion_grace_hours > MAX_DELETION_GRACE_HOURS {
+            return Err(invalid("deletion_grace_hours", "must be at most 876000 (100 years)"));
+        }
+        let purge_interval_secs = pick!(purge_interval_secs).unwrap_or(DEFAULT_PURGE_INTERVAL_SECS);
         Ok(Settings {
+            deletion_grace: Duration::from_secs(deletion_grace_hours * 3600),
+            purge_interval: (purge_interval_secs > 0)
+                .then(|| Duration::from_secs(purge_interval_secs)),
             trusted_proxies,
             body,
             password_threads: pick!(password_threads).unwrap_or(cores).max(1),
@@ -601,6 +631,22 @@ mod tests {
         let mut names = FieldNames(Vec::new());
         let _ = SettingsArgs::deserialize(&mut names);
         names.0
+    }
+
+    // issue 16 D
+    #[test]
+    fn lifecycle_settings_are_read() {
+        let s = SettingsArgs::default().resolve().unwrap();
+        assert_eq!(s.deletion_grace, Duration::from_secs(336 * 3600));
+        assert_eq!(s.purge_interval, Some(Duration::from_secs(3600)));
+        let file = config_file("deletion_grace_hours = 0\npurge_interval_secs = 0");
+        let s = SettingsArgs { config: Some(file.path().into()), ..SettingsArgs::default() }
+            .resolve()
+            .unwrap();
+        assert_eq!((s.deletion_grace, s.purge_interval), (Duration::ZERO, None));
+        let too_long =
+            SettingsArgs { deletion_grace_hours: Some(u64::MAX), ..SettingsArgs::default() };
+        assert!(too_long.resolve().is_err());
     }
 
     #[test]

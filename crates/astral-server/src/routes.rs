@@ -8,6 +8,8 @@ use crate::handlers::{
     auth, channels, gateway, guilds, health, images, invites, members, pride_flags, readiness,
     relationships, users,
 };
+// issue 16 D
+use crate::handlers::sessions;
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -55,7 +57,14 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(channels::add_group_dm_recipient::add_group_dm_recipient)
         .service(channels::remove_group_dm_recipient::remove_group_dm_recipient)
         .service(gateway::get_gateway::get_gateway)
-        .service(gateway::get_gateway::get_bot_gateway);
+        .service(gateway::get_gateway::get_bot_gateway)
+        // issue 16 D
+        .service(sessions::list_auth_sessions::list_auth_sessions)
+        .service(sessions::logout_auth_sessions::logout_auth_sessions)
+        .service(users::disable_my_account::disable_my_account)
+        .service(users::delete_my_account::delete_my_account)
+        .service(guilds::update_guild::update_guild)
+        .service(guilds::delete_guild::delete_guild);
 }
 
 /// Routes at the root only.

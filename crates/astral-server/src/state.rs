@@ -36,6 +36,10 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Set when shutdown has begun (SIGTERM): `/readyz` answers 503 from then on.
     pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
+    // issue 16 D
+    /// How long after `POST /users/@me/delete` the account is purged (`deletion_grace_hours`),
+    /// in milliseconds.
+    pub deletion_grace_ms: i64,
 }
 
 impl AppState {

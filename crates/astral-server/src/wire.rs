@@ -364,6 +364,31 @@ pub fn pride_flag(record: &PrideFlagRecord) -> PrideFlag {
     }
 }
 
+// issue 16 D
+/// The caller's sessions (`GET /auth/sessions`). A token never recorded as used shows its
+/// issue time (its id's timestamp).
+pub fn auth_sessions(
+    records: &[astral_store::SessionRecord],
+) -> astral_types::session::AuthSessionList {
+    use astral_types::session::{AuthSession, AuthSessionList, SessionClientInfo};
+    AuthSessionList {
+        user_sessions: records
+            .iter()
+            .map(|record| AuthSession {
+                id_hash: crate::handlers::sessions::id_hash(record.token_id),
+                approx_last_used_time: iso8601(record.last_used_ms.unwrap_or_else(|| {
+                    i64::try_from(record.token_id.0.timestamp_ms()).unwrap_or(i64::MAX)
+                })),
+                client_info: SessionClientInfo {
+                    os: record.client_os.clone(),
+                    platform: record.client_platform.clone(),
+                    location: None,
+                },
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::iso8601;

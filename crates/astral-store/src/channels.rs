@@ -381,7 +381,11 @@ impl Store {
     }
 }
 
-fn leave_group(conn: &mut AnyConnection, id: i64, user: UserId) -> Result<(), StoreError> {
+pub(crate) fn leave_group(
+    conn: &mut AnyConnection,
+    id: i64,
+    user: UserId,
+) -> Result<(), StoreError> {
     diesel::delete(channel_recipients::table.find((id, user.as_i64()))).execute(conn)?;
     let next: Option<i64> = channel_recipients::table
         .filter(channel_recipients::channel_id.eq(id))

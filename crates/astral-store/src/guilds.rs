@@ -90,6 +90,9 @@ pub enum GuildRefusal {
     TooManyGuilds,
     /// The guild has the maximum number of invites already.
     TooManyInvites,
+    // issue 16 D
+    /// A new owner who is not a member of the guild, is a bot, or whose account is disabled.
+    InvalidOwner,
 }
 
 fn guild_count(conn: &mut AnyConnection, user: UserId) -> QueryResult<i64> {
@@ -400,6 +403,80 @@ impl Store {
                 other => return other,
             }
         }
+    }
+}
+
+// issue 16 D: the owner renames their guild, hands it over, or deletes it.
+impl Store {
+    /// The owner `by` renames `guild` and/or hands it to `new_owner`; answers the guild as it
+    /// is afterwards. Refused for an unknown guild, a caller who is not a member, or not the
+    /// owner; a new owner must be a member, a person (not a bot) and active. In one
+    /// transaction on the locked guild row (and the new owner's row).
+    pub fn update_guild(
+        &self,
+        guild: Snowflake,
+        by: UserId,
+        name: Option<String>,
+        new_owner: Option<UserId>,
+    ) -> Decided<GuildWithCount, GuildRefusal> {
+        self.write(|conn| {
+            lock_rows(conn, LockedRows::Guilds, &[guild.as_i64()])?;
+            let Some(mut record) = find_guild(conn, guild)? else {
+                return Ok(Err(GuildRefusal::UnknownGuild));
+            };
+            if joined_at(conn, record.id, by)?.is_none() {
+                return Ok(Err(GuildRefusal::NotAMember));
+            }
+            if record.owner() != by {
+                return Ok(Err(GuildRefusal::NotOwner));
+            }
+            if let Some(owner) = new_owner.filter(|o| *o != by) {
+                lock_rows(conn, LockedRows::Users, &[owner.as_i64()])?;
+                let person = select_user(conn, owner).optional()?.is_some_and(|u| !u.bot);
+                if !person
+                    || joined_at(conn, record.id, owner)?.is_none()
+                    || !crate::lifecycle::is_active(conn, owner)?
+                {
+                    return Ok(Err(GuildRefusal::InvalidOwner));
+                }
+                diesel::update(guilds::table.find(record.id))
+                    .set(guilds::owner_id.eq(owner.as_i64()))
+                    .execute(conn)?;
+                record.owner_id = owner.as_i64();
+            }
+            if let Some(name) = name {
+                diesel::update(guilds::table.find(record.id))
+                    .set(guilds::name.eq(&name))
+                    .execute(conn)?;
+                record.name = name;
+            }
+            let member_count = member_count(conn, record.id)?;
+            Ok(Ok(GuildWithCount { guild: record, member_count }))
+        })
+    }
+
+    /// The owner `by` deletes `guild`, with its memberships and invites. Refused for an
+    /// unknown guild, a caller who is not a member, or not the owner.
+    pub fn delete_guild(&self, guild: Snowflake, by: UserId) -> Decided<(), GuildRefusal> {
+        self.write(|conn| {
+            lock_rows(conn, LockedRows::Guilds, &[guild.as_i64()])?;
+            let Some(record) = find_guild(conn, guild)? else {
+                return Ok(Err(GuildRefusal::UnknownGuild));
+            };
+            if joined_at(conn, record.id, by)?.is_none() {
+                return Ok(Err(GuildRefusal::NotAMember));
+            }
+            if record.owner() != by {
+                return Ok(Err(GuildRefusal::NotOwner));
+            }
+            // The foreign keys cascade too; said here so the rule does not rest on them.
+            diesel::delete(guild_invites::table.filter(guild_invites::guild_id.eq(record.id)))
+                .execute(conn)?;
+            diesel::delete(guild_members::table.filter(guild_members::guild_id.eq(record.id)))
+                .execute(conn)?;
+            diesel::delete(guilds::table.find(record.id)).execute(conn)?;
+            Ok(Ok(()))
+        })
     }
 }
 

@@ -15,11 +15,15 @@ mod conn;
 mod copy;
 mod error;
 mod guilds;
+// issue 16 D
+pub mod lifecycle;
 mod members;
 mod migrate;
 mod pride_flags;
 mod relationships;
+// issue 16 D
 pub mod schema;
+mod sessions;
 pub mod short_ids;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -53,6 +57,11 @@ pub use short_ids::{
     SID_LENGTH, USER_SHORT_ID,
 };
 pub use tokens::TokenOwner;
+// issue 16 D
+pub use lifecycle::{
+    AccountClosed, Lifecycle, LifecycleRefusal, PurgeOutcome, PurgeReport, DELETED_USER_NAME,
+};
+pub use sessions::{SessionClient, SessionRecord};
 pub use users::{
     ImageSlot, Json, NewUser, PrivateUserRecord, ProfileColumns, ProfileRecord, RerollRefusal,
     UserChanges, UserLookup, UserRecord, UserUpdateRefusal, UserWithProfileRecord,

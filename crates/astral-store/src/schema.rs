@@ -43,6 +43,9 @@ diesel::table! {
         id -> BigInt,
         user_id -> BigInt,
         secret_hash -> Text,
+        last_used_ms -> Nullable<BigInt>,
+        client_os -> Nullable<Text>,
+        client_platform -> Nullable<Text>,
     }
 }
 
@@ -64,6 +67,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_suspensions,
     bot_owners,
     user_accounts,
+    // issue 16 D
+    user_lifecycle,
 );
 
 diesel::table! {
@@ -224,3 +229,14 @@ diesel::table! {
 }
 
 diesel::joinable!(user_accounts -> users (user_id));
+// issue 16 D: a person's own disabling / deletion (no row: active).
+diesel::table! {
+    user_lifecycle (user_id) {
+        user_id -> BigInt,
+        disabled_ms -> Nullable<BigInt>,
+        deletion_due_ms -> Nullable<BigInt>,
+        deleted_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(user_lifecycle -> users (user_id));

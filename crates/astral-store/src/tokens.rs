@@ -13,6 +13,9 @@ use crate::{Store, StoreError};
 pub struct TokenOwner {
     pub token_id: TokenId,
     pub user: UserRecord,
+    /// When the token was last recorded as used (epoch ms), to decide whether to record it
+    /// again (`Store::touch_session`, issue 16 D); `None` if never.
+    pub last_used_ms: Option<i64>,
 }
 
 impl Store {
@@ -37,10 +40,14 @@ impl Store {
             .inner_join(users::table)
             .filter(tokens::secret_hash.eq(secret_hash))
             .filter(not(suspended))
-            .select((tokens::id, UserRecord::as_select()))
-            .first::<(i64, UserRecord)>(&mut conn)
+            .select((tokens::id, tokens::last_used_ms, UserRecord::as_select()))
+            .first::<(i64, Option<i64>, UserRecord)>(&mut conn)
             .optional()?;
-        Ok(found.map(|(id, user)| TokenOwner { token_id: TokenId::from_i64(id), user }))
+        Ok(found.map(|(id, last_used_ms, user)| TokenOwner {
+            token_id: TokenId::from_i64(id),
+            user,
+            last_used_ms,
+        }))
     }
 
     /// Revokes one token. Revoking a token that is already gone is not an error.

@@ -104,12 +104,18 @@ impl RegistrationDraft {
     }
 }
 
-/// `POST /auth/login`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    /// Username or email.
-    pub login: String,
-    pub password: String,
+optional_fields! {
+    /// `POST /auth/login`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct LoginRequest {
+        /// Username or email.
+        pub login: String,
+        pub password: String,
+        // issue 16 D
+        /// `true` restores an account its owner disabled or scheduled for deletion (Discord's
+        /// answer to 20013 / 20011); it never lifts an administrator's suspension.
+        pub undelete: Option<bool>,
+    }
 }
 
 impl LoginRequest {
@@ -118,7 +124,15 @@ impl LoginRequest {
         let mut form = FormReader::new(body)?;
         let login = form.required_string("login");
         let password = form.required_string("password");
-        form.finish(|| Ok(LoginRequest { login: login?, password: password? }))
+        // issue 16 D
+        let undelete = match form.value("undelete") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => {
+                Err(form.refuse("undelete", "BOOLEAN_TYPE_CONVERT", "Value must be a boolean."))
+            }
+        };
+        form.finish(|| Ok(LoginRequest { login: login?, password: password?, undelete: undelete? }))
     }
 }
 

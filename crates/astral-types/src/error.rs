@@ -151,6 +151,20 @@ error_catalogue! {
     Internal = 500, 0, "500: Internal Server Error";
     /// The database or a worker pool is busy or unreachable; the client may retry.
     Unavailable = 503, 0, "503: Service Unavailable";
+    // issue 16 D: the account lifecycle (docs/accounts.md).
+    /// Logging in, with the right password, to an account its owner disabled
+    /// (`POST /users/@me/disable`), without `undelete`. Discord's code and message; 400 as on
+    /// Discord (an administrator's suspension is the 403 `AccountDisabled`).
+    AccountSelfDisabled = 400, 20013, "This account is disabled";
+    /// Logging in, with the right password, to an account scheduled for deletion
+    /// (`POST /users/@me/delete`), without `undelete`.
+    AccountScheduledForDeletion = 400, 20011, "This account is scheduled for deletion.";
+    /// `POST /users/@me/delete` while the caller owns guilds.
+    OwnsGuildsCannotDelete = 400, 40011,
+        "You must transfer ownership of any owned guilds before deleting your account.";
+    /// `POST /users/@me/disable` while the caller owns guilds.
+    OwnsGuildsCannotDisable = 400, 40015,
+        "You must transfer ownership of any owned guilds before disabling your account.";
 }
 
 impl ErrorKind {

@@ -67,6 +67,52 @@ impl CreateGuildRequest {
     }
 }
 
+// issue 16 D
+optional_fields! {
+    /// `PATCH /guilds/{guild_id}` (the owner only): rename the guild, or hand it to another
+    /// member (`owner_id`: a person, not a bot, who is a member of the guild).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct UpdateGuildRequest {
+        #[schema(schema_with = guild_name_schema)]
+        pub name: Option<String>,
+        /// The new owner: a member of the guild, a person (not a bot) whose account is active.
+        #[schema(schema_with = owner_id_schema)]
+        pub owner_id: Option<UserId>,
+    }
+}
+
+fn owner_id_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some("^(0|[1-9][0-9]*)$"))
+        .description(Some(
+            "The new owner's id: a member of the guild, a person (not a bot), not disabled \
+             (50035 `BASE_TYPE_CHOICES` otherwise).",
+        ))
+}
+
+impl UpdateGuildRequest {
+    pub fn read(body: &Value) -> Result<UpdateGuildRequest, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let name = form.optional_string("name").and_then(|name| {
+            name.map(|n| GUILD_NAME_LENGTH.check(form.errors(), "name", n)).transpose()
+        });
+        let owner_id = match form.value("owner_id") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.parse::<Snowflake>().is_ok() => {
+                Ok(s.parse::<Snowflake>().ok().map(UserId))
+            }
+            Some(Value::Number(n)) if n.as_u64().is_some() => {
+                Ok(n.as_u64().and_then(|n| n.to_string().parse::<Snowflake>().ok()).map(UserId))
+            }
+            Some(_) => {
+                Err(form.refuse("owner_id", "NUMBER_TYPE_COERCE", "Value is not snowflake."))
+            }
+        };
+        form.finish(|| Ok(UpdateGuildRequest { name: name?, owner_id: owner_id? }))
+    }
+}
+
 /// Discord's paging of `GET /users/@me/guilds`.
 #[derive(Debug, Clone, PartialEq, Eq, IntoParams)]
 #[into_params(parameter_in = Query)]

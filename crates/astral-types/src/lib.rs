@@ -28,6 +28,8 @@ pub mod password;
 pub mod pride_flag;
 pub mod profile;
 pub mod rules;
+// issue 16 D
+pub mod session;
 pub mod user;
 
 pub use error::{

@@ -71,6 +71,16 @@ fn every_documented_field_is_read_by_its_reader() {
         query::<MemberListQuery, _>(|| MemberListQuery::read(&[])),
         query::<GuildListQuery, _>(|| GuildListQuery::read(&[])),
         query::<ProfileQuery, _>(|| ProfileQuery::read(&[])),
+        // issue 16 D
+        body::<crate::guild::UpdateGuildRequest, _>(|| {
+            crate::guild::UpdateGuildRequest::read(&empty)
+        }),
+        body::<crate::session::LogoutSessionsRequest, _>(|| {
+            crate::session::LogoutSessionsRequest::read(&empty)
+        }),
+        body::<crate::session::AccountPasswordRequest, _>(|| {
+            crate::session::AccountPasswordRequest::read(&empty)
+        }),
     ];
     for (name, documented, read) in cases {
         assert!(!documented.is_empty(), "{name}");

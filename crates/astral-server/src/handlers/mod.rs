@@ -142,6 +142,8 @@ pub mod pride_flags;
 pub mod readiness;
 pub mod relationships;
 pub mod users;
+// issue 16 D
+pub mod sessions;
 
 #[cfg(test)]
 mod tests {

@@ -28,6 +28,7 @@ async fn register_login_logout_round_trip(app: TestApp) {
     let login = astral_client::types::LoginRequest {
         login: "ada.lovelace".into(),
         password: "correct horse battery".into(),
+        undelete: None,
     };
     let session = app.client(None).login(&login).await.expect("login").into_inner();
     assert_eq!(session.user_id.to_string(), user_id);

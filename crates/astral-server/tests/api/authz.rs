@@ -121,6 +121,17 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     // The owner's list: everyone gets it (others without the hidden member).
     ("list_user_members", [S(200), UNAUTHORIZED, S(200), S(200), S(200)]),
     ("get_member_avatar", ANYONE),
+    // issue 16 D. Sessions are people's: bots have none. Logging out an unknown hash ends
+    // nothing.
+    ("list_auth_sessions", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, S(200)]),
+    ("logout_auth_sessions", [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, S(204)]),
+    // Others close a fresh account of their own; the owner owns a guild: 40015 / 40011.
+    ("disable_my_account", [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, E(400, 40015)]),
+    ("delete_my_account", [UNAUTHORIZED, UNAUTHORIZED, S(204), BOTS_REFUSED, E(400, 40011)]),
+    // The owner renames the fixture's guild to its name (no change), and deletes a guild of
+    // the cell's own; others are not members of the fixture's.
+    ("update_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(200)]),
+    ("delete_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(204)]),
 ];
 
 const OWNER_PASSWORD: &str = "owner's own passphrase 9";
@@ -587,6 +598,28 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         // A page that ends before the cells' own members (ids after the fixture's).
         "list_user_members" => r("GET", format!("/users/{}/members?before={}", f.owner.id, next_id(&f.hidden_member_id)), None),
         "get_member_avatar" => r("GET", format!("/member-avatars/{}/{}.webp", f.member_id, f.member_avatar), None),
+        // issue 16 D
+        "list_auth_sessions" => r("GET", "/auth/sessions".into(), None),
+        "logout_auth_sessions" => r("POST", "/auth/sessions/logout".into(), Some(json!({"session_id_hashes": ["AAAAAAAAAAA"]}))),
+        "disable_my_account" | "delete_my_account" => {
+            let (auth, password) = match class {
+                Class::Other => (Some(app.register(&f.fresh("closer")).await.0), PASSWORD),
+                Class::Owner => (auth.clone(), OWNER_PASSWORD),
+                _ => (auth.clone(), PASSWORD),
+            };
+            let path = if op == "disable_my_account" { "/users/@me/disable" } else { "/users/@me/delete" };
+            Request { method: "POST", path: path.into(), body: Some(json!({"password": password})), auth }
+        }
+        "update_guild" => r("PATCH", format!("/guilds/{}", f.guild_id), Some(json!({"name": "Owner's Hall"}))),
+        "delete_guild" => {
+            let guild = if class == Class::Owner {
+                let made = expect(app, "POST", "/guilds", owner, Some(json!({"name": f.fresh("Doomed ")})), 201).await;
+                made["id"].as_str().unwrap().to_owned()
+            } else {
+                f.guild_id.clone()
+            };
+            r("DELETE", format!("/guilds/{guild}"), None)
+        }
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
 }

@@ -107,6 +107,13 @@ async fn sqlite_copied_into_postgresql_serves_the_same_users_guilds_and_profiles
     cli(&lite.db, &["users", "suspend", "carl", "--reason", "copied too"]);
     let helper = cli(&lite.db, &["bots", "create", "engine-bot", "--owner", "ada"]);
     let helper = bot(helper["token"].as_str().unwrap());
+    // issue 16 D: an account its owner disabled (user_lifecycle).
+    let (dora, _) = lite.register("dora").await;
+    lite.authorized(&bot(&dora))
+        .post("/users/@me/disable")
+        .json(json!({"password": "correct horse battery"}))
+        .expect(204)
+        .await;
 
     // What readers see on SQLite.
     let reads = [

@@ -362,3 +362,60 @@ async fn invite_cap_is_one_thousand_per_guild(app: TestApp) {
     // Per guild: another guild of the same owner still gets invites.
     guild_with_invite(&app, &owner, "Quiet").await;
 }
+
+// issue 16 D: the owner renames, transfers and deletes a guild.
+backend_test!(only_the_owner_modifies_or_deletes_a_guild);
+async fn only_the_owner_modifies_or_deletes_a_guild(app: TestApp) {
+    let [(owner, _), (member, member_id), (outsider, outsider_id)] =
+        app.register_all(["ruler", "subject", "outsider"]).await;
+    let (helper_bot, helper_bot_id) = app.create_bot("helper-bot");
+    let guild = new_guild(&app, &owner, "Realm").await;
+    join(&app, &owner, &guild, &member).await;
+    app.expect(
+        "PUT",
+        &format!("/guilds/{guild}/members/{helper_bot_id}"),
+        Some(&bot(&owner)),
+        None,
+        201,
+    )
+    .await;
+    let path = format!("/guilds/{guild}");
+    // Refusals: a member who is not the owner, someone who is not a member, an unknown guild.
+    for (token, want) in
+        [(&member, (403, 50013)), (&outsider, (403, 50001)), (&helper_bot, (403, 50013))]
+    {
+        app.as_user(token).patch(&path).json(json!({"name": "Mine"})).refusal(want.0, want.1).await;
+        app.as_user(token).delete(&path).refusal(want.0, want.1).await;
+    }
+    for unknown in ["/guilds/1", "/guilds/not-a-guild"] {
+        app.as_user(&owner).patch(unknown).json(json!({"name": "Gone"})).refusal(404, 10004).await;
+        app.as_user(&owner).delete(unknown).refusal(404, 10004).await;
+    }
+    // Bad transfers: a non-member, a bot member, nobody; bad names.
+    for (body, field) in [
+        (json!({"owner_id": outsider_id}), "owner_id"),
+        (json!({"owner_id": helper_bot_id}), "owner_id"),
+        (json!({"owner_id": "1"}), "owner_id"),
+        (json!({"owner_id": "not an id"}), "owner_id"),
+        (json!({"name": "x"}), "name"),
+    ] {
+        let refused = app.as_user(&owner).patch(&path).json(body).refusal(400, 50035).await;
+        assert!(refused["errors"][field].is_object(), "{refused}");
+    }
+    // A rename, then a transfer: the old owner is refused from then on.
+    let renamed =
+        app.as_user(&owner).patch(&path).json(json!({"name": "Kingdom"})).expect(200).await;
+    assert_matches_contract("Guild", &renamed);
+    assert_eq!(renamed["name"], "Kingdom");
+    let moved =
+        app.as_user(&owner).patch(&path).json(json!({"owner_id": member_id})).expect(200).await;
+    assert_eq!(
+        (moved["owner_id"].clone(), moved["name"].clone()),
+        (json!(member_id), json!("Kingdom"))
+    );
+    app.as_user(&owner).delete(&path).refusal(403, 50013).await;
+    // The new owner deletes it: gone for everyone, with its invites.
+    app.as_user(&member).delete(&path).expect(204).await;
+    app.as_user(&member).get(&path).refusal(404, 10004).await;
+    assert!(my_guild_names(&app, &owner, "").await.is_empty());
+}

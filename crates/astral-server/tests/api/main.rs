@@ -46,3 +46,6 @@ mod spec_check;
 mod users;
 // issue 16 A
 mod accounts;
+// issue 16 D
+mod lifecycle;
+mod sessions;

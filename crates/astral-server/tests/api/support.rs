@@ -135,6 +135,9 @@ pub struct TestOptions {
     pub images: astral_media::WorkerSettings,
     /// The CDN routes' per-address limit; off by default, like the rate limits.
     pub image_rate_limit: Option<astral_ratelimit::Quota>,
+    // issue 16 D
+    /// `deletion_grace_hours` in milliseconds (the default's unless a test sets it).
+    pub deletion_grace_ms: i64,
 }
 
 impl Default for TestOptions {
@@ -149,6 +152,9 @@ impl Default for TestOptions {
             body: astral_server::body::BodyLimits::default(),
             images: astral_media::WorkerSettings::for_cores(2),
             image_rate_limit: None,
+            // issue 16 D
+            deletion_grace_ms: astral_server::config::DEFAULT_DELETION_GRACE_HOURS as i64
+                * 3_600_000,
         }
     }
 }
@@ -224,6 +230,8 @@ impl TestApp {
             limiter,
             metrics: Arc::new(astral_server::metrics::Metrics::new()),
             shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            // issue 16 D
+            deletion_grace_ms: options.deletion_grace_ms,
         });
         state.metrics.observe(&state.store, &state.images);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

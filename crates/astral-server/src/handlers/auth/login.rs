@@ -2,7 +2,7 @@ use actix_web::{post, HttpMessage, HttpRequest, HttpResponse};
 use astral_types::auth::{LoginRequest, TokenResponse};
 use astral_types::{ErrorBody, ErrorKind, FormErrors};
 
-use crate::auth::{issue_token, verify_password};
+use crate::auth::verify_password;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::handlers::{Reply, State};
@@ -19,19 +19,24 @@ use crate::ratelimit::ClientAddress;
 ///
 /// An account an administrator suspended (`astral users suspend`) cannot log in: the right
 /// password answers 403 `This account is disabled` (20013), a wrong one 400 as for anyone.
+///
+/// An account its owner disabled (`POST /users/@me/disable`) answers 400 / 20013, one
+/// scheduled for deletion (`POST /users/@me/delete`) 400 / 20011, both only after the right
+/// password; `"undelete": true` restores it and logs in (it never lifts a suspension).
 #[utoipa::path(
     tag = "auth",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Logged in.", body = TokenResponse),
-        (status = 400, description = "Invalid JSON (50109), missing fields or wrong credentials (50035 `INVALID_LOGIN`).", body = ErrorBody),
+        (status = 400, description = "Invalid JSON (50109), missing fields or wrong credentials (50035 `INVALID_LOGIN`); the account is disabled (20013) or scheduled for deletion (20011) by its owner, said only after the password checked out.", body = ErrorBody),
         (status = 403, description = "The account is suspended by an administrator (20013), said only after the password checked out.", body = ErrorBody),
     ),
     security()
 )]
 #[post("/auth/login")]
 pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
-    let LoginRequest { login, password } = LoginRequest::read(&body.0).map_err(ApiError::form)?;
+    let LoginRequest { login, password, undelete } =
+        LoginRequest::read(&body.0).map_err(ApiError::form)?;
 
     let login_key = login.to_lowercase();
     let account = state.run(move |store| store.user_for_login(&login)).await?;
@@ -78,6 +83,8 @@ pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
     if state.run(move |store| store.is_suspended(user_id)).await? {
         return Err(ApiError::new(ErrorKind::AccountDisabled));
     }
-    let token = state.run(move |store| issue_token(store, user_id)).await?;
+    // issue 16 D: an account its owner disabled or is deleting (restored by `undelete`).
+    super::lifecycle::account_state_refusal(&state, user_id, undelete.unwrap_or(false)).await?;
+    let token = super::lifecycle::issue_session_token(&state, &req, user_id).await?;
     Ok(HttpResponse::Ok().json(TokenResponse { token, user_id }))
 }

@@ -3,3 +3,5 @@
 pub mod login;
 pub mod logout;
 pub mod register;
+// issue 16 D
+pub(crate) mod lifecycle;

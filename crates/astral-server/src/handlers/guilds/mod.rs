@@ -8,6 +8,9 @@ pub mod get_guild;
 pub mod get_my_guild_member;
 pub mod leave_guild;
 pub mod list_my_guilds;
+// issue 16 D
+pub mod delete_guild;
+pub mod update_guild;
 
 use astral_store::GuildRefusal;
 use astral_types::{ErrorBody, FormErrors};
@@ -43,6 +46,13 @@ pub(crate) fn guild_refused(refusal: GuildRefusal) -> ApiError {
         GuildRefusal::UnknownInvite => ApiError::new(ErrorKind::UnknownInvite),
         GuildRefusal::TooManyGuilds => ApiError::new(ErrorKind::TooManyGuilds),
         GuildRefusal::TooManyInvites => ApiError::new(ErrorKind::TooManyInvites),
+        // issue 16 D
+        GuildRefusal::InvalidOwner => ApiError::field(
+            "owner_id",
+            "BASE_TYPE_CHOICES",
+            "The new owner must be a member of the guild, a person (not a bot) whose account \
+             is active.",
+        ),
     }
 }
 

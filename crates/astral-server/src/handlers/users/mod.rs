@@ -5,6 +5,9 @@ pub mod get_user;
 pub mod get_user_profile;
 pub mod reroll_my_short_id;
 pub mod update_my_user;
+// issue 16 D
+pub mod delete_my_account;
+pub mod disable_my_account;
 
 use actix_web::web::Json;
 use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};

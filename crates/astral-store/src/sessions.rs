@@ -1,0 +1,120 @@
+//! Sessions (issue 16 D): a session is a token, listed with when it was last used and the
+//! client that logged in (`GET /auth/sessions`), and ended by id (`POST /auth/sessions/logout`).
+
+use astral_types::{TokenId, UserId};
+use diesel::prelude::*;
+
+use crate::conn::{lock_rows, LockedRows};
+use crate::lifecycle::{lifecycle_of, LifecycleRefusal};
+use crate::schema::tokens;
+use crate::tokens::insert_token;
+use crate::{Decided, Store, StoreError};
+
+/// One session as `GET /auth/sessions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub token_id: TokenId,
+    /// When the token was last recorded as used (epoch ms); `None` if never.
+    pub last_used_ms: Option<i64>,
+    pub client_os: Option<String>,
+    pub client_platform: Option<String>,
+}
+
+/// The client a token was issued to, from the login's `User-Agent`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionClient {
+    pub os: Option<String>,
+    pub platform: Option<String>,
+}
+
+impl Store {
+    /// Issues a token for a login: records it with its client and `now_ms` as its last use, in
+    /// one transaction on the locked user row that refuses an account its owner disabled or
+    /// scheduled for deletion meanwhile (a disable that commits between the login's checks and
+    /// this write cannot leave a working token behind).
+    pub fn create_session(
+        &self,
+        user: UserId,
+        secret_hash: &str,
+        client: SessionClient,
+        now_ms: i64,
+    ) -> Decided<TokenId, LifecycleRefusal> {
+        let id = TokenId(self.ids.next_id());
+        self.write(|conn| {
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+            if let Some(refusal) = lifecycle_of(conn, user)?.and_then(|l| l.refusal()) {
+                return Ok(Err(refusal));
+            }
+            insert_token(conn, id, user, secret_hash)?;
+            diesel::update(tokens::table.find(id.as_i64()))
+                .set((
+                    tokens::last_used_ms.eq(Some(now_ms)),
+                    tokens::client_os.eq(client.os),
+                    tokens::client_platform.eq(client.platform),
+                ))
+                .execute(conn)?;
+            Ok(Ok(id))
+        })
+    }
+
+    /// The user's sessions, the most recently used first (never-used ones last, newest first),
+    /// at most `limit`.
+    pub fn sessions(&self, user: UserId, limit: i64) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows = tokens::table
+            .filter(tokens::user_id.eq(user.as_i64()))
+            // `is_null` first: the backends sort NULL differently, a boolean alike.
+            .order((
+                tokens::last_used_ms.is_null().asc(),
+                tokens::last_used_ms.desc(),
+                tokens::id.desc(),
+            ))
+            .select((tokens::id, tokens::last_used_ms, tokens::client_os, tokens::client_platform))
+            .limit(limit)
+            .load::<(i64, Option<i64>, Option<String>, Option<String>)>(&mut conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, last_used_ms, client_os, client_platform)| SessionRecord {
+                token_id: TokenId::from_i64(id),
+                last_used_ms,
+                client_os,
+                client_platform,
+            })
+            .collect())
+    }
+
+    /// Records `now_ms` as the token's last use unless it was recorded less than
+    /// `min_interval_ms` before (one conditional write, so concurrent requests and instances
+    /// write it once); answers whether it wrote.
+    pub fn touch_session(
+        &self,
+        token: TokenId,
+        now_ms: i64,
+        min_interval_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let stale = now_ms.saturating_sub(min_interval_ms);
+        let written = diesel::update(
+            tokens::table
+                .find(token.as_i64())
+                .filter(tokens::last_used_ms.is_null().or(tokens::last_used_ms.le(stale))),
+        )
+        .set(tokens::last_used_ms.eq(Some(now_ms)))
+        .execute(&mut conn)?;
+        Ok(written > 0)
+    }
+
+    /// Ends the user's sessions among `ids` (ids of other users' tokens are left alone);
+    /// answers how many ended.
+    pub fn end_sessions(&self, user: UserId, ids: &[TokenId]) -> Result<usize, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = ids.iter().map(|id| id.as_i64()).collect();
+        let mut conn = self.conn()?;
+        Ok(diesel::delete(
+            tokens::table.filter(tokens::user_id.eq(user.as_i64())).filter(tokens::id.eq_any(ids)),
+        )
+        .execute(&mut conn)?)
+    }
+}
