@@ -8,6 +8,7 @@
 
 mod accounts;
 mod copy;
+mod mail;
 
 use std::io::IsTerminal;
 use std::net::TcpListener;
@@ -24,6 +25,7 @@ use crate::state::AppState;
 
 pub use accounts::{BotsCommand, TokensCommand, UsersCommand};
 pub use copy::CopyArgs;
+pub use mail::MailCommand;
 
 #[derive(Debug, Parser)]
 #[command(name = "astral", version, about = "Astral: a Discord-compatible users service")]
@@ -50,6 +52,9 @@ pub enum Command {
     /// Copy every table of a SQLite database into a new, empty PostgreSQL database, in one
     /// transaction, and print each table's row count.
     CopyToPostgres(CopyArgs),
+    /// Account mail kept in the database when no SMTP server is configured (issue 16 B).
+    #[command(subcommand)]
+    Mail(MailCommand),
 }
 
 /// The database a command works on: the same settings `astral serve` reads (flag, then
@@ -110,6 +115,7 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
         Command::Tokens(command) => accounts::tokens(command),
         Command::Bots(command) => accounts::bots(command),
         Command::CopyToPostgres(args) => copy::run(args),
+        Command::Mail(command) => mail::mail(command),
     }
 }
 
@@ -196,9 +202,10 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         limiter,
         metrics: Arc::new(crate::metrics::Metrics::new()),
         shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        mailer: Arc::new(crate::mail::Mailer::new(&settings.mail)?),
     });
     state.metrics.observe(&state.store, &state.images);
-    tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
+    tracing::info!(%address, database = backend, mail = state.mailer.describe(), "listening; Swagger UI at http://{address}/docs/");
     actix_web::rt::System::new()
         .block_on(async move {
             let server = crate::app::run_server(&settings, state.clone(), listener)?;

@@ -165,6 +165,16 @@ pub struct SettingsArgs {
     /// Per-address limit on the CDN routes (/avatars, /banners, /embed/avatars), BURST/PERIOD or `off` [default: 200/10s].
     #[arg(long, env = "ASTRAL_IMAGE_RATE_LIMIT", hide_env_values = true)]
     pub image_rate_limit: Option<String>,
+    // issue 16 B: mail.
+    /// SMTP server for account mail: smtp://user:pass@host:587?tls=required or smtps://…; never logged [default: none, mail goes to the outbox (`astral mail outbox`)].
+    #[arg(long, env = "ASTRAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// From header of account mail, a mailbox [default: Astral <noreply@localhost>].
+    #[arg(long, env = "ASTRAL_MAIL_FROM", hide_env_values = true)]
+    pub mail_from: Option<String>,
+    /// Per target account: mails sent to it (verification, email-change codes, password resets) [default: 5/1h].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_MAIL_PER_ACCOUNT", hide_env_values = true)]
+    pub rate_limit_mail_per_account: Option<String>,
 }
 
 /// How log lines are written (to stderr).
@@ -206,6 +216,8 @@ pub struct Settings {
     pub image_rate_limit: Option<Quota>,
     /// Proxies whose `X-Forwarded-For`/`Forwarded` name the client (empty: none believed).
     pub trusted_proxies: Vec<IpNet>,
+    /// Where account mail goes (SMTP or the outbox) and its From header.
+    pub mail: crate::mail::MailSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -315,6 +327,7 @@ impl SettingsArgs {
                 set_quota!(token_checks, rate_limit_token_checks);
                 set_quota!(failed_logins_per_address, rate_limit_failed_logins_per_address);
                 set_quota!(failed_logins_per_account, rate_limit_failed_logins_per_account);
+                set_quota!(mail_per_account, rate_limit_mail_per_account);
                 limits.trusted_proxies = trusted_proxies.clone();
                 limits.redis_url = pick!(redis_url).filter(|u| !u.trim().is_empty());
                 Some(limits)
@@ -387,6 +400,11 @@ impl SettingsArgs {
             shutdown_timeout: Duration::from_secs(pick!(shutdown_timeout_secs).unwrap_or(30)),
             shutdown_delay: Duration::from_secs(pick!(shutdown_delay_secs).unwrap_or(0)),
             metrics_bind: pick!(metrics_bind).filter(|b| !b.trim().is_empty()),
+            mail: crate::mail::MailSettings::new(
+                pick!(smtp_url).filter(|u| !u.trim().is_empty()),
+                pick!(mail_from),
+            )
+            .map_err(|(key, message)| invalid(key, &message))?,
         })
     }
 }

@@ -55,7 +55,14 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(channels::add_group_dm_recipient::add_group_dm_recipient)
         .service(channels::remove_group_dm_recipient::remove_group_dm_recipient)
         .service(gateway::get_gateway::get_gateway)
-        .service(gateway::get_gateway::get_bot_gateway);
+        .service(gateway::get_gateway::get_bot_gateway)
+        // issue 16 B: email and forgotten passwords.
+        .service(auth::forgot_password::forgot_password)
+        .service(auth::reset_password::reset_password)
+        .service(auth::verify_email::verify_email)
+        .service(auth::resend_verification_email::resend_verification_email)
+        .service(users::change_my_email_challenge::change_my_email_challenge)
+        .service(users::verify_email_change_code::verify_email_change_code);
 }
 
 /// Routes at the root only.

@@ -36,6 +36,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Set when shutdown has begun (SIGTERM): `/readyz` answers 503 from then on.
     pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
+    /// Where account mail goes: SMTP or the outbox table (`crate::mail`; issue 16 B).
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 impl AppState {

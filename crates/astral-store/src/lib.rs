@@ -8,12 +8,14 @@
 #[macro_use]
 mod records;
 
+pub mod account_secrets;
 mod admin;
 mod channels;
 mod conn;
 mod copy;
 mod error;
 mod guilds;
+mod mail_outbox;
 mod members;
 mod migrate;
 mod pride_flags;
@@ -28,6 +30,9 @@ mod users;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use account_secrets::{
+    take_email_token, AccountSecret, EmailRefusal, NewSecret, SecretKind, MAX_CODE_ATTEMPTS,
+};
 pub use admin::{AdminUser, SuspendOutcome, Suspension, ADMIN_PAGE_MAX};
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
@@ -40,6 +45,7 @@ pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,
     MemberRecord,
 };
+pub use mail_outbox::{NewOutboxMail, OutboxMail, OUTBOX_PAGE_MAX};
 pub use members::{
     MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
     ProfileMemberRecord,

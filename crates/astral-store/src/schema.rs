@@ -63,6 +63,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     profile_member_images,
     user_suspensions,
     bot_owners,
+    // issue 16 B
+    account_secrets,
+    mail_outbox,
 );
 
 diesel::table! {
@@ -198,5 +201,31 @@ diesel::table! {
     bot_owners (bot_id) {
         bot_id -> BigInt,
         owner_id -> BigInt,
+    }
+}
+
+// issue 16 B: mailed single-use secrets and the mail outbox.
+diesel::table! {
+    account_secrets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        secret_hash -> Text,
+        detail -> Nullable<Text>,
+        expires_ms -> BigInt,
+        attempts -> Integer,
+    }
+}
+
+diesel::joinable!(account_secrets -> users (user_id));
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        recipient -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        expires_ms -> BigInt,
     }
 }

@@ -44,3 +44,5 @@ mod short_ids;
 mod shutdown;
 mod spec_check;
 mod users;
+// issue 16 B
+mod email;

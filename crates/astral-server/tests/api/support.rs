@@ -135,6 +135,8 @@ pub struct TestOptions {
     pub images: astral_media::WorkerSettings,
     /// The CDN routes' per-address limit; off by default, like the rate limits.
     pub image_rate_limit: Option<astral_ratelimit::Quota>,
+    /// Where account mail goes: the outbox unless a test sets `smtp_url` (issue 16 B).
+    pub mail: astral_server::mail::MailSettings,
 }
 
 impl Default for TestOptions {
@@ -149,6 +151,7 @@ impl Default for TestOptions {
             body: astral_server::body::BodyLimits::default(),
             images: astral_media::WorkerSettings::for_cores(2),
             image_rate_limit: None,
+            mail: astral_server::mail::MailSettings::default(),
         }
     }
 }
@@ -224,6 +227,7 @@ impl TestApp {
             limiter,
             metrics: Arc::new(astral_server::metrics::Metrics::new()),
             shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            mailer: Arc::new(astral_server::mail::Mailer::new(&options.mail).expect("mailer")),
         });
         state.metrics.observe(&state.store, &state.images);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -3,3 +3,8 @@
 pub mod login;
 pub mod logout;
 pub mod register;
+// issue 16 B
+pub mod forgot_password;
+pub mod resend_verification_email;
+pub mod reset_password;
+pub mod verify_email;

@@ -5,6 +5,9 @@ pub mod get_user;
 pub mod get_user_profile;
 pub mod reroll_my_short_id;
 pub mod update_my_user;
+// issue 16 B
+pub mod change_my_email_challenge;
+pub mod verify_email_change_code;
 
 use actix_web::web::Json;
 use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};
