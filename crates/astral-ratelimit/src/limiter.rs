@@ -50,6 +50,9 @@ pub struct LimiterConfig {
     pub failed_logins_per_address: Quota,
     /// Per account (or per login name that names none): logins refused for a wrong password.
     pub failed_logins_per_account: Quota,
+    /// Per target account: mails sent to it (verification, email-change codes, password
+    /// resets), whoever asked for them (issue 16 B).
+    pub mail_per_account: Quota,
     /// Peers whose `X-Forwarded-For`/`Forwarded` are believed (empty: nobody's).
     pub trusted_proxies: Vec<crate::IpNet>,
     pub routes: Vec<RouteLimit>,
@@ -68,6 +71,7 @@ impl LimiterConfig {
             token_checks: Quota::new(100, Duration::from_secs(1)),
             failed_logins_per_address: Quota::new(10, Duration::from_secs(600)),
             failed_logins_per_account: Quota::new(10, Duration::from_secs(600)),
+            mail_per_account: Quota::new(5, Duration::from_secs(3600)),
             trusted_proxies: Vec::new(),
             routes: vec![
                 RouteLimit {
@@ -107,6 +111,7 @@ pub enum BucketKind {
     TokenChecks,
     FailedLoginsPerAddress,
     FailedLoginsPerAccount,
+    MailPerAccount,
 }
 
 /// Whom a request is charged to.
@@ -429,6 +434,29 @@ impl Limiter {
             Check { decision, bucket_id: bucket_id("failed_logins_account"), now_us, refusal },
             attempt,
         )
+    }
+
+    /// Charges one mail to `account`'s mail bucket (`mail_per_account`): a refusal means the
+    /// mail must not be sent. `account` identifies the target account (hashed into the key).
+    pub async fn check_mail(&self, account: &str) -> Check {
+        let buckets = [Bucket {
+            key: self.key("mail_account", &format!("acct:{}", hash(account))),
+            quota: self.config.mail_per_account,
+            charge: true,
+        }];
+        let (decisions, now_us) = self.run(&buckets).await;
+        let d = decisions[0];
+        Check {
+            decision: d,
+            bucket_id: bucket_id("mail_account"),
+            now_us,
+            refusal: (!d.admitted).then_some(Refusal {
+                kind: BucketKind::MailPerAccount,
+                scope: Scope::Shared,
+                global: false,
+                retry_after_us: d.retry_after_us,
+            }),
+        }
     }
 
     /// The attempt succeeded: it is not a failed login, give its places back.

@@ -10,6 +10,7 @@ mod accounts;
 mod copy;
 // issue 16 D
 mod lifecycle;
+mod mail;
 
 use std::io::IsTerminal;
 use std::net::TcpListener;
@@ -28,6 +29,7 @@ pub use accounts::{BotsCommand, TokensCommand, UsersCommand};
 pub use copy::CopyArgs;
 // issue 16 D
 pub use lifecycle::AccountsCommand;
+pub use mail::MailCommand;
 
 #[derive(Debug, Parser)]
 #[command(name = "astral", version, about = "Astral: a Discord-compatible users service")]
@@ -58,6 +60,9 @@ pub enum Command {
     /// The account lifecycle: purge the accounts whose deletion is due.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Account mail kept in the database when no SMTP server is configured (issue 16 B).
+    #[command(subcommand)]
+    Mail(MailCommand),
 }
 
 /// The database a command works on: the same settings `astral serve` reads (flag, then
@@ -120,6 +125,7 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
         Command::CopyToPostgres(args) => copy::run(args),
         // issue 16 D
         Command::Accounts(command) => lifecycle::accounts(command),
+        Command::Mail(command) => mail::mail(command),
     }
 }
 
@@ -208,9 +214,10 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         // issue 16 D
         deletion_grace_ms: i64::try_from(settings.deletion_grace.as_millis()).unwrap_or(i64::MAX),
+        mailer: Arc::new(crate::mail::Mailer::new(&settings.mail)?),
     });
     state.metrics.observe(&state.store, &state.images);
-    tracing::info!(%address, database = backend, "listening; Swagger UI at http://{address}/docs/");
+    tracing::info!(%address, database = backend, mail = state.mailer.describe(), "listening; Swagger UI at http://{address}/docs/");
     actix_web::rt::System::new()
         .block_on(async move {
             let server = crate::app::run_server(&settings, state.clone(), listener)?;

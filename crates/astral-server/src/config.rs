@@ -173,6 +173,16 @@ pub struct SettingsArgs {
     /// it off (then run `astral accounts purge` from cron) [default: 3600].
     #[arg(long, env = "ASTRAL_PURGE_INTERVAL_SECS", hide_env_values = true)]
     pub purge_interval_secs: Option<u64>,
+    // issue 16 B: mail.
+    /// SMTP server for account mail: smtp://user:pass@host:587?tls=required or smtps://…; never logged [default: none, mail goes to the outbox (`astral mail outbox`)].
+    #[arg(long, env = "ASTRAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// From header of account mail, a mailbox [default: Astral <noreply@localhost>].
+    #[arg(long, env = "ASTRAL_MAIL_FROM", hide_env_values = true)]
+    pub mail_from: Option<String>,
+    /// Per target account: mails sent to it (verification, email-change codes, password resets) [default: 5/1h].
+    #[arg(long, env = "ASTRAL_RATE_LIMIT_MAIL_PER_ACCOUNT", hide_env_values = true)]
+    pub rate_limit_mail_per_account: Option<String>,
 }
 
 /// `deletion_grace_hours`' default: 14 days, as Fluxer's grace period.
@@ -226,6 +236,8 @@ pub struct Settings {
     pub deletion_grace: Duration,
     /// Between runs of the in-server purge; `None`: off.
     pub purge_interval: Option<Duration>,
+    /// Where account mail goes (SMTP or the outbox) and its From header.
+    pub mail: crate::mail::MailSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -335,6 +347,7 @@ impl SettingsArgs {
                 set_quota!(token_checks, rate_limit_token_checks);
                 set_quota!(failed_logins_per_address, rate_limit_failed_logins_per_address);
                 set_quota!(failed_logins_per_account, rate_limit_failed_logins_per_account);
+                set_quota!(mail_per_account, rate_limit_mail_per_account);
                 limits.trusted_proxies = trusted_proxies.clone();
                 limits.redis_url = pick!(redis_url).filter(|u| !u.trim().is_empty());
                 Some(limits)
@@ -417,6 +430,11 @@ impl SettingsArgs {
             shutdown_timeout: Duration::from_secs(pick!(shutdown_timeout_secs).unwrap_or(30)),
             shutdown_delay: Duration::from_secs(pick!(shutdown_delay_secs).unwrap_or(0)),
             metrics_bind: pick!(metrics_bind).filter(|b| !b.trim().is_empty()),
+            mail: crate::mail::MailSettings::new(
+                pick!(smtp_url).filter(|u| !u.trim().is_empty()),
+                pick!(mail_from),
+            )
+            .map_err(|(key, message)| invalid(key, &message))?,
         })
     }
 }

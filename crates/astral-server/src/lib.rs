@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod mail;
 pub mod methods;
 pub mod metrics;
 pub mod openapi;

@@ -129,6 +129,8 @@ fn bucket_name(kind: BucketKind) -> &'static str {
         BucketKind::TokenChecks => "token_checks",
         BucketKind::FailedLoginsPerAddress => "failed_logins_per_address",
         BucketKind::FailedLoginsPerAccount => "failed_logins_per_account",
+        // issue 16 B
+        BucketKind::MailPerAccount => "mail_per_account",
     }
 }
 

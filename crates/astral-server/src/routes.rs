@@ -64,7 +64,14 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(users::disable_my_account::disable_my_account)
         .service(users::delete_my_account::delete_my_account)
         .service(guilds::update_guild::update_guild)
-        .service(guilds::delete_guild::delete_guild);
+        .service(guilds::delete_guild::delete_guild)
+        // issue 16 B: email and forgotten passwords.
+        .service(auth::forgot_password::forgot_password)
+        .service(auth::reset_password::reset_password)
+        .service(auth::verify_email::verify_email)
+        .service(auth::resend_verification_email::resend_verification_email)
+        .service(users::change_my_email_challenge::change_my_email_challenge)
+        .service(users::verify_email_change_code::verify_email_change_code);
 }
 
 /// Routes at the root only.

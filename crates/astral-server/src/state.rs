@@ -40,6 +40,8 @@ pub struct AppState {
     /// How long after `POST /users/@me/delete` the account is purged (`deletion_grace_hours`),
     /// in milliseconds.
     pub deletion_grace_ms: i64,
+    /// Where account mail goes: SMTP or the outbox table (`crate::mail`; issue 16 B).
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 impl AppState {

@@ -9,6 +9,7 @@
 mod records;
 
 mod accounts;
+pub mod account_secrets;
 mod admin;
 mod channels;
 mod conn;
@@ -17,6 +18,7 @@ mod error;
 mod guilds;
 // issue 16 D
 pub mod lifecycle;
+mod mail_outbox;
 mod members;
 mod migrate;
 mod pride_flags;
@@ -34,6 +36,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use accounts::{AccountRecord, PasswordChange};
+pub use account_secrets::{
+    take_email_token, AccountSecret, EmailRefusal, NewSecret, SecretKind, MAX_CODE_ATTEMPTS,
+};
 pub use admin::{AdminUser, SuspendOutcome, Suspension, ADMIN_PAGE_MAX};
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{
@@ -46,6 +51,7 @@ pub use guilds::{
     BotAdded, GuildPage, GuildRecord, GuildRefusal, GuildWithCount, InviteRecord, ListedGuild,
     MemberRecord,
 };
+pub use mail_outbox::{NewOutboxMail, OutboxMail, OUTBOX_PAGE_MAX};
 pub use members::{
     MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
     ProfileMemberRecord,

@@ -69,6 +69,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_accounts,
     // issue 16 D
     user_lifecycle,
+    // issue 16 B
+    account_secrets,
+    mail_outbox,
 );
 
 diesel::table! {
@@ -240,3 +243,28 @@ diesel::table! {
 }
 
 diesel::joinable!(user_lifecycle -> users (user_id));
+// issue 16 B: mailed single-use secrets and the mail outbox.
+diesel::table! {
+    account_secrets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        secret_hash -> Text,
+        detail -> Nullable<Text>,
+        expires_ms -> BigInt,
+        attempts -> Integer,
+    }
+}
+
+diesel::joinable!(account_secrets -> users (user_id));
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        recipient -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        expires_ms -> BigInt,
+    }
+}

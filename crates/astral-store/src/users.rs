@@ -161,6 +161,11 @@ astral_types::partial_update! {
         pub email: Option<String>,
         /// A new password: every token of the user is replaced by the one it names.
         pub password: Option<PasswordChange>,
+        /// The `email_token` proving the owner of a verified address agreed to change it: its
+        /// hash (as `account_secrets` stores it) and the time now. It is used up in the
+        /// update's transaction, before anything is written; an unknown, used or expired one
+        /// refuses the update (`TOKEN_INVALID` on `email_token`).
+        pub email_token: Option<(String, i64)>,
     }
 }
 
@@ -520,6 +525,12 @@ impl Store {
             }
             if !errors.is_empty() {
                 return Ok(Err(UserUpdateRefusal::FieldErrors(errors)));
+            }
+            if let Some((hash, now_ms)) = &changes.email_token {
+                if !crate::take_email_token(conn, id, hash, *now_ms)? {
+                    errors.field("email_token", "TOKEN_INVALID", "Invalid or expired token.");
+                    return Ok(Err(UserUpdateRefusal::FieldErrors(errors)));
+                }
             }
             let mut names = profile.lists.names.clone();
             let mut pronoun_entries = profile.lists.pronoun_entries.clone();

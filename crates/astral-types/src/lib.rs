@@ -17,6 +17,7 @@ mod macros;
 
 pub mod auth;
 pub mod channel;
+pub mod email;
 pub mod error;
 pub mod form;
 pub mod guild;

@@ -11,6 +11,9 @@ use utoipa::{IntoParams, PartialSchema};
 
 use crate::auth::{LoginRequest, RegisterRequest};
 use crate::channel::CreatePrivateChannelRequest;
+use crate::email::{
+    ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailCodeRequest, VerifyEmailRequest,
+};
 use crate::form::tests::names_read;
 use crate::guild::{CreateGuildRequest, GuildListQuery, ProfileQuery};
 use crate::member::{CreateProfileMemberRequest, MemberListQuery, ProfileMemberRequest};
@@ -81,6 +84,11 @@ fn every_documented_field_is_read_by_its_reader() {
         body::<crate::session::AccountPasswordRequest, _>(|| {
             crate::session::AccountPasswordRequest::read(&empty)
         }),
+        // issue 16 B
+        body::<ForgotPasswordRequest, _>(|| ForgotPasswordRequest::read(&empty)),
+        body::<ResetPasswordRequest, _>(|| ResetPasswordRequest::read(&empty)),
+        body::<VerifyEmailRequest, _>(|| VerifyEmailRequest::read(&empty)),
+        body::<VerifyEmailCodeRequest, _>(|| VerifyEmailCodeRequest::read(&empty)),
     ];
     for (name, documented, read) in cases {
         assert!(!documented.is_empty(), "{name}");

@@ -448,8 +448,8 @@ request_with_profile_lists! {
         pub new_password: Option<String>,
         #[schema(schema_with = new_email_schema)]
         pub email: Option<String>,
-        /// Proof that the owner of a verified email agreed to change it (from the email-change
-        /// flow, which this server does not offer yet: see `email`).
+        /// Proof that the owner of a verified email agreed to change it: the `token` of
+        /// `POST /users/@me/email/verify-code` (single use).
         pub email_token: Option<String>,
         #[schema(schema_with = accent_color_schema)]
         pub accent_color: Option<Option<i32>>,
@@ -527,7 +527,7 @@ fn new_password_schema() -> ObjectBuilder {
 fn new_email_schema() -> ObjectBuilder {
     email_schema().description(Some(
         "A new email, stored unverified. Needs `password`; bots are refused (20001). Changing a \
-         verified email also needs `email_token` (not offered yet: 50035 `EMAIL_TOKEN_REQUIRED`). \
+         verified email also needs `email_token` (50035 `BASE_TYPE_REQUIRED` / `TOKEN_INVALID` on it). \
          An email cannot be removed: `null` is 50035 `EMAIL_CANNOT_BE_REMOVED`.",
     ))
 }

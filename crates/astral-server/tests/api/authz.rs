@@ -132,6 +132,25 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     // the cell's own; others are not members of the fixture's.
     ("update_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(200)]),
     ("delete_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(204)]),
+    // issue 16 B. Anonymous: the body decides (a login naming nobody; tokens naming nothing).
+    ("forgot_password", ANYONE),
+    ("reset_password", [E(400, 50035); 5]),
+    ("verify_email", [E(400, 50035); 5]),
+    // The owner's address is unverified (mailed again); the other user has none.
+    (
+        "resend_verification_email",
+        [UNAUTHORIZED, UNAUTHORIZED, E(400, 50035), BOTS_REFUSED, S(204)],
+    ),
+    // Changing needs a verified address: neither the owner nor the other user has one.
+    (
+        "change_my_email_challenge",
+        [UNAUTHORIZED, UNAUTHORIZED, E(400, 50035), BOTS_REFUSED, E(400, 50035)],
+    ),
+    // No code was mailed: TOKEN_INVALID for people.
+    (
+        "verify_email_change_code",
+        [UNAUTHORIZED, UNAUTHORIZED, E(400, 50035), BOTS_REFUSED, E(400, 50035)],
+    ),
 ];
 
 const OWNER_PASSWORD: &str = "owner's own passphrase 9";
@@ -620,6 +639,13 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
             };
             r("DELETE", format!("/guilds/{guild}"), None)
         }
+        // issue 16 B
+        "forgot_password" => r("POST", "/auth/forgot".into(), Some(json!({"login": f.fresh("nobody")}))),
+        "reset_password" => r("POST", "/auth/reset".into(), Some(json!({"token": "no-such-token", "password": PASSWORD}))),
+        "verify_email" => r("POST", "/auth/verify".into(), Some(json!({"token": "no-such-token"}))),
+        "resend_verification_email" => r("POST", "/auth/verify/resend".into(), None),
+        "change_my_email_challenge" => r("PUT", "/users/@me/email".into(), None),
+        "verify_email_change_code" => r("POST", "/users/@me/email/verify-code".into(), Some(json!({"code": "000000"}))),
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
 }

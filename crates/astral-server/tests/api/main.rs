@@ -49,3 +49,5 @@ mod accounts;
 // issue 16 D
 mod lifecycle;
 mod sessions;
+// issue 16 B
+mod email;

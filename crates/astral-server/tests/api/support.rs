@@ -138,6 +138,8 @@ pub struct TestOptions {
     // issue 16 D
     /// `deletion_grace_hours` in milliseconds (the default's unless a test sets it).
     pub deletion_grace_ms: i64,
+    /// Where account mail goes: the outbox unless a test sets `smtp_url` (issue 16 B).
+    pub mail: astral_server::mail::MailSettings,
 }
 
 impl Default for TestOptions {
@@ -155,6 +157,7 @@ impl Default for TestOptions {
             // issue 16 D
             deletion_grace_ms: astral_server::config::DEFAULT_DELETION_GRACE_HOURS as i64
                 * 3_600_000,
+            mail: astral_server::mail::MailSettings::default(),
         }
     }
 }
@@ -232,6 +235,7 @@ impl TestApp {
             shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             // issue 16 D
             deletion_grace_ms: options.deletion_grace_ms,
+            mailer: Arc::new(astral_server::mail::Mailer::new(&options.mail).expect("mailer")),
         });
         state.metrics.observe(&state.store, &state.images);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -5,3 +5,8 @@ pub mod logout;
 pub mod register;
 // issue 16 D
 pub(crate) mod lifecycle;
+// issue 16 B
+pub mod forgot_password;
+pub mod resend_verification_email;
+pub mod reset_password;
+pub mod verify_email;

@@ -10,7 +10,8 @@ use crate::handlers::{Reply, State};
 
 /// Create an account.
 ///
-/// Returns a token for the new account (shown once; only its hash is stored).
+/// Returns a token for the new account (shown once; only its hash is stored). With an `email`,
+/// a verification token is mailed to it (`POST /auth/verify`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = RegisterRequest, content_type = "application/json"),
@@ -49,7 +50,16 @@ pub async fn register(state: State, body: JsonBody) -> Reply {
         .await?;
     match created {
         Ok((user, token)) => {
-            Ok(HttpResponse::Created().json(TokenResponse { token, user_id: user.user_id() }))
+            let user_id = user.user_id();
+            // issue 16 B: an address given at registration gets its verification mail, after
+            // the commit and off the answer's path.
+            if user.email.is_some() {
+                let state = state.clone();
+                actix_web::rt::spawn(async move {
+                    crate::mail::mail_verification_quietly(&state, user_id).await;
+                });
+            }
+            Ok(HttpResponse::Created().json(TokenResponse { token, user_id }))
         }
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         Err(e) => Err(e.into()),

@@ -8,6 +8,9 @@ pub mod update_my_user;
 // issue 16 D
 pub mod delete_my_account;
 pub mod disable_my_account;
+// issue 16 B
+pub mod change_my_email_challenge;
+pub mod verify_email_change_code;
 
 use actix_web::web::Json;
 use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};

@@ -87,8 +87,9 @@ pub async fn update_my_user(
     // Every field error at once: a refused image is recorded above, the rest are checked here.
     let update = draft.finish(&cx.state.username_rule).map_err(ApiError::form)?;
     let UserUpdate { username, global_name, locale, profile, account, sensitive } = update;
-    let (email, password) =
+    let Authorized { email, email_token, password } =
         authorize_sensitive(&cx, username.as_deref(), &account, sensitive).await?;
+    let email_changed = email.is_some();
     let (password, token) = match password {
         Some((change, token)) => (Some(change), Some(token)),
         None => (None, None),
@@ -103,6 +104,7 @@ pub async fn update_my_user(
         account,
         email,
         password,
+        email_token,
     };
 
     // Stored before the user row points at them. Content-addressed: should the update below
@@ -114,10 +116,20 @@ pub async fn update_my_user(
 
     let user_id = cx.me();
     match cx.state.db(move |store| store.update_user(user_id, changes)).await? {
-        Ok(Ok(user)) => Ok(Json(match token {
+        Ok(Ok(user)) => {
+            // A new address gets its verification mail, after the commit and off the answer's
+            // path (docs/accounts.md#email).
+            if email_changed {
+                let state = cx.state.clone();
+                actix_web::rt::spawn(async move {
+                    crate::mail::mail_verification_quietly(&state, user_id).await;
+                });
+            }
+            Ok(Json(match token {
             Some(token) => wire::private_user_with_token(&user, token),
             None => wire::private_user_with_profile(&user),
-        })),
+        }))
+        }
         Ok(Err(UserUpdateRefusal::FieldErrors(errors))) => Err(ApiError::form(errors)),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
         // The account was deleted between authentication and the update.
@@ -148,9 +160,14 @@ fn read_image(field: Field<String>, current: Option<String>) -> ImageField {
 
 // issue 16 A: re-authentication, email and password.
 
-/// What a sensitive change is allowed to write: the new email, and the new password ready to
-/// store with the token it leaves valid.
-type Authorized = (Option<String>, Option<(PasswordChange, String)>);
+/// What a sensitive change is allowed to write: the new email (with the `email_token` to use
+/// up when it replaces a verified one), and the new password ready to store with the token it
+/// leaves valid.
+struct Authorized {
+    email: Option<String>,
+    email_token: Option<(String, i64)>,
+    password: Option<(PasswordChange, String)>,
+}
 
 /// Decides whether the caller may make the sensitive part of the change
 /// (docs/accounts.md#re-authentication) and prepares it. A field equal to the stored value is
@@ -176,13 +193,12 @@ async fn authorize_sensitive(
     } else if renames || account_change || password.is_some() {
         reauth::require_password(cx, password).await?;
     }
-    if let Some(new_email) = &email {
-        if me.email.is_some() && me.verified {
-            verify_email_token(cx, new_email, email_token).await?;
-        }
-    }
+    let email_token = match &email {
+        Some(_) if me.email.is_some() && me.verified => Some(email_token_use(cx, email_token)?),
+        _ => None,
+    };
     let Some(new_password) = new_password else {
-        return Ok((email, None));
+        return Ok(Authorized { email, email_token, password: None });
     };
     // The rule knows the account as it will be: its new username and email, if changed.
     let known_username = username.unwrap_or(&me.username).to_owned();
@@ -209,25 +225,20 @@ async fn authorize_sensitive(
         now_ms: cx.state.now_ms(),
         token_secret_hash: issued.secret_hash,
     };
-    Ok((email, Some((change, issued.token))))
+    Ok(Authorized { email, email_token, password: Some((change, issued.token)) })
 }
 
-/// ISSUE 16 B REPLACES THIS FUNCTION: checks the `email_token` that proves the owner of a
-/// verified email agreed to change it (`PUT /users/@me/email` → `POST
-/// /users/@me/email/verify-code` → `email_token`, stored in `account_secrets`). Until that flow
-/// exists no token can be valid, so a verified email cannot be changed: 50035
-/// `EMAIL_TOKEN_REQUIRED` on `email` without a token, `TOKEN_INVALID` on `email_token` with one.
-async fn verify_email_token(
-    _cx: &Authed,
-    _new_email: &str,
-    email_token: Option<String>,
-) -> Result<(), ApiError> {
-    Err(match email_token {
-        None => ApiError::field(
-            "email",
-            "EMAIL_TOKEN_REQUIRED",
-            "Changing a verified email needs an `email_token` from the email-change flow.",
-        ),
-        Some(_) => ApiError::field("email_token", "TOKEN_INVALID", "Invalid or expired token."),
-    })
+/// The `email_token` a change of a verified email needs (`PUT /users/@me/email` mails a code
+/// to the current address, `POST /users/@me/email/verify-code` turns it into this token): its
+/// hash, as `account_secrets` stores it, with the time now. The store uses it up in the
+/// update's transaction (`TOKEN_INVALID` on `email_token` when unknown, used or expired).
+fn email_token_use(cx: &Authed, email_token: Option<String>) -> Result<(String, i64), ApiError> {
+    match email_token {
+        Some(token) => Ok((crate::mail::email_token_hash(&token), cx.state.now_ms())),
+        None => Err(ApiError::field(
+            "email_token",
+            "BASE_TYPE_REQUIRED",
+            "Changing a verified email needs the `email_token` from POST /users/@me/email/verify-code.",
+        )),
+    }
 }

@@ -1,0 +1,451 @@
+//! Single-use secrets mailed to a user or handed back for the next step (issue 16 B): email
+//! verification tokens, email-change codes and the `email_token` they turn into, password-reset
+//! tokens. Only a SHA-256 of each secret is stored (the server computes it: `crate::` never sees
+//! a secret), under a unique index, so a presented token is one indexed lookup. At most one
+//! live row per (user, kind): issuing replaces the old one (a unique index holds it). A secret
+//! is deleted when used; dead ones are purged.
+
+use astral_types::{TokenId, UserId};
+use diesel::prelude::*;
+
+use crate::conn::{lock_rows, LockedRows};
+use crate::schema::{account_secrets, users};
+use crate::tokens::{delete_user_tokens, insert_token};
+use crate::users::fold_case;
+use crate::{AnyConnection, Decided, Store, StoreError};
+
+/// What a secret is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// `POST /auth/verify`'s token; `detail` holds the address it was mailed to.
+    EmailVerify,
+    /// The 6-digit code of `PUT /users/@me/email`.
+    EmailChangeCode,
+    /// The `email_token` `PATCH /users/@me` takes to change a verified address.
+    EmailChangeToken,
+    /// `POST /auth/reset`'s token.
+    PasswordReset,
+}
+
+impl SecretKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::EmailVerify => "email_verify",
+            SecretKind::EmailChangeCode => "email_change_code",
+            SecretKind::EmailChangeToken => "email_change_token",
+            SecretKind::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// Wrong email-change codes before the code is gone.
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+
+/// A stored secret (its hash only).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = account_secrets)]
+pub struct AccountSecret {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub secret_hash: String,
+    pub detail: Option<String>,
+    pub expires_ms: i64,
+    pub attempts: i32,
+}
+
+impl AccountSecret {
+    pub fn user(&self) -> UserId {
+        UserId::from_i64(self.user_id)
+    }
+}
+
+/// A secret to issue: its kind, hash, detail and expiry (epoch ms).
+#[derive(Debug, Clone, Copy)]
+pub struct NewSecret<'a> {
+    pub kind: SecretKind,
+    pub secret_hash: &'a str,
+    pub detail: Option<&'a str>,
+    pub expires_ms: i64,
+}
+
+/// Why a mail about the account's address is not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailRefusal {
+    /// The account has no email address.
+    NoEmail,
+    /// `POST /auth/verify/resend`: the address is already verified.
+    AlreadyVerified,
+    /// `PUT /users/@me/email`: the address is not verified (change it with the password).
+    NotVerified,
+    /// The account is gone.
+    NoSuchUser,
+}
+
+/// Issues `new` for `user`, replacing the user's live secret of that kind.
+pub fn issue_secret(
+    conn: &mut AnyConnection,
+    id: i64,
+    user: UserId,
+    new: NewSecret<'_>,
+) -> QueryResult<()> {
+    diesel::delete(
+        account_secrets::table
+            .filter(account_secrets::user_id.eq(user.as_i64()))
+            .filter(account_secrets::kind.eq(new.kind.as_str())),
+    )
+    .execute(conn)?;
+    diesel::insert_into(account_secrets::table)
+        .values((
+            account_secrets::id.eq(id),
+            account_secrets::user_id.eq(user.as_i64()),
+            account_secrets::kind.eq(new.kind.as_str()),
+            account_secrets::secret_hash.eq(new.secret_hash),
+            account_secrets::detail.eq(new.detail),
+            account_secrets::expires_ms.eq(new.expires_ms),
+            account_secrets::attempts.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Uses up the secret of `kind` with this hash: deletes it and answers it if it was live
+/// (`None` for an unknown, expired or concurrently used one; an expired one is deleted too).
+pub fn consume_secret(
+    conn: &mut AnyConnection,
+    kind: SecretKind,
+    secret_hash: &str,
+    now_ms: i64,
+) -> QueryResult<Option<AccountSecret>> {
+    let Some(found) = account_secrets::table
+        .filter(account_secrets::secret_hash.eq(secret_hash))
+        .filter(account_secrets::kind.eq(kind.as_str()))
+        .select(AccountSecret::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    // The delete decides: of two concurrent uses, one deletes the row and the other nothing.
+    let deleted = diesel::delete(account_secrets::table.find(found.id)).execute(conn)?;
+    Ok((deleted == 1 && found.expires_ms > now_ms).then_some(found))
+}
+
+/// The live secret of `kind` with this hash, without using it up.
+pub fn peek_secret(
+    conn: &mut AnyConnection,
+    kind: SecretKind,
+    secret_hash: &str,
+    now_ms: i64,
+) -> QueryResult<Option<AccountSecret>> {
+    account_secrets::table
+        .filter(account_secrets::secret_hash.eq(secret_hash))
+        .filter(account_secrets::kind.eq(kind.as_str()))
+        .filter(account_secrets::expires_ms.gt(now_ms))
+        .select(AccountSecret::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Counts a wrong try against a secret; answers the tries so far.
+pub fn bump_attempt(conn: &mut AnyConnection, id: i64) -> QueryResult<i32> {
+    diesel::update(account_secrets::table.find(id))
+        .set(account_secrets::attempts.eq(account_secrets::attempts + 1))
+        .execute(conn)?;
+    account_secrets::table.find(id).select(account_secrets::attempts).first(conn)
+}
+
+/// Deletes every dead secret; answers how many.
+pub fn purge_expired(conn: &mut AnyConnection, now_ms: i64) -> QueryResult<usize> {
+    diesel::delete(account_secrets::table.filter(account_secrets::expires_ms.le(now_ms)))
+        .execute(conn)
+}
+
+/// Uses up `user`'s `email_token` (kind `email_change_token`) with this hash, inside the
+/// caller's transaction: `true` when it was live and is now gone. For `PATCH /users/@me`
+/// changing a verified address (the hash as the server's `mail::email_token_hash` makes it).
+pub fn take_email_token(
+    conn: &mut AnyConnection,
+    user: UserId,
+    secret_hash: &str,
+    now_ms: i64,
+) -> QueryResult<bool> {
+    let deleted = diesel::delete(
+        account_secrets::table
+            .filter(account_secrets::user_id.eq(user.as_i64()))
+            .filter(account_secrets::kind.eq(SecretKind::EmailChangeToken.as_str()))
+            .filter(account_secrets::secret_hash.eq(secret_hash))
+            .filter(account_secrets::expires_ms.gt(now_ms)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// Equal strings, compared in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// An account's address as the mail use cases read it.
+struct AccountEmail {
+    email: Option<String>,
+    verified: bool,
+    bot: bool,
+}
+
+/// The account's address and whether it is verified, under the row lock; `NoSuchUser` if gone.
+fn locked_email(conn: &mut AnyConnection, user: UserId) -> Decided<AccountEmail, EmailRefusal> {
+    lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+    let found = users::table
+        .find(user.as_i64())
+        .select((users::email, users::verified, users::bot))
+        .first::<(Option<String>, bool, bool)>(conn)
+        .optional()?;
+    Ok(found
+        .map(|(email, verified, bot)| AccountEmail { email, verified, bot })
+        .ok_or(EmailRefusal::NoSuchUser))
+}
+
+impl Store {
+    /// Issues a verification token for `user`'s unverified address (replacing any earlier
+    /// one); answers the address to mail it to.
+    pub fn issue_email_verification(
+        &self,
+        user: UserId,
+        secret_hash: &str,
+        expires_ms: i64,
+    ) -> Decided<String, EmailRefusal> {
+        let id = self.ids.next_id().as_i64();
+        self.write(|conn| {
+            let AccountEmail { email, verified, .. } = match locked_email(conn, user)? {
+                Ok(found) => found,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let Some(email) = email else { return Ok(Err(EmailRefusal::NoEmail)) };
+            if verified {
+                return Ok(Err(EmailRefusal::AlreadyVerified));
+            }
+            let new = NewSecret {
+                kind: SecretKind::EmailVerify,
+                secret_hash,
+                detail: Some(&email),
+                expires_ms,
+            };
+            issue_secret(conn, id, user, new)?;
+            Ok(Ok(email))
+        })
+    }
+
+    /// Issues an email-change code for `user`, whose address must be verified; answers the
+    /// address to mail it to.
+    pub fn issue_email_change_code(
+        &self,
+        user: UserId,
+        code_hash: &str,
+        expires_ms: i64,
+    ) -> Decided<String, EmailRefusal> {
+        let id = self.ids.next_id().as_i64();
+        self.write(|conn| {
+            let AccountEmail { email, verified, .. } = match locked_email(conn, user)? {
+                Ok(found) => found,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let Some(email) = email.filter(|_| verified) else {
+                return Ok(Err(EmailRefusal::NotVerified));
+            };
+            let new = NewSecret {
+                kind: SecretKind::EmailChangeCode,
+                secret_hash: code_hash,
+                detail: None,
+                expires_ms,
+            };
+            issue_secret(conn, id, user, new)?;
+            Ok(Ok(email))
+        })
+    }
+
+    /// Checks `user`'s email-change code. Right: the code is used up and an `email_token`
+    /// (`token`) issued in its place; `true`. Wrong: the try is counted, and the
+    /// [`MAX_CODE_ATTEMPTS`]th wrong one deletes the code; `false`, as for no live code.
+    pub fn redeem_email_change_code(
+        &self,
+        user: UserId,
+        code_hash: &str,
+        now_ms: i64,
+        token: NewSecret<'_>,
+    ) -> Result<bool, StoreError> {
+        let id = self.ids.next_id().as_i64();
+        self.write(|conn| {
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+            let found = account_secrets::table
+                .filter(account_secrets::user_id.eq(user.as_i64()))
+                .filter(account_secrets::kind.eq(SecretKind::EmailChangeCode.as_str()))
+                .select(AccountSecret::as_select())
+                .first(conn)
+                .optional()?;
+            let Some(found) = found else { return Ok(false) };
+            if found.expires_ms <= now_ms {
+                diesel::delete(account_secrets::table.find(found.id)).execute(conn)?;
+                return Ok(false);
+            }
+            if !same(&found.secret_hash, code_hash) {
+                if bump_attempt(conn, found.id)? >= MAX_CODE_ATTEMPTS {
+                    diesel::delete(account_secrets::table.find(found.id)).execute(conn)?;
+                }
+                return Ok(false);
+            }
+            diesel::delete(account_secrets::table.find(found.id)).execute(conn)?;
+            issue_secret(conn, id, user, token)?;
+            Ok(true)
+        })
+    }
+
+    /// `POST /auth/verify`: uses up the verification token; when the address it was mailed to
+    /// is still the account's, marks it verified and records a new API token (`token_hash`).
+    /// `None` for a dead token, one that is not `user`'s, or a changed address (the token is
+    /// used up either way).
+    pub fn verify_email(
+        &self,
+        secret_hash: &str,
+        now_ms: i64,
+        user: UserId,
+        token_hash: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let token_id = TokenId(self.ids.next_id());
+        self.write(|conn| {
+            let Some(secret) = consume_secret(conn, SecretKind::EmailVerify, secret_hash, now_ms)?
+            else {
+                return Ok(None);
+            };
+            if secret.user() != user {
+                return Ok(None);
+            }
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+            let current = users::table
+                .find(user.as_i64())
+                .select(users::email_key)
+                .first::<Option<String>>(conn)
+                .optional()?
+                .flatten();
+            let mailed = secret.detail.as_deref().map(fold_case);
+            if current.is_none() || current != mailed {
+                return Ok(None);
+            }
+            diesel::update(users::table.find(user.as_i64()))
+                .set(users::verified.eq(true))
+                .execute(conn)?;
+            insert_token(conn, token_id, user, token_hash)?;
+            Ok(Some(user))
+        })
+    }
+
+    /// Whose live secret of `kind` this is, without using it up.
+    pub fn live_secret_owner(
+        &self,
+        kind: SecretKind,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<UserId>, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(peek_secret(&mut conn, kind, secret_hash, now_ms)?.map(|s| s.user()))
+    }
+
+    /// `POST /auth/forgot`: the person `login` names (username or email, ignoring case) and
+    /// their address, if they have one. Bots have no password to reset.
+    pub fn password_reset_account(
+        &self,
+        login: &str,
+    ) -> Result<Option<(UserId, String)>, StoreError> {
+        let key = fold_case(login);
+        let mut conn = self.conn()?;
+        let found = users::table
+            .filter(users::username_key.eq(&key).or(users::email_key.eq(&key)))
+            .filter(users::bot.eq(false))
+            .select((users::id, users::email))
+            .first::<(i64, Option<String>)>(&mut conn)
+            .optional()?;
+        Ok(found.and_then(|(id, email)| Some((UserId::from_i64(id), email?))))
+    }
+
+    /// Issues a reset token for `user` (replacing an earlier one); answers the address to mail
+    /// it to, `None` when the account has none (or is gone) meanwhile.
+    pub fn issue_password_reset(
+        &self,
+        user: UserId,
+        secret_hash: &str,
+        expires_ms: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let id = self.ids.next_id().as_i64();
+        self.write(|conn| {
+            let Ok(AccountEmail { email: Some(email), bot: false, .. }) = locked_email(conn, user)?
+            else {
+                return Ok(None);
+            };
+            let new = NewSecret {
+                kind: SecretKind::PasswordReset,
+                secret_hash,
+                detail: None,
+                expires_ms,
+            };
+            issue_secret(conn, id, user, new)?;
+            Ok(Some(email))
+        })
+    }
+
+    /// `POST /auth/reset`, before the password is hashed: whose live reset token this is,
+    /// with their username and email (the password rule's known words). Uses nothing up.
+    pub fn password_reset_owner(
+        &self,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(UserId, String, Option<String>)>, StoreError> {
+        let mut conn = self.conn()?;
+        let Some(secret) = peek_secret(&mut conn, SecretKind::PasswordReset, secret_hash, now_ms)?
+        else {
+            return Ok(None);
+        };
+        let found = users::table
+            .find(secret.user_id)
+            .select((users::username, users::email))
+            .first::<(String, Option<String>)>(&mut conn)
+            .optional()?;
+        Ok(found.map(|(username, email)| (secret.user(), username, email)))
+    }
+
+    /// `POST /auth/reset`: in one transaction, uses up the reset token, sets the password
+    /// hash, revokes every token of the account and records one new token (`token_hash`).
+    /// `None` when the token is no longer live (used concurrently, or expired meanwhile).
+    pub fn reset_password_with_token(
+        &self,
+        secret_hash: &str,
+        now_ms: i64,
+        password_hash: &str,
+        token_hash: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let token_id = TokenId(self.ids.next_id());
+        self.write(|conn| {
+            let Some(secret) =
+                consume_secret(conn, SecretKind::PasswordReset, secret_hash, now_ms)?
+            else {
+                return Ok(None);
+            };
+            let user = secret.user();
+            lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+            diesel::update(users::table.find(user.as_i64()))
+                .set(users::password_hash.eq(password_hash))
+                .execute(conn)?;
+            delete_user_tokens(conn, user)?;
+            insert_token(conn, token_id, user, token_hash)?;
+            Ok(Some(user))
+        })
+    }
+
+    /// Deletes every dead secret and outbox mail; answers how many of each.
+    pub fn purge_expired_secrets(&self, now_ms: i64) -> Result<(usize, usize), StoreError> {
+        self.write(|conn| {
+            let secrets = purge_expired(conn, now_ms)?;
+            let mails = crate::mail_outbox::purge_expired_mail(conn, now_ms)?;
+            Ok((secrets, mails))
+        })
+    }
+}
