@@ -415,3 +415,31 @@ async fn the_cli_sets_staff_acls_and_traits(app: TestApp) {
     let shown = me(&app, &token).await;
     assert_eq!((shown["is_staff"].clone(), shown["traits"].clone()), (json!(false), json!([])));
 }
+
+backend_test!(concurrent_password_changes_leave_one_password_and_its_token);
+async fn concurrent_password_changes_leave_one_password_and_its_token(app: TestApp) {
+    let (token, _) = app.register("racing").await;
+    let passwords = ["violet staple engine orbit", "copper lantern meadow drift"];
+    let answers = futures_util::future::join_all(
+        passwords
+            .iter()
+            .map(|new| patch(&app, &token, json!({"new_password": new, "password": PASSWORD}))),
+    )
+    .await;
+    // Each change is one transaction; the later one revokes the earlier one's token (or its
+    // request found its own token already revoked: 401).
+    let mut working = Vec::new();
+    for ((status, answer), new) in answers.iter().zip(passwords) {
+        assert!(matches!(status, 200 | 401), "{status}: {answer}");
+        if status == &200 {
+            let fresh = answer["token"].as_str().unwrap();
+            let (status, _) = app.as_user(fresh).get("/users/@me").call().await;
+            if status == 200 {
+                working.push(new);
+            }
+        }
+    }
+    assert_eq!(working.len(), 1, "exactly one answered token works: {answers:?}");
+    assert_eq!(app.try_login("racing", working[0]).await.0, 200, "and its password is the one");
+    app.as_user(&token).get("/users/@me").refusal(401, 0).await;
+}

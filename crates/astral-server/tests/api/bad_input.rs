@@ -205,6 +205,15 @@ fn body_targets(p: &People, fresh_name: &str) -> Vec<BodyTarget> {
             field: "display_name",
             auth: a,
         },
+        // issue 16 B: anonymous, and the same answer for any login.
+        BodyTarget {
+            method: "POST",
+            template: "/auth/forgot",
+            path: "/auth/forgot".into(),
+            valid: json!({"login": "nobody-at-all"}),
+            field: "login",
+            auth: None,
+        },
     ]
 }
 

@@ -463,3 +463,28 @@ async fn the_cli_prints_and_takes_the_outbox(app: TestApp) {
     assert!(out.status.success());
     assert!(out.stdout.is_empty(), "taken: {}", String::from_utf8_lossy(&out.stdout));
 }
+
+backend_test!(a_token_used_twice_at_once_works_once);
+async fn a_token_used_twice_at_once_works_once(app: TestApp) {
+    register_with_email(&app, "ada", "ada@example.com").await;
+    let verify = secret_in(&mail(&app, "verify", "ada@example.com").await.body);
+    app.anonymous().post("/auth/forgot").json(json!({"login": "ada"})).expect(200).await;
+    let reset = secret_in(&mail(&app, "reset", "ada@example.com").await.body);
+    let anonymous = app.anonymous();
+    let verify_body = json!({"token": verify});
+    let (a, b) = tokio::join!(
+        anonymous.post("/auth/verify").json(verify_body.clone()).call(),
+        anonymous.post("/auth/verify").json(verify_body).call(),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400], "{a:?} {b:?}");
+    let reset_body = json!({"token": reset, "password": "another fine passphrase"});
+    let (a, b) = tokio::join!(
+        anonymous.post("/auth/reset").json(reset_body.clone()).call(),
+        anonymous.post("/auth/reset").json(reset_body).call(),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400], "{a:?} {b:?}");
+}
