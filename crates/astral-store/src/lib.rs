@@ -8,8 +8,8 @@
 #[macro_use]
 mod records;
 
-mod accounts;
 pub mod account_secrets;
+mod accounts;
 mod admin;
 mod channels;
 mod conn;
@@ -35,10 +35,10 @@ mod users;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use accounts::{AccountRecord, PasswordChange};
 pub use account_secrets::{
     take_email_token, AccountSecret, EmailRefusal, NewSecret, SecretKind, MAX_CODE_ATTEMPTS,
 };
+pub use accounts::{AccountRecord, PasswordChange};
 pub use admin::{AdminUser, SuspendOutcome, Suspension, ADMIN_PAGE_MAX};
 pub use channels::{ChannelRecord, ChannelRefusal, ChannelRow, DM, GROUP_DM};
 pub use conn::{

@@ -161,6 +161,45 @@ async fn an_email_change_code_turns_into_an_email_token(app: TestApp) {
         .refusal(400, 50035)
         .await;
     assert_eq!(field_code(&again, "code"), "TOKEN_INVALID");
+
+    // PATCH /users/@me: a verified address changes only with the token (and the password).
+    let change = |token_field: Option<&str>| {
+        let mut body = json!({"email": "ada@new.example", "password": PASSWORD});
+        if let Some(t) = token_field {
+            body["email_token"] = json!(t);
+        }
+        body
+    };
+    let missing =
+        app.as_user(&token).patch("/users/@me").json(change(None)).refusal(400, 50035).await;
+    assert_eq!(field_code(&missing, "email_token"), "BASE_TYPE_REQUIRED");
+    let forged = app
+        .as_user(&token)
+        .patch("/users/@me")
+        .json(change(Some(&"x".repeat(43))))
+        .refusal(400, 50035)
+        .await;
+    assert_eq!(field_code(&forged, "email_token"), "TOKEN_INVALID");
+    assert_eq!(me(&app, &token).await["email"], "ada@example.com", "nothing changed");
+    let changed =
+        app.as_user(&token).patch("/users/@me").json(change(Some(email_token))).expect(200).await;
+    assert_eq!(changed["email"], "ada@new.example");
+    assert_eq!(changed["verified"], false);
+    assert_eq!(changed["required_actions"], json!(["REQUIRE_VERIFIED_EMAIL"]));
+    // The new address is mailed its verification token, which verifies it.
+    let verify = secret_in(&mail(&app, "verify", "ada@new.example").await.body);
+    app.anonymous().post("/auth/verify").json(json!({"token": verify})).expect(200).await;
+    assert_eq!(me(&app, &token).await["verified"], true);
+    // The email_token was used up by the change: it cannot move the address again.
+    let reused = app
+        .as_user(&token)
+        .patch("/users/@me")
+        .json(
+            json!({"email": "ada@third.example", "password": PASSWORD, "email_token": email_token}),
+        )
+        .refusal(400, 50035)
+        .await;
+    assert_eq!(field_code(&reused, "email_token"), "TOKEN_INVALID");
 }
 
 backend_test!(five_wrong_codes_end_the_code);

@@ -126,9 +126,9 @@ pub async fn update_my_user(
                 });
             }
             Ok(Json(match token {
-            Some(token) => wire::private_user_with_token(&user, token),
-            None => wire::private_user_with_profile(&user),
-        }))
+                Some(token) => wire::private_user_with_token(&user, token),
+                None => wire::private_user_with_profile(&user),
+            }))
         }
         Ok(Err(UserUpdateRefusal::FieldErrors(errors))) => Err(ApiError::form(errors)),
         Err(StoreError::Conflict(field)) => Err(conflict(field)),
