@@ -203,6 +203,15 @@ fn body_targets(p: &People, fresh_name: &str) -> Vec<BodyTarget> {
             path: format!("/members/{}", p.member.0),
             valid: json!({"display_name": "Shown Name"}),
             field: "display_name",
+            auth: a.clone(),
+        },
+        // issue 16 D: the valid body renames A's guild to its own name (no change).
+        BodyTarget {
+            method: "PATCH",
+            template: "/guilds/{guild_id}",
+            path: format!("/guilds/{}", p.guild),
+            valid: json!({"name": "Victim's"}),
+            field: "name",
             auth: a,
         },
         // issue 16 B: anonymous, and the same answer for any login.
@@ -1227,6 +1236,8 @@ fn id_and_query_cases(p: &People) -> Vec<Case> {
         ("DELETE", "/users/@me/relationships/{user_id}", "user_id", user),
         ("GET", "/users/{user_id}/profile", "user_id", user),
         ("GET", "/guilds/{guild_id}", "guild_id", guild),
+        // issue 16 D
+        ("DELETE", "/guilds/{guild_id}", "guild_id", guild),
         ("GET", "/users/@me/guilds/{guild_id}/member", "guild_id", guild),
         ("DELETE", "/users/@me/guilds/{guild_id}", "guild_id", guild),
         ("PUT", "/guilds/{guild_id}/members/{user_id}", "user_id", user),

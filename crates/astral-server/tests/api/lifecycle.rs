@@ -274,3 +274,25 @@ async fn racing_purges_purge_once(app: TestApp) {
     assert_eq!(purged, 1, "{outcomes:?}");
     assert!(app.store().lifecycle(user).unwrap().unwrap().deleted_ms.is_some());
 }
+
+backend_test!(no_login_racing_a_disable_keeps_a_working_token);
+async fn no_login_racing_a_disable_keeps_a_working_token(app: TestApp) {
+    let (token, _) = app.register("racer").await;
+    let body = json!({"login": "racer", "password": PASSWORD});
+    let logins: Vec<_> =
+        (0..6).map(|_| app.call("POST", "/auth/login", None, Some(body.clone()))).collect();
+    let disable = app.as_user(&token).post("/users/@me/disable").json(password()).call();
+    let (logins, disabled) =
+        futures_util::future::join(futures_util::future::join_all(logins), disable).await;
+    assert_eq!(disabled.0, 204, "{}", disabled.1);
+    for (status, answer) in logins {
+        // Before the disable (then revoked by it) or after it (refused: 20013).
+        match status {
+            200 => {
+                let issued = answer["token"].as_str().unwrap();
+                app.as_user(issued).get("/users/@me").refusal(401, 0).await;
+            }
+            _ => assert_eq!((status, answer["code"].as_i64()), (400, Some(20013)), "{answer}"),
+        }
+    }
+}
