@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::conn::{lock_rows, LockedRows};
 use crate::schema::{account_secrets, users};
-use crate::tokens::{delete_user_tokens, insert_token};
+use crate::tokens::insert_token;
 use crate::users::fold_case;
 use crate::{AnyConnection, Decided, Store, StoreError};
 
@@ -321,6 +321,9 @@ impl Store {
                 return Ok(None);
             }
             lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
+            if crate::lifecycle::lifecycle_of(conn, user)?.and_then(|l| l.refusal()).is_some() {
+                return Ok(None);
+            }
             let current = users::table
                 .find(user.as_i64())
                 .select(users::email_key)
@@ -431,11 +434,19 @@ impl Store {
             };
             let user = secret.user();
             lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
-            diesel::update(users::table.find(user.as_i64()))
-                .set(users::password_hash.eq(password_hash))
-                .execute(conn)?;
-            delete_user_tokens(conn, user)?;
-            insert_token(conn, token_id, user, token_hash)?;
+            // A disabled or deleting account is restored by logging in with `undelete`, not
+            // by a reset: it gets no token here (the reset token is used up all the same).
+            if crate::lifecycle::lifecycle_of(conn, user)?.and_then(|l| l.refusal()).is_some() {
+                return Ok(None);
+            }
+            // The one way a password is replaced (PATCH /users/@me does the same): hash,
+            // `password_last_changed_at`, every token revoked, one recorded.
+            let change = crate::PasswordChange {
+                password_hash: password_hash.to_owned(),
+                now_ms,
+                token_secret_hash: token_hash.to_owned(),
+            };
+            crate::accounts::replace_password(conn, user, token_id, &change)?;
             Ok(Some(user))
         })
     }

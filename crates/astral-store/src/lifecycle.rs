@@ -10,8 +10,9 @@ use diesel::prelude::*;
 use crate::channels::{leave_group, GROUP_DM};
 use crate::conn::{lock_rows, write_transaction, LockedRows};
 use crate::schema::{
-    bot_owners, channel_recipients, channels, guild_members, guilds, pride_flags, profile_members,
-    relationships, user_images, user_lifecycle, user_pride_flags, users,
+    account_secrets, bot_owners, channel_recipients, channels, guild_members, guilds, mail_outbox,
+    pride_flags, profile_members, relationships, user_accounts, user_images, user_lifecycle,
+    user_pride_flags, users,
 };
 use crate::short_ids::{with_fresh_short_id, USER_SHORT_ID};
 use crate::tokens::delete_user_tokens;
@@ -158,6 +159,12 @@ impl Store {
                 Lifecycle { disabled_ms: Some(now_ms), deletion_due_ms, deleted_ms: None },
             )?;
             let tokens_revoked = delete_user_tokens(conn, user)?;
+            // Mailed codes and tokens die with the sessions: none of them may bring a closed
+            // account back (logging in with `undelete` does).
+            diesel::delete(
+                account_secrets::table.filter(account_secrets::user_id.eq(user.as_i64())),
+            )
+            .execute(conn)?;
             Ok(Ok(AccountClosed { tokens_revoked }))
         })
     }
@@ -241,6 +248,18 @@ impl Store {
                     return Ok(PurgeOutcome::OwnsGuilds);
                 }
                 let id = user.as_i64();
+                // Mail still waiting in the outbox for the address goes with it.
+                let address: Option<String> =
+                    users::table.find(id).select(users::email).first(conn)?;
+                if let Some(address) = address {
+                    diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq(address)))
+                        .execute(conn)?;
+                }
+                diesel::delete(account_secrets::table.filter(account_secrets::user_id.eq(id)))
+                    .execute(conn)?;
+                // The private account fields (pronouns, flags, staff, acls, traits) all go.
+                diesel::delete(user_accounts::table.filter(user_accounts::user_id.eq(id)))
+                    .execute(conn)?;
                 diesel::update(users::table.find(id))
                     .set((
                         users::username.eq(DELETED_USER_NAME),

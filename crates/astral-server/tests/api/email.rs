@@ -275,6 +275,7 @@ async fn forgot_answers_alike_and_reset_revokes_every_token(app: TestApp) {
         assert_eq!(serde_json::to_value(&answer).unwrap(), json!({"method": "password_reset"}));
     }
     let reset = secret_in(&mail(&app, "reset", "ada@example.com").await.body);
+    let set_at = me(&app, &first).await["password_last_changed_at"].clone();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let resets: Vec<_> = outbox(&app).into_iter().filter(|m| m.kind == "reset").collect();
     assert_eq!(resets.len(), 1, "only ada's: {resets:?}");
@@ -311,6 +312,8 @@ async fn forgot_answers_alike_and_reset_revokes_every_token(app: TestApp) {
         .await;
     assert_eq!(answer["user_id"], id.as_str());
     let fresh = answer["token"].as_str().unwrap();
+    let changed = me(&app, fresh).await["password_last_changed_at"].clone();
+    assert!(changed.is_string() && changed != set_at, "{set_at} then {changed}");
     for old in [&first, &second] {
         assert_eq!(app.as_user(old).get("/users/@me").call().await.0, 401);
     }
@@ -325,6 +328,36 @@ async fn forgot_answers_alike_and_reset_revokes_every_token(app: TestApp) {
         .refusal(400, 50035)
         .await;
     assert_eq!(field_code(&answer, "token"), "TOKEN_INVALID", "single use");
+}
+
+backend_test!(closing_an_account_ends_its_mailed_tokens);
+async fn closing_an_account_ends_its_mailed_tokens(app: TestApp) {
+    let (token, _) = register_with_email(&app, "ada", "ada@example.com").await;
+    let verify = secret_in(&mail(&app, "verify", "ada@example.com").await.body);
+    app.anonymous().post("/auth/forgot").json(json!({"login": "ada"})).expect(200).await;
+    let reset = secret_in(&mail(&app, "reset", "ada@example.com").await.body);
+    app.as_user(&token)
+        .post("/users/@me/disable")
+        .json(json!({"password": PASSWORD}))
+        .expect(204)
+        .await;
+    // Neither mailed token brings the disabled account back with a session; logging in with
+    // `undelete` does.
+    let answer = app
+        .anonymous()
+        .post("/auth/reset")
+        .json(json!({"token": reset, "password": "another fine passphrase"}))
+        .refusal(400, 50035)
+        .await;
+    assert_eq!(field_code(&answer, "token"), "TOKEN_INVALID");
+    let answer = app
+        .anonymous()
+        .post("/auth/verify")
+        .json(json!({"token": verify}))
+        .refusal(400, 50035)
+        .await;
+    assert_eq!(field_code(&answer, "token"), "TOKEN_INVALID");
+    assert_eq!(app.try_login("ada", PASSWORD).await.0, 400, "still disabled, password unchanged");
 }
 
 async fn secrets_expire(db: TestDb) {

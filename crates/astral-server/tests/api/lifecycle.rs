@@ -173,7 +173,14 @@ async fn depart(app: &TestApp) -> Departure {
     }
     let me = app.as_user(&leaver);
     me.patch("/users/@me")
-        .json(json!({"bio": "gone soon", "avatar": crate::support::solid_png_uri([9, 9, 9, 255])}))
+        .json(json!({
+            "bio": "gone soon",
+            "avatar": crate::support::solid_png_uri([9, 9, 9, 255]),
+            "pronouns": "she/her",
+            "used_mobile_client": true,
+            "email": "leaver@example.com",
+            "password": PASSWORD,
+        }))
         .expect(200)
         .await;
     let dm =
@@ -183,6 +190,14 @@ async fn depart(app: &TestApp) -> Departure {
         .json(json!({"recipients": [stayer_id, third_id]}))
         .expect(200)
         .await;
+    // The address's verification mail is sent after the answer: wait for it, so the purge
+    // below meets it in the outbox.
+    for _ in 0..100 {
+        if !app.store().outbox(app.state.now_ms(), false).unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     me.post("/users/@me/delete").json(password()).expect(204).await;
     Departure {
         stayer,
@@ -194,8 +209,17 @@ async fn depart(app: &TestApp) -> Departure {
 }
 
 async fn check_purged(app: &TestApp, d: &Departure) {
-    // The name is free again.
-    app.register("leaver").await;
+    // The private account fields and the mailed secrets went with the data.
+    let id = astral_types::UserId::from_i64(d.leaver_id.parse().unwrap());
+    let account = app.store().account(id).unwrap();
+    assert_eq!((account.pronouns, account.used_mobile_client), (None, false));
+    assert!(app.store().outbox(app.state.now_ms(), false).unwrap().is_empty(), "no mail left");
+    // The name and the address are free again.
+    app.anonymous()
+        .post("/auth/register")
+        .json(json!({"username": "leaver", "password": PASSWORD, "email": "leaver@example.com"}))
+        .expect(201)
+        .await;
     // The friend sees "Deleted User", and the 1:1 DM is kept.
     let friends = app.as_user(&d.stayer).get("/users/@me/relationships").expect(200).await;
     let gone = friends.as_array().unwrap().iter().find(|r| r["id"] == json!(d.leaver_id)).unwrap();
