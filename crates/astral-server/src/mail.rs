@@ -206,8 +206,22 @@ pub async fn send(state: &AppState, mail: Mail) -> Result<(), MailError> {
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body)
                 .map_err(|e| MailError(format!("building the message: {e}")))?;
-            transport.send(message).await.map_err(|e| MailError(format!("smtp: {e}")))?;
-            Ok(())
+            let recipient = mail.to;
+            match transport.send(message).await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    // A permanent refusal (5xx: no such mailbox, say) marks the address as
+                    // bounced on the account that still has it; a passing failure does not.
+                    if e.is_permanent() {
+                        let marked =
+                            state.run(move |store| store.mark_email_bounced(&recipient)).await;
+                        if let Err(e) = marked {
+                            tracing::warn!(error = %e, "a bounced address was not recorded");
+                        }
+                    }
+                    Err(MailError(format!("smtp: {e}")))
+                }
+            }
         }
     }
 }

@@ -246,6 +246,28 @@ impl Store {
         self.set_account_fields(id, AccountChangeset { traits, ..AccountChangeset::default() })
     }
 
+    /// Records that mail to `address` was refused for good (an SMTP 5xx): the account whose
+    /// address it still is gets `email_bounced` (and so `REQUIRE_VERIFIED_EMAIL`) until its
+    /// email changes. `false` when no account has that address any more.
+    pub fn mark_email_bounced(&self, address: &str) -> Result<bool, StoreError> {
+        let key = crate::users::fold_case(address);
+        self.write(|conn| {
+            let Some(id) = users::table
+                .filter(users::email_key.eq(&key))
+                .select(users::id)
+                .first::<i64>(conn)
+                .optional()?
+            else {
+                return Ok(false);
+            };
+            lock_rows(conn, LockedRows::Users, &[id])?;
+            let changes =
+                AccountChangeset { email_bounced: Some(true), ..AccountChangeset::default() };
+            write_account(conn, UserId::from_i64(id), &changes)?;
+            Ok(true)
+        })
+    }
+
     fn set_account_fields(
         &self,
         id: UserId,

@@ -424,7 +424,8 @@ async fn mail_limit(db: TestDb) {
 }
 backend_db_test!(mails_are_limited_per_account, mail_limit);
 
-/// A minimal SMTP server: accepts every mail and records each message's DATA.
+/// A minimal SMTP server: accepts every mail and records each message's DATA, but refuses
+/// for good (550) any recipient whose address contains "bounce".
 async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -443,6 +444,8 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
                     let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO")
                     {
                         b"250 sink\r\n"
+                    } else if command.starts_with("RCPT") && command.contains("BOUNCE") {
+                        b"550 5.1.1 no such mailbox\r\n"
                     } else if command.starts_with("DATA") {
                         write.write_all(b"354 go ahead\r\n").await.unwrap();
                         let mut data = String::new();
@@ -497,6 +500,29 @@ async fn smtp_delivery(db: TestDb) {
     let secret = secret_in(&data);
     app.anonymous().post("/auth/verify").json(json!({"token": secret})).expect(200).await;
     assert_eq!(me(&app, &token).await["verified"], true);
+
+    // An address the server refuses for good (550) is marked bounced on the account, which
+    // then has to verify an address again; a new address clears it.
+    let (token, _) = register_with_email(&app, "bea", "bounce@example.com").await;
+    let mut bounced = Value::Null;
+    for _ in 0..100 {
+        bounced = me(&app, &token).await;
+        if bounced["email_bounced"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(bounced["email_bounced"], true, "{bounced}");
+    assert_eq!(bounced["required_actions"], json!(["REQUIRE_VERIFIED_EMAIL"]));
+    let (status, answer) = app.as_user(&token).post("/auth/verify/resend").call().await;
+    assert_eq!(status, 503, "{answer}");
+    let changed = app
+        .as_user(&token)
+        .patch("/users/@me")
+        .json(json!({"email": "bea@example.com", "password": PASSWORD}))
+        .expect(200)
+        .await;
+    assert_eq!(changed["email_bounced"], false);
 }
 backend_db_test!(mail_goes_through_smtp_when_configured, smtp_delivery);
 
