@@ -59,24 +59,26 @@ impl Default for AccountRecord {
     }
 }
 
-/// What one write sets on the row (`None`: unchanged).
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = user_accounts)]
-pub(crate) struct AccountChangeset {
-    pub pronouns: Option<Option<String>>,
-    pub password_changed_ms: Option<Option<i64>>,
-    pub premium_badge_hidden: Option<bool>,
-    pub premium_badge_masked: Option<bool>,
-    pub premium_badge_timestamp_hidden: Option<bool>,
-    pub premium_badge_sequence_hidden: Option<bool>,
-    pub premium_enabled_override: Option<bool>,
-    pub has_dismissed_premium_onboarding: Option<bool>,
-    pub has_unread_gift_inventory: Option<bool>,
-    pub used_mobile_client: Option<bool>,
-    pub is_staff: Option<bool>,
-    pub email_bounced: Option<bool>,
-    pub acls: Option<String>,
-    pub traits: Option<String>,
+astral_types::partial_update! {
+    /// What one write sets on the row (`None`: unchanged).
+    #[derive(Debug, Clone, Default, AsChangeset)]
+    #[diesel(table_name = user_accounts)]
+    pub(crate) struct AccountChangeset {
+        pub pronouns: Option<Option<String>>,
+        pub password_changed_ms: Option<Option<i64>>,
+        pub premium_badge_hidden: Option<bool>,
+        pub premium_badge_masked: Option<bool>,
+        pub premium_badge_timestamp_hidden: Option<bool>,
+        pub premium_badge_sequence_hidden: Option<bool>,
+        pub premium_enabled_override: Option<bool>,
+        pub has_dismissed_premium_onboarding: Option<bool>,
+        pub has_unread_gift_inventory: Option<bool>,
+        pub used_mobile_client: Option<bool>,
+        pub is_staff: Option<bool>,
+        pub email_bounced: Option<bool>,
+        pub acls: Option<String>,
+        pub traits: Option<String>,
+    }
 }
 
 impl AccountChangeset {
@@ -104,43 +106,6 @@ impl AccountChangeset {
             used_mobile_client,
             ..AccountChangeset::default()
         }
-    }
-
-    fn is_empty(&self) -> bool {
-        let AccountChangeset {
-            pronouns,
-            password_changed_ms,
-            premium_badge_hidden,
-            premium_badge_masked,
-            premium_badge_timestamp_hidden,
-            premium_badge_sequence_hidden,
-            premium_enabled_override,
-            has_dismissed_premium_onboarding,
-            has_unread_gift_inventory,
-            used_mobile_client,
-            is_staff,
-            email_bounced,
-            acls,
-            traits,
-        } = self;
-        pronouns.is_none()
-            && password_changed_ms.is_none()
-            && [
-                premium_badge_hidden,
-                premium_badge_masked,
-                premium_badge_timestamp_hidden,
-                premium_badge_sequence_hidden,
-                premium_enabled_override,
-                has_dismissed_premium_onboarding,
-                has_unread_gift_inventory,
-                used_mobile_client,
-                is_staff,
-                email_bounced,
-            ]
-            .iter()
-            .all(|b| b.is_none())
-            && acls.is_none()
-            && traits.is_none()
     }
 }
 

@@ -542,6 +542,13 @@ impl Call<'_> {
         let token = self.authorization.as_deref();
         self.app.refusal(self.method, &self.path, token, self.body, (status, code)).await
     }
+
+    /// Must be refused 400 / 50035 with an error on `field`; returns that error's code.
+    pub async fn field_error(self, field: &str) -> String {
+        let answer = self.refusal(400, 50035).await;
+        let code = answer["errors"][field]["_errors"][0]["code"].as_str();
+        code.unwrap_or_else(|| panic!("no `{field}` error in {answer}")).to_owned()
+    }
 }
 
 impl Drop for TestApp {
