@@ -126,7 +126,12 @@ impl LoginRequest {
         let password = form.required_string("password");
         // issue 16 D
         let undelete = match form.value("undelete") {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
+            // The contract's `undelete` is a boolean, not nullable: null is refused like any
+            // other wrong type.
+            Some(Value::Null) => {
+                Err(form.refuse("undelete", "BASE_TYPE_REQUIRED", "This field cannot be null"))
+            }
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(_) => {
                 Err(form.refuse("undelete", "BOOLEAN_TYPE_CONVERT", "Value must be a boolean."))

@@ -98,7 +98,11 @@ impl UpdateGuildRequest {
             name.map(|n| GUILD_NAME_LENGTH.check(form.errors(), "name", n)).transpose()
         });
         let owner_id = match form.value("owner_id") {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
+            // A guild always has an owner: null is no owner to transfer to.
+            Some(Value::Null) => {
+                Err(form.refuse("owner_id", "BASE_TYPE_REQUIRED", "This field cannot be null"))
+            }
             Some(Value::String(s)) if s.parse::<Snowflake>().is_ok() => {
                 Ok(s.parse::<Snowflake>().ok().map(UserId))
             }

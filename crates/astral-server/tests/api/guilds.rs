@@ -397,6 +397,7 @@ async fn only_the_owner_modifies_or_deletes_a_guild(app: TestApp) {
         (json!({"owner_id": helper_bot_id}), "owner_id"),
         (json!({"owner_id": "1"}), "owner_id"),
         (json!({"owner_id": "not an id"}), "owner_id"),
+        (json!({"owner_id": null}), "owner_id"),
         (json!({"name": "x"}), "name"),
     ] {
         let refused = app.as_user(&owner).patch(&path).json(body).refusal(400, 50035).await;

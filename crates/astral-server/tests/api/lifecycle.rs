@@ -50,6 +50,10 @@ async fn disabling_needs_the_password_and_revokes_every_token(app: TestApp) {
     .await;
     let (status, _) = login_with(&app, "quitter", false).await;
     assert_eq!(status, 400);
+    // `undelete` is a boolean: null is refused, not read as false.
+    let body = json!({"login": "quitter", "password": PASSWORD, "undelete": null});
+    let answer = app.anonymous().post("/auth/login").json(body).field_error("undelete").await;
+    assert_eq!(answer, "BASE_TYPE_REQUIRED");
     // `undelete` restores it.
     let (status, restored) = login_with(&app, "quitter", true).await;
     assert_eq!(status, 200, "{restored}");
