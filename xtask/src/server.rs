@@ -220,9 +220,12 @@ impl Server {
             .output()
             .map_err(|e| e.to_string())?;
         if !output.status.success() {
+            // The status and both streams: a run once failed here with an empty stderr.
             return Err(format!(
-                "astral users create --bot failed: {}",
-                String::from_utf8_lossy(&output.stderr)
+                "astral users create --bot failed ({}): stderr: {} stdout: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr),
+                String::from_utf8_lossy(&output.stdout)
             ));
         }
         let line: Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
