@@ -321,6 +321,34 @@ impl Limiter {
         Check { decision: decisions[shown], bucket_id: bucket_id(names[shown].0), now_us, refusal }
     }
 
+    /// Gives back what [`Limiter::check`] charged a request of `subject` (its global or
+    /// per-address bucket, and its route's): for an answer that is a step of a protocol, not a
+    /// request of its own. The MFA-required 401 (60003) is one: the client finishes the
+    /// challenge and sends the same request again at once, which a route bucket of one per
+    /// ten seconds (`PATCH /users/@me`) would otherwise refuse (issue 16 C).
+    pub async fn refund_request(&self, method: &str, path: &str, subject: &Subject) {
+        let subject_key = subject.key();
+        let (primary_name, primary_quota) = match subject {
+            Subject::Token(_) => ("global", self.config.global),
+            Subject::Address(_) => ("unauthenticated", self.config.unauthenticated),
+        };
+        let mut buckets = vec![Bucket {
+            key: self.key(primary_name, &subject_key),
+            quota: primary_quota,
+            charge: true,
+        }];
+        if let Some(route) =
+            self.config.routes.iter().find(|r| r.method == method && r.path == path)
+        {
+            buckets.push(Bucket {
+                key: self.key(route.name, &subject_key),
+                quota: route.quota,
+                charge: true,
+            });
+        }
+        self.run_refund(&buckets).await;
+    }
+
     /// Counts an invalid answer (401, 403, or a 429 not caused by the invalid-request limit
     /// itself) against the subject.
     pub async fn record_invalid(&self, subject: &Subject) {

@@ -168,6 +168,8 @@ pub fn open_store(settings: &Settings) -> Result<Store, String> {
 }
 
 fn serve(settings: Settings, store: Store) -> Result<(), String> {
+    // issue 16 C: before binding, so a wrong key stops every instance at once, visibly.
+    crate::mfa::check_key(&store, settings.mfa_key.as_ref())?;
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
     let metrics_listener = match &settings.metrics_bind {
@@ -215,6 +217,8 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         // issue 16 D
         deletion_grace_ms: i64::try_from(settings.deletion_grace.as_millis()).unwrap_or(i64::MAX),
         mailer: Arc::new(crate::mail::Mailer::new(&settings.mail)?),
+        // issue 16 C
+        mfa_key: settings.mfa_key.clone(),
     });
     state.metrics.observe(&state.store, &state.images);
     tracing::info!(%address, database = backend, mail = state.mailer.describe(), "listening; Swagger UI at http://{address}/docs/");

@@ -183,6 +183,10 @@ pub struct SettingsArgs {
     /// Per target account: mails sent to it (verification, email-change codes, password resets) [default: 5/1h].
     #[arg(long, env = "ASTRAL_RATE_LIMIT_MAIL_PER_ACCOUNT", hide_env_values = true)]
     pub rate_limit_mail_per_account: Option<String>,
+    // issue 16 C
+    /// Key sealing TOTP secrets and backup codes: 32 bytes of base64, the same on every instance; `astral mfa-key` prints a new one [default: none, two-factor authentication cannot be enabled].
+    #[arg(long, env = "ASTRAL_MFA_KEY", hide_env_values = true)]
+    pub mfa_key: Option<String>,
 }
 
 /// `deletion_grace_hours`' default: 14 days, as Fluxer's grace period.
@@ -238,6 +242,9 @@ pub struct Settings {
     pub purge_interval: Option<Duration>,
     /// Where account mail goes (SMTP or the outbox) and its From header.
     pub mail: crate::mail::MailSettings,
+    // issue 16 C
+    /// The key two-factor secrets are sealed with; `None`: not configured.
+    pub mfa_key: Option<crate::crypto::MfaKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -435,6 +442,14 @@ impl SettingsArgs {
                 pick!(mail_from),
             )
             .map_err(|(key, message)| invalid(key, &message))?,
+            // issue 16 C
+            mfa_key: match pick!(mfa_key).filter(|k| !k.trim().is_empty()) {
+                Some(text) => Some(
+                    crate::crypto::MfaKey::from_base64(&text)
+                        .map_err(|message| invalid("mfa_key", &message))?,
+                ),
+                None => None,
+            },
         })
     }
 }

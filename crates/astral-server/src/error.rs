@@ -91,6 +91,10 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = response.json(self.kind.body());
+        // issue 16 C: the client finishes the challenge and retries (crate::ratelimit).
+        if matches!(self.kind, ErrorKind::MfaRequired(_)) {
+            response.extensions_mut().insert(crate::ratelimit::ProtocolStep);
+        }
         // The cause goes on the request's log line (crate::request_log), with its request id;
         // refusals (4xx) are the client's doing and need no cause there.
         if matches!(self.kind, ErrorKind::Internal | ErrorKind::Unavailable) {

@@ -11,11 +11,15 @@ pub mod auth;
 pub mod body;
 pub mod cli;
 pub mod config;
+// issue 16 C
+pub mod crypto;
 pub mod error;
 pub mod handlers;
 pub mod mail;
 pub mod methods;
 pub mod metrics;
+// issue 16 C
+pub mod mfa;
 pub mod openapi;
 pub mod pool;
 pub mod query;

@@ -99,16 +99,28 @@ pub async fn rate_limit(
         return Ok(req.into_response(refused(refusal, &check)));
     }
 
+    let method = req.method().as_str().to_owned();
     let mut response = next.call(req).await?.map_into_boxed_body();
     // A handler that refused with a bucket of its own (failed logins) has described it.
     if !response.headers().contains_key("x-ratelimit-limit") {
         describe(response.headers_mut(), &check);
+    }
+    // issue 16 C: the MFA-required answer is a step of the protocol, not a failure: it neither
+    // counts as an invalid request nor uses up the route's bucket for the retry that follows.
+    if response.response().extensions().get::<ProtocolStep>().is_some() {
+        limiter.refund_request(&method, &path, &subject).await;
+        return Ok(response);
     }
     if matches!(response.status().as_u16(), 401 | 403 | 429) {
         limiter.record_invalid(&subject).await;
     }
     Ok(response)
 }
+
+/// Marks an answer that is a step of a protocol the client goes on with (the MFA-required
+/// 401): the middleware gives its charge back and does not count it as invalid.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolStep;
 
 /// A 429 for `refusal`, with the headers of the bucket that refused.
 pub fn refused(refusal: &Refusal, check: &Check) -> HttpResponse {

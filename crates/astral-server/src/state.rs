@@ -42,6 +42,9 @@ pub struct AppState {
     pub deletion_grace_ms: i64,
     /// Where account mail goes: SMTP or the outbox table (`crate::mail`; issue 16 B).
     pub mailer: Arc<crate::mail::Mailer>,
+    // issue 16 C
+    /// The key two-factor secrets are sealed with (`mfa_key`); `None`: MFA cannot be enabled.
+    pub mfa_key: Option<crate::crypto::MfaKey>,
 }
 
 impl AppState {

@@ -128,7 +128,8 @@ pub fn private_user_with_profile(record: &PrivateUserRecord) -> PrivateUserWithP
         avatar_color: mean_colour,
         banner_color: default_banner_colour,
         phone: None,
-        authenticator_types: Vec::new(),
+        // Discord's numbering: 2 is TOTP (Fluxer's is 0; docs/api.md's seed conflicts).
+        authenticator_types: if user.mfa_enabled { vec![2] } else { Vec::new() },
         is_staff: account.is_staff,
         acls: account.acls.0.clone(),
         traits: account.traits.0.clone(),

@@ -25,6 +25,13 @@ pub enum SecretKind {
     EmailChangeToken,
     /// `POST /auth/reset`'s token.
     PasswordReset,
+    // issue 16 C
+    /// The `ticket` a login answers when the account has MFA on, for `POST /auth/mfa/totp`.
+    MfaLoginTicket,
+    /// The `ticket` of an MFA-required answer (60003), for `POST /mfa/finish`.
+    MfaTicket,
+    /// The token `POST /mfa/finish` answers, sent back as `X-Discord-MFA-Authorization`.
+    MfaAuthorization,
 }
 
 impl SecretKind {
@@ -34,6 +41,9 @@ impl SecretKind {
             SecretKind::EmailChangeCode => "email_change_code",
             SecretKind::EmailChangeToken => "email_change_token",
             SecretKind::PasswordReset => "password_reset",
+            SecretKind::MfaLoginTicket => "mfa_login_ticket",
+            SecretKind::MfaTicket => "mfa_ticket",
+            SecretKind::MfaAuthorization => "mfa_authorization",
         }
     }
 }
@@ -449,6 +459,48 @@ impl Store {
             crate::accounts::replace_password(conn, user, token_id, &change)?;
             Ok(Some(user))
         })
+    }
+
+    // issue 16 C: tickets and the MFA authorization token.
+
+    /// Issues `new` for `user`, replacing the user's live secret of that kind.
+    pub fn issue_account_secret(&self, user: UserId, new: NewSecret<'_>) -> Result<(), StoreError> {
+        let id = self.ids.next_id().as_i64();
+        self.write(|conn| Ok(issue_secret(conn, id, user, new)?))
+    }
+
+    /// The live secret of `kind` with this hash, without using it up.
+    pub fn live_secret(
+        &self,
+        kind: SecretKind,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<AccountSecret>, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(peek_secret(&mut conn, kind, secret_hash, now_ms)?)
+    }
+
+    /// Counts a wrong code against the secret `id` (a ticket); the [`MAX_CODE_ATTEMPTS`]th
+    /// deletes it. Answers whether it is gone.
+    pub fn count_wrong_code(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            if bump_attempt(conn, id)? >= MAX_CODE_ATTEMPTS {
+                diesel::delete(account_secrets::table.find(id)).execute(conn)?;
+                return Ok(true);
+            }
+            Ok(false)
+        })
+    }
+
+    /// Uses up the live secret of `kind` with this hash; answers whose it was (`None`: unknown,
+    /// expired, or used concurrently).
+    pub fn use_secret(
+        &self,
+        kind: SecretKind,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<UserId>, StoreError> {
+        self.write(|conn| Ok(consume_secret(conn, kind, secret_hash, now_ms)?.map(|s| s.user())))
     }
 
     /// Deletes every dead secret and outbox mail; answers how many of each.

@@ -20,6 +20,7 @@ mod guilds;
 pub mod lifecycle;
 mod mail_outbox;
 mod members;
+pub mod mfa;
 mod migrate;
 mod pride_flags;
 mod relationships;
@@ -56,6 +57,7 @@ pub use members::{
     MemberKey, MemberPage, MemberRefusal, NewProfileMember, ProfileMemberChanges,
     ProfileMemberRecord,
 };
+pub use mfa::{BackupCodeRecord, MfaRecord, MfaRefusal, TotpEnable, BACKUP_CODE_COUNT};
 pub use pride_flags::{NewPrideFlagRecord, PrideFlagEdit, PrideFlagRecord, PrideFlagRefusal};
 pub use relationships::{FriendRequestRefusal, Relationship, RelationshipKind};
 pub use short_ids::{

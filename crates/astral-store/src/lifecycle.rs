@@ -260,6 +260,8 @@ impl Store {
                 // The private account fields (pronouns, flags, staff, acls, traits) all go.
                 diesel::delete(user_accounts::table.filter(user_accounts::user_id.eq(id)))
                     .execute(conn)?;
+                // issue 16 C: the authenticator and its backup codes.
+                crate::mfa::delete_mfa(conn, user)?;
                 diesel::update(users::table.find(id))
                     .set((
                         users::username.eq(DELETED_USER_NAME),

@@ -72,6 +72,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     // issue 16 B
     account_secrets,
     mail_outbox,
+    // issue 16 C
+    user_mfa,
+    mfa_backup_codes,
 );
 
 diesel::table! {
@@ -268,3 +271,26 @@ diesel::table! {
         expires_ms -> BigInt,
     }
 }
+
+// issue 16 C: two-factor authentication (sealed TOTP secrets and backup codes).
+diesel::table! {
+    user_mfa (user_id) {
+        user_id -> BigInt,
+        totp_secret -> Text,
+        totp_last_step -> BigInt,
+        enabled_ms -> BigInt,
+    }
+}
+
+diesel::joinable!(user_mfa -> users (user_id));
+
+diesel::table! {
+    mfa_backup_codes (user_id, position) {
+        user_id -> BigInt,
+        position -> Integer,
+        code -> Text,
+        consumed -> Bool,
+    }
+}
+
+diesel::joinable!(mfa_backup_codes -> users (user_id));

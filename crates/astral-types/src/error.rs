@@ -165,6 +165,20 @@ error_catalogue! {
     /// `POST /users/@me/disable` while the caller owns guilds.
     OwnsGuildsCannotDisable = 400, 40015,
         "You must transfer ownership of any owned guilds before disabling your account.";
+    // issue 16 C: two-factor authentication (docs/accounts.md#two-factor-authentication).
+    /// `POST /users/@me/mfa/totp/enable` while TOTP is on.
+    MfaAlreadyEnabled = 400, 60001, "This account is already enrolled in two-factor authentication.";
+    /// Disabling TOTP, or reading backup codes, while it is off.
+    MfaNotEnabled = 400, 60002, "This account is not enrolled in two-factor authentication.";
+    /// A sensitive change by an account with MFA on, without a proof: the body's `mfa` carries a
+    /// ticket for `POST /mfa/finish`. Never counted as an invalid request (docs/rate-limits.md).
+    MfaRequired(crate::mfa::MfaChallenge) = 401, 60003, "Two factor is required for this operation";
+    /// Enabling TOTP without a valid base32 `secret` (16 to 64 characters).
+    InvalidMfaSecret = 400, 60005, "Invalid two-factor secret";
+    /// An unknown, expired or used-up MFA ticket.
+    InvalidMfaTicket = 400, 60006, "Invalid two-factor auth ticket";
+    /// A wrong, reused or malformed TOTP or backup code.
+    InvalidMfaCode = 400, 60008, "Invalid two-factor code";
 }
 
 impl ErrorKind {
@@ -177,6 +191,7 @@ impl ErrorKind {
             errors: None,
             retry_after: None,
             global: None,
+            mfa: None,
         };
         // Only these kinds carry details (see the table).
         match self {
@@ -187,6 +202,7 @@ impl ErrorKind {
                 body.retry_after = Some(limit.retry_after_ms as f64 / 1000.0);
                 body.global = Some(limit.global);
             }
+            ErrorKind::MfaRequired(challenge) => body.mfa = Some(challenge.clone()),
             ErrorKind::ShortIdRerollTooSoon(cooldown) => {
                 body.retry_after = Some(cooldown.retry_after_ms as f64 / 1000.0);
             }
@@ -243,6 +259,9 @@ optional_fields! {
         pub retry_after: Option<f64>,
         /// Whether the global rate limit was hit (429 only).
         pub global: Option<bool>,
+        /// What an MFA-required answer (401, 60003) asks for: a ticket for `POST /mfa/finish`
+        /// and the methods that finish it.
+        pub mfa: Option<crate::mfa::MfaChallenge>,
     }
 }
 

@@ -24,6 +24,8 @@ pub mod guild;
 pub mod ids;
 pub mod locale;
 pub mod member;
+// issue 16 C
+pub mod mfa;
 pub mod partial;
 pub mod password;
 pub mod pride_flag;

@@ -471,7 +471,7 @@ request_with_profile_lists! {
         pub used_mobile_client: Option<bool>,
         #[schema(schema_with = mfa_method_schema)]
         pub mfa_method: Option<String>,
-        #[schema(schema_with = mfa_not_supported_string)]
+        #[schema(schema_with = mfa_code_schema)]
         pub mfa_code: Option<String>,
         #[schema(schema_with = webauthn_response_schema)]
         pub webauthn_response: Option<Value>,
@@ -546,15 +546,23 @@ fn mfa_method_schema() -> ObjectBuilder {
         .schema_type(Type::String)
         .enum_values(Some(["totp", "sms", "webauthn"]))
         .description(Some(
-            "Fluxer's inline two-factor proof. This server has no two-factor authentication yet: \
-             any value is 50035 `MFA_METHOD_NOT_SUPPORTED`.",
+            "Fluxer's inline second factor, with `mfa_code`: `totp` (a TOTP or backup code). \
+             `sms` and `webauthn` are 50035 `MFA_METHOD_NOT_SUPPORTED`: this server offers \
+             neither.",
         ))
+}
+
+fn mfa_code_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).description(Some(
+        "Fluxer's inline second factor: a TOTP code (6 digits) or a backup code, in place of the \
+         `X-Discord-MFA-Authorization` header when the account has two-factor authentication on \
+         (a wrong one is 400 / 60008).",
+    ))
 }
 
 fn mfa_not_supported_string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String).description(Some(
-        "Not supported by this server (no two-factor authentication yet): 50035 \
-         `MFA_METHOD_NOT_SUPPORTED`.",
+        "Not supported by this server (no WebAuthn): 50035 `MFA_METHOD_NOT_SUPPORTED`.",
     ))
 }
 
@@ -710,11 +718,11 @@ struct AccountDraft {
     accent_color: Result<Option<Option<i32>>, Invalid>,
     pronouns: Result<Option<Option<String>>, Invalid>,
     toggles: Result<AccountToggles, Invalid>,
-    mfa: Result<(), Invalid>,
+    mfa_code: Result<Option<String>, Invalid>,
 }
 
-/// The MFA proofs Fluxer takes inline; this server has no MFA yet.
-const MFA_FIELDS: [&str; 4] = ["mfa_method", "mfa_code", "webauthn_response", "webauthn_challenge"];
+/// The WebAuthn proofs Fluxer takes inline; this server has no WebAuthn.
+const WEBAUTHN_FIELDS: [&str; 2] = ["webauthn_response", "webauthn_challenge"];
 
 impl AccountDraft {
     fn read(form: &mut FormReader<'_>) -> AccountDraft {
@@ -772,13 +780,29 @@ impl AccountDraft {
             },
         };
         let toggles = AccountToggles::read(form);
-        let mut mfa = Ok(());
-        for name in MFA_FIELDS {
+        // Fluxer's inline second factor: `mfa_method: "totp"` with `mfa_code` (a TOTP or backup
+        // code); SMS and WebAuthn are not offered here.
+        let mut mfa_code = match form.optional_string("mfa_method") {
+            Ok(None) => Ok(None),
+            Ok(Some(method)) if method == crate::mfa::TOTP => Ok(None),
+            Ok(Some(_)) => Err(form.refuse(
+                "mfa_method",
+                MFA_METHOD_NOT_SUPPORTED,
+                "This server does not support SMS or WebAuthn two-factor authentication.",
+            )),
+            Err(invalid) => Err(invalid),
+        };
+        let code = form.optional_string("mfa_code");
+        mfa_code = match (mfa_code, code) {
+            (Ok(_), Ok(code)) => Ok(code),
+            (Err(invalid), _) | (_, Err(invalid)) => Err(invalid),
+        };
+        for name in WEBAUTHN_FIELDS {
             if form.value(name).is_some_and(|v| !v.is_null()) {
-                mfa = Err(form.refuse(
+                mfa_code = Err(form.refuse(
                     name,
                     MFA_METHOD_NOT_SUPPORTED,
-                    "This server does not support two-factor authentication yet.",
+                    "This server does not support SMS or WebAuthn two-factor authentication.",
                 ));
             }
         }
@@ -791,7 +815,7 @@ impl AccountDraft {
             accent_color,
             pronouns,
             toggles,
-            mfa,
+            mfa_code,
         }
     }
 }
@@ -864,6 +888,8 @@ pub struct SensitiveUpdate {
     pub new_password: Option<String>,
     pub email: Option<String>,
     pub email_token: Option<String>,
+    /// Fluxer's inline second factor (`mfa_code`, with `mfa_method: "totp"` or none).
+    pub mfa_code: Option<String>,
 }
 
 /// Which of a field's two names to read: `name` if only the alias was sent, `canonical`
@@ -1055,14 +1081,12 @@ impl UserUpdateDraft {
                     pronouns: account.pronouns?,
                     toggles: account.toggles?,
                 },
-                sensitive: {
-                    account.mfa?;
-                    SensitiveUpdate {
-                        password: account.password?,
-                        new_password: account.new_password?,
-                        email: account.email?,
-                        email_token: account.email_token?,
-                    }
+                sensitive: SensitiveUpdate {
+                    password: account.password?,
+                    new_password: account.new_password?,
+                    email: account.email?,
+                    email_token: account.email_token?,
+                    mfa_code: account.mfa_code?,
                 },
             })
         })

@@ -26,6 +26,9 @@ pub(crate) type State = web::Data<AppState>;
 pub(crate) struct Authed {
     pub(crate) state: State,
     pub(crate) caller: Caller,
+    /// `X-Discord-MFA-Authorization`: the token `POST /mfa/finish` answered, sent back with
+    /// the request that was refused with 60003 (`crate::reauth`; issue 16 C).
+    pub(crate) mfa_authorization: Option<String>,
 }
 
 impl Authed {
@@ -52,7 +55,16 @@ impl FromRequest for Authed {
         // Each extracted exactly as when a handler took them one by one.
         let state = State::from_request(req, payload);
         let caller = Caller::from_request(req, payload);
-        Box::pin(async move { Ok(Authed { state: state.await?, caller: caller.await? }) })
+        let mfa_authorization = req
+            .headers()
+            .get(crate::reauth::MFA_AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
+        Box::pin(async move {
+            Ok(Authed { state: state.await?, caller: caller.await?, mfa_authorization })
+        })
     }
 }
 

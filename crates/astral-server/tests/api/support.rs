@@ -140,6 +140,9 @@ pub struct TestOptions {
     pub deletion_grace_ms: i64,
     /// Where account mail goes: the outbox unless a test sets `smtp_url` (issue 16 B).
     pub mail: astral_server::mail::MailSettings,
+    // issue 16 C
+    /// The MFA sealing key: a fixed test key unless a test sets `None` (not configured).
+    pub mfa_key: Option<astral_server::crypto::MfaKey>,
 }
 
 impl Default for TestOptions {
@@ -158,6 +161,8 @@ impl Default for TestOptions {
             deletion_grace_ms: astral_server::config::DEFAULT_DELETION_GRACE_HOURS as i64
                 * 3_600_000,
             mail: astral_server::mail::MailSettings::default(),
+            // issue 16 C
+            mfa_key: Some(test_mfa_key()),
         }
     }
 }
@@ -236,6 +241,7 @@ impl TestApp {
             // issue 16 D
             deletion_grace_ms: options.deletion_grace_ms,
             mailer: Arc::new(astral_server::mail::Mailer::new(&options.mail).expect("mailer")),
+            mfa_key: options.mfa_key.clone(),
         });
         state.metrics.observe(&state.store, &state.images);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -894,4 +900,12 @@ pub fn contract_properties(schema_name: &str) -> std::collections::BTreeSet<Stri
     let mut out = std::collections::BTreeSet::new();
     collect(&CONTRACT_AS_JSON_SCHEMA["components"]["schemas"][schema_name], &mut out);
     out
+}
+
+// issue 16 C
+/// The MFA key of test apps: fixed, so process tests can seal and open with it too.
+pub const TEST_MFA_KEY: &str = "dGVzdC1tZmEta2V5LW9mLWFzdHJhbC0zMi1ieXRlcyE=";
+
+pub fn test_mfa_key() -> astral_server::crypto::MfaKey {
+    astral_server::crypto::MfaKey::from_base64(TEST_MFA_KEY).expect("the test MFA key")
 }

@@ -7,6 +7,7 @@ use crate::body::JsonBody;
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::relationships::BotsRefused;
 use crate::handlers::{no_content, Authed, Reply};
+use crate::reauth::{self, Needs, Proofs};
 
 /// Disable the current account.
 ///
@@ -36,7 +37,8 @@ pub(crate) async fn close_my_account(cx: Authed, body: JsonBody, delete: bool) -
     let me = cx.users_only()?;
     let AccountPasswordRequest { password } =
         AccountPasswordRequest::read(&body.0).map_err(ApiError::form)?;
-    crate::reauth::require_password(&cx, password).await?;
+    let proofs = Proofs { password, mfa_code: None };
+    reauth::reauthenticate(&cx, Needs::PasswordOrMfa, proofs).await?;
     let now_ms = cx.state.now_ms();
     let due = delete.then(|| now_ms.saturating_add(cx.state.deletion_grace_ms));
     cx.state

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::handlers::auth::register::conflict;
 use crate::handlers::images::image_error;
 use crate::handlers::{Authed, Reply};
+use crate::reauth::{Needs, Proofs};
 use crate::{reauth, wire};
 
 /// Modify the current user.
@@ -181,7 +182,7 @@ async fn authorize_sensitive(
     sensitive: SensitiveUpdate,
 ) -> Result<Authorized, ApiError> {
     let me = &cx.caller.user;
-    let SensitiveUpdate { password, new_password, email, email_token } = sensitive;
+    let SensitiveUpdate { password, new_password, email, email_token, mfa_code } = sensitive;
     let renames = username.is_some_and(|u| u != me.username)
         || account.discriminator.as_ref().is_some_and(|d| *d != me.discriminator);
     let email = email.filter(|e| me.email.as_deref() != Some(e.as_str()));
@@ -190,7 +191,13 @@ async fn authorize_sensitive(
         if account_change {
             return Err(ApiError::new(ErrorKind::BotsCannotUse));
         }
-    } else if renames || account_change || password.is_some() {
+    } else if renames || account_change {
+        // A new password needs the current one even with MFA on: it replaces what it proves.
+        let needs =
+            if new_password.is_some() { Needs::PasswordAndMfa } else { Needs::PasswordOrMfa };
+        reauth::reauthenticate(cx, needs, Proofs { password, mfa_code }).await?;
+    } else if password.is_some() {
+        // A password sent with no change that needs it is checked all the same.
         reauth::require_password(cx, password).await?;
     }
     let email_token = match &email {

@@ -1,0 +1,2 @@
+DROP TABLE mfa_backup_codes;
+DROP TABLE user_mfa;
