@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let patch =
         UpdateMyUserRequest { global_name: Some("Errors Example".parse()?), ..Default::default() };
     for attempt in 1..=3 {
-        match client.update_my_user(&patch).await {
+        match client.update_my_user(None, &patch).await {
             Ok(_) => println!("PATCH {attempt}: ok"),
             Err(e) => match e.retry_after() {
                 Some(wait) => {

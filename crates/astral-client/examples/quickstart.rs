@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Change the display name. Only the fields that are set are sent.
     let name: UpdateMyUserRequestGlobalName = "Astral Quickstart".parse()?;
     let patch = UpdateMyUserRequest { global_name: Some(name), ..Default::default() };
-    let me = client.update_my_user(&patch).await.map_err(|e| e.summary())?.into_inner();
+    let me = client.update_my_user(None, &patch).await.map_err(|e| e.summary())?.into_inner();
     println!("display name: {:?}", me.global_name);
 
     // An avatar travels as a data URI. PATCH /users/@me allows one request per 10 s per
@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         };
         let me = loop {
-            match client.update_my_user(&patch).await {
+            match client.update_my_user(None, &patch).await {
                 Ok(me) => break me.into_inner(),
                 Err(e) => match e.retry_after() {
                     Some(wait) => {

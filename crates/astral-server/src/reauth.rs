@@ -30,6 +30,18 @@ pub(crate) const PASSWORD_DOES_NOT_MATCH: &str = "PASSWORD_DOES_NOT_MATCH";
 /// The header that carries `POST /mfa/finish`'s token (Discord's name).
 pub const MFA_AUTHORIZATION: &str = "x-discord-mfa-authorization";
 
+/// The `X-Discord-MFA-Authorization` header of the operations that may answer 60003, for their
+/// annotations.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("X-Discord-MFA-Authorization"), parameter_in = Header)]
+pub struct MfaAuthorizationHeader(
+    /// With two-factor authentication on: the token of `POST /mfa/finish`, which answers the
+    /// 401 / 60003 this operation gives without a second factor.
+    #[allow(dead_code)]
+    #[param(nullable = false)]
+    Option<String>,
+);
+
 /// How long an MFA ticket (60003's, a login's) lives.
 pub(crate) const MFA_TICKET_MS: i64 = 5 * 60 * 1000;
 /// How long `POST /mfa/finish`'s token is good for (Discord: 5 minutes).

@@ -10,6 +10,8 @@ use crate::handlers::{
 };
 // issue 16 D
 use crate::handlers::sessions;
+// issue 16 C
+use crate::handlers::mfa;
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -71,7 +73,9 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(auth::verify_email::verify_email)
         .service(auth::resend_verification_email::resend_verification_email)
         .service(users::change_my_email_challenge::change_my_email_challenge)
-        .service(users::verify_email_change_code::verify_email_change_code);
+        .service(users::verify_email_change_code::verify_email_change_code)
+        // issue 16 C: two-factor authentication.
+        .service(mfa::finish_mfa::finish_mfa);
 }
 
 /// Routes at the root only.

@@ -792,7 +792,16 @@ impl AccountDraft {
             )),
             Err(invalid) => Err(invalid),
         };
-        let code = form.optional_string("mfa_code");
+        let totp_named =
+            form.value("mfa_method").is_some_and(|v| v.as_str() == Some(crate::mfa::TOTP));
+        let code = match form.optional_string("mfa_code") {
+            Ok(None) if totp_named => Err(form.refuse(
+                "mfa_code",
+                "BASE_TYPE_REQUIRED",
+                "This field is required with `mfa_method`.",
+            )),
+            other => other,
+        };
         mfa_code = match (mfa_code, code) {
             (Ok(_), Ok(code)) => Ok(code),
             (Err(invalid), _) | (_, Err(invalid)) => Err(invalid),

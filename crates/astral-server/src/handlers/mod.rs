@@ -149,6 +149,8 @@ pub mod health;
 pub mod images;
 pub mod invites;
 pub mod members;
+// issue 16 C
+pub mod mfa;
 pub mod path;
 pub mod pride_flags;
 pub mod readiness;

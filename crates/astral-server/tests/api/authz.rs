@@ -132,6 +132,8 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     // the cell's own; others are not members of the fixture's.
     ("update_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(200)]),
     ("delete_guild", [UNAUTHORIZED, UNAUTHORIZED, E(403, 50001), E(403, 50001), S(204)]),
+    // issue 16 C. A ticket naming nothing: 60006 for every person (none has MFA here).
+    ("finish_mfa", [UNAUTHORIZED, UNAUTHORIZED, E(400, 60006), BOTS_REFUSED, E(400, 60006)]),
     // issue 16 B. Anonymous: the body decides (a login naming nobody; tokens naming nothing).
     ("forgot_password", ANYONE),
     ("reset_password", [E(400, 50035); 5]),
@@ -618,6 +620,8 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         "list_user_members" => r("GET", format!("/users/{}/members?before={}", f.owner.id, next_id(&f.hidden_member_id)), None),
         "get_member_avatar" => r("GET", format!("/member-avatars/{}/{}.webp", f.member_id, f.member_avatar), None),
         // issue 16 D
+        // issue 16 C
+        "finish_mfa" => r("POST", "/mfa/finish".into(), Some(json!({"ticket": "nothing", "mfa_type": "totp", "data": "123456"}))),
         "list_auth_sessions" => r("GET", "/auth/sessions".into(), None),
         "logout_auth_sessions" => r("POST", "/auth/sessions/logout".into(), Some(json!({"session_id_hashes": ["AAAAAAAAAAA"]}))),
         "disable_my_account" | "delete_my_account" => {

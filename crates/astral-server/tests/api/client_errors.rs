@@ -48,8 +48,8 @@ async fn a_429_says_how_long_to_wait(db: TestDb) {
     let client = app.client(Some(&bot(&token)));
     let patch =
         UpdateMyUserRequest { global_name: Some("Patched".parse().unwrap()), ..Default::default() };
-    client.update_my_user(&patch).await.unwrap();
-    let err = client.update_my_user(&patch).await.unwrap_err();
+    client.update_my_user(None, &patch).await.unwrap();
+    let err = client.update_my_user(None, &patch).await.unwrap_err();
     let wait = err.retry_after().expect("a 429 carries retry_after");
     // The PATCH bucket is 1 per 10 s: the wait is most of those 10 s, never more.
     assert!(wait.as_secs_f64() > 5.0 && wait.as_secs_f64() <= 10.0, "{wait:?}");

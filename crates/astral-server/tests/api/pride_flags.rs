@@ -480,7 +480,7 @@ async fn flags_and_members_are_read_through_the_generated_client(app: TestApp) {
         app.expect("POST", "/members", Some(&auth), Some(json!({"name": "Alt"})), 200).await;
     let body: UpdateMyUserRequest =
         serde_json::from_value(json!({"pride_flags": [flag["id"]]})).unwrap();
-    let updated = client.update_my_user(&body).await.unwrap().into_inner();
+    let updated = client.update_my_user(None, &body).await.unwrap().into_inner();
     assert_eq!(updated.pride_flags.len(), 1);
     assert_eq!(updated.pride_flags[0].name, "Bisexual");
     assert_eq!(updated.pride_flags[0].id.to_string(), flag["id"].as_str().unwrap());

@@ -130,7 +130,7 @@ async fn a_full_profile_round_trips_through_the_client(app: TestApp) {
     let body: astral_client::types::UpdateMyUserRequest =
         serde_json::from_value(patch.clone()).unwrap();
     let client = app.client(Some(&auth));
-    let answer = client.update_my_user(&body).await.unwrap().into_inner();
+    let answer = client.update_my_user(None, &body).await.unwrap().into_inner();
     let answer = serde_json::to_value(answer).unwrap();
     for key in
         ["bio", "member_title", "links", "names", "pronoun_entries", "fields", "custom_preferences"]

@@ -166,7 +166,7 @@ async fn patch_updates_only_what_is_sent(app: TestApp) {
         password: Some(PASSWORD.parse().unwrap()),
         ..Default::default()
     };
-    let me = app.client(Some(&auth)).update_my_user(&body).await.unwrap().into_inner();
+    let me = app.client(Some(&auth)).update_my_user(None, &body).await.unwrap().into_inner();
     assert_eq!(
         (me.username.as_str(), me.global_name.as_deref(), me.locale),
         ("patcher-3", Some("Typed"), astral_client::types::AvailableLocalesEnum::Fr)

@@ -6,6 +6,7 @@ use crate::body::{InvalidBody, JsonBody};
 use crate::error::ApiError;
 use crate::handlers::relationships::{BotsRefused, Done};
 use crate::handlers::{no_content, Authed, Reply};
+use crate::reauth::{self, Needs, Proofs};
 
 /// Log out sessions of the current user.
 ///
@@ -16,6 +17,7 @@ use crate::handlers::{no_content, Authed, Reply};
 #[utoipa::path(
     tag = "auth",
     request_body(content = LogoutSessionsRequest, content_type = "application/json"),
+    params(crate::reauth::MfaAuthorizationHeader),
     responses(
         Done,
         InvalidBody,
@@ -27,6 +29,8 @@ pub async fn logout_auth_sessions(cx: Authed, body: JsonBody) -> Reply {
     let me = cx.users_only()?;
     let LogoutSessionsRequest { session_id_hashes } =
         LogoutSessionsRequest::read(&body.0).map_err(ApiError::form)?;
+    // issue 16 C: with two-factor authentication on, a second factor (Discord marks it `mfa`).
+    reauth::reauthenticate(&cx, Needs::MfaIfEnabled, Proofs::default()).await?;
     let ids: Vec<_> = session_id_hashes.iter().filter_map(|h| token_of_id_hash(h)).collect();
     cx.state.run(move |store| store.end_sessions(me, &ids)).await?;
     no_content()

@@ -20,6 +20,7 @@ use crate::handlers::{Authed, Reply};
 #[utoipa::path(
     tag = "users",
     request_body(content = AccountPasswordRequest, content_type = "application/json"),
+    params(crate::reauth::MfaAuthorizationHeader),
     responses(
         (status = 204, description = "Scheduled for deletion; every token of the account is revoked."),
         (status = 400, description = "Invalid JSON (50109), a missing or wrong password (50035), or the caller owns guilds (40011).", body = ErrorBody),

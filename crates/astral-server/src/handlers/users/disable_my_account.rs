@@ -19,6 +19,7 @@ use crate::reauth::{self, Needs, Proofs};
 #[utoipa::path(
     tag = "users",
     request_body(content = AccountPasswordRequest, content_type = "application/json"),
+    params(crate::reauth::MfaAuthorizationHeader),
     responses(
         (status = 204, description = "Disabled; every token of the account is revoked."),
         (status = 400, description = "Invalid JSON (50109), a missing or wrong password (50035), or the caller owns guilds (40015).", body = ErrorBody),

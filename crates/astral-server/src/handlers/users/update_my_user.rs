@@ -42,6 +42,7 @@ use crate::{reauth, wire};
 #[utoipa::path(
     tag = "users",
     request_body(content = UpdateMyUserRequest, content_type = "application/json"),
+    params(crate::reauth::MfaAuthorizationHeader),
     responses(
         (status = 200, description = "The updated user.", body = PrivateUserWithProfile),
         InvalidBody,
@@ -185,6 +186,11 @@ async fn authorize_sensitive(
     let SensitiveUpdate { password, new_password, email, email_token, mfa_code } = sensitive;
     let renames = username.is_some_and(|u| u != me.username)
         || account.discriminator.as_ref().is_some_and(|d| *d != me.discriminator);
+    // A code from an account without two-factor authentication proves nothing: said, not
+    // ignored.
+    if mfa_code.is_some() && !me.mfa_enabled {
+        return Err(ApiError::new(ErrorKind::MfaNotEnabled));
+    }
     let email = email.filter(|e| me.email.as_deref() != Some(e.as_str()));
     let account_change = email.is_some() || new_password.is_some();
     if me.bot {
