@@ -6,7 +6,7 @@
 //! past the bucket the answer is 429 before the password is checked. A correct password gives
 //! its place back. MFA is not built yet: with MFA, Discord asks for a code instead (60003).
 
-use astral_types::{ErrorKind, FormErrors, RateLimit};
+use astral_types::FormErrors;
 
 use crate::auth::verify_password;
 use crate::error::ApiError;
@@ -32,9 +32,8 @@ pub(crate) async fn require_password(
     let mut attempt = None;
     if let Some(limiter) = &cx.state.limiter {
         let (check, reserved) = limiter.begin_reauth(&account).await;
-        if let Some(refusal) = check.refusal {
-            let limit = RateLimit::after_micros(refusal.retry_after_us, false);
-            return Err(ApiError::new(ErrorKind::RateLimited(limit)));
+        if let Some(refusal) = &check.refusal {
+            return Err(ApiError::rate_limited(refusal, &check));
         }
         attempt = reserved;
     }
