@@ -6,6 +6,7 @@ use std::panic::Location;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use astral_ratelimit::{Check, Refusal};
 use astral_store::StoreError;
 use astral_types::FormErrors;
 pub use astral_types::{ErrorKind, RateLimit};
@@ -19,18 +20,36 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 pub struct ApiError {
     pub kind: ErrorKind,
     cause: Option<Cause>,
+    /// The limiter's refusal behind a 429 ([`ApiError::rate_limited`]), which the answer
+    /// describes (`crate::ratelimit::describe_refusal`).
+    limited: Option<Box<(Refusal, Check)>>,
     location: &'static Location<'static>,
 }
 
 impl ApiError {
     #[track_caller]
     pub fn new(kind: ErrorKind) -> Self {
-        ApiError { kind, cause: None, location: Location::caller() }
+        ApiError { kind, cause: None, limited: None, location: Location::caller() }
     }
 
     #[track_caller]
     pub fn with_cause(kind: ErrorKind, cause: impl Into<Cause>) -> Self {
-        ApiError { kind, cause: Some(cause.into()), location: Location::caller() }
+        ApiError { kind, cause: Some(cause.into()), limited: None, location: Location::caller() }
+    }
+
+    /// The 429 of a limiter's `refusal`, whichever bucket refused (a route's in the middleware,
+    /// failed logins in a handler, an account's mail): every one is answered alike, with
+    /// `Retry-After`, `X-RateLimit-Scope`, `Via` and the headers of `check`'s bucket, and is
+    /// counted under that bucket in the metrics (docs/rate-limits.md).
+    #[track_caller]
+    pub fn rate_limited(refusal: &Refusal, check: &Check) -> Self {
+        let limit = RateLimit::after_micros(refusal.retry_after_us, refusal.global);
+        ApiError {
+            kind: ErrorKind::RateLimited(limit),
+            cause: None,
+            limited: Some(Box::new((refusal.clone(), check.clone()))),
+            location: Location::caller(),
+        }
     }
 
     #[track_caller]
@@ -91,6 +110,9 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = response.json(self.kind.body());
+        if let Some(limited) = &self.limited {
+            crate::ratelimit::describe_refusal(&mut response, &limited.0, &limited.1);
+        }
         // issue 16 C: the client finishes the challenge and retries (crate::ratelimit).
         if matches!(self.kind, ErrorKind::MfaRequired(_)) {
             response.extensions_mut().insert(crate::ratelimit::ProtocolStep);
@@ -163,5 +185,60 @@ mod tests {
             body_of(response),
             json!({"message": "You are being rate limited.", "retry_after": 1.501, "global": false, "code": 0})
         );
+    }
+
+    #[test]
+    fn a_limiter_refusal_describes_its_bucket_and_is_counted_under_it() {
+        use astral_ratelimit::{BucketKind, Decision, Scope};
+        let decision = Decision {
+            admitted: false,
+            limit: 10,
+            remaining: 0,
+            reset_after_us: 600_000_000,
+            retry_after_us: 600_000_000,
+            new_tat_us: 0,
+        };
+        let refusal = Refusal {
+            kind: BucketKind::FailedLoginsPerAccount,
+            scope: Scope::Shared,
+            global: false,
+            retry_after_us: decision.retry_after_us,
+        };
+        let check = Check {
+            decision,
+            bucket_id: "failed-logins".into(),
+            now_us: 1_000_000,
+            refusal: Some(refusal.clone()),
+        };
+        let response = ApiError::rate_limited(&refusal, &check).error_response();
+        assert_eq!(response.status(), 429);
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(
+            [
+                "retry-after",
+                "x-ratelimit-scope",
+                "via",
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset-after",
+                "x-ratelimit-reset",
+                "x-ratelimit-bucket",
+                "x-ratelimit-global",
+            ]
+            .map(header),
+            [
+                Some("600"),
+                Some("shared"),
+                Some("1.1 astral"),
+                Some("10"),
+                Some("0"),
+                Some("600.000"),
+                Some("601.000"),
+                Some("failed-logins"),
+                None,
+            ]
+        );
+        let counted = response.extensions().get::<crate::metrics::RefusedBy>().map(|r| r.0);
+        assert_eq!(counted, Some("failed_logins_per_account"));
     }
 }

@@ -233,15 +233,12 @@ pub async fn send_or_unavailable(state: &AppState, mail: Mail) -> Result<(), Api
 
 /// Charges one mail to `user`'s mail bucket: `Err` with the 429 to answer when the account
 /// had its share (`rate_limit_mail_per_account`). Always `Ok` with rate limits off.
-pub async fn charge_mail(
-    state: &AppState,
-    user: UserId,
-) -> Result<(), Box<actix_web::HttpResponse>> {
+pub async fn charge_mail(state: &AppState, user: UserId) -> Result<(), ApiError> {
     let Some(limiter) = &state.limiter else { return Ok(()) };
     let check = limiter.check_mail(&format!("id:{user}")).await;
     match &check.refusal {
         None => Ok(()),
-        Some(refusal) => Err(Box::new(crate::ratelimit::refused(refusal, &check))),
+        Some(refusal) => Err(ApiError::rate_limited(refusal, &check)),
     }
 }
 

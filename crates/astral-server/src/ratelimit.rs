@@ -18,7 +18,7 @@ use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use astral_ratelimit::{client_ip, BucketKind, Check, IpNet, Refusal, Subject};
 
 use crate::auth::{authenticate, Authentication};
-use crate::error::{ApiError, ErrorKind, RateLimit};
+use crate::error::ApiError;
 use crate::metrics::RefusedBy;
 use crate::state::AppState;
 
@@ -70,7 +70,7 @@ pub async fn rate_limit(
         let gate = limiter.check_token_gate(ip).await;
         if let Some(refusal) = &gate.refusal {
             limiter.record_invalid(&subject).await;
-            return Ok(req.into_response(refused(refusal, &gate)));
+            return Ok(req.into_response(ApiError::rate_limited(refusal, &gate).error_response()));
         }
         match authenticate(&state, &authorization).await {
             Ok(Some(owner)) => {
@@ -96,12 +96,13 @@ pub async fn rate_limit(
         if refusal.kind != BucketKind::InvalidRequests {
             limiter.record_invalid(&subject).await;
         }
-        return Ok(req.into_response(refused(refusal, &check)));
+        return Ok(req.into_response(ApiError::rate_limited(refusal, &check).error_response()));
     }
 
     let method = req.method().as_str().to_owned();
     let mut response = next.call(req).await?.map_into_boxed_body();
-    // A handler that refused with a bucket of its own (failed logins) has described it.
+    // A handler that refused with a bucket of its own (failed logins, re-authentication, an
+    // account's mail: `ApiError::rate_limited`) has described it.
     if !response.headers().contains_key("x-ratelimit-limit") {
         describe(response.headers_mut(), &check);
     }
@@ -122,12 +123,20 @@ pub async fn rate_limit(
 #[derive(Debug, Clone, Copy)]
 pub struct ProtocolStep;
 
-/// A 429 for `refusal`, with the headers of the bucket that refused.
-pub fn refused(refusal: &Refusal, check: &Check) -> HttpResponse {
-    let mut response = too_many_requests(refusal);
-    describe(response.headers_mut(), check);
+/// What a 429 of the limiter says besides its body: the scope, `Via`, the headers of the
+/// bucket that refused, and that bucket's name for the metrics. Called by
+/// [`ApiError::error_response`](crate::error::ApiError) for an [`ApiError::rate_limited`].
+pub(crate) fn describe_refusal(response: &mut HttpResponse, refusal: &Refusal, check: &Check) {
+    let headers = response.headers_mut();
+    set(headers, "x-ratelimit-scope", refusal.scope.as_str().to_owned());
+    // Discord's answers come through a proxy that names itself in `Via`; discord.py takes a
+    // 429 without `Via` for a Cloudflare ban and raises instead of waiting `retry_after`.
+    headers.insert(header::VIA, HeaderValue::from_static("1.1 astral"));
+    if refusal.global {
+        set(headers, "x-ratelimit-global", "true".to_owned());
+    }
+    describe(headers, check);
     response.extensions_mut().insert(RefusedBy(bucket_name(refusal.kind)));
-    response
 }
 
 /// The refusing bucket's name in the metrics (`astral_rate_limit_refusals_total{bucket}`).
@@ -167,18 +176,4 @@ fn describe(headers: &mut HeaderMap, check: &Check) {
     set(headers, "x-ratelimit-reset-after", seconds_rounded_up(d.reset_after_us));
     set(headers, "x-ratelimit-reset", seconds_rounded_up(check.now_us + d.reset_after_us));
     set(headers, "x-ratelimit-bucket", check.bucket_id.clone());
-}
-
-fn too_many_requests(refusal: &Refusal) -> HttpResponse {
-    let limit = RateLimit::after_micros(refusal.retry_after_us, refusal.global);
-    let mut response = ApiError::new(ErrorKind::RateLimited(limit)).error_response();
-    let headers = response.headers_mut();
-    set(headers, "x-ratelimit-scope", refusal.scope.as_str().to_owned());
-    // Discord's answers come through a proxy that names itself in `Via`; discord.py takes a
-    // 429 without `Via` for a Cloudflare ban and raises instead of waiting `retry_after`.
-    headers.insert(header::VIA, HeaderValue::from_static("1.1 astral"));
-    if refusal.global {
-        set(headers, "x-ratelimit-global", "true".to_owned());
-    }
-    response
 }

@@ -15,7 +15,7 @@
 
 use astral_store::{NewSecret, SecretKind};
 use astral_types::mfa::MfaChallenge;
-use astral_types::{ErrorKind, FormErrors, RateLimit, UserId};
+use astral_types::{ErrorKind, FormErrors, UserId};
 
 use crate::auth::verify_password;
 use crate::error::ApiError;
@@ -188,9 +188,8 @@ async fn begin_attempt(
     let Some(limiter) = &state.limiter else { return Ok(None) };
     // The same account key login uses, so every kind of guess fills one bucket.
     let (check, reserved) = limiter.begin_reauth(&format!("id:{user}")).await;
-    if let Some(refusal) = check.refusal {
-        let limit = RateLimit::after_micros(refusal.retry_after_us, false);
-        return Err(ApiError::new(ErrorKind::RateLimited(limit)));
+    if let Some(refusal) = &check.refusal {
+        return Err(ApiError::rate_limited(refusal, &check));
     }
     Ok(reserved)
 }

@@ -217,6 +217,32 @@ fn locked_email(conn: &mut AnyConnection, user: UserId) -> Decided<AccountEmail,
 }
 
 impl Store {
+    /// Issues a secret of `kind` for `user` (replacing the live one of that kind) and answers
+    /// the address to mail it to, in one write under the account's row lock: `mail_to` decides
+    /// from the account's address as it is then whether a mail goes, and to which address (or
+    /// why not); nothing is issued when it refuses, nor when the account is gone (`NoSuchUser`).
+    /// A verification token records the address it is mailed to (`POST /auth/verify` checks
+    /// it is still the account's).
+    fn issue_mailed_secret(
+        &self,
+        user: UserId,
+        kind: SecretKind,
+        secret_hash: &str,
+        expires_ms: i64,
+        mail_to: impl FnOnce(AccountEmail) -> Result<String, EmailRefusal>,
+    ) -> Decided<String, EmailRefusal> {
+        let id = self.ids.next_id().as_i64();
+        self.write(|conn| {
+            let email = match locked_email(conn, user)?.and_then(mail_to) {
+                Ok(email) => email,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let detail = (kind == SecretKind::EmailVerify).then_some(email.as_str());
+            issue_secret(conn, id, user, NewSecret { kind, secret_hash, detail, expires_ms })?;
+            Ok(Ok(email))
+        })
+    }
+
     /// Issues a verification token for `user`'s unverified address (replacing any earlier
     /// one); answers the address to mail it to.
     pub fn issue_email_verification(
@@ -225,24 +251,12 @@ impl Store {
         secret_hash: &str,
         expires_ms: i64,
     ) -> Decided<String, EmailRefusal> {
-        let id = self.ids.next_id().as_i64();
-        self.write(|conn| {
-            let AccountEmail { email, verified, .. } = match locked_email(conn, user)? {
-                Ok(found) => found,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let Some(email) = email else { return Ok(Err(EmailRefusal::NoEmail)) };
-            if verified {
-                return Ok(Err(EmailRefusal::AlreadyVerified));
+        self.issue_mailed_secret(user, SecretKind::EmailVerify, secret_hash, expires_ms, |found| {
+            match found {
+                AccountEmail { email: None, .. } => Err(EmailRefusal::NoEmail),
+                AccountEmail { verified: true, .. } => Err(EmailRefusal::AlreadyVerified),
+                AccountEmail { email: Some(email), .. } => Ok(email),
             }
-            let new = NewSecret {
-                kind: SecretKind::EmailVerify,
-                secret_hash,
-                detail: Some(&email),
-                expires_ms,
-            };
-            issue_secret(conn, id, user, new)?;
-            Ok(Ok(email))
         })
     }
 
@@ -254,23 +268,9 @@ impl Store {
         code_hash: &str,
         expires_ms: i64,
     ) -> Decided<String, EmailRefusal> {
-        let id = self.ids.next_id().as_i64();
-        self.write(|conn| {
-            let AccountEmail { email, verified, .. } = match locked_email(conn, user)? {
-                Ok(found) => found,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let Some(email) = email.filter(|_| verified) else {
-                return Ok(Err(EmailRefusal::NotVerified));
-            };
-            let new = NewSecret {
-                kind: SecretKind::EmailChangeCode,
-                secret_hash: code_hash,
-                detail: None,
-                expires_ms,
-            };
-            issue_secret(conn, id, user, new)?;
-            Ok(Ok(email))
+        let kind = SecretKind::EmailChangeCode;
+        self.issue_mailed_secret(user, kind, code_hash, expires_ms, |found| {
+            found.email.filter(|_| found.verified).ok_or(EmailRefusal::NotVerified)
         })
     }
 
@@ -381,28 +381,20 @@ impl Store {
     }
 
     /// Issues a reset token for `user` (replacing an earlier one); answers the address to mail
-    /// it to, `None` when the account has none (or is gone) meanwhile.
+    /// it to, `None` when the account has none (or is gone, or is a bot) meanwhile.
     pub fn issue_password_reset(
         &self,
         user: UserId,
         secret_hash: &str,
         expires_ms: i64,
     ) -> Result<Option<String>, StoreError> {
-        let id = self.ids.next_id().as_i64();
-        self.write(|conn| {
-            let Ok(AccountEmail { email: Some(email), bot: false, .. }) = locked_email(conn, user)?
-            else {
-                return Ok(None);
-            };
-            let new = NewSecret {
-                kind: SecretKind::PasswordReset,
-                secret_hash,
-                detail: None,
-                expires_ms,
-            };
-            issue_secret(conn, id, user, new)?;
-            Ok(Some(email))
-        })
+        let kind = SecretKind::PasswordReset;
+        let issued = self.issue_mailed_secret(user, kind, secret_hash, expires_ms, |found| {
+            // Which refusal does not matter: none is answered (`POST /auth/forgot` says the same
+            // whatever happens).
+            found.email.filter(|_| !found.bot).ok_or(EmailRefusal::NoEmail)
+        })?;
+        Ok(issued.ok())
     }
 
     /// `POST /auth/reset`, before the password is hashed: whose live reset token this is,

@@ -6,9 +6,12 @@ use std::time::Duration;
 use astral_ratelimit::{LimiterConfig, Quota};
 use serde_json::{json, Value};
 
+use reqwest::header::HeaderMap;
+
+use crate::metrics::{grew, scrape};
 use crate::support::{
-    assert_matches_contract, assert_matches_discord, astral, backend_test, bot, TestApp, TestDb,
-    TestOptions,
+    assert_documented, assert_matches_contract, assert_matches_discord, astral, backend_db_test,
+    backend_test, bot, header_text, request, TestApp, TestDb, TestOptions,
 };
 
 const PASSWORD: &str = "correct horse battery";
@@ -339,15 +342,18 @@ async fn email_changes_follow_the_rules(app: TestApp) {
 }
 
 /// Wrong passwords through `PATCH /users/@me` fill the account's failed-login bucket: past it,
-/// 429 before the password is checked (even the right one), as for `/auth/login`.
-#[actix_web::test]
-async fn repeated_wrong_passwords_are_rate_limited() {
+/// 429 before the password is checked (even the right one), as for `/auth/login`. That 429 is
+/// answered as every refusal of the limiter is (docs/rate-limits.md): `Retry-After`,
+/// `X-RateLimit-Scope: shared`, `Via`, the failed-login bucket's headers, and a count under
+/// `failed_logins_per_account` in the metrics.
+async fn reauth_limit(db: TestDb) {
     let mut config = LimiterConfig::seed_defaults();
     config.global = Quota::new(1000, Duration::from_secs(1));
     config.routes.clear();
     config.failed_logins_per_account = Quota::new(3, Duration::from_secs(600));
     let options = TestOptions { rate_limits: Some(config), ..TestOptions::default() };
-    let app = TestApp::start_with(TestDb::sqlite(), options).await;
+    let app = TestApp::start_with(db, options).await;
+    let metrics = app.start_metrics().await;
     let (token, _) = app.register("guessed").await;
     let guess = |n: usize| json!({"username": "stolen", "password": format!("guess number {n}")});
     // A right password gives its place back.
@@ -356,12 +362,62 @@ async fn repeated_wrong_passwords_are_rate_limited() {
     for n in 0..3 {
         refused_at(&app, &token, guess(n), "password", "PASSWORD_DOES_NOT_MATCH").await;
     }
-    let (status, answer) = patch(&app, &token, guess(3)).await;
+    let before = scrape(&app.http, &metrics).await;
+    let (status, headers, answer) = patch_with_headers(&app, &token, guess(3)).await;
     assert_eq!(status, 429, "{answer}");
+    assert_documented("PATCH", "/users/@me", 429, &answer);
+    let h = |name: &str| header_text(&headers, name).unwrap_or_default().to_owned();
+    assert_eq!(
+        (h("x-ratelimit-scope"), h("via"), h("x-ratelimit-limit"), h("x-ratelimit-remaining")),
+        ("shared".into(), "1.1 astral".into(), "3".into(), "0".into()),
+        "{headers:?}"
+    );
+    assert_eq!(answer["global"], false);
+    // Full again in 10 minutes, said the same way in the body and in each header.
+    let retry_after = answer["retry_after"].as_f64().unwrap_or_default();
+    assert!((590.0..=600.0).contains(&retry_after), "{answer}");
+    assert_eq!(h("retry-after"), retry_after.ceil().to_string());
+    assert_eq!(h("x-ratelimit-reset-after").parse::<f64>().ok(), Some(retry_after));
+    let failed_logins_bucket = h("x-ratelimit-bucket");
+    assert!(!failed_logins_bucket.is_empty(), "{headers:?}");
+
     let right = json!({"username": "stolen", "password": PASSWORD});
-    assert_eq!(patch(&app, &token, right).await.0, 429, "the right one waits too");
-    // A change that needs no password is not held up.
-    assert_eq!(patch(&app, &token, json!({"global_name": "Still"})).await.0, 200);
+    let (status, headers, _) = patch_with_headers(&app, &token, right).await;
+    assert_eq!(status, 429, "the right one waits too");
+    assert_eq!(header_text(&headers, "x-ratelimit-bucket"), Some(failed_logins_bucket.as_str()));
+    // A change that needs no password is not held up; its answer describes the route's bucket.
+    let (status, headers, _) =
+        patch_with_headers(&app, &token, json!({"global_name": "Still"})).await;
+    assert_eq!(status, 200);
+    assert_ne!(header_text(&headers, "x-ratelimit-bucket"), Some(failed_logins_bucket.as_str()));
+    let after = scrape(&app.http, &metrics).await;
+    assert_eq!(
+        grew(
+            &before,
+            &after,
+            "astral_rate_limit_refusals_total{bucket=\"failed_logins_per_account\"}"
+        ),
+        2.0,
+        "the fourth guess and the right password after it"
+    );
+    assert_eq!(
+        grew(
+            &before,
+            &after,
+            "astral_http_requests_total{operation=\"update_my_user\",status=\"429\"}"
+        ),
+        2.0
+    );
+}
+backend_db_test!(repeated_wrong_passwords_are_rate_limited, reauth_limit);
+
+/// [`patch`] with the answer's headers: `(status, headers, body)`.
+async fn patch_with_headers(app: &TestApp, token: &str, body: Value) -> (u16, HeaderMap, Value) {
+    let url = format!("{}/users/@me", app.api("v10"));
+    let response = request(&app.http, "PATCH", url, Some(&bot(token)), Some(body));
+    let response = response.send().await.expect("send");
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    (status, headers, response.json().await.unwrap_or(Value::Null))
 }
 
 backend_test!(the_cli_sets_staff_acls_and_traits);

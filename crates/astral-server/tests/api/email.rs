@@ -12,7 +12,10 @@ use astral_store::OutboxMail;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::support::{astral, backend_db_test, backend_test, bot, TestApp, TestDb, TestOptions};
+use crate::metrics::{grew, scrape};
+use crate::support::{
+    astral, backend_db_test, backend_test, bot, header_text, request, TestApp, TestDb, TestOptions,
+};
 
 const PASSWORD: &str = "correct horse battery";
 const T0_US: u64 = 1_800_000_000_000_000;
@@ -425,13 +428,29 @@ async fn mail_limit(db: TestDb) {
     config.mail_per_account = "2/1h".parse().unwrap();
     let options = TestOptions { rate_limits: Some(config), ..TestOptions::default() };
     let app = TestApp::start_with(db, options).await;
+    let metrics = app.start_metrics().await;
     let (token, _) = register_with_email(&app, "ada", "ada@example.com").await;
     mail(&app, "verify", "ada@example.com").await; // the first of 2
     app.as_user(&token).post("/auth/verify/resend").expect(204).await;
-    let (status, answer) = app.as_user(&token).post("/auth/verify/resend").call().await;
+    let before = scrape(&app.http, &metrics).await;
+    let url = format!("{}/auth/verify/resend", app.api("v10"));
+    let response = request(&app.http, "POST", url, Some(&bot(&token)), None).send().await.unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(status, 429, "{answer}");
     assert_eq!(answer["global"], false);
     crate::support::assert_documented("POST", "/auth/verify/resend", 429, &answer);
+    // Answered as every refusal of the limiter: the mail bucket's headers, its scope, `Via`.
+    let h = |name: &str| header_text(&headers, name).unwrap_or_default().to_owned();
+    assert_eq!(
+        (h("x-ratelimit-scope"), h("via"), h("x-ratelimit-limit"), h("x-ratelimit-remaining")),
+        ("shared".into(), "1.1 astral".into(), "2".into(), "0".into()),
+        "{headers:?}"
+    );
+    assert!(!h("x-ratelimit-bucket").is_empty() && !h("retry-after").is_empty(), "{headers:?}");
+    let after = scrape(&app.http, &metrics).await;
+    let refusals = "astral_rate_limit_refusals_total{bucket=\"mail_per_account\"}";
+    assert_eq!(grew(&before, &after, refusals), 1.0);
     // Forgot still answers 200 and sends nothing more.
     app.anonymous().post("/auth/forgot").json(json!({"login": "ada"})).expect(200).await;
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -22,7 +22,7 @@ fn samples(text: &str) -> HashMap<String, f64> {
         .collect()
 }
 
-async fn scrape(http: &reqwest::Client, root: &str) -> HashMap<String, f64> {
+pub(crate) async fn scrape(http: &reqwest::Client, root: &str) -> HashMap<String, f64> {
     let response = http.get(format!("{root}/metrics")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
@@ -31,7 +31,11 @@ async fn scrape(http: &reqwest::Client, root: &str) -> HashMap<String, f64> {
 }
 
 /// How much a series grew between two scrapes (absent counts as 0).
-fn grew(before: &HashMap<String, f64>, after: &HashMap<String, f64>, series: &str) -> f64 {
+pub(crate) fn grew(
+    before: &HashMap<String, f64>,
+    after: &HashMap<String, f64>,
+    series: &str,
+) -> f64 {
     after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
 }
 

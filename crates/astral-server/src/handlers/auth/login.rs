@@ -62,7 +62,7 @@ pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
     if let Some((limiter, ip, account)) = &throttle {
         let (check, reserved) = limiter.begin_login(*ip, account).await;
         if let Some(refusal) = &check.refusal {
-            return Ok(crate::ratelimit::refused(refusal, &check));
+            return Err(ApiError::rate_limited(refusal, &check));
         }
         attempt = reserved;
     }

@@ -32,9 +32,7 @@ pub async fn resend_verification_email(cx: Authed) -> Reply {
     } {
         return Err(refused(refusal));
     }
-    if let Err(too_many) = mail::charge_mail(&cx.state, user).await {
-        return Ok(*too_many);
-    }
+    mail::charge_mail(&cx.state, user).await?;
     let token = mail::new_secret();
     let hash = mail::secret_hash(SecretKind::EmailVerify, &token);
     let expires_ms = cx.state.now_ms().saturating_add(mail::VERIFY_TOKEN_TTL_MS);

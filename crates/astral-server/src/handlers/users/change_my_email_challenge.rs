@@ -29,9 +29,7 @@ pub async fn change_my_email_challenge(cx: Authed) -> Reply {
     if caller.email.is_none() || !caller.verified {
         return Err(not_verified());
     }
-    if let Err(too_many) = mail::charge_mail(&cx.state, user).await {
-        return Ok(*too_many);
-    }
+    mail::charge_mail(&cx.state, user).await?;
     let code = mail::new_code();
     let hash = mail::code_hash(user, &code);
     let expires_ms = cx.state.now_ms().saturating_add(mail::CHANGE_CODE_TTL_MS);
