@@ -45,6 +45,7 @@ pub fn decode_flag(value: &str) -> Result<Upload, UploadError> {
         width,
         height,
         animated: false,
+        mean_color: upload.mean_color,
     })
 }
 

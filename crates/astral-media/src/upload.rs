@@ -69,6 +69,9 @@ pub struct Upload {
     pub width: u32,
     pub height: u32,
     pub animated: bool,
+    /// The mean colour of its (first frame's) visible pixels, `0xRRGGBB`, each weighed by its
+    /// opacity; `None` when no pixel is visible. Discord's and Fluxer's `avatar_color`.
+    pub mean_color: Option<u32>,
 }
 
 /// Why an upload was refused (the message is shown to the client).
@@ -180,7 +183,8 @@ pub fn decode_upload_of(value: &str, kinds: &[ImageKind]) -> Result<Upload, Uplo
     // Decode it all, within limits, to prove it is an image (a truncated or corrupt one fails).
     let mut reader = ImageReader::with_format(Cursor::new(&bytes), kind.format());
     reader.limits(decode_limits());
-    reader.decode().map_err(|_| refuse("The image is corrupt or truncated."))?;
+    let decoded = reader.decode().map_err(|_| refuse("The image is corrupt or truncated."))?;
+    let mean_color = mean_color(&decoded);
     if frames > 1 {
         decode_gif_frames(&bytes)?;
     }
@@ -188,7 +192,36 @@ pub fn decode_upload_of(value: &str, kinds: &[ImageKind]) -> Result<Upload, Uplo
     let animated = frames > 1;
     let digest = Sha256::digest(&bytes);
     let hash = format!("{}{}", if animated { "a_" } else { "" }, hex::encode(&digest[..16]));
-    Ok(Upload { hash, bytes, kind, width, height, animated })
+    Ok(Upload { hash, bytes, kind, width, height, animated, mean_color })
+}
+
+/// How many pixels [`mean_color`] looks at, at most: a sample on a grid, so a 4096² image costs
+/// as little as a 256² one.
+const MEAN_COLOR_SAMPLES: u64 = 65_536;
+
+/// The mean colour of `image`'s visible pixels (weighed by alpha), `0xRRGGBB`.
+fn mean_color(image: &image::DynamicImage) -> Option<u32> {
+    let rgba = image.to_rgba8();
+    let (width, height) = rgba.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    // Every `step`th pixel of every `step`th row.
+    let step = (pixels / MEAN_COLOR_SAMPLES).isqrt().max(1) as u32;
+    let (mut r, mut g, mut b, mut weight) = (0u64, 0u64, 0u64, 0u64);
+    for y in (0..height).step_by(step as usize) {
+        for x in (0..width).step_by(step as usize) {
+            let [pr, pg, pb, pa] = rgba.get_pixel(x, y).0;
+            let a = u64::from(pa);
+            r += u64::from(pr) * a;
+            g += u64::from(pg) * a;
+            b += u64::from(pb) * a;
+            weight += a;
+        }
+    }
+    if weight == 0 {
+        return None;
+    }
+    let channel = |sum: u64| ((sum + weight / 2) / weight).min(255) as u32;
+    Some(channel(r) << 16 | channel(g) << 8 | channel(b))
 }
 
 /// The limits every decode runs under (uploads and renders).
@@ -278,6 +311,30 @@ mod tests {
         assert_eq!(a.hash, b.hash);
         assert_eq!(a.kind, ImageKind::Png, "sniffed, not the declared MIME type");
         assert!(is_hash(&a.hash) && !a.hash.starts_with("a_"));
+    }
+
+    #[test]
+    fn the_mean_colour_weighs_visible_pixels() {
+        let solid = decode_upload(&STANDARD.encode(png(8, 8))).unwrap();
+        assert_eq!(solid.mean_color, Some(0xc8_1e_3c));
+        // Half red, half transparent: the transparent half does not darken it.
+        let mut img = image::RgbaImage::from_pixel(4, 4, image::Rgba([0, 0, 0, 0]));
+        for y in 0..2 {
+            for x in 0..4 {
+                img.put_pixel(x, y, image::Rgba([255, 0, 0, 255]));
+            }
+        }
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap();
+        let half = decode_upload(&STANDARD.encode(out.into_inner())).unwrap();
+        assert_eq!(half.mean_color, Some(0xff_00_00));
+        let clear = image::RgbaImage::from_pixel(4, 4, image::Rgba([9, 9, 9, 0]));
+        let mut out = Cursor::new(Vec::new());
+        clear.write_to(&mut out, ImageFormat::Png).unwrap();
+        assert_eq!(decode_upload(&STANDARD.encode(out.into_inner())).unwrap().mean_color, None);
+        // A large image is sampled, to the same mean.
+        let big = decode_upload(&STANDARD.encode(png(2000, 1000))).unwrap();
+        assert_eq!(big.mean_color, Some(0xc8_1e_3c));
     }
 
     #[test]

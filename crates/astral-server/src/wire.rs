@@ -119,8 +119,8 @@ pub fn private_user_with_profile(record: &PrivateUserRecord) -> PrivateUserWithP
     let record = &record.user;
     let (user, profile) = (&record.user, &record.profile);
     let public = User { flags: user.flags, ..public_user(user) };
-    // issue 16 A: Astral computes no avatar colour yet, so there is no banner colour either.
-    let mean_colour = None;
+    // The avatar's mean colour (computed at upload); without a banner, Discord shows it there.
+    let mean_colour = account.avatar_color;
     let default_banner_colour = if user.banner.is_none() { mean_colour } else { None };
     let email_unverified = user.email.is_some() && (!user.verified || account.email_bounced);
     with_profile!(PrivateUserWithProfile from public, record {

@@ -36,6 +36,8 @@ pub struct AccountRecord {
     pub acls: Json<Vec<String>>,
     #[diesel(deserialize_as = String)]
     pub traits: Json<Vec<String>>,
+    /// The avatar's mean colour, `0xRRGGBB`, computed at upload.
+    pub avatar_color: Option<i32>,
 }
 
 impl Default for AccountRecord {
@@ -55,6 +57,7 @@ impl Default for AccountRecord {
             email_bounced: false,
             acls: Json(Vec::new()),
             traits: Json(Vec::new()),
+            avatar_color: None,
         }
     }
 }
@@ -78,6 +81,7 @@ astral_types::partial_update! {
         pub email_bounced: Option<bool>,
         pub acls: Option<String>,
         pub traits: Option<String>,
+        pub avatar_color: Option<Option<i32>>,
     }
 }
 

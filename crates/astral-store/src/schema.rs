@@ -231,6 +231,7 @@ diesel::table! {
         email_bounced -> Bool,
         acls -> Text,
         traits -> Text,
+        avatar_color -> Nullable<Integer>,
     }
 }
 

@@ -166,6 +166,8 @@ astral_types::partial_update! {
         /// update's transaction, before anything is written; an unknown, used or expired one
         /// refuses the update (`TOKEN_INVALID` on `email_token`).
         pub email_token: Option<(String, i64)>,
+        /// The new avatar's mean colour (`0xRRGGBB`; `Some(None)`: none, or no avatar).
+        pub avatar_color: Option<Option<i32>>,
     }
 }
 
@@ -592,6 +594,7 @@ impl Store {
                 reset_member_statuses(conn, id, preferences)?;
             }
             let mut account_changes = AccountChangeset::from_update(account);
+            account_changes.avatar_color = changes.avatar_color;
             if changes.email.is_some() {
                 // A bounce was the old address's.
                 account_changes.email_bounced = Some(false);

@@ -189,7 +189,8 @@ user_with_profile! {
         /// pronouns.cc's list is `pronoun_entries`.
         #[schema(required = true, schema_with = plain_pronouns_answer_schema)]
         pub pronouns: Option<String>,
-        /// The avatar's mean colour `0xRRGGBB`; Astral does not compute it yet: always `null`.
+        /// The avatar's mean colour `0xRRGGBB` (its visible pixels, weighed by opacity), computed
+        /// when it is uploaded; `null` without an avatar, or for one uploaded before Astral kept it.
         #[schema(required = true)]
         pub avatar_color: Option<i32>,
         /// The banner colour shown without a banner (`avatar_color` then); `null` otherwise.

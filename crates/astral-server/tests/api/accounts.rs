@@ -190,6 +190,28 @@ async fn account_fields_out_of_bounds_are_refused(app: TestApp) {
     assert_eq!(answer["pronouns"], forty.as_str(), "the plain pronouns stay");
 }
 
+backend_test!(the_avatar_colour_is_its_mean_colour);
+async fn the_avatar_colour_is_its_mean_colour(app: TestApp) {
+    let (token, _) = app.register("colourful").await;
+    let avatar = crate::support::solid_png_uri([0x12, 0x34, 0x56, 255]);
+    let answer = patch(&app, &token, json!({"avatar": avatar})).await.1;
+    assert_eq!(answer["avatar_color"], json!(0x12_34_56), "{answer}");
+    // Without a banner, Discord shows the avatar's colour there.
+    assert_eq!(answer["banner_color"], json!(0x12_34_56));
+    assert_eq!(me(&app, &token).await["avatar_color"], json!(0x12_34_56), "stored");
+    let banner = crate::support::solid_png_uri([0xff, 0, 0, 255]);
+    let answer = patch(&app, &token, json!({"banner": banner})).await.1;
+    assert_eq!(
+        (answer["avatar_color"].clone(), answer["banner_color"].clone()),
+        (json!(0x12_34_56), Value::Null)
+    );
+    // Another change leaves it; clearing the avatar clears it.
+    let answer = patch(&app, &token, json!({"global_name": "Hue"})).await.1;
+    assert_eq!(answer["avatar_color"], json!(0x12_34_56));
+    let answer = patch(&app, &token, json!({"avatar": null})).await.1;
+    assert_eq!(answer["avatar_color"], Value::Null, "{answer}");
+}
+
 backend_test!(unsupported_second_factors_are_refused);
 async fn unsupported_second_factors_are_refused(app: TestApp) {
     let (token, _) = app.register("no-mfa").await;

@@ -84,6 +84,12 @@ pub async fn update_my_user(
             None
         }
     };
+    // Discord's and Fluxer's `avatar_color`: the new avatar's mean colour, stored with it.
+    let avatar_color = match &avatar {
+        ImageField::Unchanged | ImageField::Invalid(_) => None,
+        ImageField::Clear => Some(None),
+        ImageField::Upload(upload) => Some(upload.mean_color.and_then(|c| i32::try_from(c).ok())),
+    };
     let avatar = image_change("avatar", avatar);
     let banner = image_change("banner", banner);
     // Every field error at once: a refused image is recorded above, the rest are checked here.
@@ -107,6 +113,7 @@ pub async fn update_my_user(
         email,
         password,
         email_token,
+        avatar_color,
     };
 
     // Stored before the user row points at them. Content-addressed: should the update below

@@ -1,0 +1,1 @@
+ALTER TABLE user_accounts DROP COLUMN avatar_color;
