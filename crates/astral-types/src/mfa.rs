@@ -66,7 +66,7 @@ fn secret_schema() -> utoipa::openapi::schema::ObjectBuilder {
 fn mfa_type_schema() -> utoipa::openapi::schema::ObjectBuilder {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some([TOTP, BACKUP, "sms", "webauthn", "password"]))
+        .enum_values(Some([TOTP, BACKUP]))
 }
 
 impl FinishMfaRequest {
