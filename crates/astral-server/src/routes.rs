@@ -10,6 +10,8 @@ use crate::handlers::{
 };
 // issue 16 D
 use crate::handlers::sessions;
+// issue 16 C-e
+use crate::handlers::mfa;
 
 /// Every JSON route behaves identically under these prefixes (Discord's v10 and v9, and
 /// Astral's own v1).
@@ -71,7 +73,11 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(auth::verify_email::verify_email)
         .service(auth::resend_verification_email::resend_verification_email)
         .service(users::change_my_email_challenge::change_my_email_challenge)
-        .service(users::verify_email_change_code::verify_email_change_code);
+        .service(users::verify_email_change_code::verify_email_change_code)
+        // issue 16 C-e: two-factor authentication.
+        .service(mfa::enable_totp::enable_totp)
+        .service(mfa::disable_totp::disable_totp)
+        .service(mfa::get_backup_codes::get_backup_codes);
 }
 
 /// Routes at the root only.

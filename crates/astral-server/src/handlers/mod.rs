@@ -156,6 +156,8 @@ pub mod relationships;
 pub mod users;
 // issue 16 D
 pub mod sessions;
+// issue 16 C-e
+pub mod mfa;
 
 #[cfg(test)]
 mod tests {
