@@ -93,10 +93,16 @@ fn state(req: &HttpRequest) -> Option<&web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>()
 }
 
-async fn read_json(
+async fn read_json(req: HttpRequest, payload: Payload, limit: usize) -> Result<Value, ApiError> {
+    read_json_or_none(req, payload, limit, false).await
+}
+
+/// Reads a JSON body; with `optional`, an empty body (no bytes at all) is `Value::Null`.
+async fn read_json_or_none(
     req: HttpRequest,
     mut payload: Payload,
     limit: usize,
+    optional: bool,
 ) -> Result<Value, ApiError> {
     let started = Instant::now();
     let state = state(&req).cloned();
@@ -130,6 +136,9 @@ async fn read_json(
         }
         bytes.extend_from_slice(&chunk);
     }
+    if optional && bytes.is_empty() {
+        return Ok(Value::Null);
+    }
     if !is_json(&req) {
         let mut errors = astral_types::FormErrors::new();
         errors.add(
@@ -155,5 +164,22 @@ fn is_json(req: &HttpRequest) -> bool {
     match req.mime_type() {
         Ok(Some(mime)) => mime.type_() == "application" && mime.subtype() == "json",
         _ => false,
+    }
+}
+
+// issue 16 C-e
+/// The JSON body of a route whose body is optional (no images): `Value::Null` when the
+/// request has none (no bytes), otherwise read and refused exactly as [`JsonBody`].
+pub struct OptionalJsonBody(pub Value);
+
+impl FromRequest for OptionalJsonBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<OptionalJsonBody, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = state(req)
+            .map_or(crate::config::DEFAULT_MAX_JSON_BODY_BYTES, |s| s.body.json_max_bytes);
+        let read = read_json_or_none(req.clone(), payload.take(), limit, true);
+        Box::pin(async move { read.await.map(OptionalJsonBody) })
     }
 }

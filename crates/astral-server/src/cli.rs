@@ -63,6 +63,10 @@ pub enum Command {
     /// Account mail kept in the database when no SMTP server is configured (issue 16 B).
     #[command(subcommand)]
     Mail(MailCommand),
+    // issue 16 C-e
+    /// Print a new random `mfa_key` (32 bytes of base64) for ASTRAL_MFA_KEY: the key that seals
+    /// two-factor secrets and backup codes. Every instance needs the same one.
+    MfaKey,
 }
 
 /// The database a command works on: the same settings `astral serve` reads (flag, then
@@ -126,6 +130,11 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
         // issue 16 D
         Command::Accounts(command) => lifecycle::accounts(command),
         Command::Mail(command) => mail::mail(command),
+        // issue 16 C-e
+        Command::MfaKey => {
+            println!("{}", crate::crypto::MfaKey::generate_base64());
+            Ok(())
+        }
     }
 }
 

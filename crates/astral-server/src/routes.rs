@@ -75,7 +75,10 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(users::change_my_email_challenge::change_my_email_challenge)
         .service(users::verify_email_change_code::verify_email_change_code)
         // issue 16 C: two-factor authentication.
-        .service(mfa::finish_mfa::finish_mfa);
+        .service(mfa::finish_mfa::finish_mfa)
+        .service(mfa::enable_totp::enable_totp)
+        .service(mfa::disable_totp::disable_totp)
+        .service(mfa::get_backup_codes::get_backup_codes);
 }
 
 /// Routes at the root only.

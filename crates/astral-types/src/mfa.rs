@@ -107,3 +107,194 @@ impl MfaChallenge {
         }
     }
 }
+
+// issue 16 C-e: enabling and disabling TOTP, backup codes.
+
+use serde_json::Value;
+use utoipa::openapi::schema::ObjectBuilder;
+
+use crate::form::{FormReader, Invalid};
+use crate::macros::optional_fields;
+use crate::{FormErrors, UserId};
+
+fn current_password_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some("The account's current password."))
+}
+
+fn totp_secret_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).description(Some(
+        "The authenticator's secret the client made, in base32 (16 to 64 characters; spaces, \
+         lower case and `=` padding are accepted). Missing or invalid: 400 / 60005.",
+    ))
+}
+
+fn totp_code_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).description(Some(
+        "The 6-digit code the authenticator shows for `secret` now. Missing or wrong: 400 / 60008.",
+    ))
+}
+
+fn second_factor_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).description(Some(
+        "A 6-digit TOTP code or an unused backup code (Fluxer's inline proof). Without it the \
+         `X-Discord-MFA-Authorization` header is taken; without both: 401 / 60003.",
+    ))
+}
+
+fn ignored_schema() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).description(Some(
+        "Discord's mailed verification key and nonce: not used here (Astral asks the password \
+         instead); sent without `password`, the answer is 50035 `BASE_TYPE_REQUIRED` on \
+         `password`.",
+    ))
+}
+
+optional_fields! {
+    /// `POST /users/@me/mfa/totp/enable` (Discord's): the current password, the secret the
+    /// client made and a code of it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct EnableTotpRequest {
+        /// Missing: 50035 `BASE_TYPE_REQUIRED`; wrong: 50035 `PASSWORD_DOES_NOT_MATCH`.
+        #[schema(schema_with = current_password_schema)]
+        pub password: Option<String>,
+        #[schema(schema_with = totp_secret_schema)]
+        pub secret: Option<String>,
+        #[schema(schema_with = totp_code_schema)]
+        pub code: Option<String>,
+    }
+}
+
+impl EnableTotpRequest {
+    pub fn read(body: &Value) -> Result<EnableTotpRequest, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let password = form.optional_string("password");
+        let secret = form.optional_string("secret");
+        let code = form.optional_string("code");
+        form.finish(|| Ok(EnableTotpRequest { password: password?, secret: secret?, code: code? }))
+    }
+}
+
+optional_fields! {
+    /// `POST /users/@me/mfa/totp/disable`: the body is optional (Discord's clients send none
+    /// and prove the second factor with `X-Discord-MFA-Authorization`).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct DisableTotpRequest {
+        #[schema(schema_with = second_factor_schema)]
+        pub code: Option<String>,
+    }
+}
+
+impl DisableTotpRequest {
+    /// `Value::Null` is an absent body.
+    pub fn read(body: &Value) -> Result<DisableTotpRequest, FormErrors> {
+        if body.is_null() {
+            return Ok(DisableTotpRequest { code: None });
+        }
+        let mut form = FormReader::new(body)?;
+        let code = form.optional_string("code");
+        form.finish(|| Ok(DisableTotpRequest { code: code? }))
+    }
+}
+
+optional_fields! {
+    /// `POST /users/@me/mfa/codes-verification` (Discord's route). Discord proves the request
+    /// with a `key` mailed to the account and a `nonce`; Astral takes the current `password`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct BackupCodesRequest {
+        /// Missing: 50035 `BASE_TYPE_REQUIRED`; wrong: 50035 `PASSWORD_DOES_NOT_MATCH`.
+        #[schema(schema_with = current_password_schema)]
+        pub password: Option<String>,
+        /// `true`: replace all ten codes with new ones (the old ones stop working).
+        pub regenerate: Option<bool>,
+        #[schema(schema_with = ignored_schema)]
+        pub key: Option<String>,
+        #[schema(schema_with = ignored_schema)]
+        pub nonce: Option<String>,
+    }
+}
+
+impl BackupCodesRequest {
+    pub fn read(body: &Value) -> Result<BackupCodesRequest, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let password = form.optional_string("password");
+        let regenerate = optional_bool(&mut form, "regenerate");
+        let key = form.optional_string("key");
+        let nonce = form.optional_string("nonce");
+        form.finish(|| {
+            Ok(BackupCodesRequest {
+                password: password?,
+                regenerate: regenerate?,
+                key: key?,
+                nonce: nonce?,
+            })
+        })
+    }
+}
+
+/// A boolean that may be absent but, when present, is not null.
+fn optional_bool(form: &mut FormReader<'_>, name: &str) -> Result<Option<bool>, Invalid> {
+    match form.value(name) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Null) => {
+            Err(form.refuse(name, "BASE_TYPE_REQUIRED", "This field cannot be null"))
+        }
+        Some(other) => Err(form.refuse(
+            name,
+            "BOOLEAN_TYPE_CONVERT",
+            format!("Value \"{other}\" is not a boolean."),
+        )),
+    }
+}
+
+/// One backup code (Discord's object): 8 characters of `[a-z0-9]`, good once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"user_id": "80351110224678912", "code": "k3v9x2ma", "consumed": false}))]
+pub struct BackupCode {
+    pub user_id: UserId,
+    pub code: String,
+    /// Whether it was used.
+    pub consumed: bool,
+}
+
+/// An account's ten backup codes, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BackupCodesResponse {
+    pub backup_codes: Vec<BackupCode>,
+}
+
+/// `POST /users/@me/mfa/totp/enable`'s answer (Discord's): the one token still valid (every
+/// other was revoked) and the ten new backup codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EnableTotpResponse {
+    pub token: String,
+    pub backup_codes: Vec<BackupCode>,
+}
+
+/// `POST /users/@me/mfa/totp/disable`'s answer (Discord's): the one token still valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MfaTokenResponse {
+    pub token: String,
+}
+
+#[cfg(test)]
+mod c_e_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mfa_requests_read_optional_strings() {
+        let read = EnableTotpRequest::read(&json!({"password": "p", "secret": "S"})).unwrap();
+        assert_eq!((read.secret.as_deref(), read.code), (Some("S"), None));
+        assert!(EnableTotpRequest::read(&json!({"code": 123456})).unwrap_err().has_field("code"));
+        assert_eq!(DisableTotpRequest::read(&Value::Null).unwrap().code, None);
+        assert!(DisableTotpRequest::read(&json!([])).is_err());
+        let codes = BackupCodesRequest::read(&json!({"regenerate": true})).unwrap();
+        assert_eq!((codes.regenerate, codes.password), (Some(true), None));
+        assert!(BackupCodesRequest::read(&json!({"regenerate": "yes"}))
+            .unwrap_err()
+            .has_field("regenerate"));
+    }
+}

@@ -348,8 +348,8 @@ fn authenticator_types_schema() -> ArrayBuilder {
         )
         .max_items(Some(10))
         .description(Some(
-            "Discord's numbering (1 WebAuthn, 2 TOTP, 3 SMS). Astral has no two-factor \
-             authentication yet: always `[]`.",
+            "Discord's numbering (1 WebAuthn, 2 TOTP, 3 SMS): `[2]` while TOTP is on, `[]` \
+             otherwise (Astral offers no WebAuthn or SMS).",
         ))
 }
 

@@ -153,6 +153,12 @@ const MATRIX: &[(&str, [Want; 5])] = &[
         "verify_email_change_code",
         [UNAUTHORIZED, UNAUTHORIZED, E(400, 50035), BOTS_REFUSED, E(400, 50035)],
     ),
+    // issue 16 C-e. Others act on a fresh account of their own (enabling it; reading its codes
+    // and disabling it with one); the owner has no two-factor authentication: a wrong code
+    // (60008), not enabled (60002).
+    ("enable_totp", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, E(400, 60008)]),
+    ("disable_totp", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, E(400, 60002)]),
+    ("get_backup_codes", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, E(400, 60002)]),
 ];
 
 const OWNER_PASSWORD: &str = "owner's own passphrase 9";
@@ -650,6 +656,10 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         "resend_verification_email" => r("POST", "/auth/verify/resend".into(), None),
         "change_my_email_challenge" => r("PUT", "/users/@me/email".into(), None),
         "verify_email_change_code" => r("POST", "/users/@me/email/verify-code".into(), Some(json!({"code": "000000"}))),
+        // issue 16 C-e
+        "enable_totp" | "disable_totp" | "get_backup_codes" => {
+            mfa_request(app, f, op, class, auth.clone()).await
+        }
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
 }
@@ -910,4 +920,45 @@ fn path_templates_match_only_their_instances() {
     assert!(matches_template("/users/@me", "/users/@me"));
     assert!(!matches_template("/users/@me/guilds", "/users/{user_id}"));
     assert!(!matches_template("/users/1", "/users/{user_id}/profile"));
+}
+
+// issue 16 C-e
+const MFA_SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+/// The request of a two-factor operation: for the other user, on a fresh account of theirs
+/// (with TOTP on, but for enabling); for the owner, on their own account (TOTP off).
+async fn mfa_request(
+    app: &TestApp,
+    f: &Fixture,
+    op: &str,
+    class: Class,
+    mut auth: Option<String>,
+) -> Request {
+    use astral_server::mfa::{code_at, read_secret};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let code = code_at(&read_secret(MFA_SECRET).unwrap(), now.as_secs());
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let password = if class == Class::Owner { OWNER_PASSWORD } else { PASSWORD };
+    let mut backup = None;
+    if class == Class::Other {
+        let (token, _) = app.register(&f.fresh("twofactor")).await;
+        auth = Some(token.clone());
+        if op != "enable_totp" {
+            let body = json!({"password": PASSWORD, "secret": MFA_SECRET, "code": code});
+            let path = "/users/@me/mfa/totp/enable";
+            let enabled = expect(app, "POST", path, &token, Some(body), 200).await;
+            auth = enabled["token"].as_str().map(str::to_owned);
+            backup = enabled["backup_codes"][0]["code"].as_str().map(str::to_owned);
+        }
+    }
+    let (path, body) = match op {
+        "enable_totp" => {
+            let code = if class == Class::Owner { wrong } else { code };
+            let body = json!({"password": password, "secret": MFA_SECRET, "code": code});
+            ("/users/@me/mfa/totp/enable", body)
+        }
+        "disable_totp" => ("/users/@me/mfa/totp/disable", json!({"code": backup.unwrap_or(wrong)})),
+        _ => ("/users/@me/mfa/codes-verification", json!({"password": password})),
+    };
+    Request { method: "POST", path: path.into(), body: Some(body), auth }
 }

@@ -1484,6 +1484,17 @@ async fn bad_input_catalogue(app: TestApp) {
     cases.extend(member_and_profile_cases(&p));
     cases.extend(reroll_cases(&p));
     cases.extend(id_and_query_cases(&p));
+    // issue 16 C-e
+    let mfa_token = two_factor_account(&app).await;
+    cases.extend(body_cases(&BodyTarget {
+        method: "POST",
+        template: "/users/@me/mfa/codes-verification",
+        path: "/users/@me/mfa/codes-verification".into(),
+        valid: json!({"password": PASSWORD}),
+        field: "password",
+        auth: Some(mfa_token.clone()),
+    }));
+    cases.extend(two_factor_cases(&p, &mfa_token));
 
     let mut failures = Vec::new();
     let (mut refused, mut accepted) = (0, 0);
@@ -1511,4 +1522,135 @@ async fn bad_input_catalogue(app: TestApp) {
         failures.join("\n")
     );
     println!("bad-input catalogue: {} cases ({refused} refused with the data unchanged, {accepted} accepted)", cases.len());
+}
+
+// issue 16 C-e
+/// A fresh account with TOTP on (enabled at the system clock's time); its one token.
+async fn two_factor_account(app: &TestApp) -> String {
+    use astral_server::mfa::{code_at, read_secret};
+    let (token, _) = app.register("twofactored").await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let code = code_at(&read_secret("JBSWY3DPEHPK3PXP").unwrap(), now.as_secs());
+    let body = json!({"password": PASSWORD, "secret": "JBSWY3DPEHPK3PXP", "code": code});
+    let path = "/users/@me/mfa/totp/enable";
+    let enabled = app.expect("POST", path, Some(&token), Some(body), 200).await;
+    enabled["token"].as_str().unwrap().to_owned()
+}
+
+/// What a two-factor case is, what it calls, as whom, its content type, its body (`null`:
+/// none) and what it wants.
+type TwoFactorCase<'a> = (&'a str, &'a str, &'a str, Option<&'static str>, Value, Want);
+
+/// Enabling and disabling two-factor authentication with bad bodies: A (off) and the
+/// two-factor account (on) are refused, and nothing changes.
+fn two_factor_cases(p: &People, mfa_token: &str) -> Vec<Case> {
+    let json_ct = Some("application/json");
+    let enable = "/users/@me/mfa/totp/enable";
+    let disable = "/users/@me/mfa/totp/disable";
+    let secret = "JBSWY3DPEHPK3PXP";
+    let password = json!(PASSWORD);
+    let a = p.a.0.as_str();
+    let cases: Vec<TwoFactorCase> = vec![
+        (
+            "secret a number",
+            enable,
+            a,
+            json_ct,
+            json!({"password": password, "secret": 5, "code": "123456"}),
+            Want::Field("secret", "STRING_TYPE_CONVERT"),
+        ),
+        (
+            "code a number",
+            enable,
+            a,
+            json_ct,
+            json!({"password": password, "secret": secret, "code": 123456}),
+            Want::Field("code", "STRING_TYPE_CONVERT"),
+        ),
+        (
+            "code null",
+            enable,
+            a,
+            json_ct,
+            json!({"password": password, "secret": secret, "code": null}),
+            Want::Field("code", "BASE_TYPE_REQUIRED"),
+        ),
+        (
+            "secret of 1000 characters",
+            enable,
+            a,
+            json_ct,
+            json!({"password": password, "secret": "A".repeat(1000), "code": "123456"}),
+            Want::Code(400, 60005),
+        ),
+        (
+            "secret not base32",
+            enable,
+            a,
+            json_ct,
+            json!({"password": password, "secret": "0000000000000000", "code": "123456"}),
+            Want::Code(400, 60005),
+        ),
+        (
+            "code of letters",
+            enable,
+            a,
+            json_ct,
+            json!({"password": password, "secret": secret, "code": "abcdef"}),
+            Want::Code(400, 60008),
+        ),
+        (
+            "already on",
+            enable,
+            mfa_token,
+            json_ct,
+            json!({"password": password, "secret": secret, "code": "123456"}),
+            Want::Code(400, 60001),
+        ),
+        ("an array", enable, a, json_ct, json!([1]), Want::Field("", "DICT_TYPE_CONVERT")),
+        ("not on", disable, a, None, Value::Null, Want::Code(400, 60002)),
+        (
+            "code a number",
+            disable,
+            mfa_token,
+            json_ct,
+            json!({"code": 123456}),
+            Want::Field("code", "STRING_TYPE_CONVERT"),
+        ),
+        ("an array", disable, mfa_token, json_ct, json!([1]), Want::Field("", "DICT_TYPE_CONVERT")),
+        ("no factor", disable, mfa_token, None, Value::Null, Want::Code(401, 60003)),
+        (
+            "a code of 1000 characters",
+            disable,
+            mfa_token,
+            json_ct,
+            json!({"code": "9".repeat(1000)}),
+            Want::Code(400, 60008),
+        ),
+        (
+            "a code with NUL",
+            disable,
+            mfa_token,
+            json_ct,
+            json!({"code": "12\u{0}456"}),
+            Want::Field("code", "STRING_TYPE_INVALID_CHARACTERS"),
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(what, path, auth, content_type, body, want)| Case {
+            name: format!("POST {path}: {what}"),
+            method: "POST",
+            template: if path == enable {
+                "/users/@me/mfa/totp/enable"
+            } else {
+                "/users/@me/mfa/totp/disable"
+            },
+            path: path.to_owned(),
+            auth: Some(auth.to_owned()),
+            content_type,
+            body: if body.is_null() { Vec::new() } else { json_bytes(&body) },
+            want,
+        })
+        .collect()
 }

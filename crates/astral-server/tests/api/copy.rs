@@ -124,6 +124,16 @@ async fn sqlite_copied_into_postgresql_serves_the_same_users_guilds_and_profiles
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // issue 16 C-e: an account with two-factor authentication on (user_mfa, mfa_backup_codes).
+    let (fay, _) = lite.register("fay").await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let secret = astral_server::mfa::read_secret("JBSWY3DPEHPK3PXP").unwrap();
+    let code = astral_server::mfa::code_at(&secret, now.as_secs());
+    lite.authorized(&bot(&fay))
+        .post("/users/@me/mfa/totp/enable")
+        .json(json!({"password": "correct horse battery", "secret": "JBSWY3DPEHPK3PXP", "code": code}))
+        .expect(200)
+        .await;
 
     // What readers see on SQLite.
     let reads = [

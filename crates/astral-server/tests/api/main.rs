@@ -51,5 +51,6 @@ mod lifecycle;
 mod sessions;
 // issue 16 B
 mod email;
-// issue 16 C: the second factor of sensitive changes.
+// issue 16 C: two-factor authentication.
+mod mfa;
 mod mfa_gate;

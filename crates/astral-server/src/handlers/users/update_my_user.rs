@@ -37,8 +37,11 @@ use crate::{reauth, wire};
 /// ones for the account: 429); a value equal to the stored one is no change and needs none.
 /// Bots change `username`, `discriminator` and images without a password and are refused `email`
 /// and `new_password` (403 / 20001). A new password revokes every token of the account: the
-/// answer carries the one new `token`. The two-factor fields (`mfa_method`, `mfa_code`,
-/// `webauthn_*`) are 50035 `MFA_METHOD_NOT_SUPPORTED`: this server has no MFA yet.
+/// answer carries the one new `token`. With two-factor authentication on, the second factor
+/// takes the password's place (a new password needs both): without one the answer is
+/// 401 / 60003 with a ticket for `POST /mfa/finish`, whose token goes in
+/// `X-Discord-MFA-Authorization`; Fluxer's inline `mfa_method: "totp"` + `mfa_code` work too.
+/// `mfa_method` `sms`/`webauthn` and `webauthn_*` are 50035 `MFA_METHOD_NOT_SUPPORTED`.
 #[utoipa::path(
     tag = "users",
     request_body(content = UpdateMyUserRequest, content_type = "application/json"),
