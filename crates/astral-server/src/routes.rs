@@ -71,7 +71,9 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(auth::verify_email::verify_email)
         .service(auth::resend_verification_email::resend_verification_email)
         .service(users::change_my_email_challenge::change_my_email_challenge)
-        .service(users::verify_email_change_code::verify_email_change_code);
+        .service(users::verify_email_change_code::verify_email_change_code)
+        // issue 16 C-l
+        .service(auth::verify_mfa_login::verify_mfa_login);
 }
 
 /// Routes at the root only.

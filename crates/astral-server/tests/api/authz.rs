@@ -151,6 +151,8 @@ const MATRIX: &[(&str, [Want; 5])] = &[
         "verify_email_change_code",
         [UNAUTHORIZED, UNAUTHORIZED, E(400, 50035), BOTS_REFUSED, E(400, 50035)],
     ),
+    // issue 16 C-l. Anonymous: the ticket decides, whoever sends it (one naming nothing).
+    ("verify_mfa_login", [E(400, 60006); 5]),
 ];
 
 const OWNER_PASSWORD: &str = "owner's own passphrase 9";
@@ -646,6 +648,8 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         "resend_verification_email" => r("POST", "/auth/verify/resend".into(), None),
         "change_my_email_challenge" => r("PUT", "/users/@me/email".into(), None),
         "verify_email_change_code" => r("POST", "/users/@me/email/verify-code".into(), Some(json!({"code": "000000"}))),
+        // issue 16 C-l
+        "verify_mfa_login" => r("POST", "/auth/mfa/totp".into(), Some(json!({"ticket": "no-such-ticket", "code": "123456"}))),
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
 }

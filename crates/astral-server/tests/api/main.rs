@@ -51,3 +51,5 @@ mod lifecycle;
 mod sessions;
 // issue 16 B
 mod email;
+// issue 16 C-l
+mod mfa_login;
