@@ -43,11 +43,14 @@ pub fn backup_code_context(user: UserId, position: i32) -> String {
 /// The configured key, or the 400 that says two-factor authentication is not set up here.
 pub fn key(state: &AppState) -> Result<&MfaKey, ApiError> {
     state.mfa_key.as_ref().ok_or_else(|| {
-        ApiError::field(
-            "",
+        // Request-level (`errors._errors`): no field of the request is at fault.
+        let mut errors = astral_types::FormErrors::new();
+        errors.add(
+            &[],
             MFA_NOT_CONFIGURED,
             "Two-factor authentication is not configured on this server (no mfa_key).",
-        )
+        );
+        ApiError::form(errors)
     })
 }
 

@@ -78,7 +78,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
         .service(mfa::finish_mfa::finish_mfa)
         .service(mfa::enable_totp::enable_totp)
         .service(mfa::disable_totp::disable_totp)
-        .service(mfa::get_backup_codes::get_backup_codes);
+        .service(mfa::get_backup_codes::get_backup_codes)
+        .service(auth::verify_mfa_login::verify_mfa_login);
 }
 
 /// Routes at the root only.

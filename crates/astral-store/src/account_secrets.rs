@@ -10,7 +10,6 @@ use diesel::prelude::*;
 
 use crate::conn::{lock_rows, LockedRows};
 use crate::schema::{account_secrets, users};
-use crate::tokens::insert_token;
 use crate::users::fold_case;
 use crate::{AnyConnection, Decided, Store, StoreError};
 
@@ -28,6 +27,11 @@ pub enum SecretKind {
     // issue 16 C
     /// The `ticket` a login answers when the account has MFA on, for `POST /auth/mfa/totp`.
     MfaLoginTicket,
+    // issue 16 C-l
+    /// The `ticket` `POST /auth/reset` answers when the account has MFA on, for the reset's
+    /// second request (a kind of its own: it proves the mailed token, not the password, so it
+    /// must not finish a login).
+    MfaResetTicket,
     /// The `ticket` of an MFA-required answer (60003), for `POST /mfa/finish`.
     MfaTicket,
     /// The token `POST /mfa/finish` answers, sent back as `X-Discord-MFA-Authorization`.
@@ -44,6 +48,8 @@ impl SecretKind {
             SecretKind::MfaLoginTicket => "mfa_login_ticket",
             SecretKind::MfaTicket => "mfa_ticket",
             SecretKind::MfaAuthorization => "mfa_authorization",
+            // issue 16 C-l
+            SecretKind::MfaResetTicket => "mfa_reset_ticket",
         }
     }
 }
@@ -311,15 +317,16 @@ impl Store {
     }
 
     /// `POST /auth/verify`: uses up the verification token; when the address it was mailed to
-    /// is still the account's, marks it verified and records a new API token (`token_hash`).
-    /// `None` for a dead token, one that is not `user`'s, or a changed address (the token is
-    /// used up either way).
+    /// is still the account's, marks it verified and records a new session token (`session`:
+    /// the hash of its secret and its client; none when the account has two-factor
+    /// authentication on). `None` for a dead token, one that is not `user`'s, or a changed
+    /// address (the token is used up either way).
     pub fn verify_email(
         &self,
         secret_hash: &str,
         now_ms: i64,
         user: UserId,
-        token_hash: &str,
+        session: Option<(&str, crate::SessionClient)>,
     ) -> Result<Option<UserId>, StoreError> {
         let token_id = TokenId(self.ids.next_id());
         self.write(|conn| {
@@ -347,7 +354,11 @@ impl Store {
             diesel::update(users::table.find(user.as_i64()))
                 .set(users::verified.eq(true))
                 .execute(conn)?;
-            insert_token(conn, token_id, user, token_hash)?;
+            if let Some((token_hash, client)) = &session {
+                crate::sessions::insert_session_token(
+                    conn, token_id, user, token_hash, client, now_ms,
+                )?;
+            }
             Ok(Some(user))
         })
     }
@@ -426,6 +437,7 @@ impl Store {
         now_ms: i64,
         password_hash: &str,
         token_hash: &str,
+        client: crate::SessionClient,
     ) -> Result<Option<UserId>, StoreError> {
         let token_id = TokenId(self.ids.next_id());
         self.write(|conn| {
@@ -447,6 +459,7 @@ impl Store {
                 password_hash: password_hash.to_owned(),
                 now_ms,
                 token_secret_hash: token_hash.to_owned(),
+                client: client.clone(),
             };
             crate::accounts::replace_password(conn, user, token_id, &change)?;
             Ok(Some(user))

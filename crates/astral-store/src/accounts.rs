@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::conn::{lock_rows, LockedRows};
 use crate::schema::{user_accounts, users};
-use crate::tokens::{delete_user_tokens, insert_token};
+use crate::tokens::delete_user_tokens;
 use crate::users::{select_user, to_json, Json, UserRecord};
 use crate::{Store, StoreError};
 
@@ -120,6 +120,9 @@ pub struct PasswordChange {
     pub password_hash: String,
     pub now_ms: i64,
     pub token_secret_hash: String,
+    // issue 16 C-l
+    /// The client the new token is issued to (the request's `User-Agent`).
+    pub client: crate::SessionClient,
 }
 
 /// The account row of `id`, or the defaults when it has none.
@@ -172,7 +175,8 @@ pub(crate) fn replace_password(
     };
     write_account(conn, id, &account)?;
     delete_user_tokens(conn, id)?;
-    insert_token(conn, token_id, id, &change.token_secret_hash)?;
+    let (hash, client) = (&change.token_secret_hash, &change.client);
+    crate::sessions::insert_session_token(conn, token_id, id, hash, client, change.now_ms)?;
     Ok(())
 }
 

@@ -28,7 +28,8 @@ pub struct SessionClient {
 }
 
 impl Store {
-    /// Issues a token for a login: records it with its client and `now_ms` as its last use, in
+    /// Issues a token for a login (with a password, with a second factor) or a registration:
+    /// records it with its client and `now_ms` as its last use, in
     /// one transaction on the locked user row that refuses an account its owner disabled or
     /// scheduled for deletion meanwhile (a disable that commits between the login's checks and
     /// this write cannot leave a working token behind).
@@ -45,14 +46,7 @@ impl Store {
             if let Some(refusal) = lifecycle_of(conn, user)?.and_then(|l| l.refusal()) {
                 return Ok(Err(refusal));
             }
-            insert_token(conn, id, user, secret_hash)?;
-            diesel::update(tokens::table.find(id.as_i64()))
-                .set((
-                    tokens::last_used_ms.eq(Some(now_ms)),
-                    tokens::client_os.eq(client.os),
-                    tokens::client_platform.eq(client.platform),
-                ))
-                .execute(conn)?;
+            insert_session_token(conn, id, user, secret_hash, &client, now_ms)?;
             Ok(Ok(id))
         })
     }
@@ -117,4 +111,31 @@ impl Store {
         )
         .execute(&mut conn)?)
     }
+}
+
+// issue 16 C-l: one writer of a person's session token.
+
+/// Records a person's session token in the caller's transaction: the hash of its secret, the
+/// client its `User-Agent` named and `now_ms` as its last use. Every token a person gets goes
+/// through here (login, login with a second factor, registration, `POST /auth/verify`, a new
+/// password by `PATCH /users/@me` or `POST /auth/reset`), so `GET /auth/sessions` lists each
+/// with its client; the callers hold the user's row lock and have checked the account's state.
+/// Bots' tokens (`astral users create --bot`, `astral bots reset-token`) are not sessions.
+pub(crate) fn insert_session_token(
+    conn: &mut crate::AnyConnection,
+    id: TokenId,
+    user: UserId,
+    secret_hash: &str,
+    client: &SessionClient,
+    now_ms: i64,
+) -> QueryResult<()> {
+    insert_token(conn, id, user, secret_hash)?;
+    diesel::update(tokens::table.find(id.as_i64()))
+        .set((
+            tokens::last_used_ms.eq(Some(now_ms)),
+            tokens::client_os.eq(client.os.as_deref()),
+            tokens::client_platform.eq(client.platform.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

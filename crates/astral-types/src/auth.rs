@@ -147,3 +147,112 @@ pub struct TokenResponse {
     pub token: String,
     pub user_id: UserId,
 }
+
+// issue 16 C-l: login with two-factor authentication (docs/accounts.md#logging-in-with-two-factor-authentication).
+
+optional_fields! {
+    /// A login's answer (also `POST /auth/reset`'s and `POST /auth/verify`'s), in Discord's
+    /// shape: `token` when the step is complete; with two-factor authentication on, no `token`
+    /// but `mfa: true` and a `ticket` for `POST /auth/mfa/{authenticator_type}`. One schema for
+    /// both, so a generated client has one type to read.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct LoginResponse {
+        pub user_id: UserId,
+        /// The session token, shown once; absent while a second factor is needed.
+        pub token: Option<String>,
+        /// `true`: a second factor is needed to finish with `ticket`.
+        pub mfa: Option<bool>,
+        /// Single use, valid 5 minutes.
+        pub ticket: Option<String>,
+        /// Whether a TOTP code is accepted.
+        pub totp: Option<bool>,
+        /// Always `false`: this server has no SMS.
+        pub sms: Option<bool>,
+        /// Whether a backup code is accepted.
+        pub backup: Option<bool>,
+        /// Always `null`: this server has no WebAuthn.
+        pub webauthn: Option<Option<String>>,
+    }
+}
+
+impl LoginResponse {
+    /// A completed step: the session token.
+    pub fn token(user_id: UserId, token: String) -> LoginResponse {
+        LoginResponse { token: Some(token), ..LoginResponse::bare(user_id) }
+    }
+
+    /// A step that issues no token (`POST /auth/verify` with two-factor authentication on).
+    pub fn bare(user_id: UserId) -> LoginResponse {
+        LoginResponse {
+            user_id,
+            token: None,
+            mfa: None,
+            ticket: None,
+            totp: None,
+            sms: None,
+            backup: None,
+            webauthn: None,
+        }
+    }
+
+    /// A second factor is needed: the ticket, and the methods this server takes (TOTP and
+    /// backup codes; no SMS, no WebAuthn).
+    pub fn mfa_required(user_id: UserId, ticket: String) -> LoginResponse {
+        LoginResponse {
+            mfa: Some(true),
+            ticket: Some(ticket),
+            totp: Some(true),
+            sms: Some(false),
+            backup: Some(true),
+            webauthn: Some(None),
+            ..LoginResponse::bare(user_id)
+        }
+    }
+}
+
+/// `POST /auth/mfa/{authenticator_type}`: the login's ticket and a code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VerifyMfaLoginRequest {
+    #[schema(schema_with = mfa_ticket_schema)]
+    pub ticket: String,
+    #[schema(schema_with = mfa_code_schema)]
+    pub code: String,
+}
+
+/// A ticket or code as a request carries it (Astral's are far shorter).
+pub fn mfa_ticket_schema() -> ObjectBuilder {
+    crate::email::SECRET_LENGTH.schema().description(Some("The `ticket` of the login's answer."))
+}
+
+/// A second-factor code as a request carries it.
+pub fn mfa_code_schema() -> ObjectBuilder {
+    crate::email::SECRET_LENGTH.schema().description(Some(
+        "A TOTP code (6 digits) or a backup code (8 characters; `backup` takes only these).",
+    ))
+}
+
+/// Reads a required ticket or code under `name`, bounded by `SECRET_LENGTH`.
+pub(crate) fn mfa_secret(form: &mut FormReader<'_>, name: &str) -> Result<String, Invalid> {
+    let value = form.required_string(name)?;
+    crate::email::SECRET_LENGTH.check(form.errors(), name, value)
+}
+
+/// Reads an optional ticket or code under `name`, bounded by `SECRET_LENGTH`.
+pub(crate) fn optional_mfa_secret(
+    form: &mut FormReader<'_>,
+    name: &str,
+) -> Result<Option<String>, Invalid> {
+    match form.optional_string(name)? {
+        Some(value) => crate::email::SECRET_LENGTH.check(form.errors(), name, value).map(Some),
+        None => Ok(None),
+    }
+}
+
+impl VerifyMfaLoginRequest {
+    pub fn read(body: &Value) -> Result<VerifyMfaLoginRequest, FormErrors> {
+        let mut form = FormReader::new(body)?;
+        let ticket = mfa_secret(&mut form, "ticket");
+        let code = mfa_secret(&mut form, "code");
+        form.finish(|| Ok(VerifyMfaLoginRequest { ticket: ticket?, code: code? }))
+    }
+}

@@ -1,6 +1,6 @@
 //! Email verification, email change and forgotten passwords (issue 16 B): `POST /auth/forgot`,
 //! `POST /auth/reset`, `POST /auth/verify`, `POST /users/@me/email/verify-code`. Their answers
-//! are [`crate::auth::TokenResponse`] (reset, verify), [`ForgotPasswordResponse`] and
+//! are [`crate::auth::LoginResponse`] (reset, verify), [`ForgotPasswordResponse`] and
 //! [`EmailTokenResponse`].
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,7 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::ToSchema;
 
 use crate::form::{FormReader, Invalid, Length};
+use crate::macros::optional_fields;
 use crate::password::{length_refusal, PASSWORD_LENGTH};
 use crate::FormErrors;
 
@@ -90,14 +91,23 @@ fn method_schema() -> ObjectBuilder {
         ))
 }
 
-/// `POST /auth/reset`. The password rule runs in the server (on its password pool) after the
-/// token checked out; the reader checks only the length.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ResetPasswordRequest {
-    #[schema(schema_with = reset_token_schema)]
-    pub token: String,
-    #[schema(schema_with = new_password_schema)]
-    pub password: String,
+optional_fields! {
+    /// `POST /auth/reset`. The password rule runs in the server (on its password pool) after the
+    /// token checked out; the reader checks only the length.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ResetPasswordRequest {
+        #[schema(schema_with = reset_token_schema)]
+        pub token: String,
+        #[schema(schema_with = new_password_schema)]
+        pub password: String,
+        // issue 16 C-l: with two-factor authentication on, the second step.
+        /// The `ticket` the first step answered, with `code`.
+        #[schema(schema_with = crate::auth::mfa_ticket_schema)]
+        pub ticket: Option<String>,
+        /// With `ticket`: a TOTP code or a backup code.
+        #[schema(schema_with = crate::auth::mfa_code_schema)]
+        pub code: Option<String>,
+    }
 }
 
 impl ResetPasswordRequest {
@@ -108,7 +118,17 @@ impl ResetPasswordRequest {
             None => Ok(p),
             Some(refusal) => Err(refusal.record(form.errors())),
         });
-        form.finish(|| Ok(ResetPasswordRequest { token: token?, password: password? }))
+        // issue 16 C-l
+        let ticket = crate::auth::optional_mfa_secret(&mut form, "ticket");
+        let code = crate::auth::optional_mfa_secret(&mut form, "code");
+        form.finish(|| {
+            Ok(ResetPasswordRequest {
+                token: token?,
+                password: password?,
+                ticket: ticket?,
+                code: code?,
+            })
+        })
     }
 }
 

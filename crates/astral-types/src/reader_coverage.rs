@@ -89,6 +89,10 @@ fn every_documented_field_is_read_by_its_reader() {
         body::<ResetPasswordRequest, _>(|| ResetPasswordRequest::read(&empty)),
         body::<VerifyEmailRequest, _>(|| VerifyEmailRequest::read(&empty)),
         body::<VerifyEmailCodeRequest, _>(|| VerifyEmailCodeRequest::read(&empty)),
+        // issue 16 C-l
+        body::<crate::auth::VerifyMfaLoginRequest, _>(|| {
+            crate::auth::VerifyMfaLoginRequest::read(&empty)
+        }),
     ];
     for (name, documented, read) in cases {
         assert!(!documented.is_empty(), "{name}");

@@ -32,11 +32,14 @@ async fn register_login_logout_round_trip(app: TestApp) {
     };
     let session = app.client(None).login(&login).await.expect("login").into_inner();
     assert_eq!(session.user_id.to_string(), user_id);
-    assert_ne!(session.token, token);
+    // Without two-factor authentication, a token and none of the second-factor fields.
+    assert_eq!((session.mfa, &session.ticket), (None, &None));
+    let session_token = session.token.expect("a token");
+    assert_ne!(session_token, token);
 
     // Logout revokes exactly the token it was called with.
-    app.expect("POST", "/auth/logout", Some(&session.token), None, 204).await;
-    let (status, body) = app.call("GET", "/users/@me", Some(&session.token), None).await;
+    app.expect("POST", "/auth/logout", Some(&session_token), None, 204).await;
+    let (status, body) = app.call("GET", "/users/@me", Some(&session_token), None).await;
     assert_eq!((status, body), (401, json!({"message": "401: Unauthorized", "code": 0})));
     app.expect("GET", "/users/@me", Some(&token), None, 200).await;
 }

@@ -159,6 +159,8 @@ const MATRIX: &[(&str, [Want; 5])] = &[
     ("enable_totp", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, E(400, 60008)]),
     ("disable_totp", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, E(400, 60002)]),
     ("get_backup_codes", [UNAUTHORIZED, UNAUTHORIZED, S(200), BOTS_REFUSED, E(400, 60002)]),
+    // issue 16 C-l. Anonymous: the ticket decides, whoever sends it (one naming nothing).
+    ("verify_mfa_login", [E(400, 60006); 5]),
 ];
 
 const OWNER_PASSWORD: &str = "owner's own passphrase 9";
@@ -660,6 +662,8 @@ async fn request(app: &TestApp, f: &Fixture, op: &str, class: Class) -> Request 
         "enable_totp" | "disable_totp" | "get_backup_codes" => {
             mfa_request(app, f, op, class, auth.clone()).await
         }
+        // issue 16 C-l
+        "verify_mfa_login" => r("POST", "/auth/mfa/totp".into(), Some(json!({"ticket": "no-such-ticket", "code": "123456"}))),
         other => panic!("the matrix has a row for {other} but no request for it"),
     }
 }

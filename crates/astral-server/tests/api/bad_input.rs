@@ -223,6 +223,15 @@ fn body_targets(p: &People, fresh_name: &str) -> Vec<BodyTarget> {
             field: "login",
             auth: None,
         },
+        // issue 16 C-l: anonymous; a well-formed body names no ticket (60006, below).
+        BodyTarget {
+            method: "POST",
+            template: "/auth/mfa/{authenticator_type}",
+            path: "/auth/mfa/totp".into(),
+            valid: json!({"ticket": "no-such-ticket", "code": "123456"}),
+            field: "ticket",
+            auth: None,
+        },
     ]
 }
 
@@ -267,6 +276,12 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
     // before their fields are read. The routes that take images have the image budget.
     let over_json_limit = (!IMAGE_ROUTES.contains(&t.template)).then_some(Want::Code(413, 40005));
     let json_ct = Some("application/json");
+    // issue 16 C-l: a well-formed body of `POST /auth/mfa/{authenticator_type}` names no live
+    // ticket: the answer that shows it was read is 60006.
+    let accepted = match t.template {
+        "/auth/mfa/{authenticator_type}" => Want::Code(400, 60006),
+        _ => Want::Success,
+    };
     let mut cases: Vec<(String, Option<&'static str>, Vec<u8>, Want)> = vec![
         ("malformed JSON".into(), json_ct, b"{".to_vec(), invalid_json),
         (
@@ -352,7 +367,7 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
                 }
                 json_bytes(&body)
             },
-            Want::Success,
+            accepted,
         ),
         (
             "unknown fields".into(),
@@ -363,7 +378,7 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
                 body["x-extra"] = json!(null);
                 json_bytes(&body)
             },
-            Want::Success,
+            accepted,
         ),
     ];
     if field == "recipient_id" {

@@ -54,3 +54,4 @@ mod email;
 // issue 16 C: two-factor authentication.
 mod mfa;
 mod mfa_gate;
+mod mfa_login;

@@ -266,8 +266,9 @@ async fn without_a_key_mfa_is_not_configured(db: TestDb) {
     let (token, _) = app.register("keyless").await;
     let body = json!({"password": PASSWORD, "secret": SECRET, "code": code(&clock)});
     let refused =
-        app.as_user(&token).post("/users/@me/mfa/totp/enable").json(body).field_error("").await;
-    assert_eq!(refused, "MFA_NOT_CONFIGURED");
+        app.as_user(&token).post("/users/@me/mfa/totp/enable").json(body).refusal(400, 50035).await;
+    // Request-level: no field is at fault.
+    assert_eq!(refused["errors"]["_errors"][0]["code"], "MFA_NOT_CONFIGURED", "{refused}");
     let user = app.as_user(&token).get("/users/@me").expect(200).await;
     assert_eq!(user["mfa_enabled"], json!(false));
 }

@@ -909,3 +909,39 @@ pub const TEST_MFA_KEY: &str = "dGVzdC1tZmEta2V5LW9mLWFzdHJhbC0zMi1ieXRlcyE=";
 pub fn test_mfa_key() -> astral_server::crypto::MfaKey {
     astral_server::crypto::MfaKey::from_base64(TEST_MFA_KEY).expect("the test MFA key")
 }
+
+// issue 16 C-l
+/// Two-factor authentication turned on through the store (not the enable route): the TOTP
+/// secret, the token that stays valid (enabling revokes the others) and the backup codes.
+pub struct DirectMfa {
+    pub secret: Vec<u8>,
+    pub token: String,
+    pub backup_codes: Vec<String>,
+}
+
+impl DirectMfa {
+    /// The TOTP code of the app's clock now, as an authenticator shows it.
+    pub fn code_now(&self, app: &TestApp) -> String {
+        astral_server::mfa::code_at(&self.secret, (app.state.now_ms() / 1000) as u64)
+    }
+}
+
+/// Turns TOTP on for `user_id` (sealed with [`test_mfa_key`]), as the enable route would.
+pub fn enable_mfa_directly(app: &TestApp, user_id: &str) -> DirectMfa {
+    let user: astral_types::UserId = user_id.parse().expect("a user id");
+    let key = test_mfa_key();
+    let secret = astral_server::mfa::read_secret("JBSWY3DPEHPK3PXPJBSWY3DP").expect("a secret");
+    let sealed_secret = key.seal(&astral_server::mfa::secret_context(user), &secret);
+    let backup_codes = astral_server::mfa::new_backup_codes();
+    let sealed_codes = astral_server::mfa::seal_backup_codes(&key, user, &backup_codes);
+    let issued = astral_server::auth::new_token(user);
+    let enable = astral_store::TotpEnable {
+        sealed_secret: &sealed_secret,
+        step: 0,
+        sealed_codes: &sealed_codes,
+        now_ms: app.state.now_ms(),
+        token_secret_hash: &issued.secret_hash,
+    };
+    app.store().enable_totp(user, enable).expect("store").expect("enabled");
+    DirectMfa { secret, token: issued.token, backup_codes }
+}

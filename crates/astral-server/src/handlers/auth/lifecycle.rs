@@ -5,7 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
-use astral_store::LifecycleRefusal;
+use astral_store::{LifecycleRefusal, SessionClient};
 use astral_types::UserId;
 
 use crate::auth::new_token;
@@ -14,7 +14,7 @@ use crate::handlers::sessions::client_of_user_agent;
 use crate::state::AppState;
 
 /// What a login to an account in this state answers.
-fn login_refused(refusal: LifecycleRefusal) -> ApiError {
+pub(crate) fn login_refused(refusal: LifecycleRefusal) -> ApiError {
     match refusal {
         LifecycleRefusal::Disabled => ApiError::new(ErrorKind::AccountSelfDisabled),
         LifecycleRefusal::ScheduledForDeletion => {
@@ -42,12 +42,18 @@ pub(crate) async fn issue_session_token(
     req: &HttpRequest,
     user: UserId,
 ) -> Result<String, ApiError> {
-    let client =
-        client_of_user_agent(req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()));
+    let client = request_client(req);
     let issued = new_token(user);
     let (hash, now_ms) = (issued.secret_hash, state.now_ms());
     state
         .decide(move |store| store.create_session(user, &hash, client, now_ms), login_refused)
         .await?;
     Ok(issued.token)
+}
+
+// issue 16 C-l
+/// The client a request's `User-Agent` names, recorded with every session token issued to it
+/// (`astral_store`'s one writer of session tokens).
+pub(crate) fn request_client(req: &HttpRequest) -> SessionClient {
+    client_of_user_agent(req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()))
 }

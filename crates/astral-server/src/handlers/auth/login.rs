@@ -1,5 +1,6 @@
 use actix_web::{post, HttpMessage, HttpRequest, HttpResponse};
-use astral_types::auth::{LoginRequest, TokenResponse};
+use astral_store::SecretKind;
+use astral_types::auth::{LoginRequest, LoginResponse};
 use astral_types::{ErrorBody, ErrorKind, FormErrors};
 
 use crate::auth::verify_password;
@@ -23,11 +24,15 @@ use crate::ratelimit::ClientAddress;
 /// An account its owner disabled (`POST /users/@me/disable`) answers 400 / 20013, one
 /// scheduled for deletion (`POST /users/@me/delete`) 400 / 20011, both only after the right
 /// password; `"undelete": true` restores it and logs in (it never lifts a suspension).
+///
+/// With two-factor authentication on, the right password answers 200 without a `token`:
+/// `mfa: true` and a `ticket` (valid 5 minutes) for `POST /auth/mfa/{authenticator_type}`, as
+/// Discord does.
 #[utoipa::path(
     tag = "auth",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "Logged in.", body = TokenResponse),
+        (status = 200, description = "Logged in (`token`), or, with two-factor authentication on, a `ticket` for `POST /auth/mfa/{authenticator_type}` (`mfa: true`, no `token`).", body = LoginResponse),
         (status = 400, description = "Invalid JSON (50109), missing fields or wrong credentials (50035 `INVALID_LOGIN`); the account is disabled (20013) or scheduled for deletion (20011) by its owner, said only after the password checked out.", body = ErrorBody),
         (status = 403, description = "The account is suspended by an administrator (20013), said only after the password checked out.", body = ErrorBody),
     ),
@@ -83,8 +88,33 @@ pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
     if state.run(move |store| store.is_suspended(user_id)).await? {
         return Err(ApiError::new(ErrorKind::AccountDisabled));
     }
+    let undelete = undelete.unwrap_or(false);
+    // issue 16 C-l: with two-factor authentication on, a ticket instead of a token. The
+    // account's state is said now (after the password), but `undelete` restores it only once
+    // the second factor checks out (`POST /auth/mfa/{authenticator_type}`).
+    if user.mfa_enabled {
+        match super::lifecycle::account_state_refusal(&state, user_id, false).await {
+            Ok(()) => {}
+            Err(refusal) if undelete && is_lifecycle_refusal(&refusal) => {}
+            Err(refusal) => return Err(refusal),
+        }
+        let ticket = super::verify_mfa_login::issue_ticket(
+            &state,
+            user_id,
+            SecretKind::MfaLoginTicket,
+            undelete,
+        )
+        .await?;
+        return Ok(HttpResponse::Ok().json(LoginResponse::mfa_required(user_id, ticket)));
+    }
     // issue 16 D: an account its owner disabled or is deleting (restored by `undelete`).
-    super::lifecycle::account_state_refusal(&state, user_id, undelete.unwrap_or(false)).await?;
+    super::lifecycle::account_state_refusal(&state, user_id, undelete).await?;
     let token = super::lifecycle::issue_session_token(&state, &req, user_id).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse { token, user_id }))
+    Ok(HttpResponse::Ok().json(LoginResponse::token(user_id, token)))
+}
+
+/// Whether a login was refused for the account's own state (disabled, or being deleted), which
+/// `undelete` lifts.
+fn is_lifecycle_refusal(refusal: &ApiError) -> bool {
+    matches!(refusal.kind, ErrorKind::AccountSelfDisabled | ErrorKind::AccountScheduledForDeletion)
 }

@@ -10,3 +10,5 @@ pub mod forgot_password;
 pub mod resend_verification_email;
 pub mod reset_password;
 pub mod verify_email;
+// issue 16 C-l
+pub mod verify_mfa_login;

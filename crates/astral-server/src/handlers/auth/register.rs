@@ -1,9 +1,9 @@
-use actix_web::{post, HttpResponse};
+use actix_web::{post, HttpRequest, HttpResponse};
 use astral_store::{NewUser, StoreError, UniqueField};
 use astral_types::auth::{RegisterRequest, TokenResponse};
 use astral_types::ErrorBody;
 
-use crate::auth::{hash_password, issue_token};
+use crate::auth::{hash_password, new_token};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::handlers::{Reply, State};
@@ -28,7 +28,7 @@ use crate::handlers::{Reply, State};
     security()
 )]
 #[post("/auth/register")]
-pub async fn register(state: State, body: JsonBody) -> Reply {
+pub async fn register(state: State, req: HttpRequest, body: JsonBody) -> Reply {
     let draft = RegisterRequest::read(&body.0).map_err(ApiError::form)?;
     // The strength estimate costs milliseconds of CPU: on the password pool.
     let refusal = match draft.password_check() {
@@ -41,15 +41,24 @@ pub async fn register(state: State, body: JsonBody) -> Reply {
     let password_hash = state.password_pool.run(move || hash_password(&password)).await??;
     let new_user =
         NewUser { username, password_hash: Some(password_hash), email, global_name, bot: false };
+    // issue 16 C-l: the token is a session like a login's, recorded with its client.
+    let client = super::lifecycle::request_client(&req);
+    let now_ms = state.now_ms();
     let created = state
         .db(move |store| {
             let user = store.create_user(new_user)?;
-            let token = issue_token(store, user.user_id())?;
-            Ok((user, token))
+            let issued = new_token(user.user_id());
+            let session =
+                store.create_session(user.user_id(), &issued.secret_hash, client, now_ms)?;
+            Ok((user, issued.token, session))
         })
         .await?;
     match created {
-        Ok((user, token)) => {
+        // A new account is neither disabled nor deleting: a refusal here would be a bug.
+        Ok((_, _, Err(refusal))) => {
+            Err(ApiError::internal(format!("a new account was refused a session: {refusal:?}")))
+        }
+        Ok((user, token, Ok(_))) => {
             let user_id = user.user_id();
             // issue 16 B: an address given at registration gets its verification mail, after
             // the commit and off the answer's path.

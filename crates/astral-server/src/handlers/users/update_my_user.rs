@@ -1,4 +1,4 @@
-use actix_web::{patch, web::Json};
+use actix_web::{patch, web::Json, HttpRequest};
 use astral_media::{decode_upload, Upload};
 use astral_store::{PasswordChange, StoreError, UserChanges, UserUpdateRefusal};
 use astral_types::form::Field;
@@ -55,6 +55,7 @@ use crate::{reauth, wire};
 #[patch("/users/@me")]
 pub async fn update_my_user(
     cx: Authed,
+    req: HttpRequest,
     body: ImageJsonBody,
 ) -> Reply<Json<PrivateUserWithProfile>> {
     let mut draft = UpdateMyUserRequest::read(&body.0).map_err(ApiError::form)?;
@@ -99,7 +100,7 @@ pub async fn update_my_user(
     let update = draft.finish(&cx.state.username_rule).map_err(ApiError::form)?;
     let UserUpdate { username, global_name, locale, profile, account, sensitive } = update;
     let Authorized { email, email_token, password } =
-        authorize_sensitive(&cx, username.as_deref(), &account, sensitive).await?;
+        authorize_sensitive(&cx, &req, username.as_deref(), &account, sensitive).await?;
     let email_changed = email.is_some();
     let (password, token) = match password {
         Some((change, token)) => (Some(change), Some(token)),
@@ -188,6 +189,7 @@ struct Authorized {
 /// username and are refused `email` and `new_password`.
 async fn authorize_sensitive(
     cx: &Authed,
+    req: &HttpRequest,
     username: Option<&str>,
     account: &astral_types::user::AccountUpdate,
     sensitive: SensitiveUpdate,
@@ -247,6 +249,8 @@ async fn authorize_sensitive(
         password_hash,
         now_ms: cx.state.now_ms(),
         token_secret_hash: issued.secret_hash,
+        // issue 16 C-l: the new token is a session of the client that asked.
+        client: crate::handlers::auth::lifecycle::request_client(req),
     };
     Ok(Authorized { email, email_token, password: Some((change, issued.token)) })
 }
