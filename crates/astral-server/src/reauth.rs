@@ -13,7 +13,7 @@
 //! A right answer gives its place back. The 60003 answer is a step of the protocol: it is not
 //! counted as an invalid request and gives back its rate-limit charge (`crate::ratelimit`).
 
-use astral_store::{NewSecret, SecretKind};
+use astral_store::{AccountSecret, NewSecret, SecretKind};
 use astral_types::mfa::MfaChallenge;
 use astral_types::{ErrorKind, FormErrors, UserId};
 
@@ -139,26 +139,73 @@ pub(crate) async fn require_second_factor(
 
 /// The 401 / 60003 answer with a fresh ticket for `POST /mfa/finish`.
 pub(crate) async fn mfa_required(state: &AppState, user: UserId) -> Result<ApiError, ApiError> {
-    let ticket = issue_ticket(state, user, SecretKind::MfaTicket).await?;
+    let ticket = issue_ticket(state, user, SecretKind::MfaTicket, None).await?;
     Ok(ApiError::new(ErrorKind::MfaRequired(MfaChallenge::totp(ticket))))
 }
 
-/// Issues a ticket of `kind` for `user` (replacing their earlier one), valid 5 minutes.
+/// Issues a ticket of `kind` for `user` (replacing their earlier one of that kind), valid 5
+/// minutes, with `detail` (a login's `undelete`) recorded on it.
 pub(crate) async fn issue_ticket(
     state: &AppState,
     user: UserId,
     kind: SecretKind,
+    detail: Option<&'static str>,
 ) -> Result<String, ApiError> {
     let ticket = mail::new_secret();
     let hash = mail::secret_hash(kind, &ticket);
     let expires_ms = state.now_ms().saturating_add(MFA_TICKET_MS);
     state
         .run(move |store| {
-            let new = NewSecret { kind, secret_hash: &hash, detail: None, expires_ms };
+            let new = NewSecret { kind, secret_hash: &hash, detail, expires_ms };
             store.issue_account_secret(user, new)
         })
         .await?;
     Ok(ticket)
+}
+
+/// Checks a ticket of `kind` (and, when `caller` is given, that it is theirs) and a code of its
+/// user, and uses the ticket up: an unknown, expired, used or another account's ticket →
+/// 400 / 60006; a wrong code → 400 / 60008, counted on the ticket (the fifth
+/// wrong one deletes it) and on the account's failed-login bucket (`reauth::check_code`; past
+/// it, 429). Answers the ticket as it was.
+pub(crate) async fn redeem_ticket(
+    state: &AppState,
+    kind: SecretKind,
+    caller: Option<UserId>,
+    ticket: &str,
+    code: &str,
+    accepts: Accepts,
+) -> Result<AccountSecret, ApiError> {
+    let invalid_ticket = || ApiError::new(ErrorKind::InvalidMfaTicket);
+    let hash = mail::secret_hash(kind, ticket);
+    let (peeked, now_ms) = (hash.clone(), state.now_ms());
+    let live = state.run(move |store| store.live_secret(kind, &peeked, now_ms)).await?;
+    let Some(secret) = live.filter(|s| caller.is_none_or(|caller| s.user() == caller)) else {
+        return Err(invalid_ticket());
+    };
+    let user = secret.user();
+    match check_code(state, user, code, accepts).await {
+        Ok(()) => {}
+        Err(e) if matches!(e.kind, ErrorKind::InvalidMfaCode) => {
+            let id = secret.id;
+            state.run(move |store| store.count_wrong_code(id)).await?;
+            return Err(e);
+        }
+        // Two-factor authentication was turned off since the ticket was issued: the ticket
+        // proves nothing any more.
+        Err(e) if matches!(e.kind, ErrorKind::MfaNotEnabled) => {
+            let now_ms = state.now_ms();
+            state.run(move |store| store.use_secret(kind, &hash, now_ms)).await?;
+            return Err(invalid_ticket());
+        }
+        Err(e) => return Err(e),
+    }
+    // Used up now; of two requests that both had a right code, one gets here first.
+    let now_ms = state.now_ms();
+    match state.run(move |store| store.use_secret(kind, &hash, now_ms)).await? {
+        Some(owner) if owner == user => Ok(secret),
+        _ => Err(invalid_ticket()),
+    }
 }
 
 /// Checks (and uses up) a second-factor `code` of `user`, charged to the account's

@@ -103,6 +103,11 @@ fn ticket_of(answer: &Value) -> String {
     answer["mfa"]["ticket"].as_str().unwrap().to_owned()
 }
 
+/// `PATCH /users/@me` as `token`'s user, with the MFA header when given.
+async fn patch_me(app: &TestApp, token: &str, mfa: Option<&str>, body: Value) -> (u16, Value) {
+    send(app, "PATCH", "/users/@me", token, mfa, body).await
+}
+
 async fn finish(app: &TestApp, token: &str, ticket: &str, kind: &str, code: &str) -> (u16, Value) {
     let body = json!({"ticket": ticket, "mfa_type": kind, "data": code});
     send(app, "POST", "/mfa/finish", token, None, body).await
@@ -119,12 +124,12 @@ async fn finished_ticket(db: TestDb) {
     let rename = json!({"username": "renamed"});
 
     // No second factor: 60003 with a ticket, even with the right password.
-    let (status, answer) = send(&app, "PATCH", "/users/@me", &me.token, None, rename.clone()).await;
+    let (status, answer) = patch_me(&app, &me.token, None, rename.clone()).await;
     assert_eq!(status, 401, "{answer}");
     assert_documented("PATCH", "/users/@me", 401, &answer);
     ticket_of(&answer);
     let with_password = json!({"username": "renamed", "password": PASSWORD});
-    let (status, answer) = send(&app, "PATCH", "/users/@me", &me.token, None, with_password).await;
+    let (status, answer) = patch_me(&app, &me.token, None, with_password).await;
     assert_eq!(status, 401, "{answer}");
     let ticket = ticket_of(&answer);
 
@@ -148,28 +153,18 @@ async fn finished_ticket(db: TestDb) {
     assert_eq!((status, answer["code"].clone()), (400, json!(60006)), "{answer}");
 
     // The request again, with the token: done.
-    let (status, answer) =
-        send(&app, "PATCH", "/users/@me", &me.token, Some(&authorization), rename.clone()).await;
+    let (status, answer) = patch_me(&app, &me.token, Some(&authorization), rename.clone()).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["username"], "renamed");
     // It proves nothing for another account.
-    let (status, answer) = send(
-        &app,
-        "PATCH",
-        "/users/@me",
-        &other.token,
-        Some(&authorization),
-        json!({"username": "hijacked"}),
-    )
-    .await;
+    let (status, answer) =
+        patch_me(&app, &other.token, Some(&authorization), json!({"username": "hijacked"})).await;
     assert_eq!(status, 401, "{answer}");
     ticket_of(&answer);
 
     // A new password needs the current password as well as the second factor.
-    let (status, answer) = send(
+    let (status, answer) = patch_me(
         &app,
-        "PATCH",
-        "/users/@me",
         &me.token,
         Some(&authorization),
         json!({"new_password": "another fine passphrase"}),
@@ -180,15 +175,8 @@ async fn finished_ticket(db: TestDb) {
 
     // The token lasts 5 minutes.
     clock.advance_us(301 * 1_000_000);
-    let (status, answer) = send(
-        &app,
-        "PATCH",
-        "/users/@me",
-        &me.token,
-        Some(&authorization),
-        json!({"username": "renamed_again"}),
-    )
-    .await;
+    let (status, answer) =
+        patch_me(&app, &me.token, Some(&authorization), json!({"username": "renamed_again"})).await;
     assert_eq!(status, 401, "{answer}");
     ticket_of(&answer);
 }
@@ -237,8 +225,7 @@ backend_db_test!(five_wrong_codes_end_a_ticket, wrong_codes_end_a_ticket);
 async fn wrong_codes_end_a_ticket(db: TestDb) {
     let (app, _clock) = app_at_fixed_time(db, None).await;
     let me = mfa_user(&app, "guesser").await;
-    let (_, answer) =
-        send(&app, "PATCH", "/users/@me", &me.token, None, json!({"username": "g2"})).await;
+    let (_, answer) = patch_me(&app, &me.token, None, json!({"username": "g2"})).await;
     let ticket = ticket_of(&answer);
     let right = code_at(&me.secret, now_secs(&app));
     let wrong = if right == "123456" { "654321" } else { "123456" };
@@ -249,8 +236,7 @@ async fn wrong_codes_end_a_ticket(db: TestDb) {
     let (status, answer) = finish(&app, &me.token, &ticket, "totp", &right).await;
     assert_eq!((status, answer["code"].clone()), (400, json!(60006)), "{answer}");
     // A backup code finishes a `backup` ticket; a TOTP code does not.
-    let (_, answer) =
-        send(&app, "PATCH", "/users/@me", &me.token, None, json!({"username": "g2"})).await;
+    let (_, answer) = patch_me(&app, &me.token, None, json!({"username": "g2"})).await;
     let ticket = ticket_of(&answer);
     let (status, answer) = finish(&app, &me.token, &ticket, "backup", &right).await;
     assert_eq!((status, answer["code"].clone()), (400, json!(60008)), "{answer}");
@@ -312,8 +298,7 @@ async fn the_mfa_required_answer_is_not_counted_and_gives_its_charge_back() {
     let mut ticket = String::new();
     // More than the invalid-request limit, and more than the route's bucket, in a row.
     for _ in 0..5 {
-        let (status, answer) =
-            send(&app, "PATCH", "/users/@me", &me.token, None, rename.clone()).await;
+        let (status, answer) = patch_me(&app, &me.token, None, rename.clone()).await;
         assert_eq!(status, 401, "{answer}");
         ticket = ticket_of(&answer);
     }
@@ -321,18 +306,10 @@ async fn the_mfa_required_answer_is_not_counted_and_gives_its_charge_back() {
     let (status, answer) = finish(&app, &me.token, &ticket, "totp", &code).await;
     assert_eq!(status, 200, "{answer}");
     let authorization = answer["token"].as_str().unwrap().to_owned();
-    let (status, answer) =
-        send(&app, "PATCH", "/users/@me", &me.token, Some(&authorization), rename).await;
+    let (status, answer) = patch_me(&app, &me.token, Some(&authorization), rename).await;
     assert_eq!(status, 200, "{answer}");
     // The route's bucket did charge the request that went through.
-    let (status, _) = send(
-        &app,
-        "PATCH",
-        "/users/@me",
-        &me.token,
-        Some(&authorization),
-        json!({"global_name": "Again"}),
-    )
-    .await;
+    let (status, _) =
+        patch_me(&app, &me.token, Some(&authorization), json!({"global_name": "Again"})).await;
     assert_eq!(status, 429);
 }

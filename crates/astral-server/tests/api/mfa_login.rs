@@ -11,8 +11,8 @@ use astral_ratelimit::{LimiterConfig, ManualClock, Quota};
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_matches_contract, backend_db_test, enable_mfa_directly, DirectMfa, TestApp, TestDb,
-    TestOptions,
+    assert_matches_contract, backend_db_test, enable_mfa_directly, send_with_user_agent, DirectMfa,
+    TestApp, TestDb, TestOptions,
 };
 
 const PASSWORD: &str = "correct horse battery";
@@ -71,27 +71,12 @@ async fn login_with_totp(db: TestDb) {
         .json(json!({"login": "ada", "password": PASSWORD}))
         .expect(200)
         .await;
-    assert_matches_contract("LoginResponse", &answer);
-    let ticket = answer["ticket"].as_str().unwrap().to_owned();
-    assert_eq!(
-        answer,
-        json!({"user_id": id, "mfa": true, "ticket": ticket, "totp": true, "sms": false,
-               "backup": true, "webauthn": null})
-    );
+    let ticket = assert_mfa_answer(&answer, &id);
 
     // The second factor, with a browser's User-Agent: a token of a session with its client.
     let code = mfa.code_now(&app);
-    let finished: Value = app
-        .http
-        .post(format!("{}/auth/mfa/totp", app.api("v10")))
-        .header("User-Agent", FIREFOX)
-        .json(&json!({"ticket": ticket, "code": code}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let finished =
+        post_as_firefox(&app, "/auth/mfa/totp", json!({"ticket": ticket, "code": code})).await;
     assert_matches_contract("TokenResponse", &finished);
     assert_eq!(finished["user_id"], json!(id));
     let token = finished["token"].as_str().unwrap().to_owned();
@@ -279,13 +264,7 @@ async fn reset_with_mfa(db: TestDb) {
         .json(json!({"token": reset, "password": new_password}))
         .expect(200)
         .await;
-    assert_matches_contract("LoginResponse", &first);
-    let ticket = first["ticket"].as_str().unwrap().to_owned();
-    assert_eq!(
-        first,
-        json!({"user_id": id, "mfa": true, "ticket": ticket, "totp": true, "sms": false,
-               "backup": true, "webauthn": null})
-    );
+    let ticket = assert_mfa_answer(&first, &id);
     assert_eq!(app.try_login("ada", new_password).await.0, 400, "not reset yet");
     app.as_user(&mfa.token).get("/users/@me").expect(200).await;
 
@@ -359,16 +338,19 @@ async fn wrong_codes_are_limited(db: TestDb) {
 
 /// `POST {path}` with `body` and a browser's `User-Agent`: the JSON answer.
 async fn post_as_firefox(app: &TestApp, path: &str, body: Value) -> Value {
-    app.http
-        .post(format!("{}{path}", app.api("v10")))
-        .header("User-Agent", FIREFOX)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    send_with_user_agent(app, reqwest::Method::POST, path, None, FIREFOX, &body).await
+}
+
+/// Discord's answer to a password step when two-factor authentication is on: no token, a ticket.
+fn assert_mfa_answer(answer: &Value, id: &str) -> String {
+    assert_matches_contract("LoginResponse", answer);
+    let ticket = answer["ticket"].as_str().unwrap().to_owned();
+    assert_eq!(
+        *answer,
+        json!({"user_id": id, "mfa": true, "ticket": ticket, "totp": true, "sms": false,
+               "backup": true, "webauthn": null})
+    );
+    ticket
 }
 
 /// The clients of the sessions `token` lists.
@@ -400,18 +382,10 @@ async fn tokens_have_clients(db: TestDb) {
     let token = done["token"].as_str().unwrap().to_owned();
     assert_eq!(session_clients(&app, &token).await, vec![firefox.clone()]);
     // A password change through PATCH /users/@me.
-    let changed: Value = app
-        .http
-        .patch(format!("{}/users/@me", app.api("v10")))
-        .header("User-Agent", FIREFOX)
-        .header("Authorization", &token)
-        .json(&json!({"password": "violet staple orbit", "new_password": "amber quartz meadow"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"password": "violet staple orbit", "new_password": "amber quartz meadow"});
+    let patch = reqwest::Method::PATCH;
+    let changed =
+        send_with_user_agent(&app, patch, "/users/@me", Some(&token), FIREFOX, &body).await;
     let token = changed["token"].as_str().unwrap_or_else(|| panic!("{changed}")).to_owned();
     assert_eq!(session_clients(&app, &token).await, vec![firefox]);
 }

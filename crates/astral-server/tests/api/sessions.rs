@@ -14,17 +14,11 @@ const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 
 
 /// Logs in with a `User-Agent`; returns the token.
 async fn login_as(app: &TestApp, name: &str, user_agent: &str) -> String {
-    let answer: Value = app
-        .http
-        .post(format!("{}/auth/login", app.api("v10")))
-        .header("User-Agent", user_agent)
-        .json(&json!({"login": name, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"login": name, "password": PASSWORD});
+    let post = reqwest::Method::POST;
+    let answer =
+        crate::support::send_with_user_agent(app, post, "/auth/login", None, user_agent, &body)
+            .await;
     answer["token"].as_str().unwrap().to_owned()
 }
 

@@ -945,3 +945,24 @@ pub fn enable_mfa_directly(app: &TestApp, user_id: &str) -> DirectMfa {
     app.store().enable_totp(user, enable).expect("store").expect("enabled");
     DirectMfa { secret, token: issued.token, backup_codes }
 }
+
+/// `method {path}` under `/api/v10` with a `User-Agent` (sessions record the client it names),
+/// `authorization` when given and a JSON `body`: the JSON answer.
+pub async fn send_with_user_agent(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    authorization: Option<&str>,
+    user_agent: &str,
+    body: &Value,
+) -> Value {
+    let mut request = app
+        .http
+        .request(method, format!("{}{path}", app.api("v10")))
+        .header("User-Agent", user_agent)
+        .json(body);
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    request.send().await.expect("sent").json().await.expect("a JSON answer")
+}

@@ -98,13 +98,10 @@ pub async fn login(state: State, req: HttpRequest, body: JsonBody) -> Reply {
             Err(refusal) if undelete && is_lifecycle_refusal(&refusal) => {}
             Err(refusal) => return Err(refusal),
         }
-        let ticket = super::verify_mfa_login::issue_ticket(
-            &state,
-            user_id,
-            SecretKind::MfaLoginTicket,
-            undelete,
-        )
-        .await?;
+        let detail = undelete.then_some(super::verify_mfa_login::UNDELETE);
+        let ticket =
+            crate::reauth::issue_ticket(&state, user_id, SecretKind::MfaLoginTicket, detail)
+                .await?;
         return Ok(HttpResponse::Ok().json(LoginResponse::mfa_required(user_id, ticket)));
     }
     // issue 16 D: an account its owner disabled or is deleting (restored by `undelete`).

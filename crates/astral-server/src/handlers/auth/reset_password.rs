@@ -3,7 +3,7 @@ use astral_store::SecretKind;
 use astral_types::auth::LoginResponse;
 use astral_types::email::{ResetPasswordRequest, TOKEN_INVALID, TOKEN_INVALID_MESSAGE};
 use astral_types::password::{self, Account};
-use astral_types::{ErrorBody, ErrorKind, FormErrors};
+use astral_types::{ErrorBody, FormErrors};
 
 use crate::auth::{hash_password, new_token};
 use crate::body::JsonBody;
@@ -66,20 +66,15 @@ pub async fn reset_password(
         match (ticket, code) {
             (None, None) => {
                 let kind = SecretKind::MfaResetTicket;
-                let ticket =
-                    super::verify_mfa_login::issue_ticket(&state, user, kind, false).await?;
+                let ticket = crate::reauth::issue_ticket(&state, user, kind, None).await?;
                 return Ok(Json(LoginResponse::mfa_required(user, ticket)));
             }
             (Some(ticket), Some(code)) => {
                 let kind = SecretKind::MfaResetTicket;
                 let accepts = Accepts::TotpOrBackup;
-                let secret =
-                    super::verify_mfa_login::redeem_ticket(&state, kind, &ticket, &code, accepts)
-                        .await?;
                 // A ticket of another account's reset proves nothing here.
-                if secret.user() != user {
-                    return Err(ApiError::new(ErrorKind::InvalidMfaTicket));
-                }
+                let owner = Some(user);
+                crate::reauth::redeem_ticket(&state, kind, owner, &ticket, &code, accepts).await?;
             }
             (Some(_), None) => return Err(required("code")),
             (None, Some(_)) => return Err(required("ticket")),

@@ -3,22 +3,20 @@
 //! (docs/accounts.md#logging-in-with-two-factor-authentication).
 
 use actix_web::{post, web::Json, HttpRequest};
-use astral_store::{AccountSecret, NewSecret, SecretKind};
+use astral_store::SecretKind;
 use astral_types::auth::{TokenResponse, VerifyMfaLoginRequest};
 use astral_types::user::MFA_METHOD_NOT_SUPPORTED;
-use astral_types::{ErrorBody, ErrorKind, FormErrors, UserId};
+use astral_types::{ErrorBody, ErrorKind, FormErrors};
 
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::handlers::{Reply, State};
-use crate::mail;
 use crate::mfa::Accepts;
 use crate::reauth;
-use crate::state::AppState;
 
 /// The `detail` of a login ticket whose login sent `undelete: true`: the account is restored
 /// when the second factor checks out, not before.
-const UNDELETE: &str = "undelete";
+pub(crate) const UNDELETE: &str = "undelete";
 
 /// Finish a login with a second factor.
 ///
@@ -60,7 +58,8 @@ pub async fn verify_mfa_login(
     };
     let VerifyMfaLoginRequest { ticket, code } =
         VerifyMfaLoginRequest::read(&body.0).map_err(ApiError::form)?;
-    let secret = redeem_ticket(&state, SecretKind::MfaLoginTicket, &ticket, &code, accepts).await?;
+    let kind = SecretKind::MfaLoginTicket;
+    let secret = reauth::redeem_ticket(&state, kind, None, &ticket, &code, accepts).await?;
     let user = secret.user();
     // As at login: said to whoever proved both factors; the token would not authenticate.
     if state.run(move |store| store.is_suspended(user)).await? {
@@ -106,70 +105,4 @@ pub(crate) fn method_not_supported() -> ApiError {
         "This server does not support SMS or WebAuthn two-factor authentication.",
     );
     ApiError::form(errors)
-}
-
-/// Issues a ticket of `kind` for `user` (replacing their earlier one of that kind), valid as
-/// long as an MFA ticket is ([`reauth::MFA_TICKET_MS`]); a login's records `undelete`.
-pub(crate) async fn issue_ticket(
-    state: &AppState,
-    user: UserId,
-    kind: SecretKind,
-    undelete: bool,
-) -> Result<String, ApiError> {
-    if !undelete {
-        return reauth::issue_ticket(state, user, kind).await;
-    }
-    let ticket = mail::new_secret();
-    let hash = mail::secret_hash(kind, &ticket);
-    let expires_ms = state.now_ms().saturating_add(reauth::MFA_TICKET_MS);
-    state
-        .run(move |store| {
-            let new = NewSecret { kind, secret_hash: &hash, detail: Some(UNDELETE), expires_ms };
-            store.issue_account_secret(user, new)
-        })
-        .await?;
-    Ok(ticket)
-}
-
-/// Checks a ticket of `kind` and a code of its user, and uses the ticket up: unknown, expired
-/// or used ticket → 400 / 60006; a wrong code → 400 / 60008, counted on the ticket (the fifth
-/// wrong one deletes it) and on the account's failed-login bucket (`reauth::check_code`; past
-/// it, 429). Answers the ticket as it was.
-pub(crate) async fn redeem_ticket(
-    state: &AppState,
-    kind: SecretKind,
-    ticket: &str,
-    code: &str,
-    accepts: Accepts,
-) -> Result<AccountSecret, ApiError> {
-    let invalid_ticket = || ApiError::new(ErrorKind::InvalidMfaTicket);
-    let hash = mail::secret_hash(kind, ticket);
-    let (peeked, now_ms) = (hash.clone(), state.now_ms());
-    let Some(secret) = state.run(move |store| store.live_secret(kind, &peeked, now_ms)).await?
-    else {
-        return Err(invalid_ticket());
-    };
-    let user = secret.user();
-    match reauth::check_code(state, user, code, accepts).await {
-        Ok(()) => {}
-        Err(e) if matches!(e.kind, ErrorKind::InvalidMfaCode) => {
-            let id = secret.id;
-            state.run(move |store| store.count_wrong_code(id)).await?;
-            return Err(e);
-        }
-        // Two-factor authentication was turned off since the ticket was issued: the ticket
-        // proves nothing any more.
-        Err(e) if matches!(e.kind, ErrorKind::MfaNotEnabled) => {
-            let now_ms = state.now_ms();
-            state.run(move |store| store.use_secret(kind, &hash, now_ms)).await?;
-            return Err(invalid_ticket());
-        }
-        Err(e) => return Err(e),
-    }
-    // Used up now; of two requests that both had a right code, one gets here first.
-    let now_ms = state.now_ms();
-    match state.run(move |store| store.use_secret(kind, &hash, now_ms)).await? {
-        Some(owner) if owner == user => Ok(secret),
-        _ => Err(invalid_ticket()),
-    }
 }

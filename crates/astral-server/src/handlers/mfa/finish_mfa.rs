@@ -1,7 +1,6 @@
 use actix_web::{post, web::Json};
 use astral_store::{NewSecret, SecretKind};
 use astral_types::mfa::{FinishMfaRequest, FinishMfaResponse, BACKUP};
-use astral_types::ErrorKind;
 
 use crate::body::{InvalidBody, JsonBody};
 use crate::error::ApiError;
@@ -34,29 +33,11 @@ pub async fn finish_mfa(cx: Authed, body: JsonBody) -> Reply<Json<FinishMfaRespo
     let me = cx.users_only()?;
     let FinishMfaRequest { ticket, mfa_type, data } =
         FinishMfaRequest::read(&body.0).map_err(ApiError::form)?;
-    let invalid_ticket = || ApiError::new(ErrorKind::InvalidMfaTicket);
-    let hash = mail::secret_hash(SecretKind::MfaTicket, &ticket);
-    let (now_ms, peeked) = (cx.state.now_ms(), hash.clone());
-    let live = cx
-        .state
-        .run(move |store| store.live_secret(SecretKind::MfaTicket, &peeked, now_ms))
-        .await?;
-    let Some(live) = live.filter(|secret| secret.user() == me) else {
-        return Err(invalid_ticket());
-    };
     let accepts = if mfa_type == BACKUP { Accepts::Backup } else { Accepts::TotpOrBackup };
-    if let Err(refusal) = reauth::check_code(&cx.state, me, &data, accepts).await {
-        if matches!(refusal.kind, ErrorKind::InvalidMfaCode) {
-            cx.state.run(move |store| store.count_wrong_code(live.id)).await?;
-        }
-        return Err(refusal);
-    }
-    // The ticket is used up; of two finishes racing on it, one gets the token.
-    let used =
-        cx.state.run(move |store| store.use_secret(SecretKind::MfaTicket, &hash, now_ms)).await?;
-    if used != Some(me) {
-        return Err(invalid_ticket());
-    }
+    // The caller's own ticket only; used up, and of two finishes racing on it one gets the token.
+    reauth::redeem_ticket(&cx.state, SecretKind::MfaTicket, Some(me), &ticket, &data, accepts)
+        .await?;
+    let now_ms = cx.state.now_ms();
     let token = format!("mfa.{}", mail::new_secret());
     let token_hash = mail::secret_hash(SecretKind::MfaAuthorization, &token);
     let expires_ms = now_ms.saturating_add(MFA_AUTHORIZATION_MS);
