@@ -12,7 +12,9 @@ use diesel::prelude::*;
 
 use crate::conn::{lock_rows, LockedRows};
 use crate::schema::{mfa_backup_codes, user_mfa, users};
-use crate::tokens::{delete_user_tokens, insert_token};
+use crate::sessions::insert_session_token;
+use crate::tokens::delete_user_tokens;
+use crate::SessionClient;
 use crate::{AnyConnection, Decided, Store, StoreError};
 
 /// How many backup codes an account has.
@@ -55,6 +57,8 @@ pub struct TotpEnable<'a> {
     pub sealed_codes: &'a [String],
     pub now_ms: i64,
     pub token_secret_hash: &'a str,
+    /// The client the new token is issued to (a session: `GET /auth/sessions` lists it).
+    pub client: &'a SessionClient,
 }
 
 /// Removes the authenticator and its codes and turns `mfa_enabled` off (disabling, purging).
@@ -125,14 +129,22 @@ impl Store {
                 .set(users::mfa_enabled.eq(true))
                 .execute(conn)?;
             delete_user_tokens(conn, user)?;
-            insert_token(conn, token_id, user, enable.token_secret_hash)?;
+            let (hash, client) = (enable.token_secret_hash, enable.client);
+            insert_session_token(conn, token_id, user, hash, client, enable.now_ms)?;
             Ok(Ok(()))
         })
     }
 
     /// Turns MFA off for `user`: the authenticator and codes go, and every token of the
-    /// account is revoked but the one recorded here (`token_secret_hash`). One transaction.
-    pub fn disable_totp(&self, user: UserId, token_secret_hash: &str) -> Decided<(), MfaRefusal> {
+    /// account is revoked but the one recorded here (`token_secret_hash`, a session of
+    /// `client`). One transaction.
+    pub fn disable_totp(
+        &self,
+        user: UserId,
+        token_secret_hash: &str,
+        client: &SessionClient,
+        now_ms: i64,
+    ) -> Decided<(), MfaRefusal> {
         let token_id = TokenId(self.ids.next_id());
         self.write(|conn| {
             match locked_mfa_enabled(conn, user)? {
@@ -142,7 +154,7 @@ impl Store {
             }
             delete_mfa(conn, user)?;
             delete_user_tokens(conn, user)?;
-            insert_token(conn, token_id, user, token_secret_hash)?;
+            insert_session_token(conn, token_id, user, token_secret_hash, client, now_ms)?;
             Ok(Ok(()))
         })
     }

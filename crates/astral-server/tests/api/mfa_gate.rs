@@ -8,19 +8,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use astral_ratelimit::{LimiterConfig, ManualClock, Quota};
-use astral_server::mfa::{
-    code_at, new_backup_codes, read_secret, seal_backup_codes, secret_context,
-};
-use astral_store::TotpEnable;
-use astral_types::UserId;
+use astral_server::mfa::code_at;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_documented, backend_db_test, test_mfa_key, TestApp, TestDb, TestOptions,
+    assert_documented, backend_db_test, enable_mfa_directly, DirectMfa, TestApp, TestDb,
+    TestOptions,
 };
 
 const PASSWORD: &str = "correct horse battery";
-const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DP";
 const HEADER: &str = "X-Discord-MFA-Authorization";
 
 /// An app whose clock the test moves, so TOTP codes can be computed for "now".
@@ -41,32 +37,10 @@ fn now_secs(app: &TestApp) -> u64 {
 }
 
 /// A person with TOTP on (set through the store, as `POST /users/@me/mfa/totp/enable` would):
-/// their token (the old one is revoked), id, TOTP secret and backup codes.
-struct MfaUser {
-    token: String,
-    id: String,
-    secret: Vec<u8>,
-    backup_codes: Vec<String>,
-}
-
-async fn mfa_user(app: &TestApp, name: &str) -> MfaUser {
+/// their token (the old one is revoked), TOTP secret and backup codes.
+async fn mfa_user(app: &TestApp, name: &str) -> DirectMfa {
     let (_, id) = app.register(name).await;
-    let user = UserId::from_i64(id.parse().unwrap());
-    let key = test_mfa_key();
-    let secret = read_secret(SECRET).unwrap();
-    let sealed_secret = key.seal(&secret_context(user), &secret);
-    let backup_codes = new_backup_codes();
-    let sealed_codes = seal_backup_codes(&key, user, &backup_codes);
-    let issued = astral_server::auth::new_token(user);
-    let enable = TotpEnable {
-        sealed_secret: &sealed_secret,
-        step: 0,
-        sealed_codes: &sealed_codes,
-        now_ms: app.state.now_ms(),
-        token_secret_hash: &issued.secret_hash,
-    };
-    app.store().enable_totp(user, enable).unwrap().unwrap();
-    MfaUser { token: issued.token, id, secret, backup_codes }
+    enable_mfa_directly(app, &id)
 }
 
 /// Sends `method path` with `body` as `token`'s user, with the MFA header when given.
@@ -281,7 +255,6 @@ async fn closing(db: TestDb) {
     // Every token went with it.
     let (status, _) = send(&app, "GET", "/users/@me", &me.token, None, json!({})).await;
     assert_eq!(status, 401);
-    let _ = me.id;
 }
 
 /// The 60003 answer is a step of the protocol: it is not counted as an invalid request (the

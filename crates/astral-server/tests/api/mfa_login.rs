@@ -387,5 +387,24 @@ async fn tokens_have_clients(db: TestDb) {
     let changed =
         send_with_user_agent(&app, patch, "/users/@me", Some(&token), FIREFOX, &body).await;
     let token = changed["token"].as_str().unwrap_or_else(|| panic!("{changed}")).to_owned();
+    assert_eq!(session_clients(&app, &token).await, vec![firefox.clone()]);
+    // Turning TOTP on, then off: each answers the one token left, a session of the client.
+    let secret = astral_server::mfa::read_secret("JBSWY3DPEHPK3PXPJBSWY3DP").unwrap();
+    let code = |clock: &ManualClock| {
+        astral_server::mfa::code_at(&secret, astral_ratelimit::Clock::now_us(clock) / 1_000_000)
+    };
+    let body = json!({"password": "amber quartz meadow", "secret": "JBSWY3DPEHPK3PXPJBSWY3DP",
+                      "code": code(&clock)});
+    let post = reqwest::Method::POST;
+    let path = "/users/@me/mfa/totp/enable";
+    let enabled =
+        send_with_user_agent(&app, post.clone(), path, Some(&token), FIREFOX, &body).await;
+    let token = enabled["token"].as_str().unwrap_or_else(|| panic!("{enabled}")).to_owned();
+    assert_eq!(session_clients(&app, &token).await, vec![firefox.clone()]);
+    clock.advance_us(30_000_000);
+    let body = json!({"code": code(&clock)});
+    let path = "/users/@me/mfa/totp/disable";
+    let disabled = send_with_user_agent(&app, post, path, Some(&token), FIREFOX, &body).await;
+    let token = disabled["token"].as_str().unwrap_or_else(|| panic!("{disabled}")).to_owned();
     assert_eq!(session_clients(&app, &token).await, vec![firefox]);
 }

@@ -941,6 +941,7 @@ pub fn enable_mfa_directly(app: &TestApp, user_id: &str) -> DirectMfa {
         sealed_codes: &sealed_codes,
         now_ms: app.state.now_ms(),
         token_secret_hash: &issued.secret_hash,
+        client: &astral_store::SessionClient::default(),
     };
     app.store().enable_totp(user, enable).expect("store").expect("enabled");
     DirectMfa { secret, token: issued.token, backup_codes }

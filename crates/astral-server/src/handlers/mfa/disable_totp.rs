@@ -1,11 +1,12 @@
-use actix_web::post;
 use actix_web::web::Json;
+use actix_web::{post, HttpRequest};
 use astral_types::mfa::{DisableTotpRequest, MfaTokenResponse};
 use astral_types::ErrorBody;
 
 use crate::auth::new_token;
 use crate::body::OptionalJsonBody;
 use crate::error::{ApiError, ErrorKind};
+use crate::handlers::auth::lifecycle::request_client;
 use crate::handlers::mfa::refused;
 use crate::handlers::relationships::BotsRefused;
 use crate::handlers::{Authed, Reply};
@@ -32,7 +33,11 @@ use crate::reauth;
     )
 )]
 #[post("/users/@me/mfa/totp/disable")]
-pub async fn disable_totp(cx: Authed, body: OptionalJsonBody) -> Reply<Json<MfaTokenResponse>> {
+pub async fn disable_totp(
+    cx: Authed,
+    req: HttpRequest,
+    body: OptionalJsonBody,
+) -> Reply<Json<MfaTokenResponse>> {
     let me = cx.users_only()?;
     let DisableTotpRequest { code } = DisableTotpRequest::read(&body.0).map_err(ApiError::form)?;
     if !cx.caller.user.mfa_enabled {
@@ -40,7 +45,11 @@ pub async fn disable_totp(cx: Authed, body: OptionalJsonBody) -> Reply<Json<MfaT
     }
     reauth::require_second_factor(&cx.state, me, cx.mfa_authorization.as_deref(), code).await?;
     let issued = new_token(me);
-    let token_hash = issued.secret_hash;
-    cx.state.decide(move |store| store.disable_totp(me, &token_hash), refused).await?;
+    // The new token is a session of the client that asked.
+    let (token_hash, client, now_ms) =
+        (issued.secret_hash, request_client(&req), cx.state.now_ms());
+    cx.state
+        .decide(move |store| store.disable_totp(me, &token_hash, &client, now_ms), refused)
+        .await?;
     Ok(Json(MfaTokenResponse { token: issued.token }))
 }

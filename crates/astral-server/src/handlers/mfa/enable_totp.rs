@@ -1,5 +1,5 @@
-use actix_web::post;
 use actix_web::web::Json;
+use actix_web::{post, HttpRequest};
 use astral_store::TotpEnable;
 use astral_types::mfa::{EnableTotpRequest, EnableTotpResponse};
 use astral_types::ErrorBody;
@@ -7,6 +7,7 @@ use astral_types::ErrorBody;
 use crate::auth::new_token;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ErrorKind};
+use crate::handlers::auth::lifecycle::request_client;
 use crate::handlers::mfa::{fresh_codes, refused};
 use crate::handlers::relationships::BotsRefused;
 use crate::handlers::{Authed, Reply};
@@ -33,7 +34,11 @@ use crate::reauth;
     )
 )]
 #[post("/users/@me/mfa/totp/enable")]
-pub async fn enable_totp(cx: Authed, body: JsonBody) -> Reply<Json<EnableTotpResponse>> {
+pub async fn enable_totp(
+    cx: Authed,
+    req: HttpRequest,
+    body: JsonBody,
+) -> Reply<Json<EnableTotpResponse>> {
     let me = cx.users_only()?;
     let EnableTotpRequest { password, secret, code } =
         EnableTotpRequest::read(&body.0).map_err(ApiError::form)?;
@@ -56,6 +61,8 @@ pub async fn enable_totp(cx: Authed, body: JsonBody) -> Reply<Json<EnableTotpRes
     let sealed_codes = mfa::seal_backup_codes(&key, me, &codes);
     let issued = new_token(me);
     let (now_ms, token_hash) = (cx.state.now_ms(), issued.secret_hash);
+    // The new token is a session of the client that asked.
+    let client = request_client(&req);
     cx.state
         .decide(
             move |store| {
@@ -65,6 +72,7 @@ pub async fn enable_totp(cx: Authed, body: JsonBody) -> Reply<Json<EnableTotpRes
                     sealed_codes: &sealed_codes,
                     now_ms,
                     token_secret_hash: &token_hash,
+                    client: &client,
                 };
                 store.enable_totp(me, enable)
             },
