@@ -262,38 +262,17 @@ impl Limiter {
     /// Checks (and, if admitted, charges) a request of `subject`. `path` is the path the
     /// router matches, without the version prefix and percent-decoded.
     pub async fn check(&self, method: &str, path: &str, subject: &Subject) -> Check {
-        let subject_key = subject.key();
-        let (primary_name, primary_kind, primary_quota) = match subject {
-            Subject::Token(_) => ("global", BucketKind::Global, self.config.global),
-            Subject::Address(_) => {
-                ("unauthenticated", BucketKind::Unauthenticated, self.config.unauthenticated)
-            }
-        };
         // One store operation: the subject's invalid-request bucket is looked at (a full one
         // refuses), the request's own buckets are charged.
-        let mut buckets = vec![
-            Bucket {
-                key: self.key("invalid", &subject_key),
-                quota: self.config.invalid_requests,
-                charge: false,
-            },
-            Bucket {
-                key: self.key(primary_name, &subject_key),
-                quota: primary_quota,
-                charge: true,
-            },
-        ];
-        let mut names =
-            vec![("invalid", BucketKind::InvalidRequests), (primary_name, primary_kind)];
-        if let Some(route) =
-            self.config.routes.iter().find(|r| r.method == method && r.path == path)
-        {
-            buckets.push(Bucket {
-                key: self.key(route.name, &subject_key),
-                quota: route.quota,
-                charge: true,
-            });
-            names.push((route.name, BucketKind::Route));
+        let mut buckets = vec![Bucket {
+            key: self.key("invalid", &subject.key()),
+            quota: self.config.invalid_requests,
+            charge: false,
+        }];
+        let mut names = vec![("invalid", BucketKind::InvalidRequests)];
+        for (bucket, name) in self.charged_buckets(method, path, subject) {
+            buckets.push(bucket);
+            names.push(name);
         }
         let (decisions, now_us) = self.run(&buckets).await;
         // A subject over the invalid-request limit is refused first, whatever else has room.
@@ -327,26 +306,40 @@ impl Limiter {
     /// challenge and sends the same request again at once, which a route bucket of one per
     /// ten seconds (`PATCH /users/@me`) would otherwise refuse (issue 16 C).
     pub async fn refund_request(&self, method: &str, path: &str, subject: &Subject) {
+        let buckets: Vec<Bucket> =
+            self.charged_buckets(method, path, subject).into_iter().map(|(b, _)| b).collect();
+        self.run_refund(&buckets).await;
+    }
+
+    /// The buckets a request of `subject` is charged to, with their names: its global (token)
+    /// or unauthenticated (address) bucket, and its route's when the route has one. The one
+    /// place [`Limiter::check`] and [`Limiter::refund_request`] learn them from.
+    fn charged_buckets(
+        &self,
+        method: &str,
+        path: &str,
+        subject: &Subject,
+    ) -> Vec<(Bucket, (&'static str, BucketKind))> {
         let subject_key = subject.key();
-        let (primary_name, primary_quota) = match subject {
-            Subject::Token(_) => ("global", self.config.global),
-            Subject::Address(_) => ("unauthenticated", self.config.unauthenticated),
+        let (name, kind, quota) = match subject {
+            Subject::Token(_) => ("global", BucketKind::Global, self.config.global),
+            Subject::Address(_) => {
+                ("unauthenticated", BucketKind::Unauthenticated, self.config.unauthenticated)
+            }
         };
-        let mut buckets = vec![Bucket {
-            key: self.key(primary_name, &subject_key),
-            quota: primary_quota,
-            charge: true,
-        }];
+        let mut buckets =
+            vec![(Bucket { key: self.key(name, &subject_key), quota, charge: true }, (name, kind))];
         if let Some(route) =
             self.config.routes.iter().find(|r| r.method == method && r.path == path)
         {
-            buckets.push(Bucket {
+            let bucket = Bucket {
                 key: self.key(route.name, &subject_key),
                 quota: route.quota,
                 charge: true,
-            });
+            };
+            buckets.push((bucket, (route.name, BucketKind::Route)));
         }
-        self.run_refund(&buckets).await;
+        buckets
     }
 
     /// Counts an invalid answer (401, 403, or a 429 not caused by the invalid-request limit

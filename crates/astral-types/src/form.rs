@@ -160,6 +160,21 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// A boolean that may be absent but, when present, is not null (`BASE_TYPE_REQUIRED`, as for
+    /// [`FormReader::optional_string`]); another type is `BOOLEAN_TYPE_CONVERT`.
+    pub fn optional_bool(&mut self, name: &str) -> Result<Option<bool>, Invalid> {
+        match self.value(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::Null) => Err(self.refuse(name, REQUIRED.0, "This field cannot be null")),
+            Some(other) => Err(self.refuse(
+                name,
+                "BOOLEAN_TYPE_CONVERT",
+                format!("Value \"{}\" is not a boolean.", short(other)),
+            )),
+        }
+    }
+
     /// A string that must be present and not null.
     pub fn required_string(&mut self, name: &str) -> Result<String, Invalid> {
         match self.string(name)? {

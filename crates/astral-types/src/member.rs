@@ -220,7 +220,7 @@ impl ProfileMemberRequest {
             .and_then(|field| field.check(|v| BIO_LENGTH.check(form.errors(), "bio", v)));
         let avatar = form.string("avatar").unwrap_or_default();
         let lists = ProfileListsDraft::read(&mut form);
-        let hidden = optional_bool(&mut form, "hidden");
+        let hidden = form.optional_bool("hidden");
         Ok(ProfileMemberDraft {
             errors: form.into_errors(),
             name,
@@ -230,22 +230,6 @@ impl ProfileMemberRequest {
             hidden,
             avatar,
         })
-    }
-}
-
-/// A boolean that may be absent but, when present, is not null.
-fn optional_bool(form: &mut FormReader<'_>, name: &str) -> Result<Option<bool>, Invalid> {
-    match form.value(name) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Null) => {
-            Err(form.refuse(name, "BASE_TYPE_REQUIRED", "This field cannot be null"))
-        }
-        Some(other) => Err(form.refuse(
-            name,
-            "BOOLEAN_TYPE_CONVERT",
-            format!("Value \"{other}\" is not a boolean."),
-        )),
     }
 }
 

@@ -113,7 +113,7 @@ impl MfaChallenge {
 use serde_json::Value;
 use utoipa::openapi::schema::ObjectBuilder;
 
-use crate::form::{FormReader, Invalid};
+use crate::form::FormReader;
 use crate::macros::optional_fields;
 use crate::{FormErrors, UserId};
 
@@ -219,7 +219,7 @@ impl BackupCodesRequest {
     pub fn read(body: &Value) -> Result<BackupCodesRequest, FormErrors> {
         let mut form = FormReader::new(body)?;
         let password = form.optional_string("password");
-        let regenerate = optional_bool(&mut form, "regenerate");
+        let regenerate = form.optional_bool("regenerate");
         let key = form.optional_string("key");
         let nonce = form.optional_string("nonce");
         form.finish(|| {
@@ -230,22 +230,6 @@ impl BackupCodesRequest {
                 nonce: nonce?,
             })
         })
-    }
-}
-
-/// A boolean that may be absent but, when present, is not null.
-fn optional_bool(form: &mut FormReader<'_>, name: &str) -> Result<Option<bool>, Invalid> {
-    match form.value(name) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Null) => {
-            Err(form.refuse(name, "BASE_TYPE_REQUIRED", "This field cannot be null"))
-        }
-        Some(other) => Err(form.refuse(
-            name,
-            "BOOLEAN_TYPE_CONVERT",
-            format!("Value \"{other}\" is not a boolean."),
-        )),
     }
 }
 

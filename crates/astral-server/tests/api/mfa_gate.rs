@@ -222,8 +222,8 @@ backend_db_test!(closing_the_account_and_logging_sessions_out_need_the_second_fa
 async fn closing(db: TestDb) {
     let (app, _clock) = app_at_fixed_time(db, None).await;
     let me = mfa_user(&app, "closer").await;
-    let second = app.login("closer", PASSWORD).await;
-    let _ = second;
+    // A second session, so the logout names more than the current one.
+    app.login("closer", PASSWORD).await;
 
     let sessions = app.as_user(&me.token).get("/auth/sessions").expect(200).await;
     let hashes: Vec<Value> = sessions["user_sessions"]
