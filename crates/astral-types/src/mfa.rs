@@ -11,7 +11,7 @@ pub const BACKUP: &str = "backup";
 
 /// What an MFA-required answer (401, 60003) asks for: a ticket for `POST /mfa/finish` and the
 /// methods that can finish it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"ticket": "WzIzNDU2LCJtZmEiXQ.eyJ0IjoxfQ", "methods": [{"type": "totp", "backup_codes_allowed": true}, {"type": "backup"}]}))]
 pub struct MfaChallenge {
     /// Single use, valid 5 minutes.
@@ -92,6 +92,17 @@ impl FinishMfaRequest {
         let data =
             form.required_string("data").and_then(|d| length.check(form.errors(), "data", d));
         form.finish(|| Ok(FinishMfaRequest { ticket: ticket?, mfa_type: mfa_type?, data: data? }))
+    }
+}
+
+/// Without the ticket: a refusal is logged with its kind (`ApiError`'s `Display`), and the
+/// ticket is a secret (stored hashed) like the tokens.
+impl std::fmt::Debug for MfaChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MfaChallenge")
+            .field("ticket", &"<redacted>")
+            .field("methods", &self.methods)
+            .finish()
     }
 }
 
@@ -280,5 +291,18 @@ mod c_e_tests {
         assert!(BackupCodesRequest::read(&json!({"regenerate": "yes"}))
             .unwrap_err()
             .has_field("regenerate"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_never_shows_its_ticket_in_debug_output() {
+        let kind = crate::ErrorKind::MfaRequired(MfaChallenge::totp("secret-ticket".into()));
+        let shown = format!("{kind:?}");
+        assert!(!shown.contains("secret-ticket"), "{shown}");
+        assert!(shown.contains("redacted") && shown.contains("totp"), "{shown}");
     }
 }
