@@ -137,7 +137,7 @@ pub fn consume_secret(
         .filter(account_secrets::secret_hash.eq(secret_hash))
         .filter(account_secrets::kind.eq(kind.as_str()))
         .select(AccountSecret::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
     else {
         return Ok(None);
@@ -159,7 +159,7 @@ pub fn peek_secret(
         .filter(account_secrets::kind.eq(kind.as_str()))
         .filter(account_secrets::expires_ms.gt(now_ms))
         .select(AccountSecret::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -168,7 +168,7 @@ pub fn bump_attempt(conn: &mut AnyConnection, id: i64) -> QueryResult<i32> {
     diesel::update(account_secrets::table.find(id))
         .set(account_secrets::attempts.eq(account_secrets::attempts + 1))
         .execute(conn)?;
-    account_secrets::table.find(id).select(account_secrets::attempts).first(conn)
+    account_secrets::table.find(id).select(account_secrets::attempts).get_result(conn)
 }
 
 /// Deletes every dead secret; answers how many.
@@ -215,7 +215,7 @@ fn locked_email(conn: &mut AnyConnection, user: UserId) -> Decided<AccountEmail,
     let found = users::table
         .find(user.as_i64())
         .select((users::email, users::verified, users::bot))
-        .first::<(Option<String>, bool, bool)>(conn)
+        .get_result::<(Option<String>, bool, bool)>(conn)
         .optional()?;
     Ok(found
         .map(|(email, verified, bot)| AccountEmail { email, verified, bot })
@@ -297,7 +297,7 @@ impl Store {
                 .filter(account_secrets::user_id.eq(user.as_i64()))
                 .filter(account_secrets::kind.eq(SecretKind::EmailChangeCode.as_str()))
                 .select(AccountSecret::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
             let Some(found) = found else { return Ok(false) };
             if found.expires_ms <= now_ms {
@@ -344,7 +344,7 @@ impl Store {
             let current = users::table
                 .find(user.as_i64())
                 .select(users::email_key)
-                .first::<Option<String>>(conn)
+                .get_result::<Option<String>>(conn)
                 .optional()?
                 .flatten();
             let mailed = secret.detail.as_deref().map(fold_case);
@@ -423,7 +423,7 @@ impl Store {
         let found = users::table
             .find(secret.user_id)
             .select((users::username, users::email))
-            .first::<(String, Option<String>)>(&mut conn)
+            .get_result::<(String, Option<String>)>(&mut conn)
             .optional()?;
         Ok(found.map(|(username, email)| (secret.user(), username, email)))
     }

@@ -133,7 +133,7 @@ pub(crate) fn select_account(
     Ok(user_accounts::table
         .find(id.as_i64())
         .select(AccountRecord::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .unwrap_or_default())
 }
@@ -187,7 +187,7 @@ impl Store {
         Ok(users::table
             .find(id.as_i64())
             .select(users::password_hash)
-            .first::<Option<String>>(&mut conn)
+            .get_result::<Option<String>>(&mut conn)
             .optional()?
             .flatten())
     }
@@ -228,7 +228,7 @@ impl Store {
             let Some(id) = users::table
                 .filter(users::email_key.eq(&key))
                 .select(users::id)
-                .first::<i64>(conn)
+                .get_result::<i64>(conn)
                 .optional()?
             else {
                 return Ok(false);

@@ -141,7 +141,7 @@ impl Store {
     /// Sets a user's password hash and revokes every token of theirs, in one transaction;
     /// returns how many tokens were revoked. `NotFound` if there is no such user.
     pub fn reset_password(&self, id: UserId, password_hash: &str) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         write_transaction(&mut conn, |conn| {
             let updated = diesel::update(users::table.find(id.as_i64()))
                 .set(users::password_hash.eq(password_hash))
@@ -161,7 +161,7 @@ impl Store {
         now_ms: i64,
         reason: Option<&str>,
     ) -> Result<SuspendOutcome, StoreError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             require_user(conn, id)?;
@@ -191,7 +191,7 @@ impl Store {
     /// Lifts a user's suspension; returns the one lifted (`None`: the user was not suspended).
     /// `NotFound` if there is no such user.
     pub fn unsuspend_user(&self, id: UserId) -> Result<Option<Suspension>, StoreError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         write_transaction(&mut conn, |conn| {
             require_user(conn, id)?;
             let current = suspension_of(conn, id)?;
@@ -232,7 +232,7 @@ impl Store {
             TokenKey::Id(id) => query.filter(tokens::id.eq(id.as_i64())),
             TokenKey::SecretHash(hash) => query.filter(tokens::secret_hash.eq(hash)),
         };
-        let found = query.first::<(i64, i64)>(&mut conn).optional()?;
+        let found = query.get_result::<(i64, i64)>(&mut conn).optional()?;
         Ok(found.map(|(t, u)| (TokenId::from_i64(t), UserId::from_i64(u))))
     }
 
@@ -245,7 +245,7 @@ impl Store {
         secret_hash: &str,
     ) -> Result<(TokenId, usize), StoreError> {
         let token_id = TokenId(self.ids.next_id());
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             require_user(conn, id)?;
@@ -261,7 +261,11 @@ pub(crate) fn suspension_of(
     conn: &mut AnyConnection,
     id: UserId,
 ) -> QueryResult<Option<Suspension>> {
-    user_suspensions::table.find(id.as_i64()).select(Suspension::as_select()).first(conn).optional()
+    user_suspensions::table
+        .find(id.as_i64())
+        .select(Suspension::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 /// `users` with their suspensions, bot owners and tokens (three queries, whatever the count).

@@ -68,7 +68,7 @@ fn dm_key(a: UserId, b: UserId) -> String {
 
 fn load(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ChannelRecord>> {
     let Some(channel) =
-        channels::table.find(id).select(ChannelRow::as_select()).first(conn).optional()?
+        channels::table.find(id).select(ChannelRow::as_select()).get_result(conn).optional()?
     else {
         return Ok(None);
     };
@@ -138,7 +138,7 @@ impl Store {
     pub fn open_dm(&self, me: UserId, other: UserId) -> Decided<ChannelRecord, ChannelRefusal> {
         let key = dm_key(me, other);
         let new_id = self.ids.next_id().as_i64();
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         for _ in 0..3 {
             let outcome = write_transaction(&mut conn, |conn| {
                 if existing_users(conn, &[other.as_i64()])? == 0 {
@@ -150,7 +150,7 @@ impl Store {
                 let existing: Option<i64> = channels::table
                     .filter(channels::dm_key.eq(&key))
                     .select(channels::id)
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?;
                 let id = match existing {
                     Some(id) => id,
@@ -327,7 +327,8 @@ impl Store {
             if existing_users(conn, &[user.as_i64()])? == 0 {
                 return Ok(Err(ChannelRefusal::UnknownUser));
             }
-            let kind: i32 = channels::table.find(id.as_i64()).select(channels::kind).first(conn)?;
+            let kind: i32 =
+                channels::table.find(id.as_i64()).select(channels::kind).get_result(conn)?;
             if kind != GROUP_DM {
                 return Ok(Err(ChannelRefusal::NotAGroup));
             }
@@ -362,8 +363,10 @@ impl Store {
             if !is_recipient(conn, id.as_i64(), by)? {
                 return Ok(Err(ChannelRefusal::UnknownChannel));
             }
-            let channel: ChannelRow =
-                channels::table.find(id.as_i64()).select(ChannelRow::as_select()).first(conn)?;
+            let channel: ChannelRow = channels::table
+                .find(id.as_i64())
+                .select(ChannelRow::as_select())
+                .get_result(conn)?;
             if channel.kind == DM {
                 return Ok(Err(ChannelRefusal::NotAGroup));
             }

@@ -262,8 +262,18 @@ impl r2d2::ManageConnection for AstralConnectionManager {
         self.open(false)
     }
 
+    /// Run on every checkout. A PostgreSQL connection can die while idle (a restart, a proxy
+    /// cutting it), so it answers a `SELECT 1` first. A SQLite connection is a file handle in
+    /// this process: nothing can break it, and the file's own checks (removed, replaced) run
+    /// on each checkout in `Store::checkout`; so it is not asked, which spares a statement per
+    /// checkout.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+        match conn {
+            AnyConnection::Sqlite(_) => Ok(()),
+            AnyConnection::Postgresql(_) => {
+                conn.batch_execute("SELECT 1").map_err(StoreError::from)
+            }
+        }
     }
 
     /// A connection returned to the pool in the middle of a transaction (a panic inside one) is

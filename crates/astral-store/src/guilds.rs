@@ -104,7 +104,7 @@ fn member_count(conn: &mut AnyConnection, guild: i64) -> QueryResult<i64> {
 }
 
 fn find_guild(conn: &mut AnyConnection, guild: Snowflake) -> QueryResult<Option<GuildRecord>> {
-    guilds::table.find(guild.as_i64()).select(GuildRecord::as_select()).first(conn).optional()
+    guilds::table.find(guild.as_i64()).select(GuildRecord::as_select()).get_result(conn).optional()
 }
 
 /// When `user` joined `guild`, if they are a member.
@@ -112,7 +112,7 @@ fn joined_at(conn: &mut AnyConnection, guild: i64, user: UserId) -> QueryResult<
     guild_members::table
         .find((guild, user.as_i64()))
         .select(guild_members::joined_at_ms)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -209,7 +209,7 @@ impl Store {
                 UserRecord::as_select(),
                 guild_members::joined_at_ms,
             ))
-            .first::<(GuildRecord, UserRecord, i64)>(&mut conn)
+            .get_result::<(GuildRecord, UserRecord, i64)>(&mut conn)
             .optional()?
             .map(|(guild, user, joined_at_ms)| MemberRecord { guild, user, joined_at_ms }))
     }
@@ -265,13 +265,13 @@ impl Store {
         if code.contains('\0') {
             return Ok(Err(GuildRefusal::UnknownInvite));
         }
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         let mut guild_id = None;
         let outcome = write_transaction(&mut conn, |conn| {
             let Some(guild) = guild_invites::table
                 .find(code)
                 .select(guild_invites::guild_id)
-                .first::<i64>(conn)
+                .get_result::<i64>(conn)
                 .optional()?
             else {
                 return Ok(Err(GuildRefusal::UnknownInvite));
@@ -370,7 +370,7 @@ impl Store {
         inviter: UserId,
         max_invites: i64,
     ) -> Decided<InviteRecord, GuildRefusal> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         loop {
             let code = invite_code();
             let inserted = write_transaction(&mut conn, |conn| {

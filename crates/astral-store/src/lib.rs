@@ -4,6 +4,11 @@
 //! Every method is blocking (diesel is synchronous); the server calls them on its blocking
 //! thread pool. Methods take typed ids and return plain records; the wire format lives in
 //! `astral-types`, not here.
+//!
+//! A read by a primary key or a unique index ends in `.get_result()`, not `.first()`: `.first()`
+//! adds `LIMIT ?`, a bound LIMIT that SQLite's planner looks at (and re-prepares the statement
+//! for) unless the bundled SQLite is built with the planner stability guarantee
+//! (.cargo/config.toml); a unique key needs no limit (docs/performance.md).
 
 #[macro_use]
 mod records;
@@ -134,6 +139,28 @@ pub struct Store {
     /// Told how long each checkout waited and whether it got a connection (the server's
     /// metrics); unset, checkouts are not timed.
     checkout_observer: std::sync::OnceLock<CheckoutObserver>,
+    /// On SQLite, this process's writers take turns here (`Store::writer`).
+    sqlite_writers: Option<parking_lot::Mutex<()>>,
+}
+
+/// A pooled connection for a write. On SQLite it also holds this process's writing turn
+/// ([`Store::writer`]) until dropped; it derefs to the connection.
+pub(crate) struct WriteConnection<'a> {
+    conn: PooledConnection,
+    _turn: Option<parking_lot::MutexGuard<'a, ()>>,
+}
+
+impl std::ops::Deref for WriteConnection<'_> {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteConnection<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
 }
 
 /// Called after each checkout with the time waited and whether a connection was had.
@@ -229,6 +256,7 @@ impl Store {
             pool_timeout: config.pool_timeout,
             sqlite_file,
             checkout_observer: std::sync::OnceLock::new(),
+            sqlite_writers: (backend == Backend::Sqlite).then(|| parking_lot::Mutex::new(())),
         })
     }
 
@@ -257,7 +285,27 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        conn::write_transaction(&mut *self.conn()?, f)
+        conn::write_transaction(&mut *self.writer()?, f)
+    }
+
+    /// A connection to write on. SQLite lets one writer in at a time; this process's writers
+    /// wait for their turn here, in a queue, before they take a connection, instead of all
+    /// taking connections and then sleeping in SQLite's busy handler, which backs off in
+    /// steps of up to 100 ms and so made the slow tail of concurrent writes
+    /// (docs/performance.md). Another process's writer (the `astral` CLI) still meets the
+    /// busy timeout. The turn is waited for at most the pool timeout, then `Unavailable`
+    /// (503), as for a connection. PostgreSQL writers do not queue here.
+    pub(crate) fn writer(&self) -> Result<WriteConnection<'_>, StoreError> {
+        let turn = match &self.sqlite_writers {
+            None => None,
+            Some(writers) => Some(writers.try_lock_for(self.pool_timeout).ok_or_else(|| {
+                StoreError::Unavailable(format!(
+                    "no turn to write within {} ms: the writers ahead are slow",
+                    self.pool_timeout.as_millis()
+                ))
+            })?),
+        };
+        Ok(WriteConnection { conn: self.conn()?, _turn: turn })
     }
 
     /// Runs `f` in a read-only snapshot ([`conn::read_transaction`]) on a connection of the

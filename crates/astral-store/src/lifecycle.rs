@@ -98,7 +98,11 @@ pub(crate) fn lifecycle_of(
     conn: &mut AnyConnection,
     user: UserId,
 ) -> QueryResult<Option<Lifecycle>> {
-    user_lifecycle::table.find(user.as_i64()).select(Lifecycle::as_select()).first(conn).optional()
+    user_lifecycle::table
+        .find(user.as_i64())
+        .select(Lifecycle::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 /// Whether the user owns a guild.
@@ -231,7 +235,7 @@ impl Store {
     /// (others' rows stay: they see "Deleted User"), group DM memberships (the group passes to
     /// the remaining recipient with the lowest id; an emptied group is deleted). 1:1 DMs stay.
     pub fn purge_account(&self, user: UserId, now_ms: i64) -> Result<PurgeOutcome, StoreError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
                 lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
@@ -250,7 +254,7 @@ impl Store {
                 let id = user.as_i64();
                 // Mail still waiting in the outbox for the address goes with it.
                 let address: Option<String> =
-                    users::table.find(id).select(users::email).first(conn)?;
+                    users::table.find(id).select(users::email).get_result(conn)?;
                 if let Some(address) = address {
                     diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq(address)))
                         .execute(conn)?;

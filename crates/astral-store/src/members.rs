@@ -134,7 +134,7 @@ fn find_member(
         MemberKey::Id(id) => query.filter(profile_members::id.eq(id.as_i64())),
         MemberKey::Sid(sid) => query.filter(profile_members::sid.eq(sid.as_str())),
     };
-    query.first(conn).optional()
+    query.get_result(conn).optional()
 }
 
 /// `owner`'s member under `key`; anyone else's, like one that does not exist, is `None`, so
@@ -152,14 +152,15 @@ fn lists_privately(conn: &mut AnyConnection, owner: i64) -> QueryResult<bool> {
     Ok(users::table
         .find(owner)
         .select(users::list_private)
-        .first::<bool>(conn)
+        .get_result::<bool>(conn)
         .optional()?
         .unwrap_or(false))
 }
 
 /// The owner's custom preferences: what a status other than the built-in ones may name.
 fn preferences_of(conn: &mut AnyConnection, owner: i64) -> Result<CustomPreferences, StoreError> {
-    let text: String = users::table.find(owner).select(users::custom_preferences).first(conn)?;
+    let text: String =
+        users::table.find(owner).select(users::custom_preferences).get_result(conn)?;
     Json::<CustomPreferences>::try_from(text)
         .map(|json| json.0)
         .map_err(|e| StoreError::Internal(format!("custom_preferences of {owner}: {e}")))
@@ -254,7 +255,7 @@ impl Store {
     ) -> Decided<ProfileMemberRecord, MemberRefusal> {
         let id = self.ids.next_id().as_i64();
         let key = name_key(&new.name);
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         // Another member holding the drawn short id (found, or inserted concurrently) is
         // `Conflict(MemberSid)`: drawn again.
         let created = with_fresh_short_id(MEMBER_SHORT_ID, |sid| {

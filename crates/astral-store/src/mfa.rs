@@ -91,7 +91,7 @@ fn insert_codes(conn: &mut AnyConnection, user: UserId, sealed: &[String]) -> Qu
 /// Whether `user` exists and has MFA on, on the locked row.
 fn locked_mfa_enabled(conn: &mut AnyConnection, user: UserId) -> QueryResult<Option<bool>> {
     lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
-    users::table.find(user.as_i64()).select(users::mfa_enabled).first(conn).optional()
+    users::table.find(user.as_i64()).select(users::mfa_enabled).get_result(conn).optional()
 }
 
 impl Store {

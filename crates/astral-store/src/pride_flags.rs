@@ -70,7 +70,7 @@ fn own_flag(
         .find(flag.as_i64())
         .filter(pride_flags::user_id.eq(user.as_i64()))
         .select(PrideFlagRecord::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -60,7 +60,7 @@ pub(crate) fn kind_of(
     Ok(relationships::table
         .find((a.as_i64(), b.as_i64()))
         .select(relationships::kind)
-        .first::<i32>(conn)
+        .get_result::<i32>(conn)
         .optional()?
         .and_then(RelationshipKind::from_i32))
 }
@@ -115,7 +115,7 @@ fn with_retry<T>(
     store: &Store,
     mut f: impl FnMut(&mut AnyConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let mut conn = store.conn()?;
+    let mut conn = store.writer()?;
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -274,7 +274,7 @@ impl Store {
         Ok(users::table
             .filter(users::username_key.eq(crate::users::fold_case(username)))
             .select(UserRecord::as_select())
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()?)
     }
 }

@@ -77,25 +77,29 @@ impl Store {
             .collect())
     }
 
-    /// Records `now_ms` as the token's last use unless it was recorded less than
-    /// `min_interval_ms` before (one conditional write, so concurrent requests and instances
-    /// write it once); answers whether it wrote.
-    pub fn touch_session(
+    /// Records `now_ms` as the last use of each of `tokens` whose recorded use is older than
+    /// `min_interval_ms` (one conditional write, so concurrent writers and instances write each
+    /// token once per interval); answers how many it wrote. Tokens that are gone are skipped.
+    pub fn touch_sessions(
         &self,
-        token: TokenId,
+        tokens: &[TokenId],
         now_ms: i64,
         min_interval_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let mut conn = self.conn()?;
+    ) -> Result<usize, StoreError> {
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = tokens.iter().map(|id| id.as_i64()).collect();
         let stale = now_ms.saturating_sub(min_interval_ms);
-        let written = diesel::update(
-            tokens::table
-                .find(token.as_i64())
-                .filter(tokens::last_used_ms.is_null().or(tokens::last_used_ms.le(stale))),
-        )
-        .set(tokens::last_used_ms.eq(Some(now_ms)))
-        .execute(&mut conn)?;
-        Ok(written > 0)
+        self.write(|conn| {
+            Ok(diesel::update(
+                tokens::table
+                    .filter(tokens::id.eq_any(ids))
+                    .filter(tokens::last_used_ms.is_null().or(tokens::last_used_ms.le(stale))),
+            )
+            .set(tokens::last_used_ms.eq(Some(now_ms)))
+            .execute(conn)?)
+        })
     }
 
     /// Ends the user's sessions among `ids` (ids of other users' tokens are left alone);

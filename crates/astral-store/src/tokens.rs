@@ -14,7 +14,7 @@ pub struct TokenOwner {
     pub token_id: TokenId,
     pub user: UserRecord,
     /// When the token was last recorded as used (epoch ms), to decide whether to record it
-    /// again (`Store::touch_session`, issue 16 D); `None` if never.
+    /// again (`Store::touch_sessions`, issue 16 D); `None` if never.
     pub last_used_ms: Option<i64>,
 }
 
@@ -41,7 +41,7 @@ impl Store {
             .filter(tokens::secret_hash.eq(secret_hash))
             .filter(not(suspended))
             .select((tokens::id, tokens::last_used_ms, UserRecord::as_select()))
-            .first::<(i64, Option<i64>, UserRecord)>(&mut conn)
+            .get_result::<(i64, Option<i64>, UserRecord)>(&mut conn)
             .optional()?;
         Ok(found.map(|(id, last_used_ms, user)| TokenOwner {
             token_id: TokenId::from_i64(id),

@@ -14,7 +14,7 @@ use crate::accounts::{
     replace_password, select_account, write_account, AccountChangeset, AccountRecord,
     PasswordChange,
 };
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, write_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
 use crate::members::{members_on_profile, reset_member_statuses};
 use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
@@ -306,7 +306,7 @@ impl Store {
             bot: new.bot,
             sid: String::new(),
         };
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             insert.sid = sid;
             write_transaction(&mut conn, |conn| {
@@ -369,14 +369,14 @@ impl Store {
         now_ms: i64,
         cooldown_ms: i64,
     ) -> Decided<PrivateUserRecord, RerollRefusal> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             write_transaction(&mut conn, |conn| {
                 lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
                 let last = users::table
                     .find(id.as_i64())
                     .select(users::last_sid_reroll_ms)
-                    .first::<Option<i64>>(conn)?;
+                    .get_result::<Option<i64>>(conn)?;
                 if let Some(last) = last {
                     let next = last.saturating_add(cooldown_ms);
                     if now_ms < next {
@@ -480,9 +480,8 @@ impl Store {
         id: UserId,
         changes: UserChanges,
     ) -> Decided<PrivateUserRecord, UserUpdateRefusal> {
-        let mut conn = self.conn()?;
         if changes.is_empty() {
-            return read_transaction(&mut conn, |conn| Ok(Ok(own_profile(conn, id)?)));
+            return self.read(|conn| Ok(Ok(own_profile(conn, id)?)));
         }
         let new_images: Vec<(ImageSlot, String)> = [
             (ImageSlot::Avatar, changes.avatar.clone().flatten()),
@@ -494,12 +493,13 @@ impl Store {
         let profile = changes.profile;
         let account = &changes.account;
         let token_id = changes.password.as_ref().map(|_| TokenId(self.ids.next_id()));
+        let mut conn = self.writer()?;
         write_transaction(&mut conn, |conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             let Some(stored) = users::table
                 .find(id.as_i64())
                 .select(ProfileColumns::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()?
             else {
                 return Err(StoreError::NotFound);
@@ -640,7 +640,7 @@ impl Store {
 }
 
 pub(crate) fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
-    users::table.find(id.as_i64()).select(UserRecord::as_select()).first(conn)
+    users::table.find(id.as_i64()).select(UserRecord::as_select()).get_result(conn)
 }
 
 /// The user `lookup` names ([`UserLookup`]).
@@ -657,7 +657,7 @@ fn find_user_in(
         users::table
             .filter(users::username_key.eq(fold_case(name)))
             .select(UserRecord::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     };
     Ok(match lookup {
@@ -670,7 +670,7 @@ fn find_user_in(
             None if is_sid(&fold_case(&name)) => users::table
                 .filter(users::sid.eq(fold_case(&name)))
                 .select(UserRecord::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()?,
             None => None,
         },
@@ -687,7 +687,7 @@ fn select_user_with_profile(
     let Some((user, profile)) = users::table
         .find(id.as_i64())
         .select((UserRecord::as_select(), ProfileColumns::as_select()))
-        .first::<(UserRecord, ProfileColumns)>(conn)
+        .get_result::<(UserRecord, ProfileColumns)>(conn)
         .optional()?
     else {
         return Ok(None);
