@@ -149,29 +149,9 @@ pub async fn authenticate(
     // another id.
     let owner = owner.filter(|o| o.user.user_id() == presented.user_id);
     if let Some(owner) = &owner {
-        touch_session(state, owner).await;
+        state.last_use.used(owner.token_id, owner.last_used_ms, state.now_ms());
     }
     Ok(owner)
-}
-
-/// Records the token's use for `GET /auth/sessions` (issue 16 D), at most once every
-/// `SESSION_TOUCH_MS` (5 minutes) per token: most requests find it recent and write nothing.
-/// A failed write is logged and does not fail the request.
-async fn touch_session(state: &AppState, owner: &TokenOwner) {
-    use crate::handlers::sessions::SESSION_TOUCH_MS;
-    let now_ms = state.now_ms();
-    // Never recorded: its issue time stands for it (a new token is not written at once).
-    let issued_ms = i64::try_from(owner.token_id.0.timestamp_ms()).unwrap_or(i64::MAX);
-    let last = owner.last_used_ms.unwrap_or(issued_ms);
-    if now_ms.saturating_sub(last) < SESSION_TOUCH_MS {
-        return;
-    }
-    let token = owner.token_id;
-    if let Err(error) =
-        state.run(move |store| store.touch_session(token, now_ms, SESSION_TOUCH_MS)).await
-    {
-        tracing::warn!(%error, "could not record a session's last use");
-    }
 }
 
 /// The authenticated caller. Extracting it answers 401 for a missing, malformed, unknown or

@@ -114,7 +114,17 @@ fn settings_from_environment() -> Result<SettingsArgs, String> {
 pub fn main_with_args(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => {
-            let settings = resolve(&args)?;
+            let settings = args.resolve().map_err(|e| e.to_string())?;
+            // One line per request: written to stderr by a thread of its own, so a request
+            // never waits for the terminal or the log collector. Not lossy: when that thread
+            // falls 128k lines behind, requests wait rather than lines being dropped. The guard
+            // flushes what is queued when `serve` returns.
+            let (writer, _flush_at_exit) =
+                tracing_appender::non_blocking::NonBlockingBuilder::default()
+                    .lossy(false)
+                    .thread_name("astral-log")
+                    .finish(std::io::stderr());
+            init_logging(&settings.log, settings.log_format, writer);
             let store = open_store(&settings)?;
             serve(settings, store)
         }
@@ -140,11 +150,14 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
 
 fn resolve(args: &SettingsArgs) -> Result<Settings, String> {
     let settings = args.resolve().map_err(|e| e.to_string())?;
-    init_logging(&settings.log, settings.log_format);
+    init_logging(&settings.log, settings.log_format, std::io::stderr);
     Ok(settings)
 }
 
-fn init_logging(filter: &str, format: LogFormat) {
+fn init_logging<W>(filter: &str, format: LogFormat, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr so that the commands keep stdout for what they print.
@@ -152,7 +165,7 @@ fn init_logging(filter: &str, format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         // Event fields at the top level; the enclosing `request` span (with its request_id)
@@ -204,6 +217,9 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
     // Parsing a large body is bounded by the body-read deadline's base, like reading it.
     let json_pool = BoundedPool::new("json", settings.workers, settings.body.timeout)
         .map_err(|e| format!("cannot start the JSON threads: {e}"))?;
+    let store = Arc::new(store);
+    let last_use = crate::last_use::LastUseRecorder::start(Arc::clone(&store))
+        .map_err(|e| format!("cannot start the last-use writer: {e}"))?;
     let state = web::Data::new(AppState {
         body: settings.body.clone(),
         password_pool: Arc::new(password_pool),
@@ -217,7 +233,8 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
         }),
         max_friends: crate::handlers::relationships::MAX_FRIENDS,
         clock: Arc::new(astral_ratelimit::SystemClock),
-        store: Arc::new(store),
+        store,
+        last_use,
         username_rule: settings.username_rule.clone(),
         max_body_bytes: settings.max_body_bytes,
         limiter,

@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod handlers;
+pub mod last_use;
 pub mod mail;
 pub mod methods;
 pub mod metrics;

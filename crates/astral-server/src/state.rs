@@ -45,6 +45,9 @@ pub struct AppState {
     // issue 16 C
     /// The key two-factor secrets are sealed with (`mfa_key`); `None`: MFA cannot be enabled.
     pub mfa_key: Option<crate::crypto::MfaKey>,
+    /// Where a request hands its token's use for `GET /auth/sessions` (`crate::last_use`),
+    /// written off the request path.
+    pub last_use: crate::last_use::LastUseRecorder,
 }
 
 impl AppState {

@@ -25,7 +25,7 @@ pub struct CopyArgs {
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(3600);
 
 pub(super) fn run(args: CopyArgs) -> Result<(), String> {
-    super::init_logging("info", LogFormat::Text);
+    super::init_logging("info", LogFormat::Text, std::io::stderr);
     let from = DatabaseUrl::parse(&args.from).map_err(|e| format!("--from: {e}"))?;
     if from.backend != Backend::Sqlite {
         return Err("--from must be a SQLite database (sqlite://PATH or a file path)".to_owned());

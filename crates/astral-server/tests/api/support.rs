@@ -217,6 +217,9 @@ impl TestApp {
             Arc::new(astral_server::pool::BoundedPool::new(name, 2, timeout).expect("pool"))
         };
         let images = astral_media::ImageWorkers::new(Arc::new(media), options.images);
+        let store = Arc::new(store);
+        let last_use = astral_server::last_use::LastUseRecorder::start(Arc::clone(&store))
+            .expect("last-use writer");
         let state = web::Data::new(AppState {
             password_pool: pool("password", std::time::Duration::from_secs(30)),
             json_pool: pool("json", options.body.timeout),
@@ -232,7 +235,8 @@ impl TestApp {
             }),
             max_friends: options.max_friends,
             clock,
-            store: Arc::new(store),
+            store,
+            last_use,
             username_rule: UsernameRule::default(),
             max_body_bytes: options.max_body_bytes,
             limiter,
