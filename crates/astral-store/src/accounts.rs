@@ -130,12 +130,12 @@ pub(crate) fn select_account(
     conn: &mut crate::AnyConnection,
     id: UserId,
 ) -> QueryResult<AccountRecord> {
-    Ok(user_accounts::table
+    Ok(on_backend!(conn, |c| user_accounts::table
         .find(id.as_i64())
         .select(AccountRecord::as_select())
-        .get_result(conn)
-        .optional()?
-        .unwrap_or_default())
+        .get_result(c)
+        .optional())?
+    .unwrap_or_default())
 }
 
 /// Writes `changes` to the account row of `id`, making the row first if there is none. The

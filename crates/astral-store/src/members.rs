@@ -149,12 +149,12 @@ fn find_owned_member(
 
 /// Whether `owner` keeps their member list private (pronouns.cc's `list_private`).
 fn lists_privately(conn: &mut AnyConnection, owner: i64) -> QueryResult<bool> {
-    Ok(users::table
+    Ok(on_backend!(conn, |c| users::table
         .find(owner)
         .select(users::list_private)
-        .get_result::<bool>(conn)
-        .optional()?
-        .unwrap_or(false))
+        .get_result::<bool>(c)
+        .optional())?
+    .unwrap_or(false))
 }
 
 /// The owner's custom preferences: what a status other than the built-in ones may name.
@@ -473,25 +473,27 @@ fn page_of_members(
     with_hidden: bool,
     page: MemberPage,
 ) -> QueryResult<Vec<ProfileMemberRecord>> {
-    let mut query = profile_members::table
-        .filter(profile_members::owner_id.eq(owner.as_i64()))
-        .select(ProfileMemberRecord::as_select())
-        .limit(page.limit)
-        .into_boxed();
-    if !with_hidden {
-        query = query.filter(profile_members::hidden.eq(false));
-    }
-    if let Some(after) = page.after {
-        query = query.filter(profile_members::id.gt(after.as_i64()));
-    }
-    if let Some(before) = page.before {
-        let mut rows: Vec<ProfileMemberRecord> = query
-            .filter(profile_members::id.lt(before.as_i64()))
-            .order(profile_members::id.desc())
-            .load(conn)?;
-        rows.reverse();
-        Ok(rows)
-    } else {
-        query.order(profile_members::id.asc()).load(conn)
-    }
+    on_backend!(conn, |c| {
+        let mut query = profile_members::table
+            .filter(profile_members::owner_id.eq(owner.as_i64()))
+            .select(ProfileMemberRecord::as_select())
+            .limit(page.limit)
+            .into_boxed();
+        if !with_hidden {
+            query = query.filter(profile_members::hidden.eq(false));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(profile_members::id.gt(after.as_i64()));
+        }
+        if let Some(before) = page.before {
+            let mut rows: Vec<ProfileMemberRecord> = query
+                .filter(profile_members::id.lt(before.as_i64()))
+                .order(profile_members::id.desc())
+                .load(c)?;
+            rows.reverse();
+            Ok(rows)
+        } else {
+            query.order(profile_members::id.asc()).load(c)
+        }
+    })
 }

@@ -264,10 +264,10 @@ pub(crate) fn selected_flags(
     conn: &mut AnyConnection,
     user: UserId,
 ) -> QueryResult<Vec<PrideFlagRecord>> {
-    user_pride_flags::table
+    on_backend!(conn, |c| user_pride_flags::table
         .inner_join(pride_flags::table)
         .filter(user_pride_flags::user_id.eq(user.as_i64()))
         .order(user_pride_flags::position.asc())
         .select(PrideFlagRecord::as_select())
-        .load(conn)
+        .load(c))
 }

@@ -36,13 +36,13 @@ impl Store {
         let mut conn = self.conn()?;
         let suspended =
             exists(user_suspensions::table.filter(user_suspensions::user_id.eq(tokens::user_id)));
-        let found = tokens::table
+        let found = on_backend!(&mut *conn, |c| tokens::table
             .inner_join(users::table)
             .filter(tokens::secret_hash.eq(secret_hash))
             .filter(not(suspended))
             .select((tokens::id, tokens::last_used_ms, UserRecord::as_select()))
-            .get_result::<(i64, Option<i64>, UserRecord)>(&mut conn)
-            .optional()?;
+            .get_result::<(i64, Option<i64>, UserRecord)>(c)
+            .optional())?;
         Ok(found.map(|(id, last_used_ms, user)| TokenOwner {
             token_id: TokenId::from_i64(id),
             user,

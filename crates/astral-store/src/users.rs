@@ -640,7 +640,10 @@ impl Store {
 }
 
 pub(crate) fn select_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<UserRecord> {
-    users::table.find(id.as_i64()).select(UserRecord::as_select()).get_result(conn)
+    on_backend!(conn, |c| users::table
+        .find(id.as_i64())
+        .select(UserRecord::as_select())
+        .get_result(c))
 }
 
 /// The user `lookup` names ([`UserLookup`]).
@@ -684,11 +687,11 @@ fn select_user_with_profile(
     id: UserId,
     viewer: Option<UserId>,
 ) -> QueryResult<Option<UserWithProfileRecord>> {
-    let Some((user, profile)) = users::table
+    let Some((user, profile)) = on_backend!(conn, |c| users::table
         .find(id.as_i64())
         .select((UserRecord::as_select(), ProfileColumns::as_select()))
-        .get_result::<(UserRecord, ProfileColumns)>(conn)
-        .optional()?
+        .get_result::<(UserRecord, ProfileColumns)>(c)
+        .optional())?
     else {
         return Ok(None);
     };
