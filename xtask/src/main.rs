@@ -12,8 +12,11 @@
 //! - `msrv-check`: the declared `rust-version` covers every locked dependency's.
 //! - `swagger-check`: Swagger UI (`/docs/`) in headless Chromium against a running server.
 //!   See tools/swagger-check/README.md.
+//! - `bench [--smoke] [--users N] [--guilds G] [--duration SECS] [--backend sqlite|postgres]`:
+//!   the hot paths under wrk, as ratios to a minimal actix-web ceiling. See docs/performance.md.
 
 mod api_fuzz;
+mod bench;
 mod compat;
 mod contract_layout;
 mod msrv_check;
@@ -33,9 +36,10 @@ fn main() -> ExitCode {
         Some("compat") => compat::run(&args[1..]),
         Some("msrv-check") => msrv_check::run(),
         Some("swagger-check") => swagger_check::run(),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask spec-check | fmt-contract [--check] | msrv-check | api-fuzz | swagger-check | compat [discord.py|discordjs-rest|twilight]…"
+                "usage: cargo xtask spec-check | fmt-contract [--check] | msrv-check | api-fuzz | swagger-check | bench [--smoke] | compat [discord.py|discordjs-rest|twilight]…"
             );
             ExitCode::FAILURE
         }

@@ -155,24 +155,7 @@ impl Server {
         let port = free_port()?;
         let address = format!("127.0.0.1:{port}");
         let log_path = workdir.join("server.log");
-        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .env("ASTRAL_BIND", &address)
-            .env("ASTRAL_DATABASE_URL", &database_url)
-            .env("ASTRAL_MEDIA_DIR", workdir.join("media"))
-            .env("ASTRAL_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log);
-        if !options.rate_limits {
-            command.env("ASTRAL_RATE_LIMITS", "off");
-        }
-        for (key, value) in &options.env {
-            command.env(key, value);
-        }
-        let child =
-            command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let child = spawn(binary, &address, &database_url, &workdir, &log_path, &options)?;
         let mut server = Server {
             child,
             binary: binary.to_path_buf(),
@@ -187,7 +170,36 @@ impl Server {
         Ok(server)
     }
 
+    /// Stops the server and starts it again on the same database, address and media directory
+    /// with `options`' settings (its backend is ignored: the database stays), e.g. after a
+    /// database was seeded, or to switch rate limits on. Returns the time from the spawn to
+    /// `/healthz` answering 200 (polled every 2 ms), the server's start-up time.
+    pub fn restart(&mut self, options: &ServerOptions) -> Result<Duration, String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let started = Instant::now();
+        self.child = spawn(
+            &self.binary,
+            &self.address,
+            &self.database_url,
+            &self.workdir,
+            &self.log_path,
+            options,
+        )?;
+        self.wait_healthy_every(Duration::from_secs(60), Duration::from_millis(2))?;
+        Ok(started.elapsed())
+    }
+
+    /// The server process's id (for /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn wait_healthy(&mut self, limit: Duration) -> Result<(), String> {
+        self.wait_healthy_every(limit, Duration::from_millis(100))
+    }
+
+    fn wait_healthy_every(&mut self, limit: Duration, poll: Duration) -> Result<(), String> {
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -201,7 +213,7 @@ impl Server {
                     return Ok(());
                 }
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(poll);
         }
         Err(format!("astral did not answer /healthz within {limit:?}; its log:\n{}", self.log()))
     }
@@ -266,6 +278,38 @@ impl Server {
     }
 }
 
+/// Starts `astral serve` on `address` and `database_url`, its stderr appended to `log_path`.
+fn spawn(
+    binary: &Path,
+    address: &str,
+    database_url: &str,
+    workdir: &Path,
+    log_path: &Path,
+    options: &ServerOptions,
+) -> Result<Child, String> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)
+        .map_err(|e| e.to_string())?;
+    let mut command = Command::new(binary);
+    command
+        .arg("serve")
+        .env("ASTRAL_BIND", address)
+        .env("ASTRAL_DATABASE_URL", database_url)
+        .env("ASTRAL_MEDIA_DIR", workdir.join("media"))
+        .env("ASTRAL_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log);
+    if !options.rate_limits {
+        command.env("ASTRAL_RATE_LIMITS", "off");
+    }
+    for (key, value) in &options.env {
+        command.env(key, value);
+    }
+    command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))
+}
+
 fn account_from(value: &Value, token_key: &str) -> Result<Account, String> {
     let field = |key: &str| {
         value[key].as_str().map(str::to_owned).ok_or_else(|| format!("missing {key} in {value}"))
@@ -301,7 +345,8 @@ impl HttpResponse {
     }
 }
 
-fn http(
+/// One HTTP/1.1 request to `address` (`host:port`), `Connection: close`.
+pub fn http(
     address: &str,
     method: &str,
     path: &str,

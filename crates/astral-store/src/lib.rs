@@ -32,6 +32,8 @@ mod records;
 pub mod account_secrets;
 mod accounts;
 mod admin;
+#[cfg(feature = "bench-seed")]
+pub mod bench_seed;
 mod channels;
 mod conn;
 mod copy;
