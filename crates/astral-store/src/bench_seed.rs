@@ -70,6 +70,10 @@ impl ShortIds {
     }
 }
 
+/// How long before seeding the seeded tokens were last used: more than the server's 5-minute
+/// session-touch interval.
+const LAST_USED_AGO_MS: i64 = 60 * 60 * 1000;
+
 impl Store {
     /// Seeds `count` people (not bots), each with a password hash, an account row and one
     /// token whose stored secret hash is `secret_hash_for(user)` (the caller makes the token,
@@ -110,10 +114,15 @@ impl Store {
                     user_accounts::password_changed_ms.eq(Some(created_ms)),
                 ));
                 let token = TokenId(self.ids.next_id());
+                // Last used an hour ago, as a long-lived session's token: its first request in
+                // a run has its use recorded (crate::sessions), as on a real server, where
+                // most tokens were last seen more than the 5-minute interval ago.
+                let issued_ms = i64::try_from(token.0.timestamp_ms()).unwrap_or(i64::MAX);
                 token_rows.push((
                     tokens::id.eq(token.as_i64()),
                     tokens::user_id.eq(id.as_i64()),
                     tokens::secret_hash.eq(secret_hash_for(id)),
+                    tokens::last_used_ms.eq(Some(issued_ms - LAST_USED_AGO_MS)),
                 ));
                 seeded.push(id);
             }
