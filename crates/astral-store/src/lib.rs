@@ -157,8 +157,9 @@ pub struct Store {
     /// Told how long each checkout waited and whether it got a connection (the server's
     /// metrics); unset, checkouts are not timed.
     checkout_observer: std::sync::OnceLock<CheckoutObserver>,
-    /// On SQLite, this process's writers take turns here (`Store::writer`).
-    sqlite_writers: Option<parking_lot::Mutex<()>>,
+    /// On SQLite, this process's writers take turns here (`Store::writer`), each waiting at
+    /// most the busy timeout for its turn.
+    sqlite_writers: Option<(parking_lot::Mutex<()>, Duration)>,
 }
 
 /// A pooled connection for a write. On SQLite it also holds this process's writing turn
@@ -274,7 +275,8 @@ impl Store {
             pool_timeout: config.pool_timeout,
             sqlite_file,
             checkout_observer: std::sync::OnceLock::new(),
-            sqlite_writers: (backend == Backend::Sqlite).then(|| parking_lot::Mutex::new(())),
+            sqlite_writers: (backend == Backend::Sqlite)
+                .then(|| (parking_lot::Mutex::new(()), config.connection.sqlite_busy_timeout)),
         })
     }
 
@@ -311,15 +313,17 @@ impl Store {
     /// taking connections and then sleeping in SQLite's busy handler, which backs off in
     /// steps of up to 100 ms and so made the slow tail of concurrent writes
     /// (docs/performance.md). Another process's writer (the `astral` CLI) still meets the
-    /// busy timeout. The turn is waited for at most the pool timeout, then `Unavailable`
-    /// (503), as for a connection. PostgreSQL writers do not queue here.
+    /// busy timeout. The turn is waited for at most the busy timeout too, then `Unavailable`
+    /// (503): a write waits that long for the lock however many writers are ahead, so while
+    /// another process holds the lock the queued writers answer 503 together, not one busy
+    /// timeout after another. PostgreSQL writers do not queue here.
     pub(crate) fn writer(&self) -> Result<WriteConnection<'_>, StoreError> {
         let turn = match &self.sqlite_writers {
             None => None,
-            Some(writers) => Some(writers.try_lock_for(self.pool_timeout).ok_or_else(|| {
+            Some((writers, wait)) => Some(writers.try_lock_for(*wait).ok_or_else(|| {
                 StoreError::Unavailable(format!(
-                    "no turn to write within {} ms: the writers ahead are slow",
-                    self.pool_timeout.as_millis()
+                    "database is locked: no turn to write within the busy timeout ({} ms)",
+                    wait.as_millis()
                 ))
             })?),
         };
