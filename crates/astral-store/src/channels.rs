@@ -132,11 +132,44 @@ fn add_recipient(conn: &mut AnyConnection, id: i64, user: UserId, open: bool) ->
     Ok(())
 }
 
+/// What [`Store::open_dm`] answers when it needs to write nothing: its refusals, or the DM when
+/// it exists and is open for `me`; `None` when it must be created or reopened.
+fn open_dm_unchanged(
+    conn: &mut AnyConnection,
+    me: UserId,
+    other: UserId,
+    key: &str,
+) -> Result<Option<Result<ChannelRecord, ChannelRefusal>>, StoreError> {
+    if existing_users(conn, &[other.as_i64()])? == 0 {
+        return Ok(Some(Err(ChannelRefusal::InvalidRecipients)));
+    }
+    if kind_of(conn, other, me)? == Some(RelationshipKind::Blocked) {
+        return Ok(Some(Err(ChannelRefusal::BlockedByRecipient)));
+    }
+    let open: Option<(i64, bool)> = channels::table
+        .inner_join(channel_recipients::table)
+        .filter(channels::dm_key.eq(key))
+        .filter(channel_recipients::user_id.eq(me.as_i64()))
+        .select((channels::id, channel_recipients::open))
+        .get_result(conn)
+        .optional()?;
+    match open {
+        Some((id, true)) => Ok(load(conn, id)?.map(Ok)),
+        _ => Ok(None),
+    }
+}
+
 impl Store {
     /// The DM between `me` and `other`: created if there is none, reopened for `me` if closed.
     /// Refused if `other` does not exist or blocked `me`.
     pub fn open_dm(&self, me: UserId, other: UserId) -> Decided<ChannelRecord, ChannelRefusal> {
         let key = dm_key(me, other);
+        // Most calls name a DM that exists and is open already (a client opens it before each
+        // message): that is answered from a read, without the write lock (SQLite) or row
+        // locks (PostgreSQL) that made concurrent calls queue (docs/performance.md).
+        if let Some(decided) = self.read(|conn| open_dm_unchanged(conn, me, other, &key))? {
+            return Ok(decided);
+        }
         let new_id = self.ids.next_id().as_i64();
         let mut conn = self.writer()?;
         for _ in 0..3 {
