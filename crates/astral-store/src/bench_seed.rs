@@ -25,15 +25,11 @@ pub const SEED_BATCH: usize = 1000;
 /// registered ones (a password hash and an account row) without paying argon2 per row.
 const SEEDED_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yPvKLmOwSVQ8fA6MZvSo/HyGNJkxCYJ7QiYP9UySwUw";
 
-/// A multi-row INSERT, built per backend: diesel's multi-backend connection has no batch
-/// insert (the same way as `testing::seed_open_dms`).
+/// A multi-row INSERT, on the backend's own connection ([`on_backend!`]): diesel's
+/// multi-backend connection has no batch insert (as `testing::seed_open_dms`).
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $rows:expr) => {{
-        let insert = diesel::insert_into($table).values($rows);
-        match $conn {
-            AnyConnection::Postgresql(pg) => insert.execute(pg)?,
-            AnyConnection::Sqlite(lite) => insert.execute(lite)?,
-        }
+        on_backend!($conn, |c| diesel::insert_into($table).values($rows).execute(c))?
     }};
 }
 

@@ -347,6 +347,30 @@ where
 mod tests {
     use super::*;
 
+    /// The bundled SQLite is built with the flags of .cargo/config.toml (`LIBSQLITE3_FLAGS`):
+    /// without the planner stability guarantee every statement with a bound LIMIT is prepared
+    /// again on each execution, and with memory statistics each allocation takes a global
+    /// mutex (docs/performance.md). A build that lost them is slower, not wrong, so this is
+    /// the test that notices.
+    #[test]
+    fn the_bundled_sqlite_has_the_planner_guarantee_and_no_memory_statistics() {
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> =
+            diesel::sql_query("SELECT compile_options FROM pragma_compile_options")
+                .load::<CompileOption>(&mut conn)
+                .unwrap()
+                .into_iter()
+                .map(|o| o.compile_options)
+                .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
     #[test]
     fn scheme_picks_the_backend() {
         let pg = DatabaseUrl::parse("postgres://u@localhost/db").unwrap();

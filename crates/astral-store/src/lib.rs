@@ -16,7 +16,8 @@
 /// query's SQL text on every execution (to decide whether its prepared statement may be
 /// cached), which cost a fifth of `GET /users/@me`'s CPU on SQLite (docs/performance.md);
 /// on the connection itself a query with a static shape finds its prepared statement by type.
-/// Used on the reads of the hot paths: the token lookup and the user reads.
+/// Used on the reads of the hot paths (the token lookup and the user reads) and for the
+/// seeders' multi-row inserts, which the multi-backend connection does not offer.
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {

@@ -84,11 +84,7 @@ impl crate::Store {
         // batch insert.
         macro_rules! insert_batch {
             ($conn:expr, $table:expr, $rows:expr) => {{
-                let insert = diesel::insert_into($table).values($rows);
-                match $conn {
-                    crate::AnyConnection::Postgresql(pg) => insert.execute(pg)?,
-                    crate::AnyConnection::Sqlite(lite) => insert.execute(lite)?,
-                }
+                on_backend!($conn, |c| diesel::insert_into($table).values($rows).execute(c))?
             }};
         }
         // Rows per statement: well under every backend's bound-parameter limit.
