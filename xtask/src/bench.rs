@@ -446,30 +446,45 @@ fn run_backend(
     std::fs::write(&body, me.text.as_bytes()).map_err(|e| e.to_string())?;
     check_scenarios(&server, &tokens, &user_ids, &guild_user, &dm)?;
 
-    let ceiling = Ceiling::start(binaries.ceiling, &body, workers)?;
-    let mut rows = Vec::new();
-    let mut ceilings = Vec::new();
-    for (threads, connections) in CONNECTIONS {
-        let mut row = measure(
-            settings,
-            script,
-            &ceiling.address,
-            ceiling.child.id(),
-            "ceiling",
-            &[&tokens],
-            threads,
-            connections,
-        )?;
-        row.backend = name;
-        row.scenario = "ceiling (actix-web, no middleware)".into();
-        row.ceiling = Some(row.requests_per_sec);
-        ceilings.push((connections, row.requests_per_sec));
-        report(&row);
-        rows.push(row);
-    }
-    drop(ceiling);
-    let ceiling_at = |c: u32| ceilings.iter().find(|(n, _)| *n == c).map(|(_, rps)| *rps);
+    // Every scenario at each connection count: the rows, reported as they come. A row's ratio
+    // is to the ceiling's row at its connection count (`None`: the rows are the ceiling's).
+    let run = |address: &str,
+               pid: u32,
+               scenario: &str,
+               label: &str,
+               files: &[&Path],
+               ceilings: Option<&[Row]>|
+     -> Result<Vec<Row>, String> {
+        let mut rows = Vec::new();
+        for (threads, connections) in CONNECTIONS {
+            let mut row =
+                measure(settings, script, address, pid, scenario, files, threads, connections)?;
+            row.backend = name;
+            row.scenario = label.into();
+            row.ceiling = match ceilings {
+                None => Some(row.requests_per_sec),
+                Some(ceilings) => ceilings
+                    .iter()
+                    .find(|c| c.connections == connections)
+                    .map(|c| c.requests_per_sec),
+            };
+            report(&row);
+            rows.push(row);
+        }
+        Ok(rows)
+    };
 
+    let ceiling = Ceiling::start(binaries.ceiling, &body, workers)?;
+    let ceilings = run(
+        &ceiling.address,
+        ceiling.child.id(),
+        "ceiling",
+        "ceiling (actix-web, no middleware)",
+        &[&tokens],
+        None,
+    )?;
+    drop(ceiling);
+    let mut rows = Vec::new();
     for scenario in &SCENARIOS {
         let files: Vec<&Path> = match scenario.name {
             "user" => vec![&tokens, &user_ids],
@@ -477,43 +492,22 @@ fn run_backend(
             "dm" => vec![&dm],
             _ => vec![&tokens],
         };
-        for (threads, connections) in CONNECTIONS {
-            let mut row = measure(
-                settings,
-                script,
-                &server.address,
-                server.pid(),
-                scenario.name,
-                &files,
-                threads,
-                connections,
-            )?;
-            row.backend = name;
-            row.scenario = scenario.label.into();
-            row.ceiling = ceiling_at(connections);
-            report(&row);
-            rows.push(row);
-        }
+        let pid = server.pid();
+        rows.extend(run(
+            &server.address,
+            pid,
+            scenario.name,
+            scenario.label,
+            &files,
+            Some(&ceilings),
+        )?);
     }
 
     server.restart(&options(backend, true, workers))?;
-    for (threads, connections) in CONNECTIONS {
-        let mut row = measure(
-            settings,
-            script,
-            &server.address,
-            server.pid(),
-            "me",
-            &[&tokens],
-            threads,
-            connections,
-        )?;
-        row.backend = name;
-        row.scenario = RATE_LIMITED_LABEL.into();
-        row.ceiling = ceiling_at(connections);
-        report(&row);
-        rows.push(row);
-    }
+    let pid = server.pid();
+    rows.extend(run(&server.address, pid, "me", RATE_LIMITED_LABEL, &[&tokens], Some(&ceilings))?);
+    let rows: Vec<Row> = ceilings.into_iter().chain(rows).collect();
+
     // Anything the server warned about under load (the rate-limits-off notice aside) is worth
     // a look before trusting the rows.
     let log = server.log();
