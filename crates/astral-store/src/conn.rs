@@ -262,11 +262,10 @@ impl r2d2::ManageConnection for AstralConnectionManager {
         self.open(false)
     }
 
-    /// Run on every checkout. A PostgreSQL connection can die while idle (a restart, a proxy
-    /// cutting it), so it answers a `SELECT 1` first. A SQLite connection is a file handle in
+    /// r2d2 does not call this on checkout (`test_on_check_out(false)`): [`vouch`] asks a
+    /// PostgreSQL connection only when it is in doubt. A SQLite connection is a file handle in
     /// this process: nothing can break it, and the file's own checks (removed, replaced) run
-    /// on each checkout in `Store::checkout`; so it is not asked, which spares a statement per
-    /// checkout.
+    /// on each checkout in `Store::checkout`; so it is never asked.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         match conn {
             AnyConnection::Sqlite(_) => Ok(()),
@@ -283,6 +282,56 @@ impl r2d2::ManageConnection for AstralConnectionManager {
             <AnyConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn);
         !matches!(status.transaction_depth(), Ok(None))
     }
+}
+
+/// How long a PostgreSQL connection may sit unused in the pool and still be handed out
+/// without a `SELECT 1` first. A connection can die while idle (a restart, a proxy or firewall
+/// cutting idle connections after minutes); one in steady use is known good from its last use.
+const VOUCHED_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Bumped whenever a statement failed in a way that may mean its connection is gone (a closed
+/// connection, a server shutting down, any error the store does not understand): every pooled
+/// connection is then checked once at its next checkout, since a restart kills them all at
+/// once while each is only found dead when next used.
+static DOUBTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn doubt_connections() {
+    DOUBTS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
+/// A pooled connection's record of when it was last handed out and the doubts it had seen
+/// then (r2d2 keeps it with the connection, as an extension).
+struct Vouched {
+    at: std::time::Instant,
+    doubts: u64,
+}
+
+/// Whether a freshly checked-out connection may be used. r2d2's own check (`test_on_check_out`)
+/// runs a `SELECT 1` before every checkout: a round trip per checkout (docs/performance.md).
+/// Here a PostgreSQL connection is asked only when it is in doubt: never handed out before,
+/// idle longer than [`VOUCHED_IDLE`], or older than the last [`doubt_connections`]. One that
+/// fails is marked broken, so the pool drops it when it is returned, and the caller takes
+/// another. SQLite connections are never asked.
+pub(crate) fn vouch(conn: &mut crate::PooledConnection) -> bool {
+    use std::sync::atomic::Ordering;
+    if matches!(**conn, AnyConnection::Sqlite(_)) {
+        return true;
+    }
+    let now = std::time::Instant::now();
+    let doubts = DOUBTS.load(Ordering::Acquire);
+    if let Some(last) = r2d2::PooledConnection::extensions_mut(conn).get_mut::<Vouched>() {
+        if last.doubts == doubts && now.duration_since(last.at) < VOUCHED_IDLE {
+            last.at = now;
+            return true;
+        }
+    }
+    if conn.batch_execute("SELECT 1").is_err() {
+        <AnyConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .set_in_error();
+        return false;
+    }
+    r2d2::PooledConnection::extensions_mut(conn).insert(Vouched { at: now, doubts });
+    true
 }
 
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`: the write lock is taken

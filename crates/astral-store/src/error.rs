@@ -60,6 +60,17 @@ impl std::fmt::Display for UniqueField {
 
 impl From<DieselError> for StoreError {
     fn from(e: DieselError) -> Self {
+        let error = StoreError::from_diesel(e);
+        // The connection that failed may be gone, and its siblings with it (a restart).
+        if matches!(error, StoreError::Unavailable(_) | StoreError::Internal(_)) {
+            crate::conn::doubt_connections();
+        }
+        error
+    }
+}
+
+impl StoreError {
+    fn from_diesel(e: DieselError) -> Self {
         match e {
             DieselError::NotFound => StoreError::NotFound,
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {

@@ -265,6 +265,8 @@ impl Store {
             // under that thread and dies with SIGSEGV. Connections are made on demand (the
             // caller waits for its own) and kept until the idle timeout.
             .min_idle(Some(0))
+            // Checked by `conn::vouch` instead, only when in doubt.
+            .test_on_check_out(false)
             .connection_timeout(config.pool_timeout)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(manager);
@@ -360,6 +362,23 @@ impl Store {
             file.check()?;
         }
         let deadline = Instant::now() + self.pool_timeout;
+        loop {
+            let mut conn = self.pooled(deadline)?;
+            if conn::vouch(&mut conn) {
+                return Ok(conn);
+            }
+            // Found dead: the pool drops it when it is returned here; the next one, unless
+            // the wait is over.
+            if Instant::now() >= deadline {
+                return Err(StoreError::Unavailable(
+                    "no pooled connection answered within the pool timeout".to_owned(),
+                ));
+            }
+        }
+    }
+
+    /// A pooled connection as r2d2 hands it out, unchecked, by `deadline`.
+    fn pooled(&self, deadline: Instant) -> Result<PooledConnection, StoreError> {
         loop {
             if let Some(reason) = self.health.down() {
                 return self.pool.try_get().ok_or(StoreError::Unavailable(reason));
