@@ -17,7 +17,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use astral_store::{Store, StoreError, TokenOwner, UserRecord};
+use astral_store::{OwnProfile, PrivateUserRecord, Store, StoreError, TokenOwner, UserRecord};
 use astral_types::password::PASSWORD_MAX;
 use astral_types::{TokenId, UserId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -160,11 +160,21 @@ pub async fn authenticate(
 pub struct Caller {
     pub token_id: TokenId,
     pub user: UserRecord,
+    /// The rest of the caller's `GET /users/@me` answer, when the token lookup could read it
+    /// ([`TokenOwner::own_profile`]).
+    pub own_profile: Option<Box<OwnProfile>>,
 }
 
 impl Caller {
     pub fn id(&self) -> UserId {
         self.user.user_id()
+    }
+
+    /// The caller's own answer as this request's token lookup read it, when it could (no
+    /// pride flags, no members). Only for answers of what the request found, never after it
+    /// changed something.
+    pub fn own_answer(&self) -> Option<PrivateUserRecord> {
+        self.own_profile.as_ref().map(|own| own.answer(&self.user))
     }
 }
 
@@ -195,7 +205,11 @@ impl FromRequest for Caller {
                 }
             };
             req.extensions_mut().insert(AuthenticatedUser(owner.user.user_id()));
-            Ok(Caller { token_id: owner.token_id, user: owner.user })
+            Ok(Caller {
+                token_id: owner.token_id,
+                user: owner.user,
+                own_profile: owner.own_profile,
+            })
         })
     }
 }

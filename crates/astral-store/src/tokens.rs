@@ -4,9 +4,13 @@
 use astral_types::{TokenId, UserId};
 use diesel::prelude::*;
 
-use crate::schema::{tokens, user_suspensions, users};
-use crate::users::UserRecord;
-use crate::{Store, StoreError};
+use crate::schema::{tokens, user_accounts, user_suspensions, users};
+use crate::users::{has_lists, plain_user, ProfileColumns, UserRecord};
+use crate::{AccountRecord, PrivateUserRecord, Store, StoreError};
+
+/// What `token_owner` reads: the token's id and last use, its owner's user, profile and
+/// account columns, and whether the owner has pride flags or members.
+type TokenRow = (i64, Option<i64>, UserRecord, ProfileColumns, Option<AccountRecord>, bool);
 
 /// The account behind a presented token.
 #[derive(Debug, Clone)]
@@ -16,6 +20,25 @@ pub struct TokenOwner {
     /// When the token was last recorded as used (epoch ms), to decide whether to record it
     /// again (`Store::touch_sessions`, issue 16 D); `None` if never.
     pub last_used_ms: Option<i64>,
+    /// The rest of the owner's own answer (`GET /users/@me`), read in the same statement, when
+    /// they have neither pride flags nor members (most users); `None` otherwise, and then the
+    /// answer is read as usual.
+    pub own_profile: Option<Box<OwnProfile>>,
+}
+
+/// The profile and account columns of a token's owner (see [`TokenOwner::own_profile`]).
+#[derive(Debug, Clone)]
+pub struct OwnProfile {
+    profile: ProfileColumns,
+    account: Option<AccountRecord>,
+}
+
+impl OwnProfile {
+    /// The owner's own answer as the token lookup read it: what `Store::user_with_profile`
+    /// answered at that moment. `user` is the lookup's [`TokenOwner::user`].
+    pub fn answer(&self, user: &UserRecord) -> PrivateUserRecord {
+        plain_user(user.clone(), self.profile.clone(), self.account.clone())
+    }
 }
 
 impl Store {
@@ -30,7 +53,9 @@ impl Store {
 
     /// The token with this secret hash and its user, if it exists (revoked tokens don't) and
     /// its user is not suspended (`astral users suspend`): a suspended user's tokens do not
-    /// authenticate, and authenticate again once the suspension is lifted.
+    /// authenticate, and authenticate again once the suspension is lifted. The same statement
+    /// reads the owner's profile and account, so that `GET /users/@me` of a user without
+    /// pride flags or members is this one statement (docs/performance.md).
     pub fn token_owner(&self, secret_hash: &str) -> Result<Option<TokenOwner>, StoreError> {
         use diesel::dsl::{exists, not};
         let mut conn = self.conn()?;
@@ -38,15 +63,24 @@ impl Store {
             exists(user_suspensions::table.filter(user_suspensions::user_id.eq(tokens::user_id)));
         let found = on_backend!(&mut *conn, |c| tokens::table
             .inner_join(users::table)
+            .left_join(user_accounts::table.on(user_accounts::user_id.eq(users::id)))
             .filter(tokens::secret_hash.eq(secret_hash))
             .filter(not(suspended))
-            .select((tokens::id, tokens::last_used_ms, UserRecord::as_select()))
-            .get_result::<(i64, Option<i64>, UserRecord)>(c)
+            .select((
+                tokens::id,
+                tokens::last_used_ms,
+                UserRecord::as_select(),
+                ProfileColumns::as_select(),
+                Option::<AccountRecord>::as_select(),
+                has_lists(),
+            ))
+            .get_result::<TokenRow>(c)
             .optional())?;
-        Ok(found.map(|(id, last_used_ms, user)| TokenOwner {
+        Ok(found.map(|(id, last_used_ms, user, profile, account, has_lists)| TokenOwner {
             token_id: TokenId::from_i64(id),
             user,
             last_used_ms,
+            own_profile: (!has_lists).then(|| Box::new(OwnProfile { profile, account })),
         }))
     }
 

@@ -5,6 +5,7 @@ use astral_types::pride_flag::SelectionError;
 use astral_types::profile::{reset_unknown_statuses, CustomPreferences};
 use astral_types::user::{AccountUpdate, ProfileUpdate};
 use astral_types::{FormErrors, Snowflake, TokenId, UserId};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use rand::Rng;
 use serde::de::DeserializeOwned;
@@ -19,7 +20,9 @@ use crate::guilds::mutual_guilds;
 use crate::members::{members_on_profile, reset_member_statuses};
 use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
 use crate::relationships::{kind_of, mutual_friends, RelationshipKind};
-use crate::schema::{bot_owners, user_accounts, user_images, users};
+use crate::schema::{
+    bot_owners, profile_members, user_accounts, user_images, user_pride_flags, users,
+};
 use crate::short_ids::{is_sid, with_fresh_short_id, USER_SHORT_ID};
 use crate::{Decided, PrideFlagRecord, PrideFlagRefusal, ProfileMemberRecord, Store, StoreError};
 
@@ -705,15 +708,32 @@ enum PlainUser {
     WithLists,
 }
 
+/// Whether a user has pride flags or members: a column for the one-statement reads, which
+/// serve only users without either ([`select_plain_user`], `Store::token_owner`).
+#[diesel::dsl::auto_type]
+pub(crate) fn has_lists() -> _ {
+    exists(user_pride_flags::table.filter(user_pride_flags::user_id.eq(users::id)))
+        .or(exists(profile_members::table.filter(profile_members::owner_id.eq(users::id))))
+}
+
+/// The answer of a user without pride flags or members, from the columns of one statement:
+/// their account row's, or its defaults when they have none (as `select_account`).
+pub(crate) fn plain_user(
+    user: UserRecord,
+    profile: ProfileColumns,
+    account: Option<AccountRecord>,
+) -> PrivateUserRecord {
+    PrivateUserRecord {
+        user: UserWithProfileRecord { user, profile, pride_flags: Vec::new(), members: Vec::new() },
+        account: account.unwrap_or_default(),
+    }
+}
+
 /// User `id` in one statement when they have no pride flags and no members, as most users:
 /// the user, profile and account columns and whether either list has a row. One statement
 /// sees one snapshot by itself, so the read needs no transaction, which on PostgreSQL is two
 /// round trips of the four this saves (docs/performance.md).
 fn select_plain_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult<PlainUser> {
-    use crate::schema::{profile_members, user_pride_flags};
-    use diesel::dsl::exists;
-    let flags = exists(user_pride_flags::table.filter(user_pride_flags::user_id.eq(users::id)));
-    let members = exists(profile_members::table.filter(profile_members::owner_id.eq(users::id)));
     let row = on_backend!(conn, |c| users::table
         .left_join(user_accounts::table)
         .filter(users::id.eq(id.as_i64()))
@@ -721,24 +741,15 @@ fn select_plain_user(conn: &mut crate::AnyConnection, id: UserId) -> QueryResult
             UserRecord::as_select(),
             ProfileColumns::as_select(),
             Option::<AccountRecord>::as_select(),
-            flags,
-            members,
+            has_lists(),
         ))
-        .get_result::<(UserRecord, ProfileColumns, Option<AccountRecord>, bool, bool)>(c)
+        .get_result::<(UserRecord, ProfileColumns, Option<AccountRecord>, bool)>(c)
         .optional())?;
     Ok(match row {
         None => PlainUser::Missing,
-        Some((_, _, _, true, _) | (_, _, _, _, true)) => PlainUser::WithLists,
-        Some((user, profile, account, false, false)) => {
-            PlainUser::Found(Box::new(PrivateUserRecord {
-                user: UserWithProfileRecord {
-                    user,
-                    profile,
-                    pride_flags: Vec::new(),
-                    members: Vec::new(),
-                },
-                account: account.unwrap_or_default(),
-            }))
+        Some((_, _, _, true)) => PlainUser::WithLists,
+        Some((user, profile, account, false)) => {
+            PlainUser::Found(Box::new(plain_user(user, profile, account)))
         }
     })
 }

@@ -1,8 +1,10 @@
 //! `GET /users/@me` and `GET /users/{id}` read a user with neither pride flags nor members in
-//! one statement, without a transaction (users.rs, `select_plain_user`); anyone else in
-//! several statements in one snapshot. Both reads must give exactly what the snapshot path
-//! gives, which `update_user` with no changes still answers: with and without an account row,
-//! with a pride flag, with a member, on SQLite and on PostgreSQL.
+//! one statement, without a transaction (users.rs, `select_plain_user`), and the token lookup
+//! reads such a user's own answer in its own statement (`TokenOwner::own_profile`); anyone
+//! else is read in several statements in one snapshot. Every one of these reads must give
+//! exactly what the snapshot path gives, which `update_user` with no changes still answers:
+//! with and without an account row, with a pride flag, with a member, on SQLite and on
+//! PostgreSQL.
 //!
 //! The PostgreSQL half runs as tests/schema_parity.rs's does (see build.rs).
 
@@ -46,6 +48,15 @@ fn assert_reads_agree(store: &Store, id: UserId, lists: bool) {
     let lookup = UserLookup::Id(id, id.to_string());
     let seen = store.find_user_with_profile(lookup, Some(id)).unwrap().unwrap();
     assert_eq!(seen, expected.user, "GET /users/{{id}}'s read differs from the snapshot read");
+    let hash = format!("hash-of-a-token-of-{id}");
+    store.create_token(id, &hash).unwrap();
+    let owner = store.token_owner(&hash).unwrap().unwrap();
+    let by_token = owner.own_profile.as_ref().map(|own| own.answer(&owner.user));
+    if lists {
+        assert_eq!(by_token, None, "the token lookup answered for a user with lists");
+    } else {
+        assert_eq!(by_token, Some(expected), "the token lookup's answer differs");
+    }
 }
 
 fn check(store: &Store) {
