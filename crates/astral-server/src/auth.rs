@@ -1,16 +1,12 @@
 //! Tokens, passwords and the `Caller` extractor.
 //!
-//! A token looks like Discord's: `base64(user_id).base64(issued_at).secret`. Only a SHA-256 of
-//! the secret is stored (under a unique index), so authenticating costs one indexed lookup and
-//! a leaked database holds no usable token. The first part must name the token's owner, so a
-//! secret cannot be replayed under another id. Passwords are hashed with argon2id.
-//!
-//! `Authorization` accepts `Bot <token>`, `Bearer <token>` (an alias of the user token; Astral
-//! has no OAuth2 scopes) and a bare token.
+//! The token format is `astral_types::token`'s. Only a SHA-256 of a token's secret is stored
+//! (under a unique index), so authenticating costs one indexed lookup and a leaked database
+//! holds no usable token. The first part must name the token's owner, so a secret cannot be
+//! replayed under another id. Passwords are hashed with argon2id.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use argon2::password_hash::{
@@ -20,67 +16,12 @@ use argon2::Argon2;
 use astral_store::{OwnProfile, PrivateUserRecord, Store, StoreError, TokenOwner, UserRecord};
 use astral_types::password::PASSWORD_MAX;
 use astral_types::{TokenId, UserId};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::request_log::AuthenticatedUser;
 use crate::state::AppState;
 
-/// A token as handed to its owner once, and the hash of its secret that is stored.
-pub struct IssuedToken {
-    pub token: String,
-    pub secret_hash: String,
-}
-
-pub fn new_token(user_id: UserId) -> IssuedToken {
-    let mut secret = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut secret);
-    let secret = URL_SAFE_NO_PAD.encode(secret);
-    let issued_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let token = format!(
-        "{}.{}.{}",
-        URL_SAFE_NO_PAD.encode(user_id.to_string()),
-        URL_SAFE_NO_PAD.encode(issued_at.to_be_bytes()),
-        secret
-    );
-    IssuedToken { token, secret_hash: hash_secret(&secret) }
-}
-
-fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// The parts of a presented token that matter: whose it claims to be, and its secret's hash.
-#[derive(Debug, PartialEq, Eq)]
-pub struct PresentedToken {
-    pub user_id: UserId,
-    pub secret_hash: String,
-}
-
-/// Parses an `Authorization` header value. `None` for anything that is not a well-formed token.
-pub fn parse_authorization(value: &str) -> Option<PresentedToken> {
-    let value = value.trim();
-    let token = strip_scheme(value, "Bot ")
-        .or_else(|| strip_scheme(value, "Bearer "))
-        .unwrap_or(value)
-        .trim();
-    let mut parts = token.split('.');
-    let (id_part, _issued, secret) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || secret.is_empty() {
-        return None;
-    }
-    let id_text = String::from_utf8(URL_SAFE_NO_PAD.decode(id_part).ok()?).ok()?;
-    let user_id: UserId = id_text.parse().ok()?;
-    Some(PresentedToken { user_id, secret_hash: hash_secret(secret) })
-}
-
-fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
-    let head = value.get(..scheme.len())?;
-    head.eq_ignore_ascii_case(scheme).then(|| &value[scheme.len()..])
-}
+pub use astral_types::token::{new_token, parse_authorization, IssuedToken, PresentedToken};
 
 /// Issues and stores a token for `user_id`; returns the token text.
 pub fn issue_token(store: &Store, user_id: UserId) -> Result<String, StoreError> {
@@ -249,33 +190,6 @@ impl FromRequest for OptionalCaller {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use astral_types::Snowflake;
-
-    #[test]
-    fn tokens_round_trip_under_every_scheme() {
-        let id = UserId(Snowflake(175928847299117063));
-        let issued = new_token(id);
-        for header in [
-            format!("Bot {}", issued.token),
-            format!("Bearer {}", issued.token),
-            format!("bot {}", issued.token),
-            issued.token.clone(),
-        ] {
-            let p = parse_authorization(&header).expect(&header);
-            assert_eq!(p.user_id, id);
-            assert_eq!(p.secret_hash, issued.secret_hash);
-        }
-        assert!(!issued.token.contains(&issued.secret_hash));
-    }
-
-    #[test]
-    fn malformed_tokens_are_refused() {
-        for bad in
-            ["", "Bot ", "a.b", "a.b.c.d", "Bot !!.x.y", "Bearer MTIz.x.", "bm90LWFuLWlk.x.y"]
-        {
-            assert_eq!(parse_authorization(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn passwords_verify_only_against_their_hash() {

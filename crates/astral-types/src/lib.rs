@@ -33,6 +33,7 @@ pub mod profile;
 pub mod rules;
 // issue 16 D
 pub mod session;
+pub mod token;
 pub mod user;
 
 pub use error::{

@@ -14,15 +14,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use astral_store::{Store, StoreConfig};
-use astral_types::UserId;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use astral_types::token::new_token;
 use clap::Parser;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 #[derive(Parser)]
 #[command(name = "astral-bench-seed", about = "Seeds a database for cargo xtask bench")]
@@ -38,24 +34,6 @@ struct Args {
     /// Where the token and id files are written.
     #[arg(long)]
     out: PathBuf,
-}
-
-/// A person's token, made as the server makes one (astral-server's `auth::new_token`:
-/// `base64(user_id).base64(issued_at).secret`, the SHA-256 of the secret stored), and that
-/// stored hash. Copied rather than shared so the seeder does not build the whole server; the
-/// bench checks a seeded token against the running server before measuring anything.
-fn new_token(user_id: UserId) -> (String, String) {
-    let mut secret = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut secret);
-    let secret = URL_SAFE_NO_PAD.encode(secret);
-    let issued_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let token = format!(
-        "{}.{}.{}",
-        URL_SAFE_NO_PAD.encode(user_id.to_string()),
-        URL_SAFE_NO_PAD.encode(issued_at.to_be_bytes()),
-        secret
-    );
-    (token, hex::encode(Sha256::digest(secret.as_bytes())))
 }
 
 fn write_lines(path: &Path, lines: &[String]) -> Result<(), String> {
@@ -77,9 +55,10 @@ fn seed(args: &Args) -> Result<String, String> {
     let mut tokens = Vec::with_capacity(args.users);
     let people = store
         .seed_people(args.users, |id| {
-            let (token, hash) = new_token(id);
-            tokens.push(token);
-            hash
+            // Made as the server makes them (astral_types::token).
+            let issued = new_token(id);
+            tokens.push(issued.token);
+            issued.secret_hash
         })
         .map_err(|e| format!("seeding people: {e}"))?;
     let people_ms = started.elapsed().as_millis();
@@ -87,9 +66,9 @@ fn seed(args: &Args) -> Result<String, String> {
     let mut member_token = Vec::with_capacity(1);
     let member = store
         .seed_people(1, |id| {
-            let (token, hash) = new_token(id);
-            member_token.push(token);
-            hash
+            let issued = new_token(id);
+            member_token.push(issued.token);
+            issued.secret_hash
         })
         .map_err(|e| format!("seeding the guild member: {e}"))?;
     let member = *member.first().ok_or("no guild member was seeded")?;
