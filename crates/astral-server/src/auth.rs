@@ -80,12 +80,13 @@ pub enum Authentication {
 pub async fn authenticate(
     state: &AppState,
     authorization: &str,
+    own_profile: bool,
 ) -> Result<Option<TokenOwner>, ApiError> {
     let Some(presented) = parse_authorization(authorization) else {
         return Ok(None);
     };
     let hash = presented.secret_hash;
-    let owner = state.run(move |store| store.token_owner(&hash)).await?;
+    let owner = state.run(move |store| store.token_owner(&hash, own_profile)).await?;
     // The first part must name the token's owner, so a secret cannot be replayed under
     // another id.
     let owner = owner.filter(|o| o.user.user_id() == presented.user_id);
@@ -93,6 +94,13 @@ pub async fn authenticate(
         state.last_use.used(owner.token_id, owner.last_used_ms, state.now_ms());
     }
     Ok(owner)
+}
+
+/// Whether the request is `GET /users/@me` (a `HEAD` is routed as its `GET`), whose answer the
+/// token lookup can read in its own statement (`Store::token_owner`'s `own_profile`). Any
+/// other spelling only misses that shortcut: the handler then reads the user itself.
+pub fn asks_for_own_user(method: &actix_web::http::Method, path: &str) -> bool {
+    method == actix_web::http::Method::GET && path.ends_with("/users/@me")
 }
 
 /// The authenticated caller. Extracting it answers 401 for a missing, malformed, unknown or
@@ -140,7 +148,8 @@ impl FromRequest for Caller {
                 None => {
                     let authorization = authorization.ok_or_else(ApiError::unauthorized)?;
                     let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
-                    authenticate(&state, &authorization)
+                    let own = asks_for_own_user(req.method(), req.path());
+                    authenticate(&state, &authorization, own)
                         .await?
                         .ok_or_else(ApiError::unauthorized)?
                 }

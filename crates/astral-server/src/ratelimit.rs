@@ -72,7 +72,8 @@ pub async fn rate_limit(
             limiter.record_invalid(&subject).await;
             return Ok(req.into_response(ApiError::rate_limited(refusal, &gate).error_response()));
         }
-        match authenticate(&state, &authorization).await {
+        let own = crate::auth::asks_for_own_user(req.method(), req.path());
+        match authenticate(&state, &authorization, own).await {
             Ok(Some(owner)) => {
                 subject = Subject::Token(owner.token_id.to_string());
                 req.extensions_mut().insert(Authentication::Valid(Box::new(owner)));

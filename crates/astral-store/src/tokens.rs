@@ -20,9 +20,9 @@ pub struct TokenOwner {
     /// When the token was last recorded as used (epoch ms), to decide whether to record it
     /// again (`Store::touch_sessions`, issue 16 D); `None` if never.
     pub last_used_ms: Option<i64>,
-    /// The rest of the owner's own answer (`GET /users/@me`), read in the same statement, when
-    /// they have neither pride flags nor members (most users); `None` otherwise, and then the
-    /// answer is read as usual.
+    /// The rest of the owner's own answer (`GET /users/@me`), read in the same statement when
+    /// asked for and they have neither pride flags nor members (most users); `None`
+    /// otherwise, and then the answer is read as usual.
     pub own_profile: Option<Box<OwnProfile>>,
 }
 
@@ -53,14 +53,35 @@ impl Store {
 
     /// The token with this secret hash and its user, if it exists (revoked tokens don't) and
     /// its user is not suspended (`astral users suspend`): a suspended user's tokens do not
-    /// authenticate, and authenticate again once the suspension is lifted. The same statement
-    /// reads the owner's profile and account, so that `GET /users/@me` of a user without
-    /// pride flags or members is this one statement (docs/performance.md).
-    pub fn token_owner(&self, secret_hash: &str) -> Result<Option<TokenOwner>, StoreError> {
+    /// authenticate, and authenticate again once the suspension is lifted. With
+    /// `own_profile` (the request is `GET /users/@me`), the same statement also reads the
+    /// owner's profile and account, so that a user without pride flags or members is answered
+    /// from this one statement ([`TokenOwner::own_profile`]); other requests do not pay for
+    /// those columns (docs/performance.md).
+    pub fn token_owner(
+        &self,
+        secret_hash: &str,
+        own_profile: bool,
+    ) -> Result<Option<TokenOwner>, StoreError> {
         use diesel::dsl::{exists, not};
         let mut conn = self.conn()?;
         let suspended =
             exists(user_suspensions::table.filter(user_suspensions::user_id.eq(tokens::user_id)));
+        if !own_profile {
+            let found = on_backend!(&mut *conn, |c| tokens::table
+                .inner_join(users::table)
+                .filter(tokens::secret_hash.eq(secret_hash))
+                .filter(not(suspended))
+                .select((tokens::id, tokens::last_used_ms, UserRecord::as_select()))
+                .get_result::<(i64, Option<i64>, UserRecord)>(c)
+                .optional())?;
+            return Ok(found.map(|(id, last_used_ms, user)| TokenOwner {
+                token_id: TokenId::from_i64(id),
+                user,
+                last_used_ms,
+                own_profile: None,
+            }));
+        }
         let found = on_backend!(&mut *conn, |c| tokens::table
             .inner_join(users::table)
             .left_join(user_accounts::table.on(user_accounts::user_id.eq(users::id)))

@@ -50,7 +50,10 @@ fn assert_reads_agree(store: &Store, id: UserId, lists: bool) {
     assert_eq!(seen, expected.user, "GET /users/{{id}}'s read differs from the snapshot read");
     let hash = format!("hash-of-a-token-of-{id}");
     store.create_token(id, &hash).unwrap();
-    let owner = store.token_owner(&hash).unwrap().unwrap();
+    let plain = store.token_owner(&hash, false).unwrap().unwrap();
+    assert!(plain.own_profile.is_none(), "read the profile without being asked to");
+    assert_eq!(plain.user, expected.user.user);
+    let owner = store.token_owner(&hash, true).unwrap().unwrap();
     let by_token = owner.own_profile.as_ref().map(|own| own.answer(&owner.user));
     if lists {
         assert_eq!(by_token, None, "the token lookup answered for a user with lists");
