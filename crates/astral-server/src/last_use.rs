@@ -5,9 +5,12 @@
 //! the token to one writer thread through a bounded queue and goes on at once: with many
 //! tokens in use (a benchmark's 100k, a busy instance's sessions) almost every token's first
 //! request in a window would otherwise wait for a write, on SQLite for the one write lock. The
-//! writer takes whatever has queued meanwhile and records it in one conditional UPDATE, so a
-//! burst costs one write, not one per request, and instances sharing the database write each
-//! token once per window.
+//! writer waits [`GATHER`] after a touch arrives, then records everything queued by then in one
+//! transaction of conditional UPDATEs, so a burst (every session's first request after a
+//! restart) costs a few writes a second, not a stream of them, and instances sharing the
+//! database write each token once per window. On SQLite this matters to readers too: each
+//! commit empties the page caches of the process's other connections (measured:
+//! docs/performance.md).
 //!
 //! What this gives up, on purpose: a full queue drops the touch, and touches still queued when
 //! the process ends are not written. Either only leaves `approx_last_used_time` older than it
@@ -23,8 +26,9 @@ use crate::handlers::sessions::SESSION_TOUCH_MS;
 
 /// Touches waiting for the writer. At most this many; the rest are dropped (see above).
 const QUEUE: usize = 4096;
-/// Tokens written in one statement at most.
-const BATCH: usize = 512;
+/// How long the writer gathers touches after the first one arrives before writing them. Also
+/// how much later than the request `approx_last_used_time` may be recorded.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The sending side; cheap to call from a request.
 pub struct LastUseRecorder {
@@ -70,9 +74,11 @@ impl LastUseRecorder {
 
 fn write_touches(store: &Store, touches: &Receiver<Touch>) {
     while let Ok(first) = touches.recv() {
+        std::thread::sleep(GATHER);
         let mut now_ms = first.now_ms;
         let mut tokens = vec![first.token];
-        while tokens.len() < BATCH {
+        // At most what the queue holds, so a steady stream cannot keep the writer draining.
+        while tokens.len() < QUEUE {
             let Ok(touch) = touches.try_recv() else { break };
             now_ms = now_ms.max(touch.now_ms);
             tokens.push(touch.token);

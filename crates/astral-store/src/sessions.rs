@@ -27,6 +27,10 @@ pub struct SessionClient {
     pub platform: Option<String>,
 }
 
+/// Tokens one last-use statement names at most (a bound parameter each; both backends allow
+/// thousands).
+pub const TOUCH_STATEMENT: usize = 512;
+
 impl Store {
     /// Issues a token for a login (with a password, with a second factor) or a registration:
     /// records it with its client and `now_ms` as its last use, in
@@ -78,8 +82,9 @@ impl Store {
     }
 
     /// Records `now_ms` as the last use of each of `tokens` whose recorded use is older than
-    /// `min_interval_ms` (one conditional write, so concurrent writers and instances write each
-    /// token once per interval); answers how many it wrote. Tokens that are gone are skipped.
+    /// `min_interval_ms` (conditional writes, so concurrent writers and instances write each
+    /// token once per interval), in one transaction of statements of at most
+    /// [`TOUCH_STATEMENT`] tokens; answers how many it wrote. Tokens that are gone are skipped.
     pub fn touch_sessions(
         &self,
         tokens: &[TokenId],
@@ -92,13 +97,17 @@ impl Store {
         let ids: Vec<i64> = tokens.iter().map(|id| id.as_i64()).collect();
         let stale = now_ms.saturating_sub(min_interval_ms);
         self.write(|conn| {
-            Ok(diesel::update(
-                tokens::table
-                    .filter(tokens::id.eq_any(ids))
-                    .filter(tokens::last_used_ms.is_null().or(tokens::last_used_ms.le(stale))),
-            )
-            .set(tokens::last_used_ms.eq(Some(now_ms)))
-            .execute(conn)?)
+            let mut written = 0;
+            for chunk in ids.chunks(TOUCH_STATEMENT) {
+                written += diesel::update(
+                    tokens::table
+                        .filter(tokens::id.eq_any(chunk))
+                        .filter(tokens::last_used_ms.is_null().or(tokens::last_used_ms.le(stale))),
+                )
+                .set(tokens::last_used_ms.eq(Some(now_ms)))
+                .execute(conn)?;
+            }
+            Ok(written)
         })
     }
 
