@@ -437,9 +437,10 @@ impl Store {
             PlainUser::Found(user) => return Ok(Some(*user)),
             PlainUser::WithLists => {}
         }
-        read_transaction(&mut conn, |conn| match select_user_with_profile(conn, id, Some(id))? {
-            Some(user) => Ok(Some(PrivateUserRecord { user, account: select_account(conn, id)? })),
-            None => Ok(None),
+        read_transaction(&mut conn, |conn| match own_profile_with_lists(conn, id) {
+            Ok(user) => Ok(Some(user)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
         })
     }
 
@@ -774,8 +775,23 @@ fn select_user_with_profile(
     Ok(Some(UserWithProfileRecord { user, profile, pride_flags, members }))
 }
 
-/// The user's own profile, as they see it; `NotFound` if they are gone.
+/// The user's own profile, as they see it; `NotFound` if they are gone. One statement for a
+/// user without pride flags or members ([`select_plain_user`]); the caller's transaction
+/// (the write that changed them, or a read) makes it one snapshot otherwise.
 fn own_profile(
+    conn: &mut crate::AnyConnection,
+    id: UserId,
+) -> Result<PrivateUserRecord, StoreError> {
+    match select_plain_user(conn, id)? {
+        PlainUser::Missing => Err(StoreError::NotFound),
+        PlainUser::Found(user) => Ok(*user),
+        PlainUser::WithLists => own_profile_with_lists(conn, id),
+    }
+}
+
+/// [`own_profile`] in several statements, whatever the user has: the path for users with
+/// lists, and the reference the one-statement reads are tested against.
+pub(crate) fn own_profile_with_lists(
     conn: &mut crate::AnyConnection,
     id: UserId,
 ) -> Result<PrivateUserRecord, StoreError> {

@@ -2,9 +2,10 @@
 //! one statement, without a transaction (users.rs, `select_plain_user`), and the token lookup
 //! reads such a user's own answer in its own statement (`TokenOwner::own_profile`); anyone
 //! else is read in several statements in one snapshot. Every one of these reads must give
-//! exactly what the snapshot path gives, which `update_user` with no changes still answers:
+//! exactly what the snapshot path gives (`Store::snapshot_own_user`, the testing feature's):
 //! with and without an account row, with a pride flag, with a member, on SQLite and on
-//! PostgreSQL.
+//! PostgreSQL. So must the answer of an update (`update_user`, which reads the user it
+//! changed the same way).
 //!
 //! The PostgreSQL half runs as tests/schema_parity.rs's does (see build.rs).
 
@@ -29,9 +30,9 @@ fn person(store: &Store, name: &str) -> UserId {
     store.create_user(new).unwrap().user_id()
 }
 
-/// What the several-statement snapshot path answers for `id` (an update with no changes).
+/// What the several-statement snapshot path answers for `id`.
 fn snapshot_read(store: &Store, id: UserId) -> astral_store::PrivateUserRecord {
-    store.update_user(id, UserChanges::default()).unwrap().unwrap()
+    store.snapshot_own_user(id).unwrap()
 }
 
 /// Both reads of `id` against the snapshot path; `lists` says whether the user has a pride
@@ -45,6 +46,8 @@ fn assert_reads_agree(store: &Store, id: UserId, lists: bool) {
     );
     let own = store.user_with_profile(id).unwrap().unwrap();
     assert_eq!(own, expected, "GET /users/@me's read differs from the snapshot read");
+    let updated = store.update_user(id, UserChanges::default()).unwrap().unwrap();
+    assert_eq!(updated, expected, "an update's answer differs from the snapshot read");
     let lookup = UserLookup::Id(id, id.to_string());
     let seen = store.find_user_with_profile(lookup, Some(id)).unwrap().unwrap();
     assert_eq!(seen, expected.user, "GET /users/{{id}}'s read differs from the snapshot read");
@@ -86,6 +89,7 @@ fn check(store: &Store) {
     };
     let updated = store.update_user(with_account, changes).unwrap().unwrap();
     assert_eq!(updated.account.pronouns.as_deref(), Some("they/them"));
+    assert_eq!(updated, snapshot_read(store, with_account), "the update's answer differs");
     assert_reads_agree(store, with_account, false);
 
     // A pride flag shown.
