@@ -13,7 +13,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use astral_store::{OwnProfile, PrivateUserRecord, Store, StoreError, TokenOwner, UserRecord};
+use astral_store::{OwnProfileRead, PrivateUserRecord, Store, StoreError, TokenOwner, UserRecord};
 use astral_types::password::PASSWORD_MAX;
 use astral_types::{TokenId, UserId};
 
@@ -109,9 +109,9 @@ pub fn asks_for_own_user(method: &actix_web::http::Method, path: &str) -> bool {
 pub struct Caller {
     pub token_id: TokenId,
     pub user: UserRecord,
-    /// The rest of the caller's `GET /users/@me` answer, when the token lookup could read it
+    /// What the token lookup learnt of the caller's `GET /users/@me` answer
     /// ([`TokenOwner::own_profile`]).
-    pub own_profile: Option<Box<OwnProfile>>,
+    pub own_profile: OwnProfileRead,
 }
 
 impl Caller {
@@ -123,7 +123,10 @@ impl Caller {
     /// pride flags, no members). Only for answers of what the request found, never after it
     /// changed something.
     pub fn own_answer(&self) -> Option<PrivateUserRecord> {
-        self.own_profile.as_ref().map(|own| own.answer(&self.user))
+        match &self.own_profile {
+            OwnProfileRead::Read(own) => Some(own.answer(&self.user)),
+            OwnProfileRead::NotRead | OwnProfileRead::HasLists => None,
+        }
     }
 }
 

@@ -88,7 +88,7 @@ pub use short_ids::{
     is_sid, random_short_id, ShortIdKind, MEMBER_SHORT_ID, MEMBER_SID_LENGTH, SHORT_ID_ATTEMPTS,
     SID_LENGTH, USER_SHORT_ID,
 };
-pub use tokens::{OwnProfile, TokenOwner};
+pub use tokens::{OwnProfile, OwnProfileRead, TokenOwner};
 // issue 16 D
 pub use lifecycle::{
     AccountClosed, Lifecycle, LifecycleRefusal, PurgeOutcome, PurgeReport, DELETED_USER_NAME,

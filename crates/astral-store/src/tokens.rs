@@ -20,10 +20,21 @@ pub struct TokenOwner {
     /// When the token was last recorded as used (epoch ms), to decide whether to record it
     /// again (`Store::touch_sessions`, issue 16 D); `None` if never.
     pub last_used_ms: Option<i64>,
-    /// The rest of the owner's own answer (`GET /users/@me`), read in the same statement when
-    /// asked for and they have neither pride flags nor members (most users); `None`
-    /// otherwise, and then the answer is read as usual.
-    pub own_profile: Option<Box<OwnProfile>>,
+    /// What the lookup learnt of the owner's own answer (`GET /users/@me`).
+    pub own_profile: OwnProfileRead,
+}
+
+/// What a token lookup learnt of its owner's own answer ([`TokenOwner::own_profile`]).
+#[derive(Debug, Clone)]
+pub enum OwnProfileRead {
+    /// The lookup was not asked to read it.
+    NotRead,
+    /// The owner has neither pride flags nor members (most users): the rest of their answer,
+    /// read in the lookup's own statement.
+    Read(Box<OwnProfile>),
+    /// The owner has pride flags or members: their answer needs the several-statement read
+    /// (`Store::user_with_lists`), without asking again whether they have lists.
+    HasLists,
 }
 
 /// The profile and account columns of a token's owner (see [`TokenOwner::own_profile`]).
@@ -56,7 +67,8 @@ impl Store {
     /// authenticate, and authenticate again once the suspension is lifted. With
     /// `own_profile` (the request is `GET /users/@me`), the same statement also reads the
     /// owner's profile and account, so that a user without pride flags or members is answered
-    /// from this one statement ([`TokenOwner::own_profile`]); other requests do not pay for
+    /// from this one statement, and anyone else without asking again whether they have lists
+    /// ([`TokenOwner::own_profile`]); other requests do not pay for
     /// those columns (docs/performance.md).
     pub fn token_owner(
         &self,
@@ -79,7 +91,7 @@ impl Store {
                 token_id: TokenId::from_i64(id),
                 user,
                 last_used_ms,
-                own_profile: None,
+                own_profile: OwnProfileRead::NotRead,
             }));
         }
         let found = on_backend!(&mut *conn, |c| tokens::table
@@ -101,7 +113,11 @@ impl Store {
             token_id: TokenId::from_i64(id),
             user,
             last_used_ms,
-            own_profile: (!has_lists).then(|| Box::new(OwnProfile { profile, account })),
+            own_profile: if has_lists {
+                OwnProfileRead::HasLists
+            } else {
+                OwnProfileRead::Read(Box::new(OwnProfile { profile, account }))
+            },
         }))
     }
 

@@ -433,15 +433,18 @@ impl Store {
     pub fn user_with_profile(&self, id: UserId) -> Result<Option<PrivateUserRecord>, StoreError> {
         let mut conn = self.conn()?;
         match select_plain_user(&mut conn, id)? {
-            PlainUser::Missing => return Ok(None),
-            PlainUser::Found(user) => return Ok(Some(*user)),
-            PlainUser::WithLists => {}
+            PlainUser::Missing => Ok(None),
+            PlainUser::Found(user) => Ok(Some(*user)),
+            PlainUser::WithLists => own_user_with_lists(&mut conn, id),
         }
-        read_transaction(&mut conn, |conn| match own_profile_with_lists(conn, id) {
-            Ok(user) => Ok(Some(user)),
-            Err(StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        })
+    }
+
+    /// [`Store::user_with_profile`] for a user already known to have pride flags or members
+    /// (`OwnProfileRead::HasLists`): the several-statement read in one snapshot, without
+    /// asking again. Right for any user, only slower for those without lists.
+    pub fn user_with_lists(&self, id: UserId) -> Result<Option<PrivateUserRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        own_user_with_lists(&mut conn, id)
     }
 
     /// `user`'s profile as `viewer` sees it, with the mutual guilds and friends asked for, in
@@ -787,6 +790,18 @@ fn own_profile(
         PlainUser::Found(user) => Ok(*user),
         PlainUser::WithLists => own_profile_with_lists(conn, id),
     }
+}
+
+/// [`own_profile_with_lists`] in its own snapshot; `None` if there is no such user.
+fn own_user_with_lists(
+    conn: &mut crate::AnyConnection,
+    id: UserId,
+) -> Result<Option<PrivateUserRecord>, StoreError> {
+    read_transaction(conn, |conn| match own_profile_with_lists(conn, id) {
+        Ok(user) => Ok(Some(user)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    })
 }
 
 /// [`own_profile`] in several statements, whatever the user has: the path for users with

@@ -1,7 +1,8 @@
 //! `GET /users/@me` and `GET /users/{id}` read a user with neither pride flags nor members in
 //! one statement, without a transaction (users.rs, `select_plain_user`), and the token lookup
 //! reads such a user's own answer in its own statement (`TokenOwner::own_profile`); anyone
-//! else is read in several statements in one snapshot. Every one of these reads must give
+//! else is read in several statements in one snapshot (`Store::user_with_lists`, straight
+//! away when the token lookup learnt they have lists). Every one of these reads must give
 //! exactly what the snapshot path gives (`Store::snapshot_own_user`, the testing feature's):
 //! with and without an account row, with a pride flag, with a member, on SQLite and on
 //! PostgreSQL. So must the answer of an update (`update_user`, which reads the user it
@@ -14,7 +15,8 @@
 
 use astral_store::testing::PostgresSchema;
 use astral_store::{
-    NewPrideFlagRecord, NewProfileMember, NewUser, Store, StoreConfig, UserChanges, UserLookup,
+    NewPrideFlagRecord, NewProfileMember, NewUser, OwnProfileRead, Store, StoreConfig, UserChanges,
+    UserLookup,
 };
 use astral_types::user::{AccountUpdate, ProfileUpdate};
 use astral_types::UserId;
@@ -54,15 +56,25 @@ fn assert_reads_agree(store: &Store, id: UserId, lists: bool) {
     let hash = format!("hash-of-a-token-of-{id}");
     store.create_token(id, &hash).unwrap();
     let plain = store.token_owner(&hash, false).unwrap().unwrap();
-    assert!(plain.own_profile.is_none(), "read the profile without being asked to");
+    assert!(
+        matches!(plain.own_profile, OwnProfileRead::NotRead),
+        "read the profile without being asked to"
+    );
     assert_eq!(plain.user, expected.user.user);
     let owner = store.token_owner(&hash, true).unwrap().unwrap();
-    let by_token = owner.own_profile.as_ref().map(|own| own.answer(&owner.user));
-    if lists {
-        assert_eq!(by_token, None, "the token lookup answered for a user with lists");
-    } else {
-        assert_eq!(by_token, Some(expected), "the token lookup's answer differs");
+    match (&owner.own_profile, lists) {
+        (OwnProfileRead::Read(own), false) => {
+            assert_eq!(own.answer(&owner.user), expected, "the token lookup's answer differs");
+        }
+        // What GET /users/@me then reads, without asking again whether there are lists.
+        (OwnProfileRead::HasLists, true) => {
+            let read = store.user_with_lists(id).unwrap();
+            assert_eq!(read, Some(expected), "the read for a user with lists differs");
+        }
+        (other, _) => panic!("the token lookup learnt {other:?} of a user with lists: {lists}"),
     }
+    // The several-statement read is right for anyone, lists or not.
+    assert_eq!(store.user_with_lists(id).unwrap(), Some(snapshot_read(store, id)));
 }
 
 fn check(store: &Store) {
@@ -127,6 +139,7 @@ fn check(store: &Store) {
     // Nobody: both reads find nothing.
     let nobody = UserId(astral_types::Snowflake(1));
     assert_eq!(store.user_with_profile(nobody).unwrap(), None);
+    assert_eq!(store.user_with_lists(nobody).unwrap(), None);
     let lookup = UserLookup::Id(nobody, nobody.to_string());
     assert_eq!(store.find_user_with_profile(lookup, None).unwrap(), None);
 }

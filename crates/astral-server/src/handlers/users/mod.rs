@@ -13,7 +13,7 @@ pub mod change_my_email_challenge;
 pub mod verify_email_change_code;
 
 use actix_web::web::Json;
-use astral_store::{RerollRefusal, StoreError, UserLookup, UserRecord};
+use astral_store::{OwnProfileRead, RerollRefusal, Store, StoreError, UserLookup, UserRecord};
 use astral_types::user::PrivateUserWithProfile;
 use astral_types::Cooldown;
 use astral_types::{ErrorBody, UserId};
@@ -51,9 +51,18 @@ pub(crate) async fn my_user(cx: &Authed) -> Reply<Json<PrivateUserWithProfile>> 
         return Ok(Json(wire::private_user_with_profile(&user)));
     }
     let me = cx.me();
+    // The token lookup may have learnt that the caller has pride flags or members: then their
+    // several-statement read, without asking again.
+    let has_lists = matches!(cx.caller.own_profile, OwnProfileRead::HasLists);
+    let read = move |store: &Store| {
+        if has_lists {
+            store.user_with_lists(me)
+        } else {
+            store.user_with_profile(me)
+        }
+    };
     // An account deleted since its token was looked up is no longer authenticated.
-    let user =
-        cx.state.find(move |store| store.user_with_profile(me), ApiError::unauthorized).await?;
+    let user = cx.state.find(read, ApiError::unauthorized).await?;
     Ok(Json(wire::private_user_with_profile(&user)))
 }
 
