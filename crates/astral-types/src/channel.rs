@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::form::{FormReader, Invalid};
 use crate::macros::optional_fields;
 use crate::user::{choices, User};
-use crate::{FormErrors, Snowflake, UserId};
+use crate::{FormErrors, RequestSnowflake, Snowflake, UserId};
 
 optional_fields! {
     /// A DM (type 1) or group DM (type 3). `recipients` never includes the caller. `name`,
@@ -55,10 +55,10 @@ optional_fields! {
     /// a DM; more: a group DM), Saryno's `recipient_ids` and `type` (2 = DM, 3 = group DM).
     #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct CreatePrivateChannelRequest {
-        pub recipient_id: Option<Snowflake>,
-        pub recipients: Option<Vec<Snowflake>>,
+        pub recipient_id: Option<RequestSnowflake>,
+        pub recipients: Option<Vec<RequestSnowflake>>,
         /// Saryno's name for `recipients`.
-        pub recipient_ids: Option<Vec<Snowflake>>,
+        pub recipient_ids: Option<Vec<RequestSnowflake>>,
         /// 1 or 2 (Saryno): a DM; 3: a group DM. Otherwise decided by the number of recipients.
         #[serde(rename = "type")]
         #[schema(nullable = false, schema_with = private_channel_type)]
@@ -92,7 +92,8 @@ impl CreatePrivateChannelRequest {
     pub fn read(body: &Value) -> Result<NewPrivateChannel, FormErrors> {
         let mut form = FormReader::new(body)?;
         let mut ids = Vec::new();
-        if let Some(v) = form.value("recipient_id").filter(|v| !v.is_null()) {
+        // Null is refused, as for every field whose schema is not nullable.
+        if let Ok(Some(v)) = form.optional_not_null("recipient_id") {
             match snowflake(v) {
                 Some(id) => ids.push(UserId(id)),
                 None => {
@@ -101,9 +102,9 @@ impl CreatePrivateChannelRequest {
             }
         }
         for key in ["recipients", "recipient_ids"] {
-            match form.value(key) {
-                None | Some(Value::Null) => {}
-                Some(Value::Array(items)) => {
+            match form.optional_not_null(key) {
+                Ok(None) | Err(_) => {}
+                Ok(Some(Value::Array(items))) => {
                     for (i, item) in items.iter().enumerate() {
                         match snowflake(item) {
                             Some(id) => ids.push(UserId(id)),
@@ -115,7 +116,7 @@ impl CreatePrivateChannelRequest {
                         }
                     }
                 }
-                Some(_) => {
+                Ok(Some(_)) => {
                     form.refuse(
                         key,
                         "LIST_TYPE_CONVERT",
@@ -124,15 +125,16 @@ impl CreatePrivateChannelRequest {
                 }
             }
         }
-        let kind: Result<Option<i64>, Invalid> = match form.value("type") {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n))
+        let kind: Result<Option<i64>, Invalid> = match form.optional_not_null("type") {
+            Err(invalid) => Err(invalid),
+            Ok(None) => Ok(None),
+            Ok(Some(Value::Number(n)))
                 if n.as_i64()
                     .is_some_and(|k| Self::KINDS.iter().any(|kind| i64::from(*kind) == k)) =>
             {
                 Ok(n.as_i64())
             }
-            Some(_) => Err(form.refuse(
+            Ok(Some(_)) => Err(form.refuse(
                 "type",
                 "BASE_TYPE_CHOICES",
                 format!("Value must be one of {}.", choices(&Self::KINDS)),

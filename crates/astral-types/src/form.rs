@@ -175,6 +175,15 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// A field of any shape that may be absent but, when present, is not null
+    /// (`BASE_TYPE_REQUIRED`, as for [`FormReader::optional_string`]).
+    pub fn optional_not_null(&mut self, name: &str) -> Result<Option<&'a Value>, Invalid> {
+        match self.value(name) {
+            Some(Value::Null) => Err(self.refuse(name, REQUIRED.0, "This field cannot be null")),
+            other => Ok(other),
+        }
+    }
+
     /// A string that must be present and not null.
     pub fn required_string(&mut self, name: &str) -> Result<String, Invalid> {
         match self.string(name)? {

@@ -271,12 +271,24 @@ mod tests {
     }
 }
 
+/// A snowflake id as a request body may give it: a decimal string, as Discord documents it, or
+/// a JSON number, as some libraries send it (discord.py's DM recipient). Only for the schema
+/// and the generated client: the readers take either form (`channel::snowflake`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestSnowflake {
+    /// The decimal string.
+    String(Snowflake),
+    /// The JSON number.
+    Number(i64),
+}
+
 /// All typed ids share one OpenAPI component, `Snowflake`: Discord's `SnowflakeType`.
 mod schema {
     use std::borrow::Cow;
 
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, Type};
-    use utoipa::openapi::{RefOr, Schema};
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    use utoipa::openapi::{Ref, RefOr, Schema};
     use utoipa::{PartialSchema, ToSchema};
 
     use super::{Snowflake, TokenId, UserId};
@@ -306,4 +318,33 @@ mod schema {
     }
 
     snowflake_schema_for!(Snowflake, UserId, TokenId);
+
+    impl PartialSchema for super::RequestSnowflake {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(Ref::from_schema_name("Snowflake"))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                        .minimum(Some(0))
+                        .maximum(Some(i64::MAX)),
+                )
+                .description(Some(
+                    "A snowflake id: a decimal string, as Discord documents it, or a JSON number, \
+                     as some libraries send it (discord.py).",
+                ))
+                .into()
+        }
+    }
+
+    impl ToSchema for super::RequestSnowflake {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("RequestSnowflake")
+        }
+
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            schemas.push((Snowflake::name().into_owned(), Snowflake::schema()));
+        }
+    }
 }

@@ -39,7 +39,7 @@ pub mod user;
 pub use error::{
     Cooldown, ErrorBody, ErrorEntry, ErrorKind, FieldError, FormErrors, JsonCode, RateLimit,
 };
-pub use ids::{Snowflake, SnowflakeGenerator, TokenId, UserId};
+pub use ids::{RequestSnowflake, Snowflake, SnowflakeGenerator, TokenId, UserId};
 
 #[cfg(test)]
 mod reader_coverage;

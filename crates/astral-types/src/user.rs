@@ -807,14 +807,17 @@ impl AccountDraft {
             (Ok(_), Ok(code)) => Ok(code),
             (Err(invalid), _) | (_, Err(invalid)) => Err(invalid),
         };
+        // Null is refused as for every field whose schema is not nullable.
         for name in WEBAUTHN_FIELDS {
-            if form.value(name).is_some_and(|v| !v.is_null()) {
-                mfa_code = Err(form.refuse(
+            mfa_code = match form.optional_not_null(name) {
+                Ok(None) => mfa_code,
+                Ok(Some(_)) => Err(form.refuse(
                     name,
                     MFA_METHOD_NOT_SUPPORTED,
                     "This server does not support SMS or WebAuthn two-factor authentication.",
-                ));
-            }
+                )),
+                Err(invalid) => Err(invalid),
+            };
         }
         AccountDraft {
             discriminator,

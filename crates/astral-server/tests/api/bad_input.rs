@@ -12,7 +12,9 @@ use base64::Engine;
 use image::{ImageFormat, Rgb, RgbImage};
 use serde_json::{json, Value};
 
-use crate::support::{backend_test, check_response_body, TestApp};
+use crate::support::{
+    backend_test, check_response_body, contract_as_json_schema, contract_validator, TestApp,
+};
 
 const PASSWORD: &str = "correct horse battery";
 /// A's custom preference's id, set up front: statuses may name it. A macro, so that error
@@ -45,6 +47,8 @@ struct BodyTarget {
 enum Want {
     Code(u16, i64),
     Field(&'static str, &'static str),
+    /// 50035 with an error at this field, whatever its code.
+    RefusedAt(&'static str),
     Success,
 }
 
@@ -426,6 +430,71 @@ fn body_cases(t: &BodyTarget) -> Vec<Case> {
             want,
         })
         .collect()
+}
+
+/// The properties of a request schema of the contract (following `$ref` and `allOf`).
+fn request_properties(schema: &'static Value) -> Vec<&'static str> {
+    let contract = contract_as_json_schema();
+    let mut names = Vec::new();
+    let mut pending = vec![schema];
+    while let Some(schema) = pending.pop() {
+        if let Some(r) = schema["$ref"].as_str() {
+            pending.push(&contract["components"]["schemas"][r.rsplit('/').next().unwrap()]);
+        }
+        pending.extend(schema["allOf"].as_array().into_iter().flatten());
+        names.extend(
+            schema["properties"].as_object().into_iter().flatten().map(|(k, _)| k.as_str()),
+        );
+    }
+    names
+}
+
+/// Schemathesis's "schema-violating request accepted" check, made exhaustive and deterministic:
+/// each property of the operation's request schema, set in the valid body to each value of a
+/// kind its schema does not allow (null where it is not nullable, a number for a string, ...),
+/// is refused at that property. The valid body itself must match the schema.
+fn schema_violation_cases(t: &BodyTarget) -> Vec<Case> {
+    let operation = &contract_as_json_schema()["paths"][t.template][t.method.to_ascii_lowercase()];
+    let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "{} {}: no JSON request body in the contract",
+        t.method,
+        t.template
+    );
+    let validator = contract_validator(schema).unwrap();
+    assert!(
+        validator.is_valid(&t.valid),
+        "{} {}: the valid body {} does not match the contract",
+        t.method,
+        t.template,
+        t.valid
+    );
+    let probes = [Value::Null, json!(7), json!(1.5), json!("x"), json!(true), json!([]), json!({})];
+    let mut cases = Vec::new();
+    for name in request_properties(schema) {
+        for probe in &probes {
+            let mut body = t.valid.clone();
+            body[name] = probe.clone();
+            if validator.is_valid(&body) {
+                continue;
+            }
+            cases.push(Case {
+                name: format!(
+                    "{} {}: {name} = {probe}, which the contract refuses",
+                    t.method, t.template
+                ),
+                method: t.method,
+                template: t.template,
+                path: t.path.clone(),
+                auth: t.auth.clone(),
+                content_type: Some("application/json"),
+                body: json_bytes(&body),
+                want: Want::RefusedAt(name),
+            });
+        }
+    }
+    cases
 }
 
 /// A's `PATCH /users/@me` with the JSON `body`.
@@ -1405,6 +1474,11 @@ async fn run(app: &TestApp, case: &Case) -> Vec<String> {
                 .fold(&body["errors"], |errors, key| &errors[key]);
             status == 400 && body["code"] == 50035 && errors["_errors"][0]["code"] == code
         }
+        Want::RefusedAt(field) => {
+            status == 400
+                && body["code"] == 50035
+                && body["errors"][field]["_errors"][0].is_object()
+        }
     };
     if !ok {
         failures.push(format!("{}: {status} {shown}, expected {:?}", case.name, case.want));
@@ -1472,6 +1546,7 @@ async fn bad_input_catalogue(app: TestApp) {
             target.valid["username"] = json!(format!("newcomer{i}"));
         }
         cases.extend(body_cases(&target));
+        cases.extend(schema_violation_cases(&target));
     }
     // Images: zero bytes, and 20 MB (under the 32 MiB body limit, over the 10 MiB image limit).
     let twenty_mb = format!("data:image/png;base64,{}", "A".repeat(20 << 20));
@@ -1501,14 +1576,16 @@ async fn bad_input_catalogue(app: TestApp) {
     cases.extend(id_and_query_cases(&p));
     // issue 16 C-e
     let mfa_token = two_factor_account(&app).await;
-    cases.extend(body_cases(&BodyTarget {
+    let codes_verification = BodyTarget {
         method: "POST",
         template: "/users/@me/mfa/codes-verification",
         path: "/users/@me/mfa/codes-verification".into(),
         valid: json!({"password": PASSWORD}),
         field: "password",
         auth: Some(mfa_token.clone()),
-    }));
+    };
+    cases.extend(body_cases(&codes_verification));
+    cases.extend(schema_violation_cases(&codes_verification));
     cases.extend(two_factor_cases(&p, &mfa_token));
 
     let mut failures = Vec::new();

@@ -735,16 +735,22 @@ pub fn contract_as_json_schema() -> &'static Value {
 /// Why `instance` does not match `schema`, a schema taken from [`contract_as_json_schema`]
 /// (its `$ref`s resolve against the contract); empty when it matches.
 pub fn contract_schema_errors(schema: &Value, instance: &Value) -> Vec<String> {
-    let mut root = CONTRACT_AS_JSON_SCHEMA.clone();
-    root["allOf"] = json!([schema]);
-    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    match jsonschema::validator_for(&root) {
+    match contract_validator(schema) {
         Ok(validator) => validator
             .iter_errors(instance)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect(),
-        Err(e) => vec![format!("bad schema {schema}: {e}")],
+        Err(e) => vec![e],
     }
+}
+
+/// A validator for `schema`, a schema taken from [`contract_as_json_schema`], for tests that
+/// check many instances against one schema.
+pub fn contract_validator(schema: &Value) -> Result<jsonschema::Validator, String> {
+    let mut root = CONTRACT_AS_JSON_SCHEMA.clone();
+    root["allOf"] = json!([schema]);
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    jsonschema::validator_for(&root).map_err(|e| format!("bad schema {schema}: {e}"))
 }
 
 /// Validates `instance` against a component schema of Discord's published spec.
