@@ -239,6 +239,49 @@ fn body_targets(p: &People, fresh_name: &str) -> Vec<BodyTarget> {
     ]
 }
 
+/// The other operations that read a JSON body, for [`schema_violation_cases`] only (their own
+/// refusals are in tests/api/accounts.rs, sessions.rs, mfa.rs, email.rs and passwords.rs).
+/// Every JSON body of the contract is in this list or in [`body_targets`]
+/// (the catalogue checks it).
+fn schema_only_targets(p: &People, mfa_token: &str) -> Vec<BodyTarget> {
+    let target = |method, path: &'static str, valid: Value, auth: Option<&str>| BodyTarget {
+        method,
+        template: path,
+        path: path.to_owned(),
+        field: "",
+        valid,
+        auth: auth.map(str::to_owned),
+    };
+    let a = Some(p.a.0.as_str());
+    let password = json!({"password": PASSWORD});
+    vec![
+        target("POST", "/auth/sessions/logout", json!({"session_id_hashes": ["FdDFQ4Ef4AA"]}), a),
+        target("POST", "/users/@me/disable", password.clone(), a),
+        target("POST", "/users/@me/delete", password, a),
+        target(
+            "POST",
+            "/auth/reset",
+            json!({"token": "no-such-token", "password": "a new pass phrase"}),
+            None,
+        ),
+        target("POST", "/auth/verify", json!({"token": "no-such-token"}), None),
+        target("POST", "/users/@me/email/verify-code", json!({"code": "123456"}), a),
+        target(
+            "POST",
+            "/mfa/finish",
+            json!({"ticket": "no-such-ticket", "mfa_type": "totp", "data": "123456"}),
+            a,
+        ),
+        target(
+            "POST",
+            "/users/@me/mfa/totp/enable",
+            json!({"password": PASSWORD, "secret": "JBSWY3DPEHPK3PXP", "code": "123456"}),
+            a,
+        ),
+        target("POST", "/users/@me/mfa/totp/disable", json!({"code": "123456"}), Some(mfa_token)),
+    ]
+}
+
 /// Routes whose bodies may carry images: they have the image budget, not the 8 KiB JSON one.
 const IMAGE_ROUTES: [&str; 4] =
     ["/users/@me", "/users/@me/flags", "/members", "/members/{member_id}"];
@@ -1538,6 +1581,8 @@ async fn bad_input_catalogue(app: TestApp) {
     };
 
     let mut cases = Vec::new();
+    // The operations whose every schema violation is sent: all that read a JSON body.
+    let mut schema_checked = std::collections::BTreeSet::new();
     for (i, target) in body_targets(&p, "newcomer").into_iter().enumerate() {
         let mut target = target;
         // The refused registrations carry this name; the accepted one (unknown fields, last)
@@ -1547,6 +1592,7 @@ async fn bad_input_catalogue(app: TestApp) {
         }
         cases.extend(body_cases(&target));
         cases.extend(schema_violation_cases(&target));
+        schema_checked.insert((target.method, target.template));
     }
     // Images: zero bytes, and 20 MB (under the 32 MiB body limit, over the 10 MiB image limit).
     let twenty_mb = format!("data:image/png;base64,{}", "A".repeat(20 << 20));
@@ -1586,6 +1632,22 @@ async fn bad_input_catalogue(app: TestApp) {
     };
     cases.extend(body_cases(&codes_verification));
     cases.extend(schema_violation_cases(&codes_verification));
+    schema_checked.insert((codes_verification.method, codes_verification.template));
+    for target in schema_only_targets(&p, &mfa_token) {
+        cases.extend(schema_violation_cases(&target));
+        schema_checked.insert((target.method, target.template));
+    }
+    let mut json_bodies = std::collections::BTreeSet::new();
+    for (path, item) in contract_as_json_schema()["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["requestBody"]["content"].get("application/json").is_some() {
+                json_bodies.insert((method.to_ascii_uppercase(), path.clone()));
+            }
+        }
+    }
+    let checked: std::collections::BTreeSet<(String, String)> =
+        schema_checked.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(checked, json_bodies, "every JSON body of the contract gets its schema violations");
     cases.extend(two_factor_cases(&p, &mfa_token));
 
     let mut failures = Vec::new();
