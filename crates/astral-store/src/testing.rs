@@ -150,15 +150,3 @@ impl crate::Store {
         })
     }
 }
-
-impl crate::Store {
-    /// The user's own answer read the long way, in several statements in one snapshot, as
-    /// users with pride flags or members are always read: the reference that tests hold the
-    /// one-statement reads to (tests/plain_user.rs).
-    pub fn snapshot_own_user(
-        &self,
-        id: astral_types::UserId,
-    ) -> Result<crate::PrivateUserRecord, crate::StoreError> {
-        self.read(|conn| crate::users::own_profile_with_lists(conn, id))
-    }
-}
