@@ -76,7 +76,8 @@ pub enum Authentication {
 }
 
 /// Looks up an `Authorization` header value: `Ok(None)` when it is no valid token. Costs a
-/// SHA-256 and one indexed lookup on the database's pool.
+/// SHA-256 and a look in the token cache on this thread; if the cache does not hold the token,
+/// one indexed lookup on the database's pool (which the cache then keeps).
 pub async fn authenticate(
     state: &AppState,
     authorization: &str,
@@ -86,12 +87,21 @@ pub async fn authenticate(
         return Ok(None);
     };
     let hash = presented.secret_hash;
-    let owner = state.run(move |store| store.token_owner(&hash, own_profile)).await?;
+    let owner = match state.store.cached_token_owner(&hash, own_profile) {
+        Some(owner) => Some(owner),
+        None => {
+            let hash = hash.clone();
+            state.run(move |store| store.token_owner(&hash, own_profile)).await?
+        }
+    };
     // The first part must name the token's owner, so a secret cannot be replayed under
     // another id.
     let owner = owner.filter(|o| o.user.user_id() == presented.user_id);
     if let Some(owner) = &owner {
-        state.last_use.used(owner.token_id, owner.last_used_ms, state.now_ms());
+        let now_ms = state.now_ms();
+        if state.last_use.used(owner.token_id, owner.last_used_ms, now_ms) {
+            state.store.token_used(&hash, now_ms);
+        }
     }
     Ok(owner)
 }

@@ -217,6 +217,10 @@ fn serve(settings: Settings, store: Store) -> Result<(), String> {
     // Parsing a large body is bounded by the body-read deadline's base, like reading it.
     let json_pool = BoundedPool::new("json", settings.workers, settings.body.timeout)
         .map_err(|e| format!("cannot start the JSON threads: {e}"))?;
+    match settings.token_cache {
+        Some(config) => store.start_token_cache(config),
+        None => tracing::warn!("the token cache is OFF (ASTRAL_TOKEN_CACHE_CAPACITY=0)"),
+    }
     let store = Arc::new(store);
     let last_use = crate::last_use::LastUseRecorder::start(Arc::clone(&store))
         .map_err(|e| format!("cannot start the last-use writer: {e}"))?;

@@ -187,6 +187,13 @@ pub struct SettingsArgs {
     /// Key sealing TOTP secrets and backup codes: 32 bytes of base64, the same on every instance; `astral mfa-key` prints a new one [default: none, two-factor authentication cannot be enabled].
     #[arg(long, env = "ASTRAL_MFA_KEY", hide_env_values = true)]
     pub mfa_key: Option<String>,
+    // issue 18
+    /// Tokens the token cache holds (with their owners); 0 switches the cache off [default: 100000].
+    #[arg(long, env = "ASTRAL_TOKEN_CACHE_CAPACITY", hide_env_values = true)]
+    pub token_cache_capacity: Option<usize>,
+    /// Milliseconds a cached token owner is used at most, whatever the change feed says [default: 30000].
+    #[arg(long, env = "ASTRAL_TOKEN_CACHE_TTL_MS", hide_env_values = true)]
+    pub token_cache_ttl_ms: Option<u64>,
 }
 
 /// `deletion_grace_hours`' default: 14 days, as Fluxer's grace period.
@@ -195,6 +202,22 @@ pub const DEFAULT_DELETION_GRACE_HOURS: u64 = 336;
 pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 3600;
 /// The longest grace period accepted (100 years): keeps the deadline within `i64` milliseconds.
 const MAX_DELETION_GRACE_HOURS: u64 = 876_000;
+
+/// The token cache's settings: off with a capacity of 0; a time-to-live of 0 is refused (it
+/// would hold entries it never uses).
+fn token_cache(
+    capacity: Option<usize>,
+    ttl_ms: Option<u64>,
+) -> Result<Option<astral_store::TokenCacheConfig>, ConfigError> {
+    let defaults = astral_store::TokenCacheConfig::default();
+    let capacity = capacity.unwrap_or(defaults.capacity);
+    let ttl = match ttl_ms {
+        None => defaults.ttl,
+        Some(0) => return Err(invalid("token_cache_ttl_ms", "must be at least 1")),
+        Some(ms) => Duration::from_millis(ms),
+    };
+    Ok((capacity > 0).then_some(astral_store::TokenCacheConfig { capacity, ttl, ..defaults }))
+}
 
 /// How log lines are written (to stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +268,9 @@ pub struct Settings {
     // issue 16 C
     /// The key two-factor secrets are sealed with; `None`: not configured.
     pub mfa_key: Option<crate::crypto::MfaKey>,
+    // issue 18
+    /// The token cache; `None`: off.
+    pub token_cache: Option<astral_store::TokenCacheConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -403,7 +429,9 @@ impl SettingsArgs {
             return Err(invalid("deletion_grace_hours", "must be at most 876000 (100 years)"));
         }
         let purge_interval_secs = pick!(purge_interval_secs).unwrap_or(DEFAULT_PURGE_INTERVAL_SECS);
+        let token_cache = token_cache(pick!(token_cache_capacity), pick!(token_cache_ttl_ms))?;
         Ok(Settings {
+            token_cache,
             deletion_grace: Duration::from_secs(deletion_grace_hours * 3600),
             purge_interval: (purge_interval_secs > 0)
                 .then(|| Duration::from_secs(purge_interval_secs)),
@@ -680,6 +708,22 @@ mod tests {
         let too_long =
             SettingsArgs { deletion_grace_hours: Some(u64::MAX), ..SettingsArgs::default() };
         assert!(too_long.resolve().is_err());
+    }
+
+    #[test]
+    fn the_token_cache_is_on_by_default_and_off_with_no_capacity() {
+        let defaults = astral_store::TokenCacheConfig::default();
+        assert_eq!(SettingsArgs::default().resolve().unwrap().token_cache, Some(defaults));
+        let file = config_file("token_cache_capacity = 10\ntoken_cache_ttl_ms = 250");
+        let s = SettingsArgs { config: Some(file.path().into()), ..SettingsArgs::default() }
+            .resolve()
+            .unwrap();
+        let config = s.token_cache.unwrap();
+        assert_eq!((config.capacity, config.ttl), (10, Duration::from_millis(250)));
+        let off = SettingsArgs { token_cache_capacity: Some(0), ..SettingsArgs::default() };
+        assert_eq!(off.resolve().unwrap().token_cache, None);
+        let never = SettingsArgs { token_cache_ttl_ms: Some(0), ..SettingsArgs::default() };
+        assert!(never.resolve().is_err(), "a time-to-live of 0 is refused");
     }
 
     #[test]

@@ -51,12 +51,13 @@ impl LastUseRecorder {
     }
 
     /// Records that `token` was used at `now_ms` if its recorded use (`last_used_ms`, or its
-    /// issue time when never recorded) is a window old; otherwise does nothing.
-    pub fn used(&self, token: TokenId, last_used_ms: Option<i64>, now_ms: i64) {
+    /// issue time when never recorded) is a window old; otherwise does nothing. Answers
+    /// whether it was a window old (the record was asked for, even if a full queue drops it).
+    pub fn used(&self, token: TokenId, last_used_ms: Option<i64>, now_ms: i64) -> bool {
         // Never recorded: its issue time stands for it (a new token is not written at once).
         let issued_ms = i64::try_from(token.0.timestamp_ms()).unwrap_or(i64::MAX);
         if now_ms.saturating_sub(last_used_ms.unwrap_or(issued_ms)) < SESSION_TOUCH_MS {
-            return;
+            return false;
         }
         match self.queue.try_send(Touch { token, now_ms }) {
             Ok(()) => {}
@@ -69,6 +70,7 @@ impl LastUseRecorder {
                 );
             }
         }
+        true
     }
 }
 

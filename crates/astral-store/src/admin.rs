@@ -208,7 +208,7 @@ impl Store {
 
     /// Revokes every token of a user; returns how many there were.
     pub fn revoke_user_tokens(&self, id: UserId) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         Ok(delete_user_tokens(&mut conn, id)?)
     }
 

@@ -98,24 +98,33 @@ impl Default for ConnectionOptions {
 pub struct ConnectHealth {
     /// The last connect error, while connects fail.
     down: Mutex<Option<String>>,
+    /// Whether `down` holds an error, read without the lock (the token cache asks on every hit).
+    is_down: std::sync::atomic::AtomicBool,
 }
 
 impl ConnectHealth {
     fn failed(&self, error: &StoreError) {
         if let Ok(mut down) = self.down.lock() {
             *down = Some(error.to_string());
+            self.is_down.store(true, std::sync::atomic::Ordering::Release);
         }
     }
 
     fn succeeded(&self) {
         if let Ok(mut down) = self.down.lock() {
             *down = None;
+            self.is_down.store(false, std::sync::atomic::Ordering::Release);
         }
     }
 
     /// `Some(last error)` while new connections cannot be opened.
     pub fn down(&self) -> Option<String> {
         self.down.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// Whether new connections cannot be opened now ([`ConnectHealth::down`] without its error).
+    pub fn is_down(&self) -> bool {
+        self.is_down.load(std::sync::atomic::Ordering::Acquire)
     }
 }
 

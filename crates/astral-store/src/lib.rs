@@ -54,6 +54,7 @@ mod sessions;
 pub mod short_ids;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod token_cache;
 mod tokens;
 mod users;
 
@@ -88,6 +89,7 @@ pub use short_ids::{
     is_sid, random_short_id, ShortIdKind, MEMBER_SHORT_ID, MEMBER_SID_LENGTH, SHORT_ID_ATTEMPTS,
     SID_LENGTH, USER_SHORT_ID,
 };
+pub use token_cache::{TokenCacheConfig, TokenCacheStats};
 pub use tokens::{OwnProfile, OwnProfileRead, TokenOwner};
 // issue 16 D
 pub use lifecycle::{
@@ -161,6 +163,10 @@ pub struct Store {
     /// On SQLite, this process's writers take turns here (`Store::writer`), each waiting at
     /// most the busy timeout for its turn.
     sqlite_writers: Option<(parking_lot::Mutex<()>, Duration)>,
+    /// Opens the token cache's own connection (its change feed).
+    manager: AstralConnectionManager,
+    /// Set by [`Store::start_token_cache`] (the server); unset, every lookup reads the database.
+    token_cache: std::sync::OnceLock<Arc<token_cache::TokenCache>>,
 }
 
 /// A pooled connection for a write. On SQLite it also holds this process's writing turn
@@ -168,6 +174,17 @@ pub struct Store {
 pub(crate) struct WriteConnection<'a> {
     conn: PooledConnection,
     _turn: Option<parking_lot::MutexGuard<'a, ()>>,
+    store: &'a Store,
+}
+
+/// Whatever was written on the connection is committed by now: the token cache reads the
+/// change feed up to here before the write is answered (read-your-writes, `token_cache`).
+impl Drop for WriteConnection<'_> {
+    fn drop(&mut self) {
+        if let Some(cache) = self.store.token_cache.get() {
+            cache.written(&mut self.conn);
+        }
+    }
 }
 
 impl std::ops::Deref for WriteConnection<'_> {
@@ -199,7 +216,8 @@ pub struct PoolState {
 /// Connections opened before the file was removed or renamed keep working on the old inode,
 /// reads and writes alike, and writes to a removed file are lost when the last connection
 /// closes; so every checkout first checks the path still names that same file.
-struct SqliteFile {
+#[derive(Clone)]
+pub(crate) struct SqliteFile {
     path: String,
     identity: Option<u64>,
 }
@@ -219,7 +237,7 @@ impl SqliteFile {
         }
     }
 
-    fn check(&self) -> Result<(), StoreError> {
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
         match Self::identity(&self.path) {
             Err(e) => {
                 Err(StoreError::Unavailable(format!("the SQLite file {} is gone: {e}", self.path)))
@@ -257,6 +275,7 @@ impl Store {
             }),
             None => None,
         };
+        let feed_manager = manager.clone();
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))
             // No minimum of idle connections: with one, checking out the last idle connection
@@ -280,6 +299,8 @@ impl Store {
             checkout_observer: std::sync::OnceLock::new(),
             sqlite_writers: (backend == Backend::Sqlite)
                 .then(|| (parking_lot::Mutex::new(()), config.connection.sqlite_busy_timeout)),
+            manager: feed_manager,
+            token_cache: std::sync::OnceLock::new(),
         })
     }
 
@@ -330,7 +351,7 @@ impl Store {
                 ))
             })?),
         };
-        Ok(WriteConnection { conn: self.conn()?, _turn: turn })
+        Ok(WriteConnection { conn: self.conn()?, _turn: turn, store: self })
     }
 
     /// Runs `f` in a read-only snapshot ([`conn::read_transaction`]) on a connection of the
@@ -340,6 +361,38 @@ impl Store {
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         conn::read_transaction(&mut *self.conn()?, f)
+    }
+
+    /// Turns the token cache on (once; later calls are ignored): [`Store::token_owner`] then
+    /// keeps what it reads, [`Store::cached_token_owner`] answers from it, and a thread follows
+    /// the change feed (`token_cache`). The server turns it on; the CLI, which makes one
+    /// lookup at most, does not.
+    pub fn start_token_cache(&self, config: TokenCacheConfig) {
+        self.token_cache.get_or_init(|| {
+            token_cache::TokenCache::start(
+                self.manager.clone(),
+                self.backend,
+                self.sqlite_file.clone(),
+                Arc::clone(&self.health),
+                config,
+            )
+        });
+    }
+
+    /// Waits until the token cache has read its change feed once since this call began (at
+    /// most five seconds), so that another process's change committed before the call is out
+    /// of it: one poll, 20 ms by default. For tests that change the database from another
+    /// process (the CLI) and then use the server; returns at once when the cache is off.
+    pub fn await_token_cache_feed(&self) {
+        if let Some(cache) = self.token_cache.get() {
+            cache.await_feed(Duration::from_secs(5));
+        }
+    }
+
+    /// What the token cache answers now: hits, misses, drops, tokens held; `None` when it is
+    /// off.
+    pub fn token_cache_stats(&self) -> Option<TokenCacheStats> {
+        self.token_cache.get().map(|c| c.stats())
     }
 
     /// Sets who is told about checkouts (once; later calls are ignored).

@@ -75,6 +75,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     // issue 16 C
     user_mfa,
     mfa_backup_codes,
+    // issue 18
+    user_changes,
 );
 
 diesel::table! {
@@ -295,3 +297,13 @@ diesel::table! {
 }
 
 diesel::joinable!(mfa_backup_codes -> users (user_id));
+
+// The token cache's change feed (migrations 000018): filled by triggers on SQLite, empty on
+// PostgreSQL (NOTIFY instead). `seq` is SQLite's rowid, read as a 64-bit integer by
+// `token_cache`'s own query.
+diesel::table! {
+    user_changes (seq) {
+        seq -> Integer,
+        user_id -> BigInt,
+    }
+}

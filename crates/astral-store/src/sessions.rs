@@ -118,11 +118,11 @@ impl Store {
             return Ok(0);
         }
         let ids: Vec<i64> = ids.iter().map(|id| id.as_i64()).collect();
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         Ok(diesel::delete(
             tokens::table.filter(tokens::user_id.eq(user.as_i64())).filter(tokens::id.eq_any(ids)),
         )
-        .execute(&mut conn)?)
+        .execute(&mut *conn)?)
     }
 }
 

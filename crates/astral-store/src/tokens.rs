@@ -40,8 +40,8 @@ pub enum OwnProfileRead {
 /// The profile and account columns of a token's owner (see [`TokenOwner::own_profile`]).
 #[derive(Debug, Clone)]
 pub struct OwnProfile {
-    profile: ProfileColumns,
-    account: Option<AccountRecord>,
+    pub(crate) profile: ProfileColumns,
+    pub(crate) account: Option<AccountRecord>,
 }
 
 impl OwnProfile {
@@ -57,7 +57,7 @@ impl Store {
     /// also records when the token was issued.
     pub fn create_token(&self, user_id: UserId, secret_hash: &str) -> Result<TokenId, StoreError> {
         let id = TokenId(self.ids.next_id());
-        let mut conn = self.conn()?;
+        let mut conn = self.writer()?;
         insert_token(&mut conn, id, user_id, secret_hash)?;
         Ok(id)
     }
@@ -71,6 +71,37 @@ impl Store {
     /// ([`TokenOwner::own_profile`]); other requests do not pay for
     /// those columns (docs/performance.md).
     pub fn token_owner(
+        &self,
+        secret_hash: &str,
+        own_profile: bool,
+    ) -> Result<Option<TokenOwner>, StoreError> {
+        let Some(cache) = self.token_cache.get() else {
+            return self.read_token_owner(secret_hash, own_profile);
+        };
+        let ticket = cache.ticket();
+        let found = self.read_token_owner(secret_hash, own_profile)?;
+        match &found {
+            Some(owner) => cache.store(ticket, secret_hash, owner),
+            None => cache.forget(secret_hash),
+        }
+        Ok(found)
+    }
+
+    /// [`Store::token_owner`]'s answer from the token cache, on the calling thread, if the
+    /// cache holds it; `None` when it does not (or is off): then ask `token_owner`.
+    pub fn cached_token_owner(&self, secret_hash: &str, own_profile: bool) -> Option<TokenOwner> {
+        self.token_cache.get()?.get(secret_hash, own_profile)
+    }
+
+    /// Tells the token cache that the token's last use was recorded as `now_ms`, so that its
+    /// [`TokenOwner::last_used_ms`] does not ask for the same record again.
+    pub fn token_used(&self, secret_hash: &str, now_ms: i64) {
+        if let Some(cache) = self.token_cache.get() {
+            cache.touched(secret_hash, now_ms);
+        }
+    }
+
+    fn read_token_owner(
         &self,
         secret_hash: &str,
         own_profile: bool,
@@ -123,8 +154,8 @@ impl Store {
 
     /// Revokes one token. Revoking a token that is already gone is not an error.
     pub fn revoke_token(&self, token_id: TokenId) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        diesel::delete(tokens::table.find(token_id.as_i64())).execute(&mut conn)?;
+        let mut conn = self.writer()?;
+        diesel::delete(tokens::table.find(token_id.as_i64())).execute(&mut *conn)?;
         Ok(())
     }
 }

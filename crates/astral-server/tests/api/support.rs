@@ -143,6 +143,9 @@ pub struct TestOptions {
     // issue 16 C
     /// The MFA sealing key: a fixed test key unless a test sets `None` (not configured).
     pub mfa_key: Option<astral_server::crypto::MfaKey>,
+    // issue 18
+    /// The token cache, on by default as in `astral serve`; `None`: off.
+    pub token_cache: Option<astral_store::TokenCacheConfig>,
 }
 
 impl Default for TestOptions {
@@ -163,6 +166,8 @@ impl Default for TestOptions {
             mail: astral_server::mail::MailSettings::default(),
             // issue 16 C
             mfa_key: Some(test_mfa_key()),
+            // issue 18: on, as in `astral serve`.
+            token_cache: Some(astral_store::TokenCacheConfig::default()),
         }
     }
 }
@@ -200,6 +205,9 @@ impl TestApp {
             std::time::Duration::from_millis(options.sqlite_busy_timeout_ms);
         let store = Store::open(&config).expect("open store");
         store.migrate().expect("migrate");
+        if let Some(cache) = options.token_cache {
+            store.start_token_cache(cache);
+        }
         let clock: Arc<dyn astral_ratelimit::Clock> = match &options.clock {
             Some(clock) => clock.clone(),
             None => Arc::new(astral_ratelimit::SystemClock),
@@ -218,6 +226,9 @@ impl TestApp {
         };
         let images = astral_media::ImageWorkers::new(Arc::new(media), options.images);
         let store = Arc::new(store);
+        if options.token_cache.is_some() {
+            CACHED_STORES.lock().expect("cached stores").push(Arc::downgrade(&store));
+        }
         let last_use = astral_server::last_use::LastUseRecorder::start(Arc::clone(&store))
             .expect("last-use writer");
         let state = web::Data::new(AppState {
@@ -591,7 +602,31 @@ pub fn astral_with_stdin(args: &[&str], stdin: Option<&str>) -> std::process::Ou
         std::io::Write::write_all(&mut input, text.as_bytes()).expect("write stdin");
     }
     drop(input);
-    child.wait_with_output().expect("astral exits")
+    let output = child.wait_with_output().expect("astral exits");
+    await_token_cache_feeds();
+    output
+}
+
+/// The stores of the test servers alive in this process, whose token caches follow the
+/// database's change feed.
+static CACHED_STORES: LazyLock<std::sync::Mutex<Vec<std::sync::Weak<Store>>>> =
+    LazyLock::new(Default::default);
+
+/// The `astral` command is another process: its changes reach a server's token cache through
+/// the change feed, within one poll (docs/performance.md, "The token cache"), not at once as
+/// the server's own writes do. So after it, every test server has read its feed once before
+/// the test goes on (all at once: each waits at most two polls).
+fn await_token_cache_feeds() {
+    let stores: Vec<Arc<Store>> = {
+        let mut stores = CACHED_STORES.lock().expect("cached stores");
+        stores.retain(|s| s.strong_count() > 0);
+        stores.iter().filter_map(std::sync::Weak::upgrade).collect()
+    };
+    std::thread::scope(|scope| {
+        for store in &stores {
+            scope.spawn(|| store.await_token_cache_feed());
+        }
+    });
 }
 
 /// Header `name`'s value, if the answer has it. A value that is not text fails the test: none
