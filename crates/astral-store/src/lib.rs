@@ -172,17 +172,24 @@ pub struct Store {
 /// A pooled connection for a write. On SQLite it also holds this process's writing turn
 /// ([`Store::writer`]) until dropped; it derefs to the connection.
 pub(crate) struct WriteConnection<'a> {
-    conn: PooledConnection,
+    /// Taken only when dropped, to give it back before waiting for the change feed.
+    conn: Option<PooledConnection>,
     _turn: Option<parking_lot::MutexGuard<'a, ()>>,
     store: &'a Store,
 }
 
 /// Whatever was written on the connection is committed by now: the token cache reads the
-/// change feed up to here before the write is answered (read-your-writes, `token_cache`).
+/// change feed up to here before the write is answered (read-your-writes, `token_cache`). On
+/// PostgreSQL the connection goes back to the pool before the wait for the feed, so that the
+/// wait does not hold one of the pool's few connections.
 impl Drop for WriteConnection<'_> {
     fn drop(&mut self) {
-        if let Some(cache) = self.store.token_cache.get() {
-            cache.written(&mut self.conn);
+        let Some(cache) = self.store.token_cache.get() else { return };
+        let Some(mut conn) = self.conn.take() else { return };
+        let pending = cache.written(&mut conn);
+        drop(conn);
+        if let Some(marker) = pending {
+            cache.await_written(marker);
         }
     }
 }
@@ -190,13 +197,13 @@ impl Drop for WriteConnection<'_> {
 impl std::ops::Deref for WriteConnection<'_> {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        &self.conn
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("taken only when dropped"))
     }
 }
 
 impl std::ops::DerefMut for WriteConnection<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.conn
+        self.conn.as_mut().unwrap_or_else(|| unreachable!("taken only when dropped"))
     }
 }
 
@@ -351,7 +358,7 @@ impl Store {
                 ))
             })?),
         };
-        Ok(WriteConnection { conn: self.conn()?, _turn: turn, store: self })
+        Ok(WriteConnection { conn: Some(self.conn()?), _turn: turn, store: self })
     }
 
     /// Runs `f` in a read-only snapshot ([`conn::read_transaction`]) on a connection of the

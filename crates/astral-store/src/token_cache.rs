@@ -659,59 +659,71 @@ impl TokenCache {
         Ok(())
     }
 
-    /// Called with a connection this process wrote on, after its commit: brings the cache up
-    /// to that commit before the write is answered. If that cannot be done, the whole cache is
-    /// dropped.
-    pub(crate) fn written(&self, conn: &mut AnyConnection) {
+    /// Called with a connection this process wrote on, after its commit, to bring the cache
+    /// up to that commit before the write is answered. On SQLite it reads the feed on that
+    /// connection; on PostgreSQL it sends a marker on it and answers the marker, which
+    /// [`TokenCache::await_written`] waits for once the connection is given back. If this
+    /// cannot be done, the whole cache is dropped.
+    pub(crate) fn written(&self, conn: &mut AnyConnection) -> Option<Marker> {
         if !self.live.load(Ordering::Acquire) {
-            return;
+            return None;
         }
         let outcome = match (&self.feed, conn) {
             (Feed::Sqlite(feed), AnyConnection::Sqlite(c)) => {
                 let mut feed = feed.lock();
                 let SqliteFeed { cursor, .. } = &mut *feed;
-                self.read_sqlite_feed(c, cursor)
+                self.read_sqlite_feed(c, cursor).map(|()| None)
             }
-            (Feed::Postgres(feed), AnyConnection::Postgresql(c)) => self.await_marker(feed, c),
+            (Feed::Postgres(feed), AnyConnection::Postgresql(c)) => {
+                let marker = feed.next_marker.fetch_add(1, Ordering::Relaxed);
+                c.batch_execute(&format!("SELECT pg_notify('{}', '{marker}')", feed.marker_channel))
+                    .map(|()| Some(Marker(marker)))
+                    .map_err(StoreError::from)
+            }
             _ => Err(StoreError::Internal("a write on another backend than the cache's".into())),
         };
-        if let Err(e) = outcome {
+        outcome.unwrap_or_else(|e| {
             self.drop_all(&format!("a write could not read the feed: {e}"));
-        }
+            None
+        })
     }
 
-    /// Sends a marker on `conn` (after the write's commit) and waits until the listener has
-    /// received it: the write's own notifications came before it.
-    fn await_marker(&self, feed: &PgFeed, conn: &mut PgConnection) -> Result<(), StoreError> {
-        let marker = feed.next_marker.fetch_add(1, Ordering::Relaxed);
-        conn.batch_execute(&format!("SELECT pg_notify('{}', '{marker}')", feed.marker_channel))?;
+    /// Waits until the listener has received `marker`: the write's own notifications, sent
+    /// before it, have then been applied. Past [`MARKER_WAIT`] the whole cache is dropped.
+    pub(crate) fn await_written(&self, marker: Marker) {
+        let Feed::Postgres(feed) = &self.feed else { return };
         let started = Instant::now();
         loop {
             {
                 let mut listener = feed.listener.lock();
                 if listener.conn.is_none() {
                     // The cache went dark and was dropped meanwhile.
-                    return Ok(());
+                    return;
                 }
                 if let Err(e) = self.drain_listener(&mut listener, false) {
+                    self.report_down(&format!("it lost its listening connection ({e})"));
                     listener.conn = None;
                     self.go_dark();
-                    return Err(e);
+                    return;
                 }
-                if listener.markers.remove(&marker) {
-                    return Ok(());
+                if listener.markers.remove(&marker.0) {
+                    return;
                 }
             }
             if started.elapsed() >= MARKER_WAIT {
-                return Err(StoreError::Unavailable(format!(
-                    "the write's marker did not arrive within {} ms",
+                self.drop_all(&format!(
+                    "a write's marker did not arrive within {} ms",
                     MARKER_WAIT.as_millis()
-                )));
+                ));
+                return;
             }
             std::thread::sleep(Duration::from_micros(100));
         }
     }
 }
+
+/// A marker notification a write sent after its commit (PostgreSQL), to be waited for.
+pub(crate) struct Marker(u64);
 
 fn feed_thread(cache: Weak<TokenCache>) {
     // If this thread panics, nobody reads the feed any more: the cache must stop answering.
