@@ -1,4 +1,4 @@
-//! The token → owner cache (issue 18, docs/performance.md "Token cache").
+//! The token → owner cache (issue 18, docs/performance.md "The token cache").
 //!
 //! `Store::token_owner` is one statement, and with it the cost of `GET /users/@me`; the cache
 //! answers a token seen recently without the database, on the calling thread. It is correct
@@ -90,16 +90,8 @@ const LISTENER_CHECK: Duration = Duration::from_secs(1);
 type SecretKey = [u8; 32];
 
 fn secret_key(secret_hash: &str) -> Option<SecretKey> {
-    let bytes = secret_hash.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
     let mut key = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        key[i] = (hi * 16 + lo) as u8;
-    }
+    hex::decode_to_slice(secret_hash, &mut key).ok()?;
     Some(key)
 }
 
