@@ -10,7 +10,7 @@
 use astral_types::{TokenId, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, read_transaction, LockedRows};
 use crate::schema::{bot_owners, tokens, user_suspensions, users};
 use crate::tokens::{delete_user_tokens, insert_token};
 use crate::users::{fold_case, select_user, UserRecord};
@@ -142,7 +142,7 @@ impl Store {
     /// returns how many tokens were revoked. `NotFound` if there is no such user.
     pub fn reset_password(&self, id: UserId, password_hash: &str) -> Result<usize, StoreError> {
         let mut conn = self.writer()?;
-        write_transaction(&mut conn, |conn| {
+        conn.transaction(|conn| {
             let updated = diesel::update(users::table.find(id.as_i64()))
                 .set(users::password_hash.eq(password_hash))
                 .execute(conn)?;
@@ -162,7 +162,7 @@ impl Store {
         reason: Option<&str>,
     ) -> Result<SuspendOutcome, StoreError> {
         let mut conn = self.writer()?;
-        write_transaction(&mut conn, |conn| {
+        conn.transaction(|conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             require_user(conn, id)?;
             if let Some(mut current) = suspension_of(conn, id)? {
@@ -192,7 +192,7 @@ impl Store {
     /// `NotFound` if there is no such user.
     pub fn unsuspend_user(&self, id: UserId) -> Result<Option<Suspension>, StoreError> {
         let mut conn = self.writer()?;
-        write_transaction(&mut conn, |conn| {
+        conn.transaction(|conn| {
             require_user(conn, id)?;
             let current = suspension_of(conn, id)?;
             diesel::delete(user_suspensions::table.find(id.as_i64())).execute(conn)?;
@@ -246,7 +246,7 @@ impl Store {
     ) -> Result<(TokenId, usize), StoreError> {
         let token_id = TokenId(self.ids.next_id());
         let mut conn = self.writer()?;
-        write_transaction(&mut conn, |conn| {
+        conn.transaction(|conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             require_user(conn, id)?;
             let revoked = delete_user_tokens(conn, id)?;

@@ -3,7 +3,7 @@
 use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, read_transaction, user_at_cap, write_transaction, LockedRows};
+use crate::conn::{lock_rows, read_transaction, user_at_cap, LockedRows};
 use crate::relationships::{kind_of, RelationshipKind};
 use crate::schema::{channel_recipients, channels, relationships, users};
 use crate::users::UserRecord;
@@ -173,7 +173,7 @@ impl Store {
         let new_id = self.ids.next_id().as_i64();
         let mut conn = self.writer()?;
         for _ in 0..3 {
-            let outcome = write_transaction(&mut conn, |conn| {
+            let outcome = conn.transaction(|conn| {
                 if existing_users(conn, &[other.as_i64()])? == 0 {
                     return Ok(Err(ChannelRefusal::InvalidRecipients));
                 }

@@ -8,7 +8,7 @@ use astral_types::{Snowflake, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
-use crate::conn::{lock_rows, user_at_cap, write_transaction, LockedRows};
+use crate::conn::{lock_rows, user_at_cap, LockedRows};
 use crate::schema::{guild_invites, guild_members, guilds, users};
 use crate::users::{select_user, UserRecord};
 use crate::{AnyConnection, Decided, Store, StoreError};
@@ -267,7 +267,7 @@ impl Store {
         }
         let mut conn = self.writer()?;
         let mut guild_id = None;
-        let outcome = write_transaction(&mut conn, |conn| {
+        let outcome = conn.transaction(|conn| {
             let Some(guild) = guild_invites::table
                 .find(code)
                 .select(guild_invites::guild_id)
@@ -373,7 +373,7 @@ impl Store {
         let mut conn = self.writer()?;
         loop {
             let code = invite_code();
-            let inserted = write_transaction(&mut conn, |conn| {
+            let inserted = conn.transaction(|conn| {
                 lock_rows(conn, LockedRows::Guilds, &[guild.as_i64()])?;
                 if find_guild(conn, guild)?.is_none() {
                     return Ok(Err(GuildRefusal::UnknownGuild));

@@ -170,22 +170,75 @@ pub struct Store {
 }
 
 /// A pooled connection for a write. On SQLite it also holds this process's writing turn
-/// ([`Store::writer`]) until dropped; it derefs to the connection.
+/// ([`Store::writer`]) until dropped; it derefs to the connection, and runs write transactions
+/// ([`WriteConnection::transaction`]).
 pub(crate) struct WriteConnection<'a> {
     /// Taken only when dropped, to give it back before waiting for the change feed.
     conn: Option<PooledConnection>,
     _turn: Option<parking_lot::MutexGuard<'a, ()>>,
     store: &'a Store,
+    /// What was written here, for the token cache (PostgreSQL).
+    written: Written,
+}
+
+/// What a [`WriteConnection`] wrote, as far as the token cache is concerned (PostgreSQL).
+enum Written {
+    /// Only transactions that listed the users they changed, these ones (maybe none).
+    Users(Vec<i64>),
+    /// Something it cannot tell: a statement outside [`WriteConnection::transaction`], a
+    /// transaction that failed (its commit may have happened), or a list too long to keep
+    /// (migration 000019). The marker notification tells when the feed has it all.
+    Unknown,
+}
+
+impl WriteConnection<'_> {
+    /// Runs `f` in a write transaction ([`conn::write_transaction`]). On PostgreSQL with the
+    /// token cache on, it also reads, just before the commit, the users the transaction's
+    /// triggers listed (`astral.changed_users`, migration 000019), so that when this
+    /// connection is returned they leave this process's cache at once: no marker to send and
+    /// wait for, as statements outside a transaction need.
+    pub(crate) fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tracked =
+            self.store.token_cache.get().is_some() && self.store.backend == Backend::Postgres;
+        let conn = self.conn.as_mut().unwrap_or_else(|| unreachable!("taken only when dropped"));
+        if !tracked {
+            return conn::write_transaction(conn, f);
+        }
+        // Set once `f` has succeeded: from then on a failure is the commit's, which may have
+        // happened. Before, a failure rolls back and nothing was written.
+        let mut listed = None;
+        let outcome = conn::write_transaction(conn, |conn| {
+            let value = f(conn)?;
+            listed = Some(token_cache::changed_users(conn)?);
+            Ok(value)
+        });
+        match (&outcome, listed, &mut self.written) {
+            (Err(_), None, _) | (_, _, Written::Unknown) => {}
+            (Ok(_), Some(Some(users)), Written::Users(all)) => all.extend(users),
+            _ => self.written = Written::Unknown,
+        }
+        outcome
+    }
 }
 
 /// Whatever was written on the connection is committed by now: the token cache reads the
 /// change feed up to here before the write is answered (read-your-writes, `token_cache`). On
-/// PostgreSQL the connection goes back to the pool before the wait for the feed, so that the
-/// wait does not hold one of the pool's few connections.
+/// PostgreSQL, the users its transactions listed are dropped from the cache at once; if it
+/// wrote anything else, it waits for a marker instead, with the connection back in the pool
+/// first so that the wait does not hold one of the pool's few connections.
 impl Drop for WriteConnection<'_> {
     fn drop(&mut self) {
         let Some(cache) = self.store.token_cache.get() else { return };
         let Some(mut conn) = self.conn.take() else { return };
+        if let (Backend::Postgres, Written::Users(users)) = (self.store.backend, &mut self.written)
+        {
+            drop(conn);
+            cache.invalidate(std::mem::take(users));
+            return;
+        }
         let pending = cache.written(&mut conn);
         drop(conn);
         if let Some(marker) = pending {
@@ -201,8 +254,11 @@ impl std::ops::Deref for WriteConnection<'_> {
     }
 }
 
+/// A statement run on the connection directly is not in [`WriteConnection::transaction`]:
+/// the token cache cannot tell what it changed.
 impl std::ops::DerefMut for WriteConnection<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.written = Written::Unknown;
         self.conn.as_mut().unwrap_or_else(|| unreachable!("taken only when dropped"))
     }
 }
@@ -336,7 +392,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        conn::write_transaction(&mut *self.writer()?, f)
+        self.writer()?.transaction(f)
     }
 
     /// A connection to write on. SQLite lets one writer in at a time; this process's writers
@@ -358,7 +414,12 @@ impl Store {
                 ))
             })?),
         };
-        Ok(WriteConnection { conn: Some(self.conn()?), _turn: turn, store: self })
+        Ok(WriteConnection {
+            conn: Some(self.conn()?),
+            _turn: turn,
+            store: self,
+            written: Written::Users(Vec::new()),
+        })
     }
 
     /// Runs `f` in a read-only snapshot ([`conn::read_transaction`]) on a connection of the

@@ -8,7 +8,7 @@ use astral_types::UserId;
 use diesel::prelude::*;
 
 use crate::channels::{leave_group, GROUP_DM};
-use crate::conn::{lock_rows, write_transaction, LockedRows};
+use crate::conn::{lock_rows, LockedRows};
 use crate::schema::{
     account_secrets, bot_owners, channel_recipients, channels, guild_members, guilds, mail_outbox,
     pride_flags, profile_members, relationships, user_accounts, user_images, user_lifecycle,
@@ -237,7 +237,7 @@ impl Store {
     pub fn purge_account(&self, user: UserId, now_ms: i64) -> Result<PurgeOutcome, StoreError> {
         let mut conn = self.writer()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
-            write_transaction(&mut conn, |conn| {
+            conn.transaction(|conn| {
                 lock_rows(conn, LockedRows::Users, &[user.as_i64()])?;
                 let due = match lifecycle_of(conn, user)? {
                     Some(Lifecycle { deletion_due_ms: Some(due), deleted_ms: None, .. }) => {

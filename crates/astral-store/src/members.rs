@@ -11,7 +11,7 @@ use astral_types::profile::{
 use astral_types::{FormErrors, Snowflake, UserId};
 use diesel::prelude::*;
 
-use crate::conn::{lock_rows, user_at_cap, write_transaction, LockedRows};
+use crate::conn::{lock_rows, user_at_cap, LockedRows};
 use crate::schema::{profile_member_images, profile_members, users};
 use crate::short_ids::{with_fresh_short_id, MEMBER_SHORT_ID};
 use crate::users::{to_json, Json};
@@ -259,7 +259,7 @@ impl Store {
         // Another member holding the drawn short id (found, or inserted concurrently) is
         // `Conflict(MemberSid)`: drawn again.
         let created = with_fresh_short_id(MEMBER_SHORT_ID, |sid| {
-            write_transaction(&mut conn, |conn| {
+            conn.transaction(|conn| {
                 if user_at_cap(conn, owner, max_members, member_count)? {
                     return Ok(Err(MemberRefusal::TooManyMembers));
                 }

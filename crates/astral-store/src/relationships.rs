@@ -5,7 +5,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use astral_types::UserId;
 use diesel::prelude::*;
 
-use crate::conn::write_transaction;
 use crate::schema::{relationships, users};
 use crate::users::UserRecord;
 use crate::{AnyConnection, Decided, Store, StoreError};
@@ -119,7 +118,7 @@ fn with_retry<T>(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match write_transaction(&mut conn, &mut f) {
+        match conn.transaction(&mut f) {
             Err(StoreError::Conflict(_) | StoreError::Contention(_)) if attempts < 4 => continue,
             other => return other,
         }

@@ -86,12 +86,17 @@ const MARKER_WAIT: Duration = Duration::from_secs(2);
 /// is noticed (PostgreSQL).
 const LISTENER_CHECK: Duration = Duration::from_secs(1);
 
-/// The SHA-256 of a token's secret, from its hex form.
-type SecretKey = [u8; 32];
+/// The first 128 bits of the SHA-256 of a token's secret, from its hex form: as hard to
+/// match by another secret as a 128-bit token (a second preimage, ~2^128 hashes), in half the
+/// memory of the whole digest (16 bytes less per token held).
+type SecretKey = [u8; 16];
 
 fn secret_key(secret_hash: &str) -> Option<SecretKey> {
-    let mut key = [0u8; 32];
-    hex::decode_to_slice(secret_hash, &mut key).ok()?;
+    if secret_hash.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    hex::decode_to_slice(secret_hash.get(..32)?, &mut key).ok()?;
     Some(key)
 }
 
@@ -227,14 +232,14 @@ impl Entries {
         key: &SecretKey,
         own_profile: bool,
         ttl: Duration,
-    ) -> Option<(TokenId, Option<i64>, Arc<PackedOwner>)> {
+    ) -> Option<(TokenId, i64, Option<i64>, Arc<PackedOwner>)> {
         let token = self.tokens.get(key)?;
         let owner = self.owners.get(&token.user_id)?;
         let usable = owner.version == token.version
             && self.age(owner) < ttl
             && !(own_profile && owner.owner.lacks_own_answer());
         let last_used_ms = (token.last_used_ms != NEVER).then_some(token.last_used_ms);
-        usable.then(|| (token.token_id, last_used_ms, Arc::clone(&owner.owner)))
+        usable.then(|| (token.token_id, token.user_id, last_used_ms, Arc::clone(&owner.owner)))
     }
 
     fn now_ms(&self) -> u64 {
@@ -284,6 +289,9 @@ pub struct TokenCacheStats {
     pub drops: u64,
     /// Tokens held now.
     pub tokens: usize,
+    /// Writes that waited for a marker notification (PostgreSQL: statements outside a
+    /// transaction that lists its users, `WriteConnection::transaction`).
+    pub marker_waits: u64,
 }
 
 /// The cache and its change feed, shared by the store and the feed's thread.
@@ -298,6 +306,7 @@ pub(crate) struct TokenCache {
     health: Arc<ConnectHealth>,
     hits: AtomicU64,
     misses: AtomicU64,
+    marker_waits: AtomicU64,
     drops: AtomicU64,
     /// Reads of the feed by the feed thread so far.
     polls: AtomicU64,
@@ -386,6 +395,7 @@ impl TokenCache {
             health,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            marker_waits: AtomicU64::new(0),
             drops: AtomicU64::new(0),
             polls: AtomicU64::new(0),
             reported_down: AtomicBool::new(false),
@@ -410,12 +420,12 @@ impl TokenCache {
         }
         let key = secret_key(secret_hash)?;
         let found = self.entries.lock().find(&key, own_profile, self.config.ttl);
-        let Some((token_id, last_used_ms, owner)) = found else {
+        let Some((token_id, user_id, last_used_ms, owner)) = found else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
         self.hits.fetch_add(1, Ordering::Relaxed);
-        let (user, own_profile) = owner.unpack(own_profile);
+        let (user, own_profile) = owner.unpack(user_id, own_profile);
         Some(TokenOwner { token_id, user, last_used_ms, own_profile })
     }
 
@@ -473,10 +483,12 @@ impl TokenCache {
             misses: self.misses.load(Ordering::Relaxed),
             drops: self.drops.load(Ordering::Relaxed),
             tokens: self.entries.lock().tokens.len(),
+            marker_waits: self.marker_waits.load(Ordering::Relaxed),
         }
     }
 
-    fn invalidate(&self, users: Vec<i64>) {
+    /// Drops `users` from the cache (a change the feed carries, or this process's own).
+    pub(crate) fn invalidate(&self, users: Vec<i64>) {
         if !users.is_empty() {
             self.entries.lock().invalidate(users);
         }
@@ -684,6 +696,7 @@ impl TokenCache {
     /// before it, have then been applied. Past [`MARKER_WAIT`] the whole cache is dropped.
     pub(crate) fn await_written(&self, marker: Marker) {
         let Feed::Postgres(feed) = &self.feed else { return };
+        self.marker_waits.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         loop {
             {
@@ -712,6 +725,22 @@ impl TokenCache {
             std::thread::sleep(Duration::from_micros(100));
         }
     }
+}
+
+#[derive(QueryableByName)]
+struct ChangedUsers {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    listed: Option<String>,
+}
+
+/// The users the current transaction's triggers listed in `astral.changed_users` (PostgreSQL,
+/// migration 000019), or `None` if the list was too long to keep.
+pub(crate) fn changed_users(conn: &mut AnyConnection) -> Result<Option<Vec<i64>>, StoreError> {
+    let row: ChangedUsers =
+        diesel::sql_query("SELECT current_setting('astral.changed_users', true) AS listed")
+            .get_result(conn)?;
+    let listed = row.listed.unwrap_or_default();
+    Ok(listed.split_terminator(',').map(|id| id.parse().ok()).collect())
 }
 
 /// A marker notification a write sent after its commit (PostgreSQL), to be waited for.
@@ -746,13 +775,55 @@ mod tests {
     use super::*;
     use crate::UserRecord;
 
+    /// Migration 000019's trigger function lists each user a transaction changed, once, and
+    /// past its bound lists '*' instead, which sends the write to the marker; a new
+    /// transaction starts with an empty list.
     #[test]
-    fn secret_keys_are_the_hex_digest() {
-        let hex = "00ff10".repeat(10) + "abcd";
+    #[cfg_attr(not(astral_pg_tests), ignore = "set ASTRAL_TEST_DATABASE_URL to run on PostgreSQL")]
+    fn postgres_transactions_list_the_users_they_changed() {
+        let schema = crate::testing::PostgresSchema::for_tests();
+        let store = crate::Store::open(&crate::StoreConfig::new(&schema.url)).unwrap();
+        store.migrate().unwrap();
+        let ids: Vec<i64> = (0..210)
+            .map(|n| {
+                let new = crate::NewUser {
+                    username: format!("listed{n}"),
+                    password_hash: None,
+                    email: None,
+                    global_name: None,
+                    bot: false,
+                };
+                store.create_user(new).unwrap().user_id().as_i64()
+            })
+            .collect();
+        let mut conn = store.conn().unwrap();
+        let mut listed_by = |sql: String| {
+            crate::conn::write_transaction(&mut conn, |c| {
+                c.batch_execute(&sql)?;
+                changed_users(c)
+            })
+            .unwrap()
+        };
+        let two = format!("{}, {}", ids[0], ids[1]);
+        let twice = format!(
+            "UPDATE users SET bio = 'a' WHERE id IN ({two}); UPDATE users SET bio = 'b' WHERE id IN ({two})"
+        );
+        let mut listed = listed_by(twice).unwrap();
+        listed.sort_unstable();
+        assert_eq!(listed, vec![ids[0], ids[1]]);
+        assert_eq!(listed_by("SELECT 1".to_owned()), Some(vec![]), "a new transaction's list");
+        let all = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        assert_eq!(listed_by(format!("UPDATE users SET bio = 'c' WHERE id IN ({all})")), None);
+    }
+
+    #[test]
+    fn secret_keys_are_the_digests_first_half() {
+        let hex = "00ff10".repeat(4) + "0000abcd" + &"11".repeat(16);
         let key = secret_key(&hex).unwrap();
         assert_eq!(&key[..3], &[0x00, 0xff, 0x10]);
-        assert_eq!(&key[30..], &[0xab, 0xcd]);
+        assert_eq!(&key[14..], &[0xab, 0xcd]);
         assert!(secret_key("abc").is_none());
+        assert!(secret_key(&hex[..32]).is_none(), "half a digest");
         assert!(secret_key(&"zz".repeat(32)).is_none());
     }
 
@@ -790,7 +861,7 @@ mod tests {
     #[test]
     fn a_read_that_began_before_an_invalidation_of_its_bucket_is_not_kept() {
         let mut entries = Entries::new(16);
-        let key = [7u8; 32];
+        let key = [7u8; 16];
         let alice = owner(5, OwnProfileRead::NotRead);
         let before = Ticket { clock: entries.clock };
         entries.invalidate([5 + BUCKETS as i64]);
@@ -802,12 +873,12 @@ mod tests {
         // Another bucket's change does not refuse it; dropping everything does.
         let ticket = Ticket { clock: entries.clock };
         entries.invalidate([6]);
-        entries.keep(ticket, [8u8; 32], &alice, 10, TTL);
-        assert!(entries.find(&[8u8; 32], false, TTL).is_some());
+        entries.keep(ticket, [8u8; 16], &alice, 10, TTL);
+        assert!(entries.find(&[8u8; 16], false, TTL).is_some());
         let ticket = Ticket { clock: entries.clock };
         entries.drop_all();
-        entries.keep(ticket, [9u8; 32], &alice, 10, TTL);
-        assert!(entries.find(&[9u8; 32], false, TTL).is_none());
+        entries.keep(ticket, [9u8; 16], &alice, 10, TTL);
+        assert!(entries.find(&[9u8; 16], false, TTL).is_none());
     }
 
     #[test]
@@ -815,20 +886,20 @@ mod tests {
         let mut entries = Entries::new(16);
         let alice = owner(5, OwnProfileRead::NotRead);
         let ticket = Ticket { clock: entries.clock };
-        entries.keep(ticket, [1u8; 32], &alice, 10, TTL);
-        entries.keep(ticket, [2u8; 32], &alice, 10, TTL);
-        assert!(entries.find(&[2u8; 32], false, TTL).is_some());
+        entries.keep(ticket, [1u8; 16], &alice, 10, TTL);
+        entries.keep(ticket, [2u8; 16], &alice, 10, TTL);
+        assert!(entries.find(&[2u8; 16], false, TTL).is_some());
         entries.invalidate([5]);
         // Read again through the first token only: the second, perhaps revoked, must not come
         // back with it.
         let ticket = Ticket { clock: entries.clock };
-        entries.keep(ticket, [1u8; 32], &alice, 10, TTL);
-        assert!(entries.find(&[1u8; 32], false, TTL).is_some());
-        assert!(entries.find(&[2u8; 32], false, TTL).is_none());
+        entries.keep(ticket, [1u8; 16], &alice, 10, TTL);
+        assert!(entries.find(&[1u8; 16], false, TTL).is_some());
+        assert!(entries.find(&[2u8; 16], false, TTL).is_none());
         // A request for the own answer is not served from an owner read without it.
-        assert!(entries.find(&[1u8; 32], true, TTL).is_none());
+        assert!(entries.find(&[1u8; 16], true, TTL).is_none());
         // Expired entries are not answered.
-        assert!(entries.find(&[1u8; 32], false, Duration::ZERO).is_none());
+        assert!(entries.find(&[1u8; 16], false, Duration::ZERO).is_none());
     }
 
     #[test]

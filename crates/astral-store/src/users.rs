@@ -15,7 +15,7 @@ use crate::accounts::{
     replace_password, select_account, write_account, AccountChangeset, AccountRecord,
     PasswordChange,
 };
-use crate::conn::{lock_rows, read_transaction, write_transaction, LockedRows};
+use crate::conn::{lock_rows, read_transaction, LockedRows};
 use crate::guilds::mutual_guilds;
 use crate::members::{members_on_profile, reset_member_statuses};
 use crate::pride_flags::{replace_selection, selected_flags, selection_refusals};
@@ -314,7 +314,7 @@ impl Store {
         let mut conn = self.writer()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
             insert.sid = sid;
-            write_transaction(&mut conn, |conn| {
+            conn.transaction(|conn| {
                 diesel::insert_into(users::table).values(&insert).execute(conn)?;
                 if insert.password_hash.is_some() {
                     // issue 16 A: `password_last_changed_at` starts at the account's creation.
@@ -382,7 +382,7 @@ impl Store {
     ) -> Decided<PrivateUserRecord, RerollRefusal> {
         let mut conn = self.writer()?;
         with_fresh_short_id(USER_SHORT_ID, |sid| {
-            write_transaction(&mut conn, |conn| {
+            conn.transaction(|conn| {
                 lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
                 let last = users::table
                     .find(id.as_i64())
@@ -515,7 +515,7 @@ impl Store {
         let account = &changes.account;
         let token_id = changes.password.as_ref().map(|_| TokenId(self.ids.next_id()));
         let mut conn = self.writer()?;
-        write_transaction(&mut conn, |conn| {
+        conn.transaction(|conn| {
             lock_rows(conn, LockedRows::Users, &[id.as_i64()])?;
             let Some(stored) = users::table
                 .find(id.as_i64())

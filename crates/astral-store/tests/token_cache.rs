@@ -47,9 +47,10 @@ fn person(store: &Store, name: &str) -> UserId {
     store.create_user(new).unwrap().user_id()
 }
 
-/// A token hash of the form the server stores (64 hex digits), unique per `n`.
+/// A token hash of the form the server stores (64 hex digits), unique per `n` in both halves
+/// (the cache keys on the first).
 fn hash(n: u64) -> String {
-    format!("{n:064x}")
+    format!("{n:032x}{n:032x}")
 }
 
 /// What a lookup answers, comparably: the user, and the own answer as the handler builds it.
@@ -183,6 +184,18 @@ fn check(url: &str) {
     let config = TokenCacheConfig::default();
     let cached = open(url, Some(config));
     let truth = open(url, None);
+
+    // A write in a transaction (`update_user`) needs no marker to wait for on PostgreSQL: its
+    // transaction lists the users it changed (migration 000019).
+    let id = person(&cached, "listed");
+    let token = hash(id.as_i64() as u64);
+    cached.create_token(id, &token).unwrap();
+    fill(&cached, &token);
+    let waits = cached.token_cache_stats().unwrap().marker_waits;
+    let rename = UserChanges { global_name: Some(Some("listed".into())), ..Default::default() };
+    cached.update_user(id, rename).unwrap().unwrap();
+    assert!(cached.cached_token_owner(&token, true).is_none(), "held after its own write");
+    assert_eq!(cached.token_cache_stats().unwrap().marker_waits, waits, "a transaction waited");
 
     // This store's own writes: out of the cache when the write returns, without waiting.
     for (what, arrived) in changes(&cached, &cached, &truth, "own") {

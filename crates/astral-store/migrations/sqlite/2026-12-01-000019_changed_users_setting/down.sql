@@ -1,0 +1,3 @@
+-- Nothing changes on SQLite, whose writes read the change feed's table on their own connection
+-- (crates/astral-store/src/token_cache.rs); the number keeps the two backends' migrations in
+-- step with ../../postgres/.
