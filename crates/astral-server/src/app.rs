@@ -4,12 +4,13 @@ use std::net::TcpListener;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::ContentType;
 use actix_web::{middleware, web, App, HttpResponse, HttpServer};
 use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::config::Settings;
-use crate::openapi::CONTRACT;
+use crate::openapi::CONTRACT_JSON;
 use crate::routes::{configure_api, configure_root, API_PREFIXES};
 use crate::state::AppState;
 
@@ -41,12 +42,17 @@ pub fn build_app(
                 .configure(|cfg| configure_api(&mut ServiceConfig::new(cfg))),
         );
     }
-    app.service(
-        SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", CONTRACT.clone()),
-    )
-    .route("/docs", web::get().to(docs_redirect))
-    // Unknown paths answer 404; known ones asked with another method 405 (crate::methods).
-    .default_service(web::to(crate::methods::unrouted))
+    app.service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/openapi.json")))
+        .route("/openapi.json", web::get().to(contract))
+        .route("/docs", web::get().to(docs_redirect))
+        // Unknown paths answer 404; known ones asked with another method 405 (crate::methods).
+        .default_service(web::to(crate::methods::unrouted))
+}
+
+/// `GET /openapi.json`: the committed contract's own bytes. Not a parsed copy: a document of
+/// this size held as a `serde_json::Value` took ~1.5 MB per worker (docs/performance.md).
+async fn contract() -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::json()).body(CONTRACT_JSON)
 }
 
 async fn docs_redirect() -> HttpResponse {

@@ -111,16 +111,22 @@ fn settings_from_environment() -> Result<SettingsArgs, String> {
         .map_err(|e| format!("invalid setting in the environment: {e}"))
 }
 
+/// How many log lines may wait for the log writer's thread: half a second of requests at the
+/// bench's highest rate. The queue is allocated whole at start: tracing-appender's default of
+/// 128k lines took 4 MB of memory (docs/performance.md).
+const LOG_QUEUE_LINES: usize = 16_384;
+
 pub fn main_with_args(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => {
             let settings = args.resolve().map_err(|e| e.to_string())?;
             // One line per request: written to stderr by a thread of its own, so a request
             // never waits for the terminal or the log collector. Not lossy: when that thread
-            // falls 128k lines behind, requests wait rather than lines being dropped. The guard
-            // flushes what is queued when `serve` returns.
+            // falls LOG_QUEUE_LINES behind, requests wait rather than lines being dropped. The
+            // guard flushes what is queued when `serve` returns.
             let (writer, _flush_at_exit) =
                 tracing_appender::non_blocking::NonBlockingBuilder::default()
+                    .buffered_lines_limit(LOG_QUEUE_LINES)
                     .lossy(false)
                     .thread_name("astral-log")
                     .finish(std::io::stderr());

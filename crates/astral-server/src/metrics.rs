@@ -20,7 +20,7 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::openapi::CONTRACT;
+use crate::openapi::CONTRACT_JSON;
 use crate::routes::API_PREFIXES;
 use crate::state::AppState;
 
@@ -50,6 +50,10 @@ pub struct Metrics {
     image_queue: IntGaugeVec,
     image_work: HistogramVec,
     up: IntGaugeVec,
+    token_cache_lookups: IntCounterVec,
+    token_cache_drops: IntCounter,
+    token_cache_marker_waits: IntCounter,
+    token_cache_tokens: IntGauge,
 }
 
 /// `made`, registered in `registry`: each metric is defined and registered in one place, so
@@ -169,6 +173,37 @@ impl Metrics {
                 &["dependency"],
             ),
         );
+        let token_cache_lookups = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "astral_token_cache_lookups_total",
+                    "Token lookups by the token cache's answer: `hit` (from memory) or `miss` \
+                     (read from the database) (docs/performance.md#the-token-cache).",
+                ),
+                &["result"],
+            ),
+        );
+        let token_cache_drops = registered(
+            &registry,
+            IntCounter::new(
+                "astral_token_cache_drops_total",
+                "Times the whole token cache was dropped: its change feed lost or behind, or a \
+                 write's marker not seen in time.",
+            ),
+        );
+        let token_cache_marker_waits = registered(
+            &registry,
+            IntCounter::new(
+                "astral_token_cache_marker_waits_total",
+                "Writes that waited for their marker on the change feed (PostgreSQL: writes \
+                 outside a transaction that lists the users it changed).",
+            ),
+        );
+        let token_cache_tokens = registered(
+            &registry,
+            IntGauge::new("astral_token_cache_tokens", "Tokens the token cache holds."),
+        );
         Metrics {
             registry,
             requests,
@@ -182,6 +217,10 @@ impl Metrics {
             image_queue,
             image_work,
             up,
+            token_cache_lookups,
+            token_cache_drops,
+            token_cache_marker_waits,
+            token_cache_tokens,
         }
     }
 
@@ -232,6 +271,17 @@ impl Metrics {
             self.image_queue.with_label_values(&[lane.name, "queued"]).set(lane.queued as i64);
             self.image_queue.with_label_values(&[lane.name, "running"]).set(lane.running as i64);
         }
+        if let Some(cache) = state.store.token_cache_stats() {
+            // The store counts; the counters here follow its totals.
+            let follow = |counter: &IntCounter, total: u64| {
+                counter.inc_by(total.saturating_sub(counter.get()));
+            };
+            follow(&self.token_cache_lookups.with_label_values(&["hit"]), cache.hits);
+            follow(&self.token_cache_lookups.with_label_values(&["miss"]), cache.misses);
+            follow(&self.token_cache_drops, cache.drops);
+            follow(&self.token_cache_marker_waits, cache.marker_waits);
+            self.token_cache_tokens.set(i64::try_from(cache.tokens).unwrap_or(i64::MAX));
+        }
         let database_up = matches!(state.db(|store| store.ping()).await, Ok(Ok(())));
         self.up.with_label_values(&["database"]).set(i64::from(database_up));
         if let Some(limiter) = &state.limiter {
@@ -256,7 +306,14 @@ impl Default for Metrics {
 /// is the contract's name for the operation, whatever prefix or spelling reached it.
 static OPERATIONS: LazyLock<HashMap<(String, String), &'static str>> = LazyLock::new(|| {
     let mut map = HashMap::new();
-    let Some(paths) = CONTRACT.get("paths").and_then(|p| p.as_object()) else {
+    // Parsed here and dropped: nothing else needs the parsed document at run time. It is
+    // checked into the repository and parsed by the tests and by spec-check, so a parse
+    // failure here would already have failed CI.
+    let contract: serde_json::Value = serde_json::from_str(CONTRACT_JSON).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "openapi/astral.json is not valid JSON");
+        serde_json::Value::Null
+    });
+    let Some(paths) = contract.get("paths").and_then(|p| p.as_object()) else {
         return map;
     };
     for (path, item) in paths {

@@ -2,8 +2,6 @@
 //! `/openapi.json` and shown by Swagger UI at `/docs/`) and the one generated from the
 //! handlers' annotations, which `cargo xtask spec-check` compares with it.
 
-use std::sync::LazyLock;
-
 use actix_web::App;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::{Header, HeaderBuilder};
@@ -18,15 +16,6 @@ use crate::routes::{configure_api, configure_root};
 
 /// The contract, as committed.
 pub const CONTRACT_JSON: &str = include_str!("../../../openapi/astral.json");
-
-/// The contract parsed once. It is checked into the repository and parsed by the tests and by
-/// spec-check, so a parse failure here would already have failed CI.
-pub static CONTRACT: LazyLock<serde_json::Value> = LazyLock::new(|| {
-    serde_json::from_str(CONTRACT_JSON).unwrap_or_else(|e| {
-        tracing::error!(error = %e, "openapi/astral.json is not valid JSON");
-        serde_json::Value::Null
-    })
-});
 
 #[derive(OpenApi)]
 #[openapi(

@@ -102,6 +102,17 @@ async fn counters(db: TestDb) {
     assert_eq!(after["astral_dependency_up{dependency=\"database\"}"], 1.0);
     assert!(!after.contains_key("astral_dependency_up{dependency=\"redis\"}"), "no Redis here");
     assert_eq!(after["astral_image_jobs{lane=\"image\",state=\"queued\"}"], 0.0);
+
+    // The token cache (on, as `astral serve` has it): every authenticated request looked its
+    // token up once; the second and third GET found what the first read; the PATCH changed its
+    // owner, so a later lookup read the database again. Nothing dropped the cache.
+    let hits = grew(&before, &after, "astral_token_cache_lookups_total{result=\"hit\"}");
+    let misses = grew(&before, &after, "astral_token_cache_lookups_total{result=\"miss\"}");
+    assert!(hits >= 2.0 && misses >= 1.0, "hits {hits}, misses {misses}");
+    assert!(hits + misses >= 6.0, "3 GETs, a HEAD and 2 PATCHes: {hits} + {misses}");
+    assert!(after["astral_token_cache_tokens"] >= 1.0);
+    assert_eq!(grew(&before, &after, "astral_token_cache_drops_total"), 0.0);
+    assert!(after.contains_key("astral_token_cache_marker_waits_total"));
 }
 
 backend_db_test!(an_avatar_upload_is_timed_on_the_image_lanes, image_work);
