@@ -235,7 +235,10 @@ impl Metrics {
         refused_by: Option<RefusedBy>,
     ) {
         let operation = operation_id(method, pattern);
-        self.requests.with_label_values(&[operation, status.to_string().as_str()]).inc();
+        // The code's digits without a new string (every status actix answers is a valid code).
+        let code = actix_web::http::StatusCode::from_u16(status);
+        let status = code.as_ref().map_or("invalid", |code| code.as_str());
+        self.requests.with_label_values(&[operation, status]).inc();
         self.latency.with_label_values(&[operation]).observe(latency.as_secs_f64());
         if let Some(RefusedBy(bucket)) = refused_by {
             self.refusals.with_label_values(&[bucket]).inc();
@@ -302,9 +305,10 @@ impl Default for Metrics {
     }
 }
 
-/// (method, path template without version prefix) → operationId, from the contract: the label
-/// is the contract's name for the operation, whatever prefix or spelling reached it.
-static OPERATIONS: LazyLock<HashMap<(String, String), &'static str>> = LazyLock::new(|| {
+/// Path template without version prefix → method → operationId, from the contract: the label
+/// is the contract's name for the operation, whatever prefix or spelling reached it. Keyed by
+/// `String`s looked up with `&str`, so a request's lookup allocates nothing.
+static OPERATIONS: LazyLock<HashMap<String, HashMap<String, &'static str>>> = LazyLock::new(|| {
     let mut map = HashMap::new();
     // Parsed here and dropped: nothing else needs the parsed document at run time. It is
     // checked into the repository and parsed by the tests and by spec-check, so a parse
@@ -322,7 +326,9 @@ static OPERATIONS: LazyLock<HashMap<(String, String), &'static str>> = LazyLock:
             if let Some(id) = operation.get("operationId").and_then(|v| v.as_str()) {
                 // Leaked once per operation at start: the labels live as long as the process.
                 let id: &'static str = Box::leak(id.to_owned().into_boxed_str());
-                map.insert((method.to_ascii_uppercase(), path.clone()), id);
+                map.entry(path.clone())
+                    .or_insert_with(HashMap::new)
+                    .insert(method.to_ascii_uppercase(), id);
             }
         }
     }
@@ -340,7 +346,7 @@ pub fn operation_id(method: &str, pattern: Option<&str>) -> &'static str {
         .unwrap_or(pattern);
     // A HEAD is served as the GET it stands for (crate::methods).
     let method = if method == "HEAD" { "GET" } else { method };
-    OPERATIONS.get(&(method.to_owned(), path.to_owned())).copied().unwrap_or(UNROUTED)
+    OPERATIONS.get(path).and_then(|methods| methods.get(method)).copied().unwrap_or(UNROUTED)
 }
 
 /// `GET /metrics` on the metrics listener.
