@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--smoke] [--users N] [--guilds G] [--duration SECS]
+//! `cargo xtask bench [--smoke] [--users N] [--guilds G] [--duration SECS] [--warmup SECS]
 //! [--backend sqlite|postgres]`: the hot paths of a release `astral` under wrk on loopback, as
 //! ratios to a ceiling measured in the same run (docs/performance.md; issue 18).
 //!
@@ -7,7 +7,9 @@
 //! store (`astral-bench-seed`: N people with a token each, one person in G guilds, one DM);
 //! astral restarted on it (the start-up time); the ceiling (`astral-bench-ceiling`, same
 //! actix-web, same workers) answering the bytes of a real `GET /users/@me`; then every scenario
-//! at 64 connections and at 1, and `GET /users/@me` once more with rate limits on and quotas
+//! at 64 connections and at 1, each scenario first run unmeasured for the warm-up (5 s by
+//! default: the rows are a server that has been serving, its caches filled, not its first
+//! seconds), and `GET /users/@me` once more with rate limits on and quotas
 //! raised so nothing is refused. Each row: requests/s, p50, p99, non-2xx answers and socket
 //! errors, and the server's peak RSS (`VmHWM`, reset before the row through `clear_refs`).
 //! A row with any error is FAILED: a benchmark of 401s measures nothing.
@@ -98,6 +100,8 @@ struct Settings {
     users: usize,
     guilds: usize,
     duration_secs: u32,
+    /// Each scenario runs this long at 64 connections, unmeasured, before its rows.
+    warmup_secs: u32,
     backends: Vec<Backend>,
 }
 
@@ -196,6 +200,7 @@ fn parse_args(args: &[String]) -> Result<Settings, String> {
         users: if smoke { 1_000 } else { 100_000 },
         guilds: if smoke { 100 } else { 10_000 },
         duration_secs: if smoke { 1 } else { 10 },
+        warmup_secs: if smoke { 1 } else { 5 },
         backends: Backend::from_env(),
     };
     let mut rest = args.iter();
@@ -212,6 +217,9 @@ fn parse_args(args: &[String]) -> Result<Settings, String> {
             "--duration" => {
                 settings.duration_secs = number(arg, value(arg)?)?.try_into().unwrap_or(u32::MAX)
             }
+            "--warmup" => {
+                settings.warmup_secs = number(arg, value(arg)?)?.try_into().unwrap_or(u32::MAX)
+            }
             "--backend" => {
                 let wanted = value(arg)?;
                 settings.backends.retain(|b| b.name() == wanted);
@@ -225,7 +233,7 @@ fn parse_args(args: &[String]) -> Result<Settings, String> {
             other => {
                 return Err(format!(
                     "unknown argument {other:?}; usage: cargo xtask bench [--smoke] [--users N] \
-                     [--guilds G] [--duration SECS] [--backend sqlite|postgres]"
+                     [--guilds G] [--duration SECS] [--warmup SECS] [--backend sqlite|postgres]"
                 ))
             }
         }
@@ -270,6 +278,7 @@ fn run_all(settings: &Settings) -> Result<bool, String> {
         "users": settings.users,
         "guilds": settings.guilds,
         "duration_secs": settings.duration_secs,
+        "warmup_secs": settings.warmup_secs,
         "workers": workers,
         "backends": facts.iter().map(|f| json!({
             "backend": f.backend,
@@ -455,6 +464,7 @@ fn run_backend(
                files: &[&Path],
                ceilings: Option<&[Row]>|
      -> Result<Vec<Row>, String> {
+        warm_up(settings, script, address, scenario, files)?;
         let mut rows = Vec::new();
         for (threads, connections) in CONNECTIONS {
             let mut row =
@@ -640,6 +650,42 @@ fn reset_peak_rss(pid: u32) {
     }
 }
 
+/// The scenario at the loaded row's connections for the warm-up, unmeasured: a server's
+/// steady state has its caches filled (the token cache holds a token from its first request
+/// for 30 s; without a warm-up a 10 s row at 100k tokens is mostly first requests).
+fn warm_up(
+    settings: &Settings,
+    script: &Path,
+    address: &str,
+    scenario: &str,
+    files: &[&Path],
+) -> Result<(), String> {
+    if settings.warmup_secs == 0 {
+        return Ok(());
+    }
+    let (threads, connections) = CONNECTIONS[0];
+    let output = Command::new("wrk")
+        .arg(format!("-t{threads}"))
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{}s", settings.warmup_secs))
+        .args(["--timeout", "10s", "-s"])
+        .arg(script)
+        .arg(format!("http://{address}"))
+        .args(["--", scenario])
+        .args(files)
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "wrk {scenario} (warm-up) failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(())
+}
+
 /// One wrk run: `threads` threads, `connections` connections, for the run's duration.
 #[allow(clippy::too_many_arguments)]
 fn measure(
@@ -697,9 +743,9 @@ fn measure(
 
 fn markdown(rows: &[Row], facts: &[BackendFacts], settings: &Settings, workers: usize) -> String {
     let mut out = format!(
-        "{} people with a token each, one person in {} guilds; wrk {} s per row; {workers} \
-         workers for astral and the ceiling.\n\n",
-        settings.users, settings.guilds, settings.duration_secs
+        "{} people with a token each, one person in {} guilds; wrk {} s per row after {} s of \
+         warm-up per scenario; {workers} workers for astral and the ceiling.\n\n",
+        settings.users, settings.guilds, settings.duration_secs, settings.warmup_secs
     );
     out.push_str(
         "| backend | scenario | connections | req/s | ×ceiling | p50 | p99 | peak RSS |\n\
