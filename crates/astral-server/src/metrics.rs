@@ -54,6 +54,9 @@ pub struct Metrics {
     token_cache_drops: IntCounter,
     token_cache_marker_waits: IntCounter,
     token_cache_tokens: IntGauge,
+    /// Held while the token cache's counters are brought up to the store's totals, so that two
+    /// scrapes at once do not both add the same difference.
+    following: std::sync::Mutex<()>,
 }
 
 /// `made`, registered in `registry`: each metric is defined and registered in one place, so
@@ -221,6 +224,7 @@ impl Metrics {
             token_cache_drops,
             token_cache_marker_waits,
             token_cache_tokens,
+            following: std::sync::Mutex::new(()),
         }
     }
 
@@ -275,7 +279,9 @@ impl Metrics {
             self.image_queue.with_label_values(&[lane.name, "running"]).set(lane.running as i64);
         }
         if let Some(cache) = state.store.token_cache_stats() {
-            // The store counts; the counters here follow its totals.
+            // The store counts; the counters here follow its totals. A poisoned lock only
+            // means another scrape panicked: the counters are still whole numbers.
+            let _following = self.following.lock().unwrap_or_else(|e| e.into_inner());
             let follow = |counter: &IntCounter, total: u64| {
                 counter.inc_by(total.saturating_sub(counter.get()));
             };
