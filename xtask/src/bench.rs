@@ -664,26 +664,40 @@ fn warm_up(
         return Ok(());
     }
     let (threads, connections) = CONNECTIONS[0];
+    let run = (threads, connections, settings.warmup_secs);
+    wrk(script, address, scenario, files, run).map(drop)
+}
+
+/// Runs wrk for `(threads, connections, seconds)` and answers what it printed, or why it
+/// failed.
+fn wrk(
+    script: &Path,
+    address: &str,
+    scenario: &str,
+    files: &[&Path],
+    (threads, connections, seconds): (u32, u32, u32),
+) -> Result<String, String> {
     let output = Command::new("wrk")
         .arg(format!("-t{threads}"))
         .arg(format!("-c{connections}"))
-        .arg(format!("-d{}s", settings.warmup_secs))
+        .arg(format!("-d{seconds}s"))
+        // A slow answer is a latency to report, not a timeout to drop from the figures.
         .args(["--timeout", "10s", "-s"])
         .arg(script)
         .arg(format!("http://{address}"))
         .args(["--", scenario])
         .args(files)
-        .stdout(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run wrk: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         return Err(format!(
-            "wrk {scenario} (warm-up) failed ({}): {}",
+            "wrk {scenario} failed ({}): {stdout}{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    Ok(())
+    Ok(stdout)
 }
 
 /// One wrk run: `threads` threads, `connections` connections, for the run's duration.
@@ -699,26 +713,8 @@ fn measure(
     connections: u32,
 ) -> Result<Row, String> {
     reset_peak_rss(pid);
-    let mut command = Command::new("wrk");
-    command
-        .arg(format!("-t{threads}"))
-        .arg(format!("-c{connections}"))
-        .arg(format!("-d{}s", settings.duration_secs))
-        // A slow answer is a latency to report, not a timeout to drop from the figures.
-        .args(["--timeout", "10s", "-s"])
-        .arg(script)
-        .arg(format!("http://{address}"))
-        .args(["--", scenario])
-        .args(files);
-    let output = command.output().map_err(|e| format!("cannot run wrk: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(format!(
-            "wrk {scenario} failed ({}): {stdout}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
+    let run = (threads, connections, settings.duration_secs);
+    let stdout = wrk(script, address, scenario, files, run)?;
     let line = stdout
         .lines()
         .find_map(|l| l.strip_prefix("BENCH "))
