@@ -116,6 +116,11 @@ fn settings_from_environment() -> Result<SettingsArgs, String> {
 /// 128k lines took 4 MB of memory (docs/performance.md).
 const LOG_QUEUE_LINES: usize = 16_384;
 
+/// The log writer's thread writes what it found queued in one `write` where it fits in this
+/// many bytes (it flushes after each batch, so a line is never held back): one system call per
+/// line took ~40% of that thread's time under load (docs/performance.md, "Sixth round").
+const LOG_WRITE_BUFFER: usize = 64 * 1024;
+
 pub fn main_with_args(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => {
@@ -123,13 +128,14 @@ pub fn main_with_args(cli: Cli) -> Result<(), String> {
             // One line per request: written to stderr by a thread of its own, so a request
             // never waits for the terminal or the log collector. Not lossy: when that thread
             // falls LOG_QUEUE_LINES behind, requests wait rather than lines being dropped. The
-            // guard flushes what is queued when `serve` returns.
+            // thread flushes after each batch it takes from the queue, and the guard flushes
+            // what is queued when `serve` returns.
             let (writer, _flush_at_exit) =
                 tracing_appender::non_blocking::NonBlockingBuilder::default()
                     .buffered_lines_limit(LOG_QUEUE_LINES)
                     .lossy(false)
                     .thread_name("astral-log")
-                    .finish(std::io::stderr());
+                    .finish(std::io::BufWriter::with_capacity(LOG_WRITE_BUFFER, std::io::stderr()));
             init_logging(&settings.log, settings.log_format, writer);
             let store = open_store(&settings)?;
             serve(settings, store)
