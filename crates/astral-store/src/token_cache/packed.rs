@@ -486,7 +486,9 @@ mod tests {
     /// The allocation the cache makes per owner: the record and the `Arc`'s two counts, at
     /// most 136 bytes, which glibc's malloc serves from a 144-byte chunk (the request and an
     /// 8-byte header, rounded up to 16); with the user's id inside it was 144, a 160-byte
-    /// chunk. docs/performance.md's memory figures were measured with it.
+    /// chunk (the fifth round's figures in docs/performance.md). jemalloc, which the `astral`
+    /// binary uses on Linux since the sixth round, serves both from its 160-byte class; its
+    /// next class down is 128 bytes, a request 8 bytes smaller than today's.
     #[test]
     fn an_owner_is_one_small_allocation_and_its_texts() {
         assert_eq!(std::mem::size_of::<std::sync::Arc<PackedOwner>>(), 8);
