@@ -102,8 +102,14 @@ optional_fields! {
     }
 }
 
+/// No NUL: the form reader refuses NUL in every string (`STRING_TYPE_INVALID_CHARACTERS`).
+const NO_NUL: &str = "^[^\\u0000]*$";
+
 fn pride_flag_name_schema() -> ObjectBuilder {
-    PRIDE_FLAG_NAME_LENGTH.schema().description(Some("The flag's name."))
+    PRIDE_FLAG_NAME_LENGTH
+        .schema()
+        .pattern(Some(NO_NUL))
+        .description(Some("The flag's name, no NUL."))
 }
 
 fn new_pride_flag_description_schema() -> ObjectBuilder {
@@ -111,13 +117,15 @@ fn new_pride_flag_description_schema() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
         .max_length(Some(NEW_PRIDE_FLAG_DESCRIPTION_LENGTH.max))
-        .description(Some("Description or alt text; empty or `null` means none."))
+        .pattern(Some(NO_NUL))
+        .description(Some("Description or alt text, no NUL; empty or `null` means none."))
 }
 
 fn pride_flag_description_schema() -> ObjectBuilder {
     PRIDE_FLAG_DESCRIPTION_LENGTH
         .nullable_schema()
-        .description(Some("New description or alt text; `null` clears it."))
+        .pattern(Some(NO_NUL))
+        .description(Some("New description or alt text, no NUL; `null` clears it."))
 }
 
 /// `POST /users/@me/flags` read but for the image: the server takes it
