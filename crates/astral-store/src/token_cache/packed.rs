@@ -97,8 +97,9 @@ pub(super) struct PackedOwner {
     /// `None` as [`ABSENT`] (an `Option<i64>` takes 16 bytes).
     last_sid_reroll_ms: i64,
     password_changed_ms: i64,
-    accent_color: Option<i32>,
-    avatar_color: Option<i32>,
+    /// `None` as [`ABSENT_COLOR`] (an `Option<i32>` takes 8 bytes).
+    accent_color: i32,
+    avatar_color: i32,
     premium_type: i32,
     bits: u32,
     own: Own,
@@ -135,6 +136,23 @@ fn from_packed(value: i64) -> Option<i64> {
     (value != ABSENT).then_some(value)
 }
 
+/// An absent colour in [`PackedOwner`]: colours are 0 to 0xFFFFFF, and an owner with this one
+/// stored is not cached ([`color_to_packed`]).
+const ABSENT_COLOR: i32 = i32::MIN;
+
+/// `None` when the colour is [`ABSENT_COLOR`] itself, which could not be told from `None`.
+fn color_to_packed(value: Option<i32>) -> Option<i32> {
+    match value {
+        None => Some(ABSENT_COLOR),
+        Some(ABSENT_COLOR) => None,
+        Some(color) => Some(color),
+    }
+}
+
+fn color_from_packed(value: i32) -> Option<i32> {
+    (value != ABSENT_COLOR).then_some(value)
+}
+
 fn bit(on: bool, flag: u32) -> u32 {
     if on {
         flag
@@ -144,8 +162,8 @@ fn bit(on: bool, flag: u32) -> u32 {
 }
 
 impl PackedOwner {
-    /// `None` when its texts are too long to pack (over 64 KiB together): such an owner is
-    /// not cached.
+    /// `None` when its texts are too long to pack (over 64 KiB together) or a colour is
+    /// [`ABSENT_COLOR`]: such an owner is not cached.
     pub(super) fn pack(user: &UserRecord, read: &OwnProfileRead) -> Option<PackedOwner> {
         let UserRecord {
             id: _,
@@ -187,8 +205,8 @@ impl PackedOwner {
             badges: *badges,
             last_sid_reroll_ms: to_packed(*last_sid_reroll_ms),
             password_changed_ms: ABSENT,
-            accent_color: *accent_color,
-            avatar_color: None,
+            accent_color: color_to_packed(*accent_color)?,
+            avatar_color: ABSENT_COLOR,
             premium_type: *premium_type,
             bits: 0,
             own: Own::NotRead,
@@ -244,7 +262,7 @@ impl PackedOwner {
                     } = account;
                     texts.push(PRONOUNS, pronouns.as_deref())?;
                     packed.password_changed_ms = to_packed(*password_changed_ms);
-                    packed.avatar_color = *avatar_color;
+                    packed.avatar_color = color_to_packed(*avatar_color)?;
                     bits |= bit(*premium_badge_hidden, PREMIUM_BADGE_HIDDEN)
                         | bit(*premium_badge_masked, PREMIUM_BADGE_MASKED)
                         | bit(*premium_badge_timestamp_hidden, PREMIUM_BADGE_TIMESTAMP_HIDDEN)
@@ -299,7 +317,7 @@ impl PackedOwner {
             global_name: t.get(GLOBAL_NAME),
             avatar: t.get(AVATAR),
             banner: t.get(BANNER),
-            accent_color: self.accent_color,
+            accent_color: color_from_packed(self.accent_color),
             locale: t.text(LOCALE),
             email: t.get(EMAIL),
             verified: on(VERIFIED),
@@ -348,7 +366,7 @@ impl PackedOwner {
                     email_bounced: on(EMAIL_BOUNCED),
                     acls: Json(collections.map(|c| c.acls.clone()).unwrap_or_default()),
                     traits: Json(collections.map(|c| c.traits.clone()).unwrap_or_default()),
-                    avatar_color: self.avatar_color,
+                    avatar_color: color_from_packed(self.avatar_color),
                 });
                 OwnProfileRead::Read(Box::new(OwnProfile { profile, account }))
             }
@@ -484,16 +502,33 @@ mod tests {
     }
 
     /// The allocation the cache makes per owner: the record and the `Arc`'s two counts, at
-    /// most 136 bytes, which glibc's malloc serves from a 144-byte chunk (the request and an
-    /// 8-byte header, rounded up to 16); with the user's id inside it was 144, a 160-byte
-    /// chunk (the fifth round's figures in docs/performance.md). jemalloc, which the `astral`
-    /// binary uses on Linux since the sixth round, serves both from its 160-byte class; its
-    /// next class down is 128 bytes, a request 8 bytes smaller than today's.
+    /// most 128 bytes, jemalloc's 128-byte class (the `astral` binary's allocator on Linux);
+    /// at 136, with the colours as `Option<i32>`, it took the 160-byte class. glibc's malloc
+    /// serves both from a 144-byte chunk (the request and an 8-byte header, rounded up to 16).
     #[test]
     fn an_owner_is_one_small_allocation_and_its_texts() {
         assert_eq!(std::mem::size_of::<std::sync::Arc<PackedOwner>>(), 8);
         let requested = std::mem::size_of::<PackedOwner>() + 16;
-        assert!(requested <= 136, "{requested} bytes");
+        assert!(requested <= 128, "{requested} bytes");
+    }
+
+    /// A colour equal to the packed record's "absent" could not be told from `None`: such an
+    /// owner is not cached, and any other colour comes back as it went in.
+    #[test]
+    fn colours_round_trip_and_the_sentinel_is_not_packed() {
+        for color in [None, Some(0), Some(0xFF_FF_FF), Some(-1), Some(i32::MAX)] {
+            let mut user = user(true);
+            user.accent_color = color;
+            let packed = PackedOwner::pack(&user, &OwnProfileRead::NotRead).unwrap();
+            assert_eq!(packed.unpack(user.user_id().as_i64(), false).0, user);
+        }
+        let mut user = user(true);
+        user.accent_color = Some(ABSENT_COLOR);
+        assert!(PackedOwner::pack(&user, &OwnProfileRead::NotRead).is_none());
+        let mut read = own(true, true);
+        let OwnProfileRead::Read(own) = &mut read else { unreachable!() };
+        own.account.as_mut().unwrap().avatar_color = Some(ABSENT_COLOR);
+        assert!(PackedOwner::pack(&self::user(true), &read).is_none());
     }
 
     #[test]
