@@ -117,8 +117,8 @@ fn settings_from_environment() -> Result<SettingsArgs, String> {
 const LOG_QUEUE_LINES: usize = 16_384;
 
 /// The log writer's thread writes what it found queued in one `write` where it fits in this
-/// many bytes (it flushes after each batch, so a line is never held back): one system call per
-/// line took ~40% of that thread's time under load (docs/performance.md, "Sixth round").
+/// many bytes (it flushes after each batch, so a line is never held back): with one system call
+/// per line that thread took more than twice the CPU per request (docs/performance.md, "Sixth round").
 const LOG_WRITE_BUFFER: usize = 64 * 1024;
 
 pub fn main_with_args(cli: Cli) -> Result<(), String> {

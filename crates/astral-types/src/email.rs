@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::ToSchema;
 
-use crate::form::{FormReader, Invalid, Length};
+use crate::form::{FormReader, Invalid, Length, NO_NUL_PATTERN};
 use crate::macros::optional_fields;
 use crate::password::{length_refusal, PASSWORD_LENGTH};
 use crate::FormErrors;
@@ -66,7 +66,7 @@ fn forgot_login_schema() -> ObjectBuilder {
     // The form reader refuses NUL in every string; the schema says so (found by api-fuzz).
     ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .pattern(Some("^[^\\u0000]*$"))
+        .pattern(Some(NO_NUL_PATTERN))
         .description(Some(
             "Username or email, no NUL (the form reader refuses NUL in every string: \
              `STRING_TYPE_INVALID_CHARACTERS`).",

@@ -12,6 +12,10 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaTy
 
 use crate::{FormErrors, Snowflake};
 
+/// The contract's pattern for a string the form reader reads: no NUL, which
+/// [`FormReader::string`] refuses (50035 `STRING_TYPE_INVALID_CHARACTERS`).
+pub const NO_NUL_PATTERN: &str = "^[^\\u0000]*$";
+
 /// A field of a PATCH-like body: absent (leave unchanged), `null` (clear) or a value.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Field<T> {
@@ -127,7 +131,8 @@ impl<'a> FormReader<'a> {
         refuse(&mut self.errors, name, code, message)
     }
 
-    /// A string field. Strings containing NUL are refused here once for every field, because
+    /// A string field. Strings containing NUL are refused here once for every field (schemas
+    /// say so with [`NO_NUL_PATTERN`] where a check of the contract needs it), because
     /// PostgreSQL cannot store them in `text` and would otherwise fail deep in the store.
     pub fn string(&mut self, name: &str) -> Result<Field<String>, Invalid> {
         match self.value(name) {

@@ -5,7 +5,7 @@ use serde_json::Value;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::form::{FormReader, IdPageBounds, IntegerRange, Length, QueryReader};
+use crate::form::{FormReader, IdPageBounds, IntegerRange, Length, QueryReader, NO_NUL_PATTERN};
 use crate::macros::optional_fields;
 use crate::user::{User, UserWithProfile};
 use crate::{FormErrors, Snowflake, UserId};
@@ -51,7 +51,7 @@ pub struct CreateGuildRequest {
 }
 
 fn guild_name_schema() -> ObjectBuilder {
-    GUILD_NAME_LENGTH.schema().pattern(Some("^[^\\u0000]*$")).description(Some(
+    GUILD_NAME_LENGTH.schema().pattern(Some(NO_NUL_PATTERN)).description(Some(
         "No NUL (the form reader refuses NUL in every string: \
              `STRING_TYPE_INVALID_CHARACTERS`).",
     ))

@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::ToSchema;
 
-use crate::form::{short, Field, FormReader, Invalid, Length};
+use crate::form::{short, Field, FormReader, Invalid, Length, NO_NUL_PATTERN};
 use crate::macros::optional_fields;
 use crate::profile::Path;
 use crate::{FormErrors, Snowflake};
@@ -102,13 +102,10 @@ optional_fields! {
     }
 }
 
-/// No NUL: the form reader refuses NUL in every string (`STRING_TYPE_INVALID_CHARACTERS`).
-const NO_NUL: &str = "^[^\\u0000]*$";
-
 fn pride_flag_name_schema() -> ObjectBuilder {
     PRIDE_FLAG_NAME_LENGTH
         .schema()
-        .pattern(Some(NO_NUL))
+        .pattern(Some(NO_NUL_PATTERN))
         .description(Some("The flag's name, no NUL."))
 }
 
@@ -117,14 +114,14 @@ fn new_pride_flag_description_schema() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
         .max_length(Some(NEW_PRIDE_FLAG_DESCRIPTION_LENGTH.max))
-        .pattern(Some(NO_NUL))
+        .pattern(Some(NO_NUL_PATTERN))
         .description(Some("Description or alt text, no NUL; empty or `null` means none."))
 }
 
 fn pride_flag_description_schema() -> ObjectBuilder {
     PRIDE_FLAG_DESCRIPTION_LENGTH
         .nullable_schema()
-        .pattern(Some(NO_NUL))
+        .pattern(Some(NO_NUL_PATTERN))
         .description(Some("New description or alt text, no NUL; `null` clears it."))
 }
 
